@@ -1,0 +1,1 @@
+"""Grammar data: the command trees and configuration schemas of each platform."""
