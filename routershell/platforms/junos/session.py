@@ -96,9 +96,11 @@ class JunosSession(CliSession):
             io.write(self.help(line.rstrip()[:-1]))
             return
         try:
-            command, pipes = pipemod.split_pipes(line)
+            names = pipemod.CONFIG_PIPE_NAMES if self.mode == "configuration" else pipemod.PIPE_NAMES
+            command, pipes = pipemod.split_pipes(line, names)
         except pipemod.PipeError as e:
-            io.write(msg.error_text(ParseError("syntax", e.col, ""), len(self.prompt_line()), True))
+            kind = {"ambiguous": "ambiguous", "missing-argument": "missing-argument"}.get(e.kind, "syntax")
+            io.write(msg.error_text(ParseError(kind, e.column, e.token), len(self.prompt_line())))
             self._blank_after_error(io)
             return
         try:
@@ -125,9 +127,9 @@ class JunosSession(CliSession):
         text = out.text()
         if result is not None:  # a record/config-aware handler already applied display pipes
             text = result
-        text = pipemod.apply_text_pipes(text, [p for p in pipes if pipemod.is_text_pipe(p)])
+        text = pipemod.apply_text_pipes(text, pipes, self.screen_length)
         no_more = any(p.kind == "no-more" for p in pipes)
-        await page(io, text, 0 if no_more else self.screen_length)
+        await page(io, text, 0 if no_more else self.screen_length, self.screen_width)
 
     def parse_error(self, e: ParseError, io, offset: int = 0) -> None:
         """Report an error found in a sub-walk (a statement after `set`), columns of the line."""
