@@ -1,9 +1,12 @@
 """Pipe parsing (quotes, abbreviations, error columns) and the text filters."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from routershell.cli.pipes import (
     CONFIG_PIPE_NAMES,
+    PIPE_NAMES,
     PipeError,
     apply_text_pipes,
     split_pipes,
@@ -143,3 +146,24 @@ def test_chain_left_to_right() -> None:
 
 def test_output_without_final_newline_is_normalised() -> None:
     assert run("x | match b", text="a\nb") == "b\n"
+
+
+@given(st.text(alphabet='ab |"\\()[]*+?-0123456789 matchexcountlastfind', max_size=40))
+def test_split_never_raises_anything_else(line: str) -> None:
+    for names in (PIPE_NAMES, CONFIG_PIPE_NAMES):
+        try:
+            cmd, pipes = split_pipes(line, names=names)
+        except PipeError as e:
+            assert 0 <= e.column <= len(line)
+        else:
+            assert all(0 <= p.column < len(line) for p in pipes)
+
+
+@given(st.lists(st.sampled_from(["ike up", "IKE down", "ipsec", "", "bgp 2"]), max_size=12),
+       st.sampled_from(["ike", "^i", "2$", "e|p"]))
+def test_match_and_except_partition_lines(lines: list[str], regex: str) -> None:
+    text = "".join(f"{x}\n" for x in lines)
+    kept = run(f'x | match "{regex}"', text=text).splitlines()
+    dropped = run(f'x | except "{regex}"', text=text).splitlines()
+    assert sorted(kept + dropped) == sorted(lines)
+    assert run(f'x | match "{regex}" | count', text=text) == f"Count: {len(kept)} lines\n"
