@@ -53,7 +53,7 @@ class JunosSession(CliSession):
         self.mode = "operational"
         self.edit: Path = ()
         self.database: str | None = None  # shared | exclusive | private
-        self.private_candidate = None
+        self.key = str(self.sid)  # this session's name in the configuration store
         self.started = device.now()
         from . import cfg_commands, op_commands  # handlers register on import
 
@@ -81,9 +81,23 @@ class JunosSession(CliSession):
 
     @property
     def candidate(self):
-        if self.database == "private" and self.private_candidate is not None:
-            return self.private_candidate
-        return self.device.store.candidate
+        return self.device.store.candidate(self.key)
+
+    def writable(self, io):
+        """The candidate to change, or None after printing Junos's lock message."""
+        from ...config.store import StoreError
+
+        try:
+            return self.device.store.writable(self.key)
+        except StoreError as e:
+            from .op_commands import lock_message
+
+            io.write(lock_message(self, e.holder))
+            return None
+
+    def close(self) -> None:
+        self.device.store.close(self.key)
+        super().close()
 
     def tree_root(self):
         return self.g.configuration if self.mode == "configuration" else self.g.operational
