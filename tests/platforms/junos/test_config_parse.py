@@ -9,7 +9,13 @@ from hypothesis import strategies as st
 from routershell.config.merge import replace
 from routershell.config.tree import ConfigNode
 from routershell.grammar.schema import Kind, Node
-from routershell.platforms.junos.config_text import ConfigSyntaxError, compare, parse, parse_load, render
+from routershell.platforms.junos.config_text import (
+    ConfigSyntaxError,
+    compare,
+    parse,
+    parse_load,
+    render,
+)
 from tests.platforms.junos.test_config_render import EXPECTED, SCHEMA, sample
 
 
