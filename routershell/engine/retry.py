@@ -66,13 +66,14 @@ class RetryPolicy:
         return self.attempts is None
 
 
-def alliedware_retry(attempts: int | None = 0, delay: float = 0.0) -> RetryPolicy:
-    """AlliedWare 2.8.1 `retryikeattempts={0..16|continuous}`, default 0 (seed 004).
+def negotiation_retry(attempts: int | None = 0, delay: float = 0.0) -> RetryPolicy:
+    """Seed 004 (AlliedWare 2.8.1 `retryikeattempts={0..16|continuous}`): default 0, every
+    trigger listed there, at most 16 finite re-attempts.
 
     The release note does not say how long the router waits before re-attempting; the delay is
     ours to choose and defaults to an immediate retry.
     """
-    return RetryPolicy(attempts, delay, ALL_TRIGGERS, 16, "AlliedWare 2.8.1 retryikeattempts")
+    return RetryPolicy(attempts, delay, ALL_TRIGGERS, 16, "seed 004: negotiation retry 0..16 or continuous")
 
 
 # --- actions -------------------------------------------------------------------------------
@@ -229,14 +230,14 @@ def doubling(first: float, cap: float, source: str = "") -> Backoff:
     return Backoff(tuple(steps), source)
 
 
-def junose_rekey_backoff() -> Backoff:
-    """1, 2, 4, 8, 16, 32, 60, 60, ... minutes.
+def rekey_backoff() -> Backoff:
+    """1, 2, 4, 8, 16, 32, 60, 60, ... minutes: the default wait between failed rekeys.
 
     JunosE ISM overview (seed 000) gives only the ends: starts at 1 minute, grows after each
     failed rekey, holds at 60 minutes indefinitely, restarts after a success. The doubling in
     between is our documented model (reference/protocols.md §4, cli.md §2.3, marked [U]).
     """
-    return doubling(60, 3600, "JunosE ISM rekey retry (seed 000); intermediate steps are a model")
+    return doubling(60, 3600, "seed 000: 1 min growing to 60 min; intermediate steps are our model")
 
 
 @dataclass(frozen=True)
@@ -289,7 +290,7 @@ __all__ = [
     "RetryPolicy",
     "RetryScheduled",
     "Trigger",
-    "alliedware_retry",
     "doubling",
-    "junose_rekey_backoff",
+    "negotiation_retry",
+    "rekey_backoff",
 ]

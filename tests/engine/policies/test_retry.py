@@ -16,16 +16,16 @@ from routershell.engine.retry import (
     RetryPolicy,
     RetryScheduled,
     Trigger,
-    alliedware_retry,
     doubling,
-    junose_rekey_backoff,
+    negotiation_retry,
+    rekey_backoff,
 )
 
 MIN = 60.0
 
 
 def test_alliedware_default_is_no_retry():
-    policy = alliedware_retry()
+    policy = negotiation_retry()
     assert policy.attempts == 0
     rc = RetryController(policy)
     for trig in Trigger:
@@ -36,7 +36,7 @@ def test_alliedware_default_is_no_retry():
 @pytest.mark.parametrize("trigger", list(Trigger))
 @pytest.mark.parametrize("phase", [1, 2])
 def test_n_retries_then_give_up_for_each_trigger(trigger, phase):
-    rc = RetryController(alliedware_retry(3))
+    rc = RetryController(negotiation_retry(3))
     out = [rc.failed(float(k), trigger, phase) for k in range(4)]
     assert out[:3] == [[Retry(phase, n, trigger)] for n in (1, 2, 3)]
     assert out[3] == [GiveUp(phase, 3, trigger, exhausted=True)]
@@ -47,19 +47,19 @@ def test_n_retries_then_give_up_for_each_trigger(trigger, phase):
 
 
 def test_sixteen_is_the_largest_finite_limit():
-    rc = RetryController(alliedware_retry(16))
+    rc = RetryController(negotiation_retry(16))
     actions = [rc.failed(0, Trigger.TIMEOUT)[0] for _ in range(17)]
     assert all(isinstance(a, Retry) for a in actions[:16])
     assert isinstance(actions[16], GiveUp)
     with pytest.raises(RetryError):
-        alliedware_retry(17)
+        negotiation_retry(17)
     with pytest.raises(RetryError):
-        alliedware_retry(-1)
+        negotiation_retry(-1)
 
 
 @pytest.mark.parametrize("trigger", list(Trigger))
 def test_continuous_never_gives_up(trigger):
-    rc = RetryController(alliedware_retry(CONTINUOUS))
+    rc = RetryController(negotiation_retry(CONTINUOUS))
     for n in range(1, 1001):
         assert rc.failed(n, trigger, 2) == [Retry(2, n, trigger)]
     assert rc.remaining is None
@@ -67,7 +67,7 @@ def test_continuous_never_gives_up(trigger):
 
 
 def test_success_resets_count():
-    rc = RetryController(alliedware_retry(2))
+    rc = RetryController(negotiation_retry(2))
     rc.failed(0, Trigger.AUTHENTICATION_FAILED)
     rc.failed(1, Trigger.AUTHENTICATION_FAILED)
     assert isinstance(rc.failed(2, Trigger.TIMEOUT)[0], GiveUp)
@@ -76,7 +76,7 @@ def test_success_resets_count():
 
 
 def test_delete_of_older_sa_is_not_a_trigger():
-    rc = RetryController(alliedware_retry(5))
+    rc = RetryController(negotiation_retry(5))
     assert rc.peer_deleted(0, 2, most_recent=False) == []
     assert rc.peer_deleted(0, 2, most_recent=True) == [Retry(2, 1, Trigger.PEER_DELETE)]
 
@@ -91,7 +91,7 @@ def test_trigger_outside_policy_gives_up_without_counting():
 
 
 def test_delayed_retry_comes_from_the_timer():
-    rc = RetryController(alliedware_retry(2, delay=30))
+    rc = RetryController(negotiation_retry(2, delay=30))
     assert rc.get_timer() is None
     assert rc.failed(100, Trigger.TIMEOUT, 1) == [RetryScheduled(1, 1, 130)]
     assert rc.get_timer() == 130
@@ -106,7 +106,7 @@ def test_delayed_retry_comes_from_the_timer():
 
 def test_bad_phase_is_a_retry_error():
     with pytest.raises(RetryError):
-        RetryController(alliedware_retry(1)).failed(0, Trigger.TIMEOUT, 3)
+        RetryController(negotiation_retry(1)).failed(0, Trigger.TIMEOUT, 3)
     with pytest.raises(RetryError):
         RetryPolicy(1, delay=-1)
 
@@ -115,13 +115,13 @@ def test_bad_phase_is_a_retry_error():
 
 
 def test_junose_backoff_sequence():
-    b = junose_rekey_backoff()
+    b = rekey_backoff()
     assert [d / MIN for d in b.sequence(10)] == [1, 2, 4, 8, 16, 32, 60, 60, 60, 60]
     assert "seed 000" in b.source
 
 
 def test_backoff_timer_resets_on_success():
-    t = BackoffTimer(junose_rekey_backoff())
+    t = BackoffTimer(rekey_backoff())
     now = 0.0
     waits = []
     for _ in range(8):
@@ -143,7 +143,7 @@ def test_backoff_validation():
     with pytest.raises(RetryError):
         doubling(10, 5)
     with pytest.raises(RetryError):
-        junose_rekey_backoff().delay(0)
+        rekey_backoff().delay(0)
 
 
 @given(st.floats(0.5, 1000), st.floats(1, 100), st.integers(1, 200))
