@@ -185,9 +185,11 @@ class Distribution:
     ) -> list[DistributionAction]:
         """Configure tunnels (id, local address, remote address), spread as one batch."""
         new: list[_Tunnel] = []
+        ids: set[str] = set()
         for tid, local, remote in specs:
-            if tid in self._tunnels or any(t.id == tid for t in new):
+            if tid in self._tunnels or tid in ids:
                 raise DistributionError(f"tunnel {tid} already exists")
+            ids.add(tid)
             try:
                 new.append(_Tunnel(tid, ipaddress.ip_address(local), ipaddress.ip_address(remote)))
             except ValueError as exc:

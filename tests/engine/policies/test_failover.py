@@ -1,5 +1,8 @@
 """Primary/backup gateway failover timeline (seed 001) on a fake `now`."""
 
+import heapq
+import random
+
 import pytest
 from drive import run_timers
 from hypothesis import given
@@ -216,3 +219,33 @@ def test_late_timer_does_not_drift():
     assert ctl.get_timer() == pytest.approx(12.7)
     ctl.handle_timer(13.5)
     assert ctl.get_timer() == pytest.approx(14.7)
+
+
+def test_many_controllers_on_one_heap_fail_over_on_time():
+    rng = random.Random(7)
+    ctls, expect = [], []
+    for _ in range(500):
+        phase = rng.choice([0.0, 2.5, 7.0])
+        c = up_at(0.0, FailoverPolicy(poll_phase=phase))
+        last = rng.uniform(0, 30)
+        c.traffic_received(last)
+        # first poll at phase + 10k that is >= last + 10, then hello + 6 s
+        k = 0
+        while phase + 10 * k < last + 10:
+            k += 1
+        ctls.append(c)
+        expect.append(phase + 10 * k + 6)
+    heap = [(c.get_timer(), i) for i, c in enumerate(ctls)]
+    heapq.heapify(heap)
+    got = {}
+    while heap:
+        t, i = heapq.heappop(heap)
+        c = ctls[i]
+        if c.get_timer() != t:
+            continue
+        for a in c.handle_timer(t):
+            if isinstance(a, Activated):
+                got[i] = t
+        if (nxt := c.get_timer()) is not None:
+            heapq.heappush(heap, (nxt, i))
+    assert [got[i] for i in range(len(ctls))] == pytest.approx(expect)
