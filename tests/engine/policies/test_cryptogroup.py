@@ -1,7 +1,6 @@
 """Redundant tunnel pair (seed 003): auto revert vs do-not-revert, manual switchover, notices."""
 
 import pytest
-from drive import run_timers
 
 from routershell.engine.cryptogroup import (
     Condition,
@@ -110,7 +109,7 @@ def test_down_notice_only_for_a_tunnel_that_was_up():
     assert g.tunnel_up(7, PRI) == []
 
 
-def test_reconnect_timer_after_failed_negotiations():
+def test_reconnect_timer_after_failed_negotiations(run_timers):
     g = group(reconnect=Backoff((30.0, 60.0)))
     g.peer_unreachable(10, PRI)
     assert g.get_timer() is None

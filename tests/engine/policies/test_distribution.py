@@ -1,7 +1,6 @@
 """Service-module distribution, module loss, rekey timing and back-off (seed 000)."""
 
 import pytest
-from drive import run_timers
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -41,7 +40,7 @@ def test_initial_spread_is_proportional_to_free_capacity():
     "local,remote,expect_wait",
     [(LOW, HIGH, 0.0), (HIGH, LOW, 180.0), ("10.0.0.1", "2001:db8::1", 0.0)],
 )
-def test_module_loss_rekey_timing_by_address_order(local, remote, expect_wait):
+def test_module_loss_rekey_timing_by_address_order(local, remote, expect_wait, run_timers):
     d = Distribution()
     d.add_module(0, "m1", 1)
     bring_up(d, d.add_tunnel(0, "t", local, remote), 0)
@@ -61,7 +60,7 @@ def test_module_loss_rekey_timing_by_address_order(local, remote, expect_wait):
     assert d.tunnel_status("t").state is TunnelOpState.UP
 
 
-def test_failed_rekeys_back_off_then_reset_on_success():
+def test_failed_rekeys_back_off_then_reset_on_success(run_timers):
     d = Distribution()
     d.add_module(0, "m1", 1)
     d.add_module(0, "m2", 1)
@@ -169,7 +168,7 @@ ops = st.lists(
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.integers(0, 6), min_size=4, max_size=4), ops)
-def test_invariants_under_random_events(caps, events):
+def test_invariants_under_random_events(run_timers, caps, events):
     d = Distribution()
     for i, c in enumerate(caps):
         d.add_module(0, f"m{i}", c)

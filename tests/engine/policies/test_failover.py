@@ -4,7 +4,6 @@ import heapq
 import random
 
 import pytest
-from drive import run_timers
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -35,7 +34,7 @@ def up_at(t, policy=None, backup=B):
     return ctl
 
 
-def test_flagged_at_first_poll_then_hellos_then_dead_then_failover():
+def test_flagged_at_first_poll_then_hellos_then_dead_then_failover(run_timers):
     ctl = up_at(0.0)
     log = run_timers(ctl, 30)
     assert log[:6] == [
@@ -56,7 +55,7 @@ def test_flagged_at_first_poll_then_hellos_then_dead_then_failover():
     }
 
 
-def test_poll_phase_decides_10_or_20_seconds():
+def test_poll_phase_decides_10_or_20_seconds(run_timers):
     # traffic at 0.5: the 10 s poll sees 9.5 s of silence, the 20 s poll flags it
     ctl = up_at(0.0)
     ctl.traffic_received(0.5)
@@ -73,7 +72,7 @@ def test_poll_phase_decides_10_or_20_seconds():
 
 
 @given(st.floats(0, 9.999), st.floats(0, 1000))
-def test_detection_is_10_to_20_s_after_last_packet(phase, last):
+def test_detection_is_10_to_20_s_after_last_packet(run_timers, phase, last):
     ctl = up_at(0.0, FailoverPolicy(poll_phase=phase))
     ctl.traffic_received(last)
     t, first = run_timers(ctl, last + 40)[0]
@@ -82,7 +81,7 @@ def test_detection_is_10_to_20_s_after_last_packet(phase, last):
     assert (t - phase) / 10 == pytest.approx(round((t - phase) / 10))
 
 
-def test_ack_or_traffic_during_probe_cancels_it():
+def test_ack_or_traffic_during_probe_cancels_it(run_timers):
     ctl = up_at(0.0)
     assert run_timers(ctl, 12) == [(10, SendDpdHello(P, 1)), (12, SendDpdHello(P, 2))]
     ctl.dpd_ack(13)
@@ -94,7 +93,7 @@ def test_ack_or_traffic_during_probe_cancels_it():
     assert ctl.status().active == P
 
 
-def test_backup_timeout_switches_back_and_six_failovers_then_revert():
+def test_backup_timeout_switches_back_and_six_failovers_then_revert(run_timers):
     ctl = up_at(0.0)
     run_timers(ctl, 16)
     now = 16.0
@@ -129,7 +128,7 @@ def test_phase1_timeout_of_primary_fails_over_without_clear():
     assert ctl.negotiation_timeout(30, P) == []  # primary is standby now: ignored
 
 
-def test_backup_up_then_dead_switches_back_to_primary():
+def test_backup_up_then_dead_switches_back_to_primary(run_timers):
     ctl = up_at(0.0)
     run_timers(ctl, 16)
     ctl.tunnel_up(20, B)
@@ -147,7 +146,7 @@ def test_backup_up_then_dead_switches_back_to_primary():
     assert [t for t, _ in log][0] == 30 and log[-1][0] == 36
 
 
-def test_external_detection_mode_has_no_timers():
+def test_external_detection_mode_has_no_timers(run_timers):
     ctl = up_at(0.0, FailoverPolicy(detect=False))
     assert ctl.get_timer() is None
     assert run_timers(ctl, 1000) == []
@@ -167,7 +166,7 @@ def test_external_poll_call():
     assert ctl.get_timer() == 12
 
 
-def test_dpd_without_backup_only_clears_sas():
+def test_dpd_without_backup_only_clears_sas(run_timers):
     ctl = up_at(0.0, backup=None)
     log = run_timers(ctl, 100)
     assert log == [
@@ -196,7 +195,7 @@ def test_manual_switch_both_ways():
     ]
 
 
-def test_custom_probe_schedule_from_retransmit():
+def test_custom_probe_schedule_from_retransmit(run_timers):
     ctl = up_at(0.0, FailoverPolicy(probe=fixed(5, 3)))
     log = run_timers(ctl, 100)
     assert [t for t, a in log if isinstance(a, SendDpdHello)] == [10, 15, 20, 25]
