@@ -103,6 +103,7 @@ class MapStatus:
     role: GroupRole
     up: bool
     carrying: bool
+    last_down: DownReason | None
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,7 @@ class CryptoGroup:
         self.policy = policy
         self.maps = {GroupRole.PRIMARY: primary, GroupRole.SECONDARY: secondary}
         self.up = {GroupRole.PRIMARY: False, GroupRole.SECONDARY: False}
+        self.last_down: dict[GroupRole, DownReason | None] = dict.fromkeys(GroupRole)
         self.carrying = GroupRole.PRIMARY
         self.switchovers = 0
         self.failed_switchovers = 0
@@ -140,7 +142,8 @@ class CryptoGroup:
 
     def status(self) -> CryptoGroupStatus:
         maps = tuple(
-            MapStatus(self.maps[r], r, self.up[r], r is self.carrying) for r in GroupRole
+            MapStatus(self.maps[r], r, self.up[r], r is self.carrying, self.last_down[r])
+            for r in GroupRole
         )
         return CryptoGroupStatus(
             self.maps[self.carrying],
@@ -181,6 +184,7 @@ class CryptoGroup:
         if not self.up[role]:
             return []
         self.up[role] = False
+        self.last_down[role] = reason
         actions: list[CryptoGroupAction] = [Notify(_DOWN[role], map_name)]
         if role is self.carrying:
             actions += self._try_move(role.other, manual=False)

@@ -7,6 +7,7 @@ from routershell.engine.cryptogroup import (
     CryptoGroup,
     CryptoGroupError,
     CryptoGroupPolicy,
+    DownReason,
     GroupRole,
     Negotiate,
     Notify,
@@ -42,6 +43,8 @@ def test_primary_failure_moves_traffic_to_secondary(cause):
     ]
     s = g.status()
     assert s.active_role is GroupRole.SECONDARY and s.switchovers == 1
+    assert s.maps[0].last_down is DownReason[cause.upper()] and not s.maps[0].up
+    assert s.maps[1].carrying and s.maps[1].last_down is None
 
 
 def test_auto_revert_when_primary_is_up_again():
