@@ -46,7 +46,7 @@ class RetryPolicy:
 
     attempts: re-attempts after the first failure (0 = never retry), or CONTINUOUS (None).
     delay: seconds from the failure to the re-attempt; 0 means immediately, in the same call.
-    max_attempts: the largest finite value a platform accepts (AlliedWare: 16).
+    max_attempts: the largest finite value a platform accepts (16 in seed 004).
     """
 
     attempts: int | None = 0
@@ -112,7 +112,7 @@ RetryAction = Retry | RetryScheduled | GiveUp
 
 @dataclass
 class RetryCounters:
-    """Statistics for show commands (AlliedWare names them retryIkeAttemptsPh1/Ph2)."""
+    """Statistics for show commands (per-phase retry counters, as in seed 004's platform)."""
 
     retries_phase1: int = 0
     retries_phase2: int = 0
