@@ -1,9 +1,15 @@
 # PLACEHOLDER — replaced by the lead's module on merge
-"""Minimal stand-in for the lead's App so the front-ends can run before it lands."""
+"""Minimal stand-in for the lead's App so the front-ends run before it lands.
+
+It builds one Junos device "r1" around the real JunosSession, with a clock stand-in that
+has the LabClock surface the front-ends use (trio_clock, run_command, mode, now, epoch).
+"""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +22,15 @@ from routershell.cli.session import CliSession
 class _Clock:
     """Stand-in for runtime.clock.LabClock: one MockClock, autojump only inside a command."""
 
+    epoch = datetime(2024, 1, 1, tzinfo=UTC)
+
     def __init__(self, mode: str) -> None:
         self.mode = mode
-        self.trio_clock = trio.testing.MockClock(rate=0.0 if mode in ("virtual", "frozen") else
-                                                 float(mode[1:]) if mode.startswith("x") else 1.0)
+        rate = 0.0 if mode in ("virtual", "frozen") else float(mode[1:]) if mode[0] == "x" else 1.0
+        self.trio_clock = trio.testing.MockClock(rate=rate)
+
+    def now(self) -> float:
+        return self.trio_clock.current_time()
 
     async def run_command(self, afn: Callable[..., Awaitable[Any]], *args: Any) -> Any:
         if self.mode != "virtual":
@@ -34,14 +45,24 @@ class _Clock:
 class App:
     def __init__(self, clock_mode: str | None, seed: int, state_dir: Path | None,
                  lab: Path | None, device: str | None) -> None:
+        from routershell.config.store import ConfigStore
+        from routershell.runtime.device import Device, Port
+
         self.clock = _Clock(clock_mode or "virtual")
-        self.seed, self.state_dir, self.lab, self.device = seed, state_dir, lab, device
+        self.seed = seed
+        self.device = Device(name=device or "r1", platform="junos", model="mx240",
+                             store=ConfigStore(), clock=self.clock,
+                             ports=[Port(f"ge-0/0/{i}") for i in range(4)],
+                             facts={"version": "21.4R3"})
+        self.device.rng = lambda purpose: random.Random(f"{seed}:{purpose}")  # type: ignore[attr-defined]
 
     async def start(self, nursery: trio.Nursery) -> None:
-        await trio.sleep(0)
+        await trio.lowlevel.checkpoint()
 
     def new_session(self, user: str = "user") -> CliSession:
-        return CliSession(user=user)
+        from routershell.platforms.junos.session import JunosSession
+
+        return JunosSession(self.device, user=user)
 
     async def aclose(self) -> None:
-        await trio.sleep(0)
+        await trio.lowlevel.checkpoint()

@@ -20,7 +20,7 @@ from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.shortcuts import print_formatted_text
 
 from routershell.shell.completer import RouterCompleter
-from routershell.shell.words import in_quotes, partial_word
+from routershell.shell.words import help_body, in_quotes, partial_word
 
 
 class HelpSession(Protocol):
@@ -30,7 +30,8 @@ class HelpSession(Protocol):
 
 
 def _prompt_line(session: HelpSession) -> str:
-    # The banner lines ("[edit]") are redrawn by prompt_toolkit; the echo keeps them too.
+    # prompt_toolkit erases the whole prompt, banner ("[edit]") included, while it prints
+    # above it, so the echo repeats the banner as the device's screen shows it.
     return session.prompt().lstrip("\n")
 
 
@@ -44,7 +45,8 @@ def show_help(session: HelpSession, buf: Buffer) -> None:
         out = session.help(text)
     except Exception:  # help must never take the prompt down
         out = ""
-    _print_above(f"{_prompt_line(session)}{buf.text}?\n{out}")
+    body = help_body(session.prompt(), text, out)
+    _print_above(f"{_prompt_line(session)}{buf.text}?\n{body}")
 
 
 def complete_word(session: HelpSession, buf: Buffer, *, list_if_stuck: bool = True) -> bool:

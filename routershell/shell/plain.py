@@ -15,8 +15,9 @@ prompt before it sees end of input (a device shows its prompt before the session
 newline; `-c` mode stops after the last command's output, with no trailing prompt, so the
 output of `routershell -c 'show version'` is the prompt line, the command and its output.
 
-A line ending in `?` (outside quotes) prints the session's help for the text before it and is
-not executed. Broadcasts print as "\n<msg>\n" followed by the prompt again while the prompt
+A line ending in `?` (outside quotes) prints the session's help for the text before it, once,
+after the echoed line, and is not executed: line mode cannot keep a half-typed line the way a
+keystroke `?` does. Broadcasts print as "\n<msg>\n" followed by the prompt again while the prompt
 waits, and after the output when they arrive during a command. End of input exits 0 in any mode.
 `-c` lines double as answers: a question asked by a command reads the next `-c` command.
 """
@@ -33,7 +34,7 @@ from typing import Protocol
 
 import trio
 
-from routershell.shell.words import help_request
+from routershell.shell.words import help_body, help_request
 
 log = logging.getLogger(__name__)
 
@@ -191,12 +192,18 @@ class PlainShell:
                 self.write(line + "\n")
             asked = help_request(line)
             if asked is not None:
-                # Line mode cannot keep a half-typed line the way a keystroke `?` does:
-                # show the help and start a fresh line.
-                self.write(sess.help(asked))  # type: ignore[attr-defined]
+                self.write(self.help(prompt, asked))
                 continue
             await self.execute(line)
         return 0
+
+    def help(self, prompt: str, text: str) -> str:
+        try:
+            out = self.session.help(text)  # type: ignore[attr-defined]
+        except Exception:  # help must never end the session
+            log.exception("help failed: %r", text)
+            return ""
+        return help_body(prompt, text, out)
 
     async def execute(self, line: str) -> None:
         with trio.CancelScope() as scope:
