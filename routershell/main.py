@@ -72,7 +72,8 @@ class _VersionAction(argparse.Action):
             v = version("routershell")
         except PackageNotFoundError:
             v = "unknown"
-        parser.exit(0, f"routershell {v}\n")
+        print(f"routershell {v}")  # stdout, as argparse's own version action does
+        parser.exit(0)
 
 
 def build_parser() -> argparse.ArgumentParser:
