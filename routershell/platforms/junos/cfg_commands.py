@@ -373,7 +373,12 @@ def show_tree(session, tree: ConfigNode, toks: list[Token], base: Path, out, io,
             return config_text.render_set(wrap, schema)
         if p.kind == "display" and p.args[:1] == ("json",):
             return config_text.render_json(wrap, schema)
-    text = config_text.render(_as_root(node), sc)
+    if path and not node.children:  # a leaf: show it as its parent would, alone
+        only = ConfigNode()
+        only.children[path[-1]] = node
+        text = config_text.render(only, schema_node_for(schema, path[:-1]) or schema)
+    else:
+        text = config_text.render(_as_root(node), sc)
     if operational and not path:
         last = session.device.store.history[0] if session.device.store.history else None
         if last is not None and last.when is not None:
@@ -574,17 +579,23 @@ async def cfg_load(session, match, out, io):
                     out.write(f"{origin}:{lineno}:({err.col + 1}) {err_word(err)}: {err.token}\n")
                     return None
         else:
-            incoming, replaces = config_text.parse_for_load(text, schema, origin=origin)
+            result = config_text.parse_load(text, schema)
             from ...config import merge
 
             if action == "override":
-                tree = incoming
+                tree = result.tree
             elif action == "replace":
-                tree = merge.replace(base, incoming, replaces, schema)
+                tree = merge.replace(base, result.tree, result.replace_paths, schema)
             else:
-                tree = merge.merge(base, incoming, schema)
+                tree = merge.merge(base, result.tree, schema)
+            if result.errors:
+                for err in result.errors:
+                    out.write(err.format(origin) + "\n")
+                _replace_candidate(session, tree)
+                out.write(f"load complete ({len(result.errors)} errors)\n")
+                return None
     except config_text.ConfigSyntaxError as e:
-        out.write(str(e).rstrip("\n") + "\n")
+        out.write(e.format(origin) + "\n")
         return None
     _replace_candidate(session, tree)
     out.write(msg.LOAD_COMPLETE)
