@@ -183,3 +183,18 @@ def test_round_trip_render_parse_render(tree: ConfigNode) -> None:
     back = parse(text, SCHEMA)
     assert render(back, SCHEMA) == text
     assert compare(tree, back, SCHEMA) == ""
+
+
+_JUNK = st.text(alphabet=st.sampled_from(list('ab \n;{}[]"\\#/*:')), max_size=60)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["system", "{", "}", ";", "host-name", "r1", "interfaces", "ge-0/0/0", "unit", "0", "family", "inet", "/* x */", "inactive:", '"q', "[", "]", "routing-options", "static", "route", "0.0.0.0/0", "next-hop", "10.0.0.1"]), max_size=30).map(" ".join) | _JUNK)
+def test_arbitrary_input_only_yields_syntax_errors(text: str) -> None:
+    res = parse_load(text, SCHEMA)
+    assert all(isinstance(e, ConfigSyntaxError) and e.line >= 1 for e in res.errors)
+    render(res.tree, SCHEMA)
+    try:
+        parse(text, SCHEMA)
+    except ConfigSyntaxError:
+        pass
