@@ -237,7 +237,9 @@ def render_json(tree: ConfigNode, schema: Node) -> str:
 # show | compare
 # ---------------------------------------------------------------------------------------------
 def _signed(lines: list[str], sign: str) -> list[str]:
-    return [sign + line[1:] if line.startswith(" ") else sign + line for line in lines]
+    # The sign stands before the statement's normal indentation (`+    unit 32 {` under
+    # `[edit interfaces vlan]`), as real devices print it (reference G1, a vJunos transcript).
+    return [sign + line for line in lines]
 
 
 def _items(old: ConfigNode | None, new: ConfigNode | None, sc: Node | None, lead: str = "") -> Iterator[tuple[ConfigNode | None, ConfigNode | None, Node | None, str]]:

@@ -87,7 +87,7 @@ async def test_exit_question_and_shared_candidate_survives(mock_clock):
         assert out.endswith("Exiting configuration mode\n\n") and t.session.mode == "operational"
         # as on Junos (and as netmiko's send_config_set + commit relies on): the change is kept
         await t.run("configure")
-        assert "+   host-name pending;" in await t.run("show | compare")
+        assert "+    host-name pending;" in await t.run("show | compare")
         await t.run("commit and-quit")
         assert t.session.prompt() == "user@pending> "
 
@@ -140,7 +140,7 @@ async def test_load_terminal_save_and_file_confinement(mock_clock):
         await t.run("configure")
         out = await t.run("load merge terminal", answers=["system {", "    domain-name example.net;", "}", "\x04"])
         assert out.endswith("load complete\n")
-        assert "+   domain-name example.net;" in await t.run("show | compare")
+        assert "+    domain-name example.net;" in await t.run("show | compare")
         out = await t.run("load set terminal", answers=["set system time-zone UTC", "delete system domain-name", "\x04"])
         assert out.endswith("load complete\n")
         cmp = await t.run("show | compare")
