@@ -26,7 +26,10 @@ class ConfirmTimer:
     def handle_timer(self, now: float) -> None:
         for _event in self.device.store.handle_timer(now):
             self.device.syslog("mgd: UI_COMMIT_NOT_CONFIRMED: Commit was not confirmed; automatic rollback complete")
-            self.device.broadcast(msg.NOT_CONFIRMED)
+            dev = self.device
+            host = dev.store.active.get((("system", None), ("host-name", None)))
+            when = dev.clock.datetime().strftime("%H:%M:%S %Z")
+            dev.broadcast(msg.broadcast("root", host.value if host else dev.name, when, msg.NOT_CONFIRMED))
 
 
 def make_junos_device(

@@ -30,7 +30,10 @@ async def test_commit_confirmed_rolls_back_with_broadcast(mock_clock):
         await app.clock.advance(119)
         assert seen == [] and t.session.hostname == "temp"
         await app.clock.advance(2)
-        assert seen == ["Commit was not confirmed; automatic rollback complete."]
+        assert seen == [
+            "\nBroadcast Message from root@r1\n        (no tty) at 00:02:00 UTC...\n\n"
+            "Commit was not confirmed; automatic rollback complete.\n"
+        ]
         assert t.session.hostname == "r1"
         history = await t.run("run show system commit")
         assert history.splitlines()[0].startswith("0   2026-01-01 00:02:00 UTC by root via other")
