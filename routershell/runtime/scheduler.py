@@ -272,7 +272,8 @@ class Scheduler:
     def fire_due(self, now: float) -> int:
         """Fire every entry due at or before `now`, in deadline order; return how many.
 
-        Entries added by callbacks that are already due fire in the same call.
+        Entries added by callbacks that are already due fire in the same call. An exception
+        from a callback or engine propagates (and ends `run`): engine bugs must not be hidden.
         """
         heap = self._heap
         fired = 0
