@@ -272,7 +272,8 @@ class Scheduler:
     def fire_due(self, now: float) -> int:
         """Fire every entry due at or before `now`, in deadline order; return how many.
 
-        Entries added by callbacks that are already due fire in the same call.
+        Entries added by callbacks that are already due fire in the same call. An exception
+        from a callback or engine propagates (and ends `run`): engine bugs must not be hidden.
         """
         heap = self._heap
         fired = 0
@@ -310,10 +311,11 @@ class Scheduler:
         clock = self.clock
         if clock is not None:
             clock.attach()
+        wakeups = _Wakeups()
+        if self.fast_forward:
+            trio.lowlevel.add_instrument(wakeups)
         task_status.started()
         origin = self.origin
-        since_yield = 0
-        alone = False  # known to be the only task trio will run next (see below)
         now = self.now()
         try:
             while True:
@@ -325,25 +327,18 @@ class Scheduler:
                     and clock is not None
                     and clock.may_fast_forward()
                 ):
-                    if not alone or since_yield >= self.yield_every:
-                        # Tasks woken together with us are in trio's current batch, invisible
-                        # to current_statistics(); wait until every other task is blocked
-                        # (this also lets the host and I/O in), then we are alone.
-                        await trio.testing.wait_all_tasks_blocked()
-                        alone, since_yield = True, 0
+                    # Tasks woken together with us are in trio's current batch, invisible
+                    # to current_statistics(); wait until every other task is blocked
+                    # (this also lets the host and I/O in), then we are alone.
+                    await trio.testing.wait_all_tasks_blocked()
+                    wakeups.woken = False
+                    if clock.may_fast_forward():
+                        now = self._fast_forward(clock, wakeups)
+                        if wakeups.woken or not clock.may_fast_forward():
+                            continue  # someone else must run now; we go back through trio
+                    else:
                         now = self.now()
-                        continue
-                    stats = trio.lowlevel.current_statistics()
-                    gap = nd - now
-                    if stats.tasks_runnable == 0 and stats.seconds_to_next_deadline > gap:
-                        if gap > 0:
-                            clock.trio_clock.jump(origin + nd - clock.trio_clock.current_time())
-                        # Float rounding in the jump must not leave `nd` a hair in the future.
-                        now = max(self.now(), nd)
-                        since_yield += 1
-                        continue
-                alone = False
-                since_yield = 0
+                    nd = self.next_deadline()
                 self._wake_at = math.inf if nd is None else nd
                 with trio.CancelScope(deadline=origin + self._wake_at) as scope:
                     self._scope = scope
@@ -357,3 +352,52 @@ class Scheduler:
                 self._wake_at = math.inf
         finally:
             self._running = False
+            if self.fast_forward:
+                trio.lowlevel.remove_instrument(wakeups)
+
+    def _fast_forward(self, clock: LabClock, wakeups: _Wakeups) -> float:
+        """Jump from deadline to deadline while we are the only task that could run and
+        no other trio deadline comes first; return the lab time reached.
+
+        Stops when a callback wakes a task (seen by the instrument at once), before another
+        task's deadline (re-read every `_REFRESH` firings, and whenever we stop), or after
+        `yield_every` firings so trio can serve the host and I/O.
+        """
+        trio_clock = clock.trio_clock
+        origin = self.origin
+        heap = self._heap
+        now = self.now()
+        horizon = -math.inf
+        for n in range(self.yield_every):
+            if n % _REFRESH == 0:
+                stats = trio.lowlevel.current_statistics()
+                if stats.tasks_runnable:
+                    break
+                horizon = trio_clock.current_time() + stats.seconds_to_next_deadline
+            self._prune()
+            if not heap:
+                break
+            nd = heap[0][0]
+            if origin + nd >= horizon:
+                break  # another task's deadline comes first (or ties): trio decides
+            if nd > now:
+                trio_clock.jump(origin + nd - trio_clock.current_time())
+                # Float rounding in the jump must not leave `nd` a hair in the future.
+                now = max(self.now(), nd)
+            self.fire_due(now)
+            if wakeups.woken or trio_clock.autojump_threshold != 0 or trio_clock.rate != 0:
+                break  # a task to run, or a callback changed the clock mode
+        return now
+
+
+_REFRESH = 32
+
+
+class _Wakeups(trio.abc.Instrument):
+    """Notices any task becoming runnable while the scheduler fast-forwards."""
+
+    def __init__(self) -> None:
+        self.woken = False
+
+    def task_scheduled(self, task: trio.lowlevel.Task) -> None:
+        self.woken = True

@@ -315,6 +315,32 @@ async def test_switch_scaled_to_virtual_while_timer_pending(
         n.cancel_scope.cancel()
 
 
+async def test_freezing_from_a_timer_stops_a_settle_wait(
+    mock_clock: trio.testing.MockClock,
+) -> None:
+    lab = LabClock("virtual", trio_clock=mock_clock)
+    sched = Scheduler(lab)
+    ticks: list[float] = []
+    frozen = trio.Event()
+
+    async def commit() -> None:
+        sched.every(1, lambda: ticks.append(lab.now()), first=1)
+        sched.call_at(10, lambda: (lab.set_mode("frozen"), frozen.set()))
+
+    async def user() -> None:
+        await frozen.wait()
+        await trio.testing.wait_all_tasks_blocked()  # nothing moves any more
+        assert lab.now() == 10 and ticks == [float(k) for k in range(1, 11)]
+        lab.set_mode("virtual")  # the wait resumes jumping up to max_wait
+
+    async with trio.open_nursery() as n:
+        await n.start(sched.run)
+        n.start_soon(user)
+        await lab.run_command(commit, settle=lambda: False, max_wait=30)
+        assert lab.now() == 30 and len(ticks) == 30
+        n.cancel_scope.cancel()
+
+
 def test_set_mode_from_asyncio_host_wakes_guest() -> None:
     """Pitfall 1: a host-side switch must reach a trio wait already in progress (guest mode)."""
     lab = LabClock("frozen")

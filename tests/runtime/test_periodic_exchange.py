@@ -24,22 +24,29 @@ DPD = ExchangeProfile(period=10, retry_gap=2, retries=2, loss=0.05)
 
 
 class PacketLog:
-    """Counts what a traced exchange reports packet by packet."""
+    """Counts what a traced exchange reports packet by packet (read at increasing times)."""
 
     def __init__(self) -> None:
         self.events: list[tuple[float, int, bool]] = []
+        self._read = 0
+        self._sent = self._acked = self._retrans = 0
 
     def __call__(self, ex: PeriodicExchange, t: float, attempt: int, answered: bool) -> None:
         self.events.append((t, attempt, answered))
 
     def counters(self, now: float, deaths: int) -> ExchangeCounters:
-        ev = [e for e in self.events if e[0] <= now]
+        while self._read < len(self.events) and self.events[self._read][0] <= now:
+            _, attempt, answered = self.events[self._read]
+            self._sent += 1
+            self._acked += answered
+            self._retrans += attempt > 0
+            self._read += 1
         return ExchangeCounters(
-            sent=len(ev),
-            acked=sum(1 for e in ev if e[2]),
-            lost=sum(1 for e in ev if not e[2]),
-            retransmits=sum(1 for e in ev if e[1] > 0),
-            exchanges=sum(1 for e in ev if e[2]),
+            sent=self._sent,
+            acked=self._acked,
+            lost=self._sent - self._acked,
+            retransmits=self._retrans,
+            exchanges=self._acked,
             deaths=deaths,
         )
 
