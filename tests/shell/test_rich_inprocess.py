@@ -8,6 +8,7 @@ import asyncio
 import io
 import os
 import signal
+from datetime import UTC, datetime
 
 import pytest
 import trio
@@ -104,6 +105,23 @@ def test_tab_extends_common_prefix_then_lists_when_stuck():
     assert "user@r1> show v?\n" in text  # the listing is drawn like `?`
 
 
+def test_space_completes_when_the_session_says_so():
+    app = FakeApp()
+    app.session.complete_on_space = True
+
+    async def script(inp, screen):
+        await screen.wait_for("user@r1>")
+        inp.send_text("sh ver v \r")  # "show version" then "v" (no completions): kept
+        await screen.wait_for("Hostname: r1")
+        app.session.complete_on_space = False
+        inp.send_text("sh ver\r")
+        await screen.wait_for("unknown command.")
+        inp.send_text("\x04")
+
+    drive(app, script)
+    assert app.session.executed == ["show version v ", "sh ver"]
+
+
 def test_question_mark_inside_quotes_is_typed():
     app = FakeApp()
 
@@ -190,6 +208,9 @@ def test_toolbar_shows_mode_and_lab_time():
     clock = FakeClock("x60")
     clock.trio_clock.jump(3 * 86400 + 3723)
     assert toolbar_text(clock) == " clock: x60   lab time: 3d 01:02:03"
+    clock.epoch = datetime(2024, 1, 1, tzinfo=UTC)
+    clock.now = clock.trio_clock.current_time
+    assert toolbar_text(clock) == " clock: x60   lab time: 2024-01-04 01:02:03 UTC"
 
 
 def test_guest_calls_cross_both_ways_and_cancel():
