@@ -1,68 +1,92 @@
-# PLACEHOLDER — replaced by the lead's module on merge
-"""Minimal stand-in for the lead's App so the front-ends run before it lands.
+"""The running application: one lab clock, one scheduler, the lab's devices, and sessions.
 
-It builds one Junos device "r1" around the real JunosSession, with a clock stand-in that
-has the LabClock surface the front-ends use (trio_clock, run_command, mode, now, epoch).
+Front-ends build an App, `await app.start(nursery)` inside trio, then ask `new_session()` for
+each terminal. Until lab files arrive (runtime issue) the built-in default lab is one Junos
+router, r1, whose startup configuration ships in routershell/labs/.
 """
 
 from __future__ import annotations
 
-import random
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+import importlib.resources
+import tempfile
 from pathlib import Path
-from typing import Any
 
 import trio
-from trio._core._mock_clock import MockClock  # trio.testing imports pytest when installed (+70 ms)
 
-from routershell.cli.session import CliSession
-
-
-class _Clock:
-    """Stand-in for runtime.clock.LabClock: one MockClock, autojump only inside a command."""
-
-    epoch = datetime(2024, 1, 1, tzinfo=UTC)
-
-    def __init__(self, mode: str) -> None:
-        self.mode = mode
-        rate = 0.0 if mode in ("virtual", "frozen") else float(mode[1:]) if mode[0] == "x" else 1.0
-        self.trio_clock = MockClock(rate=rate)
-
-    def now(self) -> float:
-        return self.trio_clock.current_time()
-
-    async def run_command(self, afn: Callable[..., Awaitable[Any]], *args: Any) -> Any:
-        if self.mode != "virtual":
-            return await afn(*args)
-        self.trio_clock.autojump_threshold = 0
-        try:
-            return await afn(*args)
-        finally:
-            self.trio_clock.autojump_threshold = float("inf")
+from .cli.session import CliSession
+from .runtime.clock import LabClock
+from .runtime.device import Device, Port
+from .runtime.rng import Streams
+from .runtime.scheduler import Scheduler
 
 
 class App:
-    def __init__(self, clock_mode: str | None, seed: int, state_dir: Path | None,
-                 lab: Path | None, device: str | None) -> None:
-        from routershell.config.store import ConfigStore
-        from routershell.runtime.device import Device, Port
+    def __init__(
+        self,
+        clock_mode: str | None = None,
+        seed: int = 0,
+        state_dir: Path | None = None,
+        lab: Path | None = None,
+        device: str | None = None,
+        trio_clock=None,
+    ) -> None:
+        # trio_clock: adopt an existing MockClock (tests run on pytest-trio's mock_clock)
+        self.clock = LabClock(clock_mode or "virtual", trio_clock=trio_clock)
+        self.scheduler = Scheduler(self.clock)
+        self.streams = Streams(seed)
+        self.state_dir = Path(state_dir) if state_dir is not None else None
+        self._tmp: tempfile.TemporaryDirectory | None = None
+        self.devices: dict[str, Device] = {}
+        self.lab = lab
+        self._build_default_lab()
+        self.current = device or next(iter(self.devices))
+        if self.current not in self.devices:
+            raise ValueError(f"no device {self.current!r} in this lab")
 
-        self.clock = _Clock(clock_mode or "virtual")
-        self.seed = seed
-        self.device = Device(name=device or "r1", platform="junos", model="mx240",
-                             store=ConfigStore(), clock=self.clock,
-                             ports=[Port(f"ge-0/0/{i}") for i in range(4)],
-                             facts={"version": "21.4R3"})
-        self.device.rng = lambda purpose: random.Random(f"{seed}:{purpose}")  # type: ignore[attr-defined]
+    # ---- lab ---------------------------------------------------------------------------------
+    def _home(self, name: str) -> Path:
+        if self.state_dir is not None:
+            home = self.state_dir / name / "home"
+        else:
+            if self._tmp is None:
+                self._tmp = tempfile.TemporaryDirectory(prefix="routershell-")
+            home = Path(self._tmp.name) / name / "home"
+        home.mkdir(parents=True, exist_ok=True)
+        return home
 
+    def _build_default_lab(self) -> None:
+        from .platforms.junos.device import make_junos_device
+
+        text = importlib.resources.files("routershell.labs").joinpath("default_r1.conf").read_text()
+        ports = [Port(n) for n in ("ge-0/0/0", "ge-0/0/1", "ge-0/0/2", "ge-0/0/3", "fxp0", "lo0")]
+        dev = make_junos_device(
+            "r1",
+            text,
+            model="m7i",
+            ports=ports,
+            clock=self.clock,
+            scheduler=self.scheduler,
+            streams=self.streams,
+            home=self._home("r1"),
+            state_dir=self.state_dir / "r1" / "config" if self.state_dir is not None else None,
+        )
+        self.devices[dev.name] = dev
+
+    # ---- life --------------------------------------------------------------------------------
     async def start(self, nursery: trio.Nursery) -> None:
-        await trio.lowlevel.checkpoint()
+        await nursery.start(self.scheduler.run)
+        await self.clock.boot(lambda: True, max_wait=60.0)
 
-    def new_session(self, user: str = "user") -> CliSession:
-        from routershell.platforms.junos.session import JunosSession
+    def new_session(self, user: str = "user", client: str = "terminal") -> CliSession:
+        dev = self.devices[self.current]
+        from .platforms import session_class
 
-        return JunosSession(self.device, user=user)
+        return session_class(dev.platform)(dev, user=user, client=client)
 
     async def aclose(self) -> None:
-        await trio.lowlevel.checkpoint()
+        for dev in self.devices.values():
+            for s in list(dev.sessions.values()):
+                s.close()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None

@@ -368,8 +368,11 @@ class ConfigStore:
         try:
             self._dir.mkdir(parents=True, exist_ok=True)
             existing = set(os.listdir(self._dir))
+            # A file left by a commit that crashed before its metadata landed may carry the same
+            # sequence number: everything not yet recorded is (re)written.
+            recorded = {r.sequence for r in self.history}
             for rec in history:
-                if self._file(rec.sequence) not in existing:
+                if rec.sequence not in recorded:
                     write_atomic(self._dir / self._file(rec.sequence), self._to_text(rec.tree))
             meta = {
                 "version": 1,

@@ -7,6 +7,7 @@ platform package interprets its configuration and renders its state.
 from __future__ import annotations
 
 import itertools
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +43,16 @@ class Device:
     log: list[LogLine] = field(default_factory=list)
     sessions: dict[int, Any] = field(default_factory=dict)
     listeners: list[Callable[[str], None]] = field(default_factory=list)
+    streams: Any = None  # routershell.runtime.rng.Streams for this device
+    on_commit: Callable[[], None] = lambda: None  # the platform applies a new active config
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _rngs: dict[str, random.Random] = field(default_factory=dict)
+
+    def rng(self, purpose: str) -> random.Random:
+        """This device's seeded stream for one purpose (the same across runs with one seed)."""
+        if purpose not in self._rngs:
+            self._rngs[purpose] = self.streams.stream(purpose) if self.streams is not None else random.Random(purpose)
+        return self._rngs[purpose]
 
     def now(self) -> float:
         return self.clock.now() if self.clock is not None else 0.0

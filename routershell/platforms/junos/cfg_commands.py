@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ...config import files
+from ...config.store import StoreError
 from ...config.tree import ConfigNode, Path
 from ...grammar.parser import ParseError, Token, parse_command, parse_statement, schema_node_for
 from ...grammar.schema import Kind
@@ -41,10 +42,6 @@ def _split_at(toks: list[Token], words: tuple[str, ...]) -> tuple[list[Token], s
     return toks, None, []
 
 
-def _mark_changed(session) -> None:
-    session.device.store.touch()
-
-
 # ---- editing -----------------------------------------------------------------------------
 
 
@@ -81,12 +78,14 @@ async def cfg_set(session, match, out, io):
     if not m.path:
         io.write(msg.error_text(ParseError("missing-argument", len(session.current_line) + 1), len(session.prompt_line())))
         return None
+    tree = session.writable(io)
+    if tree is None:
+        return None
     try:
-        apply_set(session, session.candidate, m)
+        apply_set(session, tree, m)
     except SecretError:
         io.write("error: invalid secret\n")
         return None
-    _mark_changed(session)
     return None
 
 
@@ -101,14 +100,15 @@ def _targets(tree: ConfigNode, m) -> list[Path]:
 
 @handler("cfg-delete")
 async def cfg_delete(session, match, out, io):
-    tree = session.candidate
+    tree = session.writable(io)
+    if tree is None:
+        return None
     if not match.rest.get("statement"):
         if session.edit:
             tree.remove(session.edit)
         else:
             tree.children.clear()
-        _mark_changed(session)
-        return None
+            return None
     m = _statement(session, match, io, need_value=False)
     if m is None:
         return None
@@ -120,15 +120,13 @@ async def cfg_delete(session, match, out, io):
         node.values = [v for v in node.values if v not in m.values]
         if not node.values:
             tree.remove(m.path)
-        _mark_changed(session)
-        return None
+            return None
     targets = _targets(tree, m)
     if not targets:
         out.write(msg.NOT_FOUND)
         return None
     for p in targets:
         tree.remove(p)
-    _mark_changed(session)
     return None
 
 
@@ -136,13 +134,15 @@ async def _set_inactive(session, match, out, io, inactive: bool):
     m = _statement(session, match, io, need_value=False)
     if m is None:
         return None
-    targets = _targets(session.candidate, m)
+    tree = session.writable(io)
+    if tree is None:
+        return None
+    targets = _targets(tree, m)
     if not targets:
         out.write(msg.NOT_FOUND)
         return None
     for p in targets:
-        session.candidate.get(p).inactive = inactive
-    _mark_changed(session)
+        tree.get(p).inactive = inactive
     return None
 
 
@@ -165,12 +165,14 @@ async def cfg_annotate(session, match, out, io):
     m = _statement(session, match, io, need_value=False, tokens=toks[:-1])
     if m is None:
         return None
-    node = session.candidate.get(m.path)
+    tree = session.writable(io)
+    if tree is None:
+        return None
+    node = tree.get(m.path)
     if node is None:
         out.write(msg.NOT_FOUND)
         return None
     node.annotation = toks[-1].text or None
-    _mark_changed(session)
     return None
 
 
@@ -205,7 +207,9 @@ async def _rename_or_copy(session, match, out, io, copy: bool):
     m = _statement(session, match, io, need_value=False, tokens=old)
     if m is None:
         return None
-    tree = session.candidate
+    tree = session.writable(io)
+    if tree is None:
+        return None
     src = tree.get(m.path)
     if src is None or not m.path:
         out.write(msg.NOT_FOUND)
@@ -223,7 +227,6 @@ async def _rename_or_copy(session, match, out, io, copy: bool):
         parent.children[step] = dup
     else:
         parent.rename_child(m.path[-1], step)
-    _mark_changed(session)
     return None
 
 
@@ -249,19 +252,19 @@ async def cfg_insert(session, match, out, io):
         return None
     if not m.node.ordered:
         io.write(msg.error_text(ParseError("syntax", ref[0].start, ref[0].text), len(session.prompt_line())))
-        out.write("error: statement is not an ordered list\n") if False else None
         return None
     step = _key_step(session, m, ref, io)
     if step is None:
         return None
-    tree = session.candidate
+    tree = session.writable(io)
+    if tree is None:
+        return None
     parent = tree.ensure(m.path[:-1])
     if step not in parent.children:
         out.write("error: referenced statement does not exist\n")
         return None
     tree.ensure(m.path)
     parent.move_child(m.path[-1], **({"before": step} if where == "before" else {"after": step}))
-    _mark_changed(session)
     return None
 
 
@@ -317,32 +320,21 @@ async def cfg_exit(session, match, out, io):
 
 async def leave_configuration(session, out, io):
     store = session.device.store
-    modified = (
-        session.private_candidate != store.active
-        if session.database == "private"
-        else store.is_modified()
-    )
-    if modified:
+    if store.is_modified(session.key):
         io.write(out.take())
         io.write(msg.UNCOMMITTED)
         answer = await io.read_line(msg.EXIT_QUESTION)
         if answer is not None and answer.strip().lower() not in ("", "y", "ye", "yes"):
             return None
         io.write("\n")
-        if session.database in ("exclusive", "private"):
-            if session.database == "exclusive":
-                store.discard()
     _close_database(session)
     out.write(msg.EXITING + "\n")
     return None
 
 
 def _close_database(session) -> None:
-    store = session.device.store
-    if session.database == "exclusive":
-        store.unlock(session.sid)
+    session.device.store.close(session.key)
     session.database = None
-    session.private_candidate = None
     session.mode = "operational"
     session.edit = ()
 
@@ -367,7 +359,9 @@ def show_tree(session, tree: ConfigNode, toks: list[Token], base: Path, out, io,
     sc = schema_node_for(schema, path) or schema
     for p in session.current_pipes:
         if p.kind == "compare":
-            old = session.device.store.rollback_tree(p.number or 0) if p.args == ("rollback",) else None
+            hist = session.device.store.history
+            n = p.number or 0
+            old = hist[n].tree if p.args == ("rollback",) and n < len(hist) else None
             if old is None:
                 return "error: rollback is not possible\n" if p.args == ("rollback",) else f"error: could not open {p.args[0]}\n"
             return config_text.compare(old, tree, schema, tuple(path_words(path, schema))) if not path else _compare_sub(old, tree, path, schema)
@@ -379,10 +373,15 @@ def show_tree(session, tree: ConfigNode, toks: list[Token], base: Path, out, io,
             return config_text.render_set(wrap, schema)
         if p.kind == "display" and p.args[:1] == ("json",):
             return config_text.render_json(wrap, schema)
-    text = config_text.render(_as_root(node), sc)
+    if path and not node.children:  # a leaf: show it as its parent would, alone
+        only = ConfigNode()
+        only.children[path[-1]] = node
+        text = config_text.render(only, schema_node_for(schema, path[:-1]) or schema)
+    else:
+        text = config_text.render(_as_root(node), sc)
     if operational and not path:
         last = session.device.store.history[0] if session.device.store.history else None
-        if last is not None:
+        if last is not None and last.when is not None:
             from .op_commands import fmt_time
 
             text = f"## Last commit: {fmt_time(session, last.when)} by {last.user}\n" + text
@@ -468,33 +467,35 @@ def _check_errors(session, tree: ConfigNode) -> str:
 @handler("cfg-commit")
 async def cfg_commit(session, match, out, io):
     store = session.device.store
-    tree = session.candidate
-    failure = _check_errors(session, tree)
-    if failure:
-        out.write(failure)
+    check = lambda tree: check_config(tree, session.g.schema)  # noqa: E731
+    try:
+        if "check" in match.args:
+            errors = store.check(check, session.key)
+            if errors:
+                raise StoreError("check-failed", errors=tuple(errors))
+            out.write(msg.CHECK_SUCCEEDS)
+            return None
+        confirmed = "confirmed" in match.args
+        minutes = int(match.args.get("minutes", 10)) if confirmed else None
+        if confirmed and store.check(check, session.key):
+            raise StoreError("check-failed", errors=tuple(store.check(check, session.key)))
+        if confirmed:
+            out.write(msg.CHECK_SUCCEEDS)
+            out.write(msg.confirmed_note(minutes))
+        store.commit(
+            session.user,
+            "cli",
+            session.device.clock.datetime(),
+            str(match.args.get("comment") or ""),
+            check,
+            session=session.key,
+            confirm_minutes=minutes,
+            now=session.device.now(),
+        )
+    except StoreError as e:
+        out.write(_store_error(session, e))
         return None
-    if "check" in match.args:
-        out.write(msg.CHECK_SUCCEEDS)
-        return None
-    if session.database == "private" and store.is_modified():
-        out.write("error: shared configuration database modified\n")
-        out.write("Please use 'rollback' to discard the changes and try again\n")
-        return None
-    confirmed = "confirmed" in match.args
-    minutes = int(match.args.get("minutes", 10)) if confirmed else None
-    if confirmed:
-        out.write(msg.CHECK_SUCCEEDS)
-        out.write(msg.confirmed_note(minutes))
-    store.commit(
-        tree,
-        user=session.user,
-        client="cli",
-        when=session.device.now(),
-        comment=match.args.get("comment"),
-        confirm_minutes=minutes,
-    )
-    if session.database == "private":
-        session.private_candidate = store.active.copy()
+    session.device.on_commit()
     out.write(msg.COMMIT_COMPLETE)
     if "and-quit" in match.args:
         _close_database(session)
@@ -502,23 +503,37 @@ async def cfg_commit(session, match, out, io):
     return None
 
 
+def _store_error(session, e: StoreError) -> str:
+    from .op_commands import lock_message
+
+    if e.code == "check-failed":
+        text = ""
+        for err in e.errors:
+            text += f"{edit_banner(err.path, session.g.schema)}\n  '{err.statement}'\n    {err.message}\n"
+        return text + msg.CHECK_FAILED
+    if e.code == "locked":
+        return lock_message(session, e.holder)
+    if e.code == "shared-modified":
+        return "error: shared configuration database modified\nPlease use 'rollback' to discard the changes and try again\n"
+    if e.code == "write-failed":
+        return f"error: could not write configuration: {e.detail}\n"
+    return f"error: {e.code}\n"
+
+
 @handler("cfg-rollback")
 async def cfg_rollback(session, match, out, io):
     n = int(match.args.get("number", 0))
-    tree = session.device.store.rollback_tree(n)
-    if tree is None:
-        out.write(f"error: rollback {n} is not possible\n" if False else "error: Cannot rollback, file not found\n")
+    try:
+        session.device.store.rollback(n, session.key)
+    except StoreError as e:
+        out.write("error: Cannot rollback, file not found\n" if e.code == "no-rollback" else _store_error(session, e))
         return None
-    _replace_candidate(session, tree)
     out.write(msg.LOAD_COMPLETE)
     return None
 
 
 def _replace_candidate(session, tree: ConfigNode) -> None:
-    if session.database == "private":
-        session.private_candidate = tree.copy()
-    else:
-        session.device.store.set_candidate(tree.copy())
+    session.device.store.set_candidate(tree.copy(), session.key)
 
 
 @handler("cfg-load")
@@ -546,11 +561,13 @@ async def cfg_load(session, match, out, io):
             path = files.resolve_user_path(session.device.home, source)
             text = path.read_text()
         except (files.FileAccessError, OSError):
-            out.write(f"error: could not open configuration file: {source}\n" if False else f"error: file does not exist: {source}\n")
+            out.write(f"error: could not open configuration file: {source}\n")
             return None
         origin = source
     schema = session.g.schema
-    base = session.candidate
+    base = session.writable(io)
+    if base is None:
+        return None
     try:
         if action == "set":
             tree = base.copy()
@@ -560,24 +577,27 @@ async def cfg_load(session, match, out, io):
                 err = _apply_set_line(session, tree, line)
                 if err:
                     out.write(f"{origin}:{lineno}:({err.col + 1}) {err_word(err)}: {err.token}\n")
-                    out.write("error: configuration load failed\n" if False else "")
                     return None
         else:
-            incoming, replaces = config_text.parse_for_load(text, schema, origin=origin)
+            result = config_text.parse_load(text, schema)
             from ...config import merge
 
             if action == "override":
-                tree = incoming
+                tree = result.tree
             elif action == "replace":
-                tree = merge.replace(base, incoming, replaces, schema)
+                tree = merge.replace(base, result.tree, result.replace_paths, schema)
             else:
-                tree = merge.merge(base, incoming, schema)
+                tree = merge.merge(base, result.tree, schema)
+            if result.errors:
+                for err in result.errors:
+                    out.write(err.format(origin) + "\n")
+                _replace_candidate(session, tree)
+                out.write(f"load complete ({len(result.errors)} errors)\n")
+                return None
     except config_text.ConfigSyntaxError as e:
-        out.write(str(e).rstrip("\n") + "\n")
-        out.write("error: configuration load failed\n" if False else "")
+        out.write(e.format(origin) + "\n")
         return None
     _replace_candidate(session, tree)
-    _mark_changed(session)
     out.write(msg.LOAD_COMPLETE)
     return None
 

@@ -121,7 +121,10 @@ class Route:
 def routes(session) -> list[Route]:
     dev = session.device
     active = dev.store.active
-    since = dev.store.history[0].when if dev.store.history else dev.booted_at
+    from .op_commands import lab_seconds
+
+    last = dev.store.history[0].when if dev.store.history else None
+    since = lab_seconds(session, last) if last is not None else dev.booted_at
     out: list[Route] = []
     subnets = []
     for u in configured_units(active):
@@ -164,7 +167,12 @@ def route_table(session, args: dict) -> tuple[Record, str]:
     wanted = args.get("destination")
     if wanted:
         net = ipaddress.ip_network(wanted, strict=False)
-        all_routes = [r for r in all_routes if r.prefix.version == net.version and (r.prefix == net or (("/" not in str(wanted)) and net.network_address in r.prefix))]
+        exact = [r for r in all_routes if r.prefix == net]
+        if not exact and net.prefixlen == net.max_prefixlen:  # an address: its longest match
+            covering = [r for r in all_routes if r.prefix.version == net.version and net.network_address in r.prefix]
+            best = max((r.prefix.prefixlen for r in covering), default=None)
+            exact = [r for r in covering if r.prefix.prefixlen == best]
+        all_routes = exact
     rec = Record("route-information")
     tables: dict[str, list[Route]] = {}
     for r in all_routes:

@@ -82,3 +82,27 @@ def completions(cands: list[Candidate], executable: bool, pipe: bool = False, ma
 
 def no_completions(prompt_width: int, col: int) -> str:
     return " " * (prompt_width + col) + "^\nNo valid completions\n"
+
+
+def broadcast(user: str, host: str, when: str, text: str) -> str:
+    """A message written to every terminal of the device (wall-style, as Junos's mgd does)."""
+    return f"\nBroadcast Message from {user}@{host}\n        (no tty) at {when}...\n\n{text}\n"
+
+
+PIPE_HELP = {
+    "compare": "Compare configuration changes with prior version",
+    "count": "Count occurrences",
+    "display": "Show additional kinds of information",
+    "except": "Show only text that does not match a pattern",
+    "find": "Search for first occurrence of pattern",
+    "hold": "Hold text without exiting the ---(more)--- prompt",
+    "last": "Display end of output only",
+    "match": "Show only text that matches a pattern",
+    "no-more": "Don't paginate output",
+    "save": "Save output text to file",
+    "trim": "Trim specified number of columns from start of line",
+}
+
+
+def pipe_candidates(names) -> list[Candidate]:
+    return [Candidate(n, PIPE_HELP.get(n, ""), None) for n in sorted(names)]

@@ -4,11 +4,12 @@ commands build one record tree from which text, `| display json` and `| display 
 from __future__ import annotations
 
 import ipaddress
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import trio
 
 from ...cli.records import Record
+from ...config.store import EditMode, StoreError
 from ...grammar.parser import ParseError, parse_command
 from . import display
 from . import messages as msg
@@ -35,9 +36,14 @@ def render(session, record: Record, text: str) -> str:
     return text
 
 
-def fmt_time(session, lab_seconds: float) -> str:
-    dt = session.device.clock.epoch + timedelta(seconds=lab_seconds)
+def fmt_time(session, when) -> str:
+    """Lab seconds or a datetime, as Junos prints timestamps."""
+    dt = when if isinstance(when, datetime) else session.device.clock.epoch + timedelta(seconds=when)
     return dt.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def lab_seconds(session, when) -> float:
+    return (when - session.device.clock.epoch).total_seconds() if isinstance(when, datetime) else float(when)
 
 
 def fmt_ago(seconds: float) -> str:
@@ -57,62 +63,54 @@ async def configure(session, match, out, io):
     store = session.device.store
     exclusive = bool(match.args.get("exclusive"))
     private = bool(match.args.get("private"))
-    holder = store.lock_holder
-    if holder is not None and holder != session.sid:
-        other = session.device.sessions.get(holder)
-        out.write("error: configuration database locked by:\n")
-        out.write(_editor_line(session, other) + "      exclusive [edit]\n")
+    mode = EditMode.EXCLUSIVE if exclusive else EditMode.PRIVATE if private else EditMode.SHARED
+    others = [e for e in store.editors() if e.session != session.key]
+    try:
+        store.open(session.key, mode, session.user, session.client, session.device.clock.datetime())
+    except StoreError as e:
+        if e.code == "locked":
+            out.write(lock_message(session, e.holder))
+        elif e.code == "modified":
+            out.write("error: configuration database modified\n" + _editing_users(session))
+        else:
+            out.write("error: shared configuration database modified\n" + _editing_users(session))
         return None
-    if private and store.is_modified():
-        out.write("error: shared configuration database modified\n")
-        out.write(_editing_users(session))
-        return None
-    if exclusive:
-        if store.is_modified() and store.lock_holder is None and _others_editing(session):
-            out.write("error: configuration database modified\n")
-            out.write(_editing_users(session))
-            return None
-        store.lock(session.sid)
+    if mode is not EditMode.SHARED:
         out.write(msg.EXCLUSIVE_WARNING)
-        session.database = "exclusive"
-    elif private:
-        out.write(msg.EXCLUSIVE_WARNING)
-        session.database = "private"
-        session.private_candidate = store.active.copy()
-    else:
-        others = _others_editing(session)
-        if others:
-            out.write(_editing_users(session))
-            if store.is_modified():
-                out.write("The configuration has been changed but not committed\n")
-        session.database = "shared"
+    elif others:
+        out.write(_editing_users(session, exclude=session.key))
+        if store.is_modified():
+            out.write("The configuration has been changed but not committed\n")
+    session.database = mode.value
     out.write(msg.ENTERING)
     session.mode = "configuration"
     session.edit = ()
     return None
 
 
-def _others_editing(session) -> list:
-    return [s for s in session.device.sessions.values() if s is not session and getattr(s, "mode", "") == "configuration"]
+def lock_message(session, holder) -> str:
+    return "error: configuration database locked by:\n" + _editor_lines(session, holder)
 
 
-def _editor_line(session, other) -> str:
-    if other is None:
-        return "  unknown\n"
-    since = fmt_time(session, other.started)
-    return f"  {other.user} {other.client} p{other.sid} (pid {1000 + other.sid}) on since {since}\n"
-
-
-def _editing_users(session) -> str:
+def _editor_lines(session, es) -> str:
+    """`  user terminal p1 (pid 1001) on since ...` and the level the user edits."""
     from .grammar import edit_banner
 
+    if es is None:
+        return ""
+    sid = int(es.session) if es.session.isdigit() else 0
+    other = session.device.sessions.get(sid)
+    since = es.since.strftime("%Y-%m-%d %H:%M:%S UTC") if es.since else ""
+    banner = edit_banner(other.edit, other.g.schema) if other is not None else "[edit]"
+    mode = "" if es.mode is EditMode.SHARED else f"{es.mode.value} "
+    return f"  {es.user} {es.client} p{sid} (pid {1000 + sid}) on since {since}\n      {mode}{banner}\n"
+
+
+def _editing_users(session, exclude: str | None = None) -> str:
     lines = ["Users currently editing the configuration:\n"]
-    for s in session.device.sessions.values():
-        if getattr(s, "mode", "") == "configuration":
-            lines.append(_editor_line(session, s))
-            private = " private" if s.database == "private" else ""
-            excl = " exclusive" if s.database == "exclusive" else ""
-            lines.append(f"     {excl}{private} {edit_banner(s.edit, s.g.schema)}\n".replace("     ", "      ", 1))
+    for es in session.device.store.editors():
+        if es.session != exclude:
+            lines.append(_editor_lines(session, es))
     return "".join(lines)
 
 
@@ -227,9 +225,9 @@ async def show_uptime(session, match, out, io):
     if last is not None:
         c = rec.add("last-configured-time")
         c.add("date-time", fmt_time(session, last.when))
-        c.add("time-length", fmt_ago(now - last.when))
+        c.add("time-length", fmt_ago(now - lab_seconds(session, last.when)))
         c.add("user", last.user)
-        lines.append(f"Last configured: {fmt_time(session, last.when)} ({fmt_ago(now - last.when)} ago) by {last.user}")
+        lines.append(f"Last configured: {fmt_time(session, last.when)} ({fmt_ago(now - lab_seconds(session, last.when))} ago) by {last.user}")
     up = now - dev.booted_at
     users = len(dev.sessions)
     clock = (dev.clock.epoch + timedelta(seconds=now)).strftime("%I:%M%p").lstrip("0")

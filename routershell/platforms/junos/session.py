@@ -53,7 +53,7 @@ class JunosSession(CliSession):
         self.mode = "operational"
         self.edit: Path = ()
         self.database: str | None = None  # shared | exclusive | private
-        self.private_candidate = None
+        self.key = str(self.sid)  # this session's name in the configuration store
         self.started = device.now()
         from . import cfg_commands, op_commands  # handlers register on import
 
@@ -81,9 +81,23 @@ class JunosSession(CliSession):
 
     @property
     def candidate(self):
-        if self.database == "private" and self.private_candidate is not None:
-            return self.private_candidate
-        return self.device.store.candidate
+        return self.device.store.candidate(self.key)
+
+    def writable(self, io):
+        """The candidate to change, or None after printing Junos's lock message."""
+        from ...config.store import StoreError
+
+        try:
+            return self.device.store.writable(self.key)
+        except StoreError as e:
+            from .op_commands import lock_message
+
+            io.write(lock_message(self, e.holder))
+            return None
+
+    def close(self) -> None:
+        self.device.store.close(self.key)
+        super().close()
 
     def tree_root(self):
         return self.g.configuration if self.mode == "configuration" else self.g.operational
@@ -92,24 +106,37 @@ class JunosSession(CliSession):
     async def run_line(self, line: str, io: SessionIO) -> None:
         if not line.strip():
             return
-        if line.rstrip().endswith("?") and not line.rstrip().endswith('"?"'):
-            io.write(self.help(line.rstrip()[:-1]))
+        if line.rstrip().endswith("?") and _last_quote_closed(line):
+            text = line.rstrip()[:-1]
+            echo = self.prompt_line() + text + "?\n"
+            io.write(self.help(text)[len(echo):])  # the front-end already showed the line
             return
         try:
-            names = pipemod.CONFIG_PIPE_NAMES if self.mode == "configuration" else pipemod.PIPE_NAMES
-            command, pipes = pipemod.split_pipes(line, names)
+            command, pipes = self._split(line)
+            match = parse_command(self.tree_root(), command)
         except pipemod.PipeError as e:
             kind = {"ambiguous": "ambiguous", "missing-argument": "missing-argument"}.get(e.kind, "syntax")
-            io.write(msg.error_text(ParseError(kind, e.column, e.token), len(self.prompt_line())))
+            cands = msg.pipe_candidates(e.candidates)
+            io.write(msg.error_text(ParseError(kind, e.column, e.token, cands), len(self.prompt_line())))
             self._blank_after_error(io)
             return
-        try:
-            match = parse_command(self.tree_root(), command)
         except ParseError as e:
             io.write(msg.error_text(e, len(self.prompt_line())))
             self._blank_after_error(io)
             return
         await self.dispatch(match, pipes, io, line)
+
+    def _split(self, line: str) -> tuple[str, list]:
+        """Pipes of this line. `| compare` exists in configuration mode and after
+        `show configuration`; elsewhere `| c` means `| count`."""
+        if self.mode == "configuration":
+            return pipemod.split_pipes(line, pipemod.CONFIG_PIPE_NAMES)
+        command, _, _ = line.partition("|")
+        try:
+            shows_config = parse_command(self.g.operational, command).handler == "op-show-configuration"
+        except ParseError:
+            shows_config = False
+        return pipemod.split_pipes(line, pipemod.CONFIG_PIPE_NAMES if shows_config else pipemod.PIPE_NAMES)
 
     def _blank_after_error(self, io: SessionIO) -> None:
         if self.mode == "operational":
@@ -170,6 +197,15 @@ class JunosSession(CliSession):
 
     def help(self, text: str) -> str:
         shown = self.prompt_line() + text + "?\n"
+        pipe_at = _last_pipe(text)
+        if pipe_at is not None:
+            partial = text[pipe_at + 1 :].strip()
+            if " " not in partial:
+                names = pipemod.CONFIG_PIPE_NAMES if self.mode == "configuration" or "compare" in partial else pipemod.PIPE_NAMES
+                cands = [c for c in msg.pipe_candidates(names) if c.word.startswith(partial)]
+                if cands:
+                    return shown + msg.completions(cands, False)
+                return shown + msg.no_completions(len(self.prompt_line()), pipe_at + 2)
         try:
             cands, executable, col, partial = self._candidates(text)
         except ParseError as e:
@@ -191,6 +227,21 @@ class JunosSession(CliSession):
         words = sorted({c.word for c in cands if not c.is_value and c.word.startswith(partial)})
         helps = {c.word: c.help for c in cands}
         return [(w, w, helps.get(w, "")) for w in words]
+
+
+def _last_quote_closed(text: str) -> bool:
+    return text.count('"') % 2 == 0
+
+
+def _last_pipe(text: str) -> int | None:
+    """Column of the last `|` outside double quotes."""
+    quoted, at = False, None
+    for i, ch in enumerate(text):
+        if ch == '"':
+            quoted = not quoted
+        elif ch == "|" and not quoted:
+            at = i
+    return at
 
 
 def _value_fits(c: Candidate, partial: str) -> bool:

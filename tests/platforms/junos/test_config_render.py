@@ -205,23 +205,23 @@ def test_compare_added_changed_removed() -> None:
     _set(new, "routing-options static route=0.0.0.0/0 next-hop", ["10.0.0.253"])
     assert compare(old, new, SCHEMA) == (
         "[edit system]\n"
-        "-   host-name r1;\n"
-        "+   host-name r2;\n"
+        "-    host-name r1;\n"
+        "+    host-name r2;\n"
         "[edit interfaces]\n"
-        "+   ge-0/0/1 {\n"
-        "+       unit 0 {\n"
-        "+           family inet {\n"
-        "+               address 192.0.2.1/24;\n"
-        "+           }\n"
-        "+       }\n"
-        "+   }\n"
+        "+    ge-0/0/1 {\n"
+        "+        unit 0 {\n"
+        "+            family inet {\n"
+        "+                address 192.0.2.1/24;\n"
+        "+            }\n"
+        "+        }\n"
+        "+    }\n"
         "[edit routing-options static route 0.0.0.0/0]\n"
-        "-   next-hop 10.0.0.254;\n"
-        "+   next-hop 10.0.0.253;\n"
+        "-    next-hop 10.0.0.254;\n"
+        "+    next-hop 10.0.0.253;\n"
         "[edit]\n"
-        "-   policy {\n"
-        "-       proposals [ a b ];\n"
-        "-   }\n"
+        "-    policy {\n"
+        "-        proposals [ a b ];\n"
+        "-    }\n"
     )
 
 
@@ -233,11 +233,11 @@ def test_compare_flat_container_children_show_with_keyword() -> None:
     _set(new, f"interfaces {IF}=ge-0/0/0 unit=0 family inet address=10.0.0.2/24")
     assert compare(old, new, SCHEMA) == (
         "[edit interfaces ge-0/0/0 unit 0 family inet]\n"
-        "+   address 10.0.0.2/24;\n"
+        "+    address 10.0.0.2/24;\n"
         "[edit interfaces ge-0/0/0 unit 0]\n"
-        "+   family inet6 {\n"
-        "+       address 2001:db8::1/64;\n"
-        "+   }\n"
+        "+    family inet6 {\n"
+        "+        address 2001:db8::1/64;\n"
+        "+    }\n"
     )
 
 

@@ -1,0 +1,271 @@
+"""IKEv1 cryptography: Oakley MODP groups, CBC ciphers, HMAC prfs and the RFC 2409 key derivations.
+
+Public API
+----------
+- `GROUPS[n] -> DhGroup` for n in 1, 2, 5, 14. `DhGroup.private(rng) -> int`,
+  `DhGroup.public(x) -> bytes` (KE data, modulus length), `DhGroup.shared(x, peer_ke) -> bytes`
+  (g^xy left-padded to modulus length; raises `CryptoError` for an invalid peer value).
+- `CIPHERS[name] -> CipherSpec` for "des", "3des", "aes128", "aes192", "aes256";
+  `encrypt(name, key, iv, data)`, `decrypt(name, key, iv, data)`, `pad(data, block)`.
+- `HASHES` ("md5", "sha1", "sha256"): `prf(h, key, data)` (HMAC), `digest(h, data)`.
+- Derivations: `skeyid_psk`, `skeyid_sig`, `derive_skeyids`, `expand_key`, `phase1_iv`,
+  `phase2_iv`, `keymat`.
+- RSA signature as IKEv1 peers make it (PKCS#1 v1.5 type 1 over the bare hash, no DigestInfo):
+  `rsa_sign(private_key, data)`, `rsa_verify(public_key, signature, data) -> bool`.
+
+DH uses OpenSSL through `cryptography` (about 10x faster than pow()) with a deterministic private
+value: the "public key" of the generator is used as peer to obtain g^x. The FFDH deprecation
+warning of cryptography 50 is silenced locally; if the library refuses, exact pow() is used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac as _hmac
+import random
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
+from cryptography.hazmat.primitives.asymmetric import padding as _padding
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+try:
+    from cryptography.hazmat.primitives.asymmetric import dh as _dh
+except ImportError:  # pragma: no cover - FFDH removed from a future cryptography
+    _dh = None  # type: ignore[assignment]
+
+
+class CryptoError(Exception):
+    """Invalid key material (peer DH value out of range, bad key length, ...)."""
+
+
+def _hex(s: str) -> int:
+    return int("".join(s.split()), 16)
+
+
+_P768 = _hex("""
+FFFFFFFF FFFFFFFF C90FDAA2 2168C234 C4C6628B 80DC1CD1 29024E08 8A67CC74 020BBEA6 3B139B22
+514A0879 8E3404DD EF9519B3 CD3A431B 302B0A6D F25F1437 4FE1356D 6D51C245 E485B576 625E7EC6
+F44C42E9 A63A3620 FFFFFFFF FFFFFFFF""")
+_P1024 = _hex("""
+FFFFFFFF FFFFFFFF C90FDAA2 2168C234 C4C6628B 80DC1CD1 29024E08 8A67CC74 020BBEA6 3B139B22
+514A0879 8E3404DD EF9519B3 CD3A431B 302B0A6D F25F1437 4FE1356D 6D51C245 E485B576 625E7EC6
+F44C42E9 A637ED6B 0BFF5CB6 F406B7ED EE386BFB 5A899FA5 AE9F2411 7C4B1FE6 49286651 ECE65381
+FFFFFFFF FFFFFFFF""")
+_P1536 = _hex("""
+FFFFFFFF FFFFFFFF C90FDAA2 2168C234 C4C6628B 80DC1CD1 29024E08 8A67CC74 020BBEA6 3B139B22
+514A0879 8E3404DD EF9519B3 CD3A431B 302B0A6D F25F1437 4FE1356D 6D51C245 E485B576 625E7EC6
+F44C42E9 A637ED6B 0BFF5CB6 F406B7ED EE386BFB 5A899FA5 AE9F2411 7C4B1FE6 49286651 ECE45B3D
+C2007CB8 A163BF05 98DA4836 1C55D39A 69163FA8 FD24CF5F 83655D23 DCA3AD96 1C62F356 208552BB
+9ED52907 7096966D 670C354E 4ABC9804 F1746C08 CA237327 FFFFFFFF FFFFFFFF""")
+_P2048 = _hex("""
+FFFFFFFF FFFFFFFF C90FDAA2 2168C234 C4C6628B 80DC1CD1 29024E08 8A67CC74 020BBEA6 3B139B22
+514A0879 8E3404DD EF9519B3 CD3A431B 302B0A6D F25F1437 4FE1356D 6D51C245 E485B576 625E7EC6
+F44C42E9 A637ED6B 0BFF5CB6 F406B7ED EE386BFB 5A899FA5 AE9F2411 7C4B1FE6 49286651 ECE45B3D
+C2007CB8 A163BF05 98DA4836 1C55D39A 69163FA8 FD24CF5F 83655D23 DCA3AD96 1C62F356 208552BB
+9ED52907 7096966D 670C354E 4ABC9804 F1746C08 CA18217C 32905E46 2E36CE3B E39E772C 180E8603
+9B2783A2 EC07A28F B5C55DF0 6F4C52C9 DE2BCBF6 95581718 3995497C EA956AE5 15D22618 98FA0510
+15728E5A 8AACAA68 FFFFFFFF FFFFFFFF""")
+
+
+@dataclass
+class DhGroup:
+    """One Oakley MODP group; g = 2. `exp_bits` private exponent bits (2x the group strength)."""
+
+    number: int
+    p: int
+    exp_bits: int
+    g: int = 2
+    _numbers: Any = field(default=None, repr=False)
+    _gen_key: Any = field(default=None, repr=False)
+    use_openssl: bool = field(default=True, repr=False)
+
+    @property
+    def length(self) -> int:
+        return (self.p.bit_length() + 7) // 8
+
+    def private(self, rng: random.Random) -> int:
+        return rng.getrandbits(self.exp_bits) | (1 << (self.exp_bits - 1))
+
+    def _modexp(self, base: int, x: int) -> int:
+        if self.use_openssl and _dh is not None:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # cryptography 50: FFDH deprecated
+                    if self._numbers is None:
+                        self._numbers = _dh.DHParameterNumbers(self.p, self.g)
+                        self._gen_key = _dh.DHPublicNumbers(self.g, self._numbers).public_key()
+                    if base == self.g:
+                        pub = self._gen_key
+                    else:
+                        pub = _dh.DHPublicNumbers(base, self._numbers).public_key()
+                    # exchange() never reads the private key's own public value, so the
+                    # generator stands in for it instead of computing g^x twice.
+                    priv = _dh.DHPrivateNumbers(x, _dh.DHPublicNumbers(self.g, self._numbers))
+                    out = priv.private_key().exchange(pub)
+                return int.from_bytes(out, "big")
+            except Exception:  # noqa: BLE001 - library refused: fall back to exact arithmetic
+                if base == self.g:  # the library itself refuses FFDH, not just this value
+                    self.use_openssl = False
+        return pow(base, x, self.p)
+
+    def public(self, x: int) -> bytes:
+        return self._modexp(self.g, x).to_bytes(self.length, "big")
+
+    def shared(self, x: int, peer_ke: bytes) -> bytes:
+        if len(peer_ke) != self.length:
+            raise CryptoError(f"KE length {len(peer_ke)} != {self.length} for group {self.number}")
+        y = int.from_bytes(peer_ke, "big")
+        if not 1 < y < self.p - 1:
+            raise CryptoError("peer DH value out of range")
+        return self._modexp(y, x).to_bytes(self.length, "big")
+
+
+GROUPS: dict[int, DhGroup] = {
+    1: DhGroup(1, _P768, 160),
+    2: DhGroup(2, _P1024, 160),
+    5: DhGroup(5, _P1536, 192),
+    14: DhGroup(14, _P2048, 224),
+}
+
+
+# ----------------------------------------------------------------------------- hashes / prf
+
+HASHES: dict[str, str] = {"md5": "md5", "sha1": "sha1", "sha256": "sha256"}
+
+
+def prf(h: str, key: bytes, data: bytes) -> bytes:
+    """HMAC of the negotiated hash (the IKEv1 prf when no PRF attribute is negotiated)."""
+    return _hmac.digest(key, data, HASHES[h])
+
+
+def digest(h: str, data: bytes) -> bytes:
+    return hashlib.new(HASHES[h], data).digest()
+
+
+# ----------------------------------------------------------------------------- ciphers
+
+
+@dataclass(frozen=True)
+class CipherSpec:
+    key_len: int
+    block: int
+    kind: str  # "des" | "3des" | "aes"
+
+
+CIPHERS: dict[str, CipherSpec] = {
+    "des": CipherSpec(8, 8, "des"),
+    "3des": CipherSpec(24, 8, "3des"),
+    "aes128": CipherSpec(16, 16, "aes"),
+    "aes192": CipherSpec(24, 16, "aes"),
+    "aes256": CipherSpec(32, 16, "aes"),
+}
+
+
+def _cipher(name: str, key: bytes, iv: bytes) -> Cipher:
+    spec = CIPHERS[name]
+    if len(key) != spec.key_len or len(iv) != spec.block:
+        raise CryptoError(f"{name}: key {len(key)} / iv {len(iv)} bytes")
+    if spec.kind == "aes":
+        alg: Any = algorithms.AES(key)
+    elif spec.kind == "des":
+        alg = TripleDES(key * 3)  # K|K|K is single DES and avoids the short-key warning
+    else:
+        alg = TripleDES(key)
+    return Cipher(alg, modes.CBC(iv))
+
+
+def pad(data: bytes, block: int) -> bytes:
+    """ISAKMP padding: zero bytes up to the block size (RFC 2408 §3.5 leaves the content open)."""
+    return data + b"\0" * (-len(data) % block)
+
+
+def encrypt(name: str, key: bytes, iv: bytes, data: bytes) -> bytes:
+    e = _cipher(name, key, iv).encryptor()
+    return e.update(data) + e.finalize()
+
+
+def decrypt(name: str, key: bytes, iv: bytes, data: bytes) -> bytes:
+    if len(data) % CIPHERS[name].block or not data:
+        raise CryptoError("ciphertext is not a whole number of blocks")
+    d = _cipher(name, key, iv).decryptor()
+    return d.update(data) + d.finalize()
+
+
+# ----------------------------------------------------------------------------- derivations
+
+
+def skeyid_psk(h: str, psk: bytes, ni_b: bytes, nr_b: bytes) -> bytes:
+    return prf(h, psk, ni_b + nr_b)
+
+
+def skeyid_sig(h: str, ni_b: bytes, nr_b: bytes, gxy: bytes) -> bytes:
+    return prf(h, ni_b + nr_b, gxy)
+
+
+def derive_skeyids(h: str, skeyid: bytes, gxy: bytes, cky_i: bytes, cky_r: bytes
+                   ) -> tuple[bytes, bytes, bytes]:
+    """(SKEYID_d, SKEYID_a, SKEYID_e) per RFC 2409 §5."""
+    d = prf(h, skeyid, gxy + cky_i + cky_r + b"\0")
+    a = prf(h, skeyid, d + gxy + cky_i + cky_r + b"\1")
+    e = prf(h, skeyid, a + gxy + cky_i + cky_r + b"\2")
+    return d, a, e
+
+
+def expand_key(h: str, skeyid_e: bytes, key_len: int) -> bytes:
+    """Encryption key from SKEYID_e (RFC 2409 App. B: K1 = prf(SKEYID_e, 0), Kn = prf(., Kn-1))."""
+    if len(skeyid_e) >= key_len:
+        return skeyid_e[:key_len]
+    out, k = b"", b"\0"
+    while len(out) < key_len:
+        k = prf(h, skeyid_e, k)
+        out += k
+    return out[:key_len]
+
+
+def phase1_iv(h: str, gxi: bytes, gxr: bytes, block: int) -> bytes:
+    return digest(h, gxi + gxr)[:block]
+
+
+def phase2_iv(h: str, last_p1_block: bytes, message_id: int, block: int) -> bytes:
+    return digest(h, last_p1_block + message_id.to_bytes(4, "big"))[:block]
+
+
+def keymat(h: str, skeyid_d: bytes, protocol: int, spi: bytes, ni_b: bytes, nr_b: bytes,
+           length: int, gxy: bytes = b"") -> bytes:
+    """Quick-mode KEYMAT for one direction (RFC 2409 §5.5); `spi` is that SA's 4-byte SPI."""
+    seed = gxy + bytes([protocol]) + spi + ni_b + nr_b
+    out = k = prf(h, skeyid_d, seed)
+    while len(out) < length:
+        k = prf(h, skeyid_d, k + seed)
+        out += k
+    return out[:length]
+
+
+# ----------------------------------------------------------------------------- RSA
+
+
+def rsa_sign(key: rsa.RSAPrivateKey, data: bytes) -> bytes:
+    """PKCS#1 v1.5 type-1 signature over `data` itself (IKEv1 signs HASH_I/R without DigestInfo)."""
+    n = key.private_numbers()
+    k = (key.key_size + 7) // 8
+    if len(data) > k - 11:
+        raise CryptoError("data too long for RSA key")
+    em = b"\0\1" + b"\xff" * (k - 3 - len(data)) + b"\0" + data
+    m = int.from_bytes(em, "big")
+    # CRT private operation
+    s1 = pow(m, n.dmp1, n.p)
+    s2 = pow(m, n.dmq1, n.q)
+    s = s2 + n.q * ((n.iqmp * (s1 - s2)) % n.p)
+    return s.to_bytes(k, "big")
+
+
+def rsa_verify(key: rsa.RSAPublicKey, signature: bytes, data: bytes) -> bool:
+    try:
+        got = key.recover_data_from_signature(signature, _padding.PKCS1v15(), None)
+    except Exception:  # noqa: BLE001 - any failure is a bad signature
+        return False
+    return _hmac.compare_digest(got, data)

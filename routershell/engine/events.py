@@ -1,0 +1,133 @@
+"""Structured, vendor-neutral events an `IkeEndpoint` reports (drained with `next_event()`).
+
+Platforms turn them into syslog lines, SNMP traps and show output; no vendor wording lives here.
+`peer` is always the (address, port) of the remote gateway. Cookies are 8-byte values, SPIs ints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+Addr = tuple[str, int]
+
+# NegotiationFailed.reason values
+NO_PROPOSAL_CHOSEN = "no-proposal-chosen"
+AUTHENTICATION_FAILED = "authentication-failed"
+TIMEOUT = "timeout"
+PEER_DELETE = "peer-delete"
+INVALID_ID = "invalid-id"
+INVALID_KEY = "invalid-key"
+PEER_NOTIFY = "peer-notify"  # any other error notify from the peer
+UNKNOWN_PEER = "unknown-peer"
+
+
+@dataclass(frozen=True)
+class Event:
+    peer: Addr
+
+
+@dataclass(frozen=True)
+class Phase1Up(Event):
+    icookie: bytes
+    rcookie: bytes
+    role: str  # "initiator" | "responder"
+    mode: str  # "main" | "aggressive"
+    auth: str  # "psk" | "rsa-sig"
+    cipher: str
+    hash: str
+    dh_group: int
+    lifetime_s: int
+    dpd: bool  # both sides sent the RFC 3706 vendor ID
+    local_id: bytes = b""
+    remote_id: bytes = b""
+
+
+@dataclass(frozen=True)
+class Phase1Down(Event):
+    icookie: bytes
+    rcookie: bytes
+    reason: str  # "deleted" | "peer-delete" | "expired" | "peer-dead"
+
+
+@dataclass(frozen=True)
+class Phase2Up(Event):
+    child: str
+    role: str
+    protocol: str  # "esp" | "ah"
+    inbound_spi: int
+    outbound_spi: int
+    cipher: str | None
+    auth: str | None
+    pfs_group: int | None
+    lifetime_s: int
+    lifetime_kb: int
+
+
+@dataclass(frozen=True)
+class Phase2Down(Event):
+    child: str
+    inbound_spi: int
+    outbound_spi: int
+    reason: str  # "deleted" | "peer-delete" | "expired" | "peer-dead" | "phase1-gone"
+
+
+@dataclass(frozen=True)
+class NegotiationFailed(Event):
+    phase: int  # 1 | 2
+    reason: str  # see the module constants
+    notify: int | None = None  # notify type sent or received
+    sent: bool = False  # True: we detected it and told the peer; False: the peer told us / timeout
+    child: str | None = None
+
+
+@dataclass(frozen=True)
+class PeerDead(Event):
+    icookie: bytes
+    rcookie: bytes
+    probes: int
+
+
+@dataclass(frozen=True)
+class SaExpired(Event):
+    kind: str  # "ike" | "ipsec"
+    hard: bool
+    ident: str  # cookies hex "ic:rc" or inbound SPI hex
+
+
+@dataclass(frozen=True)
+class SaRekeyed(Event):
+    kind: str  # "ike" | "ipsec"
+    old: str
+    new: str
+    child: str | None = None
+
+
+@dataclass(frozen=True)
+class DpdSent(Event):
+    seq: int
+    attempt: int  # 1 = first probe of this idle period
+
+
+@dataclass(frozen=True)
+class DpdAck(Event):
+    seq: int
+
+
+@dataclass(frozen=True)
+class DpdAnswered(Event):
+    """We received an R-U-THERE and sent the ACK."""
+
+    seq: int
+
+
+@dataclass(frozen=True)
+class NotifyReceived(Event):
+    notify: int
+    phase: int
+    data: bytes = b""
+
+
+@dataclass(frozen=True)
+class Malformed(Event):
+    reason: str
+    notify: int | None = None

@@ -1,0 +1,565 @@
+"""Sans-IO IKEv1 endpoint (one per local address), in the style of aioquic's QuicConnection.
+
+Driving it
+----------
+    ep = IkeEndpoint(("10.0.0.1", 500), random.Random(seed), peers=[PeerConfig(...)])
+    ep.initiate(("10.0.0.2", 500), now, child="site-b")   # phase 1 (if needed) + quick mode
+    ep.receive(datagram, src, now)                         # a UDP payload arrived
+    ep.handle_timer(now)                                   # at (or after) ep.get_timer()
+    for data, dst in ep.datagrams_to_send(): ...           # drains the outgoing queue
+    while (ev := ep.next_event()) is not None: ...         # drains events (events.py)
+
+Calls never raise for bad input from the network: malformed or unauthenticated datagrams become
+`Malformed` / `NegotiationFailed` events. `get_timer()` returns the earliest absolute deadline
+(retransmission, exchange timeout, DPD, soft/hard lifetime) or None; a runtime keeps one heap of
+(deadline, endpoint) for all endpoints. No clock is read: every call takes `now`.
+
+Other operations: `delete_ike(peer, now)`, `delete_child(peer, child, now)`,
+`account(inbound_spi, octets, packets, now, inbound=True)` (traffic moves counters, proves
+liveness for DPD and triggers kilobyte expiry), `add_peer(cfg)`, `sadb` (read-only view for show
+commands). All randomness (cookies, nonces, SPIs, DH values, message IDs, DPD sequence start) comes
+from the random.Random given at construction.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import deque
+
+from . import crypto
+from .constants import DPD_VENDOR_ID, HEADER_LEN, Exchange, Flag, Notify, Proto
+from .crypto import CryptoError
+from .dpd import DpdState
+from .events import (
+    AUTHENTICATION_FAILED,
+    INVALID_ID,
+    INVALID_KEY,
+    NO_PROPOSAL_CHOSEN,
+    PEER_NOTIFY,
+    TIMEOUT,
+    DpdAck,
+    DpdAnswered,
+    DpdSent,
+    Event,
+    Malformed,
+    NegotiationFailed,
+    NotifyReceived,
+    PeerDead,
+    Phase1Down,
+    Phase2Down,
+    SaExpired,
+)
+from .isakmp import (
+    AnyPayload,
+    DecodeError,
+    DeletePayload,
+    HashPayload,
+    Header,
+    Message,
+    NotifyPayload,
+    decode,
+    decode_payloads,
+    encode_payloads,
+)
+from .peer import PeerConfig
+from .phase1 import Phase1Mixin
+from .quick import QuickMixin
+from .sa import ZERO_COOKIE, ExchangeState, IkeSa, IpsecSa, SaDatabase
+
+Addr = tuple[str, int]
+
+_REASON = {
+    Notify.NO_PROPOSAL_CHOSEN: NO_PROPOSAL_CHOSEN,
+    Notify.INVALID_HASH_INFORMATION: AUTHENTICATION_FAILED,
+    Notify.AUTHENTICATION_FAILED: AUTHENTICATION_FAILED,
+    Notify.INVALID_SIGNATURE: AUTHENTICATION_FAILED,
+    Notify.INVALID_CERTIFICATE: AUTHENTICATION_FAILED,
+    Notify.INVALID_CERT_AUTHORITY: AUTHENTICATION_FAILED,
+    Notify.INVALID_ID_INFORMATION: INVALID_ID,
+    Notify.INVALID_KEY_INFORMATION: INVALID_KEY,
+}
+
+
+def reason_for(notify: int) -> str:
+    return _REASON.get(notify, PEER_NOTIFY)
+
+
+class IkeEndpoint(Phase1Mixin, QuickMixin):
+    NONCE_LEN = 20
+
+    def __init__(self, local: Addr, rng: random.Random, peers: list[PeerConfig] | tuple = ()
+                 ) -> None:
+        self.local = local
+        self.rng = rng
+        self.sadb = SaDatabase(rng)
+        self.peers: dict[str, PeerConfig] = {}
+        self._events: deque[Event] = deque()
+        self._out: list[tuple[bytes, Addr]] = []
+        self._resp_index: dict[tuple[Addr, bytes], IkeSa] = {}
+        for p in peers:
+            self.add_peer(p)
+
+    # ------------------------------------------------------------------ public API
+
+    def add_peer(self, cfg: PeerConfig) -> None:
+        self.peers[cfg.address] = cfg
+
+    def datagrams_to_send(self) -> list[tuple[bytes, Addr]]:
+        out, self._out = self._out, []
+        return out
+
+    def next_event(self) -> Event | None:
+        return self._events.popleft() if self._events else None
+
+    def initiate(self, peer: Addr, now: float, child: str | None = None) -> None:
+        """Bring up phase 1 to `peer` if none is up or in progress, then quick mode for `child`."""
+        cfg = self._config(peer)
+        if cfg is None:
+            raise KeyError(f"no peer configured for {peer[0]}")
+        if child is not None and cfg.child(child) is None:
+            raise KeyError(f"peer {peer[0]} has no child {child!r}")
+        self._initiate(cfg, now, child, None)
+
+    def delete_ike(self, peer: Addr, now: float) -> bool:
+        sa = self.sadb.ike_for(peer)
+        if sa is None:
+            return False
+        self._send_delete_ike(sa, now)
+        self._remove_ike(sa, "deleted")
+        return True
+
+    def delete_child(self, peer: Addr, child: str, now: float) -> bool:
+        found = False
+        for ipsec in self.sadb.ipsec_for(peer):
+            if ipsec.child == child:
+                self._send_delete_ipsec(ipsec, now)
+                self._remove_ipsec(ipsec, "deleted")
+                found = True
+        return found
+
+    def account(self, inbound_spi: int, octets: int, packets: int, now: float,
+                inbound: bool = True) -> None:
+        ipsec = self.sadb.ipsec.get(inbound_spi)
+        if ipsec is None:
+            return
+        ipsec.account(octets, packets, now, inbound)
+        if inbound:
+            ike = self.sadb.ike_for(ipsec.peer)
+            if ike is not None and ike.dpd is not None:
+                ike.dpd.heard(now)
+        self._check_ipsec_life(ipsec, now)
+
+    def receive(self, datagram: bytes, src: Addr, now: float) -> None:
+        try:
+            self._receive(bytes(datagram), src, now)
+        except DecodeError as e:
+            self._event(Malformed(src, str(e), e.notify))
+        except CryptoError as e:
+            self._event(Malformed(src, f"crypto: {e}", Notify.PAYLOAD_MALFORMED))
+        except Exception as e:  # noqa: BLE001 - nothing from the network may escape
+            self._event(Malformed(src, f"internal error: {type(e).__name__}: {e}"))
+
+    def get_timer(self) -> float | None:
+        best: float | None = None
+
+        def consider(t: float | None) -> None:
+            nonlocal best
+            if t is not None and (best is None or t < best):
+                best = t
+
+        for sa in self.sadb.ike.values():
+            for ex in self._exchanges(sa):
+                consider(ex.deadline)
+                consider(ex.purge_at)
+            if sa.state == "established":
+                if sa.dpd is not None:
+                    consider(sa.dpd.deadline())
+                consider(sa.hard_at())
+                if not sa.rekeying:
+                    consider(sa.soft_at())
+        for ipsec in self.sadb.ipsec.values():
+            consider(ipsec.hard_at)
+            if not ipsec.rekeying and not ipsec.superseded:
+                consider(ipsec.soft_at)
+        return best
+
+    def handle_timer(self, now: float) -> None:
+        for sa in list(self.sadb.ike.values()):
+            if self.sadb.ike.get(sa.key) is not sa:
+                continue
+            for ex in list(self._exchanges(sa)):
+                self._tick_exchange(sa, ex, now)
+            if sa.state != "established" or self.sadb.ike.get(sa.key) is not sa:
+                continue
+            if sa.dpd is not None:
+                self._tick_dpd(sa, now)
+                if self.sadb.ike.get(sa.key) is not sa:
+                    continue
+            hard = sa.hard_at()
+            if hard is not None and now >= hard:
+                self._event(SaExpired(sa.peer, "ike", True, sa.ident))
+                self._send_delete_ike(sa, now)
+                self._remove_ike(sa, "expired")
+                continue
+            soft = sa.soft_at()
+            if soft is not None and now >= soft and not sa.rekeying and not sa.superseded:
+                sa.rekeying = True
+                self._event(SaExpired(sa.peer, "ike", False, sa.ident))
+                if self.sadb.negotiating_for(sa.peer) is None:
+                    self._start_phase1(sa.config, now, rekey_of=sa.key)
+        for ipsec in list(self.sadb.ipsec.values()):
+            if ipsec.inbound_spi in self.sadb.ipsec:
+                self._check_ipsec_life(ipsec, now)
+
+    # ------------------------------------------------------------------ internals: plumbing
+
+    def _event(self, ev: Event) -> None:
+        self._events.append(ev)
+
+    def _config(self, peer: Addr) -> PeerConfig | None:
+        return self.peers.get(peer[0])
+
+    @staticmethod
+    def _exchanges(sa: IkeSa) -> list[ExchangeState]:
+        out = list(sa.exchanges.values())
+        if sa.p1 is not None:
+            out.append(sa.p1)
+        return out
+
+    def _nonce(self) -> bytes:
+        return self.rng.getrandbits(self.NONCE_LEN * 8).to_bytes(self.NONCE_LEN, "big")
+
+    def _new_msgid(self, sa: IkeSa) -> int:
+        while True:
+            m = self.rng.getrandbits(32)
+            if m and m not in sa.exchanges:
+                return m
+
+    def _emit(self, sa: IkeSa | None, data: bytes, dst: Addr) -> None:
+        self._out.append((data, dst))
+        if sa is not None:
+            sa.bytes_out += len(data)
+            sa.packets_out += 1
+
+    def _send_exchange(self, sa: IkeSa, ex: ExchangeState, data: bytes, now: float,
+                       expect_reply: bool) -> None:
+        ex.last_sent = data
+        self._emit(sa, data, sa.peer)
+        if expect_reply:
+            ex.sent_count = 1
+            ex.deadline = now + (sa.config.retransmit.gap(1) or 0.0)
+        else:
+            ex.sent_count = 0
+            ex.deadline = None
+
+    def _finish_exchange(self, sa: IkeSa, ex: ExchangeState, now: float) -> None:
+        """Done: stop retransmitting, keep the state to answer retransmissions for a while."""
+        ex.state = "done"
+        ex.deadline = None
+        ex.purge_at = now + sa.config.retransmit.timeout()
+
+    def _tick_exchange(self, sa: IkeSa, ex: ExchangeState, now: float) -> None:
+        if ex.purge_at is not None and now >= ex.purge_at:
+            if ex is sa.p1:
+                sa.p1 = None
+                self._resp_index.pop((sa.peer, sa.icookie), None)
+            else:
+                sa.exchanges.pop(ex.message_id, None)
+            return
+        if ex.deadline is None or now < ex.deadline:
+            return
+        sched = sa.config.retransmit
+        if ex.sent_count <= sched.retries and ex.last_sent is not None:
+            self._emit(sa, ex.last_sent, sa.peer)
+            ex.deadline += sched.gap(ex.sent_count + 1) or 0.0
+            ex.sent_count += 1
+            return
+        # out of retransmissions: the exchange times out
+        phase = 1 if ex is sa.p1 else 2
+        child = ex.child.name if ex.child is not None else None
+        self._event(NegotiationFailed(sa.peer, phase, TIMEOUT, None, False, child))
+        if phase == 1:
+            self._abandon_ike(sa)
+        else:
+            self.sadb.release_spi(ex.our_spi)
+            sa.exchanges.pop(ex.message_id, None)
+            self._requeue_rekey_ipsec(ex)
+
+    def _encrypt(self, sa: IkeSa, exchange: int, msgid: int, payloads: list[AnyPayload],
+                 iv: bytes) -> tuple[bytes, bytes]:
+        assert sa.proposal is not None
+        first, body = encode_payloads(payloads)
+        block = sa.proposal.block
+        ct = crypto.encrypt(sa.proposal.cipher, sa.enc_key, iv, crypto.pad(body, block))
+        hdr = Header(sa.icookie, sa.rcookie, first, exchange, Flag.ENCRYPTED, msgid,
+                     HEADER_LEN + len(ct))
+        return hdr.encode() + ct, ct[-block:]
+
+    def _decrypt(self, sa: IkeSa, msg: Message, iv: bytes) -> tuple[list[AnyPayload], bytes]:
+        """Raises CryptoError / DecodeError."""
+        assert sa.proposal is not None
+        if not msg.flags & Flag.ENCRYPTED:
+            raise DecodeError("expected an encrypted message", Notify.INVALID_FLAGS)
+        pt = crypto.decrypt(sa.proposal.cipher, sa.enc_key, iv, msg.body)
+        return decode_payloads(msg.next_payload, pt), msg.body[-sa.proposal.block:]
+
+    def _prf(self, sa: IkeSa, key: bytes, data: bytes) -> bytes:
+        assert sa.proposal is not None
+        return crypto.prf(sa.proposal.hash, key, data)
+
+    # ------------------------------------------------------------------ internals: dispatch
+
+    def _receive(self, data: bytes, src: Addr, now: float) -> None:
+        msg = decode(data)
+        ex_type = msg.exchange
+        if ex_type in (Exchange.MAIN, Exchange.AGGRESSIVE):
+            if msg.rcookie == ZERO_COOKIE:
+                sa = self._resp_index.get((src, msg.icookie))
+                if sa is None:
+                    self._p1_responder_start(msg, data, src, now)
+                    return
+            else:
+                sa = self._lookup(msg, src)
+            if sa is None:
+                self._event(Malformed(src, "no SA for these cookies", Notify.INVALID_COOKIE))
+                return
+            self._count_in(sa, data)
+            self._p1_receive(sa, msg, data, now)
+        elif ex_type == Exchange.QUICK:
+            sa = self._lookup(msg, src)
+            if sa is None or sa.state != "established":
+                self._event(Malformed(src, "quick mode without an IKE SA", Notify.INVALID_COOKIE))
+                return
+            self._count_in(sa, data)
+            self._quick_receive(sa, msg, data, now)
+        elif ex_type == Exchange.INFORMATIONAL:
+            sa = self._lookup(msg, src)
+            if sa is None:
+                self._event(Malformed(src, "informational for unknown SA", Notify.INVALID_COOKIE))
+                return
+            self._count_in(sa, data)
+            self._info_receive(sa, msg, now)
+        else:
+            self._event(Malformed(src, f"exchange type {ex_type} not supported",
+                                  Notify.UNSUPPORTED_EXCHANGE_TYPE))
+
+    def _lookup(self, msg: Message, src: Addr) -> IkeSa | None:
+        sa = self.sadb.ike.get((msg.icookie, msg.rcookie))
+        if sa is None:
+            sa = self.sadb.ike.get((msg.icookie, ZERO_COOKIE))
+            if sa is not None and sa.role != "initiator":
+                sa = None
+        if sa is None or sa.peer[0] != src[0]:
+            return None
+        return sa
+
+    @staticmethod
+    def _count_in(sa: IkeSa, data: bytes) -> None:
+        sa.bytes_in += len(data)
+        sa.packets_in += 1
+
+    # ------------------------------------------------------------------ informational
+
+    def _send_clear_notify(self, sa: IkeSa, ntype: int) -> None:
+        """Unencrypted notify during phase 1 (no agreed keys yet)."""
+        msg = Message(sa.icookie, sa.rcookie, Exchange.INFORMATIONAL, self._new_msgid(sa),
+                      (NotifyPayload(ntype, Proto.ISAKMP, sa.icookie + sa.rcookie),))
+        self._emit(sa, msg.encode(), sa.peer)
+
+    def _send_info(self, sa: IkeSa, payloads: list[AnyPayload]) -> None:
+        """Encrypted informational exchange: HDR*, HASH(1), N/D (RFC 2409 §5.7)."""
+        assert sa.proposal is not None
+        msgid = self._new_msgid(sa)
+        _, body = encode_payloads(payloads)
+        h = self._prf(sa, sa.skeyid_a, msgid.to_bytes(4, "big") + body)
+        iv = crypto.phase2_iv(sa.proposal.hash, sa.p1_last_block, msgid, sa.proposal.block)
+        data, _ = self._encrypt(sa, Exchange.INFORMATIONAL, msgid, [HashPayload(h), *payloads], iv)
+        self._emit(sa, data, sa.peer)
+
+    def _send_delete_ike(self, sa: IkeSa, now: float) -> None:
+        if sa.state == "established":
+            self._send_info(sa, [DeletePayload(Proto.ISAKMP, (sa.icookie + sa.rcookie,))])
+
+    def _send_delete_ipsec(self, ipsec: IpsecSa, now: float) -> None:
+        ike = self.sadb.ike_for(ipsec.peer)
+        if ike is not None:
+            self._send_info(ike, [DeletePayload(ipsec.proposal.proto_id,
+                                                (ipsec.inbound_spi.to_bytes(4, "big"),))])
+
+    def _info_receive(self, sa: IkeSa, msg: Message, now: float) -> None:
+        if not msg.flags & Flag.ENCRYPTED:
+            if sa.state == "established":
+                self._event(Malformed(sa.peer, "unencrypted informational after phase 1",
+                                      Notify.INVALID_FLAGS))
+                return
+            for n in msg.find(NotifyPayload):
+                if n.notify_type < 16384:
+                    self._event(NegotiationFailed(sa.peer, 1, reason_for(n.notify_type),
+                                                  n.notify_type, False))
+                    self._abandon_ike(sa)
+                    return
+                self._event(NotifyReceived(sa.peer, n.notify_type, 1, n.data))
+            return
+        if sa.state != "established" or sa.proposal is None:
+            self._event(Malformed(sa.peer, "encrypted informational before keys",
+                                  Notify.INVALID_FLAGS))
+            return
+        iv = crypto.phase2_iv(sa.proposal.hash, sa.p1_last_block, msg.message_id,
+                              sa.proposal.block)
+        payloads, _ = self._decrypt(sa, msg, iv)
+        if not payloads or not isinstance(payloads[0], HashPayload):
+            self._event(Malformed(sa.peer, "informational without HASH(1)",
+                                  Notify.INVALID_HASH_INFORMATION))
+            return
+        want = self._prf(sa, sa.skeyid_a, msg.message_id.to_bytes(4, "big")
+                         + b"".join(p.raw for p in payloads[1:]))
+        if payloads[0].data != want:
+            self._event(Malformed(sa.peer, "informational HASH(1) mismatch",
+                                  Notify.INVALID_HASH_INFORMATION))
+            return
+        proof = True
+        for p in payloads[1:]:
+            if isinstance(p, NotifyPayload):
+                proof = self._info_notify(sa, p, now) and proof
+            elif isinstance(p, DeletePayload):
+                self._info_delete(sa, p)
+        if proof and sa.dpd is not None and self.sadb.ike.get(sa.key) is sa:
+            sa.dpd.heard(now)
+
+    def _info_notify(self, sa: IkeSa, n: NotifyPayload, now: float) -> bool:
+        """Handle one notify; returns False when it must not count as liveness (a DPD ACK
+        counts only through DpdState.on_ack)."""
+        if n.notify_type == Notify.R_U_THERE:
+            if sa.dpd is None or len(n.data) != 4:
+                return True
+            seq = int.from_bytes(n.data, "big")
+            if sa.dpd.on_request(seq, now):
+                self._send_info(sa, [NotifyPayload(Notify.R_U_THERE_ACK, Proto.ISAKMP,
+                                                   sa.icookie + sa.rcookie, n.data)])
+                self._event(DpdAnswered(sa.peer, seq))
+            return True
+        if n.notify_type == Notify.R_U_THERE_ACK:
+            if sa.dpd is not None and len(n.data) == 4:
+                seq = int.from_bytes(n.data, "big")
+                if sa.dpd.on_ack(seq, now):
+                    self._event(DpdAck(sa.peer, seq))
+            return False
+        if n.notify_type < 16384:
+            # error about one of our quick modes
+            pending = [ex for ex in sa.exchanges.values()
+                       if ex.role == "initiator" and ex.state != "done"]
+            spi = int.from_bytes(n.spi, "big") if len(n.spi) == 4 else None
+            match = [ex for ex in pending if ex.our_spi == spi] or pending[:1]
+            for ex in match:
+                sa.exchanges.pop(ex.message_id, None)
+                self.sadb.release_spi(ex.our_spi)
+                self._event(NegotiationFailed(sa.peer, 2, reason_for(n.notify_type),
+                                              n.notify_type, False, ex.child.name))
+            if not match:
+                self._event(NotifyReceived(sa.peer, n.notify_type, 2, n.data))
+            return True
+        self._event(NotifyReceived(sa.peer, n.notify_type, 2, n.data))
+        return True
+
+    def _info_delete(self, sa: IkeSa, d: DeletePayload) -> None:
+        if d.protocol == Proto.ISAKMP:
+            for spi in d.spis:
+                if len(spi) != 16:
+                    continue
+                target = self.sadb.ike.get((spi[:8], spi[8:]))
+                if target is not None and target.peer == sa.peer:
+                    self._remove_ike(target, "peer-delete")
+        elif d.protocol in (Proto.ESP, Proto.AH):
+            for spi in d.spis:
+                if len(spi) != 4:
+                    continue
+                ipsec = self.sadb.by_outbound(sa.peer, int.from_bytes(spi, "big"))
+                if ipsec is not None:
+                    self._remove_ipsec(ipsec, "peer-delete")
+
+    # ------------------------------------------------------------------ removal, DPD, lifetimes
+
+    def _abandon_ike(self, sa: IkeSa) -> None:
+        """Failed negotiation: forget the SA without an event of its own."""
+        self.sadb.ike.pop(sa.key, None)
+        self._resp_index.pop((sa.peer, sa.icookie), None)
+        if sa.rekey_of is not None:
+            old = self.sadb.ike.get(sa.rekey_of)
+            if old is not None:
+                old.rekeying = False
+
+    def _remove_ike(self, sa: IkeSa, reason: str) -> None:
+        if self.sadb.ike.pop(sa.key, None) is None:
+            return
+        self._resp_index.pop((sa.peer, sa.icookie), None)
+        for ex in sa.exchanges.values():
+            self.sadb.release_spi(ex.our_spi)
+        if sa.state == "established" and not sa.superseded:
+            self._event(Phase1Down(sa.peer, sa.icookie, sa.rcookie, reason))
+
+    def _remove_ipsec(self, ipsec: IpsecSa, reason: str, quiet: bool = False) -> None:
+        if self.sadb.ipsec.pop(ipsec.inbound_spi, None) is None:
+            return
+        if not quiet and not ipsec.superseded:
+            self._event(Phase2Down(ipsec.peer, ipsec.child, ipsec.inbound_spi,
+                                   ipsec.outbound_spi, reason))
+
+    def _tick_dpd(self, sa: IkeSa, now: float) -> None:
+        assert sa.dpd is not None
+        d = sa.dpd.deadline()
+        if d is None or now < d:
+            return
+        action = sa.dpd.on_timer(now)
+        if action is None:
+            return
+        if action[0] == "send":
+            _, seq, attempt = action
+            self._send_info(sa, [NotifyPayload(Notify.R_U_THERE, Proto.ISAKMP,
+                                               sa.icookie + sa.rcookie, seq.to_bytes(4, "big"))])
+            self._event(DpdSent(sa.peer, seq, attempt))
+        else:
+            self._event(PeerDead(sa.peer, sa.icookie, sa.rcookie, action[1]))
+            for ipsec in self.sadb.ipsec_for(sa.peer):
+                self._remove_ipsec(ipsec, "peer-dead")
+            for other in list(self.sadb.ike.values()):
+                if other.peer == sa.peer:
+                    self._remove_ike(other, "peer-dead")
+
+    def _check_ipsec_life(self, ipsec: IpsecSa, now: float) -> None:
+        if ipsec.hard_due(now):
+            self._event(SaExpired(ipsec.peer, "ipsec", True, f"{ipsec.inbound_spi:08x}"))
+            self._send_delete_ipsec(ipsec, now)
+            self._remove_ipsec(ipsec, "expired")
+            return
+        if not ipsec.rekeying and not ipsec.superseded and ipsec.soft_due(now):
+            ipsec.rekeying = True
+            self._event(SaExpired(ipsec.peer, "ipsec", False, f"{ipsec.inbound_spi:08x}"))
+            cfg = self._config(ipsec.peer)
+            if cfg is not None and cfg.child(ipsec.child) is not None:
+                self._initiate(cfg, now, ipsec.child, ipsec.inbound_spi)
+
+    def _requeue_rekey_ipsec(self, ex: ExchangeState) -> None:
+        """A failed rekey leaves the old SA to its hard expiry."""
+        if ex.rekey_of is not None and ex.rekey_of in self.sadb.ipsec:
+            self.sadb.ipsec[ex.rekey_of].rekeying = False
+
+    def _initiate(self, cfg: PeerConfig, now: float, child: str | None,
+                  rekey_of: int | None) -> None:
+        sa = self.sadb.ike_for(cfg.addr)
+        if sa is not None:
+            if child is not None:
+                self._quick_start(sa, child, now, rekey_of)
+            return
+        pending = self.sadb.negotiating_for(cfg.addr)
+        if pending is None:
+            pending = self._start_phase1(cfg, now)
+        if child is not None:
+            pending.pending_children.append((child, rekey_of))
+
+    def _dpd_start(self, sa: IkeSa, now: float) -> None:
+        cfg = sa.config
+        if cfg.dpd is not None and sa.dpd_vid_sent and sa.dpd_vid_received:
+            sa.dpd = DpdState(cfg.dpd, self.rng, now)
+
+
+__all__ = ["DPD_VENDOR_ID", "IkeEndpoint", "reason_for"]

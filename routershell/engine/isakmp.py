@@ -1,0 +1,445 @@
+"""ISAKMP (RFC 2408) wire format: header, generic payload chain and the IKEv1 payloads.
+
+Public API
+----------
+- `Header` (28-byte fixed header) with `encode()`; `decode_header(data) -> Header`.
+- Payload dataclasses: `SaPayload`, `Proposal`, `Transform`, `Attribute`, `KePayload`, `IdPayload`,
+  `CertPayload`, `CrPayload`, `HashPayload`, `SigPayload`, `NoncePayload`, `NotifyPayload`,
+  `DeletePayload`, `VendorIdPayload`. Each has `TYPE` and `body() -> bytes` (without the generic
+  header). Decoded payloads carry `raw`: the generic header and body exactly as received, which
+  quick-mode HASH(1)/(2) and informational HASH(1) need.
+- `encode_payloads(payloads) -> (first_type, bytes)` builds a chain; `decode_payloads(first, data)`
+  parses one and ignores trailing bytes after the last payload (CBC padding).
+- `Message(header fields, payloads)` with `encode()` for cleartext messages; `decode(data)` for a
+  whole cleartext message (an encrypted one returns its header and the ciphertext in `body`).
+
+Every decoding failure raises `DecodeError` (a ValueError subclass) and nothing else.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from .constants import DOI_IPSEC, HEADER_LEN, ISAKMP_VERSION, SIT_IDENTITY_ONLY, Flag, Payload
+
+
+class DecodeError(ValueError):
+    """Malformed ISAKMP bytes. `notify` is the RFC 2408 notify type a peer would answer with."""
+
+    def __init__(self, message: str, notify: int = 16) -> None:
+        super().__init__(message)
+        self.notify = notify
+
+
+_HDR = struct.Struct("!8s8sBBBBII")
+_GEN = struct.Struct("!BBH")
+
+
+@dataclass(frozen=True)
+class Header:
+    icookie: bytes
+    rcookie: bytes
+    next_payload: int
+    exchange: int
+    flags: int
+    message_id: int
+    length: int
+    version: int = ISAKMP_VERSION
+
+    def encode(self) -> bytes:
+        return _HDR.pack(
+            self.icookie,
+            self.rcookie,
+            self.next_payload,
+            self.version,
+            self.exchange,
+            self.flags,
+            self.message_id,
+            self.length,
+        )
+
+
+def decode_header(data: bytes) -> Header:
+    if len(data) < HEADER_LEN:
+        raise DecodeError("short ISAKMP header")
+    ic, rc, nxt, ver, exch, flags, mid, length = _HDR.unpack_from(data, 0)
+    if ver >> 4 != 1:
+        raise DecodeError(f"unsupported ISAKMP major version {ver >> 4}", notify=5)
+    if length < HEADER_LEN or length > len(data):
+        raise DecodeError(f"ISAKMP length {length} does not match datagram of {len(data)}", 30)
+    return Header(ic, rc, nxt, exch, flags, mid, length, ver)
+
+
+# ----------------------------------------------------------------------------- attributes
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """Data attribute: `value` int -> TV (basic) form when it fits 16 bits, else TLV; bytes -> TLV."""
+
+    type: int
+    value: int | bytes
+
+    def encode(self) -> bytes:
+        v = self.value
+        if isinstance(v, int) and 0 <= v <= 0xFFFF:
+            return struct.pack("!HH", 0x8000 | self.type, v)
+        if isinstance(v, int):
+            v = v.to_bytes(max(4, (v.bit_length() + 7) // 8), "big")
+        return struct.pack("!HH", self.type & 0x7FFF, len(v)) + v
+
+    @property
+    def int_value(self) -> int:
+        v = self.value
+        return v if isinstance(v, int) else int.from_bytes(v, "big")
+
+
+def _decode_attributes(data: bytes) -> tuple[Attribute, ...]:
+    out, i = [], 0
+    while i < len(data):
+        if i + 4 > len(data):
+            raise DecodeError("truncated attribute")
+        t, v = struct.unpack_from("!HH", data, i)
+        i += 4
+        if t & 0x8000:
+            out.append(Attribute(t & 0x7FFF, v))
+        else:
+            if i + v > len(data):
+                raise DecodeError("attribute value overruns transform")
+            out.append(Attribute(t, bytes(data[i : i + v])))
+            i += v
+    return tuple(out)
+
+
+# ----------------------------------------------------------------------------- payloads
+
+
+def _raw() -> bytes:
+    return field(default=b"", compare=False, repr=False)  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Transform:
+    number: int
+    transform_id: int
+    attributes: tuple[Attribute, ...] = ()
+
+    def body(self) -> bytes:
+        return struct.pack("!BBH", self.number, self.transform_id, 0) + b"".join(
+            a.encode() for a in self.attributes
+        )
+
+    def attrs(self) -> dict[int, int]:
+        return {a.type: a.int_value for a in self.attributes}
+
+
+@dataclass(frozen=True)
+class Proposal:
+    number: int
+    protocol: int
+    spi: bytes
+    transforms: tuple[Transform, ...]
+
+    def body(self) -> bytes:
+        head = struct.pack("!BBBB", self.number, self.protocol, len(self.spi), len(self.transforms))
+        parts = []
+        for i, t in enumerate(self.transforms):
+            b = t.body()
+            nxt = Payload.TRANSFORM if i + 1 < len(self.transforms) else 0
+            parts.append(_GEN.pack(nxt, 0, len(b) + 4) + b)
+        return head + self.spi + b"".join(parts)
+
+
+@dataclass(frozen=True)
+class SaPayload:
+    TYPE: ClassVar[int] = Payload.SA
+    proposals: tuple[Proposal, ...]
+    doi: int = DOI_IPSEC
+    situation: int = SIT_IDENTITY_ONLY
+    raw: bytes = _raw()
+
+    def body(self) -> bytes:
+        parts = []
+        for i, p in enumerate(self.proposals):
+            b = p.body()
+            nxt = Payload.PROPOSAL if i + 1 < len(self.proposals) else 0
+            parts.append(_GEN.pack(nxt, 0, len(b) + 4) + b)
+        return struct.pack("!II", self.doi, self.situation) + b"".join(parts)
+
+
+def _decode_sa(body: bytes, raw: bytes) -> SaPayload:
+    if len(body) < 8:
+        raise DecodeError("short SA payload")
+    doi, sit = struct.unpack_from("!II", body, 0)
+    if doi != DOI_IPSEC:
+        raise DecodeError(f"DOI {doi} not supported", notify=2)
+    proposals = []
+    nxt, i = Payload.PROPOSAL, 8
+    while nxt:
+        if nxt != Payload.PROPOSAL:
+            raise DecodeError("SA holds a non-proposal payload", notify=15)
+        if i + 8 > len(body):
+            raise DecodeError("truncated proposal", notify=15)
+        nxt, _, plen = _GEN.unpack_from(body, i)
+        if plen < 8 or i + plen > len(body):
+            raise DecodeError("bad proposal length", notify=15)
+        p = body[i + 4 : i + plen]
+        num, proto, spisz, ntrans = struct.unpack_from("!BBBB", p, 0)
+        if 4 + spisz > len(p):
+            raise DecodeError("proposal SPI overruns", notify=15)
+        spi = bytes(p[4 : 4 + spisz])
+        transforms, j, tn = [], 4 + spisz, Payload.TRANSFORM if ntrans else 0
+        while tn:
+            if tn != Payload.TRANSFORM:
+                raise DecodeError("proposal holds a non-transform payload", notify=15)
+            if j + 8 > len(p):
+                raise DecodeError("truncated transform", notify=15)
+            tn, _, tlen = _GEN.unpack_from(p, j)
+            if tlen < 8 or j + tlen > len(p):
+                raise DecodeError("bad transform length", notify=15)
+            tnum, tid = struct.unpack_from("!BB", p, j + 4)
+            transforms.append(Transform(tnum, tid, _decode_attributes(p[j + 8 : j + tlen])))
+            j += tlen
+        if len(transforms) != ntrans:
+            raise DecodeError("transform count mismatch", notify=15)
+        proposals.append(Proposal(num, proto, spi, tuple(transforms)))
+        i += plen
+    return SaPayload(tuple(proposals), doi, sit, raw)
+
+
+@dataclass(frozen=True)
+class _Data:
+    """Payloads whose body is one opaque byte string."""
+
+    TYPE: ClassVar[int] = 0
+    data: bytes
+    raw: bytes = _raw()
+
+    def body(self) -> bytes:
+        return self.data
+
+
+@dataclass(frozen=True)
+class KePayload(_Data):
+    TYPE: ClassVar[int] = Payload.KE
+
+
+@dataclass(frozen=True)
+class HashPayload(_Data):
+    TYPE: ClassVar[int] = Payload.HASH
+
+
+@dataclass(frozen=True)
+class SigPayload(_Data):
+    TYPE: ClassVar[int] = Payload.SIG
+
+
+@dataclass(frozen=True)
+class NoncePayload(_Data):
+    TYPE: ClassVar[int] = Payload.NONCE
+
+
+@dataclass(frozen=True)
+class VendorIdPayload(_Data):
+    TYPE: ClassVar[int] = Payload.VID
+
+
+@dataclass(frozen=True)
+class IdPayload:
+    TYPE: ClassVar[int] = Payload.ID
+    id_type: int
+    data: bytes
+    protocol: int = 0
+    port: int = 0
+    raw: bytes = _raw()
+
+    def body(self) -> bytes:
+        return struct.pack("!BBH", self.id_type, self.protocol, self.port) + self.data
+
+
+@dataclass(frozen=True)
+class CertPayload:
+    TYPE: ClassVar[int] = Payload.CERT
+    encoding: int
+    data: bytes
+    raw: bytes = _raw()
+
+    def body(self) -> bytes:
+        return bytes([self.encoding]) + self.data
+
+
+@dataclass(frozen=True)
+class CrPayload:
+    TYPE: ClassVar[int] = Payload.CR
+    cert_type: int
+    authority: bytes = b""
+    raw: bytes = _raw()
+
+    def body(self) -> bytes:
+        return bytes([self.cert_type]) + self.authority
+
+
+@dataclass(frozen=True)
+class NotifyPayload:
+    TYPE: ClassVar[int] = Payload.N
+    notify_type: int
+    protocol: int = 1
+    spi: bytes = b""
+    data: bytes = b""
+    doi: int = DOI_IPSEC
+    raw: bytes = _raw()
+
+    def body(self) -> bytes:
+        return (
+            struct.pack("!IBBH", self.doi, self.protocol, len(self.spi), self.notify_type)
+            + self.spi
+            + self.data
+        )
+
+
+@dataclass(frozen=True)
+class DeletePayload:
+    TYPE: ClassVar[int] = Payload.D
+    protocol: int
+    spis: tuple[bytes, ...]
+    doi: int = DOI_IPSEC
+    raw: bytes = _raw()
+
+    def body(self) -> bytes:
+        size = len(self.spis[0]) if self.spis else 0
+        if any(len(s) != size for s in self.spis):
+            raise ValueError("all SPIs in a delete payload have one size")
+        return struct.pack("!IBBH", self.doi, self.protocol, size, len(self.spis)) + b"".join(
+            self.spis
+        )
+
+
+AnyPayload = (
+    SaPayload
+    | KePayload
+    | IdPayload
+    | CertPayload
+    | CrPayload
+    | HashPayload
+    | SigPayload
+    | NoncePayload
+    | NotifyPayload
+    | DeletePayload
+    | VendorIdPayload
+)
+
+
+def _decode_one(ptype: int, body: bytes, raw: bytes) -> AnyPayload:
+    if ptype == Payload.SA:
+        return _decode_sa(body, raw)
+    simple = {
+        Payload.KE: KePayload,
+        Payload.HASH: HashPayload,
+        Payload.SIG: SigPayload,
+        Payload.NONCE: NoncePayload,
+        Payload.VID: VendorIdPayload,
+    }
+    if ptype in simple:
+        return simple[ptype](bytes(body), raw)
+    if ptype == Payload.ID:
+        if len(body) < 4:
+            raise DecodeError("short ID payload", notify=18)
+        t, proto, port = struct.unpack_from("!BBH", body, 0)
+        return IdPayload(t, bytes(body[4:]), proto, port, raw)
+    if ptype == Payload.CERT:
+        if len(body) < 1:
+            raise DecodeError("short CERT payload", notify=19)
+        return CertPayload(body[0], bytes(body[1:]), raw)
+    if ptype == Payload.CR:
+        if len(body) < 1:
+            raise DecodeError("short CR payload")
+        return CrPayload(body[0], bytes(body[1:]), raw)
+    if ptype == Payload.N:
+        if len(body) < 8:
+            raise DecodeError("short notify payload")
+        doi, proto, spisz, ntype = struct.unpack_from("!IBBH", body, 0)
+        if 8 + spisz > len(body):
+            raise DecodeError("notify SPI overruns payload")
+        return NotifyPayload(ntype, proto, bytes(body[8 : 8 + spisz]), bytes(body[8 + spisz :]), doi, raw)
+    if ptype == Payload.D:
+        if len(body) < 8:
+            raise DecodeError("short delete payload")
+        doi, proto, spisz, n = struct.unpack_from("!IBBH", body, 0)
+        if 8 + spisz * n != len(body):
+            raise DecodeError("delete SPI count does not match length")
+        spis = tuple(bytes(body[8 + k * spisz : 8 + (k + 1) * spisz]) for k in range(n))
+        return DeletePayload(proto, spis, doi, raw)
+    raise DecodeError(f"unknown payload type {ptype}", notify=1)
+
+
+def encode_payloads(payloads: list[AnyPayload] | tuple[AnyPayload, ...]) -> tuple[int, bytes]:
+    """Chain payloads; returns (type of the first payload, bytes)."""
+    parts = []
+    for i, p in enumerate(payloads):
+        b = p.body()
+        nxt = payloads[i + 1].TYPE if i + 1 < len(payloads) else 0
+        parts.append(_GEN.pack(nxt, 0, len(b) + 4) + b)
+    return (payloads[0].TYPE if payloads else 0), b"".join(parts)
+
+
+def decode_payloads(first: int, data: bytes) -> list[AnyPayload]:
+    """Parse a payload chain; bytes after the last payload (padding) are ignored."""
+    try:
+        out: list[AnyPayload] = []
+        nxt, i = first, 0
+        while nxt:
+            if i + 4 > len(data):
+                raise DecodeError("truncated generic payload header")
+            n2, _, plen = _GEN.unpack_from(data, i)
+            if plen < 4 or i + plen > len(data):
+                raise DecodeError(f"payload length {plen} overruns message", notify=30)
+            out.append(_decode_one(nxt, data[i + 4 : i + plen], bytes(data[i : i + plen])))
+            nxt, i = n2, i + plen
+        return out
+    except DecodeError:
+        raise
+    except (struct.error, ValueError, IndexError, TypeError) as e:  # belt and braces
+        raise DecodeError(f"malformed payload: {e}") from None
+
+
+@dataclass(frozen=True)
+class Message:
+    icookie: bytes
+    rcookie: bytes
+    exchange: int
+    message_id: int = 0
+    payloads: tuple[AnyPayload, ...] = ()
+    flags: int = 0
+    body: bytes = b""  # ciphertext of an encrypted message, as received
+    next_payload: int = 0  # first payload type of an encrypted message, from its header
+
+    def encode(self) -> bytes:
+        first, data = encode_payloads(self.payloads)
+        hdr = Header(self.icookie, self.rcookie, first, self.exchange, self.flags,
+                     self.message_id, HEADER_LEN + len(data))
+        return hdr.encode() + data
+
+    def find(self, cls: type) -> list:
+        return [p for p in self.payloads if isinstance(p, cls)]
+
+    def first(self, cls: type):  # noqa: ANN201 - returns an instance of cls or None
+        for p in self.payloads:
+            if isinstance(p, cls):
+                return p
+        return None
+
+
+def decode(data: bytes) -> Message:
+    """Decode a datagram; encrypted messages keep their ciphertext in `body`, payloads empty."""
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise DecodeError("datagram is not bytes")
+    data = bytes(data)
+    h = decode_header(data)
+    body = data[HEADER_LEN : h.length]
+    if h.flags & Flag.ENCRYPTED:
+        return Message(h.icookie, h.rcookie, h.exchange, h.message_id, (), h.flags, body,
+                       h.next_payload)
+    return Message(h.icookie, h.rcookie, h.exchange, h.message_id,
+                   tuple(decode_payloads(h.next_payload, body)), h.flags)

@@ -1,0 +1,428 @@
+"""Phase 1 (RFC 2409 §5): Main Mode (6 messages) and Aggressive Mode (3), PSK or RSA signatures.
+
+A mixin of `IkeEndpoint`; it uses the endpoint's plumbing (`_send_exchange`, `_encrypt`, ...).
+Retransmission rule for every exchange: a message that expects an answer is retransmitted on
+the peer's `Schedule`; a received copy of the peer's last message makes us resend our answer.
+Authentication failures answer with an unencrypted notify (the keys may differ) and report
+`NegotiationFailed(reason="authentication-failed")` on both sides.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from cryptography import x509
+
+from . import crypto
+from .constants import DPD_VENDOR_ID, CertEncoding, Exchange, IdType, Notify
+from .crypto import GROUPS, CryptoError
+from .events import (
+    AUTHENTICATION_FAILED,
+    INVALID_ID,
+    INVALID_KEY,
+    NO_PROPOSAL_CHOSEN,
+    UNKNOWN_PEER,
+    Malformed,
+    NegotiationFailed,
+    Phase1Up,
+    SaRekeyed,
+)
+from .isakmp import (
+    CertPayload,
+    CrPayload,
+    DecodeError,
+    HashPayload,
+    IdPayload,
+    KePayload,
+    Message,
+    NoncePayload,
+    SaPayload,
+    SigPayload,
+    VendorIdPayload,
+)
+from .proposals import NoProposalChosen, choose_ike, ike_from_reply, ike_sa_payload
+from .sa import ZERO_COOKIE, ExchangeState, IkeSa
+
+_MODE = {Exchange.MAIN: "main", Exchange.AGGRESSIVE: "aggressive"}
+_EXCH = {"main": Exchange.MAIN, "aggressive": Exchange.AGGRESSIVE}
+
+
+class _AuthError(Exception):
+    def __init__(self, notify: int, reason: str = AUTHENTICATION_FAILED) -> None:
+        super().__init__(reason)
+        self.notify = notify
+        self.reason = reason
+
+
+class Phase1Mixin:
+    # ------------------------------------------------------------------ start
+
+    def _start_phase1(self: Any, cfg: Any, now: float, rekey_of: tuple | None = None) -> IkeSa:
+        sa = IkeSa(self.sadb.new_cookie(), ZERO_COOKIE, cfg.addr, "initiator", cfg.mode, now, cfg)
+        sa.rekey_of = rekey_of
+        sa.soft_fraction = cfg.soft_fraction
+        ex = ExchangeState(cfg.mode, "initiator", 0, "", now)
+        sa.p1 = ex
+        self.sadb.ike[sa.key] = sa
+        sa_payload = ike_sa_payload(cfg.ike_proposals)
+        ex.sai_b = sa_payload.body()
+        if cfg.mode == "main":
+            ex.state = "MM1_SENT"
+            msg = Message(sa.icookie, ZERO_COOKIE, Exchange.MAIN, 0, (sa_payload,))
+        else:
+            ex.state = "AM1_SENT"
+            # aggressive mode commits to one group and, in practice, one auth method
+            first = cfg.ike_proposals[0]
+            sa.auth = first.auth
+            ex.group = first.dh_group
+            ex.x = GROUPS[ex.group].private(self.rng)
+            ex.ke_i = GROUPS[ex.group].public(ex.x)
+            ex.ni = self._nonce()
+            idt, idd = cfg.identity(self.local[0], sa.auth)
+            idp = IdPayload(idt, idd)
+            ex.ids = (idp.body(),)
+            sa.local_id = idd
+            payloads: list = [sa_payload, KePayload(ex.ke_i), NoncePayload(ex.ni), idp]
+            payloads += self._p1_extras(sa)
+            msg = Message(sa.icookie, ZERO_COOKIE, Exchange.AGGRESSIVE, 0, tuple(payloads))
+        self._send_exchange(sa, ex, msg.encode(), now, expect_reply=True)
+        return sa
+
+    def _p1_extras(self: Any, sa: IkeSa) -> list:
+        """CR (certificate request) and the DPD vendor ID, sent in MM3/MM4 and AM1/AM2."""
+        out: list = []
+        if sa.auth == "rsa-sig":
+            out.append(CrPayload(CertEncoding.X509_SIG))
+        if sa.config.dpd is not None:
+            out.append(VendorIdPayload(DPD_VENDOR_ID))
+            sa.dpd_vid_sent = True
+        return out
+
+    @staticmethod
+    def _note_vids(sa: IkeSa, msg_payloads: list | tuple) -> None:
+        if any(isinstance(p, VendorIdPayload) and p.data == DPD_VENDOR_ID for p in msg_payloads):
+            sa.dpd_vid_received = True
+
+    # ------------------------------------------------------------------ responder, message 1
+
+    def _p1_responder_start(self: Any, msg: Message, data: bytes, src: tuple, now: float) -> None:
+        mode = _MODE[msg.exchange]
+        cfg = self._config(src)
+        if cfg is None:
+            self._event(NegotiationFailed(src, 1, UNKNOWN_PEER, None, False))
+            return
+        sa_p = msg.first(SaPayload)
+        if sa_p is None or msg.message_id != 0:
+            self._event(Malformed(src, "phase 1 message 1 without SA", Notify.PAYLOAD_MALFORMED))
+            return
+        sa = IkeSa(msg.icookie, self.sadb.new_cookie(), src, "responder", mode, now, cfg)
+        sa.soft_fraction = cfg.soft_fraction
+        try:
+            agreed, reply_sa = choose_ike(sa_p, cfg.ike_proposals)
+        except NoProposalChosen:
+            self._send_clear_notify(sa, Notify.NO_PROPOSAL_CHOSEN)
+            self._event(NegotiationFailed(src, 1, NO_PROPOSAL_CHOSEN, Notify.NO_PROPOSAL_CHOSEN,
+                                          True))
+            return
+        self._set_proposal(sa, agreed)
+        ex = ExchangeState(mode, "responder", 0, "", now)
+        ex.sai_b = sa_p.raw[4:]
+        ex.last_received = data
+        ex.group = agreed.dh_group
+        sa.p1 = ex
+        self.sadb.ike[sa.key] = sa
+        self._resp_index[(src, sa.icookie)] = sa
+        self._count_in(sa, data)
+        if mode == "main":
+            ex.state = "MM2_SENT"
+            reply = Message(sa.icookie, sa.rcookie, Exchange.MAIN, 0, (reply_sa,))
+            self._send_exchange(sa, ex, reply.encode(), now, expect_reply=True)
+            return
+        # aggressive: HDR, SA, KE, Ni, IDii -> HDR, SA, KE, Nr, IDir, HASH_R | CERT, SIG_R
+        ke, ni, idp = msg.first(KePayload), msg.first(NoncePayload), msg.first(IdPayload)
+        if ke is None or ni is None or idp is None:
+            self._p1_fail(sa, Notify.PAYLOAD_MALFORMED, "peer-notify", send=True)
+            return
+        self._note_vids(sa, msg.payloads)
+        ex.ke_i, ex.ni = ke.data, ni.data
+        ex.ids = (idp,)
+        try:
+            self._p1_keys(sa, ex, responder=True)
+        except CryptoError:
+            self._p1_fail(sa, Notify.INVALID_KEY_INFORMATION, INVALID_KEY, send=True)
+            return
+        payloads = [reply_sa, KePayload(ex.ke_r), NoncePayload(ex.nr)]
+        payloads += self._auth_payloads(sa, ex, initiator=False)
+        payloads += self._p1_extras(sa)
+        ex.state = "AM2_SENT"
+        reply = Message(sa.icookie, sa.rcookie, Exchange.AGGRESSIVE, 0, tuple(payloads))
+        self._send_exchange(sa, ex, reply.encode(), now, expect_reply=True)
+
+    @staticmethod
+    def _set_proposal(sa: IkeSa, agreed: Any) -> None:
+        sa.proposal = agreed
+        sa.auth = agreed.auth
+        sa.lifetime_s = agreed.lifetime_s
+        sa.lifetime_kb = agreed.lifetime_kb
+
+    # ------------------------------------------------------------------ later messages
+
+    def _p1_receive(self: Any, sa: IkeSa, msg: Message, data: bytes, now: float) -> None:
+        ex = sa.p1
+        if ex is None:
+            return  # phase 1 long finished; stray retransmission
+        if data == ex.last_received:
+            if ex.last_sent is not None:
+                self._emit(sa, ex.last_sent, sa.peer)
+            return
+        if ex.state == "done":
+            return
+        handler = getattr(self, f"_p1_{ex.state}", None)
+        if handler is None:
+            return
+        try:
+            handler(sa, ex, msg, data, now)
+        except NoProposalChosen:
+            self._p1_fail(sa, Notify.NO_PROPOSAL_CHOSEN, NO_PROPOSAL_CHOSEN, send=True)
+        except _AuthError as e:
+            self._p1_fail(sa, e.notify, e.reason, send=True)
+        except CryptoError:
+            self._p1_fail(sa, Notify.INVALID_KEY_INFORMATION, INVALID_KEY, send=True)
+
+    def _p1_fail(self: Any, sa: IkeSa, notify: int, reason: str, send: bool) -> None:
+        if send:
+            self._send_clear_notify(sa, notify)
+        self._event(NegotiationFailed(sa.peer, 1, reason, notify, send))
+        self._abandon_ike(sa)
+
+    def _need(self: Any, msg_payloads: list | tuple, *classes: type) -> list:
+        found = []
+        for cls in classes:
+            p = next((x for x in msg_payloads if isinstance(x, cls)), None)
+            if p is None:
+                raise DecodeError(f"missing {cls.__name__}", Notify.PAYLOAD_MALFORMED)
+            found.append(p)
+        return found
+
+    # main mode, initiator
+    def _p1_MM1_SENT(self: Any, sa: IkeSa, ex: ExchangeState, msg: Message, data: bytes,
+                     now: float) -> None:
+        (reply_sa,) = self._need(msg.payloads, SaPayload)
+        if msg.rcookie == ZERO_COOKIE:
+            raise DecodeError("responder cookie is zero", Notify.INVALID_COOKIE)
+        self.sadb.rekey_ike(sa, msg.rcookie)
+        agreed = ike_from_reply(reply_sa, sa.config.ike_proposals)
+        self._set_proposal(sa, agreed)
+        ex.last_received = data
+        ex.group = agreed.dh_group
+        ex.x = GROUPS[ex.group].private(self.rng)
+        ex.ke_i = GROUPS[ex.group].public(ex.x)
+        ex.ni = self._nonce()
+        payloads = [KePayload(ex.ke_i), NoncePayload(ex.ni), *self._p1_extras(sa)]
+        ex.state = "MM3_SENT"
+        out = Message(sa.icookie, sa.rcookie, Exchange.MAIN, 0, tuple(payloads))
+        self._send_exchange(sa, ex, out.encode(), now, expect_reply=True)
+
+    # main mode, responder
+    def _p1_MM2_SENT(self: Any, sa: IkeSa, ex: ExchangeState, msg: Message, data: bytes,
+                     now: float) -> None:
+        ke, ni = self._need(msg.payloads, KePayload, NoncePayload)
+        self._note_vids(sa, msg.payloads)
+        ex.last_received = data
+        ex.ke_i, ex.ni = ke.data, ni.data
+        self._p1_keys(sa, ex, responder=True)
+        payloads = [KePayload(ex.ke_r), NoncePayload(ex.nr), *self._p1_extras(sa)]
+        ex.state = "MM4_SENT"
+        out = Message(sa.icookie, sa.rcookie, Exchange.MAIN, 0, tuple(payloads))
+        self._send_exchange(sa, ex, out.encode(), now, expect_reply=True)
+
+    def _p1_MM3_SENT(self: Any, sa: IkeSa, ex: ExchangeState, msg: Message, data: bytes,
+                     now: float) -> None:
+        ke, nr = self._need(msg.payloads, KePayload, NoncePayload)
+        self._note_vids(sa, msg.payloads)
+        ex.last_received = data
+        ex.ke_r, ex.nr = ke.data, nr.data
+        self._p1_keys(sa, ex, responder=False)
+        payloads = self._auth_payloads(sa, ex, initiator=True)
+        out, ex.iv = self._encrypt(sa, Exchange.MAIN, 0, payloads, ex.iv)
+        ex.state = "MM5_SENT"
+        self._send_exchange(sa, ex, out, now, expect_reply=True)
+
+    def _p1_MM4_SENT(self: Any, sa: IkeSa, ex: ExchangeState, msg: Message, data: bytes,
+                     now: float) -> None:
+        try:
+            payloads, next_iv = self._decrypt(sa, msg, ex.iv)
+        except (DecodeError, CryptoError):
+            # garbage after decryption: almost always a pre-shared key mismatch
+            raise _AuthError(Notify.INVALID_HASH_INFORMATION) from None
+        ex.last_received = data
+        ex.iv = next_iv
+        self._verify_auth(sa, ex, payloads, peer_is_initiator=True)
+        reply = self._auth_payloads(sa, ex, initiator=False)
+        out, ex.iv = self._encrypt(sa, Exchange.MAIN, 0, reply, ex.iv)
+        self._send_exchange(sa, ex, out, now, expect_reply=False)
+        self._p1_established(sa, ex, now)
+
+    def _p1_MM5_SENT(self: Any, sa: IkeSa, ex: ExchangeState, msg: Message, data: bytes,
+                     now: float) -> None:
+        try:
+            payloads, next_iv = self._decrypt(sa, msg, ex.iv)
+        except (DecodeError, CryptoError):
+            raise _AuthError(Notify.INVALID_HASH_INFORMATION) from None
+        ex.last_received = data
+        ex.iv = next_iv
+        self._verify_auth(sa, ex, payloads, peer_is_initiator=False)
+        ex.last_sent = None
+        self._p1_established(sa, ex, now)
+
+    # aggressive mode
+    def _p1_AM1_SENT(self: Any, sa: IkeSa, ex: ExchangeState, msg: Message, data: bytes,
+                     now: float) -> None:
+        reply_sa, ke, nr, idp = self._need(msg.payloads, SaPayload, KePayload, NoncePayload,
+                                           IdPayload)
+        if msg.rcookie == ZERO_COOKIE:
+            raise DecodeError("responder cookie is zero", Notify.INVALID_COOKIE)
+        self.sadb.rekey_ike(sa, msg.rcookie)
+        agreed = ike_from_reply(reply_sa, sa.config.ike_proposals)
+        if agreed.dh_group != ex.group or agreed.auth != sa.auth:
+            raise NoProposalChosen("aggressive reply changed the group or auth method")
+        self._set_proposal(sa, agreed)
+        self._note_vids(sa, msg.payloads)
+        ex.last_received = data
+        ex.ke_r, ex.nr = ke.data, nr.data
+        self._p1_keys(sa, ex, responder=False)
+        self._verify_auth(sa, ex, msg.payloads, peer_is_initiator=False)
+        # HASH_I is computed over our own ID from message 1
+        auth = self._auth_payloads(sa, ex, initiator=True)[1:]
+        out = Message(sa.icookie, sa.rcookie, Exchange.AGGRESSIVE, 0, tuple(auth))
+        self._send_exchange(sa, ex, out.encode(), now, expect_reply=False)
+        self._p1_established(sa, ex, now)
+
+    def _p1_AM2_SENT(self: Any, sa: IkeSa, ex: ExchangeState, msg: Message, data: bytes,
+                     now: float) -> None:
+        if msg.flags & 1:
+            payloads, ex.iv = self._decrypt(sa, msg, ex.iv)
+        else:
+            payloads = list(msg.payloads)
+        ex.last_received = data
+        self._verify_auth(sa, ex, [ex.ids[0], *payloads], peer_is_initiator=True)
+        ex.last_sent = None
+        self._p1_established(sa, ex, now)
+
+    # ------------------------------------------------------------------ keys and auth
+
+    def _p1_keys(self: Any, sa: IkeSa, ex: ExchangeState, responder: bool) -> None:
+        p = sa.proposal
+        group = GROUPS[p.dh_group]
+        if responder:
+            ex.x = group.private(self.rng)
+            ex.ke_r = group.public(ex.x)
+            ex.nr = self._nonce()
+            peer_ke = ex.ke_i
+        else:
+            peer_ke = ex.ke_r
+        sa.gxy = group.shared(ex.x, peer_ke)  # CryptoError on a bad value
+        if sa.auth == "psk":
+            sa.skeyid = crypto.skeyid_psk(p.hash, sa.config.psk, ex.ni, ex.nr)
+        else:
+            sa.skeyid = crypto.skeyid_sig(p.hash, ex.ni, ex.nr, sa.gxy)
+        sa.skeyid_d, sa.skeyid_a, sa.skeyid_e = crypto.derive_skeyids(
+            p.hash, sa.skeyid, sa.gxy, sa.icookie, sa.rcookie)
+        sa.enc_key = crypto.expand_key(p.hash, sa.skeyid_e, p.key_len)
+        ex.iv = crypto.phase1_iv(p.hash, ex.ke_i, ex.ke_r, p.block)
+
+    def _p1_hash(self: Any, sa: IkeSa, ex: ExchangeState, initiator: bool, id_body: bytes
+                 ) -> bytes:
+        if initiator:
+            data = ex.ke_i + ex.ke_r + sa.icookie + sa.rcookie + ex.sai_b + id_body
+        else:
+            data = ex.ke_r + ex.ke_i + sa.rcookie + sa.icookie + ex.sai_b + id_body
+        return crypto.prf(sa.proposal.hash, sa.skeyid, data)
+
+    def _auth_payloads(self: Any, sa: IkeSa, ex: ExchangeState, initiator: bool) -> list:
+        cfg = sa.config
+        if initiator and sa.mode == "aggressive":
+            id_body = ex.ids[0]
+            idp = None
+        else:
+            idt, idd = cfg.identity(self.local[0], sa.auth)
+            idp = IdPayload(idt, idd)
+            id_body = idp.body()
+            sa.local_id = idd
+        h = self._p1_hash(sa, ex, initiator, id_body)
+        if sa.auth == "psk":
+            tail: list = [HashPayload(h)]
+        else:
+            tail = [CertPayload(CertEncoding.X509_SIG, cfg.cert_der()),
+                    SigPayload(crypto.rsa_sign(cfg.private_key, h))]
+        return [idp, *tail]
+
+    def _verify_auth(self: Any, sa: IkeSa, ex: ExchangeState, payloads: list | tuple,
+                     peer_is_initiator: bool) -> None:
+        cfg = sa.config
+        idp = next((p for p in payloads if isinstance(p, IdPayload)), None)
+        if idp is None:
+            raise _AuthError(Notify.INVALID_ID_INFORMATION, INVALID_ID)
+        sa.remote_id = idp.data
+        if cfg.remote_id is not None and (idp.id_type, idp.data) != tuple(cfg.remote_id):
+            raise _AuthError(Notify.INVALID_ID_INFORMATION, INVALID_ID)
+        want = self._p1_hash(sa, ex, peer_is_initiator, idp.body())
+        if sa.auth == "psk":
+            hp = next((p for p in payloads if isinstance(p, HashPayload)), None)
+            if hp is None or not hmac.compare_digest(hp.data, want):
+                raise _AuthError(Notify.INVALID_HASH_INFORMATION)
+            return
+        cp = next((p for p in payloads if isinstance(p, CertPayload)), None)
+        sp = next((p for p in payloads if isinstance(p, SigPayload)), None)
+        if cp is None or sp is None:
+            raise _AuthError(Notify.AUTHENTICATION_FAILED)
+        if cp.encoding != CertEncoding.X509_SIG:
+            raise _AuthError(Notify.CERT_TYPE_UNSUPPORTED)
+        try:
+            cert = x509.load_der_x509_certificate(cp.data)
+        except Exception:  # noqa: BLE001 - any parse failure
+            raise _AuthError(Notify.INVALID_CERTIFICATE) from None
+        if not any(self._issued_by(cert, ca) for ca in cfg.trusted_cas):
+            raise _AuthError(Notify.INVALID_CERT_AUTHORITY)
+        if idp.id_type == IdType.DER_ASN1_DN and idp.data != cert.subject.public_bytes():
+            raise _AuthError(Notify.INVALID_ID_INFORMATION, INVALID_ID)
+        if not crypto.rsa_verify(cert.public_key(), sp.data, want):
+            raise _AuthError(Notify.INVALID_SIGNATURE)
+
+    @staticmethod
+    def _issued_by(cert: Any, ca: Any) -> bool:
+        try:
+            cert.verify_directly_issued_by(ca)
+            return True
+        except Exception:  # noqa: BLE001 - wrong issuer, bad signature, unsupported key
+            return False
+
+    # ------------------------------------------------------------------ established
+
+    def _p1_established(self: Any, sa: IkeSa, ex: ExchangeState, now: float) -> None:
+        sa.state = "established"
+        sa.established_at = now
+        sa.p1_last_block = ex.iv
+        self._finish_exchange(sa, ex, now)
+        self._dpd_start(sa, now)
+        p = sa.proposal
+        old = None
+        if sa.rekey_of is not None:
+            old = self.sadb.ike.get(sa.rekey_of)
+        else:
+            old = next((o for o in self.sadb.ike.values() if o is not sa and o.peer == sa.peer
+                        and o.state == "established" and not o.superseded), None)
+        if old is not None:
+            old.superseded = True
+            self._event(SaRekeyed(sa.peer, "ike", old.ident, sa.ident))
+            if sa.role == "initiator":
+                self._send_delete_ike(old, now)
+                self._remove_ike(old, "rekeyed")
+        else:
+            self._event(Phase1Up(sa.peer, sa.icookie, sa.rcookie, sa.role, sa.mode, sa.auth,
+                                 p.cipher, p.hash, p.dh_group, sa.lifetime_s, sa.dpd is not None,
+                                 sa.local_id, sa.remote_id))
+        pending, sa.pending_children = sa.pending_children, []
+        for child, rekey_of in pending:
+            self._quick_start(sa, child, now, rekey_of)

@@ -1,0 +1,312 @@
+"""IKE (phase 1) and IPsec (phase 2) proposals: wire encoding and the responder's choice.
+
+Public API
+----------
+- `IkeProposal(auth, hash, cipher, dh_group, lifetime_s=86400, lifetime_kb=0)`
+- `IpsecProposal(protocol, cipher, auth, pfs_group=None, lifetime_s=3600, lifetime_kb=0,
+  encap="tunnel")`
+- `ike_sa_payload(proposals) -> SaPayload` (one ISAKMP proposal, one transform per proposal, as
+  IKEv1 initiators do) and `ipsec_sa_payload(proposals, spi) -> SaPayload` (one proposal each).
+- `choose_ike(offered_sa, accepted) -> (IkeProposal, SaPayload reply)` and
+  `choose_ipsec(offered_sa, accepted, spi) -> (IpsecProposal, peer_spi, SaPayload reply)`:
+  the responder takes the first of the initiator's offers it accepts; the lifetime is the lower
+  of the two. Nothing matches -> `NoProposalChosen`.
+- `ike_from_reply` / `ipsec_from_reply`: the initiator checks the responder's choice was offered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from .constants import (
+    KEY_IKE,
+    AhTransform,
+    AuthMethod,
+    Encap,
+    EspTransform,
+    IkeAttr,
+    IkeEncr,
+    IkeHash,
+    IpsecAttr,
+    IpsecAuth,
+    LifeType,
+    Proto,
+)
+from .crypto import CIPHERS, GROUPS
+from .isakmp import Attribute, Proposal, SaPayload, Transform
+
+
+class NoProposalChosen(Exception):
+    """No offered proposal is acceptable (notify NO_PROPOSAL_CHOSEN)."""
+
+
+_AUTH = {"psk": AuthMethod.PSK, "rsa-sig": AuthMethod.RSA_SIG}
+_HASH = {"md5": IkeHash.MD5, "sha1": IkeHash.SHA, "sha256": IkeHash.SHA2_256}
+_IKE_ENC = {"des": (IkeEncr.DES, 0), "3des": (IkeEncr.TRIPLE_DES, 0), "aes128": (IkeEncr.AES, 128),
+            "aes192": (IkeEncr.AES, 192), "aes256": (IkeEncr.AES, 256)}
+_ESP_ENC = {"des": (EspTransform.DES, 0), "3des": (EspTransform.TRIPLE_DES, 0),
+            "aes128": (EspTransform.AES, 128), "aes192": (EspTransform.AES, 192),
+            "aes256": (EspTransform.AES, 256), None: (EspTransform.NULL, 0)}
+_IPSEC_AUTH = {"hmac-md5": IpsecAuth.HMAC_MD5, "hmac-sha1": IpsecAuth.HMAC_SHA,
+               "hmac-sha256": IpsecAuth.HMAC_SHA2_256}
+_AH = {"hmac-md5": AhTransform.MD5, "hmac-sha1": AhTransform.SHA,
+       "hmac-sha256": AhTransform.SHA2_256}
+AUTH_KEY_LEN = {"hmac-md5": 16, "hmac-sha1": 20, "hmac-sha256": 32}
+
+
+def _rev(d: dict) -> dict:
+    return {v: k for k, v in d.items()}
+
+
+def _life_attrs(type_attr: int, dur_attr: int, seconds: int, kb: int) -> list[Attribute]:
+    out = []
+    if seconds:
+        out += [Attribute(type_attr, LifeType.SECONDS), Attribute(dur_attr, seconds)]
+    if kb:
+        out += [Attribute(type_attr, LifeType.KILOBYTES), Attribute(dur_attr, kb)]
+    return out
+
+
+def _parse_life(attrs: tuple[Attribute, ...], type_attr: int, dur_attr: int) -> tuple[int, int]:
+    seconds = kb = 0
+    current = None
+    for a in attrs:
+        if a.type == type_attr:
+            current = a.int_value
+        elif a.type == dur_attr:
+            if current == LifeType.SECONDS:
+                seconds = a.int_value
+            elif current == LifeType.KILOBYTES:
+                kb = a.int_value
+    return seconds, kb
+
+
+def _lower(a: int, b: int) -> int:
+    """Lower of two lifetimes where 0 means "not limited"."""
+    if not a:
+        return b
+    if not b:
+        return a
+    return min(a, b)
+
+
+@dataclass(frozen=True)
+class IkeProposal:
+    auth: str = "psk"
+    hash: str = "sha1"
+    cipher: str = "aes128"
+    dh_group: int = 2
+    lifetime_s: int = 86400
+    lifetime_kb: int = 0
+
+    def __post_init__(self) -> None:
+        if (self.auth not in _AUTH or self.hash not in _HASH or self.cipher not in _IKE_ENC
+                or self.dh_group not in GROUPS):
+            raise ValueError(f"unsupported IKE proposal {self}")
+
+    def transform(self, number: int) -> Transform:
+        enc, keylen = _IKE_ENC[self.cipher]
+        attrs = [Attribute(IkeAttr.ENCRYPTION, enc)]
+        if keylen:
+            attrs.append(Attribute(IkeAttr.KEY_LENGTH, keylen))
+        attrs += [Attribute(IkeAttr.HASH, _HASH[self.hash]),
+                  Attribute(IkeAttr.AUTH_METHOD, _AUTH[self.auth]),
+                  Attribute(IkeAttr.GROUP_DESCRIPTION, self.dh_group)]
+        attrs += _life_attrs(IkeAttr.LIFE_TYPE, IkeAttr.LIFE_DURATION, self.lifetime_s,
+                             self.lifetime_kb)
+        return Transform(number, KEY_IKE, tuple(attrs))
+
+    @classmethod
+    def from_transform(cls, t: Transform) -> IkeProposal | None:
+        """None when the transform holds something this engine does not implement."""
+        if t.transform_id != KEY_IKE:
+            return None
+        a = t.attrs()
+        known = {IkeAttr.ENCRYPTION, IkeAttr.HASH, IkeAttr.AUTH_METHOD, IkeAttr.GROUP_DESCRIPTION,
+                 IkeAttr.LIFE_TYPE, IkeAttr.LIFE_DURATION, IkeAttr.KEY_LENGTH}
+        if set(a) - known:
+            return None
+        cipher = _rev(_IKE_ENC).get((a.get(IkeAttr.ENCRYPTION), a.get(IkeAttr.KEY_LENGTH, 0)))
+        h = _rev(_HASH).get(a.get(IkeAttr.HASH))
+        auth = _rev(_AUTH).get(a.get(IkeAttr.AUTH_METHOD))
+        group = a.get(IkeAttr.GROUP_DESCRIPTION)
+        if cipher is None or h is None or auth is None or group not in GROUPS:
+            return None
+        s, kb = _parse_life(t.attributes, IkeAttr.LIFE_TYPE, IkeAttr.LIFE_DURATION)
+        return cls(auth, h, cipher, group, s, kb)
+
+    def same_algorithms(self, other: IkeProposal) -> bool:
+        return (self.auth, self.hash, self.cipher, self.dh_group) == (
+            other.auth, other.hash, other.cipher, other.dh_group)
+
+    @property
+    def block(self) -> int:
+        return CIPHERS[self.cipher].block
+
+    @property
+    def key_len(self) -> int:
+        return CIPHERS[self.cipher].key_len
+
+
+@dataclass(frozen=True)
+class IpsecProposal:
+    protocol: str = "esp"  # "esp" | "ah"
+    cipher: str | None = "aes128"  # None: ESP-NULL (or AH)
+    auth: str | None = "hmac-sha1"
+    pfs_group: int | None = None
+    lifetime_s: int = 3600
+    lifetime_kb: int = 0
+    encap: str = "tunnel"
+
+    def __post_init__(self) -> None:
+        ok = self.protocol in ("esp", "ah") and (self.pfs_group is None or self.pfs_group in GROUPS)
+        if self.protocol == "esp":
+            ok = ok and self.cipher in _ESP_ENC and (self.auth is None or self.auth in _IPSEC_AUTH)
+            ok = ok and not (self.cipher is None and self.auth is None)
+        else:
+            ok = ok and self.cipher is None and self.auth in _AH
+        if not ok or self.encap not in ("tunnel", "transport"):
+            raise ValueError(f"unsupported IPsec proposal {self}")
+
+    @property
+    def proto_id(self) -> int:
+        return Proto.ESP if self.protocol == "esp" else Proto.AH
+
+    @property
+    def enc_key_len(self) -> int:
+        return CIPHERS[self.cipher].key_len if self.cipher else 0
+
+    @property
+    def auth_key_len(self) -> int:
+        return AUTH_KEY_LEN[self.auth] if self.auth else 0
+
+    def transform(self, number: int) -> Transform:
+        attrs = _life_attrs(IpsecAttr.LIFE_TYPE, IpsecAttr.LIFE_DURATION, self.lifetime_s,
+                            self.lifetime_kb)
+        if self.pfs_group:
+            attrs.append(Attribute(IpsecAttr.GROUP_DESCRIPTION, self.pfs_group))
+        attrs.append(Attribute(IpsecAttr.ENCAPSULATION,
+                               Encap.TUNNEL if self.encap == "tunnel" else Encap.TRANSPORT))
+        if self.auth:
+            attrs.append(Attribute(IpsecAttr.AUTH_ALGORITHM, _IPSEC_AUTH[self.auth]))
+        if self.protocol == "esp":
+            tid, keylen = _ESP_ENC[self.cipher]
+            if keylen:
+                attrs.append(Attribute(IpsecAttr.KEY_LENGTH, keylen))
+        else:
+            tid = _AH[self.auth]
+        return Transform(number, tid, tuple(attrs))
+
+    @classmethod
+    def from_transform(cls, proto: int, t: Transform) -> IpsecProposal | None:
+        a = t.attrs()
+        known = {IpsecAttr.LIFE_TYPE, IpsecAttr.LIFE_DURATION, IpsecAttr.GROUP_DESCRIPTION,
+                 IpsecAttr.ENCAPSULATION, IpsecAttr.AUTH_ALGORITHM, IpsecAttr.KEY_LENGTH}
+        if set(a) - known:
+            return None
+        auth = _rev(_IPSEC_AUTH).get(a.get(IpsecAttr.AUTH_ALGORITHM))
+        if IpsecAttr.AUTH_ALGORITHM in a and auth is None:
+            return None
+        encap = {Encap.TUNNEL: "tunnel", Encap.TRANSPORT: "transport"}.get(
+            a.get(IpsecAttr.ENCAPSULATION, Encap.TUNNEL))
+        pfs = a.get(IpsecAttr.GROUP_DESCRIPTION)
+        s, kb = _parse_life(t.attributes, IpsecAttr.LIFE_TYPE, IpsecAttr.LIFE_DURATION)
+        if encap is None or (pfs is not None and pfs not in GROUPS):
+            return None
+        try:
+            if proto == Proto.ESP:
+                key = (t.transform_id, a.get(IpsecAttr.KEY_LENGTH, 0))
+                if key not in _rev(_ESP_ENC):
+                    return None
+                return cls("esp", _rev(_ESP_ENC)[key], auth, pfs, s, kb, encap)
+            if proto == Proto.AH:
+                return cls("ah", None, _rev(_AH).get(t.transform_id), pfs, s, kb, encap)
+        except ValueError:
+            return None
+        return None
+
+    def same_algorithms(self, other: IpsecProposal) -> bool:
+        return (self.protocol, self.cipher, self.auth, self.pfs_group, self.encap) == (
+            other.protocol, other.cipher, other.auth, other.pfs_group, other.encap)
+
+
+def ike_sa_payload(proposals: tuple[IkeProposal, ...] | list[IkeProposal]) -> SaPayload:
+    ts = tuple(p.transform(i + 1) for i, p in enumerate(proposals))
+    return SaPayload((Proposal(1, Proto.ISAKMP, b"", ts),))
+
+
+def choose_ike(offered: SaPayload, accepted: tuple[IkeProposal, ...] | list[IkeProposal]
+               ) -> tuple[IkeProposal, SaPayload]:
+    for prop in offered.proposals:
+        if prop.protocol != Proto.ISAKMP:
+            continue
+        for t in prop.transforms:
+            theirs = IkeProposal.from_transform(t)
+            if theirs is None:
+                continue
+            for mine in accepted:
+                if mine.same_algorithms(theirs):
+                    agreed = replace(theirs, lifetime_s=_lower(theirs.lifetime_s, mine.lifetime_s),
+                                     lifetime_kb=_lower(theirs.lifetime_kb, mine.lifetime_kb))
+                    reply = SaPayload((Proposal(prop.number, Proto.ISAKMP, prop.spi,
+                                                (agreed.transform(t.number),)),))
+                    return agreed, reply
+    raise NoProposalChosen("no acceptable IKE proposal")
+
+
+def ike_from_reply(reply: SaPayload, offered: tuple[IkeProposal, ...] | list[IkeProposal]
+                   ) -> IkeProposal:
+    """The responder's single transform, if it is one we offered (lifetime not longer)."""
+    if len(reply.proposals) != 1 or len(reply.proposals[0].transforms) != 1:
+        raise NoProposalChosen("reply must hold exactly one transform")
+    got = IkeProposal.from_transform(reply.proposals[0].transforms[0])
+    for mine in offered:
+        if got is not None and mine.same_algorithms(got) and \
+                _lower(got.lifetime_s, mine.lifetime_s) == got.lifetime_s:
+            return got
+    raise NoProposalChosen("responder chose a transform we did not offer")
+
+
+def ipsec_sa_payload(proposals: tuple[IpsecProposal, ...] | list[IpsecProposal], spi: int
+                     ) -> SaPayload:
+    sb = spi.to_bytes(4, "big")
+    return SaPayload(tuple(Proposal(i + 1, p.proto_id, sb, (p.transform(1),))
+                           for i, p in enumerate(proposals)))
+
+
+def choose_ipsec(offered: SaPayload, accepted: tuple[IpsecProposal, ...] | list[IpsecProposal],
+                 spi: int) -> tuple[IpsecProposal, int, SaPayload]:
+    for prop in offered.proposals:
+        if len(prop.spi) != 4:
+            continue
+        peer_spi = int.from_bytes(prop.spi, "big")
+        if peer_spi < 256:
+            continue
+        for t in prop.transforms:
+            theirs = IpsecProposal.from_transform(prop.protocol, t)
+            if theirs is None:
+                continue
+            for mine in accepted:
+                if mine.same_algorithms(theirs):
+                    agreed = replace(theirs, lifetime_s=_lower(theirs.lifetime_s, mine.lifetime_s),
+                                     lifetime_kb=_lower(theirs.lifetime_kb, mine.lifetime_kb))
+                    reply = SaPayload((Proposal(prop.number, prop.protocol, spi.to_bytes(4, "big"),
+                                                (agreed.transform(t.number),)),))
+                    return agreed, peer_spi, reply
+    raise NoProposalChosen("no acceptable IPsec proposal")
+
+
+def ipsec_from_reply(reply: SaPayload, offered: tuple[IpsecProposal, ...] | list[IpsecProposal]
+                     ) -> tuple[IpsecProposal, int]:
+    if len(reply.proposals) != 1 or len(reply.proposals[0].transforms) != 1:
+        raise NoProposalChosen("reply must hold exactly one transform")
+    prop = reply.proposals[0]
+    got = IpsecProposal.from_transform(prop.protocol, prop.transforms[0])
+    if len(prop.spi) != 4 or int.from_bytes(prop.spi, "big") < 256:
+        raise NoProposalChosen("invalid responder SPI")
+    for mine in offered:
+        if got is not None and mine.same_algorithms(got) and \
+                _lower(got.lifetime_s, mine.lifetime_s) == got.lifetime_s and \
+                _lower(got.lifetime_kb, mine.lifetime_kb) == got.lifetime_kb:
+            return got, int.from_bytes(prop.spi, "big")
+    raise NoProposalChosen("responder chose a transform we did not offer")

@@ -1,0 +1,249 @@
+"""Quick Mode (RFC 2409 §5.5): HASH(1)/(2)/(3), optional PFS KE, optional IDci/IDcr, KEYMAT.
+
+A mixin of `IkeEndpoint`. The initiator retransmits message 1 until message 2 arrives, the
+responder retransmits message 2 until message 3 arrives; a duplicate message 2 gets message 3
+again. The responder installs its SAs only on message 3. Each direction's KEYMAT uses that
+direction's SPI; the encryption key is taken from the front, the authentication key after it.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from . import crypto
+from .constants import Exchange, Notify, Proto
+from .crypto import GROUPS, CryptoError
+from .events import (
+    AUTHENTICATION_FAILED,
+    INVALID_ID,
+    INVALID_KEY,
+    NO_PROPOSAL_CHOSEN,
+    Malformed,
+    NegotiationFailed,
+    Phase2Up,
+    SaRekeyed,
+)
+from .isakmp import (
+    DecodeError,
+    HashPayload,
+    IdPayload,
+    KePayload,
+    Message,
+    NoncePayload,
+    NotifyPayload,
+    SaPayload,
+    encode_payloads,
+)
+from .proposals import NoProposalChosen, choose_ipsec, ipsec_from_reply, ipsec_sa_payload
+from .sa import ExchangeState, IkeSa, IpsecSa
+
+
+class _QmError(Exception):
+    def __init__(self, notify: int, reason: str, spi: bytes = b"") -> None:
+        super().__init__(reason)
+        self.notify, self.reason, self.spi = notify, reason, spi
+
+
+class QuickMixin:
+    def _quick_start(self: Any, sa: IkeSa, child_name: str, now: float,
+                     rekey_of: int | None = None) -> None:
+        child = sa.config.child(child_name)
+        if child is None:
+            return
+        msgid = self._new_msgid(sa)
+        ex = ExchangeState("quick", "initiator", msgid, "QM1_SENT", now)
+        ex.child = child
+        ex.rekey_of = rekey_of
+        ex.our_spi = self.sadb.new_spi()
+        ex.ni = self._nonce()
+        payloads: list = [ipsec_sa_payload(child.proposals, ex.our_spi), NoncePayload(ex.ni)]
+        if child.pfs_group:
+            ex.group = child.pfs_group
+            ex.x = GROUPS[ex.group].private(self.rng)
+            ex.ke_i = GROUPS[ex.group].public(ex.x)
+            payloads.append(KePayload(ex.ke_i))
+        ids = child.ids()
+        if ids is not None:
+            payloads += [IdPayload(*ids[0]), IdPayload(*ids[1])]
+        _, rest = encode_payloads(payloads)
+        h1 = self._prf(sa, sa.skeyid_a, msgid.to_bytes(4, "big") + rest)
+        iv = crypto.phase2_iv(sa.proposal.hash, sa.p1_last_block, msgid, sa.proposal.block)
+        out, ex.iv = self._encrypt(sa, Exchange.QUICK, msgid, [HashPayload(h1), *payloads], iv)
+        sa.exchanges[msgid] = ex
+        self._send_exchange(sa, ex, out, now, expect_reply=True)
+
+    def _quick_receive(self: Any, sa: IkeSa, msg: Message, data: bytes, now: float) -> None:
+        ex = sa.exchanges.get(msg.message_id)
+        if ex is not None and data == ex.last_received:
+            if ex.last_sent is not None:
+                self._emit(sa, ex.last_sent, sa.peer)
+            return
+        if ex is not None and ex.state == "done":
+            return
+        if msg.message_id == 0:
+            raise DecodeError("quick mode with message ID 0", Notify.INVALID_MESSAGE_ID)
+        if ex is None:
+            iv = crypto.phase2_iv(sa.proposal.hash, sa.p1_last_block, msg.message_id,
+                                  sa.proposal.block)
+        else:
+            iv = ex.iv
+        payloads, next_iv = self._decrypt(sa, msg, iv)
+        if not payloads or not isinstance(payloads[0], HashPayload):
+            raise DecodeError("quick mode without HASH", Notify.INVALID_HASH_INFORMATION)
+        mid = msg.message_id.to_bytes(4, "big")
+        rest = b"".join(p.raw for p in payloads[1:])
+        try:
+            if ex is None:
+                self._qm_responder(sa, msg.message_id, payloads, rest, data, next_iv, now)
+            elif ex.role == "initiator" and ex.state == "QM1_SENT":
+                self._qm_initiator_reply(sa, ex, payloads, rest, data, next_iv, now)
+            elif ex.role == "responder" and ex.state == "QM2_SENT":
+                want = self._prf(sa, sa.skeyid_a, b"\0" + mid + ex.ni + ex.nr)
+                if not hmac.compare_digest(payloads[0].data, want):
+                    raise _QmError(Notify.INVALID_HASH_INFORMATION, AUTHENTICATION_FAILED)
+                ex.last_received = data
+                ex.last_sent = None
+                self._finish_exchange(sa, ex, now)
+                self._qm_install(sa, ex, now)
+        except _QmError as e:
+            self._qm_fail(sa, msg.message_id, ex, e, now)
+
+    def _qm_fail(self: Any, sa: IkeSa, msgid: int, ex: ExchangeState | None, e: _QmError,
+                 now: float) -> None:
+        self._send_info(sa, [NotifyPayload(e.notify, Proto.ESP, e.spi)])
+        child = ex.child.name if ex is not None and ex.child is not None else None
+        self._event(NegotiationFailed(sa.peer, 2, e.reason, e.notify, True, child))
+        if ex is not None:
+            sa.exchanges.pop(msgid, None)
+            self.sadb.release_spi(ex.our_spi)
+            self._requeue_rekey_ipsec(ex)
+
+    def _qm_responder(self: Any, sa: IkeSa, msgid: int, payloads: list, rest: bytes,
+                      data: bytes, iv: bytes, now: float) -> None:
+        mid = msgid.to_bytes(4, "big")
+        if not hmac.compare_digest(payloads[0].data, self._prf(sa, sa.skeyid_a, mid + rest)):
+            raise _QmError(Notify.INVALID_HASH_INFORMATION, AUTHENTICATION_FAILED)
+        sa_p = next((p for p in payloads if isinstance(p, SaPayload)), None)
+        ni = next((p for p in payloads if isinstance(p, NoncePayload)), None)
+        if sa_p is None or ni is None:
+            raise DecodeError("quick mode message 1 without SA or nonce", Notify.PAYLOAD_MALFORMED)
+        ke = next((p for p in payloads if isinstance(p, KePayload)), None)
+        ids = [p for p in payloads if isinstance(p, IdPayload)]
+        child = self._qm_child(sa, ids)
+        if child is None:
+            raise _QmError(Notify.INVALID_ID_INFORMATION, INVALID_ID)
+        spi_hint = sa_p.proposals[0].spi if sa_p.proposals else b""
+        our_spi = self.sadb.new_spi()
+        try:
+            agreed, peer_spi, reply_sa = choose_ipsec(sa_p, child.proposals, our_spi)
+        except NoProposalChosen:
+            self.sadb.release_spi(our_spi)
+            raise _QmError(Notify.NO_PROPOSAL_CHOSEN, NO_PROPOSAL_CHOSEN, spi_hint) from None
+        ex = ExchangeState("quick", "responder", msgid, "QM2_SENT", now)
+        ex.child, ex.proposal, ex.our_spi, ex.peer_spi = child, agreed, our_spi, peer_spi
+        ex.ni, ex.nr = ni.data, self._nonce()
+        reply: list = [reply_sa, NoncePayload(ex.nr)]
+        if agreed.pfs_group:
+            if ke is None:
+                self.sadb.release_spi(our_spi)
+                raise _QmError(Notify.NO_PROPOSAL_CHOSEN, NO_PROPOSAL_CHOSEN, spi_hint)
+            group = GROUPS[agreed.pfs_group]
+            ex.x = group.private(self.rng)
+            ex.ke_r = group.public(ex.x)
+            try:
+                ex.ke_i = group.shared(ex.x, ke.data)  # g^xy kept in ke_i for KEYMAT
+            except CryptoError:
+                self.sadb.release_spi(our_spi)
+                raise _QmError(Notify.INVALID_KEY_INFORMATION, INVALID_KEY, spi_hint) from None
+            reply.append(KePayload(ex.ke_r))
+        elif ke is not None:
+            self.sadb.release_spi(our_spi)
+            raise _QmError(Notify.NO_PROPOSAL_CHOSEN, NO_PROPOSAL_CHOSEN, spi_hint)
+        reply += [IdPayload(p.id_type, p.data, p.protocol, p.port) for p in ids]
+        _, body = encode_payloads(reply)
+        h2 = self._prf(sa, sa.skeyid_a, mid + ex.ni + body)
+        ex.last_received = data
+        out, ex.iv = self._encrypt(sa, Exchange.QUICK, msgid, [HashPayload(h2), *reply], iv)
+        sa.exchanges[msgid] = ex
+        self._send_exchange(sa, ex, out, now, expect_reply=True)
+
+    def _qm_child(self: Any, sa: IkeSa, ids: list) -> Any:
+        children = sa.config.children
+        if not ids:
+            return next((c for c in children if c.ids() is None), children[0] if children else None)
+        if len(ids) != 2:
+            return None
+        theirs = ((ids[0].id_type, ids[0].data), (ids[1].id_type, ids[1].data))
+        for c in children:
+            mine = c.ids()
+            if mine is not None and (mine[1], mine[0]) == theirs:
+                return c
+        return None
+
+    def _qm_initiator_reply(self: Any, sa: IkeSa, ex: ExchangeState, payloads: list,
+                            rest: bytes, data: bytes, iv: bytes, now: float) -> None:
+        mid = ex.message_id.to_bytes(4, "big")
+        if not hmac.compare_digest(payloads[0].data,
+                                   self._prf(sa, sa.skeyid_a, mid + ex.ni + rest)):
+            raise _QmError(Notify.INVALID_HASH_INFORMATION, AUTHENTICATION_FAILED)
+        sa_p = next((p for p in payloads if isinstance(p, SaPayload)), None)
+        nr = next((p for p in payloads if isinstance(p, NoncePayload)), None)
+        if sa_p is None or nr is None:
+            raise DecodeError("quick mode message 2 without SA or nonce", Notify.PAYLOAD_MALFORMED)
+        try:
+            agreed, peer_spi = ipsec_from_reply(sa_p, ex.child.proposals)
+        except NoProposalChosen:
+            raise _QmError(Notify.NO_PROPOSAL_CHOSEN, NO_PROPOSAL_CHOSEN) from None
+        ke = next((p for p in payloads if isinstance(p, KePayload)), None)
+        if agreed.pfs_group:
+            if ke is None:
+                raise _QmError(Notify.NO_PROPOSAL_CHOSEN, NO_PROPOSAL_CHOSEN)
+            try:
+                ex.ke_i = GROUPS[agreed.pfs_group].shared(ex.x, ke.data)  # g^xy
+            except CryptoError:
+                raise _QmError(Notify.INVALID_KEY_INFORMATION, INVALID_KEY) from None
+        else:
+            ex.ke_i = b""
+        ex.proposal, ex.peer_spi, ex.nr = agreed, peer_spi, nr.data
+        ex.last_received = data
+        ex.iv = iv
+        h3 = self._prf(sa, sa.skeyid_a, b"\0" + mid + ex.ni + ex.nr)
+        out, ex.iv = self._encrypt(sa, Exchange.QUICK, ex.message_id, [HashPayload(h3)], ex.iv)
+        self._send_exchange(sa, ex, out, now, expect_reply=False)
+        self._finish_exchange(sa, ex, now)
+        self._qm_install(sa, ex, now)
+
+    def _qm_install(self: Any, sa: IkeSa, ex: ExchangeState, now: float) -> None:
+        p = ex.proposal
+        h = sa.proposal.hash
+        n = p.enc_key_len + p.auth_key_len
+        gxy = ex.ke_i if p.pfs_group else b""
+        km_in = crypto.keymat(h, sa.skeyid_d, p.proto_id, ex.our_spi.to_bytes(4, "big"),
+                              ex.ni, ex.nr, n, gxy)
+        km_out = crypto.keymat(h, sa.skeyid_d, p.proto_id, ex.peer_spi.to_bytes(4, "big"),
+                               ex.ni, ex.nr, n, gxy)
+        e = p.enc_key_len
+        ipsec = IpsecSa(sa.peer, ex.child.name, ex.role, p, ex.our_spi, ex.peer_spi, now,
+                        km_in[:e], km_in[e:], km_out[:e], km_out[e:], sa.config.soft_fraction)
+        old = None
+        if ex.rekey_of is not None:
+            old = self.sadb.ipsec.get(ex.rekey_of)
+        elif ex.role == "responder":
+            old = next((o for o in self.sadb.ipsec_for(sa.peer)
+                        if o.child == ex.child.name and not o.superseded), None)
+        self.sadb.add_ipsec(ipsec)
+        if old is not None:
+            old.superseded = True
+            self._event(SaRekeyed(sa.peer, "ipsec", f"{old.inbound_spi:08x}",
+                                  f"{ipsec.inbound_spi:08x}", ex.child.name))
+            if ex.role == "initiator":
+                self._send_delete_ipsec(old, now)
+                self._remove_ipsec(old, "rekeyed", quiet=True)
+            return
+        self._event(Phase2Up(sa.peer, ex.child.name, ex.role, p.protocol, ex.our_spi,
+                             ex.peer_spi, p.cipher, p.auth, p.pfs_group, p.lifetime_s,
+                             p.lifetime_kb))
+
+
+__all__ = ["QuickMixin", "Malformed"]
