@@ -9,6 +9,7 @@ prompt_toolkit so scripted runs start fast and print no escape codes.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import re
 import sys
@@ -120,6 +121,13 @@ def _isatty(stream: object) -> bool:
         return False
 
 
+def _leaf(exc: BaseException) -> BaseException:
+    """The one real error inside trio's nursery exception groups."""
+    while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
+        exc = exc.exceptions[0]
+    return exc
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.listen:
@@ -141,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bad lab or state dir is the user's input: no traceback
         if os.environ.get("ROUTERSHELL_DEBUG"):
             raise
-        print(f"routershell: {exc}", file=sys.stderr)
+        print(f"routershell: error: {exc}", file=sys.stderr)
         return 1
     try:
         if plain:
@@ -153,6 +161,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_rich(app)
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # e.g. a lab that fails to boot: one line, not a traceback
+        if os.environ.get("ROUTERSHELL_DEBUG"):
+            raise
+        logging.getLogger(__name__).debug("front-end failed", exc_info=True)
+        print(f"routershell: error: {_leaf(exc)} (ROUTERSHELL_DEBUG=1 shows the traceback)",
+              file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

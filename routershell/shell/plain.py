@@ -152,6 +152,7 @@ class PlainShell:
         self._at_prompt = ""
         self._pending: list[str] = []
         self._cmd_scope: trio.CancelScope | None = None
+        self._stopped = False
         session.set_notifier(self.notify)  # type: ignore[attr-defined]
 
     def notify(self, msg: str) -> None:
@@ -163,6 +164,12 @@ class PlainShell:
         else:
             self._pending.append(text)
 
+    def stop(self) -> None:
+        """End the session after the running command (cancelled) — output has nowhere to go."""
+        self._stopped = True
+        if self._cmd_scope is not None:
+            self._cmd_scope.cancel()
+
     def interrupt(self) -> None:
         """Ctrl-C on a terminal: cancel the running command, or drop the line being typed."""
         if self._cmd_scope is not None:
@@ -172,7 +179,7 @@ class PlainShell:
 
     async def run(self) -> int:
         sess = self.session
-        while not sess.closed:  # type: ignore[attr-defined]
+        while not sess.closed and not self._stopped:  # type: ignore[attr-defined]
             for text in self._pending:
                 self.write(f"\n{text}\n")
             self._pending.clear()
@@ -225,23 +232,36 @@ class PlainShell:
                 self.interrupt()
 
 
-def _stdout_writer() -> Callable[[str], None]:
-    out = sys.stdout
-    try:
-        out.reconfigure(errors="replace")  # type: ignore[union-attr]
-    except (AttributeError, ValueError):
-        pass
+class StdoutWriter:
+    """Writes and flushes sys.stdout; a reader that went away (`| head`) ends the session
+    quietly instead of raising into the command that happened to be writing."""
 
-    def write(text: str) -> None:
-        out.write(text)
-        out.flush()
+    def __init__(self, on_broken: Callable[[], None] = lambda: None) -> None:
+        self.broken = False
+        self.on_broken = on_broken
+        try:
+            sys.stdout.reconfigure(errors="replace")  # type: ignore[union-attr]
+        except (AttributeError, ValueError):
+            pass
 
-    return write
+    def __call__(self, text: str) -> None:
+        if self.broken:
+            return
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            self.broken = True
+            # Keep the interpreter's final flush from reporting the same broken pipe.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+            self.on_broken()
 
 
 async def plain_main(app: object, commands: list[str] | None, *, stdin_tty: bool) -> int:
     """Boot the app, run one session over stdin/stdout (or `commands`), shut down."""
-    write = _stdout_writer()
+    write = StdoutWriter()
     async with trio.open_nursery() as nursery:
         await app.start(nursery)  # type: ignore[attr-defined]
         session = app.new_session()  # type: ignore[attr-defined]
@@ -253,11 +273,16 @@ async def plain_main(app: object, commands: list[str] | None, *, stdin_tty: bool
             nursery.start_soon(fd_lines.reader)
             source = fd_lines
         tty = commands is None and stdin_tty
-        shell = PlainShell(app, session, source, write, echo=not tty, interactive=tty,
+        # Page only for a person reading a terminal, never into a file or pipe.
+        shell = PlainShell(app, session, source, write, echo=not tty,
+                           interactive=tty and sys.stdout.isatty(),
                            final_prompt=commands is None)
+        write.on_broken = shell.stop
         if tty:
             nursery.start_soon(shell.watch_sigint)
         rc = await shell.run()
+        if write.broken:
+            rc = 1
         await app.aclose()  # type: ignore[attr-defined]
         nursery.cancel_scope.cancel()
     return rc
@@ -265,12 +290,5 @@ async def plain_main(app: object, commands: list[str] | None, *, stdin_tty: bool
 
 def run_plain(app: object, commands: list[str] | None, *, stdin_tty: bool) -> int:
     """Entry used by main(): trio.run on the app's clock."""
-    try:
-        return trio.run(partial(plain_main, app, commands, stdin_tty=stdin_tty),
-                        clock=app.clock.trio_clock)  # type: ignore[attr-defined]
-    except BrokenPipeError:
-        # Reader went away (`| head`): stop quietly, and keep the interpreter's final flush
-        # of stdout from reporting the same broken pipe.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 1
+    return trio.run(partial(plain_main, app, commands, stdin_tty=stdin_tty),
+                    clock=app.clock.trio_clock)  # type: ignore[attr-defined]

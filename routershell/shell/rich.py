@@ -13,6 +13,7 @@ import contextvars
 import logging
 import os
 import sys
+from datetime import timedelta
 from typing import Any
 
 from prompt_toolkit import PromptSession
@@ -52,17 +53,23 @@ STYLE = Style.from_dict({
 
 
 def toolbar_text(clock: Any) -> str:
-    """Clock mode and simulated time since boot, e.g. ` clock: x60   lab time: 0d 01:02:03`."""
+    """Clock mode and lab time: the lab's date when the clock has an epoch, else the time
+    since boot, e.g. ` clock: x60   lab time: 2024-01-01 01:02:03 UTC`."""
     mode = getattr(clock, "mode", "?")
     mode = getattr(mode, "value", mode)  # an Enum or a plain string
     try:
-        secs = int(clock.trio_clock.current_time())
-    except Exception:
+        now = clock.now() if hasattr(clock, "now") else clock.trio_clock.current_time()
+        epoch = getattr(clock, "epoch", None)
+        if epoch is not None:
+            when = (epoch + timedelta(seconds=now)).strftime("%Y-%m-%d %H:%M:%S UTC")
+        else:
+            d, rem = divmod(int(now), 86400)
+            h, rem = divmod(rem, 3600)
+            m, s = divmod(rem, 60)
+            when = f"{d}d {h:02d}:{m:02d}:{s:02d}"
+    except Exception:  # the toolbar must never take the prompt down
         return f" clock: {mode}"
-    d, rem = divmod(secs, 86400)
-    h, rem = divmod(rem, 3600)
-    m, s = divmod(rem, 60)
-    return f" clock: {mode}   lab time: {d}d {h:02d}:{m:02d}:{s:02d}"
+    return f" clock: {mode}   lab time: {when}"
 
 
 class RichIO:
@@ -123,20 +130,20 @@ class RichIO:
 class RichShell:
     """The prompt loop of one session on the rich front-end."""
 
-    def __init__(self, app: Any, session: Any, guest: TrioGuest,
-                 complete_on_space: bool = False) -> None:
+    def __init__(self, app: Any, session: Any, guest: TrioGuest) -> None:
         self.app = app
         self.session = session
         self.guest = guest
         self._running: asyncio.Task[Any] | None = None
         self.io = RichIO(guest, self.cancel_command)
-        self.complete_on_space = complete_on_space
         self.prompt_session: PromptSession[str] = PromptSession(
             completer=RouterCompleter(session),
             complete_while_typing=False,
             lexer=PygmentsLexer(RouterLexer),
             history=InMemoryHistory(),
-            key_bindings=router_key_bindings(session, lambda: self.complete_on_space),
+            # `set cli complete-on-space` lives in the session (Junos default on).
+            key_bindings=router_key_bindings(
+                session, lambda: bool(getattr(session, "complete_on_space", False))),
             style=STYLE,
             bottom_toolbar=lambda: toolbar_text(app.clock),
             refresh_interval=1.0,

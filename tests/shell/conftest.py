@@ -9,11 +9,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def pytest_configure(config) -> None:
-    config.addinivalue_line(
-        "markers", "needs_app: needs the lead's App (lab, clock) rather than the placeholder")
-
-
 def shell_env(**extra: str) -> dict[str, str]:
     """Environment for a child routershell that imports this checkout."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "COLUMNS", "LINES"))}

@@ -75,3 +75,32 @@ def test_version_and_no_traceback_for_unknown_option():
                        text=True, env=shell_env(), timeout=30)
     assert r.returncode == 2 and "unrecognized arguments" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+class _FailingApp:
+    def __init__(self, **kw):
+        from .fake_session import FakeClock
+
+        self.clock = FakeClock()
+
+    async def start(self, nursery):
+        raise ValueError("lab r9 failed to boot")
+
+
+class _BadLabApp:
+    def __init__(self, **kw):
+        raise ValueError("lab.toml: unknown device r9")
+
+
+@pytest.mark.parametrize("app_cls, message", [
+    (_FailingApp, "routershell: error: lab r9 failed to boot"),
+    (_BadLabApp, "routershell: error: lab.toml: unknown device r9"),
+])
+def test_startup_failures_are_one_line_and_exit_1(monkeypatch, capsys, app_cls, message):
+    import routershell.app
+
+    monkeypatch.delenv("ROUTERSHELL_DEBUG", raising=False)
+    monkeypatch.setattr(routershell.app, "App", app_cls)
+    assert main(["-c", "show version"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(message) and "Traceback" not in err
