@@ -32,7 +32,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 import trio
-import trio.testing
+
+# trio.testing would import pytest (~55 ms of startup); the same objects live in trio._core.
+from trio._core import wait_all_tasks_blocked
 
 if TYPE_CHECKING:
     from .clock import LabClock
@@ -330,7 +332,7 @@ class Scheduler:
                     # Tasks woken together with us are in trio's current batch, invisible
                     # to current_statistics(); wait until every other task is blocked
                     # (this also lets the host and I/O in), then we are alone.
-                    await trio.testing.wait_all_tasks_blocked()
+                    await wait_all_tasks_blocked()
                     wakeups.woken = False
                     if clock.may_fast_forward():
                         now = self._fast_forward(clock, wakeups)
