@@ -444,6 +444,12 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
                 if sa.dpd.on_ack(seq, now):
                     self._event(DpdAck(sa.peer, seq))
             return False
+        if n.notify_type < 16384 and n.protocol == Proto.ISAKMP:
+            # the peer rejected phase 1 after we considered it done (e.g. our ID or cert)
+            self._event(NegotiationFailed(sa.peer, 1, reason_for(n.notify_type), n.notify_type,
+                                          False))
+            self._remove_ike(sa, "peer-notify")
+            return False
         if n.notify_type < 16384:
             # error about one of our quick modes
             pending = [ex for ex in sa.exchanges.values()
