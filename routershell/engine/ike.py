@@ -539,7 +539,9 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
             return
         if not ipsec.rekeying and not ipsec.superseded and ipsec.soft_due(now):
             ipsec.rekeying = True
-            self._event(SaExpired(ipsec.peer, "ipsec", False, f"{ipsec.inbound_spi:08x}"))
+            if not ipsec.soft_reported:  # a failed rekey is retried without a second event
+                ipsec.soft_reported = True
+                self._event(SaExpired(ipsec.peer, "ipsec", False, f"{ipsec.inbound_spi:08x}"))
             cfg = self._config(ipsec.peer)
             if cfg is not None and cfg.child(ipsec.child) is not None:
                 self._initiate(cfg, now, ipsec.child, ipsec.inbound_spi)
