@@ -128,7 +128,8 @@ def _check_name(t: ValueType, token: str) -> str:
     return _check_string(t, token)
 
 
-_IFNAME = re.compile(r"(?:[a-z]{2,4}-\d+/\d+/\d+(?::\d+)?|lo0|fxp\d|em\d|me\d|irb|vlan|st0|ip-\d+/\d+/\d+|gr-\d+/\d+/\d+)")
+# Junos physical names (type-fpc/pic/port[:channel]) and the fixed/virtual ones.
+_IFNAME = re.compile(r"(?:[a-z][a-z0-9]{1,3}-\d+/\d+/\d+(?::\d+)?|lo\d+|fxp\d+|em\d+|me\d+|irb|vlan|st\d+|ae\d+|reth\d+)")
 _IFUNIT = re.compile(_IFNAME.pattern + r"\.\d+")
 
 

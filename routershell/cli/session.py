@@ -1,0 +1,92 @@
+"""The transport-agnostic CLI session every front-end drives.
+
+A front-end asks `prompt()`, offers `complete(text)` on Tab and `help(text)` on `?`, and awaits
+`execute(line, io)`. A platform subclass supplies the modes, the command trees and the wording;
+this base keeps what every platform shares: history, terminal settings, broadcast delivery, and
+the rule that no input ever escapes as a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .io import SessionIO
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class HistoryEntry:
+    when: float  # lab seconds
+    line: str
+
+
+class CliSession:
+    #: set by the platform subclass
+    platform: str = ""
+
+    def __init__(self, device, user: str = "user", client: str = "terminal") -> None:
+        self.device = device
+        self.user = user
+        self.client = client
+        self.closed = False
+        self.screen_width = 80
+        self.screen_length = 24
+        self.complete_on_space = True
+        self.history: list[HistoryEntry] = []
+        self._notifier: Callable[[str], None] | None = None
+        self._pending: list[str] = []
+        self.sid = device.register(self)
+
+    # ---- front-end interface -------------------------------------------------------------
+    def prompt(self) -> str:
+        raise NotImplementedError
+
+    def help(self, text: str) -> str:
+        raise NotImplementedError
+
+    def complete(self, text: str) -> list[tuple[str, str, str]]:
+        raise NotImplementedError
+
+    async def execute(self, line: str, io: SessionIO) -> None:
+        line = line.rstrip("\r\n")
+        if line.strip():
+            self.history.append(HistoryEntry(self.device.now(), line.strip()))
+            del self.history[:-1000]
+        try:
+            await self.run_line(line, io)
+        except Exception:  # the device never shows a traceback; the log keeps it for us
+            log.exception("internal error running %r", line)
+            io.write(self.internal_error_text())
+
+    def set_notifier(self, cb: Callable[[str], None] | None) -> None:
+        self._notifier = cb
+        if cb is not None:
+            for msg in self._pending:
+                cb(msg)
+            self._pending.clear()
+
+    def notify(self, text: str) -> None:
+        """Called by the device for broadcasts; queued until a front-end listens."""
+        if self._notifier is not None:
+            self._notifier(text)
+        else:
+            self._pending.append(text)
+
+    def take_pending(self) -> list[str]:
+        msgs, self._pending = self._pending, []
+        return msgs
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self.device.unregister(self.sid)
+
+    # ---- for subclasses --------------------------------------------------------------------
+    async def run_line(self, line: str, io: SessionIO) -> None:
+        raise NotImplementedError
+
+    def internal_error_text(self) -> str:
+        return "error: internal error\n"

@@ -1,0 +1,1 @@
+"""Built-in labs and the startup configurations of their devices."""

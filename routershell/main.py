@@ -1,0 +1,174 @@
+"""Command-line entry point: parse options, build the App, pick the plain or rich front-end.
+
+Dispatch rule (reference/stack.md §3): prompt_toolkit only when both stdin and stdout are
+terminals, TERM names a real terminal and neither -c nor --plain was given. Everything else
+(pipes, scripts, TERM=dumb, automation) gets the plain line front-end, which never imports
+prompt_toolkit so scripted runs start fast and print no escape codes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+_CLOCK_RE = re.compile(r"^(real|frozen|virtual|x(\d+(\.\d+)?))$")
+_DUMB_TERMS = frozenset({"", "dumb", "unknown"})
+
+
+def split_commands(text: str) -> list[str]:
+    """Split a -c argument on ';' outside single or double quotes; drop empty commands."""
+    out: list[str] = []
+    cur: list[str] = []
+    quote = ""
+    for ch in text:
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch == ";":
+            out.append("".join(cur))
+            cur = []
+            continue
+        cur.append(ch)
+    out.append("".join(cur))
+    return [c.strip() for c in out if c.strip()]
+
+
+def clock_mode(text: str) -> str:
+    """argparse type for --clock: real, frozen, virtual or xN (N > 0)."""
+    m = _CLOCK_RE.match(text)
+    if not m or (m.group(2) is not None and float(m.group(2)) <= 0):
+        raise argparse.ArgumentTypeError(
+            f"invalid clock {text!r}: use real, frozen, virtual or xN (e.g. x60)")
+    return text
+
+
+def _existing_file(text: str) -> Path:
+    p = Path(text)
+    if not p.is_file():
+        raise argparse.ArgumentTypeError(f"no such lab file: {text}")
+    return p
+
+
+def _seed(text: str) -> int:
+    try:
+        return int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid seed {text!r}: expected an integer") from None
+
+
+class _VersionAction(argparse.Action):
+    """--version, reading package metadata only when asked (keeps startup lean)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            v = version("routershell")
+        except PackageNotFoundError:
+            v = "unknown"
+        print(f"routershell {v}")  # stdout, as argparse's own version action does
+        parser.exit(0)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="routershell",
+        description="Terminal router-shell emulator over a simulated IPsec world.")
+    p.add_argument("--lab", type=_existing_file, metavar="FILE", help="lab file (TOML)")
+    p.add_argument("--device", metavar="NAME", help="device of the lab to log in to")
+    p.add_argument("--clock", type=clock_mode, metavar="MODE",
+                   help="real | xN (scaled, e.g. x60) | frozen | virtual "
+                        "(default: real on a terminal, virtual for -c and pipes)")
+    p.add_argument("--seed", type=_seed, default=0, metavar="N",
+                   help="seed of every random stream (default 0)")
+    p.add_argument("-c", dest="commands", action="append", metavar="'CMD; CMD'",
+                   help="run these commands and exit (repeatable; ';' separates commands)")
+    p.add_argument("--plain", action="store_true",
+                   help="plain line front-end: no colours, no escape codes")
+    p.add_argument("--state", type=Path, metavar="DIR",
+                   help="directory that keeps configurations across runs")
+    p.add_argument("--listen", nargs="+", metavar="PROTO:PORT",
+                   help="serve sessions over ssh/telnet, e.g. ssh:2222 telnet:2323")
+    p.add_argument("--version", action=_VersionAction, nargs=0, help="show the version and exit")
+    return p
+
+
+def wants_plain(*, plain_flag: bool, has_commands: bool, env: Mapping[str, str],
+                stdin_tty: bool, stdout_tty: bool) -> bool:
+    """True when the plain front-end must be used (see module docstring)."""
+    return (plain_flag or has_commands or env.get("TERM", "") in _DUMB_TERMS
+            or not stdin_tty or not stdout_tty)
+
+
+def default_clock(*, plain: bool, has_commands: bool, stdin_tty: bool) -> str:
+    """Real time for a person at a terminal, virtual time for scripts and pipes."""
+    if has_commands or not stdin_tty:
+        return "virtual"
+    return "real"
+
+
+def _isatty(stream: object) -> bool:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def _leaf(exc: BaseException) -> BaseException:
+    """The one real error inside trio's nursery exception groups."""
+    while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
+        exc = exc.exceptions[0]
+    return exc
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.listen:
+        print("routershell: --listen is not yet available in this version", file=sys.stderr)
+        return 2
+    commands: list[str] | None = None
+    if args.commands is not None:
+        commands = [c for arg in args.commands for c in split_commands(arg)]
+    stdin_tty, stdout_tty = _isatty(sys.stdin), _isatty(sys.stdout)
+    plain = wants_plain(plain_flag=args.plain, has_commands=commands is not None,
+                        env=os.environ, stdin_tty=stdin_tty, stdout_tty=stdout_tty)
+    mode = args.clock or default_clock(plain=plain, has_commands=commands is not None,
+                                       stdin_tty=stdin_tty)
+    from routershell.app import App
+
+    try:
+        app = App(clock_mode=mode, seed=args.seed, state_dir=args.state, lab=args.lab,
+                  device=args.device)
+    except Exception as exc:  # a bad lab or state dir is the user's input: no traceback
+        if os.environ.get("ROUTERSHELL_DEBUG"):
+            raise
+        print(f"routershell: error: {exc}", file=sys.stderr)
+        return 1
+    try:
+        if plain:
+            from routershell.shell.plain import run_plain
+
+            return run_plain(app, commands, stdin_tty=stdin_tty)
+        from routershell.shell.rich import run_rich
+
+        return run_rich(app)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # e.g. a lab that fails to boot: one line, not a traceback
+        if os.environ.get("ROUTERSHELL_DEBUG"):
+            raise
+        logging.getLogger(__name__).debug("front-end failed", exc_info=True)
+        print(f"routershell: error: {_leaf(exc)} (ROUTERSHELL_DEBUG=1 shows the traceback)",
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""Commit checks for the Junos schema: what `commit check` refuses, with the statement path.
+
+Every rule returns CheckError(path, statement, message); messages are Junos wording.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ...config.tree import ConfigNode, Path
+from ...grammar.schema import Node
+from .grammar import path_words
+
+
+@dataclass(frozen=True)
+class CheckError:
+    path: Path  # the [edit ...] level the error is reported under
+    statement: str  # the statement as the user would type it at that level
+    message: str
+
+
+def _walk(cfg: ConfigNode, sc: Node, path: Path):
+    for step, child in cfg.children.items():
+        if child.inactive:
+            continue
+        csc = sc.child(step[0])
+        if csc is None:
+            continue
+        yield path, step, child, csc
+        yield from _walk(child, csc, path + (step,))
+
+
+def _ref_exists(root: ConfigNode, schema: Node, ref: tuple[str, ...], value: str) -> bool:
+    """@ref(services ipsec-vpn ike proposal): a list entry with key `value` under that path."""
+    node: ConfigNode | None = root
+    for word in ref[:-1]:
+        node = node.children.get((word, None)) if node is not None else None
+        if node is None or node.inactive:
+            return False
+    entry = node.children.get((ref[-1], value)) if node is not None else None
+    return entry is not None and not entry.inactive
+
+
+def check_config(tree: ConfigNode, schema: Node) -> list[CheckError]:
+    errors: list[CheckError] = []
+    for parent_path, step, node, sc in _walk(tree, schema, ()):
+        ref = sc.ref
+        if ref:
+            values = node.values or ([node.value] if node.value is not None else [])
+            for v in values:
+                if not _ref_exists(tree, schema, ref, v):
+                    what = " ".join(ref[-2:]) if len(ref) > 1 else ref[-1]
+                    errors.append(CheckError(parent_path, f"{sc.word} {v}", f"Referenced {what} '{v}' is not defined"))
+        for c in sc.all_children():
+            if c.mandatory and c.word is not None and not any(s[0] == c.name for s in node.children):
+                if sc.block:
+                    words = " ".join(path_words(parent_path + (step,), schema))
+                    errors.append(CheckError(parent_path + (step,), c.word, f"Missing mandatory statement: '{c.word}'" if words else c.word))
+    return errors

@@ -1,0 +1,58 @@
+"""Build a Junos device: its store (curly-form persistence), its timers, its hooks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ...config.store import ConfigStore
+from ...runtime.device import Device, Port
+from . import config_text
+from . import messages as msg
+from .grammar import grammar
+
+VERSION = "9.3R4.4"  # the release the seeds document (Junos 9.x, M/T-series with AS/MS PICs)
+
+
+class ConfirmTimer:
+    """Drives the store's `commit confirmed` deadline from the lab scheduler and tells every
+    session when the rollback happened (the Junos broadcast)."""
+
+    def __init__(self, device: Device) -> None:
+        self.device = device
+
+    def get_timer(self) -> float | None:
+        return self.device.store.get_timer()
+
+    def handle_timer(self, now: float) -> None:
+        for _event in self.device.store.handle_timer(now):
+            self.device.syslog("mgd: UI_COMMIT_NOT_CONFIRMED: Commit was not confirmed; automatic rollback complete")
+            dev = self.device
+            host = dev.store.active.get((("system", None), ("host-name", None)))
+            when = dev.clock.datetime().strftime("%H:%M:%S %Z")
+            dev.broadcast(msg.broadcast("root", host.value if host else dev.name, when, msg.NOT_CONFIRMED))
+
+
+def make_junos_device(
+    name: str,
+    startup: str,
+    *,
+    model: str,
+    ports: list[Port],
+    clock,
+    scheduler,
+    streams,
+    home: Path,
+    state_dir: Path | None,
+) -> Device:
+    schema = grammar().schema
+    to_text, from_text = config_text.codec(schema)
+    initial = config_text.parse(startup, schema)
+    dev = Device(name, "junos", model=model, ports=ports, clock=clock, home=home, facts={"version": VERSION})
+    dev.streams = streams.child(name)
+    dev.store = ConfigStore(
+        initial, state_dir=state_dir, to_text=to_text, from_text=from_text, when=clock.datetime()
+    )
+    timer = ConfirmTimer(dev)
+    scheduler.add_engine(timer, name=f"{name} commit confirmed")
+    dev.on_commit = lambda: scheduler.reschedule(timer)
+    return dev

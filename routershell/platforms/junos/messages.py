@@ -1,0 +1,108 @@
+"""Junos wording: parse errors, help lists, fixed messages (reference/cli.md §1.1)."""
+
+from __future__ import annotations
+
+from ...grammar.parser import Candidate, ParseError
+
+ENTERING = "Entering configuration mode\n"
+EXITING = "Exiting configuration mode\n"
+UNCOMMITTED = "The configuration has been changed but not committed\n"
+EXIT_QUESTION = "Exit with uncommitted changes? [yes,no] (yes) "
+COMMIT_COMPLETE = "commit complete\n"
+CHECK_SUCCEEDS = "configuration check succeeds\n"
+CHECK_FAILED = "error: configuration check-out failed\n"
+LOAD_COMPLETE = "load complete\n"
+NOT_FOUND = "warning: statement not found\n"
+EXCLUSIVE_WARNING = "warning: uncommitted changes will be discarded on exit\n"
+NOT_CONFIRMED = "Commit was not confirmed; automatic rollback complete."
+
+
+def confirmed_note(minutes: int) -> str:
+    return f"commit confirmed will be automatically rolled back in {minutes} minutes unless confirmed\n"
+
+
+def _value_message(e: ParseError) -> str:
+    ve = e.value_error
+    kind = ve.kind if ve else ""
+    if kind == "range":
+        value, _, rng = (ve.detail if ve else "").partition(" ")
+        return f"Value {value} is not within range {rng} at '{e.token}'"
+    if kind == "number":
+        return f"invalid numeric value: '{e.token}'"
+    if kind == "address":
+        return f"invalid ip address or hostname: {e.token}"
+    if kind == "prefix":
+        return f"invalid prefix: '{e.token}'"
+    if kind == "interface":
+        return f"invalid interface type in '{e.token}'"
+    if kind == "length":
+        limit = (ve.detail if ve else "").rpartition(" ")[2]
+        return f"Must be a string of {limit} characters or less at '{e.token}'"
+    return f"invalid value: '{e.token}'"
+
+
+def error_text(e: ParseError, prompt_width: int, at_top: bool = True) -> str:
+    """Caret under the offending token, then the message, as Junos prints it."""
+    caret = " " * (prompt_width + e.col) + "^\n"
+    if e.kind == "unterminated-quote":
+        return caret + "syntax error, unterminated quote.\n"
+    if e.kind == "unknown-command":
+        return caret + "unknown command.\n"
+    if e.kind == "expecting-command":
+        return caret + "syntax error, expecting <command>.\n"
+    if e.kind == "missing-argument":
+        return caret + "missing argument.\n"
+    if e.kind == "ambiguous":
+        return caret + f"'{e.token}' is ambiguous.\n" + completions(e.candidates, False)
+    if e.kind == "invalid-value":
+        return caret + _value_message(e) + "\n"
+    return caret + "syntax error.\n"
+
+
+def completions(cands: list[Candidate], executable: bool, pipe: bool = False, markers: bool = False) -> str:
+    """The `Possible completions:` list. Config mode marks containers `>` and leaf-lists `+`."""
+    lines = ["Possible completions:"]
+    seen: set[str] = set()
+    rows: list[tuple[str, str, str]] = []
+    if executable:
+        rows.append((" ", "<[Enter]>", "Execute this command"))
+    values = [c for c in cands if c.is_value]
+    words = sorted((c for c in cands if not c.is_value), key=lambda c: c.word)
+    for c in values + words:
+        if c.word in seen:
+            continue
+        seen.add(c.word)
+        rows.append((c.marker if markers else " ", c.word, c.help))
+    if pipe:
+        rows.append((" ", "|", "Pipe through a command"))
+    for mark, word, help_text in rows:
+        lines.append(f"{mark} {word:<20} {help_text}".rstrip() if len(word) < 21 else f"{mark} {word} {help_text}")
+    return "\n".join(lines) + "\n"
+
+
+def no_completions(prompt_width: int, col: int) -> str:
+    return " " * (prompt_width + col) + "^\nNo valid completions\n"
+
+
+def broadcast(user: str, host: str, when: str, text: str) -> str:
+    """A message written to every terminal of the device (wall-style, as Junos's mgd does)."""
+    return f"\nBroadcast Message from {user}@{host}\n        (no tty) at {when}...\n\n{text}\n"
+
+
+PIPE_HELP = {
+    "compare": "Compare configuration changes with prior version",
+    "count": "Count occurrences",
+    "display": "Show additional kinds of information",
+    "except": "Show only text that does not match a pattern",
+    "find": "Search for first occurrence of pattern",
+    "hold": "Hold text without exiting the ---(more)--- prompt",
+    "last": "Display end of output only",
+    "match": "Show only text that matches a pattern",
+    "no-more": "Don't paginate output",
+    "save": "Save output text to file",
+    "trim": "Trim specified number of columns from start of line",
+}
+
+
+def pipe_candidates(names) -> list[Candidate]:
+    return [Candidate(n, PIPE_HELP.get(n, ""), None) for n in sorted(names)]

@@ -1,0 +1,349 @@
+"""Junos operational-mode handlers. Each builds its output from the device state it reads; show
+commands build one record tree from which text, `| display json` and `| display xml` come."""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import datetime, timedelta
+
+import trio
+
+from ...cli.records import Record
+from ...config.store import EditMode, StoreError
+from ...grammar.parser import ParseError, parse_command
+from . import display
+from . import messages as msg
+from .interfaces import interface_table, route_table
+
+HANDLERS = {}
+
+
+def handler(name):
+    def deco(fn):
+        HANDLERS[name] = fn
+        return fn
+
+    return deco
+
+
+def render(session, record: Record, text: str) -> str:
+    """Honour `| display json|xml` on a record-backed command; otherwise the text layout."""
+    for p in session.current_pipes:
+        if p.kind == "display" and p.args and p.args[0] == "json":
+            return display.to_json(record)
+        if p.kind == "display" and p.args and p.args[0] == "xml":
+            return display.to_xml(record, session.device.facts.get("version", ""))
+    return text
+
+
+def fmt_time(session, when) -> str:
+    """Lab seconds or a datetime, as Junos prints timestamps."""
+    dt = when if isinstance(when, datetime) else session.device.clock.epoch + timedelta(seconds=when)
+    return dt.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def lab_seconds(session, when) -> float:
+    return (when - session.device.clock.epoch).total_seconds() if isinstance(when, datetime) else float(when)
+
+
+def fmt_ago(seconds: float) -> str:
+    s = int(max(0, seconds))
+    d, rem = divmod(s, 86400)
+    h, rem = divmod(rem, 3600)
+    m, s = divmod(rem, 60)
+    hms = f"{h:02d}:{m:02d}:{s:02d}"
+    return f"{d}d {hms}" if d else hms
+
+
+# ---- session and mode ---------------------------------------------------------------------
+
+
+@handler("op-configure")
+async def configure(session, match, out, io):
+    store = session.device.store
+    exclusive = bool(match.args.get("exclusive"))
+    private = bool(match.args.get("private"))
+    mode = EditMode.EXCLUSIVE if exclusive else EditMode.PRIVATE if private else EditMode.SHARED
+    others = [e for e in store.editors() if e.session != session.key]
+    try:
+        store.open(session.key, mode, session.user, session.client, session.device.clock.datetime())
+    except StoreError as e:
+        if e.code == "locked":
+            out.write(lock_message(session, e.holder))
+        elif e.code == "modified":
+            out.write("error: configuration database modified\n" + _editing_users(session))
+        else:
+            out.write("error: shared configuration database modified\n" + _editing_users(session))
+        return None
+    if mode is not EditMode.SHARED:
+        out.write(msg.EXCLUSIVE_WARNING)
+    elif others:
+        out.write(_editing_users(session, exclude=session.key))
+        if store.is_modified():
+            out.write("The configuration has been changed but not committed\n")
+    session.database = mode.value
+    out.write(msg.ENTERING)
+    session.mode = "configuration"
+    session.edit = ()
+    return None
+
+
+def lock_message(session, holder) -> str:
+    return "error: configuration database locked by:\n" + _editor_lines(session, holder)
+
+
+def _editor_lines(session, es) -> str:
+    """`  user terminal p1 (pid 1001) on since ...` and the level the user edits."""
+    from .grammar import edit_banner
+
+    if es is None:
+        return ""
+    sid = int(es.session) if es.session.isdigit() else 0
+    other = session.device.sessions.get(sid)
+    since = es.since.strftime("%Y-%m-%d %H:%M:%S UTC") if es.since else ""
+    banner = edit_banner(other.edit, other.g.schema) if other is not None else "[edit]"
+    mode = "" if es.mode is EditMode.SHARED else f"{es.mode.value} "
+    return f"  {es.user} {es.client} p{sid} (pid {1000 + sid}) on since {since}\n      {mode}{banner}\n"
+
+
+def _editing_users(session, exclude: str | None = None) -> str:
+    lines = ["Users currently editing the configuration:\n"]
+    for es in session.device.store.editors():
+        if es.session != exclude:
+            lines.append(_editor_lines(session, es))
+    return "".join(lines)
+
+
+@handler("op-quit")
+async def quit_(session, match, out, io):
+    session.close()
+    return None
+
+
+@handler("op-set-cli-screen-width")
+async def screen_width(session, match, out, io):
+    session.screen_width = int(match.args["width"])
+    out.write(f"Screen width set to {session.screen_width}\n")
+
+
+@handler("op-set-cli-screen-length")
+async def screen_length(session, match, out, io):
+    session.screen_length = int(match.args["length"])
+    out.write(f"Screen length set to {session.screen_length}\n")
+
+
+@handler("op-set-cli-complete-on-space")
+async def complete_on_space(session, match, out, io):
+    on = match.args["value"] == "on"
+    session.complete_on_space = on
+    out.write("Enabling complete-on-space\n" if on else "Disabling complete-on-space\n")
+
+
+@handler("op-show-cli")
+async def show_cli(session, match, out, io):
+    if "history" in match.args:
+        entries = session.history
+        n = match.args.get("count")
+        if n is not None:
+            entries = entries[-int(n) :] if int(n) else []
+        rec = Record("cli-history")
+        for e in entries:
+            h = rec.add("history-entry")
+            h.add("time", fmt_time(session, e.when)[11:])
+            h.add("command", e.line)
+        text = "".join(f"{h.findtext('time')} -- {h.findtext('command')}\n" for h in rec.children)
+        return render(session, rec, text)
+    rec = Record("cli-settings")
+    rec.add("complete-on-space", "on" if session.complete_on_space else "off")
+    rec.add("screen-length", session.screen_length)
+    rec.add("screen-width", session.screen_width)
+    text = (
+        f"CLI complete-on-space set to {'on' if session.complete_on_space else 'off'}\n"
+        "CLI idle-timeout disabled\n"
+        "CLI restart-on-upgrade set to on\n"
+        f"CLI screen-length set to {session.screen_length}\n"
+        f"CLI screen-width set to {session.screen_width}\n"
+        "CLI terminal is 'vt100'\n"
+        "CLI is operating in enhanced mode\n"
+        "CLI timestamp disabled\n"
+        f"CLI working directory is '/var/home/{session.user}'\n"
+    )
+    return render(session, rec, text)
+
+
+@handler("op-clear-cli-history")
+async def clear_cli_history(session, match, out, io):
+    session.history.clear()
+
+
+# ---- show commands ------------------------------------------------------------------------
+
+
+@handler("op-show-version")
+async def show_version(session, match, out, io):
+    dev = session.device
+    version = dev.facts.get("version", "9.3R4.4")
+    rec = Record("software-information")
+    rec.add("host-name", session.hostname)
+    rec.add("product-model", dev.model)
+    rec.add("product-name", dev.model)
+    packages = [
+        ("jbase", "JUNOS Base OS boot"),
+        ("jkernel", "JUNOS Base OS Software Suite"),
+        ("jkernel64", "JUNOS Kernel Software Suite"),
+        ("jcrypto", "JUNOS Crypto Software Suite"),
+        ("jpfe-common", "JUNOS Packet Forwarding Engine Support (M/T Common)"),
+        ("jdocs", "JUNOS Online Documentation"),
+        ("jservices-ipsec", "JUNOS Services IPSec"),
+        ("jroute", "JUNOS Routing Software Suite"),
+    ]
+    for name, comment in packages:
+        p = rec.add("package-information")
+        p.add("name", name)
+        p.add("comment", f"{comment} [{version}]")
+    lines = [f"Hostname: {session.hostname}", f"Model: {dev.model}"]
+    lines += [p.findtext("comment") or "" for p in rec.findall("package-information")]
+    return render(session, rec, "\n".join(lines) + "\n")
+
+
+@handler("op-show-system-uptime")
+async def show_uptime(session, match, out, io):
+    dev = session.device
+    now = dev.now()
+    store = dev.store
+    rec = Record("system-uptime-information")
+    rec.add("current-time").add("date-time", fmt_time(session, now))
+    b = rec.add("system-booted-time")
+    b.add("date-time", fmt_time(session, dev.booted_at))
+    b.add("time-length", fmt_ago(now - dev.booted_at))
+    last = store.history[0] if store.history else None
+    lines = [
+        f"Current time: {fmt_time(session, now)}",
+        f"System booted: {fmt_time(session, dev.booted_at)} ({fmt_ago(now - dev.booted_at)} ago)",
+        f"Protocols started: {fmt_time(session, dev.booted_at)} ({fmt_ago(now - dev.booted_at)} ago)",
+    ]
+    if last is not None:
+        c = rec.add("last-configured-time")
+        c.add("date-time", fmt_time(session, last.when))
+        c.add("time-length", fmt_ago(now - lab_seconds(session, last.when)))
+        c.add("user", last.user)
+        lines.append(f"Last configured: {fmt_time(session, last.when)} ({fmt_ago(now - lab_seconds(session, last.when))} ago) by {last.user}")
+    up = now - dev.booted_at
+    users = len(dev.sessions)
+    clock = (dev.clock.epoch + timedelta(seconds=now)).strftime("%I:%M%p").lstrip("0")
+    if up < 3600:
+        upt = f"{int(up // 60)} min{'s' if int(up // 60) != 1 else ''}"
+    else:
+        d, rem = divmod(int(up), 86400)
+        upt = (f"{d} day{'s' if d != 1 else ''}, " if d else "") + f"{rem // 3600}:{rem % 3600 // 60:02d}"
+    lines.append(f"{clock:>8}  up {upt}, {users} user{'s' if users != 1 else ''}, load averages: 0.00, 0.00, 0.00")
+    return render(session, rec, "\n".join(lines) + "\n")
+
+
+@handler("op-show-system-commit")
+async def show_commit(session, match, out, io):
+    store = session.device.store
+    rec = Record("commit-information")
+    lines = []
+    for i, entry in enumerate(store.history):
+        c = rec.add("commit-history")
+        c.add("sequence-number", i)
+        c.add("user", entry.user)
+        c.add("client", entry.client)
+        c.add("date-time", fmt_time(session, entry.when))
+        line = f"{i:<3} {fmt_time(session, entry.when)} by {entry.user} via {entry.client}"
+        if i == 0 and store.confirm_deadline is not None:
+            mins = max(1, int(-(-(store.confirm_deadline - session.device.now()) // 60)))
+            line += f" commit confirmed, rollback in {mins}mins"
+        lines.append(line)
+        if entry.comment:
+            c.add("comment", entry.comment)
+            lines.append(f"    {entry.comment}")
+    return render(session, rec, "".join(ln + "\n" for ln in lines))
+
+
+@handler("op-show-configuration")
+async def show_configuration(session, match, out, io):
+    from .cfg_commands import show_tree
+
+    return show_tree(session, session.device.store.active, match.rest.get("statement", []), (), out, io, operational=True)
+
+
+@handler("op-show-interfaces")
+async def show_interfaces(session, match, out, io):
+    rec, text = interface_table(session, match.args)
+    if rec is None:
+        out.write(text)
+        return None
+    return render(session, rec, text)
+
+
+@handler("op-show-route")
+async def show_route(session, match, out, io):
+    rec, text = route_table(session, match.args)
+    return render(session, rec, text)
+
+
+@handler("op-show-log")
+async def show_log(session, match, out, io):
+    text = "".join(f"{_syslog_stamp(session, ln.when)} {session.hostname} {ln.text}\n" for ln in session.device.log)
+    return text
+
+
+@handler("op-clear-log")
+async def clear_log(session, match, out, io):
+    session.device.log.clear()
+
+
+def _syslog_stamp(session, when: float) -> str:
+    dt = session.device.clock.epoch + timedelta(seconds=when)
+    return dt.strftime("%b %d %H:%M:%S").replace(" 0", "  ", 1)
+
+
+@handler("op-ping")
+async def ping(session, match, out, io):
+    host = str(match.args.get("host"))
+    try:
+        target = ipaddress.ip_address(host)
+    except ValueError:
+        out.write(f"ping: cannot resolve {host}: Unknown host\n")
+        return None
+    count = int(match.args.get("count", 5))
+    size = int(match.args.get("size", 56))
+    local = {ipaddress.ip_interface(a).ip for a in _local_addresses(session)}
+    reachable = target in local or target.is_loopback
+    io.write(f"PING {host} ({host}): {size} data bytes\n")
+    received = 0
+    times = []
+    for seq in range(count):
+        if reachable:
+            t = 0.03 + 0.002 * (seq % 5)
+            times.append(t)
+            received += 1
+            io.write(f"{size + 8} bytes from {host}: icmp_seq={seq} ttl=64 time={t:.3f} ms\n")
+        else:
+            io.write(f"Request timeout for icmp_seq {seq}\n")
+        if seq + 1 < count:
+            await trio.sleep(1)
+    io.write(f"\n--- {host} ping statistics ---\n")
+    loss = round(100 * (count - received) / count)
+    io.write(f"{count} packets transmitted, {received} packets received, {loss}% packet loss\n")
+    if times:
+        mean = sum(times) / len(times)
+        sd = (sum((t - mean) ** 2 for t in times) / len(times)) ** 0.5
+        io.write(f"round-trip min/avg/max/stddev = {min(times):.3f}/{mean:.3f}/{max(times):.3f}/{sd:.3f} ms\n")
+    return None
+
+
+def _local_addresses(session) -> list[str]:
+    from .interfaces import configured_units
+
+    return [a for u in configured_units(session.device.store.active) for a in u.addresses]
+
+
+def run_operational(session, tokens_text: str):
+    """Parse an operational command given after `run` (errors are reported by the caller)."""
+    return parse_command(session.g.operational, tokens_text)
+
+
+__all__ = ["HANDLERS", "ParseError", "run_operational"]

@@ -1,0 +1,77 @@
+"""An emulated device: platform, configuration store, chassis, clock, logs, sessions.
+
+The device is what a CliSession talks to. It knows nothing of any vendor's wording; the
+platform package interprets its configuration and renders its state.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class Port:
+    """A physical interface of the chassis (present whether configured or not)."""
+
+    name: str
+    link_up: bool = True
+    mac: str = ""
+
+
+@dataclass
+class LogLine:
+    when: float  # lab seconds
+    text: str
+
+
+@dataclass
+class Device:
+    name: str
+    platform: str
+    model: str = ""
+    ports: list[Port] = field(default_factory=list)
+    store: Any = None  # routershell.config.store.ConfigStore
+    clock: Any = None  # routershell.runtime.clock.LabClock
+    home: Path | None = None  # where save/load files live
+    booted_at: float = 0.0
+    facts: dict[str, str] = field(default_factory=dict)  # platform-specific static facts (version)
+    log: list[LogLine] = field(default_factory=list)
+    sessions: dict[int, Any] = field(default_factory=dict)
+    listeners: list[Callable[[str], None]] = field(default_factory=list)
+    streams: Any = None  # routershell.runtime.rng.Streams for this device
+    on_commit: Callable[[], None] = lambda: None  # the platform applies a new active config
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _rngs: dict[str, random.Random] = field(default_factory=dict)
+
+    def rng(self, purpose: str) -> random.Random:
+        """This device's seeded stream for one purpose (the same across runs with one seed)."""
+        if purpose not in self._rngs:
+            self._rngs[purpose] = self.streams.stream(purpose) if self.streams is not None else random.Random(purpose)
+        return self._rngs[purpose]
+
+    def now(self) -> float:
+        return self.clock.now() if self.clock is not None else 0.0
+
+    def register(self, session: Any) -> int:
+        sid = next(self._ids)
+        self.sessions[sid] = session
+        return sid
+
+    def unregister(self, sid: int) -> None:
+        self.sessions.pop(sid, None)
+
+    def broadcast(self, text: str) -> None:
+        """A message every logged-in session shows at once (Junos: commit confirmed rollback)."""
+        for s in list(self.sessions.values()):
+            s.notify(text)
+
+    def syslog(self, text: str) -> None:
+        self.log.append(LogLine(self.now(), text))
+        del self.log[:-10000]
+        for cb in list(self.listeners):
+            cb(text)

@@ -1,0 +1,294 @@
+"""Plain line front-end: pipes, `-c`, `--plain`, TERM=dumb. Pure trio, no prompt_toolkit.
+
+Output is exactly what a device prints: the prompt text as the session gives it (trailing
+space included), no escape codes, "\\n" line ends (a pty's ONLCR turns them into CRLF).
+
+Echo rule: when input does not come from a terminal (pipe, file, `-c`) the shell echoes each
+line after the prompt so the transcript reads like a device session::
+
+    user@r1> show version
+    <output>
+    user@r1>
+
+On a terminal (`--plain` on a TTY) the terminal's own echo does that. Stdin mode prints a last
+prompt before it sees end of input (a device shows its prompt before the session ends), then a
+newline; `-c` mode stops after the last command's output, with no trailing prompt, so the
+output of `routershell -c 'show version'` is the prompt line, the command and its output.
+
+A line ending in `?` (outside quotes) prints the session's help for the text before it, once,
+after the echoed line, and is not executed: line mode cannot keep a half-typed line the way a
+keystroke `?` does. Broadcasts print as "\n<msg>\n" followed by the prompt again while the prompt
+waits, and after the output when they arrive during a command. End of input exits 0 in any mode.
+`-c` lines double as answers: a question asked by a command reads the next `-c` command.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+from collections.abc import Callable
+from functools import partial
+from typing import Protocol
+
+import trio
+
+from routershell.shell.words import help_body, help_request
+
+log = logging.getLogger(__name__)
+
+
+class LineSource(Protocol):
+    async def next_line(self) -> str | None:
+        """The next input line without its terminator; None at end of input."""
+
+    def may_have_more(self) -> bool:
+        """False once it is known that no further line will come."""
+
+
+class ScriptLines:
+    """Lines given up front (`-c`): commands, and the answers to their questions."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self._lines = list(lines)
+
+    async def next_line(self) -> str | None:
+        await trio.lowlevel.checkpoint()
+        return self._lines.pop(0) if self._lines else None
+
+    def may_have_more(self) -> bool:
+        return bool(self._lines)
+
+
+def _decode(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace").rstrip("\r")
+
+
+class FdLines:
+    """Lines from a file descriptor, read by one background task with os.read in a thread.
+
+    os.read (not sys.stdin) so an abandoned thread holds no Python buffer lock at exit, and
+    one persistent reader so a cancelled wait (Ctrl-C) never loses a line already read.
+    """
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._buf = b""
+        self._eof = False
+        self._changed = trio.Event()
+
+    async def reader(self) -> None:
+        while not self._eof:
+            try:
+                data = await trio.to_thread.run_sync(os.read, self._fd, 65536,
+                                                     abandon_on_cancel=True)
+            except OSError:
+                data = b""
+            if data:
+                self._buf += data
+            else:
+                self._eof = True
+            self._changed.set()
+            self._changed = trio.Event()
+
+    async def next_line(self) -> str | None:
+        while True:
+            i = self._buf.find(b"\n")
+            if i >= 0:
+                raw, self._buf = self._buf[:i], self._buf[i + 1:]
+                return _decode(raw)
+            if self._eof:
+                raw, self._buf = self._buf, b""
+                return _decode(raw) if raw else None
+            await self._changed.wait()
+
+    def may_have_more(self) -> bool:
+        return not (self._eof and not self._buf)
+
+
+class PlainIO:
+    """SessionIO over a line source and a text writer."""
+
+    def __init__(self, write: Callable[[str], None], source: LineSource, *, echo: bool,
+                 interactive: bool) -> None:
+        self._write = write
+        self._source = source
+        self.echo = echo
+        self.interactive = interactive
+
+    def write(self, text: str) -> None:
+        self._write(text)
+
+    async def read_line(self, prompt: str = "") -> str | None:
+        if prompt:
+            self._write(prompt)
+        line = await self._source.next_line()
+        if line is not None and self.echo:
+            self._write(line + "\n")
+        return line
+
+    async def read_key(self, prompt: str = "") -> str:
+        # Line-buffered on purpose: a raw-mode read would race the line reader for the
+        # same fd. Enter = "\n", "q" + Enter quits, " " + Enter = next page.
+        line = await self.read_line(prompt)
+        if line is None:
+            return "q"
+        return line[:1] or "\n"
+
+
+class PlainShell:
+    """The prompt/read/execute loop shared by stdin and `-c` modes."""
+
+    def __init__(self, app: object, session: object, source: LineSource,
+                 write: Callable[[str], None], *, echo: bool, interactive: bool,
+                 final_prompt: bool) -> None:
+        self.app = app
+        self.session = session
+        self.source = source
+        self.write = write
+        self.io = PlainIO(write, source, echo=echo, interactive=interactive)
+        self.final_prompt = final_prompt
+        self._at_prompt = ""
+        self._pending: list[str] = []
+        self._cmd_scope: trio.CancelScope | None = None
+        self._stopped = False
+        session.set_notifier(self.notify)  # type: ignore[attr-defined]
+
+    def notify(self, msg: str) -> None:
+        """Broadcast from the simulation: at the prompt print it and redraw the prompt;
+        during a command keep it until the command's output is complete."""
+        text = msg.rstrip("\n")
+        if self._at_prompt:
+            self.write(f"\n{text}\n{self._at_prompt}")
+        else:
+            self._pending.append(text)
+
+    def stop(self) -> None:
+        """End the session after the running command (cancelled) — output has nowhere to go."""
+        self._stopped = True
+        if self._cmd_scope is not None:
+            self._cmd_scope.cancel()
+
+    def interrupt(self) -> None:
+        """Ctrl-C on a terminal: cancel the running command, or drop the line being typed."""
+        if self._cmd_scope is not None:
+            self._cmd_scope.cancel()
+        elif self._at_prompt:
+            self.write("\n" + self._at_prompt)
+
+    async def run(self) -> int:
+        sess = self.session
+        while not sess.closed and not self._stopped:  # type: ignore[attr-defined]
+            for text in self._pending:
+                self.write(f"\n{text}\n")
+            self._pending.clear()
+            if not self.final_prompt and not self.source.may_have_more():
+                break
+            prompt = sess.prompt()  # type: ignore[attr-defined]
+            self.write(prompt)
+            self._at_prompt = prompt
+            try:
+                line = await self.source.next_line()
+            finally:
+                self._at_prompt = ""
+            if line is None:
+                self.write("\n")
+                break
+            if self.io.echo:
+                self.write(line + "\n")
+            asked = help_request(line)
+            if asked is not None:
+                self.write(self.help(prompt, asked))
+                continue
+            await self.execute(line)
+        return 0
+
+    def help(self, prompt: str, text: str) -> str:
+        try:
+            out = self.session.help(text)  # type: ignore[attr-defined]
+        except Exception:  # help must never end the session
+            log.exception("help failed: %r", text)
+            return ""
+        return help_body(prompt, text, out)
+
+    async def execute(self, line: str) -> None:
+        with trio.CancelScope() as scope:
+            self._cmd_scope = scope
+            try:
+                await self.app.clock.run_command(  # type: ignore[attr-defined]
+                    self.session.execute, line, self.io)  # type: ignore[attr-defined]
+            except Exception:  # the session reports its own errors; this is a bug
+                log.exception("command failed: %r", line)
+                print(f"routershell: internal error while running {line!r}", file=sys.stderr)
+            finally:
+                self._cmd_scope = None
+        if scope.cancelled_caught:
+            self.write("\n")
+
+    async def watch_sigint(self) -> None:
+        with trio.open_signal_receiver(signal.SIGINT) as signals:
+            async for _ in signals:
+                self.interrupt()
+
+
+class StdoutWriter:
+    """Writes and flushes sys.stdout; a reader that went away (`| head`) ends the session
+    quietly instead of raising into the command that happened to be writing."""
+
+    def __init__(self, on_broken: Callable[[], None] = lambda: None) -> None:
+        self.broken = False
+        self.on_broken = on_broken
+        try:
+            sys.stdout.reconfigure(errors="replace")  # type: ignore[union-attr]
+        except (AttributeError, ValueError):
+            pass
+
+    def __call__(self, text: str) -> None:
+        if self.broken:
+            return
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            self.broken = True
+            # Keep the interpreter's final flush from reporting the same broken pipe.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+            self.on_broken()
+
+
+async def plain_main(app: object, commands: list[str] | None, *, stdin_tty: bool) -> int:
+    """Boot the app, run one session over stdin/stdout (or `commands`), shut down."""
+    write = StdoutWriter()
+    async with trio.open_nursery() as nursery:
+        await app.start(nursery)  # type: ignore[attr-defined]
+        session = app.new_session()  # type: ignore[attr-defined]
+        source: LineSource
+        if commands is not None:
+            source = ScriptLines(commands)
+        else:
+            fd_lines = FdLines(sys.stdin.fileno())
+            nursery.start_soon(fd_lines.reader)
+            source = fd_lines
+        tty = commands is None and stdin_tty
+        # Page only for a person reading a terminal, never into a file or pipe.
+        shell = PlainShell(app, session, source, write, echo=not tty,
+                           interactive=tty and sys.stdout.isatty(),
+                           final_prompt=commands is None)
+        write.on_broken = shell.stop
+        if tty:
+            nursery.start_soon(shell.watch_sigint)
+        rc = await shell.run()
+        if write.broken:
+            rc = 1
+        await app.aclose()  # type: ignore[attr-defined]
+        nursery.cancel_scope.cancel()
+    return rc
+
+
+def run_plain(app: object, commands: list[str] | None, *, stdin_tty: bool) -> int:
+    """Entry used by main(): trio.run on the app's clock."""
+    return trio.run(partial(plain_main, app, commands, stdin_tty=stdin_tty),
+                    clock=app.clock.trio_clock)  # type: ignore[attr-defined]

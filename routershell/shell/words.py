@@ -1,0 +1,46 @@
+"""Small text helpers shared by both front-ends (no prompt_toolkit, no trio)."""
+
+from __future__ import annotations
+
+
+def in_quotes(text: str) -> bool:
+    """True when `text` ends inside an open double- or single-quoted string."""
+    quote = ""
+    for ch in text:
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+    return bool(quote)
+
+
+def partial_word(text: str) -> str:
+    """The word being typed at the end of `text` ("" after a space)."""
+    if not text or text[-1].isspace():
+        return ""
+    quote = ""
+    start = 0
+    for i, ch in enumerate(text):
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch.isspace():
+            start = i + 1
+    return text[start:]
+
+
+def help_request(line: str) -> str | None:
+    """For a line typed as `text?` (the `?` outside quotes), the text help is asked for."""
+    if line.endswith("?") and not in_quotes(line[:-1]):
+        return line[:-1]
+    return None
+
+
+def help_body(prompt: str, text: str, help_text: str) -> str:
+    """The help listing without the echo line (`<prompt line><text>?`) some sessions put
+    first, so each front-end draws the echo its own way exactly once."""
+    echo = prompt.rsplit("\n", 1)[-1] + text + "?\n"
+    return help_text[len(echo):] if help_text.startswith(echo) else help_text

@@ -1,0 +1,27 @@
+"""Golden transcripts of plain Junos sessions (tests/golden/junos/<name>.cmds -> <name>.out).
+
+Set UPDATE_GOLDEN=1 to rewrite the .out files after a deliberate change, then review the diff.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from .harness import Transcript, lab
+
+GOLDEN = Path(__file__).parents[2] / "golden" / "junos"
+CASES = sorted(p.stem for p in GOLDEN.glob("*.cmds"))
+
+
+@pytest.mark.parametrize("name", CASES)
+async def test_golden_transcript(name, mock_clock):
+    lines = (GOLDEN / f"{name}.cmds").read_text().splitlines()
+    async with lab(mock_clock) as app:
+        text = await Transcript(app).script(lines)
+    expected = GOLDEN / f"{name}.out"
+    if os.environ.get("UPDATE_GOLDEN") or not expected.exists():
+        expected.write_text(text)
+    assert text == expected.read_text()

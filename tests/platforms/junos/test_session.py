@@ -1,0 +1,199 @@
+"""Junos session behaviour on the lab clock: commit models, locks, questions, help, secrets."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from routershell.app import App
+from routershell.platforms.junos.secrets import decrypt9
+
+from .harness import Transcript, lab
+
+
+async def test_commit_confirmed_rolls_back_with_broadcast(mock_clock):
+    async with lab(mock_clock) as app:
+        t = Transcript(app)
+        seen: list[str] = []
+        t.session.set_notifier(seen.append)
+        await t.run("configure")
+        await t.run("set system host-name temp")
+        out = await t.run("commit confirmed 2")
+        assert out == (
+            "configuration check succeeds\n"
+            "commit confirmed will be automatically rolled back in 2 minutes unless confirmed\n"
+            "commit complete\n"
+        )
+        assert "# commit confirmed will be rolled back in 2 minutes\n" in t.session.prompt()
+        assert t.session.hostname == "temp"
+        await app.clock.advance(119)
+        assert seen == [] and t.session.hostname == "temp"
+        await app.clock.advance(2)
+        assert seen == [
+            "\nBroadcast Message from root@r1\n        (no tty) at 00:02:00 UTC...\n\n"
+            "Commit was not confirmed; automatic rollback complete.\n"
+        ]
+        assert t.session.hostname == "r1"
+        history = await t.run("run show system commit")
+        assert history.splitlines()[0].startswith("0   2026-01-01 00:02:00 UTC by root via other")
+        assert "commit confirmed" not in t.session.prompt()
+
+
+async def test_plain_commit_confirms(mock_clock):
+    async with lab(mock_clock) as app:
+        t = Transcript(app)
+        seen: list[str] = []
+        t.session.set_notifier(seen.append)
+        await t.run("configure")
+        await t.run("set system host-name keep")
+        await t.run("commit confirmed 1")
+        await app.clock.advance(30)
+        assert await t.run("commit") == "commit complete\n"
+        await app.clock.advance(600)
+        assert seen == [] and t.session.hostname == "keep"
+
+
+async def test_exclusive_lock_blocks_other_sessions(mock_clock):
+    async with lab(mock_clock) as app:
+        a, b = Transcript(app), Transcript(app)
+        assert (await a.run("configure exclusive")).startswith("warning: uncommitted changes will be discarded on exit\nEntering configuration mode\n")
+        await b.run("configure")
+        out = await b.run("set system host-name nope")
+        assert out.startswith("error: configuration database locked by:\n  user terminal p1 (pid 1001) on since 2026-01-01 00:00:00 UTC\n      exclusive [edit]\n")
+        out = await b.run("run show configuration system host-name")
+        assert "host-name r1;" in out
+        await a.run("set system host-name mine")
+        await a.run("exit", answers=["yes"])  # exclusive: uncommitted changes are discarded
+        assert await b.run("set system host-name now") == ""
+
+
+async def test_private_refused_while_shared_candidate_modified(mock_clock):
+    async with lab(mock_clock) as app:
+        a, b = Transcript(app), Transcript(app)
+        await a.run("configure")
+        await a.run("set system host-name shared")
+        out = await b.run("configure private")
+        assert out.startswith("error: shared configuration database modified\nUsers currently editing the configuration:\n")
+        assert b.session.mode == "operational"
+
+
+async def test_exit_question_and_shared_candidate_survives(mock_clock):
+    async with lab(mock_clock) as app:
+        t = Transcript(app)
+        await t.run("configure")
+        await t.run("set system host-name pending")
+        out = await t.run("exit configuration-mode", answers=["no"])
+        assert "The configuration has been changed but not committed\nExit with uncommitted changes? [yes,no] (yes) no\n" in out
+        assert t.session.mode == "configuration"
+        out = await t.run("exit", answers=["yes"])
+        assert out.endswith("Exiting configuration mode\n\n") and t.session.mode == "operational"
+        # as on Junos (and as netmiko's send_config_set + commit relies on): the change is kept
+        await t.run("configure")
+        assert "+    host-name pending;" in await t.run("show | compare")
+        await t.run("commit and-quit")
+        assert t.session.prompt() == "user@pending> "
+
+
+async def test_help_lists_completions_as_junos(mock_clock):
+    async with lab(mock_clock) as app:
+        s = Transcript(app).session
+        text = s.help("show ")
+        assert text.startswith("user@r1> show ?\nPossible completions:\n")
+        assert "  version              Show software process revision levels\n" in text
+        text = s.help("show version ")
+        assert "  <[Enter]>            Execute this command\n" in text and "  |                    Pipe through a command\n" in text
+        assert s.help("show ver").count("\n") == 3  # echo, header, one completion
+        assert "No valid completions" in s.help("show xyz")
+        await Transcript(app).run("configure")  # another session; this one is still operational
+        s2 = Transcript(app).session
+        await s2.execute("configure", __import__("routershell.cli.io", fromlist=["BufferIO"]).BufferIO())
+        text = s2.help("set system ")
+        assert "> login                Configure user access to this router\n" in text
+        assert "  host-name            Hostname for this router\n" in text
+        assert "  <host-name>          Hostname for this router\n" in s2.help("set system host-name ")
+
+
+async def test_tab_completion(mock_clock):
+    async with lab(mock_clock) as app:
+        s = Transcript(app).session
+        assert [c[0] for c in s.complete("sh")] == ["show"]
+        assert [c[0] for c in s.complete("show ver")] == ["version"]
+        assert [c[0] for c in s.complete("s")] == ["set", "show"]
+        assert s.complete("show xyz") == []
+
+
+async def test_secret_is_stored_as_junos_type9(mock_clock):
+    async with lab(mock_clock) as app:
+        t = Transcript(app)
+        await t.run("configure")
+        await t.run('set system radius-server 192.0.2.10 secret "s3cret key"')
+        out = await t.run("show system radius-server")
+        line = next(ln for ln in out.splitlines() if "secret" in ln)
+        assert line.endswith('; ## SECRET-DATA') and "s3cret" not in out
+        assert decrypt9(line.split('"')[1]) == "s3cret key"
+        # a pasted $9$ value is kept as it is
+        await t.run('set system radius-server 192.0.2.11 secret "$9$LbHX-wg4Z"')
+        assert '"$9$LbHX-wg4Z"; ## SECRET-DATA' in await t.run("show system radius-server 192.0.2.11")
+
+
+async def test_load_terminal_save_and_file_confinement(mock_clock):
+    async with lab(mock_clock) as app:
+        t = Transcript(app)
+        await t.run("configure")
+        out = await t.run("load merge terminal", answers=["system {", "    domain-name example.net;", "}", "\x04"])
+        assert out.endswith("load complete\n")
+        assert "+    domain-name example.net;" in await t.run("show | compare")
+        out = await t.run("load set terminal", answers=["set system time-zone UTC", "delete system domain-name", "\x04"])
+        assert out.endswith("load complete\n")
+        cmp = await t.run("show | compare")
+        assert "time-zone UTC" in cmp and "domain-name" not in cmp
+        assert (await t.run("save lab.conf")).startswith("Wrote ")
+        assert (app.devices["r1"].home / "lab.conf").read_text().startswith("system {")
+        assert (await t.run("save ../../escape.conf")).startswith("error: invalid filename")
+        await t.run("rollback 0")
+        assert await t.run("load override lab.conf") == "load complete\n"
+        assert "time-zone UTC" in await t.run("show | compare")
+        out = await t.run("load merge terminal", answers=["system {", "    host-name;", "}", "\x04"])
+        assert "syntax error" in out or "missing" in out
+
+
+async def test_state_dir_keeps_commits_across_restarts(tmp_path, mock_clock):
+    async with lab(mock_clock, state_dir=tmp_path) as app:
+        t = Transcript(app)
+        await t.run("configure")
+        await t.run("set system host-name persisted")
+        await t.run("commit")
+    async with lab(mock_clock, state_dir=tmp_path) as app2:
+        t2 = Transcript(app2)
+        assert t2.session.prompt() == "user@persisted> "
+        assert "1   " in await t2.run("show system commit")
+
+
+def test_fresh_start_without_state_dir():
+    assert App("virtual").devices["r1"].store.active.get((("system", None), ("host-name", None))).value == "r1"
+
+
+LINES = st.lists(
+    st.sampled_from(
+        ["show", "set", "configure", "commit", "delete", "edit", "exit", "up", "top", "run", "|", "match", "?",
+         "interfaces", "ge-0/0/0", "unit", "0", "system", "host-name", '"', "x", "999999999999", "[", "]",
+         "display", "json", "rollback", "load", "terminal", "private", "exclusive", "annotate", "rename", "to"]
+    )
+    | st.text(max_size=6),
+    max_size=8,
+).map(" ".join)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(LINES, min_size=1, max_size=6))
+async def test_random_input_never_escapes(lines, mock_clock):
+    async with lab(mock_clock) as app:
+        t = Transcript(app)
+        for line in lines:
+            out = await t.run(line, answers=["yes", "\x04"])
+            assert "internal error" not in out and "Traceback" not in out
+
+
+if __name__ == "__main__":  # pragma: no cover
+    pytest.main([__file__])

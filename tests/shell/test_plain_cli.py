@@ -1,0 +1,102 @@
+"""The plain front-end end to end: `python -m routershell` with -c, pipes and TERM=dumb."""
+
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import PYTHON, shell_env
+
+
+def run(*args, stdin="", **env):
+    return subprocess.run([PYTHON, "-m", "routershell", *args], input=stdin,
+                          capture_output=True, text=True, env=shell_env(**env), timeout=60)
+
+
+def test_c_prints_prompt_echo_output_and_no_final_prompt():
+    r = run("-c", "show version")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("user@r1> show version\nHostname: r1\n")
+    assert "user@r1> " not in r.stdout[len("user@r1> "):]
+    assert "\x1b" not in r.stdout and r.stderr == ""
+
+
+def test_c_runs_commands_in_order_split_on_semicolons():
+    r = run("-c", "show version; configure", "-c", "exit")
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert out.index("user@r1> show version\n") < out.index("user@r1> configure\n")
+    assert "Entering configuration mode\n" in out
+    assert "\n[edit]\nuser@r1# exit\n" in out
+
+
+def test_piped_stdin_reads_like_a_device_session():
+    r = run(stdin="show version\nshow ver?\n")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("user@r1> show version\nHostname: r1\n")
+    assert "user@r1> show ver?\nPossible completions:\n" in r.stdout
+    assert r.stdout.count("user@r1> show ver?") == 1  # help echo drawn once
+    assert r.stdout.endswith("user@r1> \n")  # last prompt, then end of input
+
+
+def test_unknown_command_gets_a_caret_not_a_traceback():
+    r = run("-c", "shwo version")
+    assert r.returncode == 0
+    assert "unknown command." in r.stdout and "Traceback" not in r.stderr
+
+
+def test_term_dumb_and_plain_flag_stay_plain():
+    for args, env in ((["--plain"], {}), ([], {"TERM": "dumb"})):
+        r = run(*args, stdin="show version\n", **env)
+        assert r.returncode == 0
+        assert "\x1b" not in r.stdout and "Hostname: r1" in r.stdout
+
+
+def test_exit_at_operational_prompt_ends_the_session():
+    r = run(stdin="exit\nshow version\n")
+    assert r.returncode == 0
+    assert r.stdout == "user@r1> exit\n"
+
+
+def test_plain_mode_never_imports_prompt_toolkit():
+    code = ("import sys; from routershell.main import main; rc = main(['-c', 'show version']);"
+            "sys.exit(10 if 'prompt_toolkit' in sys.modules else rc)")
+    r = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, env=shell_env(),
+                       timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_output_to_a_closed_pipe_is_quiet():
+    p1 = subprocess.Popen([PYTHON, "-m", "routershell", "-c", "; ".join(["show version"] * 500)],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=shell_env())
+    p1.stdout.read(10)
+    p1.stdout.close()
+    err = p1.stderr.read().decode()
+    p1.wait(timeout=60)
+    assert "Traceback" not in err and "Exception ignored" not in err
+    assert p1.returncode == 1  # stopped early: the reader went away
+
+
+pexpect = pytest.importorskip("pexpect")
+
+
+@pytest.mark.pty
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
+def test_plain_on_a_tty_lets_the_terminal_echo_and_handles_ctrl_c_and_eof():
+    child = pexpect.spawn(PYTHON, ["-m", "routershell", "--plain"], env=shell_env(TERM="xterm"),
+                          dimensions=(40, 100), encoding="utf-8", timeout=15)
+    child.expect_exact("user@r1> ")
+    child.send("show version\r")
+    child.expect_exact("show version\r\nHostname: r1\r\n")
+    child.expect_exact("user@r1> ")
+    child.send("show ver")
+    child.sendintr()  # Ctrl-C drops the half-typed line, the shell stays
+    child.expect_exact("user@r1> ")
+    child.send("show version\r")
+    child.expect_exact("Hostname: r1")
+    child.expect_exact("user@r1> ")
+    child.sendeof()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert "\x1b" not in child.before

@@ -1,0 +1,262 @@
+"""The rich front-end in-process: prompt_toolkit on a pipe input, trio as asyncio's guest.
+
+Plain `def` tests calling asyncio.run (pytest-trio's trio_mode only takes `async def`)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import signal
+from datetime import UTC, datetime
+
+import pytest
+import trio
+from prompt_toolkit.application import create_app_session
+from prompt_toolkit.document import Document
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output.plain_text import PlainTextOutput
+
+from routershell.shell.completer import RouterCompleter
+from routershell.shell.guest import INTERRUPTED, TrioGuest, run_interruptible
+from routershell.shell.rich import rich_main, toolbar_text
+
+from .fake_session import FakeApp, FakeClock, FakeSession
+
+
+class Screen:
+    def __init__(self) -> None:
+        self.buf = io.StringIO()
+
+    def text(self) -> str:
+        return self.buf.getvalue().replace("\r\n", "\n")
+
+    async def wait_for(self, needle: str, count: int = 1, timeout: float = 5.0) -> None:
+        async with asyncio.timeout(timeout):
+            while self.text().count(needle) < count:
+                await asyncio.sleep(0.005)
+
+
+def drive(app: FakeApp, script) -> tuple[int, str]:
+    """Run rich_main with `script(inp, screen)` typing into it; return (rc, screen text)."""
+    screen = Screen()
+
+    async def main() -> int:
+        with create_pipe_input() as inp:
+            with create_app_session(input=inp, output=PlainTextOutput(screen.buf)):
+                task = asyncio.ensure_future(rich_main(app))
+                await script(inp, screen)
+                async with asyncio.timeout(10):
+                    return await task
+
+    return asyncio.run(main()), screen.text()
+
+
+def test_completer_yields_replacements_for_the_partial_word():
+    comp = RouterCompleter(FakeSession())
+    got = list(comp.get_completions(Document("show v"), None))
+    assert [(c.text, c.start_position, c.display_meta_text) for c in got] == [
+        ("version", -1, "Show software process revision levels"),
+        ("vlans", -1, "Show VLANs"), ("vpn", -1, "Show VPN status")]
+    assert [c.text for c in comp.get_completions(Document("show "), None)][0] == "version"
+    assert list(comp.get_completions(Document("bogus x"), None)) == []
+
+
+def test_completer_survives_a_failing_session():
+    class Broken(FakeSession):
+        def complete(self, text):
+            raise KeyError(text)
+
+    assert list(RouterCompleter(Broken()).get_completions(Document("sh"), None)) == []
+
+
+def test_question_mark_shows_help_and_keeps_the_line():
+    app = FakeApp()
+
+    async def script(inp, screen):
+        await screen.wait_for("user@r1>")
+        inp.send_text("show v?")
+        await screen.wait_for("Possible completions:")
+        inp.send_text("e\t\r")  # the kept "show v" + "e" + Tab -> "show version "
+        await screen.wait_for("Hostname: r1")
+        inp.send_text("\x04")
+
+    rc, text = drive(app, script)
+    assert rc == 0 and app.closed
+    assert "user@r1> show v?\nPossible completions:\n  version" in text
+    assert "  vpn                  Show VPN status\n" in text
+    assert app.session.executed == ["show version "]
+
+
+def test_tab_extends_common_prefix_then_lists_when_stuck():
+    app = FakeApp()
+
+    async def script(inp, screen):
+        await screen.wait_for("user@r1>")
+        inp.send_text("sh\t")      # unique: "show "
+        inp.send_text("v\t")       # version/vlans/vpn share only "v": list them
+        await screen.wait_for("Possible completions:")
+        inp.send_text("p\t\r")     # "show vp" -> "show vpn "
+        await screen.wait_for("unknown command.")
+        inp.send_text("\x04")
+
+    rc, text = drive(app, script)
+    assert app.session.executed == ["show vpn "]
+    assert "user@r1> show v?\n" in text  # the listing is drawn like `?`
+
+
+def test_space_completes_when_the_session_says_so():
+    app = FakeApp()
+    app.session.complete_on_space = True
+
+    async def script(inp, screen):
+        await screen.wait_for("user@r1>")
+        inp.send_text("sh ver v \r")  # "show version" then "v" (no completions): kept
+        await screen.wait_for("Hostname: r1")
+        app.session.complete_on_space = False
+        inp.send_text("sh ver\r")
+        await screen.wait_for("unknown command.")
+        inp.send_text("\x04")
+
+    drive(app, script)
+    assert app.session.executed == ["show version v ", "sh ver"]
+
+
+def test_question_mark_inside_quotes_is_typed():
+    app = FakeApp()
+
+    async def script(inp, screen):
+        await screen.wait_for("user@r1>")
+        inp.send_text('ping "why?"\r')
+        await screen.wait_for("reply 4")
+        inp.send_text("\x04")
+
+    drive(app, script)
+    assert app.session.executed == ['ping "why?"']
+
+
+def test_ctrl_c_drops_the_line_and_ctrl_d_in_config_is_ignored():
+    app = FakeApp()
+
+    async def script(inp, screen):
+        await screen.wait_for("user@r1>")
+        inp.send_text("show ver\x03")
+        inp.send_text("configure\r")
+        await screen.wait_for("user@r1#")
+        inp.send_text("\x04")          # ignored in configuration mode
+        inp.send_text("exit\r")
+        await screen.wait_for("Exiting configuration mode")
+        inp.send_text("exit\r")
+
+    rc, _ = drive(app, script)
+    assert rc == 0
+    assert app.session.executed == ["configure", "exit", "exit"]
+    assert app.session.closed
+
+
+def test_question_and_pager_reads_go_through_nested_prompts():
+    app = FakeApp()
+
+    async def script(inp, screen):
+        await screen.wait_for("user@r1>")
+        inp.send_text("request question\r")
+        await screen.wait_for("Continue? [yes,no] (no)")
+        inp.send_text("yes\r")
+        await screen.wait_for("answer: yes")
+        inp.send_text("request page\r")
+        await screen.wait_for("---(more)---")
+        inp.send_text(" ")
+        await screen.wait_for("key: ' '")
+        inp.send_text("\x04")
+
+    rc, _ = drive(app, script)
+    assert rc == 0 and app.session.answers == ["yes"]
+
+
+def test_broadcast_prints_above_the_prompt():
+    app = FakeApp()
+
+    async def script(inp, screen):
+        await screen.wait_for("user@r1>")
+        inp.send_text("request broadcast\r")
+        await screen.wait_for("Message from r1: hello")
+        inp.send_text("\x04")
+
+    rc, text = drive(app, script)
+    assert rc == 0 and "sent\n" in text
+
+
+def test_sigint_cancels_the_running_command_only():
+    app = FakeApp(mode="real", rate=1.0)
+
+    async def script(inp, screen):
+        await screen.wait_for("user@r1>")
+        inp.send_text("ping\r")
+        await screen.wait_for("reply 0")
+        os.kill(os.getpid(), signal.SIGINT)
+        await screen.wait_for("user@r1>", count=2)
+        inp.send_text("show version\r")
+        await screen.wait_for("Hostname: r1")
+        inp.send_text("\x04")
+
+    rc, text = drive(app, script)
+    assert rc == 0 and app.session.cancelled
+    assert "reply 4" not in text
+
+
+def test_toolbar_shows_mode_and_lab_time():
+    clock = FakeClock("x60")
+    clock.trio_clock.jump(3 * 86400 + 3723)
+    assert toolbar_text(clock) == " clock: x60   lab time: 3d 01:02:03"
+    clock.epoch = datetime(2024, 1, 1, tzinfo=UTC)
+    clock.now = clock.trio_clock.current_time
+    assert toolbar_text(clock) == " clock: x60   lab time: 2024-01-04 01:02:03 UTC"
+
+
+def test_guest_calls_cross_both_ways_and_cancel():
+    async def main():
+        clock = trio.testing.MockClock(autojump_threshold=0)
+        guest = TrioGuest(clock)
+
+        async def setup(nursery):
+            return trio.current_time()
+
+        assert await guest.start(setup) == 0.0
+
+        async def slow():
+            await trio.sleep(3600)  # virtual: autojump
+            return trio.current_time()
+
+        assert await guest.call(slow) == 3600.0
+
+        async def ask_host():
+            async def host_side():
+                await asyncio.sleep(0)
+                return "from asyncio"
+            return await guest.on_host(host_side)
+
+        assert await guest.call(ask_host) == "from asyncio"
+
+        async def boom():
+            raise ValueError("bad")
+
+        with pytest.raises(ValueError):
+            await guest.call(boom)
+
+        cancelled = []
+
+        async def forever():
+            try:
+                await trio.sleep_forever()
+            except trio.Cancelled:
+                cancelled.append(True)
+                raise
+
+        clock.autojump_threshold = float("inf")
+        res = await run_interruptible(guest.call(forever), lambda t: asyncio.get_running_loop()
+                                      .call_later(0.01, t.cancel))
+        assert res is INTERRUPTED
+        (await guest.aclose()).unwrap()
+        assert cancelled == [True]
+
+    asyncio.run(main())

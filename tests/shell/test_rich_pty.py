@@ -1,0 +1,75 @@
+"""The rich shell on a real pseudo-terminal (100x40), driven by pexpect like a person."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import pytest
+
+from .conftest import PYTHON, shell_env
+
+pexpect = pytest.importorskip("pexpect")
+pytestmark = [pytest.mark.pty,
+              pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")]
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+@pytest.fixture
+def shell():
+    child = pexpect.spawn(PYTHON, ["-m", "routershell", "--clock", "virtual"],
+                          env=shell_env(TERM="xterm", PROMPT_TOOLKIT_NO_CPR="1"),
+                          dimensions=(40, 100), encoding="utf-8", timeout=15)
+    child.expect_exact("user@r1>")  # prompt_toolkit draws no trailing space (stack.md §5.2)
+    yield child
+    if child.isalive():
+        child.terminate(force=True)
+
+
+def test_question_mark_lists_completions_and_keeps_the_line(shell):
+    shell.send("show ?")
+    shell.expect_exact("Possible completions:")
+    shell.expect_exact("version")
+    shell.send("version\r")  # the kept "show " + "version"
+    shell.expect_exact("Hostname: r1")
+    shell.expect_exact("user@r1>")
+    assert "\x1b[6n" not in shell.before  # no cursor-position requests
+
+
+def test_tab_completes_a_unique_prefix(shell):
+    shell.send("show vers\t")
+    shell.expect_exact("version")
+    shell.send("\r")
+    shell.expect_exact("Hostname: r1")
+
+
+def test_ctrl_c_cancels_the_line_and_the_shell_stays(shell):
+    shell.send("show vers")
+    shell.sendcontrol("c")
+    shell.expect_exact("user@r1>")
+    shell.send("show version\r")
+    shell.expect_exact("Hostname: r1")
+    shell.expect_exact("user@r1>")
+    assert shell.isalive()
+
+
+def test_ctrl_d_exits_zero(shell):
+    shell.sendcontrol("d")
+    shell.expect(pexpect.EOF)
+    shell.close()
+    assert shell.exitstatus == 0
+
+
+def test_configuration_prompt_carries_the_edit_banner(shell):
+    shell.send("configure\r")
+    shell.expect_exact("Entering configuration mode")
+    shell.expect(r"\[edit\]")
+    shell.expect_exact("user@r1#")
+    shell.send("exit\r")
+    shell.expect_exact("Exiting configuration mode")
+    shell.expect_exact("user@r1>")
+    shell.send("exit\r")
+    shell.expect(pexpect.EOF)
+    shell.close()
+    assert shell.exitstatus == 0
