@@ -13,9 +13,10 @@ Public API
 - RSA signature as IKEv1 peers make it (PKCS#1 v1.5 type 1 over the bare hash, no DigestInfo):
   `rsa_sign(private_key, data)`, `rsa_verify(public_key, signature, data) -> bool`.
 
-DH uses OpenSSL through `cryptography` (about 10x faster than pow()) with a deterministic private
-value: the "public key" of the generator is used as peer to obtain g^x. The FFDH deprecation
-warning of cryptography 50 is silenced locally; if the library refuses, exact pow() is used.
+DH for groups 5 and 14 uses OpenSSL through `cryptography` (about 8x faster than pow()) with a
+deterministic private value: the generator is used as the "peer" public key to obtain g^x. The
+FFDH deprecation warning of cryptography 50 is silenced locally; if the library refuses, exact
+pow() is used. Groups 1 and 2 always use pow() (see GROUPS).
 """
 
 from __future__ import annotations
@@ -124,9 +125,12 @@ class DhGroup:
         return self._modexp(y, x).to_bytes(self.length, "big")
 
 
+# OpenSSL 3 recognises the 1536- and 2048-bit MODP primes as named groups and loads keys for
+# them in ~2 us; for the 768/1024-bit Oakley primes it re-validates the parameters (primality
+# tests, ~25 ms) on every key load, so exact pow() (~0.4 ms) is far faster there.
 GROUPS: dict[int, DhGroup] = {
-    1: DhGroup(1, _P768, 160),
-    2: DhGroup(2, _P1024, 160),
+    1: DhGroup(1, _P768, 160, use_openssl=False),
+    2: DhGroup(2, _P1024, 160, use_openssl=False),
     5: DhGroup(5, _P1536, 192),
     14: DhGroup(14, _P2048, 224),
 }

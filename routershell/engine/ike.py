@@ -444,6 +444,12 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
                 if sa.dpd.on_ack(seq, now):
                     self._event(DpdAck(sa.peer, seq))
             return False
+        if n.notify_type < 16384 and n.protocol == Proto.ISAKMP:
+            # the peer rejected phase 1 after we considered it done (e.g. our ID or cert)
+            self._event(NegotiationFailed(sa.peer, 1, reason_for(n.notify_type), n.notify_type,
+                                          False))
+            self._remove_ike(sa, "peer-notify")
+            return False
         if n.notify_type < 16384:
             # error about one of our quick modes
             pending = [ex for ex in sa.exchanges.values()
@@ -533,7 +539,9 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
             return
         if not ipsec.rekeying and not ipsec.superseded and ipsec.soft_due(now):
             ipsec.rekeying = True
-            self._event(SaExpired(ipsec.peer, "ipsec", False, f"{ipsec.inbound_spi:08x}"))
+            if not ipsec.soft_reported:  # a failed rekey is retried without a second event
+                ipsec.soft_reported = True
+                self._event(SaExpired(ipsec.peer, "ipsec", False, f"{ipsec.inbound_spi:08x}"))
             cfg = self._config(ipsec.peer)
             if cfg is not None and cfg.child(ipsec.child) is not None:
                 self._initiate(cfg, now, ipsec.child, ipsec.inbound_spi)

@@ -75,12 +75,20 @@ def decode_header(data: bytes) -> Header:
 # ----------------------------------------------------------------------------- attributes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Attribute:
-    """Data attribute: `value` int -> TV (basic) form when it fits 16 bits, else TLV; bytes -> TLV."""
+    """Data attribute: `value` int -> TV (basic) form when it fits 16 bits, else TLV; bytes -> TLV.
+
+    Two attributes are equal when they encode to the same bytes (a decoded TLV value is bytes)."""
 
     type: int
     value: int | bytes
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Attribute) and self.encode() == other.encode()
+
+    def __hash__(self) -> int:
+        return hash(self.encode())
 
     def encode(self) -> bytes:
         v = self.value

@@ -15,7 +15,7 @@ from typing import Any
 from cryptography import x509
 
 from . import crypto
-from .constants import DPD_VENDOR_ID, CertEncoding, Exchange, IdType, Notify
+from .constants import DPD_VENDOR_ID, CertEncoding, Exchange, IdType, Notify, Proto
 from .crypto import GROUPS, CryptoError
 from .events import (
     AUTHENTICATION_FAILED,
@@ -37,6 +37,7 @@ from .isakmp import (
     KePayload,
     Message,
     NoncePayload,
+    NotifyPayload,
     SaPayload,
     SigPayload,
     VendorIdPayload,
@@ -192,7 +193,14 @@ class Phase1Mixin:
 
     def _p1_fail(self: Any, sa: IkeSa, notify: int, reason: str, send: bool) -> None:
         if send:
-            self._send_clear_notify(sa, notify)
+            ex = sa.p1
+            if sa.role == "initiator" and ex is not None and ex.state == "MM5_SENT":
+                # the responder is already up with the same keys: tell it encrypted
+                sa.p1_last_block = ex.iv
+                self._send_info(sa, [NotifyPayload(notify, Proto.ISAKMP,
+                                                   sa.icookie + sa.rcookie)])
+            else:
+                self._send_clear_notify(sa, notify)
         self._event(NegotiationFailed(sa.peer, 1, reason, notify, send))
         self._abandon_ike(sa)
 

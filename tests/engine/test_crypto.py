@@ -1,0 +1,184 @@
+"""Known-answer tests for the IKEv1 crypto; derivations are recomputed here with hashlib/hmac."""
+
+import hashlib
+import hmac
+import random
+import warnings
+
+import pytest
+
+from routershell.engine import crypto
+from routershell.engine.crypto import GROUPS, CryptoError
+
+
+def _probable_prime(n: int, rounds: int = 8) -> bool:
+    d, r = n - 1, 0
+    while d % 2 == 0:
+        d, r = d // 2, r + 1
+    for a in random.Random(n).sample(range(2, 10_000), rounds):
+        x = pow(a, d, n)
+        if x in (1, n - 1):
+            continue
+        for _ in range(r - 1):
+            x = x * x % n
+            if x == n - 1:
+                break
+        else:
+            return False
+    return True
+
+
+def H(name, key, data):
+    return hmac.new(key, data, name).digest()
+
+
+def test_hmac_vectors_from_protocols_md():
+    msg = b"The quick brown fox jumps over the lazy dog"
+    assert crypto.prf("md5", b"key", msg).hex() == "80070713463e7749b90c2dc24911e275"
+    assert crypto.prf("sha1", b"key", msg).hex() == "de7c9b85b8b78aa6bc8a7a36f70a90701c9db4d9"
+    # RFC 4231 test case 2 for SHA-256
+    assert crypto.prf("sha256", b"Jefe", b"what do ya want for nothing?").hex() == (
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+
+
+@pytest.mark.parametrize("number,bits", [(1, 768), (2, 1024), (5, 1536), (14, 2048)])
+def test_oakley_primes(number, bits):
+    p = GROUPS[number].p
+    assert p.bit_length() == bits
+    top = (1 << 64) - 1
+    assert p >> (bits - 64) == top and p & top == top
+    q = (p - 1) // 2
+    assert _probable_prime(p) and _probable_prime(q)  # safe prime
+    # p = 7 mod 8, so 2 is a quadratic residue: g = 2 generates the prime-order subgroup q.
+    # (protocols.md's tip `pow(2, q, p) == p - 1` does not hold for these primes.)
+    assert p % 8 == 7 and pow(2, q, p) == 1
+
+
+@pytest.mark.parametrize("number", [1, 2, 5, 14])
+def test_dh_agreement_matches_pow(number):
+    g = GROUPS[number]
+    rng = random.Random(number)
+    x, y = g.private(rng), g.private(rng)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no FFDH deprecation warning may leak out
+        X, Y = g.public(x), g.public(y)
+        s1, s2 = g.shared(x, Y), g.shared(y, X)
+    assert len(X) == len(Y) == len(s1) == g.length
+    assert s1 == s2 == pow(int.from_bytes(X, "big"), y, g.p).to_bytes(g.length, "big")
+    assert X == pow(2, x, g.p).to_bytes(g.length, "big")
+
+
+@pytest.mark.parametrize("number", [1, 5])
+def test_dh_pow_and_openssl_agree_and_pad(number):
+    ref = GROUPS[number]
+    g = crypto.DhGroup(number, ref.p, ref.exp_bits, use_openssl=not ref.use_openssl)
+    rng = random.Random(7)
+    # find an exponent whose public value has a leading zero byte: padding must keep the length
+    for _ in range(5000):
+        x = g.private(rng)
+        v = pow(2, x, g.p)
+        if v.bit_length() <= (g.length - 1) * 8:
+            break
+    else:
+        pytest.fail("no short public value found")
+    pub = g.public(x)
+    assert len(pub) == g.length and pub[0] == 0
+    assert pub == ref.public(x)
+    y = ref.private(rng)
+    assert g.shared(x, ref.public(y)) == ref.shared(y, pub)
+
+
+@pytest.mark.parametrize("bad", [0, 1, -1])
+def test_dh_rejects_degenerate_peer_values(bad):
+    g = GROUPS[2]
+    val = (g.p - 1 if bad == -1 else bad).to_bytes(g.length, "big")
+    with pytest.raises(CryptoError):
+        g.shared(12345, val)
+    with pytest.raises(CryptoError):
+        g.shared(12345, b"\x01" * (g.length - 1))
+
+
+def test_cipher_known_answers():
+    # NIST SP 800-38A F.2.1 AES-128-CBC, first block
+    k = bytes.fromhex("2b7e151628aed2a6abf7158809cf4f3c")
+    iv = bytes.fromhex("000102030405060708090a0b0c0d0e0f")
+    pt = bytes.fromhex("6bc1bee22e409f96e93d7e117393172a")
+    assert crypto.encrypt("aes128", k, iv, pt).hex() == "7649abac8119b246cee98e9b12e9197d"
+    # classic single-DES vector, CBC with a zero IV equals ECB for one block
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ct = crypto.encrypt("des", bytes.fromhex("133457799BBCDFF1"), b"\0" * 8,
+                            bytes.fromhex("0123456789ABCDEF"))
+    assert ct.hex() == "85e813540f0ab405"
+
+
+@pytest.mark.parametrize("name", sorted(crypto.CIPHERS))
+def test_cipher_roundtrip_and_errors(name):
+    spec = crypto.CIPHERS[name]
+    key = bytes(range(1, spec.key_len + 1))
+    iv = b"\x42" * spec.block
+    data = crypto.pad(b"hello isakmp", spec.block)
+    assert len(data) % spec.block == 0
+    assert crypto.decrypt(name, key, iv, crypto.encrypt(name, key, iv, data)) == data
+    with pytest.raises(CryptoError):
+        crypto.decrypt(name, key, iv, b"\0" * (spec.block + 1))
+    with pytest.raises(CryptoError):
+        crypto.encrypt(name, key[:-1], iv, data)
+
+
+@pytest.mark.parametrize("h", ["md5", "sha1", "sha256"])
+def test_skeyid_derivations_independent(h):
+    psk, ni, nr = b"secret", b"N" * 16, b"R" * 20
+    gxy = bytes(range(256)) * 0 + b"\x07" * 128
+    ci, cr = b"I" * 8, b"R" * 8
+    skeyid = H(h, psk, ni + nr)
+    assert crypto.skeyid_psk(h, psk, ni, nr) == skeyid
+    assert crypto.skeyid_sig(h, ni, nr, gxy) == H(h, ni + nr, gxy)
+    d = H(h, skeyid, gxy + ci + cr + b"\x00")
+    a = H(h, skeyid, d + gxy + ci + cr + b"\x01")
+    e = H(h, skeyid, a + gxy + ci + cr + b"\x02")
+    assert crypto.derive_skeyids(h, skeyid, gxy, ci, cr) == (d, a, e)
+    # RFC 2409 App. B expansion
+    k1 = H(h, e, b"\x00")
+    k2 = H(h, e, k1)
+    k3 = H(h, e, k2)
+    for n in (8, 16, 24, 32):
+        want = e[:n] if len(e) >= n else (k1 + k2 + k3)[:n]
+        assert crypto.expand_key(h, e, n) == want
+
+
+def test_ivs_independent():
+    gxi, gxr = b"\x01" * 128, b"\x02" * 128
+    assert crypto.phase1_iv("sha1", gxi, gxr, 16) == hashlib.sha1(gxi + gxr).digest()[:16]
+    assert crypto.phase1_iv("md5", gxi, gxr, 8) == hashlib.md5(gxi + gxr).digest()[:8]
+    last = b"\xaa" * 16
+    assert crypto.phase2_iv("sha256", last, 0x01020304, 16) == \
+        hashlib.sha256(last + b"\x01\x02\x03\x04").digest()[:16]
+
+
+@pytest.mark.parametrize("pfs", [b"", b"\x05" * 128])
+def test_quick_mode_keymat_independent(pfs):
+    d, ni, nr = b"D" * 20, b"i" * 16, b"r" * 16
+    spi_in, spi_out = (0x1000).to_bytes(4, "big"), (0x2000).to_bytes(4, "big")
+    seed_in = pfs + b"\x03" + spi_in + ni + nr
+    k1 = H("sha1", d, seed_in)
+    k2 = H("sha1", d, k1 + seed_in)
+    k3 = H("sha1", d, k2 + seed_in)
+    got = crypto.keymat("sha1", d, 3, spi_in, ni, nr, 52, pfs)  # aes256 + hmac-sha1
+    assert got == (k1 + k2 + k3)[:52]
+    other = crypto.keymat("sha1", d, 3, spi_out, ni, nr, 52, pfs)
+    assert other != got  # directions differ by SPI
+    assert crypto.keymat("sha1", d, 2, spi_in, ni, nr, 16, pfs) == H("sha1", d, pfs + b"\x02" + spi_in + ni + nr)[:16]
+
+
+def test_rsa_null_digestinfo_signature():
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    key = rsa.generate_private_key(65537, 1024)
+    h = hashlib.sha1(b"x").digest()
+    sig = crypto.rsa_sign(key, h)
+    n = key.public_key().public_numbers()
+    em = pow(int.from_bytes(sig, "big"), n.e, n.n).to_bytes(128, "big")
+    assert em == b"\x00\x01" + b"\xff" * (128 - 3 - 20) + b"\x00" + h  # no DigestInfo
+    assert crypto.rsa_verify(key.public_key(), sig, h)
+    assert not crypto.rsa_verify(key.public_key(), sig, b"y" * 20)
+    assert not crypto.rsa_verify(key.public_key(), b"\0" * 128, h)
