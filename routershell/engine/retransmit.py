@@ -44,7 +44,7 @@ def fixed(interval: float, retries: int, source: str = "") -> Schedule:
     return Schedule(tuple([float(interval)] * (retries + 1)), source)
 
 
-def alliedware_incremental(msgtimeout: float = 4, retry_limit: int = 8) -> Schedule:
+def incremental(msgtimeout: float = 4, retry_limit: int = 8) -> Schedule:
     """AlliedWare 2.8.1 `msgbackoff=incremental` (seed 004 / release note C613-10477-00 rev B p.170-171).
 
     Worked example of the release note: 4, 8, then 16, 24, 32, 40, 48, 56 s between the
@@ -57,7 +57,7 @@ def alliedware_incremental(msgtimeout: float = 4, retry_limit: int = 8) -> Sched
     return Schedule(tuple(gaps[: retry_limit + 1]), "AlliedWare 2.8.1 msgbackoff=incremental")
 
 
-def alliedware_none(msgtimeout: float = 4, retry_limit: int = 8) -> Schedule:
+def constant(msgtimeout: float = 4, retry_limit: int = 8) -> Schedule:
     """AlliedWare 2.8.1 `msgbackoff=none`: every gap equals msgtimeout."""
     return fixed(msgtimeout, retry_limit, "AlliedWare 2.8.1 msgbackoff=none")
 

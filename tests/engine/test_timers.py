@@ -19,7 +19,7 @@ from routershell.engine.events import (
 )
 from routershell.engine.isakmp import decode_header
 from routershell.engine.proposals import IkeProposal, IpsecProposal
-from routershell.engine.retransmit import alliedware_incremental, exponential, fixed
+from routershell.engine.retransmit import incremental, exponential, fixed
 
 from .helpers import A, B, make_pair, up
 
@@ -30,7 +30,7 @@ def _sent_times(pair, src, exchange=None):
 
 
 @pytest.mark.parametrize("schedule", [fixed(5, 3), exponential(4, 1.8, 5),
-                                      alliedware_incremental(4, 8)])
+                                      incremental(4, 8)])
 def test_retransmission_follows_schedule_then_times_out(schedule):
     attempts = []
 
