@@ -183,9 +183,8 @@ def _key_step(session, m, new_toks: list[Token], io) -> tuple | None:
         return None
     node = m.node
     key_tok = new_toks[-1]
-    if node.word is not None and len(new_toks) == 2 and new_toks[0].text == node.word:
-        pass
-    elif len(new_toks) != 1:
+    with_keyword = node.word is not None and len(new_toks) == 2 and new_toks[0].text == node.word
+    if not with_keyword and len(new_toks) != 1:
         io.write(msg.error_text(ParseError("syntax", new_toks[0].start, new_toks[0].text), len(session.prompt_line())))
         return None
     if node.kind != Kind.LIST:
@@ -389,10 +388,10 @@ def show_tree(session, tree: ConfigNode, toks: list[Token], base: Path, out, io,
 
 
 def _as_root(node: ConfigNode) -> ConfigNode:
+    """The statements under `node`, as a tree of their own (what `show <path>` prints)."""
     root = ConfigNode()
     root.children = node.children
-    root.value, root.values = node.value, node.values
-    return root if node.children or node.value is None else root
+    return root
 
 
 def _wrap_to(path: Path, node: ConfigNode) -> ConfigNode:
@@ -417,10 +416,7 @@ def _compare_sub(old: ConfigNode, new: ConfigNode, path: Path, schema) -> str:
 @handler("cfg-show")
 async def cfg_show(session, match, out, io):
     toks = match.rest.get("statement", [])
-    text = show_tree(session, session.candidate, toks, session.edit, out, io)
-    if not toks and not any(p.kind in ("display", "compare") for p in session.current_pipes):
-        pass
-    return text
+    return show_tree(session, session.candidate, toks, session.edit, out, io)
 
 
 @handler("cfg-status")
@@ -452,16 +448,6 @@ async def cfg_run(session, match, out, io):
 
 
 # ---- commit, rollback, load, save ---------------------------------------------------------------
-
-
-def _check_errors(session, tree: ConfigNode) -> str:
-    errors = check_config(tree, session.g.schema)
-    text = ""
-    for e in errors:
-        text += f"{edit_banner(e.path, session.g.schema)}\n  '{e.statement}'\n    {e.message}\n"
-    if errors:
-        text += msg.CHECK_FAILED
-    return text
 
 
 @handler("cfg-commit")

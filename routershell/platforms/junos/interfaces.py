@@ -62,7 +62,7 @@ def interface_table(session, args: dict) -> tuple[Record | None, str]:
     wanted = args.get("interface-name")
     rec = Record("interface-information")
     rows = []
-    for name in sorted(physical, key=_natural):
+    for pos, name in enumerate(sorted(physical, key=_natural)):
         port = physical[name]
         if wanted and not (name == wanted or str(wanted).startswith(name + ".")):
             continue
@@ -71,6 +71,8 @@ def interface_table(session, args: dict) -> tuple[Record | None, str]:
         link = port.link_up if port is not None else True
         p = rec.add("physical-interface")
         p.add("name", name)
+        p.add("local-index", 128 + pos)  # stable: position in the chassis' sorted port list
+        p.add("snmp-index", 501 + 2 * pos)
         p.add("admin-status", "up" if admin else "down")
         p.add("oper-status", "up" if (admin and link) else "down")
         rows.append((name, "up" if admin else "down", "up" if admin and link else "down", "", ""))
@@ -98,9 +100,7 @@ def interface_table(session, args: dict) -> tuple[Record | None, str]:
     if wanted and not rec.children:
         return None, f"error: device {wanted} not found\n"
     if "terse" not in args:
-        # The full layout needs link-layer statistics the simulation does not hold yet; terse
-        # columns are what every other form starts with.
-        pass
+        return rec, _detail_text(session, rec, units)
     text = f"{'Interface':<24}{'Admin':<6}{'Link':<5}{'Proto':<9}{'Local':<22}Remote\n"
     for name, a, link, fam, local in rows:
         line = f"{name:<24}{a:<6}{link:<5}{fam:<9}{local}"
@@ -201,3 +201,58 @@ def route_table(session, args: dict) -> tuple[Record, str]:
                 indent = 20 if line.startswith(">") else 22
                 text += " " * indent + line + "\n"
     return rec, text
+
+
+def _mac(session, name: str) -> str:
+    rng = __import__("random").Random(f"{session.device.name}|{name}")  # stable per port
+    return "00:05:85:" + ":".join(f"{rng.randrange(256):02x}" for _ in range(3))
+
+
+def _detail_text(session, rec: Record, units: list[Unit]) -> str:
+    """The default (non-terse) layout: one block per physical interface, then its units."""
+    from .op_commands import fmt_ago, fmt_time
+
+    now = session.device.now()
+    booted = session.device.booted_at
+    out: list[str] = []
+    for p in rec.findall("physical-interface"):
+        name = p.findtext("name") or ""
+        admin = p.findtext("admin-status") == "up"
+        link = p.findtext("oper-status") == "up"
+        loopback = name.startswith("lo")
+        out.append(
+            f"Physical interface: {name}, {'Enabled' if admin else 'Administratively down'}, "
+            f"Physical link is {'Up' if link else 'Down'}"
+        )
+        snmp = int(p.findtext("snmp-index") or 0)
+        out.append(f"  Interface index: {p.findtext('local-index')}, SNMP ifIndex: {snmp}")
+        if loopback:
+            out.append("  Type: Loopback, MTU: Unlimited")
+        else:
+            out.append("  Link-level type: Ethernet, MTU: 1514, Speed: 1000mbps, Loopback: Disabled")
+            out.append(f"  Current address: {_mac(session, name)}, Hardware address: {_mac(session, name)}")
+        out.append(f"  Last flapped   : {fmt_time(session, booted)} ({fmt_ago(now - booted)} ago)")
+        out.append("  Input rate     : 0 bps (0 pps)")
+        out.append("  Output rate    : 0 bps (0 pps)")
+        for j, lu in enumerate(p.findall("logical-interface")):
+            uname = lu.findtext("name") or ""
+            out.append("")
+            out.append(f"  Logical interface {uname} (Index {67 + snmp + j}) (SNMP ifIndex {snmp + 1 + j})")
+            out.append("    Flags: SNMP-Traps Encapsulation: " + ("Unspecified" if loopback else "ENET2"))
+            unit = next((u for u in units if u.name == uname), None)
+            for af in lu.findall("address-family"):
+                fam = af.findtext("address-family-name")
+                if not fam:
+                    continue
+                out.append(f"    Protocol {fam}, MTU: {'Unlimited' if loopback else 1500}")
+                for a in af.findall("interface-address"):
+                    local = ipaddress.ip_interface(a.findtext("ifa-local") or "")
+                    net = local.network
+                    line = f"      Addresses, Flags: Is-Preferred Is-Primary\n        Destination: {net}, Local: {local.ip}"
+                    if fam == "inet" and net.prefixlen < 31:
+                        line += f", Broadcast: {net.broadcast_address}"
+                    out.append(line)
+            if unit is not None and not unit.families:
+                out.append("    Protocol: none")
+        out.append("")
+    return "\n".join(out).rstrip("\n") + "\n" if out else ""
