@@ -19,7 +19,7 @@ from routershell.engine.events import (
 )
 from routershell.engine.isakmp import decode_header
 from routershell.engine.proposals import IkeProposal, IpsecProposal
-from routershell.engine.retransmit import incremental, exponential, fixed
+from routershell.engine.retransmit import exponential, fixed, incremental
 
 from .helpers import A, B, make_pair, up
 
