@@ -149,7 +149,7 @@ async def test_load_terminal_save_and_file_confinement(mock_clock):
         cmp = await t.run("show | compare")
         assert "time-zone UTC" in cmp and "domain-name" not in cmp
         assert (await t.run("save lab.conf")).startswith("Wrote ")
-        assert (app.devices["r1"].home / "lab.conf").read_text().startswith("system {")
+        assert (app.devices["r1"].home / "lab.conf").read_text().startswith("version 9.3R4.4;\nsystem {")
         assert (await t.run("save ../../escape.conf")).startswith("error: invalid filename")
         await t.run("rollback 0")
         assert await t.run("load override lab.conf") == "load complete\n"
