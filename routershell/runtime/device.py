@@ -24,6 +24,18 @@ class Port:
 
 
 @dataclass
+class Module:
+    """A service module in a chassis slot (Junos services PIC `sp-1/2/0`, JunosE ISM) that
+    carries up to `capacity` tunnels; a failed module (`up=False`) carries none."""
+
+    slot: str  # "1/2/0"
+    name: str  # "sp-1/2/0"
+    kind: str  # "services-pic", "ism", ...
+    capacity: int
+    up: bool = True
+
+
+@dataclass
 class LogLine:
     when: float  # lab seconds
     text: str
@@ -45,6 +57,8 @@ class Device:
     listeners: list[Callable[[str], None]] = field(default_factory=list)
     streams: Any = None  # routershell.runtime.rng.Streams for this device
     on_commit: Callable[[], None] = lambda: None  # the platform applies a new active config
+    modules: list[Module] = field(default_factory=list)  # service modules in the chassis
+    tunnels: Any = None  # routershell.runtime.tunnels.TunnelManager, set by World.add_device
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _rngs: dict[str, random.Random] = field(default_factory=dict)
 

@@ -1,0 +1,191 @@
+"""The simulated IP network: UDP datagrams between bound endpoints, on the lab scheduler.
+
+`bind(addr, port, handler)` registers a receiver; `send(src, dst, payload)` delivers the payload
+to the handler bound at `dst` after a one-way delay, unless it is lost. Every random draw (loss,
+jitter) comes from a seeded stream per (source, destination) pair, so the same seed gives the
+same timeline whatever else happens in the lab. Faults are silent: a down address, a down link
+or a partition simply drops datagrams (no ICMP), as a pulled cable would.
+
+Delay of one datagram: `latency` (network default) + latency of the source and destination
+addresses (`set_latency`) + uniform jitter in [0, jitter of either end). Loss: independent per
+datagram with the larger of the global and the two per-address percentages. A datagram already
+in flight is dropped if its destination is unreachable when it arrives.
+
+`capture`, when set, sees every datagram put on the wire: `capture(now, src, dst, payload)`
+(src and dst are (address, port)).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .rng import Streams
+from .scheduler import Scheduler
+
+Addr = tuple[str, int]
+Handler = Callable[[bytes, Addr, float], None]
+
+__all__ = ["Addr", "Handler", "Link", "Network", "NetworkError", "NetworkStats"]
+
+
+class NetworkError(ValueError):
+    """Bad binding or parameter (message fit to show a user)."""
+
+
+@dataclass
+class Link:
+    """A named attachment of addresses to the network (a device port, a peer's uplink)."""
+
+    name: str
+    addresses: set[str] = field(default_factory=set)
+    up: bool = True
+
+
+@dataclass
+class NetworkStats:
+    sent: int = 0
+    delivered: int = 0
+    lost: int = 0  # random loss
+    dropped: int = 0  # unreachable, partitioned or nobody bound
+
+
+class Network:
+    def __init__(self, scheduler: Scheduler, streams: Streams, latency: float = 0.002) -> None:
+        if latency < 0:
+            raise NetworkError("latency must not be negative")
+        self.scheduler = scheduler
+        self.streams = streams
+        self.latency = float(latency)
+        self.loss = 0.0  # global loss probability
+        self._bound: dict[Addr, Handler] = {}
+        self._addr_latency: dict[str, tuple[float, float]] = {}  # address -> (latency, jitter)
+        self._addr_loss: dict[str, float] = {}
+        self._down: set[str] = set()
+        self._links: dict[str, Link] = {}
+        self._partitions: list[tuple[frozenset[str], frozenset[str]]] = []
+        self._rngs: dict[tuple[str, str], random.Random] = {}
+        self.capture: Callable[[float, Addr, Addr, bytes], Any] | None = None
+        self.stats = NetworkStats()
+
+    # ----- endpoints ----------------------------------------------------------------------
+
+    def bind(self, addr: str, port: int, handler: Handler) -> None:
+        key = (addr, int(port))
+        if key in self._bound and self._bound[key] is not handler:
+            raise NetworkError(f"{addr} port {port} is already bound")
+        self._bound[key] = handler
+
+    def unbind(self, addr: str, port: int) -> None:
+        self._bound.pop((addr, int(port)), None)
+
+    def bound(self, addr: str, port: int = 500) -> bool:
+        return (addr, port) in self._bound
+
+    # ----- links and faults ---------------------------------------------------------------
+
+    def add_link(self, name: str, addresses: Iterable[str] = ()) -> Link:
+        link = self._links.get(name)
+        if link is None:
+            link = self._links[name] = Link(name)
+        link.addresses.update(addresses)
+        return link
+
+    @property
+    def links(self) -> dict[str, Link]:
+        return self._links
+
+    def set_link(self, name: str, up: bool) -> None:
+        if name not in self._links:
+            raise NetworkError(f"no link {name!r}")
+        self._links[name].up = up
+
+    def set_down(self, addr: str, down: bool = True) -> None:
+        """Make `addr` unreachable (True) or reachable again; nothing is told."""
+        if down:
+            self._down.add(addr)
+        else:
+            self._down.discard(addr)
+
+    def reachable(self, addr: str) -> bool:
+        if addr in self._down:
+            return False
+        return not any(not link.up and addr in link.addresses for link in self._links.values())
+
+    def partition(self, side_a: Iterable[str], side_b: Iterable[str]) -> None:
+        """Drop datagrams between any address of `side_a` and any of `side_b` (both ways)."""
+        a, b = frozenset(side_a), frozenset(side_b)
+        if not a or not b or a & b:
+            raise NetworkError("a partition needs two disjoint, non-empty sides")
+        self._partitions.append((a, b))
+
+    def heal(self) -> None:
+        self._partitions.clear()
+
+    def partitioned(self, src: str, dst: str) -> bool:
+        return any((src in a and dst in b) or (src in b and dst in a) for a, b in self._partitions)
+
+    def set_latency(self, addr: str, latency: float, jitter: float = 0.0) -> None:
+        if latency < 0 or jitter < 0:
+            raise NetworkError("latency and jitter must not be negative")
+        self._addr_latency[addr] = (float(latency), float(jitter))
+
+    def set_loss(self, percent: float, addr: str | None = None) -> None:
+        """Loss in percent for every datagram (addr None) or those to/from `addr`."""
+        if not 0 <= percent <= 100:
+            raise NetworkError("loss is a percentage between 0 and 100")
+        p = percent / 100.0
+        if addr is None:
+            self.loss = p
+        elif p:
+            self._addr_loss[addr] = p
+        else:
+            self._addr_loss.pop(addr, None)
+
+    def loss_between(self, a: str, b: str) -> float:
+        """Loss probability of one datagram between `a` and `b`."""
+        return max(self.loss, self._addr_loss.get(a, 0.0), self._addr_loss.get(b, 0.0))
+
+    # ----- carrying -----------------------------------------------------------------------
+
+    def _rng(self, src: str, dst: str) -> random.Random:
+        key = (src, dst)
+        rng = self._rngs.get(key)
+        if rng is None:
+            rng = self._rngs[key] = self.streams.stream("network", src, dst)
+        return rng
+
+    def send(self, src: Addr, dst: Addr, payload: bytes) -> bool:
+        """Put one datagram on the wire; False if it is dropped at once (it may still be
+        lost later if its destination goes away while it is in flight)."""
+        now = self.scheduler.now()
+        self.stats.sent += 1
+        if not self.reachable(src[0]):
+            self.stats.dropped += 1
+            return False
+        if self.capture is not None:
+            self.capture(now, src, dst, payload)
+        if not self.reachable(dst[0]) or self.partitioned(src[0], dst[0]):
+            self.stats.dropped += 1
+            return False
+        loss = self.loss_between(src[0], dst[0])
+        ls, js = self._addr_latency.get(src[0], (0.0, 0.0))
+        ld, jd = self._addr_latency.get(dst[0], (0.0, 0.0))
+        jitter = max(js, jd)
+        rng = self._rng(src[0], dst[0]) if (loss or jitter) else None
+        if rng is not None and loss and rng.random() < loss:
+            self.stats.lost += 1
+            return False
+        delay = self.latency + ls + ld + (rng.uniform(0.0, jitter) if rng is not None and jitter else 0.0)
+        self.scheduler.call_at(now + delay, lambda: self._deliver(src, dst, payload), "datagram")
+        return True
+
+    def _deliver(self, src: Addr, dst: Addr, payload: bytes) -> None:
+        handler = self._bound.get(dst)
+        if handler is None or not self.reachable(dst[0]) or self.partitioned(src[0], dst[0]):
+            self.stats.dropped += 1
+            return
+        self.stats.delivered += 1
+        handler(payload, src, self.scheduler.now())

@@ -1,0 +1,171 @@
+"""Traffic flows (`lab traffic start NAME from ADDR to ADDR [rate N pps]`).
+
+A flow is a constant packet rate from a host address to another, with a reply for every packet
+(like a ping stream), ticked once per lab second by one scheduler timer. Each tick, in each
+direction, the side whose rules cover the packet (a device's TunnelSpec.selectors, a remote
+peer's traffic selectors) sends it: with an IPsec SA the SA's outbound counters move, and if the
+network path between the two gateways carries it (reachability, partition, loss drawn from the
+flow's own seeded stream), the far end's inbound counters move too, which is what DPD and the
+failover controller count as liveness. Without an SA the packets are dropped and, on a device,
+trigger negotiation of an on-traffic tunnel. Packets no rule covers travel in the clear and touch
+no tunnel.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .network import Network
+from .scheduler import Scheduler, Timer
+
+__all__ = ["Flow", "TrafficError", "Traffic"]
+
+PACKET_SIZE = 100  # octets of one data packet (as counted on the SA)
+
+
+class TrafficError(ValueError):
+    """Bad flow request (message fit to show a user)."""
+
+
+@dataclass
+class Flow:
+    name: str
+    src: str
+    dst: str
+    rate_pps: float
+    started: float
+    size: int = PACKET_SIZE
+    sent: int = 0  # packets offered, both directions
+    delivered: int = 0
+    dropped: int = 0
+    clear: int = 0  # covered by no rule: sent in the clear
+    tunnels: set[str] = field(default_factory=set)  # "device:tunnel" / "peer:name" that carried it
+    _carry: float = 0.0
+    _timer: Timer | None = None
+
+
+class Traffic:
+    """All flows of a world. `ends()` lists the senders/receivers as (kind, object)."""
+
+    def __init__(self, network: Network, scheduler: Scheduler, streams: Any,
+                 ends: Callable[[], list[tuple[str, Any]]], tick: float = 1.0) -> None:
+        self.network = network
+        self.scheduler = scheduler
+        self.streams = streams
+        self._ends = ends
+        self.tick = tick
+        self._flows: dict[str, Flow] = {}
+        self._rngs: dict[str, random.Random] = {}
+
+    def start(self, name: str, src: str, dst: str, rate_pps: float = 10) -> Flow:
+        import ipaddress
+
+        if name in self._flows:
+            raise TrafficError(f"traffic {name} is already running")
+        try:
+            ipaddress.ip_address(src)
+            ipaddress.ip_address(dst)
+        except ValueError:
+            raise TrafficError("from and to must be IP addresses") from None
+        if not rate_pps or rate_pps <= 0:
+            raise TrafficError("rate must be positive")
+        now = self.scheduler.now()
+        flow = Flow(name, src, dst, float(rate_pps), now)
+        self._flows[name] = flow
+        self._rngs[name] = self.streams.stream("traffic", name)
+        self._tick(flow)  # the first packets leave now (they trigger on-traffic tunnels)
+        flow._timer = self.scheduler.every(self.tick, lambda: self._tick(flow), name=f"traffic {name}")
+        return flow
+
+    def stop(self, name: str) -> Flow:
+        flow = self._flows.pop(name, None)
+        if flow is None:
+            raise TrafficError(f"no traffic named {name}")
+        if flow._timer is not None:
+            flow._timer.cancel()
+        return flow
+
+    def stop_all(self) -> None:
+        for name in list(self._flows):
+            self.stop(name)
+
+    def flows(self) -> list[Flow]:
+        return list(self._flows.values())
+
+    # ----- one tick -----------------------------------------------------------------------
+
+    def _tick(self, flow: Flow) -> None:
+        flow._carry += flow.rate_pps * self.tick
+        n = int(flow._carry)
+        flow._carry -= n
+        if n <= 0:
+            return
+        now = self.scheduler.now()
+        self._send(flow, flow.src, flow.dst, n, now)
+        self._send(flow, flow.dst, flow.src, n, now)
+
+    def _send(self, flow: Flow, src: str, dst: str, n: int, now: float) -> None:
+        flow.sent += n
+        octets = n * flow.size
+        for kind, end in self._ends():
+            if kind == "device":
+                tm = end.tunnels
+                if tm is None:
+                    continue
+                tname = tm.route(src, dst)
+                if tname is None:
+                    continue
+                sa = tm.traffic(tname, octets, n, now, inbound=False)
+                label = f"{end.name}:{tname}"
+            else:
+                if not end.route(src, dst):
+                    continue
+                sa = end.current_sa()
+                if sa is not None:
+                    end.account(sa.inbound_spi, octets, n, now, inbound=False)
+                label = f"peer:{end.name}"
+            if sa is None:
+                flow.dropped += n
+                return
+            flow.tunnels.add(label)
+            local = end.tunnels.local_of(tname) if kind == "device" else end.address
+            got = self._carried(flow, local, sa.peer[0], n)
+            if got and self._receive(sa.peer[0], sa.outbound_spi, got * flow.size, got, now):
+                flow.delivered += got
+                flow.dropped += n - got
+            else:
+                flow.dropped += n
+            return
+        flow.clear += n
+
+    def _carried(self, flow: Flow, a: str, b: str, n: int) -> int:
+        net = self.network
+        if not (net.reachable(a) and net.reachable(b)) or net.partitioned(a, b):
+            return 0
+        loss = net.loss_between(a, b)
+        if not loss:
+            return n
+        rng = self._rngs[flow.name]
+        return sum(1 for _ in range(n) if rng.random() >= loss)
+
+    def _receive(self, gateway: str, spi: int, octets: int, packets: int, now: float) -> bool:
+        """The far gateway's inbound SA `spi` takes the packets; False if it has none."""
+        for kind, end in self._ends():
+            if kind == "device":
+                tm = end.tunnels
+                if tm is None or tm.endpoint(gateway) is None:
+                    continue
+                hit = tm.inbound_sa(spi)
+                if hit is None:
+                    return False
+                tm.traffic(hit[0], octets, packets, now, inbound=True, spi=spi)
+                return True
+            if end.address == gateway:
+                if spi not in end.endpoint.sadb.ipsec:
+                    return False
+                end.account(spi, octets, packets, now, inbound=True)
+                return True
+        return False

@@ -1,0 +1,736 @@
+"""TunnelManager: a device's IPsec tunnels (TunnelSpecs) driven through IkeEndpoints.
+
+One per device (`device.tunnels`, made by `World.add_device`). It keeps one IkeEndpoint per local
+gateway address, bound on the Network at port 500 and driven by the lab Scheduler (no trio task of
+its own), and one `_Tunnel` per spec: its state for show commands, its failover controller
+(engine/failover.py) when the spec has a backup gateway or asks to initiate DPD, and a phase-1
+watchdog (`phase1_timeout`, 30 s).
+
+Each spec's child SA is negotiated under the spec's name (the ChildConfig is renamed), so engine
+events map back to tunnels by child name; the children of every spec sharing (local, gateway) are
+merged into one PeerConfig per gateway on the endpoint.
+
+Establishment (`spec.establish`): "immediately" negotiates at apply and after the SA goes away;
+"on-traffic" waits for `traffic()` to see outbound packets with no SA; "responder" never initiates
+and accepts peers it has no PeerConfig for. For those, `responder_template(src) -> PeerConfig |
+None` is asked first (a platform's dynamic-peer template; children should be named after the
+responder spec they belong to); without a hook, or when it returns None, the responder specs on
+that local address serve as the template (their `peer` with the source address put in).
+
+Liveness for failover follows seed 001 through the controller: a global poll (from lab time 0),
+a hello at the poll that finds >= 10 s without inbound data traffic, two retries 2 s apart, dead
+2 s later. The hellos are real R-U-THERE notifies on the tunnel's IKE SA; an R-U-THERE-ACK ends
+the probe but is not traffic (the inactivity clock is not reset by it). The engine's own DPD
+timer is switched off for those gateways (it only answers).
+
+A failed module (`module_changed`) takes the tunnels whose `spec.labels["module"]` names it (by
+name or slot) to "not-present": their SAs vanish without a Delete; they renegotiate on restore.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from collections.abc import Callable
+
+from ..engine import failover as fo
+from ..engine.constants import Notify, Proto
+from ..engine.dpd import DpdPolicy
+from ..engine.events import (
+    TIMEOUT,
+    DpdAck,
+    Event,
+    NegotiationFailed,
+    PeerDead,
+    Phase2Down,
+    Phase2Up,
+)
+from ..engine.ike import IkeEndpoint
+from ..engine.isakmp import NotifyPayload
+from ..engine.peer import PeerConfig
+from ..engine.sa import IpsecSa
+from .ipsec import TunnelSpec, TunnelState
+from .network import Addr, Network
+from .scheduler import Scheduler, Timer
+
+__all__ = ["IKE_PORT", "TunnelManager", "matches"]
+
+IKE_PORT = 500
+Subscriber = Callable[[str, object], None]
+
+
+def _in(addr: str, prefix: str) -> bool:
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(addr) in ipaddress.ip_network(prefix, strict=False)
+    except ValueError:
+        return False
+
+
+def matches(selectors: tuple[tuple[str, str], ...], src: str, dst: str) -> bool:
+    """True if a packet src -> dst is covered by one (local prefix, remote prefix) pair."""
+    return any(_in(src, lp) and _in(dst, rp) for lp, rp in selectors)
+
+
+class _Driver:
+    """Scheduler adapter for one endpoint: fire its timers, then flush what they produced."""
+
+    __slots__ = ("mgr", "local", "ep")
+
+    def __init__(self, mgr: TunnelManager, local: str, ep: IkeEndpoint) -> None:
+        self.mgr, self.local, self.ep = mgr, local, ep
+
+    def get_timer(self) -> float | None:
+        return self.ep.get_timer()
+
+    def handle_timer(self, now: float) -> None:
+        self.ep.handle_timer(now)
+        self.mgr._pump(self, now, reschedule=False)
+
+
+class _Tunnel:
+    """One spec's runtime state; a scheduler engine when it has a failover controller."""
+
+    def __init__(self, mgr: TunnelManager, spec: TunnelSpec, index: int) -> None:
+        self.mgr = mgr
+        self.spec = spec
+        primary = spec.peer.address if spec.peer is not None else None
+        self.state = TunnelState(spec, index, primary, "primary", "down")
+        self.ctl: fo.FailoverController | None = None
+        if primary is not None and spec.child is not None and (spec.backup or spec.dpd_initiate):
+            policy = spec.failover if isinstance(spec.failover, fo.FailoverPolicy) else fo.FailoverPolicy()
+            self.ctl = fo.FailoverController(policy, primary, spec.backup)
+        self.watchdog: Timer | None = None
+        self.retry: Timer | None = None
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def active(self) -> str | None:
+        return self.state.active_gateway
+
+    def get_timer(self) -> float | None:
+        return self.ctl.get_timer() if self.ctl is not None else None
+
+    def handle_timer(self, now: float) -> None:
+        if self.ctl is not None:
+            self.mgr._run(self, self.ctl.handle_timer(now), now)
+
+
+class TunnelManager:
+    def __init__(
+        self,
+        device: str,
+        network: Network,
+        scheduler: Scheduler,
+        rng: Callable[[str], random.Random],
+        *,
+        phase1_timeout: float = 30.0,
+        retry_after: float = 60.0,
+        responder_template: Callable[[str], PeerConfig | None] | None = None,
+        module_up: Callable[[str], bool] | None = None,
+    ) -> None:
+        self.device = device
+        self.network = network
+        self.scheduler = scheduler
+        self._rng = rng
+        self.phase1_timeout = float(phase1_timeout)
+        self.retry_after = float(retry_after)  # re-try an "immediately" tunnel without failover
+        self.responder_template = responder_template
+        self.module_up = module_up or (lambda name: True)
+        self._drivers: dict[str, _Driver] = {}
+        self._tunnels: dict[str, _Tunnel] = {}
+        self._next_index = 1
+        self._subscribers: list[Subscriber] = []
+        self.events: list[tuple[float, str, object]] = []  # recent (time, tunnel, event), for labs
+        self.max_events = 2000
+
+    # ================================================================ public API
+
+    def apply(self, specs: list[TunnelSpec], now: float) -> None:
+        """Reconcile with the committed specs: start new ones, tear down removed ones, restart
+        changed ones (a spec equal to the running one is left alone)."""
+        wanted = {s.name: s for s in specs}
+        for name in [n for n in self._tunnels if n not in wanted or wanted[n] != self._tunnels[n].spec]:
+            self._teardown(self._tunnels.pop(name), now)
+        fresh: list[_Tunnel] = []
+        for spec in specs:
+            t = self._tunnels.get(spec.name)
+            if t is None:
+                t = _Tunnel(self, spec, self._next_index)
+                self._next_index += 1
+                self._tunnels[spec.name] = t
+                fresh.append(t)
+            elif spec.labels != t.spec.labels:
+                t.spec = dataclasses.replace(t.spec, labels=dict(spec.labels))
+                t.state.spec = t.spec
+        self._sync_endpoints(now)
+        for t in fresh:
+            if t.ctl is not None:
+                self.scheduler.add_engine(t, name=f"{self.device} tunnel {t.name}")
+            if t.spec.child is None:
+                t.state.state = "up" if t.spec.manual is not None else "down"
+                continue
+            if not self._module_ok(t):
+                t.state.state = "not-present"
+            elif t.spec.establish == "immediately":
+                self._start(t, now)
+        self._pump_all(now)
+
+    def tunnels(self) -> list[TunnelState]:
+        out = []
+        for t in sorted(self._tunnels.values(), key=lambda t: t.state.index):
+            st = t.state
+            drv = self._drivers.get(t.spec.local)
+            st.ike_sa = st.ipsec_sas = None
+            if drv is not None and st.active_gateway is not None:
+                st.ike_sa = drv.ep.sadb.ike_for((st.active_gateway, IKE_PORT))
+            st.ipsec_sas = self._sas(t)
+            st.failover = t.ctl.status() if t.ctl is not None else None
+            out.append(st)
+        return out
+
+    def tunnel(self, name: str) -> TunnelState | None:
+        t = self._tunnels.get(name)
+        return None if t is None else next(s for s in self.tunnels() if s.spec.name == name)
+
+    def endpoint(self, local: str) -> IkeEndpoint | None:
+        drv = self._drivers.get(local)
+        return drv.ep if drv is not None else None
+
+    def endpoints(self) -> dict[str, IkeEndpoint]:
+        return {a: d.ep for a, d in self._drivers.items()}
+
+    def switch(self, local: str, remote: str, now: float) -> bool:
+        """Manual primary/backup switch of the tunnels between `local` and `remote` (either
+        gateway of the pair). False when no such tunnel has a backup."""
+        done = False
+        for t in self._ordered():
+            if t.spec.local != local or remote not in t.spec.gateways or t.ctl is None or t.spec.backup is None:
+                continue
+            self._cancel_watchdog(t)
+            self._run(t, t.ctl.manual_switch(now), now)
+            done = True
+        self._pump_all(now)
+        return done
+
+    def clear_ike(self, peer: str | None, now: float) -> int:
+        """Delete IKE SAs (all, or with `peer`), telling the peer; IPsec SAs stay. Returns the
+        number deleted."""
+        n = 0
+        for drv in self._drivers.values():
+            for sa in list(drv.ep.sadb.ike.values()):
+                if sa.state == "established" and (peer is None or sa.peer[0] == peer):
+                    n += drv.ep.delete_ike(sa.peer, now)
+        self._pump_all(now)
+        return n
+
+    def clear_ipsec(self, name: str | None, now: float) -> int:
+        """Delete the IPsec SAs of one tunnel (or all), telling the peer; tunnels established
+        immediately renegotiate at once. Returns the number of tunnels cleared."""
+        n = 0
+        for t in self._ordered():
+            if name is not None and t.name != name:
+                continue
+            if self._clear(t, now, notify=True):
+                n += 1
+            if t.state.state in ("up", "down"):
+                t.state.state = "down"
+                if t.ctl is not None:
+                    t.ctl.tunnel_down(now, t.active or t.ctl.primary)
+                    self._resched(t)
+                if t.spec.establish == "immediately":
+                    self._start(t, now)
+        self._pump_all(now)
+        return n
+
+    def traffic(self, spec_name: str, octets: int, packets: int, now: float,
+                inbound: bool, spi: int | None = None) -> IpsecSa | None:
+        """Data packets of tunnel `spec_name`: move the SA counters (and prove liveness when
+        inbound). Outbound packets with no SA trigger negotiation (they are dropped). Returns
+        the SA that carried them, or None. `spi`: the inbound SPI the packets arrived on
+        (default: the tunnel's newest SA)."""
+        t = self._tunnels.get(spec_name)
+        if t is None:
+            return None
+        sa = self._current_sa(t)
+        if spi is not None and t.spec.local in self._drivers:
+            sa = self._drivers[t.spec.local].ep.sadb.ipsec.get(spi) or sa
+        if sa is None:
+            if not inbound:
+                self._trigger(t, now)
+            return None
+        drv = self._drivers[t.spec.local]
+        drv.ep.account(sa.inbound_spi, octets, packets, now, inbound=inbound)
+        if inbound and t.ctl is not None:
+            t.ctl.traffic_received(now, sa.peer[0])
+            self._resched(t)
+        self._pump(drv, now)
+        return sa
+
+    def local_of(self, name: str) -> str | None:
+        t = self._tunnels.get(name)
+        return t.spec.local if t is not None else None
+
+    def route(self, src: str, dst: str) -> str | None:
+        """The tunnel (name) whose selectors cover a packet src -> dst leaving this device."""
+        for t in self._ordered():
+            if matches(t.spec.selectors, src, dst):
+                return t.name
+        return None
+
+    def inbound_sa(self, spi: int) -> tuple[str, IpsecSa] | None:
+        """(tunnel name, SA) owning inbound SPI `spi` on any endpoint of this device."""
+        for drv in self._drivers.values():
+            sa = drv.ep.sadb.ipsec.get(spi)
+            if sa is not None:
+                return sa.child, sa
+        return None
+
+    def subscribe(self, cb: Subscriber) -> Callable[[], None]:
+        """cb(tunnel name, engine event or failover action); returns an unsubscribe call.
+        Gateway-wide events (phase 1) are reported once, under the first tunnel to that
+        gateway ("" if none)."""
+        self._subscribers.append(cb)
+        return lambda: self._subscribers.remove(cb) if cb in self._subscribers else None
+
+    def settled(self) -> bool:
+        """No negotiation in progress on this device."""
+        if any(t.state.state == "negotiating" for t in self._tunnels.values()):
+            return False
+        for drv in self._drivers.values():
+            for sa in drv.ep.sadb.ike.values():
+                if sa.state == "negotiating":
+                    return False
+                if any(ex.deadline is not None for ex in sa.exchanges.values()):
+                    return False
+        return True
+
+    def module_changed(self, now: float) -> None:
+        """Re-read module states: tunnels on failed modules go "not-present" (SAs gone, no
+        Delete sent); tunnels whose module came back start again."""
+        for t in self._ordered():
+            if t.spec.child is None:
+                continue
+            ok = self._module_ok(t)
+            if not ok and t.state.state != "not-present":
+                self._cancel_watchdog(t)
+                self._clear(t, now, notify=False)
+                t.state.state = "not-present"
+                if t.ctl is not None:
+                    t.ctl.tunnel_down(now, t.active or t.ctl.primary)
+                    self._resched(t)
+                self._emit(t.name, ("module-down", t.spec.labels.get("module")), now)
+            elif ok and t.state.state == "not-present":
+                t.state.state = "down"
+                self._emit(t.name, ("module-up", t.spec.labels.get("module")), now)
+                if t.spec.establish == "immediately":
+                    self._start(t, now)
+        self._pump_all(now)
+
+    def close(self, now: float) -> None:
+        """Tear everything down (device removed)."""
+        self.apply([], now)
+
+    # ================================================================ internals
+
+    def _ordered(self) -> list[_Tunnel]:
+        return sorted(self._tunnels.values(), key=lambda t: t.state.index)
+
+    def _module_ok(self, t: _Tunnel) -> bool:
+        mod = t.spec.labels.get("module")
+        return mod is None or self.module_up(mod)
+
+    def _emit(self, name: str, ev: object, now: float) -> None:
+        self.events.append((now, name, ev))
+        if len(self.events) > self.max_events:
+            del self.events[: len(self.events) - self.max_events]
+        for cb in list(self._subscribers):
+            cb(name, ev)
+
+    # ---- endpoints and peer configs
+
+    def _peer_configs(self, local: str) -> dict[str, PeerConfig]:
+        """One PeerConfig per remote gateway of `local`, with the children of every spec."""
+        out: dict[str, PeerConfig] = {}
+        for t in self._ordered():
+            s = t.spec
+            if s.local != local or s.peer is None or s.child is None or s.establish == "responder":
+                continue
+            child = dataclasses.replace(s.child, name=s.name)
+            for gw in s.gateways:
+                base = out.get(gw)
+                if base is None:
+                    cfg = dataclasses.replace(s.peer, address=gw, children=(child,))
+                    if t.ctl is not None:
+                        # the controller probes; the engine only answers (and needs the VID)
+                        respond = s.peer.dpd.respond if s.peer.dpd is not None else True
+                        cfg = dataclasses.replace(cfg, dpd=DpdPolicy(
+                            interval=t.ctl.policy.inactivity, retry_interval=2.0, retries=2,
+                            initiate=False, respond=respond))
+                    out[gw] = cfg
+                elif all(c.name != child.name for c in base.children):
+                    out[gw] = dataclasses.replace(base, children=base.children + (child,))
+        return out
+
+    def _sync_endpoints(self, now: float) -> None:
+        locals_ = {t.spec.local for t in self._tunnels.values() if t.spec.child is not None}
+        for local in [a for a in self._drivers if a not in locals_]:
+            drv = self._drivers.pop(local)
+            self.scheduler.remove_engine(drv)
+            self.network.unbind(local, IKE_PORT)
+        for local in sorted(locals_):
+            drv = self._drivers.get(local)
+            if drv is None:
+                ep = IkeEndpoint((local, IKE_PORT), self._rng(f"ike {local}"))
+                drv = self._drivers[local] = _Driver(self, local, ep)
+                self.network.bind(local, IKE_PORT, lambda data, src, now, d=drv: self._receive(d, data, src, now))
+                self.scheduler.add_engine(drv, name=f"{self.device} ike {local}")
+            wanted = self._peer_configs(local)
+            ep = drv.ep
+            for addr in [a for a in ep.peers if a not in wanted and not self._dynamic(local, a)]:
+                del ep.peers[addr]
+            for addr, cfg in wanted.items():
+                if ep.peers.get(addr) != cfg:
+                    ep.add_peer(cfg)
+                    # an established IKE SA keeps its config object: give it the new children
+                    for sa in ep.sadb.ike.values():
+                        if sa.peer[0] == addr:
+                            sa.config = dataclasses.replace(sa.config, children=cfg.children)
+
+    def _dynamic(self, local: str, addr: str) -> bool:
+        return any(t.spec.local == local and t.spec.establish == "responder" and t.active == addr
+                   for t in self._tunnels.values())
+
+    def _template(self, local: str, src: str) -> PeerConfig | None:
+        if self.responder_template is not None:
+            try:
+                cfg = self.responder_template(src)
+            except Exception:  # noqa: BLE001 - a platform hook must not break the network
+                cfg = None
+            if cfg is not None:
+                return dataclasses.replace(cfg, address=src)
+        children, base = [], None
+        for t in self._ordered():
+            s = t.spec
+            if s.local == local and s.establish == "responder" and s.peer is not None and s.child is not None:
+                base = base or s.peer
+                children.append(dataclasses.replace(s.child, name=s.name))
+        if base is None:
+            return None
+        return dataclasses.replace(base, address=src, children=tuple(children))
+
+    def _receive(self, drv: _Driver, data: bytes, src: Addr, now: float) -> None:
+        if src[0] not in drv.ep.peers:
+            cfg = self._template(drv.local, src[0])
+            if cfg is not None:
+                drv.ep.add_peer(cfg)
+        drv.ep.receive(data, src, now)
+        self._pump(drv, now)
+
+    def _pump_all(self, now: float) -> None:
+        for drv in list(self._drivers.values()):
+            self._pump(drv, now)
+
+    def _pump(self, drv: _Driver, now: float, reschedule: bool = True) -> None:
+        """Send what the endpoint queued and act on its events (which may queue more)."""
+        ep = drv.ep
+        for _ in range(64):  # events can cause sends that cause no further events; bounded
+            out = ep.datagrams_to_send()
+            for data, dst in out:
+                self.network.send(ep.local, dst, data)
+            handled = False
+            while (ev := ep.next_event()) is not None:
+                handled = True
+                self._on_event(drv, ev, now)
+            if not out and not handled:
+                break
+        if reschedule:
+            self.scheduler.reschedule(drv)
+
+    def _tunnels_on(self, local: str, gw: str) -> list[_Tunnel]:
+        return [t for t in self._ordered() if t.spec.local == local and
+                (t.active == gw or (t.spec.establish == "responder" and gw not in t.spec.gateways
+                                    and t.active is None))]
+
+    def _on_event(self, drv: _Driver, ev: Event, now: float) -> None:
+        gw = ev.peer[0]
+        child = getattr(ev, "child", None)
+        t = self._tunnels.get(child) if child else None
+        if t is not None and t.spec.local != drv.local:
+            t = None
+        if isinstance(ev, Phase2Up):
+            if t is None:
+                return self._emit("", ev, now)
+            if t.spec.establish == "responder" and t.active != gw:
+                t.state.active_gateway = gw
+            if t.active != gw or t.state.state == "not-present":
+                # an SA for a gateway this tunnel is not using now (e.g. the standby initiated)
+                return self._emit(t.name, ev, now)
+            self._cancel_watchdog(t)
+            self._cancel_retry(t)
+            t.state.state = "up"
+            t.state.established_at = now
+            t.state.last_failure = None
+            self._emit(t.name, ev, now)
+            if t.ctl is not None:
+                self._run(t, t.ctl.tunnel_up(now, gw), now)
+            return None
+        if isinstance(ev, Phase2Down):
+            if t is None:
+                return self._emit("", ev, now)
+            self._emit(t.name, ev, now)
+            if t.active != gw or t.state.state != "up" or self._current_sa(t) is not None:
+                return None
+            t.state.state = "down"
+            if ev.reason == "peer-dead":
+                return None  # PeerDead (just before) decides what happens
+            if t.ctl is not None:
+                t.ctl.tunnel_down(now, gw)
+                self._resched(t)
+            if ev.reason != "deleted" and t.spec.establish == "immediately":
+                self._negotiate(t, gw, now)
+            return None
+        if isinstance(ev, NegotiationFailed):
+            targets = [t] if t is not None else [x for x in self._tunnels_on(drv.local, gw)
+                                                   if x.state.state == "negotiating"]
+            if not targets:
+                return self._emit("", ev, now)
+            for i, x in enumerate(targets):
+                if i == 0 or ev.phase == 2:
+                    self._emit(x.name, ev, now)
+                self._failed(x, gw, ev.reason, now)
+            return None
+        if isinstance(ev, PeerDead):
+            ts = self._tunnels_on(drv.local, gw)
+            self._emit(ts[0].name if ts else "", ev, now)
+            for x in ts:
+                x.state.last_failure = "peer-dead"
+                if x.ctl is not None:
+                    self._run(x, x.ctl.peer_dead(now, gw), now)
+                elif x.state.state == "up":
+                    x.state.state = "down"
+            return None
+        if isinstance(ev, DpdAck):
+            ts = self._tunnels_on(drv.local, gw)
+            self._emit(ts[0].name if ts else "", ev, now)
+            for x in ts:
+                if x.ctl is not None and x.ctl.probing:
+                    last = x.ctl.last_received
+                    x.ctl.dpd_ack(now, gw)
+                    x.ctl.last_received = last  # an ACK ends the probe but is not traffic
+                    self._resched(x)
+            return None
+        ts = self._tunnels_on(drv.local, gw)
+        self._emit(t.name if t is not None else (ts[0].name if ts else ""), ev, now)
+        return None
+
+    def _failed(self, t: _Tunnel, gw: str, reason: str, now: float) -> None:
+        t.state.last_failure = reason
+        if t.active != gw or t.state.state != "negotiating":
+            return
+        self._cancel_watchdog(t)
+        if reason == TIMEOUT and t.ctl is not None:
+            self._run(t, t.ctl.negotiation_timeout(now, gw), now)
+            return
+        t.state.state = "down"
+        if t.ctl is not None:
+            t.ctl.tunnel_down(now, gw)
+            self._resched(t)
+        self._schedule_retry(t, now)
+
+    # ---- starting, negotiating, clearing
+
+    def _start(self, t: _Tunnel, now: float) -> None:
+        if t.spec.child is None or t.spec.peer is None or t.spec.establish == "responder":
+            return
+        if not self._module_ok(t):
+            t.state.state = "not-present"
+            return
+        if t.ctl is not None:
+            self._run(t, t.ctl.start(now), now)
+        else:
+            self._negotiate(t, t.spec.peer.address, now)
+
+    def _trigger(self, t: _Tunnel, now: float) -> None:
+        """Outbound traffic found no SA."""
+        if t.state.state in ("down",) and t.spec.establish != "responder":
+            if t.ctl is not None and t.ctl.halted:
+                # after giving up, traffic brings the (primary) tunnel up again
+                self._negotiate(t, t.ctl.active, now)
+            else:
+                self._start(t, now)
+            self._pump_all(now)
+
+    def _negotiate(self, t: _Tunnel, gw: str, now: float) -> None:
+        drv = self._drivers.get(t.spec.local)
+        if drv is None or t.spec.child is None:
+            return
+        self._cancel_retry(t)
+        t.state.active_gateway = gw
+        t.state.role = "backup" if gw == t.spec.backup else "primary"
+        if self._current_sa(t) is not None:
+            t.state.state = "up"
+            return
+        t.state.state = "negotiating"
+        try:
+            drv.ep.initiate((gw, IKE_PORT), now, child=t.name)
+        except KeyError:
+            t.state.state = "down"
+            t.state.last_failure = "no-peer-config"
+            return
+        self._cancel_watchdog(t)
+        t.watchdog = self.scheduler.call_at(now + self.phase1_timeout, lambda: self._timeout(t),
+                                            name=f"{self.device} {t.name} negotiation timeout")
+        self._pump(drv, now)
+
+    def _timeout(self, t: _Tunnel) -> None:
+        now = self.scheduler.now()
+        t.watchdog = None
+        if t.state.state != "negotiating" or t.active is None:
+            return
+        gw = t.active
+        drv = self._drivers.get(t.spec.local)
+        if drv is not None:
+            self._abort(drv, gw)
+        self._emit(t.name, NegotiationFailed((gw, IKE_PORT), 1, TIMEOUT, None, False, t.name), now)
+        self._failed(t, gw, TIMEOUT, now)
+        self._pump_all(now)
+
+    @staticmethod
+    def _abort(drv: _Driver, gw: str) -> None:
+        """Forget an unfinished phase 1 with `gw` (no public engine call does that yet)."""
+        sa = drv.ep.sadb.negotiating_for((gw, IKE_PORT))
+        if sa is not None:
+            drv.ep._abandon_ike(sa)
+
+    def _schedule_retry(self, t: _Tunnel, now: float) -> None:
+        if t.ctl is not None or t.spec.establish != "immediately" or self.retry_after <= 0:
+            return
+        self._cancel_retry(t)
+
+        def again() -> None:
+            t.retry = None
+            if t.state.state == "down" and self._tunnels.get(t.name) is t:
+                self._start(t, self.scheduler.now())
+                self._pump_all(self.scheduler.now())
+
+        t.retry = self.scheduler.call_at(now + self.retry_after, again, name=f"{self.device} {t.name} retry")
+
+    def _cancel_watchdog(self, t: _Tunnel) -> None:
+        if t.watchdog is not None:
+            t.watchdog.cancel()
+            t.watchdog = None
+
+    def _cancel_retry(self, t: _Tunnel) -> None:
+        if t.retry is not None:
+            t.retry.cancel()
+            t.retry = None
+
+    def _sas(self, t: _Tunnel, gw: str | None = None) -> list[IpsecSa]:
+        drv = self._drivers.get(t.spec.local)
+        gw = gw or t.active
+        if drv is None or gw is None:
+            return []
+        return [s for s in drv.ep.sadb.ipsec.values()
+                if s.child == t.name and s.peer[0] == gw]
+
+    def _current_sa(self, t: _Tunnel) -> IpsecSa | None:
+        best = None
+        for s in self._sas(t):
+            if not s.superseded and (best is None or s.created_at >= best.created_at):
+                best = s
+        return best
+
+    def _clear(self, t: _Tunnel, now: float, notify: bool, gw: str | None = None) -> bool:
+        """Delete the tunnel's IPsec SAs with `gw` (default: active); with notify=False the
+        Deletes are swallowed (the module that held them is gone)."""
+        drv = self._drivers.get(t.spec.local)
+        gw = gw or t.active
+        if drv is None or gw is None:
+            return False
+        if not notify:
+            self._pump(drv, now)  # flush what was queued before
+        found = drv.ep.delete_child((gw, IKE_PORT), t.name, now)
+        if not notify:
+            drv.ep.datagrams_to_send()
+        return found
+
+    def _clear_gateway(self, t: _Tunnel, gw: str, now: float) -> None:
+        """Failover ClearSas: this tunnel's SAs, and the IKE SA unless another tunnel is up on it."""
+        drv = self._drivers.get(t.spec.local)
+        if drv is None:
+            return
+        self._clear(t, now, notify=True, gw=gw)
+        self._abort(drv, gw)
+        others = [x for x in self._tunnels.values() if x is not t and x.spec.local == t.spec.local
+                  and x.active == gw and x.state.state == "up"]
+        if not others:
+            drv.ep.delete_ike((gw, IKE_PORT), now)
+
+    def _probe(self, t: _Tunnel, gw: str, now: float) -> bool:
+        """Send one R-U-THERE on the IKE SA with `gw` (the engine has no public probe call; the
+        sequence number goes through the SA's DpdState so the ACK is recognised)."""
+        drv = self._drivers.get(t.spec.local)
+        if drv is None:
+            return False
+        sa = drv.ep.sadb.ike_for((gw, IKE_PORT))
+        if sa is None or sa.dpd is None:
+            return False
+        d = sa.dpd
+        d.seq = (d.seq + 1) & 0xFFFFFFFF
+        d.outstanding.add(d.seq)
+        drv.ep._send_info(sa, [NotifyPayload(Notify.R_U_THERE, Proto.ISAKMP,
+                                             sa.icookie + sa.rcookie, d.seq.to_bytes(4, "big"))])
+        return True
+
+    def _run(self, t: _Tunnel, actions: list[fo.FailoverAction], now: float) -> None:
+        """Carry out failover controller actions."""
+        for a in actions:
+            self._emit(t.name, a, now)
+            if isinstance(a, fo.SendDpdHello):
+                self._probe(t, a.gateway, now)
+            elif isinstance(a, fo.ClearSas):
+                self._cancel_watchdog(t)
+                self._clear_gateway(t, a.gateway, now)
+            elif isinstance(a, fo.Negotiate):
+                self._negotiate(t, a.gateway, now)
+            elif isinstance(a, fo.Activated):
+                t.state.active_gateway = a.gateway
+                t.state.role = a.role.value
+                if t.state.state == "up":
+                    t.state.state = "down"
+            elif isinstance(a, fo.PeerDeclaredDead):
+                t.state.last_failure = "peer-dead"
+                t.state.state = "down"
+            elif isinstance(a, fo.Reverted):
+                t.state.active_gateway = a.primary
+                t.state.role = "primary"
+                t.state.state = "down"
+        self._resched(t)
+        self._pump_all(now)
+
+    def _resched(self, t: _Tunnel) -> None:
+        if t.ctl is not None and self._tunnels.get(t.name) is t:
+            self.scheduler.reschedule(t)
+
+    def _teardown(self, t: _Tunnel, now: float) -> None:
+        self._cancel_watchdog(t)
+        self._cancel_retry(t)
+        if t.ctl is not None:
+            self.scheduler.remove_engine(t)
+        drv = self._drivers.get(t.spec.local)
+        if drv is None:
+            return
+        for gw in t.spec.gateways:
+            drv.ep.delete_child((gw, IKE_PORT), t.name, now)
+            still = any(x is not t and x.spec.local == t.spec.local and gw in x.spec.gateways
+                        for x in self._tunnels.values())
+            if not still:
+                drv.ep.delete_ike((gw, IKE_PORT), now)
+                self._abort(drv, gw)
+        self._pump(drv, now)
+
