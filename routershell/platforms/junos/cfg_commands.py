@@ -453,7 +453,7 @@ async def cfg_run(session, match, out, io):
 @handler("cfg-commit")
 async def cfg_commit(session, match, out, io):
     store = session.device.store
-    check = lambda tree: check_config(tree, session.g.schema)  # noqa: E731
+    check = lambda tree: check_config(tree, session.g.schema, session.device.model)  # noqa: E731
     try:
         if "check" in match.args:
             errors = store.check(check, session.key)
