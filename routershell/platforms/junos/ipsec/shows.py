@@ -239,7 +239,7 @@ def service_sets_summary(service_sets: list[Any], tunnels: list[TunnelState], pi
     per_pic: dict[str, list[Any]] = {}
     for ss in service_sets:
         per_pic.setdefault(service_set_pic(ss) or "0/0", []).append(ss)
-    lines = [f"{'Interface':<13}{'Service sets':>13}{'IPsec tunnels':>15}  {'State':<8}"]
+    lines = [f"{'Interface':<13}{'Service sets':>13}{'IPsec tunnels':>15}  State"]
     for pic, sets in sorted(per_pic.items()):
         itf = f"sp-{pic}/0"
         names = {s.name for s in sets}
