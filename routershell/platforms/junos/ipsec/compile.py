@@ -122,7 +122,8 @@ def _selectors(t: Term) -> tuple[str | None, str | None]:
 
 def _labels(cfg: IpsecConfig, ss: ServiceSet, rule: str, term: str, direction: str | None, **extra: str) -> dict[str, str]:
     out = {"service-set": ss.name, "rule": rule, "term": term, "match-direction": direction or "",
-           "pic": service_set_pic(ss) or "", "routing-instance": cfg.vrf_of.get(ss.outside or "", "")}
+           "pic": service_set_pic(ss) or "", "module": (ss.service_interface or ss.inside or "").split(".")[0],
+           "routing-instance": cfg.vrf_of.get(ss.outside or "", "")}
     out.update({k: v for k, v in extra.items() if v})
     return out
 

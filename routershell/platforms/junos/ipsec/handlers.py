@@ -94,7 +94,8 @@ async def show_service_sets_statistics(session, match, out, io):
 def _pic_slots(device: Any) -> list[tuple[str, bool, str]]:
     slots: dict[str, tuple[bool, str]] = {}
     for m in getattr(device, "modules", None) or []:
-        slots[m.slot] = (bool(m.up), getattr(m, "name", "") or "Adaptive Services PIC")
+        slot = "/".join(str(m.slot).split("/")[:2])
+        slots[slot] = (bool(m.up), "Adaptive Services PIC" if getattr(m, "kind", "") in ("services-pic", "") else str(m.kind))
     for s in configured_pics(device.store.active):
         slots.setdefault(s, (pic_up(device, s), "Adaptive Services PIC"))
     return [(s, up, desc) for s, (up, desc) in sorted(slots.items())]
@@ -117,7 +118,7 @@ async def request_pic(session, match, out, io):
         return None
     set_pic(dev, slot, action == "online")
     dev.syslog(f"chassisd[1010]: CHASSISD_IFDEV_DETACH_PIC: PIC {slot} {'online' if action == 'online' else 'offline'} by request")
-    hooks.apply(dev)
+    hooks.pic_changed(dev)
     out.write(f"fpc {fpc} pic {pic} {action} initiated, use \"show chassis fpc pic-status\" to verify\n")
     return None
 

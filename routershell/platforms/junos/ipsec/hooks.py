@@ -16,13 +16,16 @@ log = logging.getLogger(__name__)
 
 def apply(device: Any) -> list[TunnelSpec]:
     """Compile the active configuration and reconcile the device's tunnels."""
+    tunnels = getattr(device, "tunnels", None)
+    # With chassis modules the runtime takes a failed PIC's tunnels down itself (module_changed);
+    # without them, service sets on an offline PIC simply get no tunnels.
+    modules = bool(getattr(device, "modules", None)) and hasattr(tunnels, "module_changed")
     try:
-        specs = compile_specs(device.store.active, lambda slot: pic_up(device, slot))
+        specs = compile_specs(device.store.active, (lambda slot: True) if modules else (lambda slot: pic_up(device, slot)))
     except CompileError as e:  # commit check refuses what compile cannot build; keep going
         log.warning("ipsec compile: %s", e)
         specs = []
     device.ipsec_specs = specs
-    tunnels = getattr(device, "tunnels", None)
     if tunnels is not None:
         tunnels.apply(specs, device.now())
     return specs
@@ -37,3 +40,12 @@ def install(device: Any) -> None:
         apply(device)
 
     device.on_commit = on_commit
+
+
+def pic_changed(device: Any) -> None:
+    """A services PIC went offline or online (request chassis pic, lab module fail/restore)."""
+    tunnels = getattr(device, "tunnels", None)
+    if getattr(device, "modules", None) and hasattr(tunnels, "module_changed"):
+        tunnels.module_changed(device.now())
+    else:
+        apply(device)

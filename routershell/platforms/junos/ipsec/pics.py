@@ -10,16 +10,22 @@ def _modules(device: Any) -> list[Any]:
     return list(getattr(device, "modules", None) or [])
 
 
+def _is(m: Any, slot: str) -> bool:
+    """Module slot "F/P/0" (runtime/device.Module) or "F/P" names the PIC "F/P"."""
+    s = str(getattr(m, "slot", ""))
+    return s == slot or s.startswith(slot + "/")
+
+
 def pic_up(device: Any, slot: str) -> bool:
     for m in _modules(device):
-        if getattr(m, "slot", None) == slot:
+        if _is(m, slot):
             return bool(m.up)
     return slot not in getattr(device, "pics_offline", set())
 
 
 def set_pic(device: Any, slot: str, up: bool) -> None:
     for m in _modules(device):
-        if getattr(m, "slot", None) == slot:
+        if _is(m, slot):
             m.up = up
             return
     offline = getattr(device, "pics_offline", None)
