@@ -357,6 +357,10 @@ def show_tree(session, tree: ConfigNode, toks: list[Token], base: Path, out, io,
             io.write(msg.error_text(e, len(session.prompt_line())))
             return ""
         path = m.path
+    if any(p.kind == "display" and p.args[:1] == ("inheritance",) and p.args[1:2] in (("default",), ("defaults",)) for p in session.current_pipes):
+        from .ipsec.inherit import with_defaults
+
+        tree = with_defaults(tree)
     node = tree.get(path)
     sc = schema_node_for(schema, path) or schema
     for p in session.current_pipes:

@@ -154,3 +154,17 @@ def test_des_weak_and_semiweak_keys_with_parity_masked():
     # 3DES: any weak 8-byte subkey
     assert des_weakness(bytes.fromhex("0123456789ABCDEF" "1F1F1F1F0E0E0E0E" "FEDCBA9876543210")) == "a weak key"
     assert des_weakness(bytes.fromhex("0123456789ABCDEF" "23456789ABCDEF01" "456789ABCDEF0123")) is None
+
+
+async def test_display_inheritance_defaults_shows_table_55(mock_clock):
+    async with lab(mock_clock) as app:
+        t = Transcript(app)
+        await t.run("configure")
+        await load(t, conf("routed_tunnels.conf"))
+        await t.run("set services ipsec-vpn ike proposal p1 dh-group group2")
+        out = await t.run("show services ipsec-vpn ike | display inheritance default")
+        assert "    dh-group group2;\n" in out
+        assert "    /* inherited from defaults: Table 55 [V] J7 */\n    lifetime-seconds 3600;\n" in out
+        assert "    /* inherited from defaults: Table 55 [U] */\n    encryption-algorithm 3des-cbc;\n" in out
+        plain = await t.run("show services ipsec-vpn ike")
+        assert "lifetime-seconds" not in plain and "dh-group group2;" in plain
