@@ -357,6 +357,10 @@ def show_tree(session, tree: ConfigNode, toks: list[Token], base: Path, out, io,
             io.write(msg.error_text(e, len(session.prompt_line())))
             return ""
         path = m.path
+    if any(p.kind == "display" and p.args[:1] == ("inheritance",) and p.args[1:2] in (("default",), ("defaults",)) for p in session.current_pipes):
+        from .ipsec.inherit import with_defaults
+
+        tree = with_defaults(tree)
     node = tree.get(path)
     sc = schema_node_for(schema, path) or schema
     for p in session.current_pipes:
@@ -456,7 +460,7 @@ async def cfg_run(session, match, out, io):
 @handler("cfg-commit")
 async def cfg_commit(session, match, out, io):
     store = session.device.store
-    check = lambda tree: check_config(tree, session.g.schema)  # noqa: E731
+    check = lambda tree: check_config(tree, session.g.schema, session.device.model)  # noqa: E731
     try:
         if "check" in match.args:
             errors = store.check(check, session.key)

@@ -41,7 +41,9 @@ def _ref_exists(root: ConfigNode, schema: Node, ref: tuple[str, ...], value: str
     return entry is not None and not entry.inactive
 
 
-def check_config(tree: ConfigNode, schema: Node) -> list[CheckError]:
+def check_config(tree: ConfigNode, schema: Node, model: str = "") -> list[CheckError]:
+    """Schema checks (references, mandatory statements), then the feature checks; `model` is the
+    device model (some statements are refused on J-series)."""
     errors: list[CheckError] = []
     for parent_path, step, node, sc in _walk(tree, schema, ()):
         ref = sc.ref
@@ -56,4 +58,7 @@ def check_config(tree: ConfigNode, schema: Node) -> list[CheckError]:
                 if sc.block:
                     words = " ".join(path_words(parent_path + (step,), schema))
                     errors.append(CheckError(parent_path + (step,), c.word, f"Missing mandatory statement: '{c.word}'" if words else c.word))
+    from .ipsec.checks import check as ipsec_check  # imports CheckError from here
+
+    errors += ipsec_check(tree, model)
     return errors

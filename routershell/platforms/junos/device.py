@@ -55,4 +55,7 @@ def make_junos_device(
     timer = ConfirmTimer(dev)
     scheduler.add_engine(timer, name=f"{name} commit confirmed")
     dev.on_commit = lambda: scheduler.reschedule(timer)
+    from .ipsec import hooks
+
+    hooks.install(dev)
     return dev

@@ -347,3 +347,5 @@ def run_operational(session, tokens_text: str):
 
 
 __all__ = ["HANDLERS", "ParseError", "run_operational"]
+
+from .ipsec import handlers as _ipsec_handlers  # noqa: E402,F401  (registers its handlers)
