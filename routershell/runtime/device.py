@@ -45,6 +45,8 @@ class Device:
     listeners: list[Callable[[str], None]] = field(default_factory=list)
     streams: Any = None  # routershell.runtime.rng.Streams for this device
     on_commit: Callable[[], None] = lambda: None  # the platform applies a new active config
+    # SNMP trap receivers the platform's commit compiles: runtime.notify.TrapTarget tuples
+    trap_targets: list[Any] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _rngs: dict[str, random.Random] = field(default_factory=dict)
 

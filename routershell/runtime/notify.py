@@ -14,13 +14,22 @@ events become traps without the platform asking.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import snmp
 
 log = logging.getLogger(__name__)
 
-__all__ = ["STANDARD", "attach", "emit", "register", "trap_oid"]
+__all__ = ["STANDARD", "TrapTarget", "attach", "emit", "register", "trap_oid"]
+
+
+class TrapTarget(NamedTuple):
+    """Where a device sends traps; `events` limits which (None: every event)."""
+
+    host: str
+    port: int = 162
+    community: str = "public"
+    events: frozenset[str] | None = None
 
 IF_MIB_LINK_DOWN = "1.3.6.1.6.3.1.1.5.3"
 IF_MIB_LINK_UP = "1.3.6.1.6.3.1.1.5.4"
@@ -54,12 +63,13 @@ def emit(device: Any, event: str, varbinds: list[tuple[str, Any]] | None = None,
     detail_oid = _DETAIL.get(device.platform, {}).get(event)
     if detail is not None and detail_oid is not None:
         varbinds.append((detail_oid, detail))
-    targets = list(getattr(device, "trap_targets", []) or [])
+    targets = [t for t in getattr(device, "trap_targets", []) or []
+               if len(t) < 4 or t[3] is None or event in t[3]]
     if oid is None or not targets:
         return 0
     uptime = int(max(0.0, device.now() - device.booted_at) * 100)  # sysUpTime: centiseconds
     sent = 0
-    for host, port, community in targets:
+    for host, port, community, *_ in targets:
         try:
             snmp.send_trap(host, port, community, uptime, oid, varbinds)
             sent += 1

@@ -55,4 +55,7 @@ def make_junos_device(
     timer = ConfirmTimer(dev)
     scheduler.add_engine(timer, name=f"{name} commit confirmed")
     dev.on_commit = lambda: scheduler.reschedule(timer)
+    from . import snmp
+
+    snmp.install(dev)  # trap targets from [edit snmp]; UI_COMMIT log line and trap per commit
     return dev
