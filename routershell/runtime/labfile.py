@@ -183,7 +183,7 @@ class KeyLines:
             m = _HEADER.match(raw)
             if m and not _KEY.match(raw):
                 parts = _parts(m.group(2))
-                resolved = self._resolve(parts, counts)
+                resolved = self._resolve(parts[:-1], counts) + parts[-1:]
                 if m.group(1) == "[[":
                     n = counts.get(resolved, -1) + 1
                     counts[resolved] = n
