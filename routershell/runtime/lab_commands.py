@@ -244,13 +244,15 @@ class LabControl:
             name = str(a["name"])
             if not any(x.name == name for x in self.app.spec.links):
                 raise LabCommandError(f"no link {name!r} in this lab")
-            if m.words[-1] == "down":
+            down = m.words[-1] == "down"
+            if down:
                 self.world.link_down(name)
                 self.link_down.add(name)
-                return f"Link {name} is down.\n"
-            self.world.link_up(name)
-            self.link_down.discard(name)
-            return f"Link {name} is up.\n"
+            else:
+                self.world.link_up(name)
+                self.link_down.discard(name)
+            self._link_traps(name, up=not down)
+            return f"Link {name} is {'down' if down else 'up'}.\n"
         if h == "lab-loss":
             pct = _percent(str(a["percent"]))
             addr = a.get("peer")
@@ -304,6 +306,21 @@ class LabControl:
             path, self.capture = self.capture, None
             return f"Capture stopped: {n} datagram{'s' if n != 1 else ''} written to {path}.\n"
         raise LabCommandError(f"'{' '.join(m.words)}' can't run here")
+
+    def _link_traps(self, name: str, up: bool) -> None:
+        """IF-MIB linkUp/linkDown from each device port on the link (ifIndex: port order)."""
+        from . import notify
+
+        link = next(x for x in self.app.spec.links if x.name == name)
+        for ep in link.endpoints:
+            dev_name, sep, port = ep.partition(":")
+            dev = self.app.devices.get(dev_name) if sep else None
+            if dev is None:
+                continue
+            names = [p.name for p in dev.ports]
+            if port in names:
+                index = names.index(port) + 1
+                notify.emit(dev, "link-up" if up else "link-down", notify.link_varbinds(index, port, up))
 
     def _peer(self, addr: str) -> None:
         if not any(p.address == addr for p in self.app.spec.peers):

@@ -47,8 +47,11 @@ def trap_targets(config: Any) -> list[TrapTarget]:
         events: frozenset[str] | None = None
         if cats is not None and cats.children:
             events = frozenset().union(*(CATEGORY_EVENTS.get(c, frozenset()) for c, _ in cats.children))
-        for (tname, addr), node in group.children.items():
-            if tname == "targets" and addr and not node.inactive:
+        targets = group.get((("targets", None),))
+        if targets is None or targets.inactive:
+            continue
+        for (_, addr), node in targets.children.items():
+            if addr and not node.inactive:
                 out.append(TrapTarget(addr, port, str(group_name), events))
     return out
 

@@ -175,7 +175,7 @@ async def test_lab_works_in_configuration_mode_with_help_and_tab(autojump_clock)
         assert await t.run("lab clock advance 1m") == "Lab clock advanced to 00:01:00 (virtual).\n"
         help_text = t.session.help("lab clock ")
         assert "  advance-to" in help_text and "Move lab time forward" in help_text
-        assert help_text.startswith("\n[edit]\nuser@r1# lab clock ?\n".split("\n", 2)[2]) or "user@r1# lab clock ?" in help_text
+        assert help_text.startswith("user@r1# lab clock ?\n")
         assert [w for w, _, _ in t.session.complete("lab cl")] == ["clock"]
         assert [w for w, _, _ in t.session.complete("lab clock adv")] == ["advance", "advance-to"]
         assert await t.run("lab frobnicate") == "lab: unknown command at 'frobnicate' (type 'lab ?' for the list)\n"
