@@ -178,8 +178,8 @@ class PlainShell:
             self.write("\n" + self._at_prompt)
 
     async def run(self) -> int:
-        sess = self.session
-        while not sess.closed and not self._stopped:  # type: ignore[attr-defined]
+        while not self.session.closed and not self._stopped:  # type: ignore[attr-defined]
+            sess = self.session  # `lab attach` replaces it
             for text in self._pending:
                 self.write(f"\n{text}\n")
             self._pending.clear()

@@ -199,3 +199,15 @@ async def test_same_seed_same_transcript(autojump_clock, seed):
         autojump_clock.jump(1000)  # a later start must not change lab-relative output
     assert outs[0] == outs[1]
     assert "UI_COMMIT" in outs[0]
+
+
+async def test_plain_front_end_follows_lab_attach(autojump_clock):
+    from routershell.shell.plain import PlainShell, ScriptLines
+
+    async with running(autojump_clock, lab=TWO) as (app, t):
+        out: list[str] = []
+        shell = PlainShell(app, app.new_session(), ScriptLines(["lab attach r2", "show configuration system host-name"]),
+                           out.append, echo=True, interactive=False, final_prompt=False)
+        assert await shell.run() == 0
+        assert "".join(out) == ("user@r1> lab attach r2\nAttached to r2.\n"
+                                "user@r2> show configuration system host-name\nhost-name r2;\n")
