@@ -59,7 +59,7 @@ def lab_tree() -> Node:
 def is_lab_line(line: str) -> bool:
     """True if the line's first word is `lab` (the lab dispatcher takes it)."""
     words = line.split(None, 1)
-    return bool(words) and words[0] == "lab" and (len(words) > 1 or line.rstrip("?") != line.rstrip("?").rstrip() or line.strip() == "lab")
+    return bool(words) and words[0] == "lab"
 
 
 def _parse_error_text(e: ParseError, line: str) -> str:
