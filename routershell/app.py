@@ -1,47 +1,78 @@
-"""The running application: one lab clock, one scheduler, the lab's devices, and sessions.
+"""The running application: one lab clock, one scheduler, the lab's world, and sessions.
 
 Front-ends build an App, `await app.start(nursery)` inside trio, then ask `new_session()` for
-each terminal. Until lab files arrive (runtime issue) the built-in default lab is one Junos
-router, r1, whose startup configuration ships in routershell/labs/.
+each terminal and run each line with `await app.run(session, line, io)`. The lab comes from a
+TOML lab file (`--lab FILE`) or the default lab shipped in routershell/labs/default.toml; it is
+validated completely (runtime/labfile.py) before anything is built.
 """
 
 from __future__ import annotations
 
-import importlib.resources
+import logging
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import trio
 
 from .cli.session import CliSession
 from .runtime.clock import LabClock
 from .runtime.device import Device, Port
+from .runtime.lab_commands import LabControl
+from .runtime.labfile import DeviceSpec, LabPeer, LabSpec, default_lab, load_lab
 from .runtime.rng import Streams
 from .runtime.scheduler import Scheduler
+
+log = logging.getLogger(__name__)
 
 
 class App:
     def __init__(
         self,
         clock_mode: str | None = None,
-        seed: int = 0,
+        seed: int | None = None,
         state_dir: Path | None = None,
-        lab: Path | None = None,
+        lab: Path | LabSpec | None = None,
         device: str | None = None,
         trio_clock=None,
+        world_factory: Callable[..., Any] | None = None,
     ) -> None:
-        # trio_clock: adopt an existing MockClock (tests run on pytest-trio's mock_clock)
-        self.clock = LabClock(clock_mode or "virtual", trio_clock=trio_clock)
+        # lab: a lab file, an already validated LabSpec, or None for the default lab.
+        # trio_clock: adopt an existing MockClock (tests run on pytest-trio's mock_clock).
+        # world_factory(clock, scheduler, streams): the simulated world (tests pass a double).
+        self.spec: LabSpec = lab if isinstance(lab, LabSpec) else (load_lab(lab) if lab is not None else default_lab())
+        self.lab = lab
+        self.seed = seed if seed is not None else (self.spec.seed or 0)
+        self.clock = LabClock(clock_mode or "virtual", trio_clock=trio_clock, epoch=self.spec.epoch)
         self.scheduler = Scheduler(self.clock)
-        self.streams = Streams(seed)
+        self.streams = Streams(self.seed)
         self.state_dir = Path(state_dir) if state_dir is not None else None
         self._tmp: tempfile.TemporaryDirectory | None = None
         self.devices: dict[str, Device] = {}
-        self.lab = lab
-        self._build_default_lab()
-        self.current = device or next(iter(self.devices))
-        if self.current not in self.devices:
-            raise ValueError(f"no device {self.current!r} in this lab")
+        if device is not None and self.spec.device(device) is None:
+            raise ValueError(f"no device {device!r} in this lab")
+        self.world = _make_world(world_factory, self.clock, self.scheduler, self.streams)
+        for dspec in self.spec.devices:
+            dev = self._build_device(dspec)
+            self.devices[dev.name] = dev
+            if self.world is not None:
+                self.world.add_device(dev)
+        if self.world is not None:
+            for p in self.spec.peers:
+                self.world.add_peer(peer_spec(p))
+            for link in self.spec.links:
+                if hasattr(self.world, "add_link"):
+                    self.world.add_link(link)
+                if not link.up:
+                    self.world.link_down(link.name)
+        from .runtime import notify
+
+        for dev in self.devices.values():
+            notify.attach(dev)
+        self.control = LabControl(self)
+        self.current = device or self.spec.devices[0].name
 
     # ---- lab ---------------------------------------------------------------------------------
     def _home(self, name: str) -> Path:
@@ -54,34 +85,52 @@ class App:
         home.mkdir(parents=True, exist_ok=True)
         return home
 
-    def _build_default_lab(self) -> None:
+    def _build_device(self, d: DeviceSpec) -> Device:
+        if d.platform != "junos":  # labfile only lets through platforms this build has
+            raise ValueError(f"unknown platform {d.platform!r}")
         from .platforms.junos.device import make_junos_device
 
-        text = importlib.resources.files("routershell.labs").joinpath("default_r1.conf").read_text()
-        ports = [Port(n) for n in ("ge-0/0/0", "ge-0/0/1", "ge-0/0/2", "ge-0/0/3", "fxp0", "lo0")]
         dev = make_junos_device(
-            "r1",
-            text,
-            model="m7i",
-            ports=ports,
+            d.name,
+            d.config,
+            model=d.model,
+            ports=[Port(n) for n in d.ports],
             clock=self.clock,
             scheduler=self.scheduler,
             streams=self.streams,
-            home=self._home("r1"),
-            state_dir=self.state_dir / "r1" / "config" if self.state_dir is not None else None,
+            home=self._home(d.name),
+            state_dir=self.state_dir / d.name / "config" if self.state_dir is not None else None,
         )
-        self.devices[dev.name] = dev
+        dev.modules = [_module(m.slot, m.name, m.kind, m.capacity) for m in d.modules]
+        return dev
+
+    def settled(self) -> bool:
+        """Nothing in flight anywhere in the lab (always true without a simulated network)."""
+        return self.world.settled() if self.world is not None else True
 
     # ---- life --------------------------------------------------------------------------------
     async def start(self, nursery: trio.Nursery) -> None:
         await nursery.start(self.scheduler.run)
-        await self.clock.boot(lambda: True, max_wait=60.0)
+        if self.world is not None:
+            for t in self.spec.traffic:
+                self.world.traffic_start(t.name, t.src, t.dst, rate_pps=t.rate)
+                self.control.flows[t.name] = (t.src, t.dst, t.rate)
+        self.control.schedule_events()
+        await self.clock.boot(self.settled, max_wait=60.0)
 
     def new_session(self, user: str = "user", client: str = "terminal") -> CliSession:
         dev = self.devices[self.current]
         from .platforms import session_class
 
-        return session_class(dev.platform)(dev, user=user, client=client)
+        session = session_class(dev.platform)(dev, user=user, client=client)
+        session.lab = self.control
+        return session
+
+    async def run(self, session: CliSession, line: str, io) -> None:
+        """Run one line as a front-end does: commands that start exchanges (commit, clear,
+        request …) return once the world settled or after 30 s of lab time."""
+        settle = self.settled if session.starts_exchanges(line) else None
+        await self.clock.run_command(session.execute, line, io, settle=settle, max_wait=30.0)
 
     async def aclose(self) -> None:
         for dev in self.devices.values():
@@ -90,3 +139,39 @@ class App:
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
+
+
+def _module(slot: str, name: str, kind: str, capacity: int) -> Any:
+    try:
+        from .runtime.device import Module  # type: ignore[attr-defined]
+    except ImportError:  # before runtime.world's Module lands: the same fields, duck-typed
+        return SimpleNamespace(slot=slot, name=name, kind=kind, capacity=capacity, up=True)
+    return Module(slot, name, kind, capacity)
+
+
+def _make_world(factory: Callable[..., Any] | None, clock, scheduler, streams) -> Any:
+    if factory is None:
+        try:
+            from .runtime.world import World  # type: ignore[import-not-found]
+        except ImportError:
+            log.debug("no runtime.world in this build: lab faults and peers are unavailable")
+            return None
+        factory = World
+    return factory(clock, scheduler, streams)
+
+
+def peer_spec(p: LabPeer) -> Any:
+    """The runtime's PeerSpec (runtime/peers.py) for a lab file's peer (the LabPeer itself
+    while runtime.peers is not in the build: only a test double world takes that)."""
+    try:
+        from .runtime.peers import PeerSpec  # type: ignore[import-not-found]
+    except ImportError:
+        return p
+
+    return PeerSpec(
+        name=p.name, address=p.address, psk=p.psk, ike_proposals=p.ike_proposals,
+        ipsec_proposals=p.ipsec_proposals, mode=p.mode, answers_dpd=p.answers_dpd,
+        initiates_dpd=p.initiates_dpd, dpd_interval=p.dpd_interval, dpd_retries=p.dpd_retries,
+        initiates=p.initiates, target=p.target, local_ts=p.local_ts, remote_ts=p.remote_ts,
+        reachable=p.reachable, latency=p.latency, loss=p.loss,
+    )

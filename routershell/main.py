@@ -86,8 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--clock", type=clock_mode, metavar="MODE",
                    help="real | xN (scaled, e.g. x60) | frozen | virtual "
                         "(default: real on a terminal, virtual for -c and pipes)")
-    p.add_argument("--seed", type=_seed, default=0, metavar="N",
-                   help="seed of every random stream (default 0)")
+    p.add_argument("--seed", type=_seed, default=None, metavar="N",
+                   help="seed of every random stream (default: the lab's seed, else 0)")
     p.add_argument("-c", dest="commands", action="append", metavar="'CMD; CMD'",
                    help="run these commands and exit (repeatable; ';' separates commands)")
     p.add_argument("--plain", action="store_true",

@@ -26,6 +26,10 @@ class HistoryEntry:
 class CliSession:
     #: set by the platform subclass
     platform: str = ""
+    #: the lab's `lab …` dispatcher (runtime.lab_commands.LabControl), set by App.new_session
+    lab = None
+    #: a device name after `lab attach NAME`: the front-end replaces this session with one on it
+    switch_to: str | None = None
 
     def __init__(self, device, user: str = "user", client: str = "terminal") -> None:
         self.device = device
@@ -44,10 +48,10 @@ class CliSession:
     def prompt(self) -> str:
         raise NotImplementedError
 
-    def help(self, text: str) -> str:
+    def platform_help(self, text: str) -> str:
         raise NotImplementedError
 
-    def complete(self, text: str) -> list[tuple[str, str, str]]:
+    def platform_complete(self, text: str) -> list[tuple[str, str, str]]:
         raise NotImplementedError
 
     async def execute(self, line: str, io: SessionIO) -> None:
@@ -56,10 +60,33 @@ class CliSession:
             self.history.append(HistoryEntry(self.device.now(), line.strip()))
             del self.history[:-1000]
         try:
-            await self.run_line(line, io)
+            if self.lab is not None and _is_lab_line(line):
+                await self.lab.execute(self, line, io)
+            else:
+                await self.run_line(line, io)
         except Exception:  # the device never shows a traceback; the log keeps it for us
             log.exception("internal error running %r", line)
             io.write(self.internal_error_text())
+
+    def help(self, text: str) -> str:
+        """What `?` shows after `text` (the prompt line and `text?` first, as the device echoes)."""
+        if self.lab is not None and _is_lab_line(text):
+            return self.lab.help(self, text)
+        return self.platform_help(text)
+
+    def complete(self, text: str) -> list[tuple[str, str, str]]:
+        """Tab candidates as (word, display, help)."""
+        if self.lab is not None and _is_lab_line(text):
+            return self.lab.complete(text)
+        out = self.platform_complete(text)
+        if self.lab is not None and text.strip() and " " not in text.strip() and "lab".startswith(text.strip()):
+            out = sorted(out + [("lab", "lab", "Control the lab (routershell)")])
+        return out
+
+    def starts_exchanges(self, line: str) -> bool:
+        """True for a command that may start protocol exchanges (the front-end then waits
+        for the world to settle before the next prompt). Platforms name theirs."""
+        return False
 
     def set_notifier(self, cb: Callable[[str], None] | None) -> None:
         self._notifier = cb
@@ -90,3 +117,9 @@ class CliSession:
 
     def internal_error_text(self) -> str:
         return "error: internal error\n"
+
+
+def _is_lab_line(line: str) -> bool:
+    from ..runtime.lab_commands import is_lab_line
+
+    return is_lab_line(line)

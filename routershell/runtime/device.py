@@ -59,6 +59,8 @@ class Device:
     on_commit: Callable[[], None] = lambda: None  # the platform applies a new active config
     modules: list[Module] = field(default_factory=list)  # service modules in the chassis
     tunnels: Any = None  # routershell.runtime.tunnels.TunnelManager, set by World.add_device
+    # SNMP trap receivers the platform's commit compiles: runtime.notify.TrapTarget tuples
+    trap_targets: list[Any] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _rngs: dict[str, random.Random] = field(default_factory=dict)
 

@@ -178,8 +178,8 @@ class PlainShell:
             self.write("\n" + self._at_prompt)
 
     async def run(self) -> int:
-        sess = self.session
-        while not sess.closed and not self._stopped:  # type: ignore[attr-defined]
+        while not self.session.closed and not self._stopped:  # type: ignore[attr-defined]
+            sess = self.session  # `lab attach` replaces it
             for text in self._pending:
                 self.write(f"\n{text}\n")
             self._pending.clear()
@@ -216,8 +216,7 @@ class PlainShell:
         with trio.CancelScope() as scope:
             self._cmd_scope = scope
             try:
-                await self.app.clock.run_command(  # type: ignore[attr-defined]
-                    self.session.execute, line, self.io)  # type: ignore[attr-defined]
+                await self.app.run(self.session, line, self.io)  # type: ignore[attr-defined]
             except Exception:  # the session reports its own errors; this is a bug
                 log.exception("command failed: %r", line)
                 print(f"routershell: internal error while running {line!r}", file=sys.stderr)
@@ -225,6 +224,17 @@ class PlainShell:
                 self._cmd_scope = None
         if scope.cancelled_caught:
             self.write("\n")
+        self.switch_if_asked()
+
+    def switch_if_asked(self) -> None:
+        """`lab attach NAME`: this terminal continues on a new session of that device."""
+        target = getattr(self.session, "switch_to", None)
+        if target is None:
+            return
+        old = self.session
+        self.session = self.app.new_session()  # type: ignore[attr-defined]
+        old.close()  # type: ignore[attr-defined]
+        self.session.set_notifier(self.notify)  # type: ignore[attr-defined]
 
     async def watch_sigint(self) -> None:
         with trio.open_signal_receiver(signal.SIGINT) as signals:

@@ -158,6 +158,7 @@ class RichShell:
         def notify(msg: str) -> None:  # called from trio tasks; same thread, but be safe
             loop.call_soon_threadsafe(ctx.run, show, msg)
 
+        self._notify = notify
         session.set_notifier(notify)
 
     def cancel_command(self) -> None:
@@ -186,7 +187,7 @@ class RichShell:
 
         try:
             res = await run_interruptible(
-                self.guest.call(self.app.clock.run_command, self.session.execute, line, self.io),
+                self.guest.call(self.app.run, self.session, line, self.io),
                 started)
         except Exception:  # the session reports its own errors; this is a bug
             log.exception("command failed: %r", line)
@@ -196,6 +197,14 @@ class RichShell:
             self._running = None
         if res is INTERRUPTED:
             self.io.write("\n")
+        if getattr(self.session, "switch_to", None) is not None:  # `lab attach NAME`
+            old = self.session
+            self.session = self.app.new_session()
+            old.close()
+            self.prompt_session.completer = RouterCompleter(self.session)
+            self.prompt_session.key_bindings = router_key_bindings(
+                self.session, lambda: bool(getattr(self.session, "complete_on_space", False)))
+            self.session.set_notifier(self._notify)
 
 
 async def rich_main(app: Any) -> int:

@@ -128,6 +128,9 @@ class FakeApp:
     def new_session(self, user: str = "user") -> FakeSession:
         return self.session
 
+    async def run(self, session, line: str, io) -> None:  # App.run without a world to settle
+        await self.clock.run_command(session.execute, line, io)
+
     async def aclose(self) -> None:
         self.closed = True
         await trio.lowlevel.checkpoint()

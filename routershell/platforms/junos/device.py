@@ -58,4 +58,7 @@ def make_junos_device(
     from .ipsec import hooks
 
     hooks.install(dev)
+    from . import snmp
+
+    snmp.install(dev)  # trap targets from [edit snmp]; UI_COMMIT log line and trap per commit
     return dev

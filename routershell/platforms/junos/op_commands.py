@@ -4,6 +4,8 @@ commands build one record tree from which text, `| display json` and `| display 
 from __future__ import annotations
 
 import ipaddress
+import re
+import zlib
 from datetime import datetime, timedelta
 
 import trio
@@ -286,13 +288,28 @@ async def show_route(session, match, out, io):
 
 @handler("op-show-log")
 async def show_log(session, match, out, io):
-    text = "".join(f"{_syslog_stamp(session, ln.when)} {session.hostname} {ln.text}\n" for ln in session.device.log)
-    return text
+    host = session.hostname
+    return "".join(f"{_syslog_stamp(session, ln.when)}  {host} {_with_pid(ln.text)}\n" for ln in session.device.log)
 
 
 @handler("op-clear-log")
 async def clear_log(session, match, out, io):
     session.device.log.clear()
+
+
+# Process ids as a running router shows them (stable, so transcripts are reproducible).
+_PIDS = {"mgd": 3022, "kmd": 1215, "mib2d": 1198, "chassisd": 1133, "rpd": 1201, "dcd": 1142}
+_PROC = re.compile(r"^([a-z][a-z0-9_]*): ")
+
+
+def _with_pid(text: str) -> str:
+    """`kmd: KMD_…` as Junos logs it: `kmd[1215]: KMD_…`."""
+    m = _PROC.match(text)
+    if m is None:
+        return text
+    name = m.group(1)
+    pid = _PIDS.get(name, 1000 + zlib.crc32(name.encode()) % 9000)
+    return f"{name}[{pid}]: {text[m.end():]}"
 
 
 def _syslog_stamp(session, when: float) -> str:

@@ -164,6 +164,17 @@ class JunosSession(CliSession):
         e.col += offset
         io.write(msg.error_text(e, len(self.prompt_line())))
 
+    def starts_exchanges(self, line: str) -> bool:
+        words = line.split()
+        if not words:
+            return False
+        if words[0] == "run" and self.mode == "configuration":
+            words, root = words[1:], self.g.operational
+        else:
+            root = self.tree_root()
+        hits = root.matches_prefix(words[0]) if words else []
+        return len(hits) == 1 and hits[0].word in _EXCHANGE_COMMANDS
+
     # ---- ? and Tab ---------------------------------------------------------------------------
     def _candidates(self, text: str) -> tuple[list[Candidate], bool, int, str]:
         """(candidates, executable, column of the word being completed, partial word)."""
@@ -214,7 +225,7 @@ class JunosSession(CliSession):
         node = schema_node_for(self.g.schema, self.edit) or self.g.schema
         return node, self.edit
 
-    def help(self, text: str) -> str:
+    def platform_help(self, text: str) -> str:
         shown = self.prompt_line() + text + "?\n"
         pipe_at = _last_pipe(text)
         if pipe_at is not None:
@@ -238,7 +249,7 @@ class JunosSession(CliSession):
             matching, executable and not partial, pipe=executable and not partial, markers=self.mode == "configuration"
         )
 
-    def complete(self, text: str) -> list[tuple[str, str, str]]:
+    def platform_complete(self, text: str) -> list[tuple[str, str, str]]:
         try:
             cands, _, _, partial = self._candidates(text)
         except ParseError:
@@ -246,6 +257,9 @@ class JunosSession(CliSession):
         words = sorted({c.word for c in cands if not c.is_value and c.word.startswith(partial)})
         helps = {c.word: c.help for c in cands}
         return [(w, w, helps.get(w, "")) for w in words]
+
+
+_EXCHANGE_COMMANDS = frozenset({"commit", "clear", "request"})
 
 
 def _last_quote_closed(text: str) -> bool:

@@ -21,14 +21,22 @@ class Transcript:
         if answers:
             self.io.feed(*answers)
         start = len(self.io.text())
-        await self.app.clock.run_command(self.session.execute, line, self.io)
+        await self.app.run(self.session, line, self.io)
+        self._switch()
         return self.io.text()[start:]
+
+    def _switch(self) -> None:
+        """Follow `lab attach NAME` the way the front-ends do."""
+        if self.session.switch_to is not None:
+            old, self.session = self.session, self.app.new_session()
+            old.close()
 
     async def script(self, lines: list[str]) -> str:
         """A whole transcript: prompt + line before each command's output, final prompt."""
         for line in lines:
             self.io.write(self.session.prompt() + line + "\n")
-            await self.app.clock.run_command(self.session.execute, line, self.io)
+            await self.app.run(self.session, line, self.io)
+            self._switch()
         self.io.write(self.session.prompt())
         return self.io.text()
 

@@ -1,0 +1,213 @@
+"""`lab …` commands through a Junos session on the mock clock, with the fake world."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from routershell.runtime.labfile import parse_lab
+
+from .conftest import running
+
+TWO = parse_lab(textwrap.dedent('''\
+    name = "two"
+    [devices.r1]
+    platform = "junos"
+    config = "system { host-name r1; }"
+    ports = ["ge-0/0/0"]
+    [[devices.r1.modules]]
+    slot = "2"
+    name = "sp-2/0/0"
+    kind = "services"
+    capacity = 100
+    [devices.r2]
+    platform = "junos"
+    config = "system { host-name r2; }"
+    [[peers]]
+    address = "10.0.0.2"
+    psk = "k"
+    [[links]]
+    name = "wan"
+    endpoints = ["r1:ge-0/0/0", "10.0.0.2"]
+    [[events]]
+    at = "00:05:00"
+    do = "peer 10.0.0.2 down"
+    [[events]]
+    at = "00:07:30"
+    do = "module r1 2 fail"
+    [[objectives]]
+    name = "r1-name"
+    command = "show configuration system host-name"
+    expect = "host-name r1;"
+    [[objectives]]
+    name = "r2-renamed"
+    device = "r2"
+    command = "show configuration system host-name"
+    expect = "host-name r2-new;"
+    '''), "two.toml")
+
+
+async def test_clock_modes_switch(autojump_clock):
+    async with running(autojump_clock) as (app, t):
+        for mode, shown in [("real", "real"), ("x60", "x60"), ("frozen", "frozen"), ("virtual", "virtual")]:
+            out = await t.run(f"lab clock mode {mode}")
+            assert out == f"Lab clock mode: {shown} (lab time 00:00:00).\n"
+            assert app.clock.mode == shown
+        assert "unknown clock mode" in await t.run("lab clock mode x0")
+        assert app.clock.mode == "virtual"
+
+
+async def test_advance_and_advance_to_move_uptime(autojump_clock):
+    async with running(autojump_clock) as (app, t):
+        assert await t.run("lab clock advance 10m") == "Lab clock advanced to 00:10:00 (virtual).\n"
+        assert "Current time: 2026-01-01 00:10:00 UTC" in await t.run("show system uptime")
+        assert await t.run("lab clock advance-to 01:00:00") == "Lab clock advanced to 01:00:00 (virtual).\n"
+        assert app.clock.now() == 3600
+        assert "time can't go backwards" in await t.run("lab clock advance-to 00:30:00")
+        assert "bad duration" in await t.run("lab clock advance ten")
+        assert (await t.run("lab clock show")).startswith("Lab clock: virtual, lab time 01:00:00 (2026-01-01 01:00:00 UTC)")
+
+
+async def test_lab_epoch_moves_every_timestamp(autojump_clock):
+    spec = parse_lab('epoch = 2024-06-01T08:00:00Z\n[devices.r1]\nplatform = "junos"\nconfig = "system { host-name r1; }"\n', "e.toml")
+    async with running(autojump_clock, lab=spec) as (app, t):
+        await t.run("lab clock advance 90s")
+        assert "Current time: 2024-06-01 08:01:30 UTC" in await t.run("show system uptime")
+
+
+async def test_wait_until_output_matches_and_times_out(autojump_clock):
+    async with running(autojump_clock) as (app, t):
+        dev = app.devices["r1"]
+        app.scheduler.call_at(125.0, lambda: dev.syslog("kmd: KMD_PM_SA_ESTABLISHED: test"))
+        out = await t.run('lab wait until "show log messages" matches KMD_PM_SA_ESTABLISHED timeout 5m')
+        assert out == "Condition met at 00:02:05 after 00:02:05: 'show log messages' matches KMD_PM_SA_ESTABLISHED.\n"
+        out = await t.run('lab wait until "show log messages" lacks KMD_PM timeout 30s')
+        assert out.startswith("Timed out at 00:02:35 after 00:00:30")
+        assert app.clock.now() == 155
+
+
+async def test_wait_until_settled(autojump_clock):
+    async with running(autojump_clock) as (app, t):
+        app.world.busy_until = 42.0
+        assert (await t.run("lab wait until settled")).startswith("Condition met at 00:00:42")
+        assert "condition:" in await t.run("lab wait until nonsense")
+
+
+async def test_commit_waits_for_the_world_to_settle_and_show_does_not(autojump_clock):
+    async with running(autojump_clock) as (app, t):
+        app.world.busy_until = 7.0
+        await t.run("show version")
+        assert app.clock.now() == 0
+        await t.run("configure")
+        await t.run("set system host-name r1-new")
+        await t.run("commit")
+        assert app.clock.now() == 7
+        app.world.busy_until = 1000.0
+        await t.run("set system host-name r1-newer")
+        await t.run("commit")
+        assert app.clock.now() == 37  # gives up after 30 s of lab time
+
+
+async def test_events_fire_at_their_times(autojump_clock):
+    async with running(autojump_clock, lab=TWO) as (app, t):
+        out = await t.run("lab events")
+        assert out == ("Pending events: 2 (lab time 00:00:00)\n"
+                       "  00:05:00  in 00:05:00  peer 10.0.0.2 down\n"
+                       "  00:07:30  in 00:07:30  module r1 2 fail\n")
+        await t.run("lab clock advance 6m")
+        assert app.world.calls == [(300.0, "peer_down", "10.0.0.2")]
+        await t.run("lab clock advance-to 00:08:00")
+        assert app.world.calls[-1] == (450.0, "module_fail", "r1", "2")
+        assert app.devices["r1"].modules[0].up is False
+        out = await t.run("lab events")
+        assert "Pending events: 0" in out and "00:07:30  done  module r1 2 fail" in out
+        show = await t.run("lab show")
+        assert "10.0.0.2         down" in show and "failed" in show
+
+
+async def test_faults_reach_the_world(autojump_clock):
+    async with running(autojump_clock, lab=TWO) as (app, t):
+        assert await t.run("lab peer 10.0.0.2 psk wrong") == "Peer 10.0.0.2 now uses a new pre-shared key.\n"
+        assert await t.run("lab link wan down") == "Link wan is down.\n"
+        assert await t.run("lab loss 12.5 peer 10.0.0.2") == "Packet loss towards peer 10.0.0.2 set to 12.5%.\n"
+        assert await t.run("lab traffic start f1 from 172.16.1.10 to 10.1.0.10 rate 50 pps") == \
+            "Traffic flow f1 started: 172.16.1.10 to 10.1.0.10 at 50 pps.\n"
+        assert await t.run("lab traffic stop f1") == "Traffic flow f1 stopped.\n"
+        assert await t.run("lab module r1 2 restore") == "Module 2 of r1 restored.\n"
+        assert [c[1:] for c in app.world.calls] == [
+            ("peer_config", "10.0.0.2", (("psk", "wrong"),)), ("link_down", "wan"),
+            ("set_loss", 12.5, "10.0.0.2"), ("traffic_start", "f1", "172.16.1.10", "10.1.0.10", 50),
+            ("traffic_stop", "f1"), ("module_restore", "r1", "2")]
+        assert await t.run("lab peer 10.9.9.9 down") == "lab: no peer 10.9.9.9 in this lab\n"
+        assert await t.run("lab loss 120") == "lab: loss must be between 0 and 100 percent\n"
+        assert await t.run("lab module r2 1 fail") == "lab: device r2 has no module in slot 1\n"
+
+
+async def test_capture_start_stop(autojump_clock, tmp_path):
+    async with running(autojump_clock) as (app, t):
+        path = tmp_path / "x.pcap"
+        assert await t.run(f"lab capture start {path}") == f"Capturing lab datagrams to {path}.\n"
+        assert await t.run("lab capture stop") == f"Capture stopped: 0 datagrams written to {path}.\n"
+        assert await t.run("lab capture stop") == "lab: no capture is running\n"
+
+
+async def test_grade_runs_objectives(autojump_clock):
+    async with running(autojump_clock, lab=TWO) as (app, t):
+        out = await t.run("lab grade")
+        assert out == ("PASS  r1-name     r1: show configuration system host-name\n"
+                       "FAIL  r2-renamed  r2: show configuration system host-name\n"
+                       "1 of 2 objectives passed.\n")
+
+
+async def test_attach_switches_the_terminal(autojump_clock):
+    async with running(autojump_clock, lab=TWO) as (app, t):
+        assert t.session.prompt() == "user@r1> "
+        assert await t.run("lab attach r2") == "Attached to r2.\n"
+        assert t.session.prompt() == "user@r2> " and app.current == "r2"
+        assert "r2" in await t.run("show configuration system host-name")
+        assert await t.run("lab attach r9") == "lab: no device 'r9' in this lab (devices: r1, r2)\n"
+
+
+async def test_lab_works_in_configuration_mode_with_help_and_tab(autojump_clock):
+    async with running(autojump_clock) as (app, t):
+        await t.run("configure")
+        assert await t.run("lab clock advance 1m") == "Lab clock advanced to 00:01:00 (virtual).\n"
+        help_text = t.session.help("lab clock ")
+        assert "  advance-to" in help_text and "Move lab time forward" in help_text
+        assert help_text.startswith("user@r1# lab clock ?\n")
+        assert [w for w, _, _ in t.session.complete("lab cl")] == ["clock"]
+        assert [w for w, _, _ in t.session.complete("lab clock adv")] == ["advance", "advance-to"]
+        assert await t.run("lab frobnicate") == "lab: unknown command at 'frobnicate' (type 'lab ?' for the list)\n"
+        out = await t.run("lab clock ?")
+        assert "advance" in out and "user@r1#" not in out
+
+
+async def test_tab_offers_lab_at_the_first_word(autojump_clock):
+    async with running(autojump_clock) as (app, t):
+        assert ("lab", "lab", "Control the lab (routershell)") in t.session.complete("l")
+
+
+@pytest.mark.parametrize("seed", [3])
+async def test_same_seed_same_transcript(autojump_clock, seed):
+    lines = ["show system uptime", "lab clock advance 7m", "configure", "set system host-name rr",
+             "commit", "exit", "lab events", "show log messages", "lab show", "show system uptime"]
+    outs = []
+    for _ in range(2):
+        async with running(autojump_clock, lab=TWO, seed=seed) as (app, t):
+            outs.append(await t.script(lines))
+        autojump_clock.jump(1000)  # a later start must not change lab-relative output
+    assert outs[0] == outs[1]
+    assert "UI_COMMIT" in outs[0]
+
+
+async def test_plain_front_end_follows_lab_attach(autojump_clock):
+    from routershell.shell.plain import PlainShell, ScriptLines
+
+    async with running(autojump_clock, lab=TWO) as (app, t):
+        out: list[str] = []
+        shell = PlainShell(app, app.new_session(), ScriptLines(["lab attach r2", "show configuration system host-name"]),
+                           out.append, echo=True, interactive=False, final_prompt=False)
+        assert await shell.run() == 0
+        assert "".join(out) == ("user@r1> lab attach r2\nAttached to r2.\n"
+                                "user@r2> show configuration system host-name\nhost-name r2;\n")
