@@ -94,8 +94,11 @@ async def show_service_sets_statistics(session, match, out, io):
 def _pic_slots(device: Any) -> list[tuple[str, bool, str]]:
     slots: dict[str, tuple[bool, str]] = {}
     for m in getattr(device, "modules", None) or []:
-        slot = "/".join(str(m.slot).split("/")[:2])
-        slots[slot] = (bool(m.up), "Adaptive Services PIC" if getattr(m, "kind", "") in ("services-pic", "") else str(m.kind))
+        parts = str(m.slot).split("/")
+        if len(parts) < 2:  # not an FPC/PIC position (another platform's module numbering)
+            continue
+        kind = getattr(m, "kind", "")
+        slots["/".join(parts[:2])] = (bool(m.up), "Adaptive Services PIC" if kind in ("services", "services-pic", "") else str(kind))
     for s in configured_pics(device.store.active):
         slots.setdefault(s, (pic_up(device, s), "Adaptive Services PIC"))
     return [(s, up, desc) for s, (up, desc) in sorted(slots.items())]

@@ -134,6 +134,9 @@ class _FakeTunnels:
         self.switched.append((local, remote, now))
         return remote == "10.8.7.1"
 
+    def settled(self):
+        return True
+
 
 async def test_commands_through_a_session(mock_clock):
     async with lab(mock_clock) as app:
