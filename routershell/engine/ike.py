@@ -14,6 +14,14 @@ Calls never raise for bad input from the network: malformed or unauthenticated d
 (retransmission, exchange timeout, DPD, soft/hard lifetime) or None; a runtime keeps one heap of
 (deadline, endpoint) for all endpoints. No clock is read: every call takes `now`.
 
+NAT traversal (RFC 3947 / 3948): the endpoint also owns `(local[0], nat_port)`, normally 4500.
+A runtime binds both UDP ports and passes the port a datagram arrived on as
+`receive(data, src, now, local_port=...)`; it sends each outgoing datagram from
+`source_port(data)` (the NAT-T port for anything framed with the non-ESP marker). Without
+`local_port` a datagram is classified by content (marker, 1-byte keepalive), which is how
+in-memory pairs drive it. On the NAT-T port, keepalives are ignored and ESP packets are counted
+(`esp_packets`) and reported as `EspReceived`, never parsed as ISAKMP.
+
 Other operations: `delete_ike(peer, now)`, `delete_child(peer, child, now)`,
 `account(inbound_spi, octets, packets, now, inbound=True)` (traffic moves counters, proves
 liveness for DPD and triggers kilobyte expiry), `add_peer(cfg)`, `sadb` (read-only view for show
@@ -26,7 +34,7 @@ from __future__ import annotations
 import random
 from collections import deque
 
-from . import crypto
+from . import crypto, natt
 from .constants import DPD_VENDOR_ID, HEADER_LEN, Exchange, Flag, Notify, Proto
 from .crypto import CryptoError
 from .dpd import DpdState
@@ -40,6 +48,7 @@ from .events import (
     DpdAck,
     DpdAnswered,
     DpdSent,
+    EspReceived,
     Event,
     Malformed,
     NegotiationFailed,
@@ -87,9 +96,12 @@ def reason_for(notify: int) -> str:
 class IkeEndpoint(Phase1Mixin, QuickMixin):
     NONCE_LEN = 20
 
-    def __init__(self, local: Addr, rng: random.Random, peers: list[PeerConfig] | tuple = ()
-                 ) -> None:
+    def __init__(self, local: Addr, rng: random.Random, peers: list[PeerConfig] | tuple = (),
+                 nat_port: int = natt.NAT_T_PORT) -> None:
         self.local = local
+        self.nat_port = nat_port
+        self.esp_packets = 0
+        self.keepalives = 0
         self.rng = rng
         self.sadb = SaDatabase(rng)
         self.peers: dict[str, PeerConfig] = {}
@@ -149,9 +161,33 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
                 ike.dpd.heard(now)
         self._check_ipsec_life(ipsec, now)
 
-    def receive(self, datagram: bytes, src: Addr, now: float) -> None:
+    def source_port(self, data: bytes) -> int:
+        """The local port an outgoing datagram must leave from (NAT-T framing -> nat_port)."""
+        return self.nat_port if data[:4] == natt.NON_ESP_MARKER else self.local[1]
+
+    def receive(self, datagram: bytes, src: Addr, now: float, local_port: int | None = None
+                ) -> None:
         try:
-            self._receive(bytes(datagram), src, now)
+            data = bytes(datagram)
+            on_nat_port = local_port is not None and local_port == self.nat_port \
+                and local_port != self.local[1]
+            if on_nat_port or data == natt.KEEPALIVE:
+                kind, data = natt.classify_4500(data)
+                if kind == "keepalive":
+                    self.keepalives += 1
+                    return
+                if kind == "esp":
+                    self._esp_receive(data, src, now)
+                    return
+                if kind == "bad":
+                    self._event(Malformed(src, "short datagram on the NAT-T port"))
+                    return
+                self._receive(data, src, now, nat=True)
+                return
+            if data[:4] == natt.NON_ESP_MARKER:
+                self._receive(data[4:], src, now, nat=True)
+                return
+            self._receive(data, src, now)
         except DecodeError as e:
             self._event(Malformed(src, str(e), e.notify))
         except CryptoError as e:
@@ -236,6 +272,8 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
                 return m
 
     def _emit(self, sa: IkeSa | None, data: bytes, dst: Addr) -> None:
+        if sa is not None and sa.floated:
+            data, dst = natt.frame_ike(data), (dst[0], sa.float_port)
         self._out.append((data, dst))
         if sa is not None:
             sa.bytes_out += len(data)
@@ -309,7 +347,23 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
 
     # ------------------------------------------------------------------ internals: dispatch
 
-    def _receive(self, data: bytes, src: Addr, now: float) -> None:
+    def _esp_receive(self, packet: bytes, src: Addr, now: float) -> None:
+        spi, _seq = natt.esp_header(packet)
+        self.esp_packets += 1
+        ipsec = self.sadb.ipsec.get(spi)
+        known = ipsec is not None and ipsec.peer[0] == src[0]
+        if known:
+            self.account(spi, len(packet), 1, now, inbound=True)
+        self._event(EspReceived(src, spi, len(packet), known))
+
+    @staticmethod
+    def _note_float(sa: IkeSa, src: Addr, nat: bool) -> None:
+        """A message for this SA came in on the NAT-T port: answer there (RFC 3947 §4)."""
+        if nat:
+            sa.floated = True
+            sa.float_port = src[1]
+
+    def _receive(self, data: bytes, src: Addr, now: float, nat: bool = False) -> None:
         msg = decode(data)
         ex_type = msg.exchange
         if ex_type in (Exchange.MAIN, Exchange.AGGRESSIVE):
@@ -323,6 +377,7 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
             if sa is None:
                 self._event(Malformed(src, "no SA for these cookies", Notify.INVALID_COOKIE))
                 return
+            self._note_float(sa, src, nat)
             self._count_in(sa, data)
             self._p1_receive(sa, msg, data, now)
         elif ex_type == Exchange.QUICK:
@@ -330,6 +385,7 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
             if sa is None or sa.state != "established":
                 self._event(Malformed(src, "quick mode without an IKE SA", Notify.INVALID_COOKIE))
                 return
+            self._note_float(sa, src, nat)
             self._count_in(sa, data)
             self._quick_receive(sa, msg, data, now)
         elif ex_type == Exchange.INFORMATIONAL:
@@ -337,6 +393,7 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
             if sa is None:
                 self._event(Malformed(src, "informational for unknown SA", Notify.INVALID_COOKIE))
                 return
+            self._note_float(sa, src, nat)
             self._count_in(sa, data)
             self._info_receive(sa, msg, now)
         else:
