@@ -457,6 +457,9 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
                     return
                 self._event(NotifyReceived(sa.peer, n.notify_type, 1, n.data))
             return
+        if sa.state != "established" and sa.p1 is not None and sa.p1.state == "MM5_SENT":
+            self._mm5_rejected(sa, msg)
+            return
         if sa.state != "established" or sa.proposal is None:
             self._event(Malformed(sa.peer, "encrypted informational before keys",
                                   Notify.INVALID_FLAGS))
@@ -482,6 +485,25 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
                 self._info_delete(sa, p)
         if proof and sa.dpd is not None and self.sadb.ike.get(sa.key) is sa:
             sa.dpd.heard(now)
+
+    def _mm5_rejected(self, sa: IkeSa, msg: Message) -> None:
+        """The responder answered our MM5 with an encrypted notify instead of MM6: it could not
+        verify (or decrypt) MM5. Readable with our keys: its reason; unreadable: the keys differ,
+        i.e. the pre-shared keys do not match."""
+        assert sa.p1 is not None and sa.proposal is not None
+        iv = crypto.phase2_iv(sa.proposal.hash, sa.p1.iv, msg.message_id, sa.proposal.block)
+        notify = Notify.INVALID_HASH_INFORMATION
+        try:
+            payloads, _ = self._decrypt(sa, msg, iv)
+            found = [p for p in payloads if isinstance(p, NotifyPayload) and p.notify_type < 16384]
+            if found and found[0].notify_type != Notify.PAYLOAD_MALFORMED:
+                notify = found[0].notify_type
+        except (DecodeError, CryptoError):
+            pass
+        reason = AUTHENTICATION_FAILED if notify in (
+            Notify.INVALID_HASH_INFORMATION, Notify.PAYLOAD_MALFORMED) else reason_for(notify)
+        self._event(NegotiationFailed(sa.peer, 1, reason, notify, False))
+        self._abandon_ike(sa)
 
     def _info_notify(self, sa: IkeSa, n: NotifyPayload, now: float) -> bool:
         """Handle one notify; returns False when it must not count as liveness (a DPD ACK

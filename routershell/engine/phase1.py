@@ -193,6 +193,7 @@ class Phase1Mixin:
         self._resp_index[(src, sa.icookie)] = sa
         self._count_in(sa, data)
         nat_vid = self._natt_agree(sa, msg.payloads)
+        self._note_vids(sa, msg.payloads)  # many peers (strongSwan) send all VIDs in message 1
         if mode == "main":
             ex.state = "MM2_SENT"
             reply = Message(sa.icookie, sa.rcookie, Exchange.MAIN, 0, (reply_sa, *nat_vid))
@@ -282,6 +283,7 @@ class Phase1Mixin:
         agreed = ike_from_reply(reply_sa, sa.config.ike_proposals)
         self._set_proposal(sa, agreed)
         self._natt_agree(sa, msg.payloads)
+        self._note_vids(sa, msg.payloads)
         ex.last_received = data
         ex.group = agreed.dh_group
         ex.x = GROUPS[ex.group].private(self.rng)
