@@ -416,8 +416,15 @@ def statement_candidates(start: Node, base: Path, toks: list[Token]) -> tuple[li
         return [], True
     out = [_keyword_candidate(c) for c in st.node.children.values() if "hidden" not in c.attrs]
     for p in st.node.positionals:
-        out.extend(Candidate(c.word, c.help, p, True, ">") for c in _value_candidates(p))
+        out.extend(_value_candidates(p))
     return out, True
+
+
+def statement_position(start: Node, base: Path, toks: list[Token]) -> tuple[Path, Node, str]:
+    """Where `toks` leave the walk: (tree path so far, schema node, phase) — lets `?` list the
+    keys that already exist in the configuration at that point."""
+    st = _cfg_walk(start, base, toks)
+    return tuple(st.path), st.node, st.phase
 
 
 def schema_node_for(schema: Node, path: Path) -> Node | None:

@@ -104,11 +104,14 @@ async def cfg_delete(session, match, out, io):
     if tree is None:
         return None
     if not match.rest.get("statement"):
-        if session.edit:
-            tree.remove(session.edit)
-        else:
-            tree.children.clear()
+        io.write(out.take())
+        answer = await io.read_line("Delete everything under this level? [yes,no] (no) ")
+        if answer is None or answer.strip().lower() not in ("y", "ye", "yes"):
             return None
+        target = tree.get(session.edit)
+        if target is not None:
+            target.children.clear()
+        return None
     m = _statement(session, match, io, need_value=False)
     if m is None:
         return None
@@ -120,7 +123,7 @@ async def cfg_delete(session, match, out, io):
         node.values = [v for v in node.values if v not in m.values]
         if not node.values:
             tree.remove(m.path)
-            return None
+        return None
     targets = _targets(tree, m)
     if not targets:
         out.write(msg.NOT_FOUND)
@@ -372,7 +375,7 @@ def show_tree(session, tree: ConfigNode, toks: list[Token], base: Path, out, io,
             return config_text.render_set(wrap, schema)
         if p.kind == "display" and p.args[:1] == ("json",):
             return config_text.render_json(wrap, schema)
-    if path and not node.children:  # a leaf: show it as its parent would, alone
+    if path and sc.kind in (Kind.LEAF, Kind.LEAF_LIST, Kind.ENUM, Kind.FLAG):  # one statement
         only = ConfigNode()
         only.children[path[-1]] = node
         text = config_text.render(only, schema_node_for(schema, path[:-1]) or schema)

@@ -20,6 +20,7 @@ from ...grammar.parser import (
     parse_command,
     schema_node_for,
     statement_candidates,
+    statement_position,
     tokenize,
 )
 from . import messages as msg
@@ -187,9 +188,27 @@ class JunosSession(CliSession):
         start, base = self.edit_start()
         try:
             cands, executable = statement_candidates(start, base, toks)
+            path, node, phase = statement_position(start, base, toks)
         except ParseError:
             return [], False
-        return cands, executable
+        return cands + self._existing_keys(path, node, phase), executable
+
+    def _existing_keys(self, path, node, phase) -> list[Candidate]:
+        """Entries the candidate already has where a key may come next (Junos lists them)."""
+        tree = self.candidate.get(path)
+        if tree is None:
+            return []
+        if phase == "key":
+            names = {node.name}
+        elif phase == "children":
+            names = {p.name for p in node.positionals}
+        else:
+            return []
+        return [
+            Candidate(key, "", node, False, ">")
+            for (name, key), _child in tree.children.items()
+            if name in names and key is not None
+        ]
 
     def edit_start(self):
         node = schema_node_for(self.g.schema, self.edit) or self.g.schema

@@ -149,7 +149,7 @@ async def test_load_terminal_save_and_file_confinement(mock_clock):
         cmp = await t.run("show | compare")
         assert "time-zone UTC" in cmp and "domain-name" not in cmp
         assert (await t.run("save lab.conf")).startswith("Wrote ")
-        assert (app.devices["r1"].home / "lab.conf").read_text().startswith("system {")
+        assert (app.devices["r1"].home / "lab.conf").read_text().startswith("version 9.3R4.4;\nsystem {")
         assert (await t.run("save ../../escape.conf")).startswith("error: invalid filename")
         await t.run("rollback 0")
         assert await t.run("load override lab.conf") == "load complete\n"
@@ -197,3 +197,26 @@ async def test_random_input_never_escapes(lines, mock_clock):
 
 if __name__ == "__main__":  # pragma: no cover
     pytest.main([__file__])
+
+
+async def test_delete_forms(mock_clock):
+    async with lab(mock_clock) as app:
+        t = Transcript(app)
+        await t.run("configure")
+        await t.run("set routing-options static route 10.9.0.0/16 next-hop [ 192.0.2.253 192.0.2.254 ]")
+        await t.run("delete routing-options static route 10.9.0.0/16 next-hop 192.0.2.253")
+        assert "route 10.9.0.0/16 next-hop 192.0.2.254;" in await t.run("show routing-options static")
+        assert await t.run("delete routing-options static route 10.9.0.0/16 next-hop 192.0.2.1") == "warning: statement not found\n"
+        await t.run("edit interfaces ge-0/0/1")
+        out = await t.run("delete", answers=["no"])
+        assert out == "Delete everything under this level? [yes,no] (no) no\n"
+        assert "description" in await t.run("show")
+        await t.run("delete", answers=["yes"])
+        assert await t.run("show") == ""
+        await t.run("top")
+        shown = await t.run("show interfaces")
+        assert "ge-0/0/0 {" in shown and "172.16.1.1" not in shown
+        await t.run("delete interfaces ge-0/0/0 unit")
+        assert "unit" not in await t.run("show interfaces ge-0/0/0")
+        assert "+> ge-0/0/0" not in t.session.help("set interfaces ")
+        assert "> ge-0/0/0" in t.session.help("set interfaces ")
