@@ -29,6 +29,7 @@ class App:
         lab: Path | None = None,
         device: str | None = None,
         trio_clock=None,
+        ike_bridges: dict[str, tuple[str, int]] | None = None,
     ) -> None:
         # trio_clock: adopt an existing MockClock (tests run on pytest-trio's mock_clock)
         self.clock = LabClock(clock_mode or "virtual", trio_clock=trio_clock)
@@ -42,6 +43,19 @@ class App:
         self.current = device or next(iter(self.devices))
         if self.current not in self.devices:
             raise ValueError(f"no device {self.current!r} in this lab")
+        # device -> real (address, port) for runtime/bridge.IkeBridge; opened with the world
+        self.ike_bridges = dict(ike_bridges or {})
+        self._check_bridges()
+
+    def _check_bridges(self) -> None:
+        from .runtime.bridge import BridgeError
+
+        for name in self.ike_bridges:
+            if name not in self.devices:
+                raise BridgeError(f"--ike-bridge: no device {name!r} in this lab")
+        if self.ike_bridges and self.clock.mode != "real" and self.clock.rate != 1.0:
+            raise BridgeError(f"an IKE bridge needs the lab clock in real time (--clock real "
+                              f"or x1), not {self.clock.mode!r}")
 
     # ---- lab ---------------------------------------------------------------------------------
     def _home(self, name: str) -> Path:

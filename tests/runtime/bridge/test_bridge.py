@@ -178,3 +178,19 @@ async def test_strongswan_through_the_bridge(charon_factory) -> None:
     assert child["state"] == "INSTALLED"
     assert int(child["spi-in"], 16) == up.outbound_spi
     assert br.stats.received >= 5 and br.stats.sent >= 4
+
+
+def test_command_line_option_and_app_checks(capsys) -> None:
+    from routershell.app import App
+    from routershell.main import build_parser, main
+
+    args = build_parser().parse_args(["--ike-bridge", "r1=127.0.0.1:500"])
+    assert args.ike_bridges == [("r1", ("127.0.0.1", 500))]
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--ike-bridge", "r1"])
+    assert App(clock_mode="real", ike_bridges={"r1": ("127.0.0.1", 500)}).ike_bridges == {
+        "r1": ("127.0.0.1", 500)}
+    assert main(["--ike-bridge", "r1=127.0.0.1:500", "--clock", "x60", "-c", "show version"]) == 1
+    assert "real time" in capsys.readouterr().err
+    assert main(["--ike-bridge", "r9=127.0.0.1:500", "--clock", "real", "-c", "show version"]) == 1
+    assert "no device 'r9'" in capsys.readouterr().err
