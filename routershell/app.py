@@ -38,6 +38,7 @@ class App:
         device: str | None = None,
         trio_clock=None,
         world_factory: Callable[..., Any] | None = None,
+        ike_bridges: dict[str, tuple[str, int]] | None = None,
     ) -> None:
         # lab: a lab file, an already validated LabSpec, or None for the default lab.
         # trio_clock: adopt an existing MockClock (tests run on pytest-trio's mock_clock).
@@ -73,6 +74,19 @@ class App:
             notify.attach(dev)
         self.control = LabControl(self)
         self.current = device or self.spec.devices[0].name
+        # device -> real (address, port) for runtime/bridge.IkeBridge; opened with the world
+        self.ike_bridges = dict(ike_bridges or {})
+        self._check_bridges()
+
+    def _check_bridges(self) -> None:
+        from .runtime.bridge import BridgeError
+
+        for name in self.ike_bridges:
+            if name not in self.devices:
+                raise BridgeError(f"--ike-bridge: no device {name!r} in this lab")
+        if self.ike_bridges and self.clock.mode != "real" and self.clock.rate != 1.0:
+            raise BridgeError(f"an IKE bridge needs the lab clock in real time (--clock real "
+                              f"or x1), not {self.clock.mode!r}")
 
     # ---- lab ---------------------------------------------------------------------------------
     def _home(self, name: str) -> Path:

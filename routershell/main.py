@@ -63,6 +63,16 @@ def _seed(text: str) -> int:
         raise argparse.ArgumentTypeError(f"invalid seed {text!r}: expected an integer") from None
 
 
+def _ike_bridge(text: str) -> tuple[str, tuple[str, int]]:
+    """argparse type for --ike-bridge DEVICE=ADDRESS:PORT."""
+    from routershell.runtime.bridge import BridgeError, parse_bridge_option
+
+    try:
+        return parse_bridge_option(text)
+    except BridgeError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
 class _VersionAction(argparse.Action):
     """--version, reading package metadata only when asked (keeps startup lean)."""
 
@@ -96,6 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="directory that keeps configurations across runs")
     p.add_argument("--listen", nargs="+", metavar="PROTO:PORT",
                    help="serve sessions over ssh/telnet, e.g. ssh:2222 telnet:2323")
+    p.add_argument("--ike-bridge", dest="ike_bridges", action="append", type=_ike_bridge,
+                   metavar="DEVICE=ADDRESS:PORT",
+                   help="expose DEVICE's IKE endpoint on a real UDP socket (NAT-T port 4500 "
+                        "beside it), e.g. r1=127.0.0.1:500; needs --clock real")
     p.add_argument("--version", action=_VersionAction, nargs=0, help="show the version and exit")
     return p
 
@@ -141,11 +155,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                         env=os.environ, stdin_tty=stdin_tty, stdout_tty=stdout_tty)
     mode = args.clock or default_clock(plain=plain, has_commands=commands is not None,
                                        stdin_tty=stdin_tty)
+    if args.ike_bridges and not args.clock:
+        mode = "real"  # a real peer's timers run on the wall clock
     from routershell.app import App
 
     try:
         app = App(clock_mode=mode, seed=args.seed, state_dir=args.state, lab=args.lab,
-                  device=args.device)
+                  device=args.device, ike_bridges=dict(args.ike_bridges or ()))
     except Exception as exc:  # a bad lab or state dir is the user's input: no traceback
         if os.environ.get("ROUTERSHELL_DEBUG"):
             raise

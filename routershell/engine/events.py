@@ -131,3 +131,22 @@ class NotifyReceived(Event):
 class Malformed(Event):
     reason: str
     notify: int | None = None
+
+
+@dataclass(frozen=True)
+class EspReceived(Event):
+    """A UDP-encapsulated ESP packet arrived on the NAT-T port (RFC 3948). `known`: the SPI is
+    one of our inbound SAs (its counters moved and it proves liveness for DPD)."""
+
+    spi: int
+    length: int
+    known: bool
+
+
+@dataclass(frozen=True)
+class NatDetected(Event):
+    """NAT-D outcome of a phase 1 that negotiated NAT-T (reported once, before Phase1Up)."""
+
+    local: bool  # we are behind a NAT (or forced encapsulation)
+    remote: bool  # the peer is behind a NAT (or forces encapsulation)
+    floated: bool  # messages moved to the NAT-T port

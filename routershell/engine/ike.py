@@ -14,6 +14,14 @@ Calls never raise for bad input from the network: malformed or unauthenticated d
 (retransmission, exchange timeout, DPD, soft/hard lifetime) or None; a runtime keeps one heap of
 (deadline, endpoint) for all endpoints. No clock is read: every call takes `now`.
 
+NAT traversal (RFC 3947 / 3948): the endpoint also owns `(local[0], nat_port)`, normally 4500.
+A runtime binds both UDP ports and passes the port a datagram arrived on as
+`receive(data, src, now, local_port=...)`; it sends each outgoing datagram from
+`source_port(data)` (the NAT-T port for anything framed with the non-ESP marker). Without
+`local_port` a datagram is classified by content (marker, 1-byte keepalive), which is how
+in-memory pairs drive it. On the NAT-T port, keepalives are ignored and ESP packets are counted
+(`esp_packets`) and reported as `EspReceived`, never parsed as ISAKMP.
+
 Other operations: `delete_ike(peer, now)`, `delete_child(peer, child, now)`,
 `account(inbound_spi, octets, packets, now, inbound=True)` (traffic moves counters, proves
 liveness for DPD and triggers kilobyte expiry), `add_peer(cfg)`, `sadb` (read-only view for show
@@ -26,7 +34,7 @@ from __future__ import annotations
 import random
 from collections import deque
 
-from . import crypto
+from . import crypto, natt
 from .constants import DPD_VENDOR_ID, HEADER_LEN, Exchange, Flag, Notify, Proto
 from .crypto import CryptoError
 from .dpd import DpdState
@@ -40,6 +48,7 @@ from .events import (
     DpdAck,
     DpdAnswered,
     DpdSent,
+    EspReceived,
     Event,
     Malformed,
     NegotiationFailed,
@@ -87,9 +96,12 @@ def reason_for(notify: int) -> str:
 class IkeEndpoint(Phase1Mixin, QuickMixin):
     NONCE_LEN = 20
 
-    def __init__(self, local: Addr, rng: random.Random, peers: list[PeerConfig] | tuple = ()
-                 ) -> None:
+    def __init__(self, local: Addr, rng: random.Random, peers: list[PeerConfig] | tuple = (),
+                 nat_port: int = natt.NAT_T_PORT) -> None:
         self.local = local
+        self.nat_port = nat_port
+        self.esp_packets = 0
+        self.keepalives = 0
         self.rng = rng
         self.sadb = SaDatabase(rng)
         self.peers: dict[str, PeerConfig] = {}
@@ -149,9 +161,33 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
                 ike.dpd.heard(now)
         self._check_ipsec_life(ipsec, now)
 
-    def receive(self, datagram: bytes, src: Addr, now: float) -> None:
+    def source_port(self, data: bytes) -> int:
+        """The local port an outgoing datagram must leave from (NAT-T framing -> nat_port)."""
+        return self.nat_port if data[:4] == natt.NON_ESP_MARKER else self.local[1]
+
+    def receive(self, datagram: bytes, src: Addr, now: float, local_port: int | None = None
+                ) -> None:
         try:
-            self._receive(bytes(datagram), src, now)
+            data = bytes(datagram)
+            on_nat_port = local_port is not None and local_port == self.nat_port \
+                and local_port != self.local[1]
+            if on_nat_port or data == natt.KEEPALIVE:
+                kind, data = natt.classify_4500(data)
+                if kind == "keepalive":
+                    self.keepalives += 1
+                    return
+                if kind == "esp":
+                    self._esp_receive(data, src, now)
+                    return
+                if kind == "bad":
+                    self._event(Malformed(src, "short datagram on the NAT-T port"))
+                    return
+                self._receive(data, src, now, nat=True)
+                return
+            if data[:4] == natt.NON_ESP_MARKER:
+                self._receive(data[4:], src, now, nat=True)
+                return
+            self._receive(data, src, now)
         except DecodeError as e:
             self._event(Malformed(src, str(e), e.notify))
         except CryptoError as e:
@@ -236,6 +272,8 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
                 return m
 
     def _emit(self, sa: IkeSa | None, data: bytes, dst: Addr) -> None:
+        if sa is not None and sa.floated:
+            data, dst = natt.frame_ike(data), (dst[0], sa.float_port)
         self._out.append((data, dst))
         if sa is not None:
             sa.bytes_out += len(data)
@@ -309,7 +347,23 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
 
     # ------------------------------------------------------------------ internals: dispatch
 
-    def _receive(self, data: bytes, src: Addr, now: float) -> None:
+    def _esp_receive(self, packet: bytes, src: Addr, now: float) -> None:
+        spi, _seq = natt.esp_header(packet)
+        self.esp_packets += 1
+        ipsec = self.sadb.ipsec.get(spi)
+        known = ipsec is not None and ipsec.peer[0] == src[0]
+        if known:
+            self.account(spi, len(packet), 1, now, inbound=True)
+        self._event(EspReceived(src, spi, len(packet), known))
+
+    @staticmethod
+    def _note_float(sa: IkeSa, src: Addr, nat: bool) -> None:
+        """A message for this SA came in on the NAT-T port: answer there (RFC 3947 §4)."""
+        if nat:
+            sa.floated = True
+            sa.float_port = src[1]
+
+    def _receive(self, data: bytes, src: Addr, now: float, nat: bool = False) -> None:
         msg = decode(data)
         ex_type = msg.exchange
         if ex_type in (Exchange.MAIN, Exchange.AGGRESSIVE):
@@ -323,6 +377,7 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
             if sa is None:
                 self._event(Malformed(src, "no SA for these cookies", Notify.INVALID_COOKIE))
                 return
+            self._note_float(sa, src, nat)
             self._count_in(sa, data)
             self._p1_receive(sa, msg, data, now)
         elif ex_type == Exchange.QUICK:
@@ -330,6 +385,7 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
             if sa is None or sa.state != "established":
                 self._event(Malformed(src, "quick mode without an IKE SA", Notify.INVALID_COOKIE))
                 return
+            self._note_float(sa, src, nat)
             self._count_in(sa, data)
             self._quick_receive(sa, msg, data, now)
         elif ex_type == Exchange.INFORMATIONAL:
@@ -337,6 +393,7 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
             if sa is None:
                 self._event(Malformed(src, "informational for unknown SA", Notify.INVALID_COOKIE))
                 return
+            self._note_float(sa, src, nat)
             self._count_in(sa, data)
             self._info_receive(sa, msg, now)
         else:
@@ -400,6 +457,9 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
                     return
                 self._event(NotifyReceived(sa.peer, n.notify_type, 1, n.data))
             return
+        if sa.state != "established" and sa.p1 is not None and sa.p1.state == "MM5_SENT":
+            self._mm5_rejected(sa, msg)
+            return
         if sa.state != "established" or sa.proposal is None:
             self._event(Malformed(sa.peer, "encrypted informational before keys",
                                   Notify.INVALID_FLAGS))
@@ -425,6 +485,25 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
                 self._info_delete(sa, p)
         if proof and sa.dpd is not None and self.sadb.ike.get(sa.key) is sa:
             sa.dpd.heard(now)
+
+    def _mm5_rejected(self, sa: IkeSa, msg: Message) -> None:
+        """The responder answered our MM5 with an encrypted notify instead of MM6: it could not
+        verify (or decrypt) MM5. Readable with our keys: its reason; unreadable: the keys differ,
+        i.e. the pre-shared keys do not match."""
+        assert sa.p1 is not None and sa.proposal is not None
+        iv = crypto.phase2_iv(sa.proposal.hash, sa.p1.iv, msg.message_id, sa.proposal.block)
+        notify = Notify.INVALID_HASH_INFORMATION
+        try:
+            payloads, _ = self._decrypt(sa, msg, iv)
+            found = [p for p in payloads if isinstance(p, NotifyPayload) and p.notify_type < 16384]
+            if found and found[0].notify_type != Notify.PAYLOAD_MALFORMED:
+                notify = found[0].notify_type
+        except (DecodeError, CryptoError):
+            pass
+        reason = AUTHENTICATION_FAILED if notify in (
+            Notify.INVALID_HASH_INFORMATION, Notify.PAYLOAD_MALFORMED) else reason_for(notify)
+        self._event(NegotiationFailed(sa.peer, 1, reason, notify, False))
+        self._abandon_ike(sa)
 
     def _info_notify(self, sa: IkeSa, n: NotifyPayload, now: float) -> bool:
         """Handle one notify; returns False when it must not count as liveness (a DPD ACK

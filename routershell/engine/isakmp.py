@@ -5,7 +5,8 @@ Public API
 - `Header` (28-byte fixed header) with `encode()`; `decode_header(data) -> Header`.
 - Payload dataclasses: `SaPayload`, `Proposal`, `Transform`, `Attribute`, `KePayload`, `IdPayload`,
   `CertPayload`, `CrPayload`, `HashPayload`, `SigPayload`, `NoncePayload`, `NotifyPayload`,
-  `DeletePayload`, `VendorIdPayload`. Each has `TYPE` and `body() -> bytes` (without the generic
+  `DeletePayload`, `VendorIdPayload`, NAT-T's `NatDPayload` / `NatOaPayload` (and the
+  draft numbering `NatDDraftPayload` / `NatOaDraftPayload`). Each has `TYPE` and `body() -> bytes` (without the generic
   header). Decoded payloads carry `raw`: the generic header and body exactly as received, which
   quick-mode HASH(1)/(2) and informational HASH(1) need.
 - `encode_payloads(payloads) -> (first_type, bytes)` builds a chain; `decode_payloads(first, data)`
@@ -255,6 +256,31 @@ class VendorIdPayload(_Data):
 
 
 @dataclass(frozen=True)
+class NatDPayload(_Data):
+    """NAT discovery hash (RFC 3947 type 20; the drafts used private type 130)."""
+
+    TYPE: ClassVar[int] = 20
+
+
+@dataclass(frozen=True)
+class NatDDraftPayload(_Data):
+    TYPE: ClassVar[int] = 130
+
+
+@dataclass(frozen=True)
+class NatOaPayload(_Data):
+    """NAT original address (RFC 3947 type 21, draft 131): kept opaque, it only matters to
+    transport-mode checksum fix-ups, which this engine does not do."""
+
+    TYPE: ClassVar[int] = 21
+
+
+@dataclass(frozen=True)
+class NatOaDraftPayload(_Data):
+    TYPE: ClassVar[int] = 131
+
+
+@dataclass(frozen=True)
 class IdPayload:
     TYPE: ClassVar[int] = Payload.ID
     id_type: int
@@ -336,6 +362,10 @@ AnyPayload = (
     | NotifyPayload
     | DeletePayload
     | VendorIdPayload
+    | NatDPayload
+    | NatDDraftPayload
+    | NatOaPayload
+    | NatOaDraftPayload
 )
 
 
@@ -348,6 +378,10 @@ def _decode_one(ptype: int, body: bytes, raw: bytes) -> AnyPayload:
         Payload.SIG: SigPayload,
         Payload.NONCE: NoncePayload,
         Payload.VID: VendorIdPayload,
+        NatDPayload.TYPE: NatDPayload,
+        NatDDraftPayload.TYPE: NatDDraftPayload,
+        NatOaPayload.TYPE: NatOaPayload,
+        NatOaDraftPayload.TYPE: NatOaDraftPayload,
     }
     if ptype in simple:
         return simple[ptype](bytes(body), raw)

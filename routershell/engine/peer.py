@@ -4,7 +4,10 @@
   selectors are "a.b.c.d/len" strings sent as IDci/IDcr (omitted when both are None).
 - `PeerConfig(address, ...)`: remote gateway: IKE proposals, PSK or certificate + private key +
   trusted CA certificates, initiator mode ("main" | "aggressive"), identities, children,
-  DPD policy (None: no DPD vendor ID sent), retransmission `Schedule`, soft-lifetime fraction.
+  DPD policy (None: no DPD vendor ID sent), retransmission `Schedule`, soft-lifetime fraction,
+  NAT traversal (RFC 3947): `nat_traversal` "on" (announce, float to the peer's `nat_port` when
+  a NAT is detected), "force" (announce a fake local NAT-D so both sides float and ESP is
+  UDP-encapsulated, as charon's `encap = yes` does) or "off" (no NAT-T vendor IDs).
 """
 
 from __future__ import annotations
@@ -80,8 +83,12 @@ class PeerConfig:
     dpd: DpdPolicy | None = None
     retransmit: Schedule = DEFAULT_SCHEDULE
     soft_fraction: float = 0.9
+    nat_traversal: str = "on"
+    nat_port: int = 4500
 
     def __post_init__(self) -> None:
+        if self.nat_traversal not in ("on", "force", "off"):
+            raise ValueError("nat_traversal is on, force or off")
         if self.mode not in ("main", "aggressive"):
             raise ValueError("mode is main or aggressive")
         if not self.ike_proposals:

@@ -14,7 +14,7 @@ from typing import Any
 
 from cryptography import x509
 
-from . import crypto
+from . import crypto, natt
 from .constants import DPD_VENDOR_ID, CertEncoding, Exchange, IdType, Notify, Proto
 from .crypto import GROUPS, CryptoError
 from .events import (
@@ -24,6 +24,7 @@ from .events import (
     NO_PROPOSAL_CHOSEN,
     UNKNOWN_PEER,
     Malformed,
+    NatDetected,
     NegotiationFailed,
     Phase1Up,
     SaRekeyed,
@@ -36,6 +37,8 @@ from .isakmp import (
     IdPayload,
     KePayload,
     Message,
+    NatDDraftPayload,
+    NatDPayload,
     NoncePayload,
     NotifyPayload,
     SaPayload,
@@ -70,7 +73,8 @@ class Phase1Mixin:
         ex.sai_b = sa_payload.body()
         if cfg.mode == "main":
             ex.state = "MM1_SENT"
-            msg = Message(sa.icookie, ZERO_COOKIE, Exchange.MAIN, 0, (sa_payload,))
+            msg = Message(sa.icookie, ZERO_COOKIE, Exchange.MAIN, 0,
+                          (sa_payload, *self._natt_vids(cfg)))
         else:
             ex.state = "AM1_SENT"
             # aggressive mode commits to one group and, in practice, one auth method
@@ -86,6 +90,7 @@ class Phase1Mixin:
             sa.local_id = idd
             payloads: list = [sa_payload, KePayload(ex.ke_i), NoncePayload(ex.ni), idp]
             payloads += self._p1_extras(sa)
+            payloads += self._natt_vids(cfg)
             msg = Message(sa.icookie, ZERO_COOKIE, Exchange.AGGRESSIVE, 0, tuple(payloads))
         self._send_exchange(sa, ex, msg.encode(), now, expect_reply=True)
         return sa
@@ -99,6 +104,58 @@ class Phase1Mixin:
             out.append(VendorIdPayload(DPD_VENDOR_ID))
             sa.dpd_vid_sent = True
         return out
+
+    # ------------------------------------------------------------------ NAT traversal (RFC 3947)
+
+    @staticmethod
+    def _natt_vids(cfg: Any) -> list:
+        if cfg.nat_traversal == "off":
+            return []
+        return [VendorIdPayload(v) for v in natt.ALL_VIDS]
+
+    @staticmethod
+    def _natt_agree(sa: IkeSa, msg_payloads: list | tuple) -> list:
+        """Record the NAT-T dialect the peer announced; the VID to answer with (responder)."""
+        if sa.config.nat_traversal == "off":
+            return []
+        vids = [p.data for p in msg_payloads if isinstance(p, VendorIdPayload)]
+        sa.natt = natt.nat_t_version(vids)
+        if sa.natt == "rfc3947":
+            return [VendorIdPayload(natt.RFC3947_VID)]
+        if sa.natt == "draft":
+            return [VendorIdPayload(next(v for v in vids if v in natt.DRAFT_VIDS))]
+        return []
+
+    def _nat_d_payloads(self: Any, sa: IkeSa) -> list:
+        """NAT-D for the peer's address as we address it, then our own (faked when forcing
+        encapsulation, so the peer believes we sit behind a NAT)."""
+        if sa.natt is None:
+            return []
+        cls = NatDPayload if sa.natt == "rfc3947" else NatDDraftPayload
+        h = sa.proposal.hash
+        remote = natt.nat_d_hash(h, sa.icookie, sa.rcookie, sa.peer[0], sa.peer[1])
+        if sa.config.nat_traversal == "force":
+            local = self.rng.getrandbits(8 * len(remote)).to_bytes(len(remote), "big")
+        else:
+            local = natt.nat_d_hash(h, sa.icookie, sa.rcookie, self.local[0], self.local[1])
+        return [cls(remote), cls(local)]
+
+    def _nat_d_check(self: Any, sa: IkeSa, msg_payloads: list | tuple) -> None:
+        """Compare the peer's NAT-D hashes with our address and the one we talk to."""
+        if sa.natt is None:
+            return
+        got = [p.data for p in msg_payloads if isinstance(p, NatDPayload | NatDDraftPayload)]
+        if not got:
+            return
+        h = sa.proposal.hash
+        mine = natt.nat_d_hash(h, sa.icookie, sa.rcookie, self.local[0], self.local[1])
+        theirs = natt.nat_d_hash(h, sa.icookie, sa.rcookie, sa.peer[0], sa.peer[1])
+        sa.nat_local = got[0] != mine or sa.config.nat_traversal == "force"
+        sa.nat_remote = theirs not in got[1:]
+        if sa.role == "initiator" and (sa.nat_local or sa.nat_remote):
+            sa.floated = True
+            sa.float_port = sa.config.nat_port
+        self._event(NatDetected(sa.peer, sa.nat_local, sa.nat_remote, sa.floated))
 
     @staticmethod
     def _note_vids(sa: IkeSa, msg_payloads: list | tuple) -> None:
@@ -135,9 +192,11 @@ class Phase1Mixin:
         self.sadb.ike[sa.key] = sa
         self._resp_index[(src, sa.icookie)] = sa
         self._count_in(sa, data)
+        nat_vid = self._natt_agree(sa, msg.payloads)
+        self._note_vids(sa, msg.payloads)  # many peers (strongSwan) send all VIDs in message 1
         if mode == "main":
             ex.state = "MM2_SENT"
-            reply = Message(sa.icookie, sa.rcookie, Exchange.MAIN, 0, (reply_sa,))
+            reply = Message(sa.icookie, sa.rcookie, Exchange.MAIN, 0, (reply_sa, *nat_vid))
             self._send_exchange(sa, ex, reply.encode(), now, expect_reply=True)
             return
         # aggressive: HDR, SA, KE, Ni, IDii -> HDR, SA, KE, Nr, IDir, HASH_R | CERT, SIG_R
@@ -156,6 +215,7 @@ class Phase1Mixin:
         payloads = [reply_sa, KePayload(ex.ke_r), NoncePayload(ex.nr)]
         payloads += self._auth_payloads(sa, ex, initiator=False)
         payloads += self._p1_extras(sa)
+        payloads += nat_vid + self._nat_d_payloads(sa)
         ex.state = "AM2_SENT"
         reply = Message(sa.icookie, sa.rcookie, Exchange.AGGRESSIVE, 0, tuple(payloads))
         self._send_exchange(sa, ex, reply.encode(), now, expect_reply=True)
@@ -222,12 +282,15 @@ class Phase1Mixin:
         self.sadb.rekey_ike(sa, msg.rcookie)
         agreed = ike_from_reply(reply_sa, sa.config.ike_proposals)
         self._set_proposal(sa, agreed)
+        self._natt_agree(sa, msg.payloads)
+        self._note_vids(sa, msg.payloads)
         ex.last_received = data
         ex.group = agreed.dh_group
         ex.x = GROUPS[ex.group].private(self.rng)
         ex.ke_i = GROUPS[ex.group].public(ex.x)
         ex.ni = self._nonce()
-        payloads = [KePayload(ex.ke_i), NoncePayload(ex.ni), *self._p1_extras(sa)]
+        payloads = [KePayload(ex.ke_i), NoncePayload(ex.ni), *self._p1_extras(sa),
+                    *self._nat_d_payloads(sa)]
         ex.state = "MM3_SENT"
         out = Message(sa.icookie, sa.rcookie, Exchange.MAIN, 0, tuple(payloads))
         self._send_exchange(sa, ex, out.encode(), now, expect_reply=True)
@@ -240,7 +303,9 @@ class Phase1Mixin:
         ex.last_received = data
         ex.ke_i, ex.ni = ke.data, ni.data
         self._p1_keys(sa, ex, responder=True)
-        payloads = [KePayload(ex.ke_r), NoncePayload(ex.nr), *self._p1_extras(sa)]
+        self._nat_d_check(sa, msg.payloads)
+        payloads = [KePayload(ex.ke_r), NoncePayload(ex.nr), *self._p1_extras(sa),
+                    *self._nat_d_payloads(sa)]
         ex.state = "MM4_SENT"
         out = Message(sa.icookie, sa.rcookie, Exchange.MAIN, 0, tuple(payloads))
         self._send_exchange(sa, ex, out.encode(), now, expect_reply=True)
@@ -252,6 +317,7 @@ class Phase1Mixin:
         ex.last_received = data
         ex.ke_r, ex.nr = ke.data, nr.data
         self._p1_keys(sa, ex, responder=False)
+        self._nat_d_check(sa, msg.payloads)  # may float: MM5 leaves on the NAT-T port
         payloads = self._auth_payloads(sa, ex, initiator=True)
         out, ex.iv = self._encrypt(sa, Exchange.MAIN, 0, payloads, ex.iv)
         ex.state = "MM5_SENT"
@@ -297,12 +363,14 @@ class Phase1Mixin:
             raise NoProposalChosen("aggressive reply changed the group or auth method")
         self._set_proposal(sa, agreed)
         self._note_vids(sa, msg.payloads)
+        self._natt_agree(sa, msg.payloads)
         ex.last_received = data
         ex.ke_r, ex.nr = ke.data, nr.data
         self._p1_keys(sa, ex, responder=False)
         self._verify_auth(sa, ex, msg.payloads, peer_is_initiator=False)
+        self._nat_d_check(sa, msg.payloads)
         # HASH_I is computed over our own ID from message 1
-        auth = self._auth_payloads(sa, ex, initiator=True)[1:]
+        auth = self._auth_payloads(sa, ex, initiator=True)[1:] + self._nat_d_payloads(sa)
         out = Message(sa.icookie, sa.rcookie, Exchange.AGGRESSIVE, 0, tuple(auth))
         self._send_exchange(sa, ex, out.encode(), now, expect_reply=False)
         self._p1_established(sa, ex, now)
@@ -315,6 +383,7 @@ class Phase1Mixin:
             payloads = list(msg.payloads)
         ex.last_received = data
         self._verify_auth(sa, ex, [ex.ids[0], *payloads], peer_is_initiator=True)
+        self._nat_d_check(sa, payloads)
         ex.last_sent = None
         self._p1_established(sa, ex, now)
 

@@ -34,6 +34,7 @@ from .constants import (
 )
 from .crypto import CIPHERS, GROUPS
 from .isakmp import Attribute, Proposal, SaPayload, Transform
+from .natt import encap_attr, parse_encap
 
 
 class NoProposalChosen(Exception):
@@ -157,6 +158,9 @@ class IpsecProposal:
     lifetime_s: int = 3600
     lifetime_kb: int = 0
     encap: str = "tunnel"
+    # UDP encapsulation (NAT-T): "" none, "rfc3947" (mode 3/4) or "draft" (61443/61444). Set on
+    # the proposals of a quick mode once phase 1 floated; not part of `same_algorithms`.
+    udp: str = ""
 
     def __post_init__(self) -> None:
         ok = self.protocol in ("esp", "ah") and (self.pfs_group is None or self.pfs_group in GROUPS)
@@ -165,7 +169,8 @@ class IpsecProposal:
             ok = ok and not (self.cipher is None and self.auth is None)
         else:
             ok = ok and self.cipher is None and self.auth in _AH
-        if not ok or self.encap not in ("tunnel", "transport"):
+        if not ok or self.encap not in ("tunnel", "transport") or \
+                self.udp not in ("", "rfc3947", "draft"):
             raise ValueError(f"unsupported IPsec proposal {self}")
 
     @property
@@ -185,8 +190,7 @@ class IpsecProposal:
                             self.lifetime_kb)
         if self.pfs_group:
             attrs.append(Attribute(IpsecAttr.GROUP_DESCRIPTION, self.pfs_group))
-        attrs.append(Attribute(IpsecAttr.ENCAPSULATION,
-                               Encap.TUNNEL if self.encap == "tunnel" else Encap.TRANSPORT))
+        attrs.append(Attribute(IpsecAttr.ENCAPSULATION, encap_attr(self.encap, self.udp)))
         if self.auth:
             attrs.append(Attribute(IpsecAttr.AUTH_ALGORITHM, _IPSEC_AUTH[self.auth]))
         if self.protocol == "esp":
@@ -207,8 +211,7 @@ class IpsecProposal:
         auth = _rev(_IPSEC_AUTH).get(a.get(IpsecAttr.AUTH_ALGORITHM))
         if IpsecAttr.AUTH_ALGORITHM in a and auth is None:
             return None
-        encap = {Encap.TUNNEL: "tunnel", Encap.TRANSPORT: "transport"}.get(
-            a.get(IpsecAttr.ENCAPSULATION, Encap.TUNNEL))
+        encap, udp = parse_encap(a.get(IpsecAttr.ENCAPSULATION, Encap.TUNNEL)) or (None, "")
         pfs = a.get(IpsecAttr.GROUP_DESCRIPTION)
         s, kb = _parse_life(t.attributes, IpsecAttr.LIFE_TYPE, IpsecAttr.LIFE_DURATION)
         if encap is None or (pfs is not None and pfs not in GROUPS):
@@ -218,9 +221,9 @@ class IpsecProposal:
                 key = (t.transform_id, a.get(IpsecAttr.KEY_LENGTH, 0))
                 if key not in _rev(_ESP_ENC):
                     return None
-                return cls("esp", _rev(_ESP_ENC)[key], auth, pfs, s, kb, encap)
+                return cls("esp", _rev(_ESP_ENC)[key], auth, pfs, s, kb, encap, udp)
             if proto == Proto.AH:
-                return cls("ah", None, _rev(_AH).get(t.transform_id), pfs, s, kb, encap)
+                return cls("ah", None, _rev(_AH).get(t.transform_id), pfs, s, kb, encap, udp)
         except ValueError:
             return None
         return None

@@ -9,6 +9,7 @@ direction's SPI; the encryption key is taken from the front, the authentication 
 from __future__ import annotations
 
 import hmac
+from dataclasses import replace
 from typing import Any
 
 from . import crypto
@@ -57,7 +58,10 @@ class QuickMixin:
         ex.rekey_of = rekey_of
         ex.our_spi = self.sadb.new_spi()
         ex.ni = self._nonce()
-        payloads: list = [ipsec_sa_payload(child.proposals, ex.our_spi), NoncePayload(ex.ni)]
+        proposals = child.proposals
+        if sa.floated and sa.natt is not None:  # UDP-encapsulated ESP (RFC 3947 §5)
+            proposals = tuple(replace(p, udp=sa.natt) for p in proposals)
+        payloads: list = [ipsec_sa_payload(proposals, ex.our_spi), NoncePayload(ex.ni)]
         if child.pfs_group:
             ex.group = child.pfs_group
             ex.x = GROUPS[ex.group].private(self.rng)

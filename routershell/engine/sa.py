@@ -97,6 +97,13 @@ class IkeSa:
     rekeying: bool = False
     rekey_of: tuple[bytes, bytes] | None = None
     soft_fraction: float = 0.9
+    # NAT traversal (RFC 3947): dialect both sides announced, what NAT-D showed, and whether
+    # this SA's messages now travel on the NAT-T port (with the non-ESP marker) to float_port.
+    natt: str | None = None
+    nat_local: bool = False
+    nat_remote: bool = False
+    floated: bool = False
+    float_port: int = 0
 
     @property
     def key(self) -> tuple[bytes, bytes]:

@@ -1,0 +1,1 @@
+from tests.interop.conftest import charon_factory  # noqa: F401 - shared fixture
