@@ -144,6 +144,7 @@ class TunnelManager:
         self._drivers: dict[str, _Driver] = {}
         self._tunnels: dict[str, _Tunnel] = {}
         self._next_index = 1
+        self._index: dict[tuple[str, str], list[_Tunnel]] | None = None  # see _candidates
         self._subscribers: list[Subscriber] = []
         self.events: list[tuple[float, str, object]] = []  # recent (time, tunnel, event), for labs
         self.max_events = 2000
@@ -154,6 +155,7 @@ class TunnelManager:
         """Reconcile with the committed specs: start new ones, tear down removed ones, restart
         changed ones (a spec equal to the running one is left alone)."""
         wanted = {s.name: s for s in specs}
+        self._index = None
         for name in [n for n in self._tunnels if n not in wanted or wanted[n] != self._tunnels[n].spec]:
             self._teardown(self._tunnels.pop(name), now)
         fresh: list[_Tunnel] = []
@@ -338,7 +340,24 @@ class TunnelManager:
     # ================================================================ internals
 
     def _ordered(self) -> list[_Tunnel]:
-        return sorted(self._tunnels.values(), key=lambda t: t.state.index)
+        # insertion order is index order: a new or restarted spec gets the next index
+        return list(self._tunnels.values())
+
+    def _candidates(self, local: str, gw: str) -> list[_Tunnel]:
+        """Tunnels that may use `gw` from `local` (by spec gateways, plus responder specs)."""
+        if self._index is None:
+            idx: dict[tuple[str, str], list[_Tunnel]] = {}
+            for t in self._tunnels.values():
+                for g in t.spec.gateways:
+                    idx.setdefault((t.spec.local, g), []).append(t)
+                if t.spec.establish == "responder":
+                    idx.setdefault((t.spec.local, "*"), []).append(t)
+            self._index = idx
+        direct = self._index.get((local, gw), [])
+        dyn = self._index.get((local, "*"), [])
+        if not dyn:
+            return direct
+        return sorted(set(direct) | set(dyn), key=lambda t: t.state.index)
 
     def _module_ok(self, t: _Tunnel) -> bool:
         mod = t.spec.labels.get("module")
@@ -391,7 +410,9 @@ class TunnelManager:
                 self.scheduler.add_engine(drv, name=f"{self.device} ike {local}")
             wanted = self._peer_configs(local)
             ep = drv.ep
-            for addr in [a for a in ep.peers if a not in wanted and not self._dynamic(local, a)]:
+            dynamic = {t.active for t in self._tunnels.values()
+                       if t.spec.local == local and t.spec.establish == "responder"}
+            for addr in [a for a in ep.peers if a not in wanted and a not in dynamic]:
                 del ep.peers[addr]
             for addr, cfg in wanted.items():
                 if ep.peers.get(addr) != cfg:
@@ -400,10 +421,6 @@ class TunnelManager:
                     for sa in ep.sadb.ike.values():
                         if sa.peer[0] == addr:
                             sa.config = dataclasses.replace(sa.config, children=cfg.children)
-
-    def _dynamic(self, local: str, addr: str) -> bool:
-        return any(t.spec.local == local and t.spec.establish == "responder" and t.active == addr
-                   for t in self._tunnels.values())
 
     def _template(self, local: str, src: str) -> PeerConfig | None:
         if self.responder_template is not None:
@@ -452,7 +469,7 @@ class TunnelManager:
             self.scheduler.reschedule(drv)
 
     def _tunnels_on(self, local: str, gw: str) -> list[_Tunnel]:
-        return [t for t in self._ordered() if t.spec.local == local and
+        return [t for t in self._candidates(local, gw) if
                 (t.active == gw or (t.spec.establish == "responder" and gw not in t.spec.gateways
                                     and t.active is None))]
 
@@ -666,7 +683,7 @@ class TunnelManager:
             return
         self._clear(t, now, notify=True, gw=gw)
         self._abort(drv, gw)
-        others = [x for x in self._tunnels.values() if x is not t and x.spec.local == t.spec.local
+        others = [x for x in self._candidates(t.spec.local, gw) if x is not t
                   and x.active == gw and x.state.state == "up"]
         if not others:
             drv.ep.delete_ike((gw, IKE_PORT), now)
@@ -727,8 +744,8 @@ class TunnelManager:
             return
         for gw in t.spec.gateways:
             drv.ep.delete_child((gw, IKE_PORT), t.name, now)
-            still = any(x is not t and x.spec.local == t.spec.local and gw in x.spec.gateways
-                        for x in self._tunnels.values())
+            still = any(x is not t and self._tunnels.get(x.name) is x and gw in x.spec.gateways
+                        for x in self._candidates(t.spec.local, gw))
             if not still:
                 drv.ep.delete_ike((gw, IKE_PORT), now)
                 self._abort(drv, gw)
