@@ -266,3 +266,40 @@ async def test_same_seed_same_world_twice(mock_clock):
     a = await scenario()
     b = await scenario()
     assert a == b and len(a) > 10
+
+
+async def test_link_down_is_silent_and_link_up_recovers(mock_clock, world):
+    dev = device(world)
+    world.add_peer(peer_spec())
+    dev.tunnels.apply([spec()], world.now())
+    await world.wait_settled(10)
+    flow = world.traffic_start("f", "10.1.0.1", "10.2.0.1", rate_pps=1)
+    await world.clock.advance(2.5)
+    assert flow.delivered == 6 and flow.dropped == 0
+    world.link_down("r1")
+    await world.clock.advance(2)
+    assert flow.delivered == 6 and flow.dropped == 4  # SA still up locally, nothing arrives
+    assert dev.tunnels.tunnels()[0].state == "up"  # no DPD here: nobody notices
+    world.link_up("r1")
+    await world.clock.advance(1)
+    assert flow.delivered == 8
+    summary = world.summary()
+    assert summary["links"] == [("r1", True, [R1])]
+    assert summary["flows"][0][:4] == ("f", "10.1.0.1", "10.2.0.1", 1.0)
+
+
+async def test_bad_requests_raise_world_error(mock_clock, world):
+    import pytest
+
+    from routershell.runtime.world import WorldError
+
+    device(world)
+    world.add_peer(peer_spec())
+    for call in (lambda: world.module_fail("r1", "9/9/9"), lambda: world.link_down("nope"),
+                 lambda: world.set_loss(150), lambda: world.traffic_stop("none"),
+                 lambda: world.traffic_start("x", "a", "b"), lambda: world.capture_stop(),
+                 lambda: world.peer_config("1.1.1.1", psk="x"),
+                 lambda: world.peer_config(PRIMARY, mode="sideways"),
+                 lambda: world.add_peer(peer_spec("dup", PRIMARY))):
+        with pytest.raises(WorldError):
+            call()
