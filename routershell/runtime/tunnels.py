@@ -146,6 +146,8 @@ class TunnelManager:
         self._next_index = 1
         self._index: dict[tuple[str, str], list[_Tunnel]] | None = None  # see _candidates
         self._subscribers: list[Subscriber] = []
+        self._dirty: set[_Driver] = set()
+        self._flush_timer: Timer | None = None
         self.events: list[tuple[float, str, object]] = []  # recent (time, tunnel, event), for labs
         self.max_events = 2000
 
@@ -466,7 +468,23 @@ class TunnelManager:
             if not out and not handled:
                 break
         if reschedule:
-            self.scheduler.reschedule(drv)
+            self._mark(drv, now)
+
+    def _mark(self, drv: _Driver, now: float) -> None:
+        """Re-read the endpoint's timer once per lab instant, not after every datagram:
+        IkeEndpoint.get_timer() walks all its SAs, so per-datagram calls are O(n^2) for
+        one gateway address with thousands of tunnels. The flush runs at the same instant,
+        after the datagrams already due, so no deadline is missed."""
+        self._dirty.add(drv)
+        if self._flush_timer is None:
+            self._flush_timer = self.scheduler.call_at(now, self._flush, name=f"{self.device} ike timers")
+
+    def _flush(self) -> None:
+        self._flush_timer = None
+        dirty, self._dirty = self._dirty, set()
+        for drv in dirty:
+            if self._drivers.get(drv.local) is drv:
+                self.scheduler.reschedule(drv)
 
     def _tunnels_on(self, local: str, gw: str) -> list[_Tunnel]:
         return [t for t in self._candidates(local, gw) if
