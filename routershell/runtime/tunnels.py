@@ -32,6 +32,7 @@ from __future__ import annotations
 import dataclasses
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from ..engine import failover as fo
 from ..engine.constants import Notify, Proto
@@ -53,10 +54,24 @@ from .ipsec import TunnelSpec, TunnelState
 from .network import Addr, Network
 from .scheduler import Scheduler, Timer
 
-__all__ = ["IKE_PORT", "TunnelManager", "matches"]
+__all__ = ["IKE_PORT", "ModuleDown", "ModuleUp", "TunnelManager", "matches"]
 
 IKE_PORT = 500
 Subscriber = Callable[[str, object], None]
+
+
+@dataclass(frozen=True)
+class ModuleDown:
+    """The module carrying the tunnel failed: the tunnel is not present (SAs gone silently)."""
+
+    module: str
+
+
+@dataclass(frozen=True)
+class ModuleUp:
+    """The module came back; the tunnel is down and renegotiates per its spec."""
+
+    module: str
 
 
 def _in(addr: str, prefix: str) -> bool:
@@ -295,7 +310,9 @@ class TunnelManager:
         return None
 
     def subscribe(self, cb: Subscriber) -> Callable[[], None]:
-        """cb(tunnel name, engine event or failover action); returns an unsubscribe call.
+        """cb(tunnel name, event): an engine event (engine/events.py), a failover action
+        (engine/failover.py), a synthesized phase-1 NegotiationFailed(reason "timeout") from
+        the watchdog, or ModuleDown/ModuleUp. Returns an unsubscribe call.
         Gateway-wide events (phase 1) are reported once, under the first tunnel to that
         gateway ("" if none)."""
         self._subscribers.append(cb)
@@ -327,10 +344,10 @@ class TunnelManager:
                 if t.ctl is not None:
                     t.ctl.tunnel_down(now, t.active or t.ctl.primary)
                     self._resched(t)
-                self._emit(t.name, ("module-down", t.spec.labels.get("module")), now)
+                self._emit(t.name, ModuleDown(t.spec.labels.get("module", "")), now)
             elif ok and t.state.state == "not-present":
                 t.state.state = "down"
-                self._emit(t.name, ("module-up", t.spec.labels.get("module")), now)
+                self._emit(t.name, ModuleUp(t.spec.labels.get("module", "")), now)
                 if t.spec.establish == "immediately":
                     self._start(t, now)
         self._pump_all(now)

@@ -157,6 +157,7 @@ async def test_module_fail_and_restore(mock_clock, world):
     await world.wait_settled(10)
     assert dev.tunnels.tunnels()[0].state == "up"
     sent = world.network.stats.sent
+    log = record(dev, world)
     world.module_fail("r1", "1/2/0")
     st = dev.tunnels.tunnels()[0]
     assert st.state == "not-present" and st.ipsec_sas == []
@@ -166,6 +167,8 @@ async def test_module_fail_and_restore(mock_clock, world):
     await world.wait_settled(10)
     st = dev.tunnels.tunnels()[0]
     assert st.state == "up" and st.ipsec_sas
+    kinds = [type(e).__name__ for _, _, e in log]
+    assert kinds == ["ModuleDown", "Phase2Down", "ModuleUp", "Phase2Up"]
 
 
 async def test_capture_writes_a_pcap_engine_pcap_reads_back(mock_clock, world, tmp_path):
