@@ -45,6 +45,7 @@ from ..engine.events import (
     PeerDead,
     Phase2Down,
     Phase2Up,
+    SaRekeyed,
 )
 from ..engine.ike import IkeEndpoint
 from ..engine.isakmp import NotifyPayload
@@ -118,6 +119,7 @@ class _Tunnel:
             self.ctl = fo.FailoverController(policy, primary, spec.backup)
         self.watchdog: Timer | None = None
         self.retry: Timer | None = None
+        self.spis: set[int] = set()  # inbound SPIs of this tunnel's IPsec SAs (any gateway)
 
     @property
     def name(self) -> str:
@@ -514,6 +516,11 @@ class TunnelManager:
         t = self._tunnels.get(child) if child else None
         if t is not None and t.spec.local != drv.local:
             t = None
+        if t is not None:  # index the tunnel's SAs (the SA table is keyed by SPI only)
+            if isinstance(ev, Phase2Up):
+                t.spis.add(ev.inbound_spi)
+            elif isinstance(ev, SaRekeyed) and ev.kind == "ipsec":
+                t.spis.add(int(ev.new, 16))
         if isinstance(ev, Phase2Up):
             if t is None:
                 return self._emit("", ev, now)
@@ -687,8 +694,15 @@ class TunnelManager:
         gw = gw or t.active
         if drv is None or gw is None:
             return []
-        return [s for s in drv.ep.sadb.ipsec.values()
-                if s.child == t.name and s.peer[0] == gw]
+        table = drv.ep.sadb.ipsec
+        out = []
+        for spi in list(t.spis):
+            sa = table.get(spi)
+            if sa is None or sa.child != t.name:
+                t.spis.discard(spi)  # gone (deleted, expired, rekeyed away)
+            elif sa.peer[0] == gw:
+                out.append(sa)
+        return out
 
     def _current_sa(self, t: _Tunnel) -> IpsecSa | None:
         best = None
