@@ -171,10 +171,11 @@ class RemotePeer:
         self._pump(now)
 
     def settled(self) -> bool:
+        """No exchange of this peer waits for an answer (as initiator or responder)."""
         for sa in self.endpoint.sadb.ike.values():
-            if sa.state == "negotiating" and sa.role == "initiator":
+            if sa.state == "negotiating":
                 return False
-            if sa.role == "initiator" and any(ex.deadline is not None for ex in sa.exchanges.values()):
+            if any(ex.deadline is not None for ex in sa.exchanges.values()):
                 return False
         return True
 

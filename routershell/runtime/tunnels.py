@@ -32,6 +32,7 @@ from __future__ import annotations
 import dataclasses
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from ..engine import failover as fo
 from ..engine.constants import Notify, Proto
@@ -44,6 +45,7 @@ from ..engine.events import (
     PeerDead,
     Phase2Down,
     Phase2Up,
+    SaRekeyed,
 )
 from ..engine.ike import IkeEndpoint
 from ..engine.isakmp import NotifyPayload
@@ -53,10 +55,24 @@ from .ipsec import TunnelSpec, TunnelState
 from .network import Addr, Network
 from .scheduler import Scheduler, Timer
 
-__all__ = ["IKE_PORT", "TunnelManager", "matches"]
+__all__ = ["IKE_PORT", "ModuleDown", "ModuleUp", "TunnelManager", "matches"]
 
 IKE_PORT = 500
 Subscriber = Callable[[str, object], None]
+
+
+@dataclass(frozen=True)
+class ModuleDown:
+    """The module carrying the tunnel failed: the tunnel is not present (SAs gone silently)."""
+
+    module: str
+
+
+@dataclass(frozen=True)
+class ModuleUp:
+    """The module came back; the tunnel is down and renegotiates per its spec."""
+
+    module: str
 
 
 def _in(addr: str, prefix: str) -> bool:
@@ -103,6 +119,7 @@ class _Tunnel:
             self.ctl = fo.FailoverController(policy, primary, spec.backup)
         self.watchdog: Timer | None = None
         self.retry: Timer | None = None
+        self.spis: set[int] = set()  # inbound SPIs of this tunnel's IPsec SAs (any gateway)
 
     @property
     def name(self) -> str:
@@ -144,7 +161,10 @@ class TunnelManager:
         self._drivers: dict[str, _Driver] = {}
         self._tunnels: dict[str, _Tunnel] = {}
         self._next_index = 1
+        self._index: dict[tuple[str, str], list[_Tunnel]] | None = None  # see _candidates
         self._subscribers: list[Subscriber] = []
+        self._dirty: set[_Driver] = set()
+        self._flush_timer: Timer | None = None
         self.events: list[tuple[float, str, object]] = []  # recent (time, tunnel, event), for labs
         self.max_events = 2000
 
@@ -154,6 +174,7 @@ class TunnelManager:
         """Reconcile with the committed specs: start new ones, tear down removed ones, restart
         changed ones (a spec equal to the running one is left alone)."""
         wanted = {s.name: s for s in specs}
+        self._index = None
         for name in [n for n in self._tunnels if n not in wanted or wanted[n] != self._tunnels[n].spec]:
             self._teardown(self._tunnels.pop(name), now)
         fresh: list[_Tunnel] = []
@@ -291,7 +312,9 @@ class TunnelManager:
         return None
 
     def subscribe(self, cb: Subscriber) -> Callable[[], None]:
-        """cb(tunnel name, engine event or failover action); returns an unsubscribe call.
+        """cb(tunnel name, event): an engine event (engine/events.py), a failover action
+        (engine/failover.py), a synthesized phase-1 NegotiationFailed(reason "timeout") from
+        the watchdog, or ModuleDown/ModuleUp. Returns an unsubscribe call.
         Gateway-wide events (phase 1) are reported once, under the first tunnel to that
         gateway ("" if none)."""
         self._subscribers.append(cb)
@@ -323,10 +346,10 @@ class TunnelManager:
                 if t.ctl is not None:
                     t.ctl.tunnel_down(now, t.active or t.ctl.primary)
                     self._resched(t)
-                self._emit(t.name, ("module-down", t.spec.labels.get("module")), now)
+                self._emit(t.name, ModuleDown(t.spec.labels.get("module", "")), now)
             elif ok and t.state.state == "not-present":
                 t.state.state = "down"
-                self._emit(t.name, ("module-up", t.spec.labels.get("module")), now)
+                self._emit(t.name, ModuleUp(t.spec.labels.get("module", "")), now)
                 if t.spec.establish == "immediately":
                     self._start(t, now)
         self._pump_all(now)
@@ -338,7 +361,24 @@ class TunnelManager:
     # ================================================================ internals
 
     def _ordered(self) -> list[_Tunnel]:
-        return sorted(self._tunnels.values(), key=lambda t: t.state.index)
+        # insertion order is index order: a new or restarted spec gets the next index
+        return list(self._tunnels.values())
+
+    def _candidates(self, local: str, gw: str) -> list[_Tunnel]:
+        """Tunnels that may use `gw` from `local` (by spec gateways, plus responder specs)."""
+        if self._index is None:
+            idx: dict[tuple[str, str], list[_Tunnel]] = {}
+            for t in self._tunnels.values():
+                for g in t.spec.gateways:
+                    idx.setdefault((t.spec.local, g), []).append(t)
+                if t.spec.establish == "responder":
+                    idx.setdefault((t.spec.local, "*"), []).append(t)
+            self._index = idx
+        direct = self._index.get((local, gw), [])
+        dyn = self._index.get((local, "*"), [])
+        if not dyn:
+            return direct
+        return sorted(set(direct) | set(dyn), key=lambda t: t.state.index)
 
     def _module_ok(self, t: _Tunnel) -> bool:
         mod = t.spec.labels.get("module")
@@ -391,7 +431,9 @@ class TunnelManager:
                 self.scheduler.add_engine(drv, name=f"{self.device} ike {local}")
             wanted = self._peer_configs(local)
             ep = drv.ep
-            for addr in [a for a in ep.peers if a not in wanted and not self._dynamic(local, a)]:
+            dynamic = {t.active for t in self._tunnels.values()
+                       if t.spec.local == local and t.spec.establish == "responder"}
+            for addr in [a for a in ep.peers if a not in wanted and a not in dynamic]:
                 del ep.peers[addr]
             for addr, cfg in wanted.items():
                 if ep.peers.get(addr) != cfg:
@@ -400,10 +442,6 @@ class TunnelManager:
                     for sa in ep.sadb.ike.values():
                         if sa.peer[0] == addr:
                             sa.config = dataclasses.replace(sa.config, children=cfg.children)
-
-    def _dynamic(self, local: str, addr: str) -> bool:
-        return any(t.spec.local == local and t.spec.establish == "responder" and t.active == addr
-                   for t in self._tunnels.values())
 
     def _template(self, local: str, src: str) -> PeerConfig | None:
         if self.responder_template is not None:
@@ -449,10 +487,26 @@ class TunnelManager:
             if not out and not handled:
                 break
         if reschedule:
-            self.scheduler.reschedule(drv)
+            self._mark(drv, now)
+
+    def _mark(self, drv: _Driver, now: float) -> None:
+        """Re-read the endpoint's timer once per lab instant, not after every datagram:
+        IkeEndpoint.get_timer() walks all its SAs, so per-datagram calls are O(n^2) for
+        one gateway address with thousands of tunnels. The flush runs at the same instant,
+        after the datagrams already due, so no deadline is missed."""
+        self._dirty.add(drv)
+        if self._flush_timer is None:
+            self._flush_timer = self.scheduler.call_at(now, self._flush, name=f"{self.device} ike timers")
+
+    def _flush(self) -> None:
+        self._flush_timer = None
+        dirty, self._dirty = self._dirty, set()
+        for drv in dirty:
+            if self._drivers.get(drv.local) is drv:
+                self.scheduler.reschedule(drv)
 
     def _tunnels_on(self, local: str, gw: str) -> list[_Tunnel]:
-        return [t for t in self._ordered() if t.spec.local == local and
+        return [t for t in self._candidates(local, gw) if
                 (t.active == gw or (t.spec.establish == "responder" and gw not in t.spec.gateways
                                     and t.active is None))]
 
@@ -462,6 +516,11 @@ class TunnelManager:
         t = self._tunnels.get(child) if child else None
         if t is not None and t.spec.local != drv.local:
             t = None
+        if t is not None:  # index the tunnel's SAs (the SA table is keyed by SPI only)
+            if isinstance(ev, Phase2Up):
+                t.spis.add(ev.inbound_spi)
+            elif isinstance(ev, SaRekeyed) and ev.kind == "ipsec":
+                t.spis.add(int(ev.new, 16))
         if isinstance(ev, Phase2Up):
             if t is None:
                 return self._emit("", ev, now)
@@ -635,8 +694,15 @@ class TunnelManager:
         gw = gw or t.active
         if drv is None or gw is None:
             return []
-        return [s for s in drv.ep.sadb.ipsec.values()
-                if s.child == t.name and s.peer[0] == gw]
+        table = drv.ep.sadb.ipsec
+        out = []
+        for spi in list(t.spis):
+            sa = table.get(spi)
+            if sa is None or sa.child != t.name:
+                t.spis.discard(spi)  # gone (deleted, expired, rekeyed away)
+            elif sa.peer[0] == gw:
+                out.append(sa)
+        return out
 
     def _current_sa(self, t: _Tunnel) -> IpsecSa | None:
         best = None
@@ -666,7 +732,7 @@ class TunnelManager:
             return
         self._clear(t, now, notify=True, gw=gw)
         self._abort(drv, gw)
-        others = [x for x in self._tunnels.values() if x is not t and x.spec.local == t.spec.local
+        others = [x for x in self._candidates(t.spec.local, gw) if x is not t
                   and x.active == gw and x.state.state == "up"]
         if not others:
             drv.ep.delete_ike((gw, IKE_PORT), now)
@@ -727,8 +793,8 @@ class TunnelManager:
             return
         for gw in t.spec.gateways:
             drv.ep.delete_child((gw, IKE_PORT), t.name, now)
-            still = any(x is not t and x.spec.local == t.spec.local and gw in x.spec.gateways
-                        for x in self._tunnels.values())
+            still = any(x is not t and self._tunnels.get(x.name) is x and gw in x.spec.gateways
+                        for x in self._candidates(t.spec.local, gw))
             if not still:
                 drv.ep.delete_ike((gw, IKE_PORT), now)
                 self._abort(drv, gw)

@@ -71,13 +71,19 @@ class World:
         self.addresses_changed(dev, addresses)
         return dev.tunnels
 
-    def addresses_changed(self, dev: Device, addresses: Iterable[str]) -> None:
-        """The device's interface addresses after a commit ("a.b.c.d" or "a.b.c.d/len")."""
-        for a in [a for a, d in self.addresses.items() if d == dev.name]:
+    def addresses_changed(self, dev: Device, addresses: Iterable[str] | None = None) -> None:
+        """The device's interface addresses after a commit ("a.b.c.d" or "a.b.c.d/len"); the
+        platform passes them (None keeps the known ones and adds the tunnels' local
+        addresses). They form the link named after the device (`link_down(dev.name)`)."""
+        mine = [a for a, d in self.addresses.items() if d == dev.name]
+        if addresses is None:
+            addresses = mine + (list(dev.tunnels.endpoints()) if dev.tunnels is not None else [])
+        for a in mine:
             del self.addresses[a]
         for a in addresses:
             self.addresses[str(a).split("/")[0]] = dev.name
-        self.network.add_link(f"{dev.name}", [a for a, d in self.addresses.items() if d == dev.name])
+        link = self.network.add_link(dev.name)
+        link.addresses = {a for a, d in self.addresses.items() if d == dev.name}
 
     def add_peer(self, spec: PeerSpec) -> RemotePeer:
         if spec.name in self.peers:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from routershell.engine.peer import ChildConfig, PeerConfig
 from routershell.engine.retransmit import fixed
 from routershell.runtime.clock import LabClock
-from routershell.runtime.device import Device, Module
+from routershell.runtime.device import Device
 from routershell.runtime.ipsec import TunnelSpec
 from routershell.runtime.peers import PeerSpec
 from routershell.runtime.rng import Streams
@@ -60,4 +60,3 @@ async def start(world: World, nursery) -> None:
     await nursery.start(world.scheduler.run)
 
 
-__all__ = ["Module", "make_world", "device", "spec", "peer_spec", "run", "start"]
