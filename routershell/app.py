@@ -12,14 +12,13 @@ import logging
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import trio
 
 from .cli.session import CliSession
 from .runtime.clock import LabClock
-from .runtime.device import Device, Port
+from .runtime.device import Device, Module, Port
 from .runtime.lab_commands import LabControl
 from .runtime.labfile import DeviceSpec, LabPeer, LabSpec, default_lab, load_lab
 from .runtime.rng import Streams
@@ -58,16 +57,13 @@ class App:
         for dspec in self.spec.devices:
             dev = self._build_device(dspec)
             self.devices[dev.name] = dev
-            if self.world is not None:
-                self.world.add_device(dev)
-        if self.world is not None:
-            for p in self.spec.peers:
-                self.world.add_peer(peer_spec(p))
-            for link in self.spec.links:
-                if hasattr(self.world, "add_link"):
-                    self.world.add_link(link)
-                if not link.up:
-                    self.world.link_down(link.name)
+            self.world.add_device(dev)
+        for p in self.spec.peers:
+            self.world.add_peer(peer_spec(p))
+        for link in self.spec.links:
+            self.world.add_link(link)
+            if not link.up:
+                self.world.link_down(link.name)
         from .runtime import notify
 
         for dev in self.devices.values():
@@ -115,20 +111,19 @@ class App:
             home=self._home(d.name),
             state_dir=self.state_dir / d.name / "config" if self.state_dir is not None else None,
         )
-        dev.modules = [_module(m.slot, m.name, m.kind, m.capacity) for m in d.modules]
+        dev.modules = [Module(m.slot, m.name, m.kind, m.capacity) for m in d.modules]
         return dev
 
     def settled(self) -> bool:
-        """Nothing in flight anywhere in the lab (always true without a simulated network)."""
-        return self.world.settled() if self.world is not None else True
+        """Nothing in flight anywhere in the lab."""
+        return self.world.settled()
 
     # ---- life --------------------------------------------------------------------------------
     async def start(self, nursery: trio.Nursery) -> None:
         await nursery.start(self.scheduler.run)
-        if self.world is not None:
-            for t in self.spec.traffic:
-                self.world.traffic_start(t.name, t.src, t.dst, rate_pps=t.rate)
-                self.control.flows[t.name] = (t.src, t.dst, t.rate)
+        for t in self.spec.traffic:
+            self.world.traffic_start(t.name, t.src, t.dst, rate_pps=t.rate)
+            self.control.flows[t.name] = (t.src, t.dst, t.rate)
         self.control.schedule_events()
         await self.clock.boot(self.settled, max_wait=60.0)
 
@@ -155,32 +150,15 @@ class App:
             self._tmp = None
 
 
-def _module(slot: str, name: str, kind: str, capacity: int) -> Any:
-    try:
-        from .runtime.device import Module  # type: ignore[attr-defined]
-    except ImportError:  # before runtime.world's Module lands: the same fields, duck-typed
-        return SimpleNamespace(slot=slot, name=name, kind=kind, capacity=capacity, up=True)
-    return Module(slot, name, kind, capacity)
-
-
 def _make_world(factory: Callable[..., Any] | None, clock, scheduler, streams) -> Any:
-    if factory is None:
-        try:
-            from .runtime.world import World  # type: ignore[import-not-found]
-        except ImportError:
-            log.debug("no runtime.world in this build: lab faults and peers are unavailable")
-            return None
-        factory = World
-    return factory(clock, scheduler, streams)
+    from .runtime.world import World
+
+    return (factory or World)(clock, scheduler, streams)
 
 
 def peer_spec(p: LabPeer) -> Any:
-    """The runtime's PeerSpec (runtime/peers.py) for a lab file's peer (the LabPeer itself
-    while runtime.peers is not in the build: only a test double world takes that)."""
-    try:
-        from .runtime.peers import PeerSpec  # type: ignore[import-not-found]
-    except ImportError:
-        return p
+    """The runtime's PeerSpec (runtime/peers.py) for a lab file's peer."""
+    from .runtime.peers import PeerSpec
 
     return PeerSpec(
         name=p.name, address=p.address, psk=p.psk, ike_proposals=p.ike_proposals,

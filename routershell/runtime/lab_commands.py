@@ -184,8 +184,6 @@ class LabControl:
     # ---- commands --------------------------------------------------------------------------
     @property
     def world(self) -> Any:
-        if self.app.world is None:
-            raise LabCommandError("this build has no simulated network (runtime.world is missing)")
         return self.app.world
 
     async def run(self, session: Any, m: CommandMatch) -> str:
