@@ -6,7 +6,11 @@ import time
 
 from routershell.config.tree import ConfigNode
 from routershell.platforms.junos.config_text import compare, parse, render, render_set
-from tests.config.sample_schema import build_schema
+from routershell.platforms.junos.grammar import grammar
+
+
+def build_schema():
+    return grammar().schema  # the real Junos schema the device uses
 
 
 def big_tree(n: int) -> ConfigNode:
