@@ -70,8 +70,12 @@ class App:
             notify.attach(dev)
         self.control = LabControl(self)
         self.current = device or self.spec.devices[0].name
-        # device -> real (address, port) for runtime/bridge.IkeBridge; opened with the world
-        self.ike_bridges = dict(ike_bridges or {})
+        # device -> real (address, port) of its IKE bridge (runtime/bridge.py): the lab file's
+        # `ike_bridge` keys, overridden by the command line; opened by start(), after boot
+        self.ike_bridges = {d.name: d.ike_bridge for d in self.spec.devices if d.ike_bridge}
+        self.ike_bridges.update(ike_bridges or {})
+        self.bridges: dict[str, Any] = {}  # device -> open IkeBridge
+        self._bridge_scopes: list[trio.CancelScope] = []
         self._check_bridges()
 
     def _check_bridges(self) -> None:
@@ -80,9 +84,52 @@ class App:
         for name in self.ike_bridges:
             if name not in self.devices:
                 raise BridgeError(f"--ike-bridge: no device {name!r} in this lab")
-        if self.ike_bridges and self.clock.mode != "real" and self.clock.rate != 1.0:
+        if self.ike_bridges and self.clock.rate != 1.0:
             raise BridgeError(f"an IKE bridge needs the lab clock in real time (--clock real "
                               f"or x1), not {self.clock.mode!r}")
+
+    def _bridge_local(self, dev: Device) -> Callable[[str], str | None]:
+        """Which of the device's local gateway addresses a real peer's datagrams go to: the
+        one whose tunnels name the peer as a gateway, else the first with an IKE endpoint."""
+
+        def local_for(peer: str) -> str | None:
+            tunnels = dev.tunnels
+            if tunnels is None:
+                return None
+            for t in tunnels.tunnels():
+                if peer in t.spec.gateways and t.spec.local:
+                    return t.spec.local
+            return next(iter(sorted(tunnels.endpoints())), None)
+
+        return local_for
+
+    async def _open_bridges(self, nursery: trio.Nursery) -> None:
+        from .runtime.bridge import BridgePeer, IkeBridge
+
+        for name, listen in self.ike_bridges.items():
+            dev = self.devices[name]
+            dspec = self.spec.device(name)
+            peers = [BridgePeer(a, ike_port=p, nat_port=n) for a, p, n in
+                     (dspec.ike_bridge_peers if dspec is not None else ())]
+            bridge = IkeBridge(self.world.network, self.clock, self._bridge_local(dev), listen,
+                               nat_port=4500 if listen[1] == 500 else listen[1] + 1, peers=peers)
+            scope = trio.CancelScope()
+            self._bridge_scopes.append(scope)
+            await nursery.start(self._serve_bridge, bridge, scope)
+            self.bridges[name] = bridge
+            log.info("IKE bridge for %s on %s:%d (NAT-T %d)", name, *bridge.listen,
+                     bridge.nat_listen[1])
+
+    @staticmethod
+    async def _serve_bridge(bridge: Any, scope: trio.CancelScope,
+                            task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        from .runtime.bridge import serve
+
+        with scope:
+            try:
+                await serve(bridge, task_status=task_status)
+            finally:
+                bridge.close()
 
     # ---- lab ---------------------------------------------------------------------------------
     def _home(self, name: str) -> Path:
@@ -126,6 +173,8 @@ class App:
             self.control.flows[t.name] = (t.src, t.dst, t.rate)
         self.control.schedule_events()
         await self.clock.boot(self.settled, max_wait=60.0)
+        # after boot: booting jumps the clock, which a real peer must never see
+        await self._open_bridges(nursery)
 
     def new_session(self, user: str = "user", client: str = "terminal") -> CliSession:
         dev = self.devices[self.current]
@@ -142,6 +191,10 @@ class App:
         await self.clock.run_command(session.execute, line, io, settle=settle, max_wait=30.0)
 
     async def aclose(self) -> None:
+        for scope in self._bridge_scopes:
+            scope.cancel()
+        self._bridge_scopes.clear()
+        self.bridges.clear()
         for dev in self.devices.values():
             for s in list(dev.sessions.values()):
                 s.close()

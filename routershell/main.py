@@ -109,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ike-bridge", dest="ike_bridges", action="append", type=_ike_bridge,
                    metavar="DEVICE=ADDRESS:PORT",
                    help="expose DEVICE's IKE endpoint on a real UDP socket (NAT-T port 4500 "
-                        "beside it), e.g. r1=127.0.0.1:500; needs --clock real")
+                        "beside it), e.g. r1=127.0.0.1:500; the clock runs real unless --clock x1")
     p.add_argument("--version", action=_VersionAction, nargs=0, help="show the version and exit")
     return p
 
@@ -142,6 +142,20 @@ def _leaf(exc: BaseException) -> BaseException:
     return exc
 
 
+def _lab_has_bridge(path: Path | None) -> bool:
+    """Does the lab file ask for an IKE bridge (`ike_bridge` on a device)? A lab that does not
+    load says no here; App reports why it does not load."""
+    if path is None:
+        return False  # the default lab has no bridge
+    from routershell.runtime.labfile import load_lab
+
+    try:
+        spec = load_lab(path)
+    except Exception:  # noqa: BLE001 - reported by App with the file and line
+        return False
+    return any(d.ike_bridge for d in spec.devices)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.listen:
@@ -155,7 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         env=os.environ, stdin_tty=stdin_tty, stdout_tty=stdout_tty)
     mode = args.clock or default_clock(plain=plain, has_commands=commands is not None,
                                        stdin_tty=stdin_tty)
-    if args.ike_bridges and not args.clock:
+    if not args.clock and (args.ike_bridges or _lab_has_bridge(args.lab)):
         mode = "real"  # a real peer's timers run on the wall clock
     from routershell.app import App
 

@@ -7,7 +7,10 @@ port beside it (`nat_port`, default 4500):
 - A datagram a real peer sends to the socket enters the lab as if from a lab peer with the real
   peer's address (or the lab address given in `peers`): source (peer, 500) for the IKE socket,
   (peer, 4500) for the NAT-T socket, destination (device_address, 500). The engine recognises
-  the non-ESP marker itself. On the NAT-T socket, keepalives are dropped and UDP-encapsulated
+  the non-ESP marker itself. `device_address` is an address or a function of the peer's lab
+  address giving the device's local gateway for it (None: the datagram is dropped, counted in
+  `stats.unrouted`). A source whose lab address already belongs to the lab (a lab peer or
+  device) is refused. On the NAT-T socket, keepalives are dropped and UDP-encapsulated
   ESP is counted (`stats.esp`) and never handed to IKE.
 - What the emulated router sends to (peer, 500) / (peer, 4500) in the lab leaves on the IKE /
   NAT-T socket to the real peer's ports (learnt from its datagrams, or given in `peers`).
@@ -23,7 +26,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +63,7 @@ class BridgeStats:
     keepalives: int = 0
     refused: int = 0
     refused_from: set[str] = field(default_factory=set)
+    unrouted: int = 0
 
 
 def parse_bridge_option(text: str) -> tuple[str, Addr]:
@@ -79,7 +83,8 @@ def parse_bridge_option(text: str) -> tuple[str, Addr]:
 
 
 class IkeBridge:
-    def __init__(self, network: Any, clock: Any, device_address: str, listen: Addr,
+    def __init__(self, network: Any, clock: Any, device_address: str | Callable[[str], str | None],
+                 listen: Addr,
                  nat_port: int | None = None, peers: Iterable[BridgePeer] = (),
                  allow: Iterable[str] = (), learn: bool = True) -> None:
         mode = getattr(clock, "mode", "real")
@@ -106,17 +111,29 @@ class IkeBridge:
         self._out: list[tuple[bytes, int, Addr]] = []
         self.sender: Any = None  # set by serve(): (data, local_port, dst) -> None
         for p in peers:
-            self._add(p)
+            if not self._add(p):
+                raise BridgeError(f"bridge peer {p.lab} is already an address of the lab")
 
     # ----- peers ---------------------------------------------------------------------------
 
-    def _add(self, p: BridgePeer) -> None:
+    def _add(self, p: BridgePeer) -> bool:
+        """Bind the peer's lab address; False if the lab already uses it."""
+        bound = getattr(self.network, "bound", None)
+        if callable(bound) and any(bound(p.lab, port) for port in (LAB_IKE, LAB_NAT)):
+            return False
         self.peers[p.address] = p
         self._by_lab[p.lab] = p
         for lab_port in (LAB_IKE, LAB_NAT):
             self.network.bind(p.lab, lab_port,
                               lambda data, src, now, pr=p, lp=lab_port: self._to_real(pr, lp,
                                                                                       data))
+        return True
+
+    def local_for(self, lab_peer: str) -> str | None:
+        """The device address a datagram from `lab_peer` goes to."""
+        if callable(self.device_address):
+            return self.device_address(lab_peer)
+        return self.device_address
 
     def close(self) -> None:
         for p in self.peers.values():
@@ -134,7 +151,10 @@ class IkeBridge:
                 self.stats.refused_from.add(src[0])
                 return
             peer = BridgePeer(src[0], learnt=True)
-            self._add(peer)
+            if not self._add(peer):
+                self.stats.refused += 1
+                self.stats.refused_from.add(src[0])
+                return
         self.stats.received += 1
         on_nat = local_port == self.nat_listen[1]
         if on_nat:
@@ -148,8 +168,11 @@ class IkeBridge:
                 return
         else:
             peer.ike_port = src[1]
-        self.network.send((peer.lab, LAB_NAT if on_nat else LAB_IKE),
-                          (self.device_address, LAB_IKE), payload)
+        local = self.local_for(peer.lab)
+        if local is None:
+            self.stats.unrouted += 1
+            return
+        self.network.send((peer.lab, LAB_NAT if on_nat else LAB_IKE), (local, LAB_IKE), payload)
 
     # ----- lab -> real ---------------------------------------------------------------------
 

@@ -75,7 +75,9 @@ class DeviceSpec:
     model: str
     ports: tuple[str, ...]
     modules: tuple[ModuleSpec, ...] = ()
-    ike_bridge: str | None = None  # kept for the real-IKE bridge (later issue)
+    ike_bridge: tuple[str, int] | None = None  # real (address, port) of its IKE bridge
+    # real peers the bridge may send to before hearing from them: (address, port, nat_port)
+    ike_bridge_peers: tuple[tuple[str, int, int], ...] = ()
     config_origin: str = ""  # where the startup text came from (for error messages)
     config_line: int = 0  # line of that origin holding the text's first line
 
@@ -316,7 +318,9 @@ def path_name(path: tuple) -> str:
 
 
 _TOP = {"name", "description", "epoch", "seed", "devices", "peers", "links", "traffic", "events", "objectives"}
-_DEVICE = {"platform", "hostname", "config", "config_file", "model", "ports", "modules", "ike_bridge"}
+_DEVICE = {"platform", "hostname", "config", "config_file", "model", "ports", "modules", "ike_bridge",
+           "ike_bridge_peers"}
+_BRIDGE_PEER = {"address", "port", "nat_port"}
 _MODULE = {"slot", "name", "kind", "capacity"}
 _PEER = {"name", "address", "psk", "ike", "ipsec", "mode", "answers_dpd", "initiates_dpd",
          "dpd_interval", "dpd_retries", "initiates", "target", "local_ts", "remote_ts",
@@ -464,10 +468,34 @@ def _devices(c: _Checker, value: Any, base: Path | None) -> tuple[DeviceSpec, ..
                 str(c.string(m, "slot", mp, what="module")), c.string(m, "name", mp, what="module"),
                 c.string(m, "kind", mp, "services"), c.integer(m, "capacity", mp, 0)))
         _unique(c, [(m.slot, path + ("modules", i, "slot")) for i, m in enumerate(mods)], "module slot")
+        bridge, bridge_peers = _bridge(c, d, path)
         out.append(DeviceSpec(
             name, platform, c.string(d, "hostname", path, name), config, c.string(d, "model", path, ""),
-            tuple(ports), tuple(mods), c.string(d, "ike_bridge", path, None), origin, first))
+            tuple(ports), tuple(mods), bridge, bridge_peers, origin, first))
     return tuple(out)
+
+
+def _bridge(c: _Checker, d: dict, path: tuple) -> tuple[tuple[str, int] | None, tuple[tuple[str, int, int], ...]]:
+    """`ike_bridge = "127.0.0.1:500"` (same as --ike-bridge) and its `ike_bridge_peers`."""
+    from .bridge import BridgeError, parse_bridge_option
+
+    text = c.string(d, "ike_bridge", path, None)
+    where = None
+    if text is not None:
+        try:
+            where = parse_bridge_option(f"{path[-1]}={text}")[1]
+        except BridgeError:
+            raise c.fail(path + ("ike_bridge",), f"ike_bridge wants \"ADDRESS:PORT\", not {text!r}") from None
+    peers = []
+    raw = d.get("ike_bridge_peers", [])
+    if raw and where is None:
+        raise c.fail(path + ("ike_bridge_peers",), "ike_bridge_peers needs ike_bridge")
+    for i, p in enumerate(c.array(raw, path + ("ike_bridge_peers",), "ike_bridge_peers")):
+        pp = path + ("ike_bridge_peers", i)
+        c.table(p, pp, _BRIDGE_PEER, "bridge peer")
+        addr = c.address(p, "address", pp)
+        peers.append((addr, c.integer(p, "port", pp, 500, 1, 65535), c.integer(p, "nat_port", pp, 4500, 1, 65535)))
+    return where, tuple(peers)
 
 
 def _check_startup(platform: str, text: str) -> tuple[int, str] | None:
