@@ -110,6 +110,9 @@ class IkeBridge:
         self._by_lab: dict[str, BridgePeer] = {}
         self._out: list[tuple[bytes, int, Addr]] = []
         self.sender: Any = None  # set by serve(): (data, local_port, dst) -> None
+        # sees every datagram on the real sockets: capture(now, src, dst, payload), as
+        # Network.capture does for the lab side (engine.pcap writes either)
+        self.capture: Callable[[float, Addr, Addr, bytes], Any] | None = None
         for p in peers:
             if not self._add(p):
                 raise BridgeError(f"bridge peer {p.lab} is already an address of the lab")
@@ -128,6 +131,14 @@ class IkeBridge:
                               lambda data, src, now, pr=p, lp=lab_port: self._to_real(pr, lp,
                                                                                       data))
         return True
+
+    def _bound(self, addr: str, port: int) -> bool:
+        bound = getattr(self.network, "bound", None)
+        return bool(callable(bound) and bound(addr, port))
+
+    def _now(self) -> float:
+        sched = getattr(self.network, "scheduler", None)
+        return sched.now() if sched is not None else 0.0
 
     def local_for(self, lab_peer: str) -> str | None:
         """The device address a datagram from `lab_peer` goes to."""
@@ -157,6 +168,8 @@ class IkeBridge:
                 return
         self.stats.received += 1
         on_nat = local_port == self.nat_listen[1]
+        if self.capture is not None:
+            self.capture(self._now(), src, (self.listen[0], local_port), payload)
         if on_nat:
             peer.nat_port = src[1]
             kind, _ = natt.classify_4500(payload)
@@ -172,7 +185,10 @@ class IkeBridge:
         if local is None:
             self.stats.unrouted += 1
             return
-        self.network.send((peer.lab, LAB_NAT if on_nat else LAB_IKE), (local, LAB_IKE), payload)
+        # NAT-T to the device's port 4500 when it listens there, else its IKE port (the engine
+        # sorts by the non-ESP marker)
+        port = LAB_NAT if on_nat and self._bound(local, LAB_NAT) else LAB_IKE
+        self.network.send((peer.lab, LAB_NAT if on_nat else LAB_IKE), (local, port), payload)
 
     # ----- lab -> real ---------------------------------------------------------------------
 
@@ -181,6 +197,8 @@ class IkeBridge:
         local = self.nat_listen[1] if nat else self.listen[1]
         dst = (peer.address, peer.nat_port if nat else peer.ike_port)
         self.stats.sent += 1
+        if self.capture is not None:
+            self.capture(self._now(), (self.listen[0], local), dst, data)
         if self.sender is not None:
             self.sender(data, local, dst)
         else:
