@@ -145,6 +145,7 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
             raise KeyError(f"peer {peer[0]} has no child {child!r}")
         self._dirty.add(peer[0])
         self._initiate(cfg, now, child, None)
+        self._refresh()
 
     def delete_ike(self, peer: Addr, now: float) -> bool:
         self._dirty.add(peer[0])
@@ -153,6 +154,7 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
             return False
         self._send_delete_ike(sa, now)
         self._remove_ike(sa, "deleted")
+        self._refresh()
         return True
 
     def delete_child(self, peer: Addr, child: str, now: float) -> bool:
@@ -163,6 +165,7 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
                 self._send_delete_ipsec(ipsec, now)
                 self._remove_ipsec(ipsec, "deleted")
                 found = True
+        self._refresh()
         return found
 
     def account(self, inbound_spi: int, octets: int, packets: int, now: float,
@@ -177,6 +180,7 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
             if ike is not None and ike.dpd is not None:
                 ike.dpd.heard(now)
         self._check_ipsec_life(ipsec, now)
+        self._refresh()
 
     def source_port(self, data: bytes) -> int:
         """The local port an outgoing datagram must leave from (NAT-T framing -> nat_port)."""
@@ -212,6 +216,8 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
             self._event(Malformed(src, f"crypto: {e}", Notify.PAYLOAD_MALFORMED))
         except Exception as e:  # noqa: BLE001 - nothing from the network may escape
             self._event(Malformed(src, f"internal error: {type(e).__name__}: {e}"))
+        finally:
+            self._refresh()  # per datagram, so no later call pays for many
 
     def probe(self, peer: Addr, now: float) -> bool:
         """Send one DPD R-U-THERE on the IKE SA with `peer` now (on demand, e.g. a failover
@@ -226,6 +232,7 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
         d.outstanding.add(d.seq)
         self._send_info(sa, [NotifyPayload(Notify.R_U_THERE, Proto.ISAKMP,
                                            sa.icookie + sa.rcookie, d.seq.to_bytes(4, "big"))])
+        self._refresh()
         return True
 
     def abort(self, peer: Addr, now: float) -> bool:
@@ -237,6 +244,7 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
         if sa is None:
             return False
         self._abandon_ike(sa)
+        self._refresh()
         return True
 
     def get_timer(self) -> float | None:
@@ -306,7 +314,7 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
             return
         dirty, self._dirty = self._dirty, set()
         ike_by, ipsec_by = self.sadb.ike.by_host, self.sadb.ipsec.by_host  # type: ignore[attr-defined]
-        for host in sorted(dirty):
+        for host in (dirty if len(dirty) == 1 else sorted(dirty)):
             for sa in list(ike_by.get(host, {}).values()):
                 self._set_timer(sa, self._ike_deadline(sa))
             for ipsec in list(ipsec_by.get(host, {}).values()):
