@@ -51,3 +51,30 @@ async def test_lab_module_and_request_chassis_pic_agree(mock_clock):
         assert "capacity 1000   failed" in await t.run("lab show")
         await t.run("lab module r1 1/2 restore")
         assert "PIC 2  Online" in await t.run("show chassis fpc pic-status")
+
+
+async def test_default_lab_boots_with_the_tunnel_up_to_the_primary(mock_clock):
+    async with lab(mock_clock) as app:
+        t = Transcript(app)
+        out = await t.run("show services ipsec-vpn ipsec security-associations")
+        assert "Service set: vpn-hq" in out
+        assert "  Local gateway: 192.0.2.1, Remote gateway: 198.51.100.1\n" in out
+        assert "    inbound " in out and "    outbound " in out
+        ike = await t.run("show services ipsec-vpn ike security-associations")
+        assert "198.51.100.1    Matured" in ike
+        # the pre-shared key is stored $9$-encoded and decodes to the peers' key
+        conf = await t.run("show configuration services ipsec-vpn ike policy ike-hq")
+        assert 'pre-shared-key ascii-text "$9$' in conf and "lab-secret" not in conf
+        # traffic flows through the tunnel (the lab's [[traffic]] matches the rule's selectors)
+        await t.run("lab clock advance 5s")
+        flow = app.world.flows()[0]
+        assert flow.delivered > 0 and "r1:vpn-hq/to-hq/lan-to-hq" in flow.tunnels
+
+
+async def test_tour_fails_over_to_the_backup(mock_clock):
+    async with lab(mock_clock) as app:
+        t = Transcript(app)
+        await t.run("lab peer 198.51.100.1 down")
+        await t.run("lab clock advance 30s")
+        out = await t.run("show services ipsec-vpn ipsec security-associations")
+        assert "Remote gateway: 203.0.113.1\n" in out
