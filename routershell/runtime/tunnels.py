@@ -164,6 +164,7 @@ class TunnelManager:
         self._subscribers: list[Subscriber] = []
         self._dirty: set[_Driver] = set()
         self._flush_timer: Timer | None = None
+        self._pending_starts = 0  # deferred batches of apply() not started yet
         self.events: list[tuple[float, str, object]] = []  # recent (time, tunnel, event), for labs
         self.max_events = 2000
 
@@ -188,7 +189,28 @@ class TunnelManager:
                 t.spec = dataclasses.replace(t.spec, labels=dict(spec.labels))
                 t.state.spec = t.spec
         self._sync_endpoints(now)
-        for t in fresh:
+        # The first START_NOW tunnels start inside this call; the rest in batches of
+        # START_BATCH, each its own scheduler callback at the same lab instant and in the same
+        # order, so a commit of 10k tunnels never holds the event loop (the scheduler yields
+        # between callbacks) and the lab timeline is unchanged.
+        for i in range(0, len(fresh), self.START_BATCH):
+            batch = fresh[i:i + self.START_BATCH]
+            if i < self.START_NOW:
+                self._start_fresh(batch, now)
+            else:
+                self._pending_starts += 1
+                self.scheduler.call_at(now, lambda b=batch: self._start_fresh(b, now, True),
+                                       name=f"{self.device} start tunnels")
+
+    START_NOW = 256
+    START_BATCH = 64
+
+    def _start_fresh(self, batch: list[_Tunnel], now: float, deferred: bool = False) -> None:
+        if deferred:
+            self._pending_starts -= 1
+        for t in batch:
+            if self._tunnels.get(t.name) is not t:
+                continue  # removed by a later apply before its turn
             if t.ctl is not None:
                 self.scheduler.add_engine(t, name=f"{self.device} tunnel {t.name}")
             if t.spec.child is None:
@@ -321,6 +343,8 @@ class TunnelManager:
 
     def settled(self) -> bool:
         """No negotiation in progress on this device."""
+        if self._pending_starts:
+            return False
         if any(t.state.state == "negotiating" for t in self._tunnels.values()):
             return False
         for drv in self._drivers.values():
