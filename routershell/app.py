@@ -8,6 +8,7 @@ validated completely (runtime/labfile.py) before anything is built.
 
 from __future__ import annotations
 
+import gc
 import logging
 import tempfile
 from collections.abc import Callable
@@ -57,17 +58,24 @@ class App:
         for dspec in self.spec.devices:
             dev = self._build_device(dspec)
             self.devices[dev.name] = dev
-            self.world.add_device(dev)
+            self.world.add_device(dev, dev.addresses())
+            self._follow_addresses(dev)
         for p in self.spec.peers:
             self.world.add_peer(peer_spec(p))
         for link in self.spec.links:
-            self.world.add_link(link)
+            # a link holds its peer ends' addresses: taking it down cuts the path to that peer
+            # only (the device's address also reaches the peers on its other links)
+            peers = {p.name: p.address for p in self.spec.peers}
+            self.world.add_link(link.name, [peers.get(ep, ep) for ep in link.endpoints
+                                            if ep in peers or _is_address(ep)])
             if not link.up:
                 self.world.link_down(link.name)
         from .runtime import notify
 
         for dev in self.devices.values():
             notify.attach(dev)
+        for dev in self.devices.values():  # peers and notifications are ready: bring tunnels up
+            dev.on_join(self.world)
         self.control = LabControl(self)
         self.current = device or self.spec.devices[0].name
         # device -> real (address, port) of its IKE bridge (runtime/bridge.py): the lab file's
@@ -161,6 +169,17 @@ class App:
         dev.modules = [Module(m.slot, m.name, m.kind, m.capacity) for m in d.modules]
         return dev
 
+    def _follow_addresses(self, dev: Device) -> None:
+        """Tell the world the device's addresses after every commit (before the platform's own
+        commit work, so tunnels start from registered addresses)."""
+        previous = dev.on_commit
+
+        def on_commit() -> None:
+            self.world.addresses_changed(dev, dev.addresses())
+            previous()
+
+        dev.on_commit = on_commit
+
     def settled(self) -> bool:
         """Nothing in flight anywhere in the lab."""
         return self.world.settled()
@@ -173,6 +192,10 @@ class App:
             self.control.flows[t.name] = (t.src, t.dst, t.rate)
         self.control.schedule_events()
         await self.clock.boot(self.settled, max_wait=60.0)
+        # Everything built so far (grammar, configuration, the lab's engines) lives as long as
+        # the lab: keep the collector from walking it again on every full pass (long pauses at
+        # thousands of tunnels, scripts/bench_world.py --gc-freeze).
+        gc.freeze()
         # after boot: booting jumps the clock, which a real peer must never see
         await self._open_bridges(nursery)
 
@@ -203,6 +226,16 @@ class App:
             self._tmp = None
 
 
+def _is_address(text: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _make_world(factory: Callable[..., Any] | None, clock, scheduler, streams) -> Any:
     from .runtime.world import World
 
@@ -214,7 +247,9 @@ def peer_spec(p: LabPeer) -> Any:
     from .runtime.peers import PeerSpec
 
     return PeerSpec(
-        name=p.name, address=p.address, psk=p.psk, ike_proposals=p.ike_proposals,
+        name=p.name, address=p.address,
+        psk=p.psk.encode() if isinstance(p.psk, str) else p.psk,  # the engine keys on bytes
+        ike_proposals=p.ike_proposals,
         ipsec_proposals=p.ipsec_proposals, mode=p.mode, answers_dpd=p.answers_dpd,
         initiates_dpd=p.initiates_dpd, dpd_interval=p.dpd_interval, dpd_retries=p.dpd_retries,
         initiates=p.initiates, target=p.target, local_ts=p.local_ts, remote_ts=p.remote_ts,

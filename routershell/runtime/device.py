@@ -57,6 +57,10 @@ class Device:
     listeners: list[Callable[[str], None]] = field(default_factory=list)
     streams: Any = None  # routershell.runtime.rng.Streams for this device
     on_commit: Callable[[], None] = lambda: None  # the platform applies a new active config
+    # port -> its configured addresses ("a.b.c.d/len") in the active configuration (platform)
+    interface_addresses: Callable[[], dict[str, list[str]]] = lambda: {}
+    # the lab is built (peers, links in place): the platform applies its startup configuration
+    on_join: Callable[[Any], None] = lambda world: None
     modules: list[Module] = field(default_factory=list)  # service modules in the chassis
     tunnels: Any = None  # routershell.runtime.tunnels.TunnelManager, set by World.add_device
     # SNMP trap receivers the platform's commit compiles: runtime.notify.TrapTarget tuples
@@ -69,6 +73,10 @@ class Device:
         if purpose not in self._rngs:
             self._rngs[purpose] = self.streams.stream(purpose) if self.streams is not None else random.Random(purpose)
         return self._rngs[purpose]
+
+    def addresses(self) -> list[str]:
+        """Every configured interface address, in port order."""
+        return [a for addrs in self.interface_addresses().values() for a in addrs]
 
     def now(self) -> float:
         return self.clock.now() if self.clock is not None else 0.0

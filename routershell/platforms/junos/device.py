@@ -32,6 +32,17 @@ class ConfirmTimer:
             dev.broadcast(msg.broadcast("root", host.value if host else dev.name, when, msg.NOT_CONFIRMED))
 
 
+def interface_addresses(dev: Device) -> dict[str, list[str]]:
+    """Port -> addresses of its enabled units in the active configuration (`ge-0/0/0.0` -> ge-0/0/0)."""
+    from .interfaces import configured_units
+
+    out: dict[str, list[str]] = {}
+    for u in configured_units(dev.store.active):
+        if u.admin_up and u.addresses:
+            out.setdefault(u.name.split(".")[0], []).extend(u.addresses)
+    return out
+
+
 def make_junos_device(
     name: str,
     startup: str,
@@ -58,6 +69,8 @@ def make_junos_device(
     from .ipsec import hooks
 
     hooks.install(dev)
+    dev.interface_addresses = lambda: interface_addresses(dev)
+    dev.on_join = lambda world: hooks.join(dev)
     from . import snmp
 
     snmp.install(dev)  # trap targets from [edit snmp]; UI_COMMIT log line and trap per commit

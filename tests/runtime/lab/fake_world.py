@@ -22,15 +22,19 @@ class FakeWorld:
     def _rec(self, *call) -> None:
         self.calls.append((round(self.clock.now(), 3),) + call)
 
-    def add_device(self, dev) -> None:
+    def add_device(self, dev, addresses=()) -> None:
         self.devices[dev.name] = dev
+        self.addresses = {dev.name: list(addresses)}
+
+    def addresses_changed(self, dev, addresses=None) -> None:
+        self._rec("addresses_changed", dev.name, tuple(addresses or ()))
 
     def add_peer(self, spec):
         self.peers[spec.address] = spec
         return spec
 
-    def add_link(self, link) -> None:
-        self.links.append(link)
+    def add_link(self, name, addresses=()) -> None:
+        self.links.append((name, tuple(addresses)))
 
     def settled(self) -> bool:
         return self.clock.now() >= self.busy_until

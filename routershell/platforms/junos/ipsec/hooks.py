@@ -42,6 +42,11 @@ def install(device: Any) -> None:
     device.on_commit = on_commit
 
 
+def join(device: Any) -> None:
+    """The device joined the lab's world: its startup configuration brings tunnels up."""
+    apply(device)
+
+
 def pic_changed(device: Any) -> None:
     """A services PIC went offline or online (request chassis pic, lab module fail/restore)."""
     tunnels = getattr(device, "tunnels", None)

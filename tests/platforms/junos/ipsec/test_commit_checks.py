@@ -166,5 +166,5 @@ async def test_display_inheritance_defaults_shows_table_55(mock_clock):
         assert "    dh-group group2;\n" in out
         assert "    /* inherited from defaults: Table 55 [V] J7 */\n    lifetime-seconds 3600;\n" in out
         assert "    /* inherited from defaults: Table 55 [U] */\n    encryption-algorithm 3des-cbc;\n" in out
-        plain = await t.run("show services ipsec-vpn ike")
+        plain = await t.run("show services ipsec-vpn ike proposal p1")
         assert "lifetime-seconds" not in plain and "dh-group group2;" in plain
