@@ -316,9 +316,12 @@ async def test_dpd_answered_then_sigkill_fails_over_to_backup(charon_factory, mo
         actions = [a for t, _, a in r.events if t >= dead_at]
         assert fo.ClearSas(CHARON) in actions and fo.Negotiate(BACKUP) in actions
         assert any(isinstance(a, fo.Activated) and a.gateway == BACKUP for a in actions)
+        await r.until(lambda: r.dev.tunnels.tunnels()[0].state == "up", timeout=5,
+                      what="tunnel up via the backup")
         (tun,) = r.dev.tunnels.tunnels()
         assert (tun.active_gateway, tun.role) == (BACKUP, "backup")
         assert CHARON not in await r.show("ike security-associations")
+        assert f"Remote gateway: {BACKUP}" in await r.show("ipsec security-associations")
 
 
 async def test_clean_stop_sends_delete_which_r1_handles(charon_factory, mock_clock) -> None:
