@@ -3,12 +3,14 @@ strongSwan peer negotiating through it with an emulated endpoint (external)."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import socket
 import struct
 
 import pytest
 import trio
+import trio.testing
 
 from routershell.engine.events import Phase2Up
 from routershell.engine.ike import IkeEndpoint
@@ -194,3 +196,45 @@ def test_command_line_option_and_app_checks(capsys) -> None:
     assert "real time" in capsys.readouterr().err
     assert main(["--ike-bridge", "r9=127.0.0.1:500", "--clock", "real", "-c", "show version"]) == 1
     assert "no device 'r9'" in capsys.readouterr().err
+
+
+def test_lab_file_ike_bridge_keys() -> None:
+    from routershell.runtime.labfile import LabError, parse_lab
+
+    head = '[devices.r1]\nplatform = "junos"\nconfig = ""\n'
+    spec = parse_lab(head + 'ike_bridge = "127.0.0.1:5000"\nike_bridge_peers = '
+                     '[{ address = "127.0.0.2", port = 5500, nat_port = 5501 }]\n', "lab.toml")
+    d = spec.devices[0]
+    assert d.ike_bridge == ("127.0.0.1", 5000) and d.ike_bridge_peers == (("127.0.0.2", 5500, 5501),)
+    with pytest.raises(LabError, match=r'lab.toml:4: ike_bridge wants "ADDRESS:PORT"'):
+        parse_lab(head + 'ike_bridge = "127.0.0.1"\n', "lab.toml")
+    with pytest.raises(LabError, match="ike_bridge_peers needs ike_bridge"):
+        parse_lab(head + 'ike_bridge_peers = [{ address = "127.0.0.2" }]\n', "lab.toml")
+
+
+async def test_app_opens_the_lab_files_bridge_and_closes_it(mock_clock) -> None:
+    from routershell.app import App
+    from routershell.runtime.labfile import default_lab
+
+    spec = default_lab()
+    port = 40000 + random.Random().randrange(20000)
+    r1 = dataclasses.replace(spec.devices[0], ike_bridge=("127.0.0.1", port),
+                             ike_bridge_peers=(("127.0.0.2", 5500, 5501),))
+    app = App("real", trio_clock=mock_clock, lab=dataclasses.replace(spec, devices=(r1,)))
+    async with trio.open_nursery() as n:
+        await app.start(n)
+        br = app.bridges["r1"]
+        assert (br.listen, br.nat_listen) == (("127.0.0.1", port), ("127.0.0.1", port + 1))
+        assert app.world.network.bound("127.0.0.2", 500)  # r1 may initiate to the named peer
+        assert br.local_for("127.0.0.2") == "192.0.2.1"  # r1's local gateway
+        probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        with pytest.raises(OSError):
+            probe.bind(("127.0.0.1", port))  # the socket is open
+        await app.aclose()
+        await trio.testing.wait_all_tasks_blocked()  # the cancelled serve task ran its finally
+        probe.bind(("127.0.0.1", port))  # and closed again
+        probe.close()
+        assert not app.world.network.bound("127.0.0.2", 500)
+        n.cancel_scope.cancel()
+    with pytest.raises(BridgeError, match="real time"):
+        App("virtual", lab=dataclasses.replace(spec, devices=(r1,)))
