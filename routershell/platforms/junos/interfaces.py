@@ -51,6 +51,19 @@ def _natural(name: str) -> list:
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
 
 
+def snmp_index(dev, unit: str) -> int | None:
+    """SNMP ifIndex of a configured interface unit ("sp-1/2/0.0"), numbered as `show
+    interfaces` numbers it (physical: 501 + 2 * position; units follow their interface)."""
+    active = dev.store.active
+    physical = sorted({p.name for p in dev.ports} | set(_iface_nodes(active)), key=_natural)
+    name = unit.split(".")[0]
+    if name not in physical:
+        return None
+    base = 501 + 2 * physical.index(name)
+    units = [u.name for u in configured_units(active) if u.name.startswith(name + ".")]
+    return base + 1 + units.index(unit) if unit in units else None
+
+
 def interface_table(session, args: dict) -> tuple[Record | None, str]:
     dev = session.device
     active = dev.store.active
