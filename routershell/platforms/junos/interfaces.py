@@ -82,6 +82,12 @@ def interface_table(session, args: dict) -> tuple[Record | None, str]:
         node = configured.get(name)
         admin = node is None or ("disable", None) not in node.children
         link = port.link_up if port is not None else True
+        if name.startswith(("sp-", "ms-")):  # a services PIC's interface follows the PIC
+            from .ipsec.compile import pic_of
+            from .ipsec.pics import pic_up
+
+            slot = pic_of(name)
+            link = link and (slot is None or pic_up(dev, slot))
         p = rec.add("physical-interface")
         p.add("name", name)
         p.add("local-index", 128 + pos)  # stable: position in the chassis' sorted port list
