@@ -8,6 +8,7 @@ validated completely (runtime/labfile.py) before anything is built.
 
 from __future__ import annotations
 
+import gc
 import logging
 import tempfile
 from collections.abc import Callable
@@ -144,6 +145,10 @@ class App:
             self.control.flows[t.name] = (t.src, t.dst, t.rate)
         self.control.schedule_events()
         await self.clock.boot(self.settled, max_wait=60.0)
+        # Everything built so far (grammar, configuration, the lab's engines) lives as long as
+        # the lab: keep the collector from walking it again on every full pass (long pauses at
+        # thousands of tunnels, scripts/bench_world.py --gc-freeze).
+        gc.freeze()
 
     def new_session(self, user: str = "user", client: str = "terminal") -> CliSession:
         dev = self.devices[self.current]

@@ -1,6 +1,7 @@
 """Bring N tunnels up through the simulated world (one device, N remote peers, real IKE).
 
-Usage: python scripts/bench_world.py [N ...]   (default: 1000 10000)
+Usage: python scripts/bench_world.py [--gc-freeze] [N ...]   (default: 1000 10000)
+--gc-freeze runs the scheduler with gc_freeze=True (no full-heap GC pauses).
 
 Per N prints: wall time of the commit (apply) step, wall time until every tunnel is up, tunnels
 per second, and the longest single trio task step while it ran (the time the prompt would wait
@@ -59,9 +60,9 @@ def lans(i: int) -> tuple[str, str]:
     return local, remote
 
 
-async def bench(n: int, clock: MockClock) -> dict[str, float]:
+async def bench(n: int, clock: MockClock, gc_freeze: bool = False) -> dict[str, float]:
     lab = LabClock("virtual", trio_clock=clock)
-    world = World(lab, Scheduler(lab), Streams(1))
+    world = World(lab, Scheduler(lab, gc_freeze=gc_freeze), Streams(1))
     dev = Device("r1", "bench", clock=lab)
     world.add_device(dev, [LOCAL])
     specs = []
@@ -91,10 +92,11 @@ async def bench(n: int, clock: MockClock) -> dict[str, float]:
 
 
 def main(argv: list[str]) -> None:
-    sizes = [int(a) for a in argv] or [1000, 10000]
+    freeze = "--gc-freeze" in argv
+    sizes = [int(a) for a in argv if a != "--gc-freeze"] or [1000, 10000]
     for n in sizes:
         clock = MockClock()
-        r = trio.run(bench, n, clock, clock=clock)
+        r = trio.run(bench, n, clock, freeze, clock=clock)
         print(f"world_{n}_tunnels_up: {int(r['up'])} tunnels")
         print(f"world_{n}_apply_wall: {r['apply']:.3f} s")
         print(f"world_{n}_bringup_wall: {r['wall']:.3f} s")

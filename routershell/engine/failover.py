@@ -21,7 +21,8 @@ Behaviour and defaults come from seed 001 (Junos AS/MS PIC `backup-remote-gatewa
 
 Liveness input, decided here: the controller accepts both. With `policy.detect` it runs the
 poll + hello timeline itself through `get_timer`/`handle_timer` and emits `SendDpdHello`; the
-runtime feeds `traffic_received` and `dpd_ack`. Without it (the protocol core runs DPD), the
+runtime feeds `traffic_received` and `dpd_ack` (an ACK ends the probe; it resets the inactivity
+clock only with `ack_is_traffic`, off by default as seed 001 counts incoming traffic only). Without it (the protocol core runs DPD), the
 runtime reports `peer_dead`. `peer_dead` and `negotiation_timeout` are accepted in both modes,
 and `poll(now)` can be called by a runtime that runs one shared poll for many tunnels.
 """
@@ -66,6 +67,9 @@ class FailoverPolicy:
     inactivity: float = 10.0
     probe: Schedule = field(default_factory=default_probe)
     max_failovers: int = 6
+    # Seed 001 counts only incoming traffic as activity: a DPD ACK ends the probe but does not
+    # reset the inactivity clock. True for platforms that take an ACK as proof of liveness.
+    ack_is_traffic: bool = False
     source: str = "seed 001: backup remote gateway failover"
 
     def __post_init__(self) -> None:
@@ -249,8 +253,16 @@ class FailoverController:
         return []
 
     def dpd_ack(self, now: float, gateway: str | None = None) -> list[FailoverAction]:
-        """A DPD acknowledgement arrived: the peer is alive, the probe ends."""
-        return self.traffic_received(now, gateway)
+        """A DPD acknowledgement arrived: the peer is alive, the probe ends. It counts as
+        traffic (resets the inactivity clock) only with `policy.ack_is_traffic`."""
+        if gateway is not None and gateway != self.active:
+            return []
+        if self.policy.ack_is_traffic:
+            self.last_received = now
+        if self.probing:
+            self._stop_probe()
+            self._arm_poll(now)
+        return []
 
     def poll(self, now: float) -> list[FailoverAction]:
         """One global inactivity poll: flag the active tunnel if silent for `inactivity`."""

@@ -12,7 +12,9 @@ Driving it
 Calls never raise for bad input from the network: malformed or unauthenticated datagrams become
 `Malformed` / `NegotiationFailed` events. `get_timer()` returns the earliest absolute deadline
 (retransmission, exchange timeout, DPD, soft/hard lifetime) or None; a runtime keeps one heap of
-(deadline, endpoint) for all endpoints. No clock is read: every call takes `now`.
+(deadline, endpoint) for all endpoints. No clock is read: every call takes `now`. Inside, the
+endpoint keeps its own heap of SA deadlines, so `get_timer`/`handle_timer` cost O(log n) per due
+SA, not a walk over every SA (one gateway address can carry thousands of tunnels).
 
 NAT traversal (RFC 3947 / 3948): the endpoint also owns `(local[0], nat_port)`, normally 4500.
 A runtime binds both UDP ports and passes the port a datagram arrived on as
@@ -23,6 +25,9 @@ in-memory pairs drive it. On the NAT-T port, keepalives are ignored and ESP pack
 (`esp_packets`) and reported as `EspReceived`, never parsed as ISAKMP.
 
 Other operations: `delete_ike(peer, now)`, `delete_child(peer, child, now)`,
+`probe(peer, now) -> bool` (send one DPD R-U-THERE now, e.g. a failover hello; the ACK comes
+back as `DpdAck`), `abort(peer, now) -> bool` (silently give up a phase 1 we initiated, e.g.
+when a runtime watchdog fires),
 `account(inbound_spi, octets, packets, now, inbound=True)` (traffic moves counters, proves
 liveness for DPD and triggers kilobyte expiry), `add_peer(cfg)`, `sadb` (read-only view for show
 commands). All randomness (cookies, nonces, SPIs, DH values, message IDs, DPD sequence start) comes
@@ -31,6 +36,7 @@ from the random.Random given at construction.
 
 from __future__ import annotations
 
+import heapq
 import random
 from collections import deque
 
@@ -108,6 +114,13 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
         self._events: deque[Event] = deque()
         self._out: list[tuple[bytes, Addr]] = []
         self._resp_index: dict[tuple[Addr, bytes], IkeSa] = {}
+        # Timers: a heap of (deadline, seq, SA), one live entry per SA (its timer_seq);
+        # entries of removed or rescheduled SAs are dropped lazily. Every call that can move
+        # an SA's deadlines marks the peer host dirty; `_refresh` re-reads those SAs.
+        self._timers: list[tuple[float, int, IkeSa | IpsecSa]] = []
+        self._timer_seq = 0
+        self._dirty: set[str] = set()
+        self.sadb.on_insert = lambda sa: self._dirty.add(sa.peer[0])
         for p in peers:
             self.add_peer(p)
 
@@ -130,23 +143,29 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
             raise KeyError(f"no peer configured for {peer[0]}")
         if child is not None and cfg.child(child) is None:
             raise KeyError(f"peer {peer[0]} has no child {child!r}")
+        self._dirty.add(peer[0])
         self._initiate(cfg, now, child, None)
+        self._refresh()
 
     def delete_ike(self, peer: Addr, now: float) -> bool:
+        self._dirty.add(peer[0])
         sa = self.sadb.ike_for(peer)
         if sa is None:
             return False
         self._send_delete_ike(sa, now)
         self._remove_ike(sa, "deleted")
+        self._refresh()
         return True
 
     def delete_child(self, peer: Addr, child: str, now: float) -> bool:
+        self._dirty.add(peer[0])
         found = False
         for ipsec in self.sadb.ipsec_for(peer):
             if ipsec.child == child:
                 self._send_delete_ipsec(ipsec, now)
                 self._remove_ipsec(ipsec, "deleted")
                 found = True
+        self._refresh()
         return found
 
     def account(self, inbound_spi: int, octets: int, packets: int, now: float,
@@ -154,12 +173,14 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
         ipsec = self.sadb.ipsec.get(inbound_spi)
         if ipsec is None:
             return
+        self._dirty.add(ipsec.peer[0])
         ipsec.account(octets, packets, now, inbound)
         if inbound:
             ike = self.sadb.ike_for(ipsec.peer)
             if ike is not None and ike.dpd is not None:
                 ike.dpd.heard(now)
         self._check_ipsec_life(ipsec, now)
+        self._refresh()
 
     def source_port(self, data: bytes) -> int:
         """The local port an outgoing datagram must leave from (NAT-T framing -> nat_port)."""
@@ -167,6 +188,7 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
 
     def receive(self, datagram: bytes, src: Addr, now: float, local_port: int | None = None
                 ) -> None:
+        self._dirty.add(src[0])
         try:
             data = bytes(datagram)
             on_nat_port = local_port is not None and local_port == self.nat_port \
@@ -194,33 +216,62 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
             self._event(Malformed(src, f"crypto: {e}", Notify.PAYLOAD_MALFORMED))
         except Exception as e:  # noqa: BLE001 - nothing from the network may escape
             self._event(Malformed(src, f"internal error: {type(e).__name__}: {e}"))
+        finally:
+            self._refresh()  # per datagram, so no later call pays for many
+
+    def probe(self, peer: Addr, now: float) -> bool:
+        """Send one DPD R-U-THERE on the IKE SA with `peer` now (on demand, e.g. a failover
+        hello), numbered by the SA's DPD state so the R-U-THERE-ACK is recognised and reported
+        as `DpdAck`. False (nothing sent) without an established IKE SA that negotiated DPD."""
+        self._dirty.add(peer[0])
+        sa = self.sadb.ike_for(peer)
+        if sa is None or sa.dpd is None:
+            return False
+        d = sa.dpd
+        d.seq = (d.seq + 1) & 0xFFFFFFFF
+        d.outstanding.add(d.seq)
+        self._send_info(sa, [NotifyPayload(Notify.R_U_THERE, Proto.ISAKMP,
+                                           sa.icookie + sa.rcookie, d.seq.to_bytes(4, "big"))])
+        self._refresh()
+        return True
+
+    def abort(self, peer: Addr, now: float) -> bool:
+        """Give up an unfinished phase 1 we initiated with `peer` (e.g. a runtime's negotiation
+        watchdog fired): the SA is forgotten silently, no event, nothing sent; quick modes
+        waiting on it are dropped. False if no such negotiation is in progress."""
+        self._dirty.add(peer[0])
+        sa = self.sadb.negotiating_for(peer)
+        if sa is None:
+            return False
+        self._abandon_ike(sa)
+        self._refresh()
+        return True
 
     def get_timer(self) -> float | None:
-        best: float | None = None
-
-        def consider(t: float | None) -> None:
-            nonlocal best
-            if t is not None and (best is None or t < best):
-                best = t
-
-        for sa in self.sadb.ike.values():
-            for ex in self._exchanges(sa):
-                consider(ex.deadline)
-                consider(ex.purge_at)
-            if sa.state == "established":
-                if sa.dpd is not None:
-                    consider(sa.dpd.deadline())
-                consider(sa.hard_at())
-                if not sa.rekeying:
-                    consider(sa.soft_at())
-        for ipsec in self.sadb.ipsec.values():
-            consider(ipsec.hard_at)
-            if not ipsec.rekeying and not ipsec.superseded:
-                consider(ipsec.soft_at)
-        return best
+        self._refresh()
+        heap = self._timers
+        while heap and not self._timer_live(*heap[0]):
+            heapq.heappop(heap)
+        return heap[0][0] if heap else None
 
     def handle_timer(self, now: float) -> None:
-        for sa in list(self.sadb.ike.values()):
+        # The SAs with something due, processed in table order (IKE, then IPsec) exactly as a
+        # walk over every SA would, but without touching the others.
+        self._refresh()
+        heap = self._timers
+        due_ike: list[IkeSa] = []
+        due_ipsec: list[IpsecSa] = []
+        while heap and heap[0][0] <= now:
+            entry = heapq.heappop(heap)
+            if not self._timer_live(*entry):
+                continue
+            sa = entry[2]
+            sa.timer_at, sa.timer_seq = None, -1
+            self._dirty.add(sa.peer[0])
+            (due_ike if isinstance(sa, IkeSa) else due_ipsec).append(sa)
+        due_ike.sort(key=lambda x: x.order)
+        due_ipsec.sort(key=lambda x: x.order)
+        for sa in due_ike:
             if self.sadb.ike.get(sa.key) is not sa:
                 continue
             for ex in list(self._exchanges(sa)):
@@ -243,9 +294,68 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
                 self._event(SaExpired(sa.peer, "ike", False, sa.ident))
                 if self.sadb.negotiating_for(sa.peer) is None:
                     self._start_phase1(sa.config, now, rekey_of=sa.key)
-        for ipsec in list(self.sadb.ipsec.values()):
-            if ipsec.inbound_spi in self.sadb.ipsec:
+        for ipsec in due_ipsec:
+            if self.sadb.ipsec.get(ipsec.inbound_spi) is ipsec:
                 self._check_ipsec_life(ipsec, now)
+        self._refresh()
+
+    # ------------------------------------------------------------------ internals: timers
+
+    def _timer_live(self, deadline: float, seq: int, sa: IkeSa | IpsecSa) -> bool:
+        if sa.timer_seq != seq:
+            return False
+        if isinstance(sa, IkeSa):
+            return self.sadb.ike.get(sa.key) is sa
+        return self.sadb.ipsec.get(sa.inbound_spi) is sa
+
+    def _refresh(self) -> None:
+        """Re-read the deadlines of the SAs with every dirty peer host."""
+        if not self._dirty:
+            return
+        dirty, self._dirty = self._dirty, set()
+        ike_by, ipsec_by = self.sadb.ike.by_host, self.sadb.ipsec.by_host  # type: ignore[attr-defined]
+        for host in (dirty if len(dirty) == 1 else sorted(dirty)):
+            for sa in list(ike_by.get(host, {}).values()):
+                self._set_timer(sa, self._ike_deadline(sa))
+            for ipsec in list(ipsec_by.get(host, {}).values()):
+                self._set_timer(ipsec, self._ipsec_deadline(ipsec))
+        heap = self._timers
+        if len(heap) > 64 and len(heap) > 3 * (len(self.sadb.ike) + len(self.sadb.ipsec)):
+            self._timers = [e for e in heap if self._timer_live(*e)]
+            heapq.heapify(self._timers)
+
+    def _set_timer(self, sa: IkeSa | IpsecSa, deadline: float | None) -> None:
+        if deadline == sa.timer_at and (deadline is None or sa.timer_seq >= 0):
+            return
+        sa.timer_at = deadline
+        if deadline is None:
+            sa.timer_seq = -1
+            return
+        self._timer_seq += 1
+        sa.timer_seq = self._timer_seq
+        heapq.heappush(self._timers, (deadline, self._timer_seq, sa))
+
+    def _ike_deadline(self, sa: IkeSa) -> float | None:
+        ts: list[float | None] = []
+        for ex in self._exchanges(sa):
+            ts += (ex.deadline, ex.purge_at)
+        if sa.state == "established":
+            if sa.dpd is not None:
+                ts.append(sa.dpd.deadline())
+            ts.append(sa.hard_at())
+            if not sa.rekeying:
+                ts.append(sa.soft_at())
+        return min((t for t in ts if t is not None), default=None)
+
+    @staticmethod
+    def _ipsec_deadline(ipsec: IpsecSa) -> float | None:
+        ts = [ipsec.hard_at]
+        if not ipsec.rekeying and not ipsec.superseded:
+            ts.append(ipsec.soft_at)
+            kb = ipsec.lifetime_kb
+            if kb and ipsec.role == "initiator" and ipsec.octets >= kb * 1024 * ipsec.soft_fraction:
+                ts.append(ipsec.last_used if ipsec.last_used is not None else ipsec.created_at)
+        return min((t for t in ts if t is not None), default=None)
 
     # ------------------------------------------------------------------ internals: plumbing
 
@@ -566,6 +676,7 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
 
     def _abandon_ike(self, sa: IkeSa) -> None:
         """Failed negotiation: forget the SA without an event of its own."""
+        self._dirty.add(sa.peer[0])
         self.sadb.ike.pop(sa.key, None)
         self._resp_index.pop((sa.peer, sa.icookie), None)
         if sa.rekey_of is not None:
@@ -629,6 +740,7 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
         """A failed rekey leaves the old SA to its hard expiry."""
         if ex.rekey_of is not None and ex.rekey_of in self.sadb.ipsec:
             self.sadb.ipsec[ex.rekey_of].rekeying = False
+            self._dirty.add(self.sadb.ipsec[ex.rekey_of].peer[0])
 
     def _initiate(self, cfg: PeerConfig, now: float, child: str | None,
                   rekey_of: int | None) -> None:

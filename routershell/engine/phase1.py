@@ -488,7 +488,7 @@ class Phase1Mixin:
         if sa.rekey_of is not None:
             old = self.sadb.ike.get(sa.rekey_of)
         else:
-            old = next((o for o in self.sadb.ike.values() if o is not sa and o.peer == sa.peer
+            old = next((o for o in self.sadb.ike_with(sa.peer[0]) if o is not sa and o.peer == sa.peer
                         and o.state == "established" and not o.superseded), None)
         if old is not None:
             old.superseded = True

@@ -10,7 +10,12 @@ Public API
   `account(octets, packets, now, inbound=True)`, `soft_due(now)`, `hard_due(now)`.
 - `SaDatabase(rng)`: `new_cookie()`, `new_spi()` (unique, >= 256, from the given random.Random),
   `ike` dict keyed by (icookie, rcookie), `ipsec` dict keyed by inbound SPI,
-  `ike_for(peer)`, `ipsec_for(peer)`, `by_outbound(peer, spi)`.
+  `ike_for(peer)`, `ipsec_for(peer)`, `by_outbound(peer, spi)`, `ike_with(host)`.
+
+Both tables are dicts that keep indexes as they change (SAs by peer host, cookies in use,
+insertion order), so lookups by peer and cookie allocation cost O(SAs of that peer), not O(all
+SAs): one endpoint with thousands of tunnels negotiates in O(n log n). `on_insert` (set by the
+endpoint) hears about every SA stored, so the endpoint can schedule its timers.
 """
 
 from __future__ import annotations
@@ -104,6 +109,10 @@ class IkeSa:
     nat_remote: bool = False
     floated: bool = False
     float_port: int = 0
+    # bookkeeping of the endpoint's timer heap and the table order (not SA state)
+    order: int = field(default=0, repr=False, compare=False)
+    timer_at: float | None = field(default=None, repr=False, compare=False)
+    timer_seq: int = field(default=-1, repr=False, compare=False)
 
     @property
     def key(self) -> tuple[bytes, bytes]:
@@ -150,6 +159,9 @@ class IpsecSa:
     rekeying: bool = False
     superseded: bool = False
     soft_reported: bool = False
+    order: int = field(default=0, repr=False, compare=False)
+    timer_at: float | None = field(default=None, repr=False, compare=False)
+    timer_seq: int = field(default=-1, repr=False, compare=False)
 
     @property
     def protocol(self) -> str:
@@ -206,17 +218,101 @@ class IpsecSa:
         return bool(self.lifetime_kb) and self.octets >= self.lifetime_kb * 1024
 
 
+class _Table(dict):
+    """A dict of SAs that indexes them by peer host (insertion order kept per host)."""
+
+    def __init__(self, db: SaDatabase) -> None:
+        super().__init__()
+        self._db = db
+        self.by_host: dict[str, dict[Any, Any]] = {}
+
+    def __setitem__(self, key: Any, sa: Any) -> None:
+        old = dict.get(self, key)
+        if old is not None:
+            self._unindex(key, old)
+        dict.__setitem__(self, key, sa)
+        if old is None:
+            self._db._order += 1
+            sa.order = self._db._order
+        self.by_host.setdefault(sa.peer[0], {})[key] = sa
+        self._db._stored(key, sa)
+
+    def pop(self, key: Any, *default: Any) -> Any:
+        if key in self:
+            sa = dict.pop(self, key)
+            self._unindex(key, sa)
+            return sa
+        return dict.pop(self, key, *default)
+
+    def __delitem__(self, key: Any) -> None:
+        self.pop(key)
+
+    def clear(self) -> None:
+        for key in list(self):
+            self.pop(key)
+
+    def popitem(self) -> tuple[Any, Any]:
+        key = next(reversed(self))
+        return key, self.pop(key)
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def update(self, *args: Any, **kw: Any) -> None:
+        for k, v in dict(*args, **kw).items():
+            self[k] = v
+
+    def _unindex(self, key: Any, sa: Any) -> None:
+        host = self.by_host.get(sa.peer[0])
+        if host is not None:
+            host.pop(key, None)
+            if not host:
+                del self.by_host[sa.peer[0]]
+        self._db._dropped(key, sa)
+
+
 class SaDatabase:
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
-        self.ike: dict[tuple[bytes, bytes], IkeSa] = {}
-        self.ipsec: dict[int, IpsecSa] = {}
+        self._order = 0
+        self._cookies: dict[bytes, int] = {}  # cookies of stored IKE SAs (count of uses)
+        self._outbound: dict[tuple[Addr, int], IpsecSa] = {}
+        self.on_insert: Any = None  # callable(sa): an SA was stored (the endpoint's timers)
+        self.ike: dict[tuple[bytes, bytes], IkeSa] = _Table(self)
+        self.ipsec: dict[int, IpsecSa] = _Table(self)
         self._spis_reserved: set[int] = set()
+
+    def _stored(self, key: Any, sa: Any) -> None:
+        if isinstance(sa, IkeSa):
+            for c in key:
+                self._cookies[c] = self._cookies.get(c, 0) + 1
+        else:
+            self._outbound.setdefault((sa.peer, sa.outbound_spi), sa)
+        if self.on_insert is not None:
+            self.on_insert(sa)
+
+    def _dropped(self, key: Any, sa: Any) -> None:
+        if isinstance(sa, IkeSa):
+            for c in key:
+                n = self._cookies.get(c, 0) - 1
+                if n > 0:
+                    self._cookies[c] = n
+                else:
+                    self._cookies.pop(c, None)
+        elif self._outbound.get((sa.peer, sa.outbound_spi)) is sa:
+            del self._outbound[(sa.peer, sa.outbound_spi)]
+            # another SA with the same outbound SPI (unlikely) takes over, first stored first
+            for other in self.ipsec_for(sa.peer):
+                if other.outbound_spi == sa.outbound_spi:
+                    self._outbound[(sa.peer, sa.outbound_spi)] = other
+                    break
 
     def new_cookie(self) -> bytes:
         while True:
             c = self.rng.getrandbits(64).to_bytes(8, "big")
-            if c != ZERO_COOKIE and not any(c in k for k in self.ike):
+            if c != ZERO_COOKIE and c not in self._cookies:
                 return c
 
     def new_spi(self) -> int:
@@ -229,29 +325,31 @@ class SaDatabase:
     def release_spi(self, spi: int) -> None:
         self._spis_reserved.discard(spi)
 
+    def ike_with(self, host: str) -> list[IkeSa]:
+        """IKE SAs with peer address `host` (any port), in table order."""
+        return list(self.ike.by_host.get(host, {}).values())  # type: ignore[attr-defined]
+
     def ike_for(self, peer: Addr) -> IkeSa | None:
         """The newest established, not superseded IKE SA with this peer."""
         best = None
-        for sa in self.ike.values():
+        for sa in self.ike.by_host.get(peer[0], {}).values():  # type: ignore[attr-defined]
             if sa.peer == peer and sa.state == "established" and not sa.superseded:
                 if best is None or (sa.established_at or 0) >= (best.established_at or 0):
                     best = sa
         return best
 
     def negotiating_for(self, peer: Addr) -> IkeSa | None:
-        for sa in self.ike.values():
+        for sa in self.ike.by_host.get(peer[0], {}).values():  # type: ignore[attr-defined]
             if sa.peer == peer and sa.state == "negotiating" and sa.role == "initiator":
                 return sa
         return None
 
     def ipsec_for(self, peer: Addr) -> list[IpsecSa]:
-        return [s for s in self.ipsec.values() if s.peer == peer]
+        return [s for s in self.ipsec.by_host.get(peer[0], {}).values()  # type: ignore[attr-defined]
+                if s.peer == peer]
 
     def by_outbound(self, peer: Addr, spi: int) -> IpsecSa | None:
-        for s in self.ipsec.values():
-            if s.peer == peer and s.outbound_spi == spi:
-                return s
-        return None
+        return self._outbound.get((peer, spi))
 
     def add_ipsec(self, sa: IpsecSa) -> None:
         self._spis_reserved.discard(sa.inbound_spi)

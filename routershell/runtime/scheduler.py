@@ -14,6 +14,14 @@ Entries are invalidated lazily: cancelling a timer or rescheduling an engine lea
 heap entry in place, marked stale, and the heap is rebuilt when stale entries outnumber
 live ones.
 
+Time budget: one trio step never runs callbacks for much longer than `step_budget` wall
+seconds (20 ms; measured with time.perf_counter, which is fine here and never read by an
+engine). When the budget runs out with entries still due, `run` yields to trio and carries on
+with the *same* lab instant: the heap keeps the order (deadline, seq) and the remaining entries
+get the `now` the batch started with, so yielding changes neither the order of firings nor the
+lab time they see, and waiters are notified only once the instant is drained. Only a host action
+that lands during such a yield can interleave with the instant (as it could between instants).
+
 Fast forward: while the LabClock is jumping (virtual time, `advance`), sleeping in trio only
 to be autojumped costs ~17 us per wake-up. Once every other task is blocked
 (`wait_all_tasks_blocked`), and as long as no other task becomes runnable and no other trio
@@ -25,8 +33,10 @@ the host and other tasks are never starved. Caveat: a task of someone else's wai
 
 from __future__ import annotations
 
+import gc
 import heapq
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -114,11 +124,22 @@ class Scheduler:
         origin: float = 0.0,
         fast_forward: bool = True,
         yield_every: int = 1024,
+        step_budget: float | None = 0.020,
+        gc_freeze: bool = False,
     ) -> None:
         self.clock = clock
         self.origin = clock.origin if clock is not None else float(origin)
         self.fast_forward = fast_forward and clock is not None
         self.yield_every = max(1, yield_every)
+        # wall seconds of callbacks per trio step (None: unbounded, the old behaviour)
+        self.step_budget = step_budget
+        # Opt-in: gc.freeze() after each drained batch. CPython's full (gen 2) collection walks
+        # every live object in one go (~0.5 s at 10k tunnels), the one pause the budget cannot
+        # split; frozen objects are skipped by it. Cost: reference cycles that become garbage
+        # after being frozen are never collected (plain refcounted garbage still is).
+        self.gc_freeze = gc_freeze
+        self._behind = False  # the last fire_due stopped on its budget with entries still due
+        self.yields = 0  # times run() yielded mid-instant on the budget (for benchmarks/tests)
         self._heap: list[tuple[float, int, Any]] = []
         self._seq = 0
         self._live = 0
@@ -271,16 +292,24 @@ class Scheduler:
 
     # ----- firing -----------------------------------------------------------------------
 
-    def fire_due(self, now: float) -> int:
+    def fire_due(self, now: float, until: float | None = None) -> int:
         """Fire every entry due at or before `now`, in deadline order; return how many.
 
-        Entries added by callbacks that are already due fire in the same call. An exception
-        from a callback or engine propagates (and ends `run`): engine bugs must not be hidden.
+        Entries added by callbacks that are already due fire in the same call. With `until`
+        (a time.perf_counter() value) it stops after the first firing that ends past it,
+        leaving the rest due (`behind` is then True); the next call with the same `now`
+        continues exactly where this one stopped. An exception from a callback or engine
+        propagates (and ends `run`): engine bugs must not be hidden.
         """
         heap = self._heap
         fired = 0
         pop, is_live = heapq.heappop, self._is_live
+        clock = time.perf_counter
+        self._behind = False
         while heap and heap[0][0] <= now:
+            if until is not None and fired and clock() >= until:
+                self._behind = True
+                break
             deadline, seq, entry = pop(heap)
             if not is_live(seq, entry):
                 self._stale -= 1
@@ -301,9 +330,21 @@ class Scheduler:
                 if entry.deadline is None:  # not re-added by a reentrant reschedule()
                     self._reslot(entry)
         self.fired += fired
-        if fired and self.clock is not None:
-            self.clock.notify()
+        if fired and not self._behind:
+            if self.gc_freeze:
+                gc.freeze()
+            if self.clock is not None:
+                self.clock.notify()  # waiters look at whole instants only
         return fired
+
+    @property
+    def behind(self) -> bool:
+        """True when the last `fire_due` ran out of budget with entries still due."""
+        return self._behind
+
+    def _until(self) -> float | None:
+        budget = self.step_budget
+        return None if budget is None else time.perf_counter() + budget
 
     async def run(self, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         """The scheduler task: start it once in the lab's nursery; runs until cancelled."""
@@ -321,7 +362,13 @@ class Scheduler:
         now = self.now()
         try:
             while True:
-                self.fire_due(now)
+                self.fire_due(now, self._until())
+                if self._behind:
+                    # budget spent mid-instant: let trio run (the prompt), then go on with
+                    # the same `now`; nothing sleeps, so lab time cannot move meanwhile
+                    self.yields += 1
+                    await trio.lowlevel.checkpoint()
+                    continue
                 nd = self.next_deadline()
                 if (
                     nd is not None
@@ -336,7 +383,7 @@ class Scheduler:
                     wakeups.woken = False
                     if clock.may_fast_forward():
                         now = self._fast_forward(clock, wakeups)
-                        if wakeups.woken or not clock.may_fast_forward():
+                        if self._behind or wakeups.woken or not clock.may_fast_forward():
                             continue  # someone else must run now; we go back through trio
                     else:
                         now = self.now()
@@ -363,8 +410,10 @@ class Scheduler:
 
         Stops when a callback wakes a task (seen by the instrument at once), before another
         task's deadline (re-read every `_REFRESH` firings, and whenever we stop), or after
-        `yield_every` firings so trio can serve the host and I/O.
+        `yield_every` firings or `step_budget` wall seconds so trio can serve the host and I/O
+        (mid-instant if need be: `behind` then tells `run` to finish the instant first).
         """
+        until = self._until()
         trio_clock = clock.trio_clock
         origin = self.origin
         heap = self._heap
@@ -386,7 +435,9 @@ class Scheduler:
                 trio_clock.jump(origin + nd - trio_clock.current_time())
                 # Float rounding in the jump must not leave `nd` a hair in the future.
                 now = max(self.now(), nd)
-            self.fire_due(now)
+            self.fire_due(now, until)
+            if self._behind or (until is not None and time.perf_counter() >= until):
+                break  # out of budget: back through trio
             if wakeups.woken or trio_clock.autojump_threshold != 0 or trio_clock.rate != 0:
                 break  # a task to run, or a callback changed the clock mode
         return now

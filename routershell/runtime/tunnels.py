@@ -19,8 +19,9 @@ that local address serve as the template (their `peer` with the source address p
 
 Liveness for failover follows seed 001 through the controller: a global poll (from lab time 0),
 a hello at the poll that finds >= 10 s without inbound data traffic, two retries 2 s apart, dead
-2 s later. The hellos are real R-U-THERE notifies on the tunnel's IKE SA; an R-U-THERE-ACK ends
-the probe but is not traffic (the inactivity clock is not reset by it). The engine's own DPD
+2 s later. The hellos are real R-U-THERE notifies on the tunnel's IKE SA (`IkeEndpoint.probe`); an
+R-U-THERE-ACK ends the probe and is not traffic unless the spec's FailoverPolicy says
+`ack_is_traffic` (seed 001: it is not, so the inactivity clock is not reset by it). The engine's own DPD
 timer is switched off for those gateways (it only answers).
 
 A failed module (`module_changed`) takes the tunnels whose `spec.labels["module"]` names it (by
@@ -35,7 +36,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..engine import failover as fo
-from ..engine.constants import Notify, Proto
 from ..engine.dpd import DpdPolicy
 from ..engine.events import (
     TIMEOUT,
@@ -48,7 +48,6 @@ from ..engine.events import (
     SaRekeyed,
 )
 from ..engine.ike import IkeEndpoint
-from ..engine.isakmp import NotifyPayload
 from ..engine.peer import PeerConfig
 from ..engine.sa import IpsecSa
 from .ipsec import TunnelSpec, TunnelState
@@ -165,6 +164,7 @@ class TunnelManager:
         self._subscribers: list[Subscriber] = []
         self._dirty: set[_Driver] = set()
         self._flush_timer: Timer | None = None
+        self._pending_starts = 0  # deferred batches of apply() not started yet
         self.events: list[tuple[float, str, object]] = []  # recent (time, tunnel, event), for labs
         self.max_events = 2000
 
@@ -189,7 +189,28 @@ class TunnelManager:
                 t.spec = dataclasses.replace(t.spec, labels=dict(spec.labels))
                 t.state.spec = t.spec
         self._sync_endpoints(now)
-        for t in fresh:
+        # The first START_NOW tunnels start inside this call; the rest in batches of
+        # START_BATCH, each its own scheduler callback at the same lab instant and in the same
+        # order, so a commit of 10k tunnels never holds the event loop (the scheduler yields
+        # between callbacks) and the lab timeline is unchanged.
+        for i in range(0, len(fresh), self.START_BATCH):
+            batch = fresh[i:i + self.START_BATCH]
+            if i < self.START_NOW:
+                self._start_fresh(batch, now)
+            else:
+                self._pending_starts += 1
+                self.scheduler.call_at(now, lambda b=batch: self._start_fresh(b, now, True),
+                                       name=f"{self.device} start tunnels")
+
+    START_NOW = 256
+    START_BATCH = 64
+
+    def _start_fresh(self, batch: list[_Tunnel], now: float, deferred: bool = False) -> None:
+        if deferred:
+            self._pending_starts -= 1
+        for t in batch:
+            if self._tunnels.get(t.name) is not t:
+                continue  # removed by a later apply before its turn
             if t.ctl is not None:
                 self.scheduler.add_engine(t, name=f"{self.device} tunnel {t.name}")
             if t.spec.child is None:
@@ -322,6 +343,8 @@ class TunnelManager:
 
     def settled(self) -> bool:
         """No negotiation in progress on this device."""
+        if self._pending_starts:
+            return False
         if any(t.state.state == "negotiating" for t in self._tunnels.values()):
             return False
         for drv in self._drivers.values():
@@ -578,9 +601,7 @@ class TunnelManager:
             self._emit(ts[0].name if ts else "", ev, now)
             for x in ts:
                 if x.ctl is not None and x.ctl.probing:
-                    last = x.ctl.last_received
-                    x.ctl.dpd_ack(now, gw)
-                    x.ctl.last_received = last  # an ACK ends the probe but is not traffic
+                    x.ctl.dpd_ack(now, gw)  # ends the probe; liveness per the policy
                     self._resched(x)
             return None
         ts = self._tunnels_on(drv.local, gw)
@@ -654,17 +675,15 @@ class TunnelManager:
         gw = t.active
         drv = self._drivers.get(t.spec.local)
         if drv is not None:
-            self._abort(drv, gw)
+            self._abort(drv, gw, now)
         self._emit(t.name, NegotiationFailed((gw, IKE_PORT), 1, TIMEOUT, None, False, t.name), now)
         self._failed(t, gw, TIMEOUT, now)
         self._pump_all(now)
 
     @staticmethod
-    def _abort(drv: _Driver, gw: str) -> None:
-        """Forget an unfinished phase 1 with `gw` (no public engine call does that yet)."""
-        sa = drv.ep.sadb.negotiating_for((gw, IKE_PORT))
-        if sa is not None:
-            drv.ep._abandon_ike(sa)
+    def _abort(drv: _Driver, gw: str, now: float) -> None:
+        """Forget an unfinished phase 1 with `gw`."""
+        drv.ep.abort((gw, IKE_PORT), now)
 
     def _schedule_retry(self, t: _Tunnel, now: float) -> None:
         if t.ctl is not None or t.spec.establish != "immediately" or self.retry_after <= 0:
@@ -731,27 +750,16 @@ class TunnelManager:
         if drv is None:
             return
         self._clear(t, now, notify=True, gw=gw)
-        self._abort(drv, gw)
+        self._abort(drv, gw, now)
         others = [x for x in self._candidates(t.spec.local, gw) if x is not t
                   and x.active == gw and x.state.state == "up"]
         if not others:
             drv.ep.delete_ike((gw, IKE_PORT), now)
 
     def _probe(self, t: _Tunnel, gw: str, now: float) -> bool:
-        """Send one R-U-THERE on the IKE SA with `gw` (the engine has no public probe call; the
-        sequence number goes through the SA's DpdState so the ACK is recognised)."""
+        """Send one R-U-THERE on the IKE SA with `gw` (its ACK comes back as DpdAck)."""
         drv = self._drivers.get(t.spec.local)
-        if drv is None:
-            return False
-        sa = drv.ep.sadb.ike_for((gw, IKE_PORT))
-        if sa is None or sa.dpd is None:
-            return False
-        d = sa.dpd
-        d.seq = (d.seq + 1) & 0xFFFFFFFF
-        d.outstanding.add(d.seq)
-        drv.ep._send_info(sa, [NotifyPayload(Notify.R_U_THERE, Proto.ISAKMP,
-                                             sa.icookie + sa.rcookie, d.seq.to_bytes(4, "big"))])
-        return True
+        return drv is not None and drv.ep.probe((gw, IKE_PORT), now)
 
     def _run(self, t: _Tunnel, actions: list[fo.FailoverAction], now: float) -> None:
         """Carry out failover controller actions."""
@@ -797,6 +805,6 @@ class TunnelManager:
                         for x in self._candidates(t.spec.local, gw))
             if not still:
                 drv.ep.delete_ike((gw, IKE_PORT), now)
-                self._abort(drv, gw)
+                self._abort(drv, gw, now)
         self._pump(drv, now)
 

@@ -81,8 +81,21 @@ def test_detection_is_10_to_20_s_after_last_packet(run_timers, phase, last):
     assert (t - phase) / 10 == pytest.approx(round((t - phase) / 10))
 
 
-def test_ack_or_traffic_during_probe_cancels_it(run_timers):
+def test_ack_ends_probe_but_is_not_traffic_seed_001(run_timers):
     ctl = up_at(0.0)
+    assert not ctl.policy.ack_is_traffic
+    assert run_timers(ctl, 12) == [(10, SendDpdHello(P, 1)), (12, SendDpdHello(P, 2))]
+    ctl.dpd_ack(13, P)
+    assert not ctl.probing and ctl.status().hellos_sent == 0
+    assert ctl.status().last_received == 0.0  # the inactivity clock still runs from 0
+    # next poll (20) finds 20 s without traffic: a new hello at once, not at 30
+    assert run_timers(ctl, 20) == [(20, SendDpdHello(P, 1))]
+    ctl.dpd_ack(21, B)  # an ACK from the standby gateway does not end the probe
+    assert ctl.probing
+
+
+def test_ack_or_traffic_during_probe_cancels_it(run_timers):
+    ctl = up_at(0.0, FailoverPolicy(ack_is_traffic=True))
     assert run_timers(ctl, 12) == [(10, SendDpdHello(P, 1)), (12, SendDpdHello(P, 2))]
     ctl.dpd_ack(13)
     assert not ctl.probing and ctl.status().hellos_sent == 0
