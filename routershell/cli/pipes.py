@@ -29,7 +29,7 @@ PIPE_NAMES: Mapping[str, str] = {
 CONFIG_PIPE_NAMES: Mapping[str, str] = {**PIPE_NAMES, "compare": "compare"}
 
 DISPLAY_WORDS = ("changed", "detail", "inheritance", "json", "omit", "set", "xml")
-INHERITANCE_WORDS = ("brief", "default", "groups", "no-comments", "terse")
+INHERITANCE_WORDS = ("brief", "defaults", "groups", "no-comments", "terse")  # `default` abbreviates `defaults`
 
 
 @dataclass(frozen=True)

@@ -573,6 +573,7 @@ async def cfg_load(session, match, out, io):
                     return None
         else:
             result = config_text.parse_load(text, schema)
+            _encode_secrets(session, result.tree, schema)
             from ...config import merge
 
             if action == "override":
@@ -593,6 +594,21 @@ async def cfg_load(session, match, out, io):
     _replace_candidate(session, tree)
     out.write(msg.LOAD_COMPLETE)
     return None
+
+
+def _encode_secrets(session, tree: ConfigNode, schema) -> None:
+    """Loaded text keeps secrets as typed: store `$9$`-secret leaves encoded, as `set` does."""
+
+    def walk(node: ConfigNode, path: Path, snode) -> None:
+        for step, c in node.children.items():
+            sc = schema_node_for(schema, path + (step,)) if snode is not None else None
+            if (sc is not None and sc.secret and sc.attrs.get("secret") == "9" and c.value is not None
+                    and not is_encrypted9(c.value)):
+                c.value = encrypt9(c.value, session.device.rng("secret"))
+            if c.children:
+                walk(c, path + (step,), sc)
+
+    walk(tree, (), schema)
 
 
 def err_word(e: ParseError) -> str:

@@ -51,6 +51,19 @@ def _natural(name: str) -> list:
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
 
 
+def snmp_index(dev, unit: str) -> int | None:
+    """SNMP ifIndex of a configured interface unit ("sp-1/2/0.0"), numbered as `show
+    interfaces` numbers it (physical: 501 + 2 * position; units follow their interface)."""
+    active = dev.store.active
+    physical = sorted({p.name for p in dev.ports} | set(_iface_nodes(active)), key=_natural)
+    name = unit.split(".")[0]
+    if name not in physical:
+        return None
+    base = 501 + 2 * physical.index(name)
+    units = [u.name for u in configured_units(active) if u.name.startswith(name + ".")]
+    return base + 1 + units.index(unit) if unit in units else None
+
+
 def interface_table(session, args: dict) -> tuple[Record | None, str]:
     dev = session.device
     active = dev.store.active
@@ -69,6 +82,12 @@ def interface_table(session, args: dict) -> tuple[Record | None, str]:
         node = configured.get(name)
         admin = node is None or ("disable", None) not in node.children
         link = port.link_up if port is not None else True
+        if name.startswith(("sp-", "ms-")):  # a services PIC's interface follows the PIC
+            from .ipsec.compile import pic_of
+            from .ipsec.pics import pic_up
+
+            slot = pic_of(name)
+            link = link and (slot is None or pic_up(dev, slot))
         p = rec.add("physical-interface")
         p.add("name", name)
         p.add("local-index", 128 + pos)  # stable: position in the chassis' sorted port list
@@ -116,6 +135,29 @@ class Route:
     nexthop: str  # "> to 10.0.0.254 via ge-0/0/0.0" style detail
     via: str = ""
     since: float = 0.0
+    table: str = ""  # "" -> inet.0 / inet6.0 by family
+
+
+def reverse_routes(dev) -> list[Route]:
+    """Dynamic-peer reverse routes (seed 002): the peer's proxy identity through the inside
+    service interface, preference 1, in the inside interface's table, while the tunnel is up;
+    none for 0.0.0.0/0."""
+    tm = getattr(dev, "tunnels", None)
+    out: list[Route] = []
+    if tm is None:
+        return out
+    for t in tm.tunnels():
+        spec = t.spec
+        if spec.establish != "responder" or t.state != "up" or not t.ipsec_sas or spec.child is None:
+            continue
+        remote = spec.child.remote_ts
+        if not remote or ipaddress.ip_network(remote).prefixlen == 0:
+            continue
+        via = spec.labels.get("inside-interface", "")
+        since = t.established_at if t.established_at is not None else 0.0
+        out.append(Route(ipaddress.ip_network(remote), "Static", 1, f"> via {via}", via, since,
+                         spec.labels.get("reverse-route-table", "")))
+    return out
 
 
 def routes(session) -> list[Route]:
@@ -155,7 +197,8 @@ def routes(session) -> list[Route]:
                         hops.append(f"> to {nh} via {via}")
                 if hops:  # unresolvable next hops keep a static route out of the table
                     out.append(Route(ipaddress.ip_network(key), "Static", pref, "\n".join(hops), "", since))
-    out.sort(key=lambda r: (r.prefix.version, int(r.prefix.network_address), r.prefix.prefixlen, r.preference))
+    out += reverse_routes(dev)
+    out.sort(key=lambda r: (r.table, r.prefix.version, int(r.prefix.network_address), r.prefix.prefixlen, r.preference))
     return out
 
 
@@ -173,10 +216,15 @@ def route_table(session, args: dict) -> tuple[Record, str]:
             best = max((r.prefix.prefixlen for r in covering), default=None)
             exact = [r for r in covering if r.prefix.prefixlen == best]
         all_routes = exact
+    proto = args.get("protocol")
+    if proto:
+        all_routes = [r for r in all_routes if r.protocol.lower() == str(proto)]
     rec = Record("route-information")
     tables: dict[str, list[Route]] = {}
     for r in all_routes:
-        tables.setdefault("inet.0" if r.prefix.version == 4 else "inet6.0", []).append(r)
+        tables.setdefault(r.table or ("inet.0" if r.prefix.version == 4 else "inet6.0"), []).append(r)
+    if args.get("table"):
+        tables = {k: v for k, v in tables.items() if k == str(args["table"])}
     text = ""
     for table, rs in tables.items():
         t = rec.add("route-table")

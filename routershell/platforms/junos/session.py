@@ -6,6 +6,8 @@ op_commands.py (operational mode) and cfg_commands.py (configuration mode).
 
 from __future__ import annotations
 
+import gc
+
 from ...cli import pipes as pipemod
 from ...cli.io import SessionIO
 from ...cli.pager import page
@@ -151,7 +153,17 @@ class JunosSession(CliSession):
         out = Output()
         self.current_pipes = pipes
         self.current_line = line
-        result = await handler(self, match, out, io)
+        # Show commands and commit build hundreds of thousands of short-lived acyclic objects
+        # (records, tree copies): the cyclic collector's repeated passes over them cost more
+        # than the work (10k-tunnel SA render 1.2 s -> 0.2 s); pause it for those handlers.
+        pause = match.handler.startswith(_GC_PAUSED) and gc.isenabled()
+        if pause:
+            gc.disable()
+        try:
+            result = await handler(self, match, out, io)
+        finally:
+            if pause:
+                gc.enable()
         text = out.text()
         if result is not None:  # a record/config-aware handler already applied display pipes
             text = result
@@ -259,6 +271,7 @@ class JunosSession(CliSession):
         return [(w, w, helps.get(w, "")) for w in words]
 
 
+_GC_PAUSED = ("op-show", "cfg-commit", "cfg-show")
 _EXCHANGE_COMMANDS = frozenset({"commit", "clear", "request"})
 
 

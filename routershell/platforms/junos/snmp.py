@@ -23,7 +23,8 @@ SOURCE_CLI = 2  # JnxCmCfChgSource: other(1) cli(2) junoscript(3) ...
 CATEGORY_EVENTS = {
     "configuration": frozenset({"config-change"}),
     "link": frozenset({"link-up", "link-down"}),
-    "services": frozenset({"tunnel-up", "tunnel-down"}),
+    "services": frozenset({"tunnel-up", "tunnel-down", "ipsec-tunnel-up", "ipsec-tunnel-down",
+                           "ipsec-dead-peer", "ipsec-failover", "ipsec-revert"}),  # ipsec/events.py
 }
 
 notify.register("junos", "config-change", JNX_CM_CFG_CHANGE)

@@ -8,6 +8,7 @@ the seed-001 table (defaults.py constants).
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -173,20 +174,27 @@ def _table56_ipsec() -> tuple[IpsecProposal, ...]:
                  for c, a in itertools.product(t["encryption-algorithm"], t["authentication-algorithm"]))
 
 
-def _responder(cfg: IpsecConfig, ss: ServiceSet) -> TunnelSpec | None:
+def _responder(cfg: IpsecConfig, ss: ServiceSet) -> list[TunnelSpec]:
+    """Dynamic-peer templates of a service set with an IKE access profile: one per
+    allowed-proxy-pair (the engine matches a peer's phase 2 identities exactly against each
+    pair; default ANY-ANY), each a child of the Table 56 proposals."""
     ap = cfg.access_profiles.get(ss.access_profiles[0]) if ss.access_profiles else None
     if ap is None or ap.psk is None or ss.local_gateway is None:
-        return None
-    pairs = tuple((loc, rem) for rem, loc in (ap.proxy_pairs or [d.DEFAULT_PROXY_PAIR]))
-    name = f"{ss.name}/dynamic"
-    child_cfg = ChildConfig(name, _table56_ipsec())
+        return []
+    pairs = [(loc, rem) for rem, loc in (ap.proxy_pairs or [d.DEFAULT_PROXY_PAIR])]
     peer = PeerConfig("0.0.0.0", ike_proposals=_table56_ike(), psk=ap.psk.raw(), mode="main",
-                      children=(child_cfg,), dpd=ANSWER_DPD, retransmit=PHASE1_SCHEDULE)
+                      children=(), dpd=ANSWER_DPD, retransmit=PHASE1_SCHEDULE)
     inside_vrf = cfg.vrf_of.get(ss.inside or "", "")
     labels = _labels(cfg, ss, "", "", "input", **{"access-profile": ap.name, "inside-interface": ss.inside or "",
                                                    "reverse-route-table": f"{inside_vrf}.inet.0" if inside_vrf else "inet.0",
                                                    "interface-id": ap.interface_id or ""})
-    return TunnelSpec(name, ss.local_gateway, peer, child_cfg, establish="responder", selectors=pairs, labels=labels)
+    out = []
+    for i, (loc, rem) in enumerate(pairs, 1):
+        name = f"{ss.name}/dynamic" + (f"/{i}" if len(pairs) > 1 else "")
+        child_cfg = ChildConfig(name, _table56_ipsec(), loc, rem)
+        out.append(TunnelSpec(name, ss.local_gateway, dataclasses.replace(peer, children=(child_cfg,)), child_cfg,
+                              establish="responder", selectors=((loc, rem),), labels=dict(labels)))
+    return out
 
 
 def compile_specs(tree: ConfigNode, pic_up: Callable[[str], bool] = lambda slot: True) -> list[TunnelSpec]:
@@ -203,7 +211,5 @@ def compile_specs(tree: ConfigNode, pic_up: Callable[[str], bool] = lambda slot:
                 spec = _term_spec(cfg, ss, rule.direction, t)
                 if spec is not None:
                     specs.append(spec)
-        resp = _responder(cfg, ss)
-        if resp is not None:
-            dynamic.append(resp)
+        dynamic += _responder(cfg, ss)
     return specs + dynamic  # static rules first, dynamic rules after (seed 002 lookup order)

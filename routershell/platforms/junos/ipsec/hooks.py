@@ -43,7 +43,11 @@ def install(device: Any) -> None:
 
 
 def join(device: Any) -> None:
-    """The device joined the lab's world: its startup configuration brings tunnels up."""
+    """The device joined the lab's world: its tunnel events become syslog lines and traps, and
+    its startup configuration brings tunnels up."""
+    from . import events
+
+    events.attach(device)
     apply(device)
 
 

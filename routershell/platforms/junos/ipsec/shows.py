@@ -142,6 +142,10 @@ def ipsec_sas(tunnels: Iterable[TunnelState], now: float, detail: bool = False,
                 b.add("sa-tunnel-state", t.state)
                 b.add("sa-ike-state", ike_state)
                 lines.append(f"  Tunnel state: {t.state}, IKE SA: {ike_state}, Role: {t.role}")
+                probe = getattr(t, "failover", None)
+                if probe is not None and probe.hellos_sent:
+                    b.add("sa-dpd-hellos-sent", probe.hellos_sent)
+                    lines.append(f"  Dead peer detection: in progress, hellos sent: {probe.hellos_sent}")
             lines.append("")
             rows = _directions(t)
             if not detail and rows:
