@@ -36,7 +36,7 @@ from ..grammar.parser import (
     tokenize,
 )
 from ..grammar.schema import Node
-from .clock import ClockError, format_hms, parse_duration, parse_offset
+from .clock import ClockError, format_hms, parse_duration, parse_mode, parse_offset
 
 if TYPE_CHECKING:
     from ..app import App
@@ -221,6 +221,13 @@ class LabControl:
         """Run a command that changes the world (also what timed events run)."""
         h, a = m.handler, m.args
         if h == "lab-clock-mode":
+            _, rate = parse_mode(str(a["mode"]))
+            if self.app.bridges and rate != 1.0:
+                # a real peer on the other side of a bridge lives in real time
+                raise LabCommandError(
+                    f"an IKE bridge is open ({', '.join(sorted(self.app.bridges))}): "
+                    "the lab clock stays in real time (real or x1)"
+                )
             self.app.clock.set_mode(str(a["mode"]))
             return f"Lab clock mode: {self.app.clock.mode} (lab time {format_hms(self.app.clock.now())}).\n"
         if h == "lab-peer-state":

@@ -58,6 +58,15 @@ async def test_clock_modes_switch(autojump_clock):
         assert app.clock.mode == "virtual"
 
 
+async def test_clock_stays_real_while_a_bridge_is_open(autojump_clock):
+    async with running(autojump_clock) as (app, t):
+        app.bridges["r1"] = object()  # what App.start records for an open bridge
+        await t.run("lab clock mode real")
+        out = await t.run("lab clock mode virtual")
+        assert "an IKE bridge is open (r1)" in out and app.clock.mode == "real"
+        assert await t.run("lab clock mode x1") == "Lab clock mode: x1 (lab time 00:00:00).\n"
+
+
 async def test_advance_and_advance_to_move_uptime(autojump_clock):
     async with running(autojump_clock) as (app, t):
         assert await t.run("lab clock advance 10m") == "Lab clock advanced to 00:10:00 (virtual).\n"
