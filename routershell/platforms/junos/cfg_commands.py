@@ -11,17 +11,8 @@ from . import config_text
 from . import messages as msg
 from .check import check_config
 from .grammar import edit_banner, is_editable, path_words
+from .registry import HANDLERS, handler
 from .secrets import SecretError, encrypt9, is_encrypted9
-
-HANDLERS = {}
-
-
-def handler(name):
-    def deco(fn):
-        HANDLERS[name] = fn
-        return fn
-
-    return deco
 
 
 def _statement(session, match, io, *, need_value: bool, tokens: list[Token] | None = None):
@@ -445,11 +436,9 @@ async def cfg_run(session, match, out, io):
     if m.handler in ("op-configure", "op-quit"):
         io.write(msg.error_text(ParseError("unknown-command", toks[0].start, toks[0].text), len(session.prompt_line())))
         return None
-    from .op_commands import HANDLERS as OP
-
     session.mode = "operational"
     try:
-        return await OP[m.handler](session, m, out, io)
+        return await HANDLERS[m.handler](session, m, out, io)
     finally:
         session.mode = mode
 

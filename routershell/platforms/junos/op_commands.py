@@ -16,16 +16,7 @@ from ...grammar.parser import ParseError, parse_command
 from . import display
 from . import messages as msg
 from .interfaces import interface_table, route_table
-
-HANDLERS = {}
-
-
-def handler(name):
-    def deco(fn):
-        HANDLERS[name] = fn
-        return fn
-
-    return deco
+from .registry import HANDLERS, handler
 
 
 def render(session, record: Record, text: str) -> str:

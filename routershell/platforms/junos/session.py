@@ -27,6 +27,7 @@ from ...grammar.parser import (
 )
 from . import messages as msg
 from .grammar import edit_banner, grammar
+from .registry import HANDLERS
 
 
 class Output:
@@ -58,9 +59,9 @@ class JunosSession(CliSession):
         self.database: str | None = None  # shared | exclusive | private
         self.key = str(self.sid)  # this session's name in the configuration store
         self.started = device.now()
-        from . import cfg_commands, op_commands  # handlers register on import
+        from . import cfg_commands, op_commands  # noqa: F401 — handlers register on import
 
-        self.handlers = {**op_commands.HANDLERS, **cfg_commands.HANDLERS}
+        self.handlers = HANDLERS
 
     # ---- prompt --------------------------------------------------------------------------
     @property

@@ -1,12 +1,13 @@
 """Junos operational commands for AS/MS PIC IPsec: show, clear, request (registered by name in
-op_commands.HANDLERS). Show commands build a Record and return text so `| display json|xml`
+registry.HANDLERS). Show commands build a Record and return text so `| display json|xml`
 works."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..op_commands import handler, render
+from ..op_commands import render
+from ..registry import handler
 from . import hooks, shows
 from .config import child, entries, read, value
 from .pics import configured_pics, pic_up, set_pic
