@@ -4,7 +4,7 @@ Subscribes to the device's TunnelManager (`attach`). Message tags: KMD_PM_SA_EST
 KMD_VPN_UP_ALARM_USER and KMD_VPN_DOWN_ALARM_USER are kmd tags of the Junos System Log
 Messages Reference (their wording here is reconstructed); KMD_DPD_PEER_DEAD, KMD_VPN_FAILOVER,
 KMD_VPN_SWITCHBACK and KMD_VPN_REVERT are plausible tags of our own (the 9.x reference lists
-no message for the AS/MS PIC backup-gateway machinery). docs/traps.md lists the traps.
+no message for the AS/MS PIC backup-gateway machinery). README.md ("SNMP traps and syslog lines") lists the traps.
 
 Traps: reference/protocols.md §5 names no Junos IPsec notification of that era, so tunnel
 events use IF-MIB linkUp/linkDown for the service set's sp- unit (its SNMP ifIndex as `show
