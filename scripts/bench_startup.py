@@ -23,6 +23,9 @@ CMD = [sys.executable, "-m", "routershell"]
 
 def env(**extra: str) -> dict[str, str]:
     e = dict(os.environ)
+    # Measure what an installed copy does: with .pyc files (some sandboxes set this variable,
+    # which makes every start recompile ~80 modules, +0.1 s).
+    e.pop("PYTHONDONTWRITEBYTECODE", None)
     e["PYTHONPATH"] = str(ROOT) + os.pathsep + e.get("PYTHONPATH", "")
     e.update(extra)
     return e
