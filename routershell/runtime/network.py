@@ -66,7 +66,7 @@ class Network:
         self._down: set[str] = set()
         self._links: dict[str, Link] = {}
         self._partitions: list[tuple[frozenset[str], frozenset[str]]] = []
-        self._rngs: dict[tuple[str, str], random.Random] = {}
+        self._rngs: dict[tuple[str, ...], random.Random] = {}
         self.capture: Callable[[float, Addr, Addr, bytes], Any] | None = None
         self.stats = NetworkStats()
 
@@ -181,6 +181,31 @@ class Network:
         delay = self.latency + ls + ld + (rng.uniform(0.0, jitter) if rng is not None and jitter else 0.0)
         self.scheduler.call_at(now + delay, lambda: self._deliver(src, dst, payload), "datagram")
         return True
+
+    def known(self, addr: str) -> bool:
+        """Something in the lab owns `addr` (a link end or a bound endpoint)."""
+        return any(addr in link.addresses for link in self._links.values()) or any(
+            a == addr for a, _port in self._bound
+        )
+
+    def echo(self, src: str, dst: str) -> float | None:
+        """One echo request/reply between `src` and `dst` (ping): the round-trip time, or None
+        when either way is lost, unreachable or partitioned, or nothing owns `dst`. Draws come
+        from their own seeded stream, so pings never shift the world's datagram timeline."""
+        if not self.known(dst) or not self.reachable(src) or not self.reachable(dst) or self.partitioned(src, dst):
+            return None
+        rng = self._rngs.get(("echo", src, dst))
+        if rng is None:
+            rng = self._rngs[("echo", src, dst)] = self.streams.stream("network", "echo", src, dst)
+        loss = self.loss_between(src, dst)
+        ls, js = self._addr_latency.get(src, (0.0, 0.0))
+        ld, jd = self._addr_latency.get(dst, (0.0, 0.0))
+        rtt = 0.0
+        for _ in range(2):  # there and back
+            if loss and rng.random() < loss:
+                return None
+            rtt += self.latency + ls + ld + (rng.uniform(0.0, max(js, jd)) if max(js, jd) else 0.0)
+        return rtt
 
     def _deliver(self, src: Addr, dst: Addr, payload: bytes) -> None:
         handler = self._bound.get(dst)

@@ -310,6 +310,8 @@ def _syslog_stamp(session, when: float) -> str:
 
 @handler("op-ping")
 async def ping(session, match, out, io):
+    """Echo requests answered from the lab's network: local addresses at once, lab addresses
+    after their latency (loss, partitions and down peers apply), anything else times out."""
     host = str(match.args.get("host"))
     try:
         target = ipaddress.ip_address(host)
@@ -319,27 +321,52 @@ async def ping(session, match, out, io):
     count = int(match.args.get("count", 5))
     size = int(match.args.get("size", 56))
     local = {ipaddress.ip_interface(a).ip for a in _local_addresses(session)}
-    reachable = target in local or target.is_loopback
+    source = match.args.get("source") or _source_for(session, target)
+    network = getattr(session.device.tunnels, "network", None)
     io.write(f"PING {host} ({host}): {size} data bytes\n")
-    received = 0
     times = []
     for seq in range(count):
-        if reachable:
-            t = 0.03 + 0.002 * (seq % 5)
-            times.append(t)
-            received += 1
-            io.write(f"{size + 8} bytes from {host}: icmp_seq={seq} ttl=64 time={t:.3f} ms\n")
+        if target in local or target.is_loopback:
+            rtt: float | None = 0.00003 + 0.000002 * (seq % 5)
+        elif source is None:
+            io.write("ping: sendto: No route to host\n")
+            rtt = None
         else:
-            io.write(f"Request timeout for icmp_seq {seq}\n")
+            rtt = network.echo(str(source), host) if network is not None else None
+            if rtt is None:
+                io.write(f"Request timeout for icmp_seq {seq}\n")
+        if rtt is not None:
+            times.append(rtt * 1000)
+            io.write(f"{size + 8} bytes from {host}: icmp_seq={seq} ttl=64 time={rtt * 1000:.3f} ms\n")
         if seq + 1 < count:
             await trio.sleep(1)
     io.write(f"\n--- {host} ping statistics ---\n")
-    loss = round(100 * (count - received) / count)
-    io.write(f"{count} packets transmitted, {received} packets received, {loss}% packet loss\n")
+    loss = round(100 * (count - len(times)) / count)
+    io.write(f"{count} packets transmitted, {len(times)} packets received, {loss}% packet loss\n")
     if times:
         mean = sum(times) / len(times)
         sd = (sum((t - mean) ** 2 for t in times) / len(times)) ** 0.5
         io.write(f"round-trip min/avg/max/stddev = {min(times):.3f}/{mean:.3f}/{max(times):.3f}/{sd:.3f} ms\n")
+    return None
+
+
+def _source_for(session, target) -> str | None:
+    """The local address a packet to `target` leaves from: the interface of its best route."""
+    from .interfaces import routes
+
+    best = None
+    for r in routes(session):
+        if r.prefix.version == target.version and target in r.prefix:
+            if best is None or r.prefix.prefixlen > best.prefix.prefixlen:
+                best = r
+    if best is None:
+        return None
+    via = best.via or (best.nexthop.rsplit(" via ", 1)[-1] if " via " in best.nexthop else "")
+    from .interfaces import configured_units
+
+    for u in configured_units(session.device.store.active):
+        if u.name == via and u.addresses:
+            return str(ipaddress.ip_interface(u.addresses[0]).ip)
     return None
 
 

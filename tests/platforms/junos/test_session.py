@@ -220,3 +220,24 @@ async def test_delete_forms(mock_clock):
         assert "unit" not in await t.run("show interfaces ge-0/0/0")
         assert "+> ge-0/0/0" not in t.session.help("set interfaces ")
         assert "> ge-0/0/0" in t.session.help("set interfaces ")
+
+
+async def test_ping_is_answered_by_the_lab_network(mock_clock):
+    async with lab(mock_clock) as app:
+        t = Transcript(app)
+        start = app.clock.now()
+        out = await t.run("ping 198.51.100.1 count 2")
+        # default network latency 2 ms + the primary peer's 10 ms, each way
+        assert "64 bytes from 198.51.100.1: icmp_seq=1 ttl=64 time=24.000 ms" in out
+        assert "2 packets transmitted, 2 packets received, 0% packet loss" in out
+        assert app.clock.now() - start >= 1.0  # one second between requests, on the lab clock
+        await t.run("lab peer 198.51.100.1 down")
+        out = await t.run("ping 198.51.100.1 count 1")
+        assert "Request timeout for icmp_seq 0" in out and "100% packet loss" in out
+        out = await t.run("ping 203.0.113.9 count 1")  # routed, but nothing owns it
+        assert "Request timeout for icmp_seq 0" in out
+        assert "time=0.030 ms" in await t.run("ping 192.0.2.1 count 1")
+        await t.run("configure")
+        await t.run("delete routing-options static")
+        await t.run("commit and-quit")
+        assert "ping: sendto: No route to host" in await t.run("ping 8.8.8.8 count 1")
