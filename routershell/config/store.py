@@ -151,7 +151,7 @@ class ConfigStore:
             rec = CommitRecord(tree, system_user, system_client, when, "", self._take_seq())
             self._persist([rec], None)
             self.history = [rec]
-        self._active_text = self._to_text(self.active)
+        self._active_text: str | None = None  # rendered on first comparison
         self._shared = self.active.copy()
 
     # ---- reading ----------------------------------------------------------------------------
@@ -179,6 +179,8 @@ class ConfigStore:
 
     def _same(self, a: ConfigNode, b: ConfigNode) -> bool:
         if b is self.active:
+            if self._active_text is None:
+                self._active_text = None
             return self._to_text(a) == self._active_text
         return self._to_text(a) == self._to_text(b)
 
@@ -310,7 +312,7 @@ class ConfigStore:
         self._next_seq += 1
         self.history = history
         self._pending = pending
-        self._active_text = self._to_text(rec.tree)
+        self._active_text = None  # a commit need not pay for a render nobody asked for yet
         # The shared candidate follows: a shared commit made the new tree from it, a private
         # commit is refused unless it is unmodified, and an automatic rollback discards it.
         self._shared = rec.tree.copy()
@@ -432,6 +434,6 @@ class ConfigStore:
             # The device went down before the commit was confirmed: roll back now, as at boot.
             fallback = next((r.tree for r in history if r.sequence == pending["fallback_sequence"]), None)
             if fallback is not None:
-                self._active_text = self._to_text(self.active)
+                self._active_text = None
                 self._shared = self.active.copy()
                 self._expire(_Pending(0.0, pending["minutes"], fallback, pending["fallback_sequence"], None, 0.0), when)
