@@ -180,7 +180,7 @@ class ConfigStore:
     def _same(self, a: ConfigNode, b: ConfigNode) -> bool:
         if b is self.active:
             if self._active_text is None:
-                self._active_text = None
+                self._active_text = self._to_text(self.active)
             return self._to_text(a) == self._active_text
         return self._to_text(a) == self._to_text(b)
 
