@@ -31,6 +31,7 @@ name or slot) to "not-present": their SAs vanish without a Delete; they renegoti
 from __future__ import annotations
 
 import dataclasses
+import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,6 +59,8 @@ __all__ = ["IKE_PORT", "ModuleDown", "ModuleUp", "TunnelManager", "matches"]
 
 IKE_PORT = 500
 Subscriber = Callable[[str, object], None]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -471,6 +474,7 @@ class TunnelManager:
             try:
                 cfg = self.responder_template(src)
             except Exception:  # noqa: BLE001 - a platform hook must not break the network
+                log.exception("responder template failed for %s", src)
                 cfg = None
             if cfg is not None:
                 return dataclasses.replace(cfg, address=src)
