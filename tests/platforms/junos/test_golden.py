@@ -1,6 +1,7 @@
-"""Golden transcripts of plain Junos sessions (tests/golden/junos/<name>.cmds -> <name>.out).
+"""Golden transcripts of plain Junos sessions on the default lab:
+tests/golden/junos/**/<name>.cmds (one command a line) -> <name>.out.
 
-Set UPDATE_GOLDEN=1 to rewrite the .out files after a deliberate change, then review the diff.
+UPDATE_GOLDEN=1 rewrites the .out files after a deliberate change; review the diff.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import pytest
 from .harness import Transcript, lab
 
 GOLDEN = Path(__file__).parents[2] / "golden" / "junos"
-CASES = sorted(p.stem for p in GOLDEN.glob("*.cmds"))
+CASES = sorted(str(p.relative_to(GOLDEN).with_suffix("")) for p in GOLDEN.rglob("*.cmds"))
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -22,6 +23,7 @@ async def test_golden_transcript(name, mock_clock):
     async with lab(mock_clock) as app:
         text = await Transcript(app).script(lines)
     expected = GOLDEN / f"{name}.out"
-    if os.environ.get("UPDATE_GOLDEN") or not expected.exists():
+    if os.environ.get("UPDATE_GOLDEN"):
         expected.write_text(text)
+    assert expected.exists(), f"no {expected.name}: run with UPDATE_GOLDEN=1 and review it"
     assert text == expected.read_text()
