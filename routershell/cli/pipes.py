@@ -17,6 +17,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from . import quoting
+
 #: Kinds that rewrite the text line by line (apply_text_pipes handles these).
 TEXT_KINDS = frozenset({"match", "except", "count", "last", "find", "trim"})
 #: Kinds the session handles: how to render, where to send, whether to page.
@@ -73,27 +75,10 @@ class PipeError(ValueError):
 
 def _segments(line: str) -> list[tuple[str, int]]:
     """Cut at `|` outside double quotes; each piece with the column it starts at."""
-    pieces: list[tuple[str, int]] = []
-    start = 0
-    quote_at = -1
-    i = 0
-    while i < len(line):
-        ch = line[i]
-        if quote_at >= 0:
-            if ch == "\\" and i + 1 < len(line):
-                i += 1
-            elif ch == '"':
-                quote_at = -1
-        elif ch == '"':
-            quote_at = i
-        elif ch == "|":
-            pieces.append((line[start:i], start))
-            start = i + 1
-        i += 1
-    if quote_at >= 0:
-        raise PipeError("unmatched-quote", quote_at, '"')
-    pieces.append((line[start:], start))
-    return pieces
+    at = quoting.open_quote(line)
+    if at is not None:
+        raise PipeError("unmatched-quote", at, '"')
+    return quoting.split(line, "|")
 
 
 def _words(text: str, offset: int) -> list[Word]:

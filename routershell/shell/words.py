@@ -2,33 +2,19 @@
 
 from __future__ import annotations
 
+from routershell.cli import quoting
+
 
 def in_quotes(text: str) -> bool:
-    """True when `text` ends inside an open double- or single-quoted string."""
-    quote = ""
-    for ch in text:
-        if quote:
-            if ch == quote:
-                quote = ""
-        elif ch in "\"'":
-            quote = ch
-    return bool(quote)
+    """True when `text` ends inside an open quoted string (the device's rule: double quotes)."""
+    return quoting.open_quote(text) is not None
 
 
 def partial_word(text: str) -> str:
     """The word being typed at the end of `text` ("" after a space)."""
     if not text or text[-1].isspace():
         return ""
-    quote = ""
-    start = 0
-    for i, ch in enumerate(text):
-        if quote:
-            if ch == quote:
-                quote = ""
-        elif ch in "\"'":
-            quote = ch
-        elif ch.isspace():
-            start = i + 1
+    start = max((i + 1 for i, ch in quoting.outside(text) if ch.isspace()), default=0)
     return text[start:]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 
 from ...cli import pipes as pipemod
+from ...cli import quoting
 from ...cli.io import SessionIO
 from ...cli.pager import page
 from ...cli.session import CliSession
@@ -110,7 +111,7 @@ class JunosSession(CliSession):
     async def run_line(self, line: str, io: SessionIO) -> None:
         if not line.strip():
             return
-        if line.rstrip().endswith("?") and _last_quote_closed(line):
+        if line.rstrip().endswith("?") and quoting.open_quote(line) is None:
             text = line.rstrip()[:-1]
             echo = self.prompt_line() + text + "?\n"
             io.write(self.help(text)[len(echo):])  # the front-end already showed the line
@@ -240,7 +241,7 @@ class JunosSession(CliSession):
 
     def platform_help(self, text: str) -> str:
         shown = self.prompt_line() + text + "?\n"
-        pipe_at = _last_pipe(text)
+        pipe_at = quoting.last(text, "|")
         if pipe_at is not None:
             partial = text[pipe_at + 1 :].strip()
             if " " not in partial:
@@ -274,21 +275,6 @@ class JunosSession(CliSession):
 
 _GC_PAUSED = ("op-show", "cfg-commit", "cfg-show")
 _EXCHANGE_COMMANDS = frozenset({"commit", "clear", "request"})
-
-
-def _last_quote_closed(text: str) -> bool:
-    return text.count('"') % 2 == 0
-
-
-def _last_pipe(text: str) -> int | None:
-    """Column of the last `|` outside double quotes."""
-    quoted, at = False, None
-    for i, ch in enumerate(text):
-        if ch == '"':
-            quoted = not quoted
-        elif ch == "|" and not quoted:
-            at = i
-    return at
 
 
 def _value_fits(c: Candidate, partial: str) -> bool:
