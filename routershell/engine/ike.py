@@ -83,6 +83,10 @@ from .sa import ZERO_COOKIE, ExchangeState, IkeSa, IpsecSa, SaDatabase
 
 Addr = tuple[str, int]
 
+# A rekey the peer rejected (or that timed out) is tried again no sooner than this after the
+# last attempt started, so a peer that keeps refusing is not asked in a tight loop.
+REKEY_RETRY = 10.0
+
 _REASON = {
     Notify.NO_PROPOSAL_CHOSEN: NO_PROPOSAL_CHOSEN,
     Notify.INVALID_HASH_INFORMATION: AUTHENTICATION_FAILED,
@@ -289,8 +293,10 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
                 self._remove_ike(sa, "expired")
                 continue
             soft = sa.soft_at()
-            if soft is not None and now >= soft and not sa.rekeying and not sa.superseded:
+            if (soft is not None and now >= max(soft, sa.rekey_not_before)
+                    and not sa.rekeying and not sa.superseded):
                 sa.rekeying = True
+                sa.rekey_not_before = now + REKEY_RETRY
                 self._event(SaExpired(sa.peer, "ike", False, sa.ident))
                 if self.sadb.negotiating_for(sa.peer) is None:
                     self._start_phase1(sa.config, now, rekey_of=sa.key)
@@ -343,18 +349,23 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
             if sa.dpd is not None:
                 ts.append(sa.dpd.deadline())
             ts.append(sa.hard_at())
-            if not sa.rekeying:
-                ts.append(sa.soft_at())
+            soft = sa.soft_at()
+            # the same condition handle_timer acts on, or the deadline stays in the past
+            if soft is not None and not sa.rekeying and not sa.superseded:
+                ts.append(max(soft, sa.rekey_not_before))
         return min((t for t in ts if t is not None), default=None)
 
     @staticmethod
     def _ipsec_deadline(ipsec: IpsecSa) -> float | None:
         ts = [ipsec.hard_at]
         if not ipsec.rekeying and not ipsec.superseded:
-            ts.append(ipsec.soft_at)
+            soft = [ipsec.soft_at]
             kb = ipsec.lifetime_kb
             if kb and ipsec.role == "initiator" and ipsec.octets >= kb * 1024 * ipsec.soft_fraction:
-                ts.append(ipsec.last_used if ipsec.last_used is not None else ipsec.created_at)
+                soft.append(ipsec.last_used if ipsec.last_used is not None else ipsec.created_at)
+            due = min((t for t in soft if t is not None), default=None)
+            if due is not None:  # never earlier than _check_ipsec_life would act
+                ts.append(max(due, ipsec.rekey_not_before))
         return min((t for t in ts if t is not None), default=None)
 
     # ------------------------------------------------------------------ internals: plumbing
@@ -648,6 +659,7 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
             for ex in match:
                 sa.exchanges.pop(ex.message_id, None)
                 self.sadb.release_spi(ex.our_spi)
+                self._requeue_rekey_ipsec(ex)
                 self._event(NegotiationFailed(sa.peer, 2, reason_for(n.notify_type),
                                               n.notify_type, False, ex.child.name))
             if not match:
@@ -727,8 +739,10 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
             self._send_delete_ipsec(ipsec, now)
             self._remove_ipsec(ipsec, "expired")
             return
-        if not ipsec.rekeying and not ipsec.superseded and ipsec.soft_due(now):
+        if (not ipsec.rekeying and not ipsec.superseded and ipsec.soft_due(now)
+                and now >= ipsec.rekey_not_before):
             ipsec.rekeying = True
+            ipsec.rekey_not_before = now + REKEY_RETRY
             if not ipsec.soft_reported:  # a failed rekey is retried without a second event
                 ipsec.soft_reported = True
                 self._event(SaExpired(ipsec.peer, "ipsec", False, f"{ipsec.inbound_spi:08x}"))
@@ -737,7 +751,8 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
                 self._initiate(cfg, now, ipsec.child, ipsec.inbound_spi)
 
     def _requeue_rekey_ipsec(self, ex: ExchangeState) -> None:
-        """A failed rekey leaves the old SA to its hard expiry."""
+        """A failed rekey: the old SA tries again (not before `rekey_not_before`) until its
+        hard expiry."""
         if ex.rekey_of is not None and ex.rekey_of in self.sadb.ipsec:
             self.sadb.ipsec[ex.rekey_of].rekeying = False
             self._dirty.add(self.sadb.ipsec[ex.rekey_of].peer[0])

@@ -100,6 +100,7 @@ class IkeSa:
     remote_id: bytes = b""
     superseded: bool = False
     rekeying: bool = False
+    rekey_not_before: float = 0.0  # a rejected rekey is not retried before this time
     rekey_of: tuple[bytes, bytes] | None = None
     soft_fraction: float = 0.9
     # NAT traversal (RFC 3947): dialect both sides announced, what NAT-D showed, and whether
@@ -159,6 +160,7 @@ class IpsecSa:
     rekeying: bool = False
     superseded: bool = False
     soft_reported: bool = False
+    rekey_not_before: float = 0.0  # a rejected rekey is not retried before this time
     order: int = field(default=0, repr=False, compare=False)
     timer_at: float | None = field(default=None, repr=False, compare=False)
     timer_seq: int = field(default=-1, repr=False, compare=False)
