@@ -253,6 +253,8 @@ async def cfg_insert(session, match, out, io):
     if tree is None:
         return None
     parent = tree.ensure(m.path[:-1])
+    if step == m.path[-1]:  # before/after itself: nothing to move
+        return None
     if step not in parent.children:
         out.write("error: referenced statement does not exist\n")
         return None

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...config.tree import ConfigNode, Path
-from ...grammar.schema import Node
+from ...grammar.schema import Kind, Node
 from .grammar import path_words
 
 
@@ -37,7 +37,14 @@ def _ref_exists(root: ConfigNode, schema: Node, ref: tuple[str, ...], value: str
         node = node.children.get((word, None)) if node is not None else None
         if node is None or node.inactive:
             return False
-    entry = node.children.get((ref[-1], value)) if node is not None else None
+    if node is None:
+        return False
+    entry = node.children.get((ref[-1], value))
+    if entry is None:  # `routing-instances vr1`: the list under the container has no keyword
+        sc = schema.walk(ref)
+        if sc is not None and sc.kind is Kind.CONTAINER and sc.positionals:
+            holder = node.children.get((ref[-1], None))
+            entry = holder.children.get((sc.positionals[0].name, value)) if holder is not None else None
     return entry is not None and not entry.inactive
 
 

@@ -30,6 +30,7 @@ class ConfirmTimer:
             host = dev.store.active.get((("system", None), ("host-name", None)))
             when = dev.clock.datetime().strftime("%H:%M:%S %Z")
             dev.broadcast(msg.broadcast("root", host.value if host else dev.name, when, msg.NOT_CONFIRMED))
+            dev.on_commit()  # the rolled-back configuration is the one tunnels and traps follow
 
 
 def interface_addresses(dev: Device) -> dict[str, list[str]]:

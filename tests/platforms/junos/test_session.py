@@ -241,3 +241,37 @@ async def test_ping_is_answered_by_the_lab_network(mock_clock):
         await t.run("delete routing-options static")
         await t.run("commit and-quit")
         assert "ping: sendto: No route to host" in await t.run("ping 8.8.8.8 count 1")
+
+
+async def test_confirmed_rollback_reapplies_the_restored_configuration(mock_clock):
+    async with lab(mock_clock) as app:
+        t = Transcript(app)
+        dev = app.devices["r1"]
+        await t.run("configure")
+        await t.run("set snmp trap-group ops targets 10.9.9.9")
+        await t.run("commit confirmed 1")
+        assert any(tg.host == "10.9.9.9" for tg in dev.trap_targets)
+        await app.clock.advance(61)
+        assert not any(tg.host == "10.9.9.9" for tg in dev.trap_targets)
+
+
+async def test_insert_before_itself_keeps_the_term(mock_clock):
+    async with lab(mock_clock) as app:
+        t = Transcript(app)
+        await t.run("configure")
+        await t.run("set policy-options policy-statement p term a then accept")
+        out = await t.run("insert policy-options policy-statement p term a before term a")
+        assert "internal error" not in out
+        assert "term a {" in await t.run("show policy-options")
+
+
+async def test_reference_to_a_keyless_list_resolves(mock_clock):
+    from routershell.config.tree import ConfigNode
+    from routershell.platforms.junos.check import _ref_exists
+    from routershell.platforms.junos.grammar import grammar
+
+    tree = ConfigNode()
+    tree.ensure((("routing-instances", None), ("<instance-name>", "vr1")))
+    schema = grammar().schema
+    assert _ref_exists(tree, schema, ("routing-instances",), "vr1")
+    assert not _ref_exists(tree, schema, ("routing-instances",), "vr2")
