@@ -37,6 +37,7 @@ from the random.Random given at construction.
 from __future__ import annotations
 
 import heapq
+import hmac
 import random
 from collections import deque
 
@@ -594,7 +595,7 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
             return
         want = self._prf(sa, sa.skeyid_a, msg.message_id.to_bytes(4, "big")
                          + b"".join(p.raw for p in payloads[1:]))
-        if payloads[0].data != want:
+        if not hmac.compare_digest(payloads[0].data, want):  # constant time, as elsewhere
             self._event(Malformed(sa.peer, "informational HASH(1) mismatch",
                                   Notify.INVALID_HASH_INFORMATION))
             return
