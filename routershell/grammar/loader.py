@@ -208,9 +208,30 @@ def parse_grammar(text: str, origin: str = "<grammar>", root: Node | None = None
     return root
 
 
+def commands_root() -> Path:
+    """The grammar data beside the code that runs: a source checkout (or worktree) keeps it in
+    `commands/` next to the package, so an editable install never reads another checkout's
+    grammar; an installed wheel has it as the package data `routershell.commands`."""
+    here = Path(__file__).resolve().parent.parent  # routershell/
+    source = here.parent / "commands"
+    if (source / "__init__.py").is_file() and not (here / "commands").is_dir():
+        return source
+    return Path(str(importlib.resources.files("routershell.commands")))
+
+
 def grammar_dir(platform: str) -> Path:
-    base = importlib.resources.files("routershell.commands")
-    return Path(str(base)) / platform
+    return commands_root() / platform
+
+
+def _code_digest() -> bytes:
+    """The grammar compiler's own source: a change to how trees are built invalidates the cache."""
+    h = hashlib.sha256()
+    for mod in ("loader.py", "schema.py", "types.py"):
+        try:
+            h.update((Path(__file__).parent / mod).read_bytes())
+        except OSError:
+            pass
+    return h.digest()
 
 
 def _cache_path(digest: str) -> Path:
@@ -225,6 +246,7 @@ def load_tree(platform: str, pattern: str) -> Node:
         raise GrammarError(f"no grammar files {platform}/{pattern}")
     texts = [(f.name, f.read_text(encoding="utf-8")) for f in files]
     h = hashlib.sha256(f"{sys.version_info[:2]}|{pattern}".encode())
+    h.update(_code_digest())
     for name, text in texts:
         h.update(name.encode() + b"\0" + text.encode() + b"\0")
     cache = _cache_path(h.hexdigest()[:24])
