@@ -3,7 +3,7 @@
 Front-ends build an App, `await app.start(nursery)` inside trio, then ask `new_session()` for
 each terminal and run each line with `await app.run(session, line, io)`. The lab comes from a
 TOML lab file (`--lab FILE`) or the default lab shipped in routershell/labs/default.toml; it is
-validated completely (runtime/labfile.py) before anything is built.
+validated completely (labs/labfile.py) before anything is built.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from typing import Any
 import trio
 
 from .cli.session import CliSession
+from .labs.control import LabControl
+from .labs.labfile import DeviceSpec, LabPeer, LabSpec, default_lab, load_lab
 from .runtime.clock import LabClock
 from .runtime.device import Device, Module, Port
-from .runtime.lab_commands import LabControl
-from .runtime.labfile import DeviceSpec, LabPeer, LabSpec, default_lab, load_lab
 from .runtime.rng import Streams
 from .runtime.scheduler import Scheduler
 

@@ -147,7 +147,7 @@ def _lab_has_bridge(path: Path | None) -> bool:
     load says no here; App reports why it does not load."""
     if path is None:
         return False  # the default lab has no bridge
-    from routershell.runtime.labfile import load_lab
+    from routershell.labs.labfile import load_lab
 
     try:
         spec = load_lab(path)

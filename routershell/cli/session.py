@@ -26,7 +26,7 @@ class HistoryEntry:
 class CliSession:
     #: set by the platform subclass
     platform: str = ""
-    #: the lab's `lab …` dispatcher (runtime.lab_commands.LabControl), set by App.new_session
+    #: the lab's `lab …` dispatcher (labs.control.LabControl), set by App.new_session
     lab = None
     #: a device name after `lab attach NAME`: the front-end replaces this session with one on it
     switch_to: str | None = None
@@ -120,6 +120,6 @@ class CliSession:
 
 
 def _is_lab_line(line: str) -> bool:
-    from ..runtime.lab_commands import is_lab_line
+    from ..labs.control import is_lab_line
 
     return is_lab_line(line)

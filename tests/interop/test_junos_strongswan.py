@@ -27,7 +27,7 @@ from routershell.engine.events import (
     Phase2Up,
 )
 from routershell.engine.pcap import Datagram, to_pcap
-from routershell.runtime.labfile import parse_lab
+from routershell.labs.labfile import parse_lab
 from tests.conftest import require_tool
 from tests.platforms.junos.harness import Transcript
 

@@ -199,7 +199,7 @@ def test_command_line_option_and_app_checks(capsys) -> None:
 
 
 def test_lab_file_ike_bridge_keys() -> None:
-    from routershell.runtime.labfile import LabError, parse_lab
+    from routershell.labs.labfile import LabError, parse_lab
 
     head = '[devices.r1]\nplatform = "junos"\nconfig = ""\n'
     spec = parse_lab(head + 'ike_bridge = "127.0.0.1:5000"\nike_bridge_peers = '
@@ -214,7 +214,7 @@ def test_lab_file_ike_bridge_keys() -> None:
 
 async def test_app_opens_the_lab_files_bridge_and_closes_it(mock_clock) -> None:
     from routershell.app import App
-    from routershell.runtime.labfile import default_lab
+    from routershell.labs.labfile import default_lab
 
     spec = default_lab()
     port = 40000 + random.Random().randrange(20000)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from routershell.runtime.labfile import load_lab
+from routershell.labs.labfile import load_lab
 
 from ..harness import Transcript, lab
 

@@ -11,9 +11,9 @@ import time
 
 import pytest
 
+from routershell.labs.labfile import parse_lab
 from routershell.platforms.junos import snmp as junos_snmp
 from routershell.runtime import notify, snmp
-from routershell.runtime.labfile import parse_lab
 from tests.conftest import require_tool
 
 from .conftest import running

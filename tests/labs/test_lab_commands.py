@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from routershell.runtime.labfile import parse_lab
+from routershell.labs.labfile import parse_lab
 
 from .conftest import running
 

@@ -36,7 +36,7 @@ from ..grammar.parser import (
     tokenize,
 )
 from ..grammar.schema import Node
-from .clock import ClockError, format_hms, parse_duration, parse_mode, parse_offset
+from ..runtime.clock import ClockError, format_hms, parse_duration, parse_mode, parse_offset
 
 if TYPE_CHECKING:
     from ..app import App
@@ -314,7 +314,7 @@ class LabControl:
 
     def _link_traps(self, name: str, up: bool) -> None:
         """IF-MIB linkUp/linkDown from each device port on the link (ifIndex: port order)."""
-        from . import notify
+        from ..runtime import notify
 
         link = next(x for x in self.app.spec.links if x.name == name)
         for ep in link.endpoints:

@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from routershell.app import App
-from routershell.runtime.labfile import LabError, default_lab, load_lab, parse_lab
+from routershell.labs.labfile import LabError, default_lab, load_lab, parse_lab
 
 GOOD = textwrap.dedent('''\
     name = "two"

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..engine.proposals import IkeProposal, IpsecProposal
-from .clock import ClockError, parse_duration, parse_offset
+from ..runtime.clock import ClockError, parse_duration, parse_offset
 
 __all__ = [
     "DeviceSpec",
@@ -477,7 +477,7 @@ def _devices(c: _Checker, value: Any, base: Path | None) -> tuple[DeviceSpec, ..
 
 def _bridge(c: _Checker, d: dict, path: tuple) -> tuple[tuple[str, int] | None, tuple[tuple[str, int, int], ...]]:
     """`ike_bridge = "127.0.0.1:500"` (same as --ike-bridge) and its `ike_bridge_peers`."""
-    from .bridge import BridgeError, parse_bridge_option
+    from ..runtime.bridge import BridgeError, parse_bridge_option
 
     text = c.string(d, "ike_bridge", path, None)
     where = None
@@ -581,7 +581,7 @@ def _event(c: _Checker, x: Any, path: tuple) -> EventSpec:
     do = c.string(x, "do", path, what="event").strip()
     if do.startswith("lab "):
         do = do[4:].strip()
-    from .lab_commands import LabCommandError, parse_lab_command
+    from .control import LabCommandError, parse_lab_command
 
     try:
         match = parse_lab_command(do)
