@@ -20,9 +20,9 @@ import trio
 from .cli.session import CliSession
 from .labs.control import LabControl
 from .labs.labfile import DeviceSpec, LabPeer, LabSpec, default_lab, load_lab
-from .runtime.clock import LabClock
 from .platforms import registry
 from .platforms.base import BuildContext
+from .runtime.clock import LabClock
 from .runtime.device import Device, Module, Port
 from .runtime.rng import Streams
 from .runtime.scheduler import Scheduler

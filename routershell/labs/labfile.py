@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..engine.proposals import IkeProposal, IpsecProposal
+from ..platforms import registry
 from ..runtime.clock import ClockError, parse_duration, parse_offset
 
 __all__ = [
@@ -35,7 +36,6 @@ __all__ = [
     "parse_lab",
 ]
 
-from ..platforms import registry
 # `lab` commands an event may run (the rest inspect or navigate, which a timed event cannot)
 EVENT_HANDLERS = frozenset({
     "lab-peer-state", "lab-peer-psk", "lab-link", "lab-loss", "lab-module",
