@@ -25,6 +25,7 @@ import re
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from ..cli import quoting
 from ..cli.io import BufferIO
 from ..grammar.loader import load_tree
 from ..grammar.parser import (
@@ -133,10 +134,8 @@ class LabControl:
     # ---- front-end entry points -------------------------------------------------------------
     async def execute(self, session: Any, line: str, io: Any) -> None:
         text = line.strip()
-        if text.endswith("?") and text.count('"') % 2 == 0:
-            out = self.help(session, text[:-1])
-            echo = session.prompt().rsplit("\n", 1)[-1] + text[:-1] + "?\n"
-            io.write(out[len(echo):] if out.startswith(echo) else out)
+        if text.endswith("?") and quoting.open_quote(text) is None:
+            io.write(self.help(session, text[:-1]))  # the front-end already echoed the line
             return
         try:
             match = parse_lab_command(text)
@@ -144,8 +143,14 @@ class LabControl:
         except (LabCommandError, ClockError) as e:
             io.write(f"lab: {e}\n")
 
+    @staticmethod
+    def claims(line: str) -> bool:
+        """True for a line this dispatcher runs (its first word is `lab`)."""
+        return is_lab_line(line)
+
     def help(self, session: Any, text: str) -> str:
-        echo = session.prompt().rsplit("\n", 1)[-1] + text + "?\n"
+        """The `?` list after `text` (CliSession.help puts the echoed line before it)."""
+        echo = ""
         try:
             toks = tokenize(text)
         except ParseError:

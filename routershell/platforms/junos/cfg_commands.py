@@ -440,7 +440,7 @@ async def cfg_run(session, match, out, io):
         return None
     session.mode = "operational"
     try:
-        return await HANDLERS[m.handler](session, m, out, io)
+        return await HANDLERS.get(m.handler)(session, m, out, io)
     finally:
         session.mode = mode
 
