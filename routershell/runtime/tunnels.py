@@ -331,6 +331,11 @@ class TunnelManager:
         self._pump(drv, now)
         return sa
 
+    def gateway_of(self, name: str) -> str | None:
+        """The remote gateway tunnel `name` uses now (None: none chosen yet)."""
+        t = self._tunnels.get(name)
+        return t.active if t is not None else None
+
     def local_of(self, name: str) -> str | None:
         t = self._tunnels.get(name)
         return t.spec.local if t is not None else None
