@@ -651,10 +651,12 @@ class TunnelManager:
         if t.active != gw or t.state.state != "negotiating":
             return
         self._cancel_watchdog(t)
+        # down first: a controller that answers with no action (no backup, gave up) leaves the
+        # tunnel down, never "negotiating" with nothing in flight
+        t.state.state = "down"
         if reason == TIMEOUT and t.ctl is not None:
             self._run(t, t.ctl.negotiation_timeout(now, gw), now)
             return
-        t.state.state = "down"
         if t.ctl is not None:
             self._run(t, t.ctl.negotiation_failed(now, gw, reason, phase), now)
             return
