@@ -266,16 +266,18 @@ class TunnelManager:
     def endpoints(self) -> dict[str, IkeEndpoint]:
         return {a: d.ep for a, d in self._drivers.items()}
 
-    def switch(self, local: str, remote: str, now: float) -> bool:
+    def switch(self, local: str, remote: str, now: float) -> list[tuple[str, str]]:
         """Manual primary/backup switch of the tunnels between `local` and `remote` (either
-        gateway of the pair). False when no such tunnel has a backup."""
-        done = False
+        gateway of the pair). Returns (tunnel name, gateway now active) per tunnel switched;
+        empty when no such tunnel has a backup."""
+        done: list[tuple[str, str]] = []
         for t in self._ordered():
             if t.spec.local != local or remote not in t.spec.gateways or t.ctl is None or t.spec.backup is None:
                 continue
             self._cancel_watchdog(t)
             self._run(t, t.ctl.manual_switch(now), now)
-            done = True
+            if t.active is not None:
+                done.append((t.name, t.active))
         self._pump_all(now)
         return done
 

@@ -113,3 +113,18 @@ async def test_defect_2b_dead_peer_without_backup(mock_clock):
         assert len(ups) == 1 and 116 <= ups[0] < 117  # the attempt at 116 succeeds
         st = app.devices["r1"].tunnels.tunnel(TUNNEL)
         assert st.state == "up" and st.failover.failovers == 0
+
+
+async def test_defect_6_switch_message_says_where_the_tunnel_went(mock_clock):
+    async with lab(mock_clock) as app:
+        t = Transcript(app)
+        # the primary is active; naming it switches away from it, to the backup
+        out = await t.run("request services ipsec-vpn ipsec switch tunnel local-gateway 192.0.2.1 "
+                          f"remote-gateway {PRIMARY}")
+        assert out == f"IPSec tunnel switched to remote-gateway {BACKUP}\n"
+        log = await t.run("show log messages | match FAILOVER")
+        assert f"switched by request to remote gateway {BACKUP}" in log
+        assert app.devices["r1"].tunnels.tunnel(TUNNEL).active_gateway == BACKUP
+        out = await t.run("request services ipsec-vpn ipsec switch tunnel local-gateway 192.0.2.1 "
+                          f"remote-gateway {PRIMARY}")
+        assert out == f"IPSec tunnel switched to remote-gateway {PRIMARY}\n"
