@@ -532,7 +532,9 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
         ex_type = msg.exchange
         if ex_type in (Exchange.MAIN, Exchange.AGGRESSIVE):
             if msg.rcookie == ZERO_COOKIE:
-                sa = self._resp_index.get((src, msg.icookie))
+                # a reply to our message 1 that lacks the responder cookie is not a new
+                # negotiation: our initiator SA refuses it (never a responder SA on our cookie)
+                sa = self._resp_index.get((src, msg.icookie)) or self._lookup(msg, src)
                 if sa is None:
                     self._p1_responder_start(msg, data, src, now)
                     return

@@ -139,3 +139,34 @@ def test_refused_message_then_timeout_reports_the_refusal_not_a_timeout():
         t = pair.b.get_timer()
     fails = [e for e in iter(pair.b.next_event, None) if isinstance(e, NegotiationFailed)]
     assert [(f.phase, f.reason) for f in fails] == [(1, AUTHENTICATION_FAILED)]
+
+
+def test_reply_with_a_zero_responder_cookie_does_not_start_a_responder_sa():
+    pair = make_pair()
+    pair.a.initiate(B, 0.0, "vpn")
+    ((mm1, _),) = pair.a.datagrams_to_send()
+    pair.b.receive(mm1, A, 0.0)
+    ((mm2, _),) = pair.b.datagrams_to_send()
+    pair.a.receive(mm2[:8] + bytes(8) + mm2[16:], B, 0.1)  # responder cookie zeroed
+    (sa,) = pair.a.sadb.ike.values()
+    assert sa.role == "initiator" and sa.p1.state == "MM1_SENT"
+    assert not pair.a.datagrams_to_send()  # nothing answered as a responder
+    assert [type(e) for e in iter(pair.a.next_event, None)] == [Malformed]
+    pair.a.receive(mm2, B, 0.2)  # the genuine reply still works
+    pair.pump()
+    assert pair.all_events("a", Phase2Up) and pair.all_events("b", Phase2Up)
+
+
+def test_initiator_refuses_a_reply_with_a_longer_kilobyte_lifetime():
+    from routershell.engine.proposals import (
+        IkeProposal,
+        NoProposalChosen,
+        ike_from_reply,
+        ike_sa_payload,
+    )
+    mine = (IkeProposal(lifetime_kb=1000),)
+    with pytest.raises(NoProposalChosen):
+        ike_from_reply(ike_sa_payload((IkeProposal(lifetime_kb=5000),)), mine)
+    with pytest.raises(NoProposalChosen):  # 0 = unlimited, longer than ours
+        ike_from_reply(ike_sa_payload((IkeProposal(lifetime_kb=0),)), mine)
+    assert ike_from_reply(ike_sa_payload((IkeProposal(lifetime_kb=800),)), mine).lifetime_kb == 800
