@@ -582,9 +582,17 @@ class _Parser:
                 while self.peek().kind != "]":
                     vals.append(self.value(csc, words))
                 self.next()
+            elif self.peek().kind == "{":
+                # the block form, one value per statement: `source-address { 10.0.0.0/8; }`
+                self.next()
+                while self.peek().kind != "}":
+                    vals.append(self.value(csc, words))
+                    self.expect(";", words)
+                self.next()
             else:
                 vals = [self.value(csc, words)]
-            self.expect(";", words)
+            if self.toks[self.pos - 1].kind != "}":
+                self.expect(";", words)
         elif kind is Kind.FLAG:
             self.expect(";", words)
         node = cfg.children.get(step)
