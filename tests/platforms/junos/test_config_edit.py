@@ -70,3 +70,19 @@ async def test_load_set_deletes_one_leaf_list_entry_and_deactivates_like_the_com
         shown = await t.run("show services ipsec-vpn ike policy ike-hq")
         assert "proposals [ ike-3des-sha1 p3 ];\n" in shown
         assert "inactive: mode aggressive;\n" in shown and "description d1;\n" in shown
+
+
+async def test_compare_after_annotate_shows_only_the_comment(mock_clock):
+    async with lab(mock_clock) as app:
+        t = Transcript(app)
+        await t.run("configure")
+        await t.run('annotate interfaces "spare port"')
+        assert await t.run("show | compare") == "[edit]\n+    /* spare port */\n     interfaces { ... }\n"
+        await t.run("commit")
+        await t.run('annotate interfaces "other"')
+        await t.run('annotate system host-name "the name"')
+        assert await t.run("show | compare") == (
+            "[edit system]\n+    /* the name */\n     host-name r1;\n"
+            "[edit]\n-    /* spare port */\n+    /* other */\n     interfaces { ... }\n")
+        await t.run("set system host-name r7")
+        assert "[edit system]\n+    /* the name */\n-    host-name r1;\n+    host-name r7;\n" in await t.run("show | compare")
