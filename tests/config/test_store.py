@@ -197,3 +197,16 @@ def test_commit_confirmed_needs_runtime_time() -> None:
     st = ConfigStore(startup())
     with pytest.raises(ValueError):
         st.commit("a", "cli", T0, confirm_minutes=1)
+
+
+def test_commit_checks_the_tree_it_installs_once() -> None:
+    st = ConfigStore(startup())
+    put(st.writable(), "system host-name", "r2")
+    seen: list[ConfigNode] = []
+
+    def check(tree: ConfigNode) -> list[CheckError]:
+        seen.append(tree)
+        return []
+
+    st.commit("u", "cli", None, check=check, confirm_minutes=5, now=0.0)
+    assert len(seen) == 1 and seen[0] is st.active

@@ -481,11 +481,6 @@ async def cfg_commit(session, match, out, io):
             return None
         confirmed = "confirmed" in match.args
         minutes = int(match.args.get("minutes", 10)) if confirmed else None
-        if confirmed and store.check(check, session.key):
-            raise StoreError("check-failed", errors=tuple(store.check(check, session.key)))
-        if confirmed:
-            out.write(msg.CHECK_SUCCEEDS)
-            out.write(msg.confirmed_note(minutes))
         store.commit(
             session.user,
             "cli",
@@ -499,6 +494,9 @@ async def cfg_commit(session, match, out, io):
     except StoreError as e:
         out.write(_store_error(session, e))
         return None
+    if minutes is not None:
+        out.write(msg.CHECK_SUCCEEDS)
+        out.write(msg.confirmed_note(minutes))
     session.device.on_commit()
     out.write(msg.COMMIT_COMPLETE)
     if "and-quit" in match.args:

@@ -86,3 +86,22 @@ async def test_compare_after_annotate_shows_only_the_comment(mock_clock):
             "[edit]\n-    /* spare port */\n+    /* other */\n     interfaces { ... }\n")
         await t.run("set system host-name r7")
         assert "[edit system]\n+    /* the name */\n-    host-name r1;\n+    host-name r7;\n" in await t.run("show | compare")
+
+
+async def test_commit_and_commit_confirmed_check_once(mock_clock, monkeypatch):
+    from routershell.platforms.junos import cfg_commands
+
+    calls = []
+    real = cfg_commands.check_config
+    monkeypatch.setattr(cfg_commands, "check_config", lambda *a: calls.append(a) or real(*a))
+    async with lab(mock_clock) as app:
+        t = Transcript(app)
+        await t.run("configure")
+        await t.run("set system host-name r5")
+        assert await t.run("commit confirmed 5") == (
+            "configuration check succeeds\ncommit confirmed will be automatically rolled back in 5 minutes unless confirmed\n"
+            "commit complete\n")
+        assert len(calls) == 1
+        await t.run("set system host-name r6")
+        assert await t.run("commit") == "commit complete\n"
+        assert len(calls) == 2
