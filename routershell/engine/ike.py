@@ -754,6 +754,8 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
     def _remove_ipsec(self, ipsec: IpsecSa, reason: str, quiet: bool = False) -> None:
         if self.sadb.ipsec.pop(ipsec.inbound_spi, None) is None:
             return
+        if ipsec.ike is not None:
+            ipsec.ike.ipsec_deleted += 1
         if not quiet and not ipsec.superseded:
             self._event(Phase2Down(ipsec.peer, ipsec.child, ipsec.inbound_spi,
                                    ipsec.outbound_spi, reason))

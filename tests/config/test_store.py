@@ -218,3 +218,16 @@ def test_apply_now_installs_at_once_and_refuses_whole():
     with pytest.raises(StoreError):
         store.apply_now(lambda t: t.ensure((("x", None),)), "admin", "cli", None, check=bad)
     assert store.active.get((("x", None),)) is None and len(seen) == 1
+
+
+def test_commit_checks_the_tree_it_installs_once() -> None:
+    st = ConfigStore(startup())
+    put(st.writable(), "system host-name", "r2")
+    seen: list[ConfigNode] = []
+
+    def check(tree: ConfigNode) -> list[CheckError]:
+        seen.append(tree)
+        return []
+
+    st.commit("u", "cli", None, check=check, confirm_minutes=5, now=0.0)
+    assert len(seen) == 1 and seen[0] is st.active
