@@ -67,6 +67,7 @@ from .events import (
     NotifyReceived,
     PeerDead,
     Phase1Down,
+    Phase1Up,
     Phase2Down,
     SaExpired,
 )
@@ -536,7 +537,7 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
                 # negotiation: our initiator SA refuses it (never a responder SA on our cookie)
                 sa = self._resp_index.get((src, msg.icookie)) or self._lookup(msg, src)
                 if sa is None:
-                    self._p1_responder_start(msg, data, src, now)
+                    self._respond_first(msg, data, src, now, nat)
                     return
             else:
                 sa = self._lookup(msg, src)
@@ -565,6 +566,78 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
         else:
             self._event(Malformed(src, f"exchange type {ex_type} not supported",
                                   Notify.UNSUPPORTED_EXCHANGE_TYPE))
+
+    def _respond_first(self, msg: Message, data: bytes, src: Addr, now: float, nat: bool
+                       ) -> None:
+        """Message 1 of a new phase 1. A peer that starts with the non-ESP marker (both ports
+        other than 500, RFC 3948 §2.2) is answered with it: the new SA floats at once, and
+        whatever this message made us queue for the peer (message 2 or a clear notify) is
+        framed like every later message."""
+        mark = len(self._out)
+        self._p1_responder_start(msg, data, src, now)
+        if not nat:
+            return
+        sa = self._resp_index.get((src, msg.icookie))
+        if sa is not None:
+            self._note_float(sa, src, nat)
+        self._out[mark:] = [(d if d[:4] == natt.NON_ESP_MARKER or dst != src
+                             else natt.frame_ike(d), dst) for d, dst in self._out[mark:]]
+
+    # ------------------------------------------------------------------ simultaneous initiation
+
+    def _p1_established(self, sa: IkeSa, ex: ExchangeState, now: float) -> None:
+        """Phase 1 done. Both sides initiating at once leaves two IKE SAs, and IKEv1 (RFC
+        2409) says nothing about it; treating the second as a rekey (Delete the other) makes a
+        peer that re-establishes on a Delete (strongSwan does, for an ISAKMP SA with IPsec
+        SAs) and an endpoint like this one delete each other's SAs for ever. So, as IKEv2 does
+        for colliding rekeys (RFC 7296 §2.8.1), both ends pick the same SA without talking:
+        the one with the higher initiator cookie is kept; the other is superseded, and only
+        the side that initiated it deletes it. IPsec SAs live on (a phase-1 Delete does not
+        touch them); quick modes waiting on the loser move to the winner."""
+        rival = self._collision_rival(sa)
+        if rival is None:
+            super()._p1_established(sa, ex, now)
+            return
+        sa_wins = sa.icookie > rival.icookie
+        pending, sa.pending_children = sa.pending_children, []
+        rival.superseded = True  # not an "old" SA to rekey from
+        events = len(self._events)
+        super()._p1_established(sa, ex, now)
+        rival.superseded = False
+        # the peer's IKE SA is already up as far as anyone outside can tell
+        kept = [e for i, e in enumerate(self._events)
+                if i < events or not (isinstance(e, Phase1Up) and e.icookie == sa.icookie)]
+        self._events = deque(kept)
+        winner, loser = (sa, rival) if sa_wins else (rival, sa)
+        loser.superseded = True
+        self._dirty.add(sa.peer[0])
+        moved = [(ex.child.name, ex.rekey_of) for ex in loser.exchanges.values()
+                 if ex.role == "initiator" and ex.state != "done" and ex.child is not None]
+        if loser.role == "initiator":
+            self._send_delete_ike(loser, now)
+            self._remove_ike(loser, "collision")
+        for child, rekey_of in [*pending, *moved]:
+            if rekey_of is not None or not self._child_present(winner, child):
+                self._quick_start(winner, child, now, rekey_of)
+
+    def _collision_rival(self, sa: IkeSa) -> IkeSa | None:
+        """The other side's fresh IKE SA that was negotiated at the same time as `sa` (each
+        started before the other was up), or None. Rekeys are not collisions."""
+        if sa.rekey_of is not None:
+            return None
+        for o in self.sadb.ike_with(sa.peer[0]):
+            if (o is not sa and o.peer == sa.peer and o.state == "established"
+                    and not o.superseded and o.role != sa.role and o.rekey_of is None
+                    and o.established_at is not None and o.established_at >= sa.created_at):
+                return o
+        return None
+
+    def _child_present(self, sa: IkeSa, child: str) -> bool:
+        """An IPsec SA for `child` is installed, or a quick mode for it is under way on `sa`."""
+        if any(s.child == child and not s.superseded for s in self.sadb.ipsec_for(sa.peer)):
+            return True
+        return any(ex.child is not None and ex.child.name == child and ex.state != "done"
+                   for ex in sa.exchanges.values())
 
     def _lookup(self, msg: Message, src: Addr) -> IkeSa | None:
         sa = self.sadb.ike.get((msg.icookie, msg.rcookie))
