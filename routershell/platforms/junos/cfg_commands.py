@@ -479,7 +479,7 @@ async def cfg_commit(session, match, out, io):
     except StoreError as e:
         out.write(_store_error(session, e))
         return None
-    session.device.on_commit()
+    session.device.changed()
     out.write(msg.COMMIT_COMPLETE)
     if "and-quit" in match.args:
         _close_database(session)
