@@ -21,6 +21,7 @@ it if it has blanks). The default timeout is 10m.
 
 from __future__ import annotations
 
+import math
 import re
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -416,7 +417,9 @@ class LabControl:
         now = self.app.clock.now()
         lines = []
         for ev in self.pending:
-            lines.append(f"  {format_hms(ev.at)}  in {format_hms(max(0.0, ev.at - now))}  {ev.do}")
+            # lab time prints rounded down, so the time left rounds up: at 00:00:00.3 an event
+            # at 00:05:00 is "in 00:05:00", not 00:04:59
+            lines.append(f"  {format_hms(ev.at)}  in {format_hms(math.ceil(max(0.0, ev.at - now)))}  {ev.do}")
         head = f"Pending events: {len(self.pending)}" + (" (lab time " + format_hms(now) + ")")
         done = [f"  {format_hms(t)}  done  {do}" for t, do, _ in self.fired]
         out = head + "\n" + "".join(ln + "\n" for ln in lines)

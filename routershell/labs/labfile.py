@@ -341,6 +341,9 @@ def parse_lab(text: str, origin: str = "<lab>", base: Path | None = None) -> Lab
     except tomllib.TOMLDecodeError as e:
         m = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e))
+        if not _looks_like_toml(text):
+            raise LabError(origin, None, "not a lab file (a lab file is TOML with [devices.NAME] "
+                           "tables; see routershell/labs/default.toml)") from None
         if m:
             raise LabError(origin, int(m.group(1)), f"column {m.group(2)}: {msg}") from None
         raise LabError(origin, None, msg) from None
@@ -388,6 +391,16 @@ def parse_lab(text: str, origin: str = "<lab>", base: Path | None = None) -> Lab
                 raise c.fail(("links", i, "endpoints"), f"link {link.name!r}: {ep!r} is neither device:port nor a peer")
     return LabSpec(name, origin, devices, peers, links, traffic,
                    tuple(sorted(events, key=lambda e: e.at)), objectives, epoch, seed, description)
+
+
+_TOML_LINE = re.compile(r"""\s*(#.*|\[\[?[\w"'. \-]+\]\]?\s*(#.*)?|[\w"'.\-]+\s*=.*)?""")
+
+
+def _looks_like_toml(text: str) -> bool:
+    """Is the start of the file TOML (blank, comment, [table] or key = value lines)? Tells a
+    lab file with a typo (reported with its line) from another kind of file altogether."""
+    lines = [ln for ln in text.splitlines()[:20] if ln.strip()]
+    return bool(lines) and all(_TOML_LINE.fullmatch(ln) for ln in lines[:5])
 
 
 def load_lab(path: str | Path) -> LabSpec:
@@ -450,7 +463,13 @@ def _devices(c: _Checker, value: Any, base: Path | None) -> tuple[DeviceSpec, ..
             try:
                 config = file.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as e:
-                raise c.fail(path + ("config_file",), f"can't read {rel!r}: {getattr(e, 'strerror', None) or e}") from None
+                # say where: a copied lab file reads its config_file beside itself, not in
+                # the directory the shell was started from
+                hint = (" (a relative config_file is read from the lab file's directory)"
+                        if not Path(rel).is_absolute() else "")
+                raise c.fail(path + ("config_file",),
+                             f"can't read {rel!r}: {getattr(e, 'strerror', None) or e}: "
+                             f"looked for {file.absolute()}{hint}") from None
             origin, first = str(file) if base is not None else rel, 1
         problem = _check_startup(platform, config)
         if problem is not None:

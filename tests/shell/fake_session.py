@@ -32,6 +32,8 @@ class FakeSession:
         self.notifier: Callable[[str], None] | None = None
         self.answers: list[str | None] = []
         self.cancelled = False
+        self.screen_length = 24  # as CliSession: the rich shell gives it the window's size
+        self.screen_width = 80
 
     def prompt(self) -> str:
         if self.config:
