@@ -183,6 +183,11 @@ class GrammarSession(CliSession):
     async def run_line(self, line: str, io: SessionIO) -> None:
         if not line.strip():
             return
+        bad = next((i for i, ch in enumerate(line) if "\udc80" <= ch <= "\udcff"), None)
+        if bad is not None:  # a byte that is not UTF-8: refused where it stands, never stored
+            io.write(self.wording.error_text(ParseError("syntax", bad, line[bad]), len(self.prompt_line())))
+            self.after_error(io)
+            return
         if self.is_help_line(line):
             io.write(self.platform_help(line.rstrip()[:-1]))
             return
