@@ -38,12 +38,13 @@ def _size(io: SessionIO, length: int, width: int) -> tuple[int, int]:
 
 
 async def page(io: SessionIO, text: str, screen_length: int, screen_width: int = 0,
-               *, hold: bool = False) -> bool:
+               *, hold: bool = False, prompt: str = MORE_PROMPT) -> bool:
     """Write `text` through `io`, a screenful at a time when the terminal is interactive.
 
     screen_length counts the prompt row (Junos `set cli screen-length`); 0 disables paging.
     Long lines count as the rows they wrap to at screen_width.
-    `hold` (the `| hold` pipe) keeps the prompt up after the last line until q.
+    `hold` (the `| hold` pipe) keeps the prompt up after the last line until q. `prompt` is
+    the platform's pager prompt (`{pct}` is replaced by the share shown so far).
     Returns False if the reader quit early.
     """
     lines = text.splitlines(keepends=True)
@@ -70,7 +71,7 @@ async def page(io: SessionIO, text: str, screen_length: int, screen_width: int =
 
     advance(max(length - 1, 1))
     while i < len(lines) or hold:
-        io.write(MORE_PROMPT.format(pct=shown * 100 // total if total else 100))
+        io.write(prompt.format(pct=shown * 100 // total if total else 100))
         key = await io.read_key()
         io.write(ERASE)
         if key in _QUIT_KEYS:

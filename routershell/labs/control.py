@@ -136,16 +136,15 @@ class LabControl:
         self.host.clock.notify()
 
     # ---- front-end entry points -------------------------------------------------------------
-    def claims(self, line: str) -> bool:
-        """Is this line a lab command (the session hands it over)?"""
+    @staticmethod
+    def claims(line: str) -> bool:
+        """True for a line this dispatcher runs (its first word is `lab`)."""
         return is_lab_line(line)
 
     async def execute(self, session: Any, line: str, io: SessionIO) -> None:
         text = line.strip()
-        if text.endswith("?") and quoting.open_quote(text[:-1]) is None:
-            out = self.help(session, text[:-1])
-            echo = session.prompt().rsplit("\n", 1)[-1] + text[:-1] + "?\n"
-            io.write(out[len(echo):] if out.startswith(echo) else out)
+        if text.endswith("?") and quoting.open_quote(text) is None:
+            io.write(self.help(session, text[:-1]))  # the front-end already echoed the line
             return
         try:
             command, pipes = pipemod.split_pipes(text, _pipe_names(session))
@@ -165,7 +164,8 @@ class LabControl:
                    hold=any(p.kind == "hold" for p in pipes))
 
     def help(self, session: Any, text: str) -> str:
-        echo = session.prompt().rsplit("\n", 1)[-1] + text + "?\n"
+        """The `?` list after `text` (CliSession.help puts the echoed line before it)."""
+        echo = ""
         try:
             toks = tokenize(text)
         except ParseError:

@@ -25,13 +25,13 @@ from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.shortcuts import print_formatted_text
 
 from routershell.shell.completer import RouterCompleter
-from routershell.shell.words import help_body, in_quotes, partial_word
+from routershell.shell.words import in_quotes, partial_word
 
 
 class HelpSession(Protocol):
     def prompt(self) -> str: ...
     def complete(self, text: str) -> list[tuple[str, str, str]]: ...
-    def help(self, text: str) -> str: ...
+    def help_body(self, text: str) -> str: ...
 
 
 def _prompt_line(session: HelpSession) -> str:
@@ -48,10 +48,9 @@ def show_help(session: HelpSession, buf: Buffer, mark: str = "?") -> None:
     """Print the echo line (prompt, the line, `mark`) and the session's help above the prompt."""
     text = buf.document.text_before_cursor
     try:
-        out = session.help(text)
+        body = session.help_body(text)
     except Exception:  # help must never take the prompt down
-        out = ""
-    body = help_body(session.prompt(), text, out)
+        body = ""
     _print_above(f"{_prompt_line(session)}{buf.text}{mark}\n{body}")
 
 

@@ -34,7 +34,7 @@ from typing import Protocol
 
 import trio
 
-from routershell.shell.words import help_body, help_request
+from routershell.shell.words import help_request
 
 log = logging.getLogger(__name__)
 
@@ -206,11 +206,10 @@ class PlainShell:
 
     def help(self, prompt: str, text: str) -> str:
         try:
-            out = self.session.help(text)  # type: ignore[attr-defined]
+            return self.session.help_body(text)  # type: ignore[attr-defined]
         except Exception:  # help must never end the session
             log.exception("help failed: %r", text)
             return ""
-        return help_body(prompt, text, out)
 
     async def execute(self, line: str) -> None:
         with trio.CancelScope() as scope:

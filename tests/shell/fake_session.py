@@ -51,7 +51,7 @@ class FakeSession:
             level = {}
         return [(k, k, h) for k, h in sorted(level.items()) if k.startswith(partial)]
 
-    def help(self, text: str) -> str:
+    def help_body(self, text: str) -> str:
         found = self.complete(text)
         if not found:
             return "No valid completions\n"

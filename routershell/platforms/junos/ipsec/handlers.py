@@ -131,11 +131,13 @@ async def request_switch(session, match, out, io):
     dev = session.device
     local, remote = str(match.args["local-gateway"]), str(match.args["remote-gateway"])
     tm = dev.tunnels
-    ok = tm is not None and tm.switch(local, remote, dev.now())
-    if not ok:
+    switched = tm.switch(local, remote, dev.now()) if tm is not None else []
+    if not switched:
         out.write(f"error: no backup tunnel for local-gateway {local} remote-gateway {remote}\n")
         return None
-    out.write(f"IPSec tunnel switched to remote-gateway {remote}\n")
+    # say where the traffic went (the gateway given may be the one switched away from)
+    for gw in dict.fromkeys(gw for _, gw in switched):
+        out.write(f"IPSec tunnel switched to remote-gateway {gw}\n")
     return None
 
 
