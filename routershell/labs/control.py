@@ -34,7 +34,6 @@ from typing import TYPE_CHECKING, Any
 from ..cli import pipes as pipemod
 from ..cli import quoting
 from ..cli.io import BufferIO, SessionIO
-from ..cli.pager import page
 from ..grammar.loader import load_tree
 from ..grammar.parser import (
     Candidate,
@@ -142,26 +141,29 @@ class LabControl:
         return is_lab_line(line)
 
     async def execute(self, session: Any, line: str, io: SessionIO) -> None:
+        """Run a lab line in the session's terms: its pipes (`lab show | match clock`), its
+        pager; an error prints `lab: …` and no pipe runs over it."""
         text = line.strip()
         if text.endswith("?") and quoting.open_quote(text) is None:
             io.write(self.help(session, text[:-1]))  # the front-end already echoed the line
             return
+        split = getattr(session, "split_pipes", None)
         try:
-            command, pipes = pipemod.split_pipes(text, _pipe_names(session))
+            command, pipes = split(text) if split is not None else (text, [])
         except pipemod.PipeError as e:
-            io.write(f"lab: {e}\n")
+            session.pipe_error(e, io)  # the device's own caret and message
             return
         try:
             out = await self.run(session, parse_lab_command(command))
         except (LabCommandError, ClockError) as e:
-            io.write(f"lab: {e}\n")  # an error: no pipe runs over it
+            io.write(f"lab: {e}\n")
+            _failed(session)
             return
-        length = getattr(session, "screen_length", 0)
-        out = pipemod.apply_text_pipes(out, pipes, length)
-        if any(p.kind == "no-more" for p in pipes):
-            length = 0
-        await page(io, out, length, getattr(session, "screen_width", 0),
-                   hold=any(p.kind == "hold" for p in pipes))
+        emit = getattr(session, "emit", None)
+        if emit is None:
+            io.write(out)
+        else:
+            await emit(out, pipes, io)
 
     def help(self, session: Any, text: str) -> str:
         """The `?` list after `text` (CliSession.help puts the echoed line before it)."""
@@ -345,12 +347,10 @@ class LabControl:
         return "\n".join(out) + "\n"
 
 
-def _pipe_names(session: Any) -> Any:
-    """The pipes the session allows in its current mode (its platform's menu)."""
-    names = getattr(session, "pipe_names", None)
-    if callable(names):
-        names = names()
-    return names if names is not None else pipemod.PIPE_NAMES
+def _failed(session: Any) -> None:
+    mark = getattr(session, "mark_failed", None)
+    if mark is not None:
+        mark()
 
 
 def completion_list(session: Any, cands: list[Candidate], executable: bool) -> str:
