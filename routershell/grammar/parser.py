@@ -135,11 +135,18 @@ def _value_candidates(node: Node) -> list[Candidate]:
     return [Candidate(f"<{node.arg.name}>", node.help, node, True)]
 
 
-def _check_value(node: Node, tok: Token) -> str:
+def check_value(node: Node, tok: Token, *, abbreviate: bool = True) -> str:
+    """The canonical value `tok` gives `node` (an enum value, or its typed argument), or a
+    ParseError: "invalid-value" (with the type's ValueTypeError), "syntax" or "ambiguous" for an
+    enum. `abbreviate`: an enum value may be a unique prefix (typed commands; not loaded text)."""
+    return _check_value(node, tok, abbreviate)
+
+
+def _check_value(node: Node, tok: Token, abbreviate: bool = True) -> str:
     if node.choices:
         if tok.text in node.choices:
             return tok.text
-        hits = [v for v in node.choices if v.startswith(tok.text)]
+        hits = [v for v in node.choices if v.startswith(tok.text)] if abbreviate else []
         if len(hits) == 1:
             return hits[0]
         if len(hits) > 1:

@@ -8,6 +8,7 @@ from ...config.tree import ConfigNode, Path
 from ...grammar.parser import (
     ParseError,
     Token,
+    check_value,
     parse_command,
     parse_statement,
     parse_statements,
@@ -205,9 +206,9 @@ def _key_step(session, m, new_toks: list[Token], io) -> tuple | None:
         io.write(msg.error_text(ParseError("syntax", key_tok.start, key_tok.text), len(session.prompt_line())))
         return None
     try:
-        key = node.arg.type.check(key_tok.text) if node.arg and node.arg.type else key_tok.text
-    except ValueError as e:
-        io.write(msg.error_text(ParseError("invalid-value", key_tok.start, key_tok.text, value_error=e), len(session.prompt_line())))
+        key = check_value(node, key_tok)
+    except ParseError as e:
+        io.write(msg.error_text(e, len(session.prompt_line())))
         return None
     return (node.name, key)
 

@@ -105,3 +105,17 @@ async def test_commit_and_commit_confirmed_check_once(mock_clock, monkeypatch):
         await t.run("set system host-name r6")
         assert await t.run("commit") == "commit complete\n"
         assert len(calls) == 2
+
+
+def test_loaded_values_are_checked_by_the_parser_value_check(monkeypatch):
+    from routershell.grammar import parser
+    from routershell.platforms.junos import config_text
+
+    seen = []
+    real = parser._check_value
+    monkeypatch.setattr(parser, "_check_value", lambda node, tok, abbreviate=True: seen.append((tok.text, abbreviate)) or real(node, tok, abbreviate))
+    result = config_text.parse_load("services { ipsec-vpn { ike { policy p { mode mai; } } } }", SCHEMA)
+    assert ("p", False) in seen and ("mai", False) in seen
+    # typed commands abbreviate enum values, loaded text does not
+    assert [e.kind for e in result.errors] == ["value"]
+    assert parse_statements(SCHEMA, (), tokenize("services ipsec-vpn ike policy p mode mai"))[0].value == "main"
