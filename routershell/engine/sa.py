@@ -60,6 +60,11 @@ class ExchangeState:
     peer_spi: int = 0
     ids: tuple = ()
     rekey_of: int | None = None
+    # messages of this exchange that failed decryption/authentication and were dropped: digests
+    # of the last few (the same bytes failing twice is the peer's retransmission, not a forgery)
+    # and what a final failure will report (notify, reason)
+    rejected: list[bytes] = field(default_factory=list)
+    rejection: tuple[int, str] | None = None
 
 
 @dataclass

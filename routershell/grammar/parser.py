@@ -16,8 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..config.tree import Path, Step
-from .schema import Kind, Node
+from .schema import Kind, Node, Path, Step
 from .types import ValueTypeError
 
 

@@ -461,7 +461,7 @@ async def cfg_run(session, match, out, io):
         return None
     session.mode = "operational"
     try:
-        return await HANDLERS[m.handler](session, m, out, io)
+        return await HANDLERS.get(m.handler)(session, m, out, io)
     finally:
         session.mode = mode
 
@@ -498,7 +498,7 @@ async def cfg_commit(session, match, out, io):
     if minutes is not None:
         out.write(msg.CHECK_SUCCEEDS)
         out.write(msg.confirmed_note(minutes))
-    session.device.on_commit()
+    session.device.changed()
     out.write(msg.COMMIT_COMPLETE)
     if "and-quit" in match.args:
         _close_database(session)
