@@ -20,6 +20,7 @@ from . import messages as msg
 from .check import check_config
 from .grammar import edit_banner, is_editable, path_words
 from .registry import HANDLERS, handler
+from .save import save_text
 from .secrets import SecretError, encrypt9, is_encrypted9
 
 
@@ -652,15 +653,6 @@ def _apply_set_line(session, tree: ConfigNode, line: str) -> ParseError | None:
 
 @handler("cfg-save")
 async def cfg_save(session, match, out, io):
-    name = str(match.args["filename"])
-    try:
-        path = files.resolve_user_path(session.device.home, name)
-        files.write_atomic(path, config_text.render(session.candidate, session.g.schema))
-    except files.FileAccessError:
-        out.write(f"error: invalid filename: {name}\n")
-        return None
-    except OSError as e:
-        out.write(f"error: could not write {name}: {e.strerror}\n")
-        return None
-    out.write(f"Wrote {len(config_text.render(session.candidate, session.g.schema).splitlines())} lines of configuration to '{name}'\n")
+    text = config_text.render(session.candidate, session.g.schema)
+    out.write(save_text(session, str(match.args["filename"]), text, "configuration"))
     return None

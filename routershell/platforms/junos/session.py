@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ...cli.grammar_session import GrammarSession, Mode, Output
 from ...cli.io import SessionIO
+from ...cli.pipes import apply_text_pipes
 from ...config.tree import Path
 from ...grammar.parser import (
     Candidate,
@@ -25,6 +26,7 @@ from ...grammar.parser import (
 from . import messages as msg
 from .grammar import edit_banner, grammar
 from .registry import HANDLERS
+from .save import save_text
 
 __all__ = ["JunosSession", "Output"]
 
@@ -105,6 +107,15 @@ class JunosSession(GrammarSession):
         except ParseError:
             shows_config = False
         return msg.CONFIG_PIPE_NAMES if shows_config else msg.PIPE_NAMES
+
+    async def emit(self, text: str, pipes: list, io: SessionIO) -> None:
+        """`| save FILE` writes the filtered output to the file (same path rule as `save`) and
+        prints only how many lines it wrote."""
+        save = next((p for p in pipes if p.kind == "save"), None)
+        if save is None:
+            return await super().emit(text, pipes, io)
+        text = apply_text_pipes(text, pipes, self.screen_length, self.count_format)
+        await super().emit(save_text(self, save.args[0], text, "output"), [], io)
 
     def after_error(self, io: SessionIO) -> None:
         if self.mode == "operational":
