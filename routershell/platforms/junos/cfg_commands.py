@@ -299,6 +299,8 @@ async def cfg_edit(session, match, out, io):
         tok = match.rest["statement"][-1]
         io.write(msg.error_text(ParseError("syntax", tok.start, tok.text), len(session.prompt_line())))
         return None
+    if m.path != session.edit:
+        session.edit_history.append(session.edit)
     session.edit = m.path
     return None
 
@@ -329,8 +331,10 @@ async def cfg_top(session, match, out, io):
 
 @handler("cfg-exit")
 async def cfg_exit(session, match, out, io):
+    """`exit`: back to the level the last `edit` started from (Junos: "returning to the level
+    prior to the last edit command"); at the top level, out of configuration mode."""
     if session.edit and "configuration-mode" not in match.args:
-        session.edit = _up(session, session.edit, 1)
+        session.edit = session.edit_history.pop() if session.edit_history else ()
         return None
     return await leave_configuration(session, out, io)
 
@@ -354,6 +358,7 @@ def _close_database(session) -> None:
     session.database = None
     session.mode = "operational"
     session.edit = ()
+    session.edit_history.clear()
 
 
 # ---- show ------------------------------------------------------------------------------------

@@ -48,6 +48,7 @@ class JunosSession(GrammarSession):
         }
         super().__init__(device, user, client, "operational")
         self.edit: Path = ()
+        self.edit_history: list[Path] = []  # the levels `edit` left, for `exit`
         self.database: str | None = None  # shared | exclusive | private
         self.key = str(self.sid)  # this session's name in the configuration store
         self.started = device.now()

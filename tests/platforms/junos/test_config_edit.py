@@ -119,3 +119,25 @@ def test_loaded_values_are_checked_by_the_parser_value_check(monkeypatch):
     # typed commands abbreviate enum values, loaded text does not
     assert [e.kind for e in result.errors] == ["value"]
     assert parse_statements(SCHEMA, (), tokenize("services ipsec-vpn ike policy p mode mai"))[0].value == "main"
+
+
+async def test_exit_returns_to_the_level_before_the_last_edit(mock_clock):
+    async with lab(mock_clock) as app:
+        t = Transcript(app)
+        await t.run("configure")
+        await t.run("edit interfaces ge-0/0/1 unit 0")
+        await t.run("exit")
+        assert t.session.edit == ()  # not [edit interfaces ge-0/0/1] as `up` would
+        await t.run("edit interfaces")
+        await t.run("edit ge-0/0/1")
+        await t.run("edit unit 0")
+        await t.run("up 2")
+        assert t.session.prompt().startswith("\n[edit interfaces]\n")
+        await t.run("exit")
+        assert t.session.prompt().startswith("\n[edit interfaces ge-0/0/1]\n")
+        await t.run("exit")
+        assert t.session.prompt().startswith("\n[edit interfaces]\n")
+        await t.run("exit")
+        assert t.session.prompt().startswith("\n[edit]\n")
+        assert (await t.run("exit")).startswith("Exiting configuration mode\n")
+        assert t.session.mode == "operational"
