@@ -460,10 +460,11 @@ def statement_candidates(start: Node, base: Path, toks: list[Token], *, siblings
     return out, True
 
 
-def statement_position(start: Node, base: Path, toks: list[Token]) -> tuple[Path, Node, str]:
+def statement_position(start: Node, base: Path, toks: list[Token], *, siblings: bool = False) -> tuple[Path, Node, str]:
     """Where `toks` leave the walk: (tree path so far, schema node, phase) — lets `?` list the
-    keys that already exist in the configuration at that point."""
-    st = _cfg_walk(start, base, toks)
+    keys that already exist in the configuration at that point. `siblings` as for
+    statement_candidates."""
+    st = _sibling_walk(start, base, toks)[1] if siblings else _cfg_walk(start, base, toks)
     return tuple(st.path), st.node, st.phase
 
 
