@@ -7,8 +7,11 @@ from .harness import Transcript, lab
 
 
 async def test_pipe_save_writes_the_filtered_output_to_the_home(mock_clock):
+    """A served session (here: as over SSH) saves inside the device home only."""
     async with lab(mock_clock) as app:
         t = Transcript(app)
+        t.session.close()
+        t.session = app.new_session(client="ssh")
         home = app.devices["r1"].home
         version = await t.run("show version")
         assert await t.run("show version | save ver.txt") == f"Wrote {len(version.splitlines())} lines of output to 'ver.txt'\n"
