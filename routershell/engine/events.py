@@ -145,6 +145,18 @@ class MessageDropped(Event):
 
 
 @dataclass(frozen=True)
+class UnexpectedMessage(Event):
+    """A message for an exchange whose state has no move for it (engine/machine.py): e.g. a
+    new message for a finished exchange. Refused (counted in `stats.unexpected`), state kept."""
+
+    phase: int
+    exchange: str  # "main" | "aggressive" | "quick" ("" = the phase 1 is long finished)
+    role: str
+    state: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class EspReceived(Event):
     """A UDP-encapsulated ESP packet arrived on the NAT-T port (RFC 3948). `known`: the SPI is
     one of our inbound SAs (its counters moved and it proves liveness for DPD)."""

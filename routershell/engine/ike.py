@@ -28,6 +28,9 @@ A runtime binds both UDP ports and passes the port a datagram arrived on as
 in-memory pairs drive it. On the NAT-T port, keepalives are ignored and ESP packets are counted
 (`esp_packets`) and reported as `EspReceived`, never parsed as ISAKMP.
 
+The exchanges' states and every legal move are one table in machine.py (read it there);
+phase1.py and quick.py hold the handlers it names.
+
 Other operations: `delete_ike(peer, now)`, `delete_child(peer, child, now)`,
 `probe(peer, now) -> bool` (send one DPD R-U-THERE now, e.g. a failover hello; the ACK comes
 back as `DpdAck`), `abort(peer, now) -> bool` (silently give up a phase 1 we initiated, e.g.
@@ -82,6 +85,7 @@ from .isakmp import (
     decode_payloads,
     encode_payloads,
 )
+from .machine import MachineMixin, State
 from .peer import PeerConfig
 from .phase1 import Phase1Mixin
 from .quick import QuickMixin
@@ -110,7 +114,7 @@ def reason_for(notify: int) -> str:
     return _REASON.get(notify, PEER_NOTIFY)
 
 
-class IkeEndpoint(Phase1Mixin, QuickMixin):
+class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
     NONCE_LEN = 20
 
     def __init__(self, local: Addr, rng: random.Random, peers: list[PeerConfig] | tuple = (),
@@ -451,7 +455,7 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
     def _finish_exchange(self, sa: IkeSa, ex: ExchangeState, now: float) -> None:
         """Done: stop retransmitting, keep the state to answer retransmissions for a while."""
         self._touch(sa)
-        ex.state = "done"
+        ex.state = State.DONE
         ex.deadline = None
         ex.purge_at = now + sa.config.retransmit.timeout()
 
