@@ -251,7 +251,7 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
             return False
         d = sa.dpd
         d.seq = (d.seq + 1) & 0xFFFFFFFF
-        d.outstanding.add(d.seq)
+        d.sent(d.seq)
         self._send_info(sa, [NotifyPayload(Notify.R_U_THERE, Proto.ISAKMP,
                                            sa.icookie + sa.rcookie, d.seq.to_bytes(4, "big"))])
         self._refresh()
@@ -817,8 +817,8 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
         pending = self.sadb.negotiating_for(cfg.addr)
         if pending is None:
             pending = self._start_phase1(cfg, now)
-        if child is not None:
-            pending.pending_children.append((child, rekey_of))
+        if child is not None and (child, rekey_of) not in pending.pending_children:
+            pending.pending_children.append((child, rekey_of))  # once, however often asked
 
     def _dpd_start(self, sa: IkeSa, now: float) -> None:
         cfg = sa.config
