@@ -503,11 +503,18 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
         assert sa.proposal is not None
         if not msg.flags & Flag.ENCRYPTED:
             raise DecodeError("expected an encrypted message", Notify.INVALID_FLAGS)
+        block = sa.proposal.block
         try:
             pt = crypto.decrypt(sa.proposal.cipher, sa.enc_key, iv, msg.body)
-            return decode_payloads(msg.next_payload, pt), msg.body[-sa.proposal.block:]
+            payloads = decode_payloads(msg.next_payload, pt)
         except (CryptoError, DecodeError) as e:
             raise DecryptError(str(e)) from None
+        # Padding is at most one block (RFC 2409 appendix B pads a whole block when aligned).
+        # Blocks of junk appended to a genuine message would still decrypt and authenticate,
+        # but move the CBC chain (the next IV is the last block received) off the sender's.
+        if len(pt) - sum(len(p.raw) for p in payloads) > block:
+            raise DecryptError("padding longer than a block")
+        return payloads, msg.body[-block:]
 
     def _prf(self, sa: IkeSa, key: bytes, data: bytes) -> bytes:
         assert sa.proposal is not None
@@ -670,7 +677,12 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
             if found and found[0].notify_type != Notify.PAYLOAD_MALFORMED:
                 notify = found[0].notify_type
         except (DecodeError, CryptoError):
-            pass
+            # unreadable: the keys differ, or a damaged copy of MM6 or a forgery. Dropped;
+            # if MM6 never comes, the timeout reports the authentication failure.
+            sa.p1.rejection = (notify, AUTHENTICATION_FAILED)
+            self._dropped(sa.peer, 1, "unreadable notify in answer to MM5", AUTHENTICATION_FAILED,
+                          notify)
+            return
         reason = AUTHENTICATION_FAILED if notify in (
             Notify.INVALID_HASH_INFORMATION, Notify.PAYLOAD_MALFORMED) else reason_for(notify)
         self._event(NegotiationFailed(sa.peer, 1, reason, notify, False))

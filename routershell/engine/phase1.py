@@ -23,7 +23,6 @@ from .events import (
     INVALID_ID,
     INVALID_KEY,
     NO_PROPOSAL_CHOSEN,
-    PEER_NOTIFY,
     UNKNOWN_PEER,
     Malformed,
     NatDetected,
@@ -47,7 +46,7 @@ from .isakmp import (
     SigPayload,
     VendorIdPayload,
 )
-from .machine import Move, SaState, opening
+from .machine import Move, SaState, State, opening
 from .peer import PeerConfig
 from .proposals import IkeProposal, NoProposalChosen, choose_ike, ike_from_reply, ike_sa_payload
 from .sa import ZERO_COOKIE, ExchangeState, IkeSa
@@ -67,10 +66,12 @@ _EXCH = {"main": Exchange.MAIN, "aggressive": Exchange.AGGRESSIVE}
 
 
 class _AuthError(Exception):
-    def __init__(self, notify: int, reason: str = AUTHENTICATION_FAILED) -> None:
+    def __init__(self, notify: int, reason: str = AUTHENTICATION_FAILED,
+                 undecryptable: bool = False) -> None:
         super().__init__(reason)
         self.notify = notify
         self.reason = reason
+        self.undecryptable = undecryptable
 
 
 class Phase1Mixin(_Endpoint):
@@ -248,6 +249,9 @@ class Phase1Mixin(_Endpoint):
         if ex is None:  # phase 1 long finished (its state purged)
             self._refuse(sa, None, "phase 1 message after phase 1 finished")
             return
+        if data == ex.last_sent:  # our own message sent back to us
+            self._refuse(sa, ex, "our own message reflected")
+            return
         self._transition(sa, ex, msg, data, now)
 
     def _p1_run(self, handler: Callable[..., None], move: Move, sa: IkeSa, ex: ExchangeState,
@@ -260,9 +264,14 @@ class Phase1Mixin(_Endpoint):
             try:
                 handler(sa, ex, msg, data, now)
                 return True
-            except (_AuthError, NoProposalChosen, CryptoError, DecodeError) as e:
+            except (_AuthError, NoProposalChosen, CryptoError) as e:
                 self._p1_rejected(sa, ex, data, e, saved)
                 return False
+            except DecodeError:
+                # not even shaped like the message expected here (e.g. a replayed older
+                # message in the clear): malformed, and no evidence about the keys
+                self._p1_restore(sa, ex, saved)
+                raise
         try:
             handler(sa, ex, msg, data, now)
             return True
@@ -297,12 +306,15 @@ class Phase1Mixin(_Endpoint):
             notify, reason = Notify.NO_PROPOSAL_CHOSEN, NO_PROPOSAL_CHOSEN
         elif isinstance(e, DecryptError):
             notify, reason = Notify.INVALID_HASH_INFORMATION, AUTHENTICATION_FAILED
-        elif isinstance(e, CryptoError):
-            notify, reason = Notify.INVALID_KEY_INFORMATION, INVALID_KEY
         else:
-            notify, reason = getattr(e, "notify", None) or Notify.PAYLOAD_MALFORMED, PEER_NOTIFY
+            notify, reason = Notify.INVALID_KEY_INFORMATION, INVALID_KEY
         digest = hashlib.blake2b(data, digest_size=16).digest()
-        if digest in ex.rejected:  # fail with what the handler learnt (e.g. the peer's cookie)
+        # Once the peer has accepted our proof (we wait for MM6 or AM3) the keys are the same:
+        # a message that does not decrypt is damaged or forged however often it comes.
+        keys_agreed = ex.state in (State.MM5_SENT, State.AM2_SENT) and (
+            isinstance(e, DecryptError) or getattr(e, "undecryptable", False))
+        if digest in ex.rejected and not keys_agreed:
+            # fail with what the handler learnt (e.g. the peer's cookie)
             self._p1_fail(sa, notify, reason, send=True)
             return
         self._p1_restore(sa, ex, saved)
@@ -384,9 +396,9 @@ class Phase1Mixin(_Endpoint):
                      now: float) -> None:
         try:
             payloads, next_iv = self._decrypt(sa, msg, ex.iv)
-        except (DecodeError, CryptoError):
-            # garbage after decryption: almost always a pre-shared key mismatch
-            raise _AuthError(Notify.INVALID_HASH_INFORMATION) from None
+        except DecryptError:
+            # garbage after decryption: a pre-shared key mismatch, or a damaged copy
+            raise _AuthError(Notify.INVALID_HASH_INFORMATION, undecryptable=True) from None
         ex.last_received = data
         ex.iv = next_iv
         self._verify_auth(sa, ex, payloads, peer_is_initiator=True)
@@ -399,8 +411,8 @@ class Phase1Mixin(_Endpoint):
                      now: float) -> None:
         try:
             payloads, next_iv = self._decrypt(sa, msg, ex.iv)
-        except (DecodeError, CryptoError):
-            raise _AuthError(Notify.INVALID_HASH_INFORMATION) from None
+        except DecryptError:
+            raise _AuthError(Notify.INVALID_HASH_INFORMATION, undecryptable=True) from None
         ex.last_received = data
         ex.iv = next_iv
         self._verify_auth(sa, ex, payloads, peer_is_initiator=False)
