@@ -55,12 +55,14 @@ class Conn:
     dpd_action: str = "clear"
     aggressive: bool = False
     extra: dict[str, str] = field(default_factory=dict)
+    child_extra: dict[str, str] = field(default_factory=dict)
 
     def swanctl_conf(self, name: str = "rs") -> str:
         ids = ""
         lid = f"\n      id = {self.local_id}" if self.local_id else ""
         rid = f"\n      id = {self.remote_id}" if self.remote_id else ""
         extra = "".join(f"\n    {k} = {v}" for k, v in self.extra.items())
+        child_extra = "".join(f"\n        {k} = {v}" for k, v in self.child_extra.items())
         return f"""connections {{
   {name} {{
     version = 1
@@ -87,7 +89,7 @@ class Conn:
         mode = tunnel
         dpd_action = {self.dpd_action}
         rekey_time = 0
-        start_action = none
+        start_action = none{child_extra}
       }}
     }}
   }}

@@ -11,6 +11,7 @@ peer such as strongSwan reads an unmarked datagram between such ports as ESP).
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 
 import trio
 
@@ -28,6 +29,9 @@ class EndpointDriver:
         self.log: list[Datagram] = []
         self.socks: dict[int, trio.socket.SocketType] = {}
         self.nat_local: dict[str, int] = {}  # peer address -> our port its marked IKE reaches
+        # called after each datagram is handled, before anything else runs (tests use it to act
+        # at an exact point of an exchange)
+        self.after_receive: Callable[[bytes], None] | None = None
         self._wake = trio.Event()
 
     async def bind(self) -> None:
@@ -81,6 +85,8 @@ class EndpointDriver:
             if data[:4] == MARKER:
                 self.nat_local[src[0]] = port
             self.ep.receive(data, (src[0], src[1]), now, local_port=port)
+            if self.after_receive is not None:
+                self.after_receive(data)
             self.kick()
 
     async def _timers(self) -> None:

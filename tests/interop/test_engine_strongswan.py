@@ -250,3 +250,49 @@ async def test_capture_decodes_in_tshark(charon_factory, tmp_path) -> None:
     kinds = [int(x) for x in out.split() if x.strip()]
     assert kinds[:6] == [2] * 6
     assert kinds.count(32) == 3 and 5 in kinds
+
+
+async def test_simultaneous_initiation_settles_on_one_sa_without_deletes(charon_factory) -> None:
+    """Issue 17 #5: charon and the endpoint run main mode at the same time (the endpoint starts
+    when charon's MM3 arrives). Before the fix the endpoint took the SA that came up second
+    for a rekey and deleted charon's; charon, whose child closes with `restart`,
+    re-initiated on that Delete. Now the endpoint sends no Delete; charon keeps the newer SA it
+    responded to and deletes its own 10 s later, and the endpoint follows: one SA, the same on
+    both sides, one initiation each."""
+    async def body(charon, drv):
+        heard: list[bytes] = []
+
+        def on_mm3(data: bytes) -> None:  # our MM4 is queued: start our own main mode now
+            heard.append(data)
+            if len(heard) == 2:
+                drv.ep.initiate((CHARON_ADDR, CHARON_PORT), trio.current_time(), "net")
+
+        drv.after_receive = on_mm3
+        res = await trio.to_thread.run_sync(lambda: charon.initiate(timeout=6))
+        assert res.returncode == 0, charon.log_text()[-3000:]
+        await drv.wait_for(Phase2Up)
+        with trio.fail_after(5):  # both phase 1s done on our side
+            while sum(sa.state == "established" for sa in drv.ep.sadb.ike.values()) < 2:
+                await trio.sleep(0.01)
+
+        def established() -> list:
+            return [(ike["initiator-spi"], ike["responder-spi"])
+                    for ike in charon.list_sas().values() if ike["state"] == "ESTABLISHED"]
+
+        with trio.fail_after(20):  # charon deletes the SA it no longer uses 10 s later
+            while len(drv.ep.sadb.ike) > 1:
+                await trio.sleep(0.1)
+        await trio.sleep(0.5)
+        log = charon.log_text()
+        assert log.count("initiating Main Mode") == 1, log[-3000:]
+        assert "received DELETE for IKE_SA" not in log  # the endpoint deleted nothing
+        assert not drv.of(Phase1Down)
+        (live,) = [sa for sa in drv.ep.sadb.ike.values()
+                   if sa.state == "established" and not sa.superseded]
+        assert [(live.icookie.hex(), live.rcookie.hex())] == established()
+        sas = charon.list_sas()
+        assert any(c["state"] == "INSTALLED" for ike in sas.values()
+                   for c in ike.get("child-sas", {}).values())
+
+    await run_both(charon_factory, conn(child_extra={"close_action": "restart"}), endpoint(),
+                   body)
