@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import socket
 import subprocess
 from collections.abc import Callable
 from contextlib import asynccontextmanager
@@ -397,3 +398,26 @@ async def test_bridge_capture_decodes_in_tshark(charon_factory, mock_clock, port
     assert {d.sport for d in log if d.sport != ports.bridge} <= {ports.charon, ports.charon_nat}
     assert {d.dport for d in log if d.dport != ports.bridge} <= {ports.charon, ports.charon_nat}
     assert {p for p, k in rows if k in ("32", "5")} <= {str(ports.charon_nat), str(ports.bridge)}
+
+
+async def test_runs_while_another_daemon_holds_udp_500(charon_factory, mock_clock, ports) -> None:
+    """Issue 17 #18 / issue 10: nothing here needs port 500 or 4500. Hold both (as a system IKE
+    daemon would; if something already holds them, so much the better) and negotiate through
+    the bridge all the same."""
+    held = []
+    for port in (500, 4500):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            s.bind(("0.0.0.0", port))
+            held.append(s)
+        except OSError:
+            s.close()  # taken already: the point stands
+    try:
+        charon = start_charon(charon_factory, ports, conn(ports))
+        async with router(mock_clock, ports, services()) as r:
+            assert (await initiate(charon)).returncode == 0, charon.log_text()[-3000:]
+            await r.until(lambda: r.of(Phase2Up), what="Phase2Up on r1")
+            await assert_matching(r, charon)
+    finally:
+        for s in held:
+            s.close()
