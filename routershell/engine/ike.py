@@ -9,8 +9,12 @@ Driving it
     for data, dst in ep.datagrams_to_send(): ...           # drains the outgoing queue
     while (ev := ep.next_event()) is not None: ...         # drains events (events.py)
 
-Calls never raise for bad input from the network: malformed or unauthenticated datagrams become
-`Malformed` / `NegotiationFailed` events. `get_timer()` returns the earliest absolute deadline
+Calls never raise for bad input from the network: malformed datagrams become `Malformed`
+events. A message of a known exchange that fails decryption or authentication is dropped,
+counted in `stats` (stats.py) and reported as `MessageDropped`; the exchange goes on with the
+genuine message or a retransmission. Only the same bytes refused twice (the peer's own
+retransmission: its keys or credentials really differ) or the exchange's timeout end it, as
+`NegotiationFailed` with the refusal's reason. `get_timer()` returns the earliest absolute deadline
 (retransmission, exchange timeout, DPD, soft/hard lifetime) or None; a runtime keeps one heap of
 (deadline, endpoint) for all endpoints. No clock is read: every call takes `now`. Inside, the
 endpoint keeps its own heap of SA deadlines, so `get_timer`/`handle_timer` cost O(log n) per due
@@ -43,7 +47,7 @@ from collections import deque
 
 from . import crypto, natt
 from .constants import DPD_VENDOR_ID, HEADER_LEN, Exchange, Flag, Notify, Proto
-from .crypto import CryptoError
+from .crypto import CryptoError, DecryptError
 from .dpd import DpdState
 from .events import (
     AUTHENTICATION_FAILED,
@@ -58,6 +62,7 @@ from .events import (
     EspReceived,
     Event,
     Malformed,
+    MessageDropped,
     NegotiationFailed,
     NotifyReceived,
     PeerDead,
@@ -82,6 +87,7 @@ from .peer import PeerConfig
 from .phase1 import Phase1Mixin
 from .quick import QuickMixin
 from .sa import ZERO_COOKIE, ExchangeState, IkeSa, IpsecSa, SaDatabase
+from .stats import EndpointStats
 
 Addr = tuple[str, int]
 
@@ -114,6 +120,7 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
         self.nat_port = nat_port
         self.esp_packets = 0
         self.keepalives = 0
+        self.stats = EndpointStats()
         self.rng = rng
         self.sadb = SaDatabase(rng)
         self.peers: dict[str, PeerConfig] = {}
@@ -121,14 +128,17 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
         self._out: list[tuple[bytes, Addr]] = []
         self._resp_index: dict[tuple[Addr, bytes], IkeSa] = {}
         # Timers: a heap of (deadline, seq, SA), one live entry per SA (its timer_seq);
-        # entries of removed or rescheduled SAs are dropped lazily. Every call that can move
-        # an SA's deadlines marks the peer host dirty; `_refresh` re-reads those SAs.
+        # entries of removed or rescheduled SAs are dropped lazily. Whatever can move an SA's
+        # deadlines marks that SA (`_touch`) or, for the rarer operator calls, every SA of the
+        # peer host (`_dirty`); `_refresh` re-reads only those, so a datagram costs the same
+        # however many SAs its peer has.
         self._timers: list[tuple[float, int, IkeSa | IpsecSa]] = []
         self._timer_seq = 0
         self._dirty: set[str] = set()
         # simultaneous initiation: SA in use -> its idle twin (see _p1_established)
         self._spares: dict[tuple[bytes, bytes], IkeSa] = {}
-        self.sadb.on_insert = lambda sa: self._dirty.add(sa.peer[0])
+        self._touched: dict[int, IkeSa | IpsecSa] = {}
+        self.sadb.on_insert = self._touch
         for p in peers:
             self.add_peer(p)
 
@@ -185,11 +195,12 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
         ipsec = self.sadb.ipsec.get(inbound_spi)
         if ipsec is None:
             return
-        self._dirty.add(ipsec.peer[0])
+        self._touch(ipsec)
         ipsec.account(octets, packets, now, inbound)
         if inbound:
             ike = self.sadb.ike_for(ipsec.peer)
             if ike is not None and ike.dpd is not None:
+                self._touch(ike)
                 ike.dpd.heard(now)
         self._check_ipsec_life(ipsec, now)
         self._refresh()
@@ -200,7 +211,6 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
 
     def receive(self, datagram: bytes, src: Addr, now: float, local_port: int | None = None
                 ) -> None:
-        self._dirty.add(src[0])
         try:
             data = bytes(datagram)
             on_nat_port = local_port is not None and local_port == self.nat_port \
@@ -222,6 +232,9 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
                 self._receive(data[4:], src, now, nat=True)
                 return
             self._receive(data, src, now)
+        except DecryptError as e:
+            self._dropped(src, 0, f"undecryptable: {e}", AUTHENTICATION_FAILED,
+                          Notify.INVALID_HASH_INFORMATION)
         except DecodeError as e:
             self._event(Malformed(src, str(e), e.notify))
         except CryptoError as e:
@@ -279,7 +292,7 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
                 continue
             sa = entry[2]
             sa.timer_at, sa.timer_seq = None, -1
-            self._dirty.add(sa.peer[0])
+            self._touch(sa)
             (due_ike if isinstance(sa, IkeSa) else due_ipsec).append(sa)
         due_ike.sort(key=lambda x: x.order)
         due_ipsec.sort(key=lambda x: x.order)
@@ -322,8 +335,20 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
             return self.sadb.ike.get(sa.key) is sa
         return self.sadb.ipsec.get(sa.inbound_spi) is sa
 
+    def _touch(self, sa: IkeSa | IpsecSa) -> None:
+        """`sa`'s deadlines may have moved: re-read them at the next `_refresh`."""
+        self._touched[id(sa)] = sa
+
     def _refresh(self) -> None:
-        """Re-read the deadlines of the SAs with every dirty peer host."""
+        """Re-read the deadlines of the touched SAs and of the SAs of every dirty peer host."""
+        if self._touched:
+            touched, self._touched = self._touched, {}
+            for sa in touched.values():
+                if isinstance(sa, IkeSa):
+                    if self.sadb.ike.get(sa.key) is sa:
+                        self._set_timer(sa, self._ike_deadline(sa))
+                elif self.sadb.ipsec.get(sa.inbound_spi) is sa:
+                    self._set_timer(sa, self._ipsec_deadline(sa))
         if not self._dirty:
             return
         dirty, self._dirty = self._dirty, set()
@@ -379,7 +404,17 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
     # ------------------------------------------------------------------ internals: plumbing
 
     def _event(self, ev: Event) -> None:
+        if isinstance(ev, Malformed):
+            self.stats.malformed += 1
         self._events.append(ev)
+
+    def _dropped(self, peer: Addr, phase: int, what: str, reason: str, notify: int | None
+                 ) -> None:
+        """A message failed decryption or authentication: count it, report it, keep going."""
+        self.stats.unauthenticated += 1
+        self._event(Malformed(peer, f"{what}; dropped", notify))
+        if phase:
+            self._event(MessageDropped(peer, phase, reason, notify))
 
     def _config(self, peer: Addr) -> PeerConfig | None:
         return self.peers.get(peer[0])
@@ -410,6 +445,7 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
 
     def _send_exchange(self, sa: IkeSa, ex: ExchangeState, data: bytes, now: float,
                        expect_reply: bool) -> None:
+        self._touch(sa)
         ex.last_sent = data
         self._emit(sa, data, sa.peer)
         if expect_reply:
@@ -421,6 +457,7 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
 
     def _finish_exchange(self, sa: IkeSa, ex: ExchangeState, now: float) -> None:
         """Done: stop retransmitting, keep the state to answer retransmissions for a while."""
+        self._touch(sa)
         ex.state = "done"
         ex.deadline = None
         ex.purge_at = now + sa.config.retransmit.timeout()
@@ -441,10 +478,12 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
             ex.deadline += sched.gap(ex.sent_count + 1) or 0.0
             ex.sent_count += 1
             return
-        # out of retransmissions: the exchange times out
+        # out of retransmissions: the exchange times out, reported as the failure of the
+        # messages we dropped if any (e.g. a pre-shared key mismatch the peer never repeated)
         phase = 1 if ex is sa.p1 else 2
         child = ex.child.name if ex.child is not None else None
-        self._event(NegotiationFailed(sa.peer, phase, TIMEOUT, None, False, child))
+        notify, reason = ex.rejection if ex.rejection is not None else (None, TIMEOUT)
+        self._event(NegotiationFailed(sa.peer, phase, reason, notify, False, child))
         if phase == 1:
             self._abandon_ike(sa)
         else:
@@ -467,8 +506,11 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
         assert sa.proposal is not None
         if not msg.flags & Flag.ENCRYPTED:
             raise DecodeError("expected an encrypted message", Notify.INVALID_FLAGS)
-        pt = crypto.decrypt(sa.proposal.cipher, sa.enc_key, iv, msg.body)
-        return decode_payloads(msg.next_payload, pt), msg.body[-sa.proposal.block:]
+        try:
+            pt = crypto.decrypt(sa.proposal.cipher, sa.enc_key, iv, msg.body)
+            return decode_payloads(msg.next_payload, pt), msg.body[-sa.proposal.block:]
+        except (CryptoError, DecodeError) as e:
+            raise DecryptError(str(e)) from None
 
     def _prf(self, sa: IkeSa, key: bytes, data: bytes) -> bytes:
         assert sa.proposal is not None
@@ -497,7 +539,9 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
         ex_type = msg.exchange
         if ex_type in (Exchange.MAIN, Exchange.AGGRESSIVE):
             if msg.rcookie == ZERO_COOKIE:
-                sa = self._resp_index.get((src, msg.icookie))
+                # a reply to our message 1 that lacks the responder cookie is not a new
+                # negotiation: our initiator SA refuses it (never a responder SA on our cookie)
+                sa = self._resp_index.get((src, msg.icookie)) or self._lookup(msg, src)
                 if sa is None:
                     self._respond_first(msg, data, src, now, nat)
                     return
@@ -623,8 +667,9 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
             return None
         return sa
 
-    @staticmethod
-    def _count_in(sa: IkeSa, data: bytes) -> None:
+    def _count_in(self, sa: IkeSa, data: bytes) -> None:
+        """A datagram for `sa` arrived: count it; whatever it does may move sa's deadlines."""
+        self._touch(sa)
         sa.bytes_in += len(data)
         sa.packets_in += 1
 
@@ -687,8 +732,8 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
         want = self._prf(sa, sa.skeyid_a, msg.message_id.to_bytes(4, "big")
                          + b"".join(p.raw for p in payloads[1:]))
         if not hmac.compare_digest(payloads[0].data, want):  # constant time, as elsewhere
-            self._event(Malformed(sa.peer, "informational HASH(1) mismatch",
-                                  Notify.INVALID_HASH_INFORMATION))
+            self._dropped(sa.peer, 0, "informational HASH(1) mismatch", AUTHENTICATION_FAILED,
+                          Notify.INVALID_HASH_INFORMATION)
             return
         proof = True
         for p in payloads[1:]:
@@ -782,13 +827,13 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
 
     def _abandon_ike(self, sa: IkeSa) -> None:
         """Failed negotiation: forget the SA without an event of its own."""
-        self._dirty.add(sa.peer[0])
         self.sadb.ike.pop(sa.key, None)
         self._resp_index.pop((sa.peer, sa.icookie), None)
         if sa.rekey_of is not None:
             old = self.sadb.ike.get(sa.rekey_of)
             if old is not None:
                 old.rekeying = False
+                self._touch(old)
 
     def _remove_ike(self, sa: IkeSa, reason: str) -> None:
         if self.sadb.ike.pop(sa.key, None) is None:
@@ -806,6 +851,8 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
     def _remove_ipsec(self, ipsec: IpsecSa, reason: str, quiet: bool = False) -> None:
         if self.sadb.ipsec.pop(ipsec.inbound_spi, None) is None:
             return
+        if ipsec.ike is not None:
+            ipsec.ike.ipsec_deleted += 1
         if not quiet and not ipsec.superseded:
             self._event(Phase2Down(ipsec.peer, ipsec.child, ipsec.inbound_spi,
                                    ipsec.outbound_spi, reason))
@@ -853,7 +900,7 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
         hard expiry."""
         if ex.rekey_of is not None and ex.rekey_of in self.sadb.ipsec:
             self.sadb.ipsec[ex.rekey_of].rekeying = False
-            self._dirty.add(self.sadb.ipsec[ex.rekey_of].peer[0])
+            self._touch(self.sadb.ipsec[ex.rekey_of])
 
     def _initiate(self, cfg: PeerConfig, now: float, child: str | None,
                   rekey_of: int | None) -> None:
