@@ -119,6 +119,8 @@ class App:
         return local_for
 
     async def _open_bridges(self, nursery: trio.Nursery) -> None:
+        import sys
+
         from .runtime.bridge import BridgePeer, IkeBridge
 
         for name, listen in self.ike_bridges.items():
@@ -127,7 +129,10 @@ class App:
             peers = [BridgePeer(a, ike_port=p, nat_port=n) for a, p, n in
                      (dspec.ike_bridge_peers if dspec is not None else ())]
             bridge = IkeBridge(self.world.network, self.clock, self._bridge_local(dev), listen,
-                               nat_port=4500 if listen[1] == 500 else listen[1] + 1, peers=peers)
+                               peers=peers, configured=lambda a, d=dev: d.tunnels is not None
+                               and any(a in t.spec.gateways for t in d.tunnels.tunnels()))
+            if bridge.warning:
+                print(f"routershell: warning: {bridge.warning}", file=sys.stderr)
             scope = trio.CancelScope()
             self._bridge_scopes.append(scope)
             await nursery.start(self._serve_bridge, bridge, scope)
