@@ -177,6 +177,7 @@ class TunnelManager:
         self._index: dict[tuple[str, str], list[_Tunnel]] | None = None  # see _candidates
         self._subscribers: list[Subscriber] = []
         self._dirty: set[_Driver] = set()
+        self._pump_queue: dict[_Driver, None] | None = None  # endpoints to pump; see _pump
         self._flush_timer: Timer | None = None
         self._pending_starts = 0  # deferred batches of apply() not started yet
         self.events: list[tuple[float, str, object]] = []  # recent (time, tunnel, event), for labs
@@ -539,9 +540,36 @@ class TunnelManager:
             self._pump(drv, now)
 
     def _pump(self, drv: _Driver, now: float, reschedule: bool = True) -> None:
-        """Send what the endpoint queued and act on its events (which may queue more)."""
+        """Send what the endpoint queued and act on its events (which may queue more).
+
+        Never re-entered: acting on an event often negotiates, which pumps again; inside a
+        pump that only queues the endpoint (`_pump_queue`) and the outer loop drains it, so a
+        burst of N events is a loop of N steps, not a chain of N nested calls (a RecursionError
+        in large labs, or when the lab catches up after a stall)."""
+        if reschedule:
+            self._mark(drv, now)
+        queue = self._pump_queue
+        if queue is not None:
+            queue[drv] = None
+            return
+        queue = self._pump_queue = {drv: None}
+        try:
+            for _ in range(self.MAX_PUMP_PASSES):
+                if not queue:
+                    break
+                d = next(iter(queue))
+                del queue[d]
+                if self._pump_one(d, now):
+                    queue[d] = None  # more left: after the others, so no endpoint starves
+        finally:
+            self._pump_queue = None
+
+    MAX_PUMP_PASSES = 100_000  # of 64 rounds each: a runaway engine cannot hang the lab
+
+    def _pump_one(self, drv: _Driver, now: float) -> bool:
+        """Up to 64 rounds of sends and events on one endpoint; True if work is left."""
         ep = drv.ep
-        for _ in range(64):  # events can cause sends that cause no further events; bounded
+        for _ in range(64):
             out = ep.datagrams_to_send()
             for data, dst in out:
                 self.network.send(ep.local, dst, data)
@@ -550,9 +578,8 @@ class TunnelManager:
                 handled = True
                 self._on_event(drv, ev, now)
             if not out and not handled:
-                break
-        if reschedule:
-            self._mark(drv, now)
+                return False
+        return True
 
     def _mark(self, drv: _Driver, now: float) -> None:
         """Re-read the endpoint's timer once per lab instant, not after every datagram:
@@ -778,8 +805,9 @@ class TunnelManager:
         gw = gw or t.active
         if drv is None or gw is None:
             return False
-        if not notify:
-            self._pump(drv, now)  # flush what was queued before
+        if not notify:  # send what was queued before (events stay for the pump)
+            for data, dst in drv.ep.datagrams_to_send():
+                self.network.send(drv.ep.local, dst, data)
         found = drv.ep.delete_child((gw, IKE_PORT), t.name, now)
         if not notify:
             drv.ep.datagrams_to_send()
