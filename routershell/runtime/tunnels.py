@@ -176,6 +176,8 @@ class TunnelManager:
         self._next_index = 1
         self._index: dict[tuple[str, str], list[_Tunnel]] | None = None  # see _candidates
         self._subscribers: list[Subscriber] = []
+        # the world's echo path (World.add_device sets it to Traffic.echo); see echo()
+        self.echo_path: Callable[..., float | None] | None = None
         self._dirty: set[_Driver] = set()
         self._pump_queue: dict[_Driver, None] | None = None  # endpoints to pump; see _pump
         self._flush_timer: Timer | None = None
@@ -333,6 +335,14 @@ class TunnelManager:
             self._run(t, t.ctl.traffic_received(now, sa.peer[0]), now, pump=False)
         self._pump(drv, now)
         return sa
+
+    def echo(self, src: str, dst: str, octets: int) -> float | None:
+        """One ping from this device (`src`, a local address) to `dst`: through a tunnel
+        whose selectors cover it (moving its counters), else in the clear. The round-trip
+        time, or None when no reply comes back."""
+        if self.echo_path is not None:
+            return self.echo_path(src, dst, octets, origin=self)
+        return self.network.echo(src, dst)
 
     def gateway_of(self, name: str) -> str | None:
         """The remote gateway tunnel `name` uses now (None: none chosen yet)."""
