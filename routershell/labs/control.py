@@ -215,7 +215,12 @@ class LabControl:
             return f"Lab clock advanced to {format_hms(clock.now())} ({clock.mode}).\n"
         if h == "lab-wait":
             return await self.wait(session, m.rest.get("condition", []))
-        return self.apply(m)
+        text = self.apply(m)
+        if h == "lab-module" and m.words[-1] != "fail" and clock.mode != "frozen":
+            # like `request chassis pic … online`: return once the tunnels the module brought
+            # back negotiated (or 30 s), so the next show is what the restored module holds
+            await clock.wait_until(self.app.settled, 30.0)
+        return text
 
     def apply(self, m: CommandMatch) -> str:
         """Run a command that changes the world (also what timed events run)."""

@@ -412,13 +412,15 @@ class TunnelManager:
 
     def module_changed(self, now: float) -> None:
         """Re-read module states: tunnels on failed modules go "not-present" (SAs gone, no
-        Delete sent); tunnels whose module came back start again."""
+        Delete sent; IKE SAs stay: on Junos they live on the Routing Engine, and a platform
+        whose modules hold them clears them itself); tunnels whose module came back start."""
         for t in self._ordered():
             if t.spec.child is None:
                 continue
             ok = self._module_ok(t)
             if not ok and t.state.state != "not-present":
                 self._cancel_watchdog(t)
+                self._cancel_retry(t)
                 self._clear(t, now, notify=False)
                 t.state.state = "not-present"
                 if t.ctl is not None:

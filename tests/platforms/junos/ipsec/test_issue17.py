@@ -172,3 +172,26 @@ async def test_ping_stopped_by_ctrl_c_prints_its_statistics(mock_clock):
                              "round-trip min/avg/max/stddev = 24.000/24.000/24.000/0.000 ms\n")
         out = await t.run("ping 10.1.0.10 count 2000000001")
         assert "Value 2000000001 is not within range (1..2000000000)" in out
+
+
+async def test_defect_10_a_failed_pic_holds_no_ipsec_sas_and_a_restored_one_shows_its_tunnels(mock_clock):
+    async with lab(mock_clock) as app:
+        t = Transcript(app)
+        peer = app.world.peer(PRIMARY)
+        sent = app.world.network.stats.sent
+        ike = await _ike(t)
+        await t.run("lab module r1 1/2 fail")
+        # at that instant: no IPsec SA (they lived on the PIC) and the peer was told nothing;
+        # the IKE SA lives on the Routing Engine and stays (that is why Junos has
+        # clear-ike-sas-on-pic-restart), see docs/tunnels.md
+        assert await t.run("show services ipsec-vpn ipsec security-associations") == ""
+        assert "sp-1/2/0                 1              0" in await t.run("show services service-sets summary")
+        assert await _ike(t) == ike
+        assert app.world.network.stats.sent == sent and peer.established()
+        before = app.clock.now()
+        await t.run("lab module r1 1/2 restore")
+        # the command returns once the tunnel renegotiated (a few ms of lab time), so the
+        # next show is what the restored PIC holds
+        assert 0 < app.clock.now() - before < 1
+        assert "Remote gateway: 198.51.100.1" in await t.run("show services ipsec-vpn ipsec security-associations")
+        assert "sp-1/2/0                 1              1  Online" in await t.run("show services service-sets summary")
