@@ -16,6 +16,10 @@ Inputs (every method takes the lab time `now`; `gateway` is a remote gateway add
     negotiation_failed(now, gateway, reason, phase)   engine/events.py reasons (no proposal,
                                                authentication, peer notify...), not timeouts
     negotiation_timeout(now, gateway)          phase 1 (or 2) did not finish in time
+    rekey_failed(now, gateway, reason, phase)  a negotiation failed while the tunnel is up (a
+                                               rekey; the SAs still stand until they expire)
+    phase1_down(now, gateway, reason)          the IKE SA with the gateway went away ("deleted",
+                                               "peer-delete", "expired", "peer-dead")
     peer_dead(now, gateway)                    DPD run by the engine declared the peer dead
     traffic_received(now, gateway)             inbound data on this tunnel's SA with `gateway`
     traffic_waiting(now)                       outbound data found no SA (on-traffic start)
@@ -87,6 +91,8 @@ class TunnelController(Protocol):
     def tunnel_down(self, now: float, gateway: str, reason: str) -> list[Action]: ...
     def negotiation_failed(self, now: float, gateway: str, reason: str, phase: int) -> list[Action]: ...
     def negotiation_timeout(self, now: float, gateway: str) -> list[Action]: ...
+    def rekey_failed(self, now: float, gateway: str, reason: str, phase: int) -> list[Action]: ...
+    def phase1_down(self, now: float, gateway: str, reason: str) -> list[Action]: ...
     def peer_dead(self, now: float, gateway: str) -> list[Action]: ...
     def traffic_received(self, now: float, gateway: str | None = None) -> list[Action]: ...
     def traffic_waiting(self, now: float) -> list[Action]: ...
@@ -127,6 +133,12 @@ class ControllerBase:
         return []
 
     def negotiation_timeout(self, now: float, gateway: str) -> list[Action]:
+        return []
+
+    def rekey_failed(self, now: float, gateway: str, reason: str, phase: int) -> list[Action]:
+        return []
+
+    def phase1_down(self, now: float, gateway: str, reason: str) -> list[Action]:
         return []
 
     def peer_dead(self, now: float, gateway: str) -> list[Action]:
@@ -202,6 +214,12 @@ class FailoverTunnel(fo.FailoverController):
 
     def negotiation_failed(self, now: float, gateway: str, reason: str, phase: int) -> list[Action]:
         super().tunnel_down(now, gateway)
+        return []
+
+    def rekey_failed(self, now: float, gateway: str, reason: str, phase: int) -> list[Action]:
+        return []  # seed 001 says nothing; the engine retries the rekey itself
+
+    def phase1_down(self, now: float, gateway: str, reason: str) -> list[Action]:
         return []
 
     def traffic_waiting(self, now: float) -> list[Action]:

@@ -54,6 +54,7 @@ from ..engine.events import (
     Event,
     NegotiationFailed,
     PeerDead,
+    Phase1Down,
     Phase2Down,
     Phase2Up,
     SaRekeyed,
@@ -685,11 +686,20 @@ class TunnelManager:
             return None
         ts = self._tunnels_on(drv.local, gw)
         self._emit(t.name if t is not None else (ts[0].name if ts else ""), ev, now)
+        if isinstance(ev, Phase1Down):
+            for x in ts:
+                if x.ctl is not None:
+                    self._run(x, x.ctl.phase1_down(now, gw, ev.reason), now, pump=False)
         return None
 
     def _failed(self, t: _Tunnel, gw: str, reason: str, now: float, phase: int = 1) -> None:
         t.state.last_failure = reason
-        if t.active != gw or t.state.state != "negotiating":
+        if t.active != gw:
+            return
+        if t.state.state == "up" and t.ctl is not None:  # a rekey failed; the SAs still stand
+            self._run(t, t.ctl.rekey_failed(now, gw, reason, phase), now)
+            return
+        if t.state.state != "negotiating":
             return
         self._cancel_watchdog(t)
         # down first: a controller that answers with no action (no backup, gave up) leaves the
