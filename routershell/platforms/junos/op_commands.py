@@ -78,6 +78,7 @@ async def configure(session, match, out, io):
     out.write(msg.ENTERING)
     session.mode = "configuration"
     session.edit = ()
+    session.edit_history.clear()
     return None
 
 
