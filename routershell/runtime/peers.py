@@ -90,7 +90,7 @@ class RemotePeer:
         self.scheduler = scheduler
         self.endpoint = IkeEndpoint((spec.address, IKE_PORT), rng)
         self.events: list[tuple[float, Event]] = []
-        self.max_events = 2000
+        self.max_events = 256  # recent events only: a long lab must not grow per peer
         self._subscribers: list[Callable[[str, object], None]] = []
         network.bind(spec.address, IKE_PORT, self._receive)
         scheduler.add_engine(self, name=f"peer {spec.name}")

@@ -42,6 +42,8 @@ name or slot) to "not-present": their SAs vanish without a Delete; they renegoti
 from __future__ import annotations
 
 import dataclasses
+import functools
+import ipaddress
 import logging
 import random
 from collections.abc import Callable
@@ -89,9 +91,10 @@ class ModuleUp:
     module: str
 
 
+@functools.lru_cache(maxsize=65536)
 def _in(addr: str, prefix: str) -> bool:
-    import ipaddress
-
+    # every data packet asks this of every selector: parse each (address, prefix) pair once
+    # (bounded cache: a long lab's flows reuse the same few pairs)
     try:
         return ipaddress.ip_address(addr) in ipaddress.ip_network(prefix, strict=False)
     except ValueError:
@@ -131,6 +134,7 @@ class _Tunnel:
         self.watchdog: Timer | None = None
         self.retry: Timer | None = None
         self.spis: set[int] = set()  # inbound SPIs of this tunnel's IPsec SAs (any gateway)
+        self.started = False  # its batch of apply() ran (a big commit starts tunnels in batches)
 
     @property
     def name(self) -> str:
@@ -234,6 +238,7 @@ class TunnelManager:
         for t in batch:
             if self._tunnels.get(t.name) is not t:
                 continue  # removed by a later apply before its turn
+            t.started = True
             if t.ctl is not None:
                 self.scheduler.add_engine(t, name=f"{self.device} tunnel {t.name}")
             if t.spec.child is None:
@@ -321,7 +326,7 @@ class TunnelManager:
         the SA that carried them, or None. `spi`: the inbound SPI the packets arrived on
         (default: the tunnel's newest SA)."""
         t = self._tunnels.get(spec_name)
-        if t is None:
+        if t is None or not t.started:  # its batch starts later this instant: dropped, no trigger
             return None
         sa = self._current_sa(t)
         if spi is not None and t.spec.local in self._drivers:
@@ -920,7 +925,7 @@ class TunnelManager:
         return t.spec.peer.address if t.spec.peer is not None else ""
 
     def _resched(self, t: _Tunnel) -> None:
-        if t.ctl is not None and self._tunnels.get(t.name) is t:
+        if t.ctl is not None and t.started and self._tunnels.get(t.name) is t:
             self.scheduler.reschedule(t)
 
     def _teardown(self, t: _Tunnel, now: float) -> None:
