@@ -56,6 +56,22 @@ def _existing_file(text: str) -> Path:
     return p
 
 
+def _state_dir(text: str) -> Path:
+    """argparse type for --state: the directory may be new, but its parent must exist (a
+    mistyped path is reported instead of silently creating a whole tree)."""
+    p = Path(text).expanduser()
+    if p.exists():
+        if not p.is_dir():
+            raise argparse.ArgumentTypeError(f"--state {text}: exists and is not a directory")
+        return p
+    parent = p.absolute().parent
+    if not parent.is_dir():
+        raise argparse.ArgumentTypeError(
+            f"--state {text}: the parent directory {parent} does not exist "
+            f"(create it first, or name a directory inside an existing one)")
+    return p
+
+
 def _seed(text: str) -> int:
     try:
         return int(text, 0)
@@ -90,7 +106,10 @@ class _VersionAction(argparse.Action):
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="routershell",
-        description="Terminal router-shell emulator over a simulated IPsec world.")
+        description="Terminal router-shell emulator over a simulated IPsec world.",
+        epilog="Exit status: 0; 1 when a -c or piped script had a command that printed an "
+               "error (parse error, refused command, failed lab command), or the lab did not "
+               "load; 2 for a bad option.")
     p.add_argument("--lab", type=_existing_file, metavar="FILE", help="lab file (TOML)")
     p.add_argument("--device", metavar="NAME", help="device of the lab to log in to")
     p.add_argument("--clock", type=clock_mode, metavar="MODE",
@@ -99,11 +118,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_seed, default=None, metavar="N",
                    help="seed of every random stream (default: the lab's seed, else 0)")
     p.add_argument("-c", dest="commands", action="append", metavar="'CMD; CMD'",
-                   help="run these commands and exit (repeatable; ';' separates commands)")
+                   help="run these commands and exit (repeatable; ';' separates commands); "
+                        "exits 1 if any printed an error")
     p.add_argument("--plain", action="store_true",
                    help="plain line front-end: no colours, no escape codes")
-    p.add_argument("--state", type=Path, metavar="DIR",
-                   help="directory that keeps configurations across runs")
+    p.add_argument("--state", type=_state_dir, metavar="DIR",
+                   help="directory that keeps configurations across runs (created if "
+                        "missing; its parent must exist)")
     p.add_argument("--listen", nargs="+", metavar="PROTO:PORT",
                    help="serve sessions over ssh/telnet, e.g. ssh:2222 telnet:2323")
     p.add_argument("--ike-bridge", dest="ike_bridges", action="append", type=_ike_bridge,

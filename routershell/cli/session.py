@@ -26,7 +26,8 @@ class HistoryEntry:
 class CliSession:
     #: set by the platform subclass
     platform: str = ""
-    #: the lab's `lab …` dispatcher (labs.control.LabControl), set by App.new_session
+    #: the lab's `lab …` dispatcher, set by App.new_session: anything with claims(line),
+    #: execute(session, line, io), help(session, text) (the list only) and complete(text)
     lab = None
     #: a device name after `lab attach NAME`: the front-end replaces this session with one on it
     switch_to: str | None = None
@@ -42,6 +43,10 @@ class CliSession:
         self.history: list[HistoryEntry] = []
         self._notifier: Callable[[str], None] | None = None
         self._pending: list[str] = []
+        #: the last line printed an error (parse error, refused command, lab error); `errors`
+        #: counts such lines: scripts exit non-zero when it is not 0
+        self.failed = False
+        self.errors = 0
         self.sid = device.register(self)
 
     # ---- front-end interface -------------------------------------------------------------
@@ -49,6 +54,7 @@ class CliSession:
         raise NotImplementedError
 
     def platform_help(self, text: str) -> str:
+        """The `?` list after `text`, without the echoed line."""
         raise NotImplementedError
 
     def platform_complete(self, text: str) -> list[tuple[str, str, str]]:
@@ -56,32 +62,64 @@ class CliSession:
 
     async def execute(self, line: str, io: SessionIO) -> None:
         line = line.rstrip("\r\n")
+        self.failed = False
         if line.strip():
             self.history.append(HistoryEntry(self.device.now(), line.strip()))
             del self.history[:-1000]
         try:
-            if self.lab is not None and _is_lab_line(line):
+            if self.lab is not None and self.lab.claims(line):
                 await self.lab.execute(self, line, io)
             else:
                 await self.run_line(line, io)
         except Exception:  # the device never shows a traceback; the log keeps it for us
             log.exception("internal error running %r", line)
             io.write(self.internal_error_text())
+            self.mark_failed()
+
+    def mark_failed(self) -> None:
+        """The line being run printed an error (once per line, however many it printed)."""
+        if not self.failed:
+            self.failed = True
+            self.errors += 1
 
     def help(self, text: str) -> str:
-        """What `?` shows after `text` (the prompt line and `text?` first, as the device echoes)."""
-        if self.lab is not None and _is_lab_line(text):
+        """What `?` shows after `text`: the echoed line (prompt, `text?`), then the list."""
+        return self.help_echo(text) + self.help_body(text)
+
+    def help_echo(self, text: str) -> str:
+        """The one echo rule for `?`: the prompt's last line, the text, `?`, newline."""
+        return self.prompt().rsplit("\n", 1)[-1] + text + "?\n"
+
+    def help_body(self, text: str) -> str:
+        """The list `?` shows after `text`, without the echoed line."""
+        if self.lab is not None and self.lab.claims(text):
             return self.lab.help(self, text)
         return self.platform_help(text)
 
     def complete(self, text: str) -> list[tuple[str, str, str]]:
         """Tab candidates as (word, display, help)."""
-        if self.lab is not None and _is_lab_line(text):
+        if self.lab is not None and self.lab.claims(text):
             return self.lab.complete(text)
         out = self.platform_complete(text)
-        if self.lab is not None and text.strip() and " " not in text.strip() and "lab".startswith(text.strip()):
+        if (self.lab is not None and text.strip() and " " not in text.strip()
+                and "lab".startswith(text.strip()) and all(w != "lab" for w, _, _ in out)):
             out = sorted(out + [("lab", "lab", "Control the lab (routershell)")])
         return out
+
+    #: clients that are a person at their own terminal: they name their own files
+    LOCAL_CLIENTS = frozenset({"terminal"})
+
+    @property
+    def confined(self) -> bool:
+        """True when this session's file names stay inside the device's home (served
+        sessions, lab events, hidden lab sessions): config/files.py has the rule."""
+        return self.client not in self.LOCAL_CLIENTS
+
+    def user_path(self, name: str):
+        """The file `name` means for this session (config.files.FileAccessError if refused)."""
+        from ..config.files import resolve_user_path
+
+        return resolve_user_path(self.device.home, name, confined=self.confined)
 
     def starts_exchanges(self, line: str) -> bool:
         """True for a command that may start protocol exchanges (the front-end then waits
@@ -117,9 +155,3 @@ class CliSession:
 
     def internal_error_text(self) -> str:
         return "error: internal error\n"
-
-
-def _is_lab_line(line: str) -> bool:
-    from ..labs.control import is_lab_line
-
-    return is_lab_line(line)

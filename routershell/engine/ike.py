@@ -70,6 +70,7 @@ from .events import (
     NotifyReceived,
     PeerDead,
     Phase1Down,
+    Phase1Up,
     Phase2Down,
     SaExpired,
 )
@@ -138,6 +139,8 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
         self._timers: list[tuple[float, int, IkeSa | IpsecSa]] = []
         self._timer_seq = 0
         self._dirty: set[str] = set()
+        # simultaneous initiation: SA in use -> its idle twin (see _p1_established)
+        self._spares: dict[tuple[bytes, bytes], IkeSa] = {}
         self._touched: dict[int, IkeSa | IpsecSa] = {}
         self.sadb.on_insert = self._touch
         for p in peers:
@@ -171,8 +174,12 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
         sa = self.sadb.ike_for(peer)
         if sa is None:
             return False
+        spare = self._spares.get(sa.key)
         self._send_delete_ike(sa, now)
         self._remove_ike(sa, "deleted")
+        if spare is not None and self.sadb.ike.get(spare.key) is spare:
+            self._send_delete_ike(spare, now)  # and its idle twin from a collision
+            self._remove_ike(spare, "deleted")
         self._refresh()
         return True
 
@@ -547,7 +554,7 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
                 # negotiation: our initiator SA refuses it (never a responder SA on our cookie)
                 sa = self._resp_index.get((src, msg.icookie)) or self._lookup(msg, src)
                 if sa is None:
-                    self._p1_responder_start(msg, data, src, now)
+                    self._respond_first(msg, data, src, now, nat)
                     return
             else:
                 sa = self._lookup(msg, src)
@@ -576,6 +583,90 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
         else:
             self._event(Malformed(src, f"exchange type {ex_type} not supported",
                                   Notify.UNSUPPORTED_EXCHANGE_TYPE))
+
+    def _respond_first(self, msg: Message, data: bytes, src: Addr, now: float, nat: bool
+                       ) -> None:
+        """Message 1 of a new phase 1. A peer that starts with the non-ESP marker (both ports
+        other than 500, RFC 3948 §2.2) is answered with it: the new SA floats at once, and
+        whatever this message made us queue for the peer (message 2 or a clear notify) is
+        framed like every later message."""
+        mark = len(self._out)
+        self._p1_responder_start(msg, data, src, now)
+        if not nat:
+            return
+        sa = self._resp_index.get((src, msg.icookie))
+        if sa is not None:
+            self._note_float(sa, src, nat)
+        self._out[mark:] = [(d if d[:4] == natt.NON_ESP_MARKER or dst != src
+                             else natt.frame_ike(d), dst) for d, dst in self._out[mark:]]
+
+    # ------------------------------------------------------------------ simultaneous initiation
+
+    def _p1_established(self, sa: IkeSa, ex: ExchangeState, now: float) -> None:
+        """Phase 1 done. Both sides initiating at once leaves two IKE SAs, and IKEv1 (RFC
+        2409) says nothing about it. Taking the second for a rekey and deleting the other (as
+        this did) starts a Delete war with a peer that re-establishes on a Delete (strongSwan
+        does, for an ISAKMP SA that carries IPsec SAs or quick modes). Instead both ends pick
+        the same SA without talking, as IKEv2 does for colliding rekeys (RFC 7296 §2.8.1): the
+        one with the higher initiator cookie is used; the other is kept idle (superseded, no
+        DPD, still answered on) and nobody sends a Delete for it. A peer that settles on the
+        other one instead (strongSwan keeps the newer SA it responded to and deletes the older
+        one 10 s later) is followed: a Delete for the SA in use promotes the idle one."""
+        rival = self._collision_rival(sa)
+        if rival is None:
+            super()._p1_established(sa, ex, now)
+            return
+        sa_wins = sa.icookie > rival.icookie
+        pending, sa.pending_children = sa.pending_children, []
+        rival.superseded = True  # not an "old" SA for the base class to rekey from
+        events = len(self._events)
+        super()._p1_established(sa, ex, now)
+        rival.superseded = False
+        # the peer's IKE SA is already up as far as anyone outside can tell: no second Phase1Up
+        self._events = deque(e for i, e in enumerate(self._events)
+                             if i < events or not (isinstance(e, Phase1Up)
+                                                   and e.icookie == sa.icookie))
+        winner, loser = (sa, rival) if sa_wins else (rival, sa)
+        loser.superseded = True
+        loser.dpd = None  # nobody uses it: no liveness checks of its own
+        self._spares[winner.key] = loser
+        self._dirty.add(sa.peer[0])
+        for child, rekey_of in pending:
+            if rekey_of is not None or not self._child_present(winner, child):
+                self._quick_start(winner, child, now, rekey_of)
+
+    def _collision_rival(self, sa: IkeSa) -> IkeSa | None:
+        """The other side's fresh IKE SA that was negotiated at the same time as `sa` (each
+        started before the other was up), or None. Rekeys are not collisions."""
+        if sa.rekey_of is not None:
+            return None
+        for o in self.sadb.ike_with(sa.peer[0]):
+            if (o is not sa and o.peer == sa.peer and o.state == "established"
+                    and not o.superseded and o.role != sa.role and o.rekey_of is None
+                    and o.established_at is not None and o.established_at >= sa.created_at):
+                return o
+        return None
+
+    def _child_present(self, sa: IkeSa, child: str) -> bool:
+        """An IPsec SA for `child` is installed, or a quick mode for it is under way on any
+        IKE SA with this peer."""
+        if any(s.child == child and not s.superseded for s in self.sadb.ipsec_for(sa.peer)):
+            return True
+        return any(ex.child is not None and ex.child.name == child and ex.state != "done"
+                   for o in self.sadb.ike_with(sa.peer[0]) if o.peer == sa.peer
+                   for ex in o.exchanges.values())
+
+    def _promote_spare(self, sa: IkeSa, now: float) -> bool:
+        """The peer deleted the SA a collision left in use: its idle twin takes over quietly
+        (True), so nothing above sees the peer's IKE SA go down."""
+        spare = self._spares.pop(sa.key, None)
+        if spare is None or self.sadb.ike.get(spare.key) is not spare:
+            return False
+        spare.superseded = False
+        self._dpd_start(spare, now)
+        self._dirty.add(spare.peer[0])
+        sa.superseded = True  # removed without a Phase1Down
+        return True
 
     def _lookup(self, msg: Message, src: Addr) -> IkeSa | None:
         sa = self.sadb.ike.get((msg.icookie, msg.rcookie))
@@ -660,7 +751,7 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
             if isinstance(p, NotifyPayload):
                 proof = self._info_notify(sa, p, now) and proof
             elif isinstance(p, DeletePayload):
-                self._info_delete(sa, p)
+                self._info_delete(sa, p, now)
         if proof and sa.dpd is not None and self.sadb.ike.get(sa.key) is sa:
             sa.dpd.heard(now)
 
@@ -730,13 +821,15 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
         self._event(NotifyReceived(sa.peer, n.notify_type, 2, n.data))
         return True
 
-    def _info_delete(self, sa: IkeSa, d: DeletePayload) -> None:
+    def _info_delete(self, sa: IkeSa, d: DeletePayload, now: float) -> None:
         if d.protocol == Proto.ISAKMP:
             for spi in d.spis:
                 if len(spi) != 16:
                     continue
                 target = self.sadb.ike.get((spi[:8], spi[8:]))
                 if target is not None and target.peer == sa.peer:
+                    if not target.superseded:
+                        self._promote_spare(target, now)
                     self._remove_ike(target, "peer-delete")
         elif d.protocol in (Proto.ESP, Proto.AH):
             for spi in d.spis:
@@ -762,6 +855,10 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
         if self.sadb.ike.pop(sa.key, None) is None:
             return
         self._resp_index.pop((sa.peer, sa.icookie), None)
+        if self._spares:  # a handful at most: only simultaneous initiations leave one
+            self._spares.pop(sa.key, None)
+            for k in [k for k, v in self._spares.items() if v is sa]:
+                del self._spares[k]
         for ex in sa.exchanges.values():
             self.sadb.release_spi(ex.our_spi)
         if sa.state == "established" and not sa.superseded:
@@ -770,6 +867,8 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
     def _remove_ipsec(self, ipsec: IpsecSa, reason: str, quiet: bool = False) -> None:
         if self.sadb.ipsec.pop(ipsec.inbound_spi, None) is None:
             return
+        if ipsec.ike is not None:
+            ipsec.ike.ipsec_deleted += 1
         if not quiet and not ipsec.superseded:
             self._event(Phase2Down(ipsec.peer, ipsec.child, ipsec.inbound_spi,
                                    ipsec.outbound_spi, reason))

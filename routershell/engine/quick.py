@@ -283,6 +283,8 @@ class QuickMixin(_Endpoint):
         elif ex.role == "responder":
             old = next((o for o in self.sadb.ipsec_for(sa.peer)
                         if o.child == ex.child.name and not o.superseded), None)
+        ipsec.ike = sa
+        sa.ipsec_created += 1
         self.sadb.add_ipsec(ipsec)
         if old is not None:
             old.superseded = True

@@ -63,8 +63,8 @@ def emit(device: Any, event: str, varbinds: list[tuple[str, Any]] | None = None,
     detail_oid = _DETAIL.get(device.platform, {}).get(event)
     if detail is not None and detail_oid is not None:
         varbinds.append((detail_oid, detail))
-    targets = [t for t in getattr(device, "trap_targets", []) or []
-               if len(t) < 4 or t[3] is None or event in t[3]]
+    targets = [t for t in device.trap_targets
+               if (len(t) < 4 or t[3] is None or event in t[3]) and _may_send(device, t[0])]
     if oid is None or not targets:
         return 0
     uptime = int(max(0.0, device.now() - device.booted_at) * 100)  # sysUpTime: centiseconds
@@ -78,6 +78,26 @@ def emit(device: Any, event: str, varbinds: list[tuple[str, Any]] | None = None,
     return sent
 
 
+_refused: set[tuple[str, str]] = set()
+
+
+def _may_send(device: Any, host: str) -> bool:
+    """Traps go to loopback receivers, and elsewhere only where the lab file allows
+    (`trap_targets_allowed`): a configuration typed by anyone must not aim UDP at the world."""
+    import ipaddress
+
+    try:
+        if ipaddress.ip_address(host).is_loopback or host in device.trap_allowed:
+            return True
+    except ValueError:
+        return False
+    if (device.name, host) not in _refused:
+        _refused.add((device.name, host))
+        log.warning("%s: trap target %s not sent to (not loopback, not in the lab's "
+                    "trap_targets_allowed)", device.name, host)
+    return False
+
+
 def link_varbinds(index: int, name: str, up: bool) -> list[tuple[str, Any]]:
     """IF-MIB linkUp/linkDown objects for interface `index`."""
     status = 1 if up else 2
@@ -87,15 +107,16 @@ def link_varbinds(index: int, name: str, up: bool) -> list[tuple[str, Any]]:
 
 def attach(device: Any) -> None:
     """Tunnel events of the device's TunnelManager (if any) become tunnel-up/down traps."""
-    tunnels = getattr(device, "tunnels", None)
-    if tunnels is None or not hasattr(tunnels, "subscribe"):
+    from ..engine.events import Phase2Down, Phase2Up
+
+    tunnels = device.tunnels
+    if tunnels is None:
         return
 
     def on_event(name: str, ev: Any) -> None:
-        kind = type(ev).__name__
-        if kind == "Phase2Up":
+        if isinstance(ev, Phase2Up):
             emit(device, "tunnel-up", detail=name)
-        elif kind == "Phase2Down":
+        elif isinstance(ev, Phase2Down):
             emit(device, "tunnel-down", detail=name)
 
     tunnels.subscribe(on_event)

@@ -68,6 +68,7 @@ class World:
         dev.tunnels = TunnelManager(
             dev.name, self.network, self.scheduler, lambda purpose, d=dev: d.rng(purpose),
             module_up=lambda name, d=dev: self._module_up(d, name), **tunnel_options)
+        dev.tunnels.echo_path = self.traffic.echo
         self.addresses_changed(dev, addresses)
         return dev.tunnels
 
@@ -182,12 +183,14 @@ class World:
         if m.up:
             m.up = False
             dev.tunnels.module_changed(self.now())
+            dev.driver.module_changed(m)
 
     def module_restore(self, device: str, slot: str) -> None:
         dev, m = self._module(device, slot)
         if not m.up:
             m.up = True
             dev.tunnels.module_changed(self.now())
+            dev.driver.module_changed(m)
 
     def peer_config(self, addr: str, **changes: Any) -> PeerSpec:
         """Change a remote peer's description (psk=b"wrong", ike_proposals=..., ...)."""

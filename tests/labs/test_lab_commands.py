@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
+import trio
 
 from routershell.labs.labfile import parse_lab
+from tests.platforms.junos.harness import Transcript
 
 from .conftest import running
 
@@ -220,3 +223,82 @@ async def test_plain_front_end_follows_lab_attach(autojump_clock):
         assert await shell.run() == 0
         assert "".join(out) == ("user@r1> lab attach r2\nAttached to r2.\n"
                                 "user@r2> show configuration system host-name\nhost-name r2;\n")
+
+
+async def test_events_left_time_at_boot_of_the_real_world(autojump_clock):
+    # the real world's boot ends a fraction of a second after 00:00:00
+    from routershell.app import App
+
+    text = _default_with_events()
+    app = App("virtual", trio_clock=autojump_clock, lab=text)
+    async with trio.open_nursery() as n:
+        await app.start(n)
+        try:
+            assert 0 < app.clock.now() < 1
+            out = await Transcript(app).run("lab events")
+            assert out.splitlines()[1:] == ["  00:05:00  in 00:05:00  peer 198.51.100.1 down"]
+        finally:
+            n.cancel_scope.cancel()
+            await app.aclose()
+
+
+def _default_with_events():
+    import importlib.resources
+
+    res = importlib.resources.files("routershell.labs")
+    text = res.joinpath("default.toml").read_text() + (
+        '\n[[events]]\nat = "00:05:00"\ndo = "peer 198.51.100.1 down"\n')
+    return parse_lab(text, "default.toml", Path(str(res)))
+
+
+async def test_pipes_run_over_lab_output_but_not_over_an_error(autojump_clock):
+    async with running(autojump_clock, lab=TWO) as (app, t):
+        assert await t.run("lab show | match clock") == (
+            "Lab clock: virtual, lab time 00:00:00 (2026-01-01 00:00:00 UTC).\n")
+        assert await t.run("lab events | count") == "Count: 3 lines\n"
+        assert await t.run("lab events | except peer | no-more") == (
+            "Pending events: 2 (lab time 00:00:00)\n  00:07:30  in 00:07:30  module r1 2 fail\n")
+        out = await t.run("lab link nowhere down | count")
+        assert out == "lab: no link 'nowhere' in this lab\n"  # no "Count: 0 lines" after it
+        # a bad pipe gets the device's own caret under the word
+        assert await t.run("lab show | bogus") == " " * 20 + "^\nsyntax error.\n\n"
+        assert t.session.failed
+
+
+def test_lab_handlers_are_a_registry_and_events_may_name_only_world_changes():
+    from routershell.grammar.schema import Node
+    from routershell.labs.control import lab_tree
+    from routershell.labs.handlers import CHANGES, COMMANDS
+
+    def handlers(node: Node) -> set[str]:
+        out = {node.handler} if node.handler else set()
+        for child in list(node.children.values()) + list(node.positionals):
+            out |= handlers(child)
+        return out
+
+    named = handlers(lab_tree())
+    assert named == set(CHANGES.names()) | set(COMMANDS.names())  # every grammar handler runs
+    assert not set(CHANGES.names()) & set(COMMANDS.names())
+    assert "lab-peer-state" in CHANGES and "lab-grade" in COMMANDS
+
+
+async def test_capture_paths_follow_the_file_rule_and_a_bad_one_fails_cleanly(autojump_clock, tmp_path):
+    """Issue 18: a served session and a timed event stay in the device home; a bad path is a
+    lab error and leaves no capture stuck."""
+    from tests.platforms.junos.harness import lab as real_lab
+
+    async with real_lab(autojump_clock) as app:
+        t = Transcript(app)
+        assert (await t.run(f"lab capture start {tmp_path}/none/x.pcap")).startswith("lab: can't write")
+        assert (await t.run(f"lab capture start {tmp_path}/ok.pcap")).startswith("Capturing")
+        assert (await t.run("lab capture stop")).startswith("Capture stopped")
+        served = app.new_session(client="ssh")
+        from routershell.cli.io import BufferIO
+
+        io = BufferIO()
+        await app.run(served, f"lab capture start {tmp_path}/evil.pcap", io)
+        assert "outside the device's home" in io.text() and not (tmp_path / "evil.pcap").exists()
+        io = BufferIO()
+        await app.run(served, "lab capture start in-home.pcap", io)
+        await app.run(served, "lab capture stop", io)
+        assert (app.devices["r1"].home / "in-home.pcap").exists()

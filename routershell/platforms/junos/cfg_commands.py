@@ -5,13 +5,22 @@ from __future__ import annotations
 from ...config import files
 from ...config.store import StoreError
 from ...config.tree import ConfigNode, Path
-from ...grammar.parser import ParseError, Token, parse_command, parse_statement, schema_node_for
+from ...grammar.parser import (
+    ParseError,
+    Token,
+    check_value,
+    parse_command,
+    parse_statement,
+    parse_statements,
+    schema_node_for,
+)
 from ...grammar.schema import Kind
 from . import config_text
 from . import messages as msg
 from .check import check_config
 from .grammar import edit_banner, is_editable, path_words
 from .registry import HANDLERS, handler
+from .save import save_text
 from .secrets import SecretError, encrypt9, is_encrypted9
 
 
@@ -63,17 +72,22 @@ def apply_set(session, tree: ConfigNode, m) -> None:
 
 @handler("cfg-set")
 async def cfg_set(session, match, out, io):
-    m = _statement(session, match, io, need_value=True)
-    if m is None:
+    toks = match.rest.get("statement", [])
+    start, base = session.edit_start()
+    try:
+        matches = parse_statements(start, base, toks)
+    except ParseError as e:
+        io.write(msg.error_text(e, len(session.prompt_line())))
         return None
-    if not m.path:
+    if not matches[0].path:
         io.write(msg.error_text(ParseError("missing-argument", len(session.current_line) + 1), len(session.prompt_line())))
         return None
     tree = session.writable(io)
     if tree is None:
         return None
     try:
-        apply_set(session, tree, m)
+        for m in matches:
+            apply_set(session, tree, m)
     except SecretError:
         io.write("error: invalid secret\n")
         return None
@@ -87,6 +101,31 @@ def _targets(tree: ConfigNode, m) -> list[Path]:
             return []
         return [m.path + (s,) for s in parent.children if s[0] == m.node.name]
     return [m.path] if tree.get(m.path) is not None else []
+
+
+def apply_delete(tree: ConfigNode, m) -> bool:
+    """`delete STATEMENT` (also a `delete` line of `load set`): a leaf-list entry named with its
+    value goes alone, the leaf-list with its last entry; False when nothing matched."""
+    if m.node.kind == Kind.LEAF_LIST and m.values:
+        node = tree.get(m.path)
+        if node is None or not any(v in node.values for v in m.values):
+            return False
+        node.values = [v for v in node.values if v not in m.values]
+        if not node.values:
+            tree.remove(m.path)
+        return True
+    targets = _targets(tree, m)
+    for p in targets:
+        tree.remove(p)
+    return bool(targets)
+
+
+def apply_active(tree: ConfigNode, m, inactive: bool) -> bool:
+    """`deactivate` / `activate` (also in `load set`); False when nothing matched."""
+    targets = _targets(tree, m)
+    for p in targets:
+        tree.get(p).inactive = inactive
+    return bool(targets)
 
 
 @handler("cfg-delete")
@@ -106,21 +145,8 @@ async def cfg_delete(session, match, out, io):
     m = _statement(session, match, io, need_value=False)
     if m is None:
         return None
-    if m.node.kind == Kind.LEAF_LIST and m.values:
-        node = tree.get(m.path)
-        if node is None or not any(v in node.values for v in m.values):
-            out.write(msg.NOT_FOUND)
-            return None
-        node.values = [v for v in node.values if v not in m.values]
-        if not node.values:
-            tree.remove(m.path)
-        return None
-    targets = _targets(tree, m)
-    if not targets:
+    if not apply_delete(tree, m):
         out.write(msg.NOT_FOUND)
-        return None
-    for p in targets:
-        tree.remove(p)
     return None
 
 
@@ -131,12 +157,8 @@ async def _set_inactive(session, match, out, io, inactive: bool):
     tree = session.writable(io)
     if tree is None:
         return None
-    targets = _targets(tree, m)
-    if not targets:
+    if not apply_active(tree, m, inactive):
         out.write(msg.NOT_FOUND)
-        return None
-    for p in targets:
-        tree.get(p).inactive = inactive
     return None
 
 
@@ -185,9 +207,9 @@ def _key_step(session, m, new_toks: list[Token], io) -> tuple | None:
         io.write(msg.error_text(ParseError("syntax", key_tok.start, key_tok.text), len(session.prompt_line())))
         return None
     try:
-        key = node.arg.type.check(key_tok.text) if node.arg and node.arg.type else key_tok.text
-    except ValueError as e:
-        io.write(msg.error_text(ParseError("invalid-value", key_tok.start, key_tok.text, value_error=e), len(session.prompt_line())))
+        key = check_value(node, key_tok)
+    except ParseError as e:
+        io.write(msg.error_text(e, len(session.prompt_line())))
         return None
     return (node.name, key)
 
@@ -277,6 +299,8 @@ async def cfg_edit(session, match, out, io):
         tok = match.rest["statement"][-1]
         io.write(msg.error_text(ParseError("syntax", tok.start, tok.text), len(session.prompt_line())))
         return None
+    if m.path != session.edit:
+        session.edit_history.append(session.edit)
     session.edit = m.path
     return None
 
@@ -307,8 +331,10 @@ async def cfg_top(session, match, out, io):
 
 @handler("cfg-exit")
 async def cfg_exit(session, match, out, io):
+    """`exit`: back to the level the last `edit` started from (Junos: "returning to the level
+    prior to the last edit command"); at the top level, out of configuration mode."""
     if session.edit and "configuration-mode" not in match.args:
-        session.edit = _up(session, session.edit, 1)
+        session.edit = session.edit_history.pop() if session.edit_history else ()
         return None
     return await leave_configuration(session, out, io)
 
@@ -332,6 +358,7 @@ def _close_database(session) -> None:
     session.database = None
     session.mode = "operational"
     session.edit = ()
+    session.edit_history.clear()
 
 
 # ---- show ------------------------------------------------------------------------------------
@@ -440,7 +467,7 @@ async def cfg_run(session, match, out, io):
         return None
     session.mode = "operational"
     try:
-        return await HANDLERS[m.handler](session, m, out, io)
+        return await HANDLERS.get(m.handler)(session, m, out, io)
     finally:
         session.mode = mode
 
@@ -461,11 +488,6 @@ async def cfg_commit(session, match, out, io):
             return None
         confirmed = "confirmed" in match.args
         minutes = int(match.args.get("minutes", 10)) if confirmed else None
-        if confirmed and store.check(check, session.key):
-            raise StoreError("check-failed", errors=tuple(store.check(check, session.key)))
-        if confirmed:
-            out.write(msg.CHECK_SUCCEEDS)
-            out.write(msg.confirmed_note(minutes))
         store.commit(
             session.user,
             "cli",
@@ -479,7 +501,10 @@ async def cfg_commit(session, match, out, io):
     except StoreError as e:
         out.write(_store_error(session, e))
         return None
-    session.device.on_commit()
+    if minutes is not None:
+        out.write(msg.CHECK_SUCCEEDS)
+        out.write(msg.confirmed_note(minutes))
+    session.device.changed()
     out.write(msg.COMMIT_COMPLETE)
     if "and-quit" in match.args:
         _close_database(session)
@@ -542,7 +567,7 @@ async def cfg_load(session, match, out, io):
         origin = "terminal"
     else:
         try:
-            path = files.resolve_user_path(session.device.home, source)
+            path = session.user_path(source)
             text = path.read_text()
         except (files.FileAccessError, OSError):
             out.write(f"error: could not open configuration file: {source}\n")
@@ -607,6 +632,7 @@ def err_word(e: ParseError) -> str:
 
 
 def _apply_set_line(session, tree: ConfigNode, line: str) -> ParseError | None:
+    """One line of `load set`: the same verbs and the same apply logic as typed commands."""
     from ...grammar.parser import tokenize
 
     try:
@@ -614,31 +640,24 @@ def _apply_set_line(session, tree: ConfigNode, line: str) -> ParseError | None:
         verb = toks[0].text if toks else ""
         if verb not in ("set", "delete", "activate", "deactivate"):
             raise ParseError("syntax", toks[0].start if toks else 0, verb)
-        m = parse_statement(session.g.schema, (), toks[1:], need_value=verb == "set")
+        if verb == "set":
+            matches = parse_statements(session.g.schema, (), toks[1:])
+        else:
+            matches = [parse_statement(session.g.schema, (), toks[1:], need_value=False)]
     except ParseError as e:
         return e
-    if verb == "set":
-        apply_set(session, tree, m)
-    elif verb == "delete":
-        for p in _targets(tree, m):
-            tree.remove(p)
-    else:
-        for p in _targets(tree, m):
-            tree.get(p).inactive = verb == "deactivate"
+    for m in matches:
+        if verb == "set":
+            apply_set(session, tree, m)
+        elif verb == "delete":
+            apply_delete(tree, m)
+        else:
+            apply_active(tree, m, verb == "deactivate")
     return None
 
 
 @handler("cfg-save")
 async def cfg_save(session, match, out, io):
-    name = str(match.args["filename"])
-    try:
-        path = files.resolve_user_path(session.device.home, name)
-        files.write_atomic(path, config_text.render(session.candidate, session.g.schema))
-    except files.FileAccessError:
-        out.write(f"error: invalid filename: {name}\n")
-        return None
-    except OSError as e:
-        out.write(f"error: could not write {name}: {e.strerror}\n")
-        return None
-    out.write(f"Wrote {len(config_text.render(session.candidate, session.g.schema).splitlines())} lines of configuration to '{name}'\n")
+    text = config_text.render(session.candidate, session.g.schema)
+    out.write(save_text(session, str(match.args["filename"]), text, "configuration"))
     return None

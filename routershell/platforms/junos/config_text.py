@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from ...config.order import ordered_children
 from ...config.tree import ConfigNode, Path
+from ...grammar.parser import ParseError, Token, check_value
 from ...grammar.schema import Kind, Node
 from ...grammar.types import ValueTypeError
 
@@ -267,6 +268,12 @@ def _items(old: ConfigNode | None, new: ConfigNode | None, sc: Node | None, lead
             yield o, n, csc, lead
 
 
+def _unannotated(cfg: ConfigNode) -> ConfigNode:
+    """The statement without its own comment (its children keep theirs)."""
+    bare = ConfigNode(cfg.name, cfg.key, cfg.value, cfg.values, cfg.children, cfg.inactive, None)
+    return bare
+
+
 def compare(old: ConfigNode, new: ConfigNode, schema: Node, path: tuple[str, ...] = ()) -> str:
     """`show | compare`: `[edit <path>]` headers and `+`/`-` lines, "" when nothing differs."""
     out: list[str] = []
@@ -298,7 +305,20 @@ def compare(old: ConfigNode, new: ConfigNode, schema: Node, path: tuple[str, ...
             if o == n:
                 continue
             kind = _kind(csc, n)
-            if not _is_block(kind) or o.annotation != n.annotation:
+            if o.annotation != n.annotation:
+                # Only the comment changed (`annotate`): the comment lines, then the statement as
+                # context, not the whole statement removed and added again.
+                header(words)
+                out.extend(_signed(_annotation_lines(o, INDENT), "-"))
+                out.extend(_signed(_annotation_lines(n, INDENT), "+"))
+                o, n = _unannotated(o), _unannotated(n)
+                if o == n or _is_block(kind):
+                    tail = " { ... }" if _is_block(kind) else ";"
+                    tag = "inactive: " if n.inactive else ""
+                    out.append(" " + INDENT + tag + lead + _head(n, csc) + tail)
+                    if o == n:
+                        continue
+            if not _is_block(kind):
                 header(words)
                 out.extend(_signed(lines_of(o, csc, lead), "-"))
                 out.extend(_signed(lines_of(n, csc, lead), "+"))
@@ -468,16 +488,11 @@ class _Parser:
         return self.checked(sc, tok, words)
 
     def checked(self, sc: Node, tok: _Tok, words: tuple[str, ...]) -> str:
-        if sc.kind is Kind.ENUM:
-            if tok.text not in sc.choices:
-                raise self.fail(tok, words, "value", ValueTypeError("enum", tok.text))
-            return tok.text
-        if sc.arg is None or sc.arg.type is None:
-            return tok.text
+        # the parser's own value check; loaded text spells enum values out in full
         try:
-            return sc.arg.type.check(tok.text)
-        except ValueTypeError as exc:
-            raise self.fail(tok, words, "value", exc) from None
+            return check_value(sc, Token(tok.text, tok.col, tok.end, tok.kind == "string"), abbreviate=False)
+        except ParseError as e:
+            raise self.fail(tok, words, "value", e.value_error or ValueTypeError("enum", tok.text)) from None
 
     # grammar
     def run(self) -> LoadResult:
@@ -541,9 +556,9 @@ class _Parser:
         for p in sc.positionals:
             if p.word is None and p.arg is not None:
                 try:
-                    if p.arg.type is None or p.arg.type.check(tok.text):
-                        return p
-                except ValueTypeError:
+                    check_value(p, Token(tok.text, tok.col, tok.end, tok.kind == "string"), abbreviate=False)
+                    return p
+                except ParseError:
                     continue
         return None
 
@@ -582,9 +597,17 @@ class _Parser:
                 while self.peek().kind != "]":
                     vals.append(self.value(csc, words))
                 self.next()
+            elif self.peek().kind == "{":
+                # the block form, one value per statement: `source-address { 10.0.0.0/8; }`
+                self.next()
+                while self.peek().kind != "}":
+                    vals.append(self.value(csc, words))
+                    self.expect(";", words)
+                self.next()
             else:
                 vals = [self.value(csc, words)]
-            self.expect(";", words)
+            if self.toks[self.pos - 1].kind != "}":
+                self.expect(";", words)
         elif kind is Kind.FLAG:
             self.expect(";", words)
         node = cfg.children.get(step)

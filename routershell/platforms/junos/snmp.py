@@ -30,26 +30,33 @@ CATEGORY_EVENTS = {
 notify.register("junos", "config-change", JNX_CM_CFG_CHANGE)
 
 
+def _active(node: Any, name: str) -> Any:
+    """The child statement `name` unless it is absent or inactive (inactive statements do not apply)."""
+    child = node.children.get((name, None)) if node is not None else None
+    return None if child is None or child.inactive else child
+
+
 def trap_targets(config: Any) -> list[TrapTarget]:
-    """Trap targets of an active configuration tree."""
-    snmp = config.get((("snmp", None),))
+    """Trap targets of an active configuration tree; inactive statements are skipped."""
+    snmp = _active(config, "snmp")
     if snmp is None:
         return []
     out: list[TrapTarget] = []
     for (name, group_name), group in snmp.children.items():
         if name != "trap-group" or group.inactive:
             continue
-        version = group.get((("version", None),))
+        version = _active(group, "version")
         if version is not None and version.value == "v1":
             continue
-        port_node = group.get((("destination-port", None),))
+        port_node = _active(group, "destination-port")
         port = int(port_node.value) if port_node is not None and port_node.value else 162
-        cats = group.get((("categories", None),))
+        cats = _active(group, "categories")
         events: frozenset[str] | None = None
-        if cats is not None and cats.children:
-            events = frozenset().union(*(CATEGORY_EVENTS.get(c, frozenset()) for c, _ in cats.children))
-        targets = group.get((("targets", None),))
-        if targets is None or targets.inactive:
+        active_cats = [c for (c, _), n in cats.children.items() if not n.inactive] if cats is not None else []
+        if active_cats:
+            events = frozenset().union(*(CATEGORY_EVENTS.get(c, frozenset()) for c in active_cats))
+        targets = _active(group, "targets")
+        if targets is None:
             continue
         for (_, addr), node in targets.children.items():
             if addr and not node.inactive:
@@ -58,29 +65,27 @@ def trap_targets(config: Any) -> list[TrapTarget]:
 
 
 def install(dev: Device) -> None:
-    """Compile trap targets now and after every commit; log and trap each commit."""
+    """Trap targets of the startup configuration."""
     dev.trap_targets = trap_targets(dev.store.active)
-    previous = dev.on_commit
 
-    def on_commit() -> None:
-        previous()
-        dev.trap_targets = trap_targets(dev.store.active)
-        entry = dev.store.history[0] if dev.store.history else None
-        user = entry.user if entry is not None else "root"
-        comment = entry.comment if entry is not None and entry.comment else "none"
-        dev.syslog(f"mgd: UI_COMMIT: User '{user}' requested 'commit' operation (comment: {comment})")
-        seq = len(dev.store.history) or 1
-        when = dev.clock.datetime() if dev.clock is not None else None
-        date = _date_and_time(when) if when is not None else b""
-        notify.emit(dev, "config-change", [
-            (f"{EVENT_TIME}.{seq}", _ticks(dev)),
-            (f"{EVENT_DATE}.{seq}", date),
-            (f"{EVENT_SOURCE}.{seq}", SOURCE_CLI),
-            (f"{EVENT_USER}.{seq}", user),
-            (f"{EVENT_LOG}.{seq}", "" if comment == "none" else comment),
-        ])
 
-    dev.on_commit = on_commit
+def committed(dev: Device) -> None:
+    """After a commit: recompile the trap targets; log and trap the commit."""
+    dev.trap_targets = trap_targets(dev.store.active)
+    entry = dev.store.history[0] if dev.store.history else None
+    user = entry.user if entry is not None else "root"
+    comment = entry.comment if entry is not None and entry.comment else "none"
+    dev.syslog(f"mgd: UI_COMMIT: User '{user}' requested 'commit' operation (comment: {comment})")
+    seq = len(dev.store.history) or 1
+    when = dev.clock.datetime() if dev.clock is not None else None
+    date = _date_and_time(when) if when is not None else b""
+    notify.emit(dev, "config-change", [
+        (f"{EVENT_TIME}.{seq}", _ticks(dev)),
+        (f"{EVENT_DATE}.{seq}", date),
+        (f"{EVENT_SOURCE}.{seq}", SOURCE_CLI),
+        (f"{EVENT_USER}.{seq}", user),
+        (f"{EVENT_LOG}.{seq}", "" if comment == "none" else comment),
+    ])
 
 
 def _ticks(dev: Device) -> Any:
