@@ -1,0 +1,110 @@
+"""The per-tunnel controller of an AlliedWare permanent VPN: ISAKMP `retryikeattempts`.
+
+The decisions are the engine's RetryController (engine/retry.py, seed 004); this class only
+connects it to the TunnelManager seam (runtime/tunnel_control.py):
+
+* negotiation failures that are triggers (proposal rejected, authentication failed, phase 1 or
+  2 timeout) and a peer Delete of the tunnel's most recent IPsec SA ask the RetryController;
+  a `Retry` becomes a new exchange at once (`Negotiate`), reported with the Retry itself so the
+  device's retryIkeAttemptsPh1/Ph2 counters move;
+* the limit spent (or retries off: retryikeattempts=0, or a peer that is not specific in both
+  policies), the tunnel stays down until the configuration changes (it is not re-attempted
+  by itself — "by default negotiations are not retried").
+
+The TunnelManager reports a timeout without its phase; the device's event subscriber passes the
+phase of the NegotiationFailed it saw just before (`note_phase`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ...engine import failover as fo
+from ...engine.events import AUTHENTICATION_FAILED, NO_PROPOSAL_CHOSEN
+from ...engine.retry import GiveUp, Retry, RetryController, RetryPolicy, Trigger, negotiation_retry
+from ...runtime.ipsec import TunnelSpec
+from ...runtime.tunnel_control import ControllerBase
+from .compile import RetrySetting
+
+_TRIGGERS = {NO_PROPOSAL_CHOSEN: Trigger.PROPOSAL_REJECTED,
+             AUTHENTICATION_FAILED: Trigger.AUTHENTICATION_FAILED}
+
+
+@dataclass(frozen=True)
+class RetryStatus:
+    """What shows read back (TunnelState.failover)."""
+
+    limit: int | None  # None = continuous
+    eligible: bool
+    attempts_used: int
+    retries_phase1: int
+    retries_phase2: int
+    gave_up: bool
+
+
+class RetryTunnel(ControllerBase):
+    def __init__(self, spec: TunnelSpec) -> None:
+        super().__init__(spec)
+        setting = spec.failover if isinstance(spec.failover, RetrySetting) else None
+        policy: RetryPolicy = setting.policy if setting is not None else negotiation_retry(0)
+        self.eligible = setting.eligible if setting is not None else False
+        self.retry = RetryController(policy if self.eligible else negotiation_retry(0))
+        self.limit = policy.attempts
+        self.phase_hint = 1
+        self.gave_up = False
+
+    def note_phase(self, phase: int) -> None:
+        self.phase_hint = phase
+
+    def _failed(self, now: float, gateway: str, trigger: Trigger | None, phase: int,
+                timed_out: bool) -> list[object]:
+        if trigger is None:
+            self.gave_up = True
+            return []
+        actions: list[object] = []
+        for a in self.retry.failed(now, trigger, phase):
+            if isinstance(a, Retry):
+                self.gave_up = False
+                actions += [a, fo.Negotiate(gateway)]
+            elif isinstance(a, GiveUp):
+                self.gave_up = True
+                actions.append(a)
+                if timed_out:
+                    # the manager leaves a timed-out tunnel "negotiating" for its controller:
+                    # put it down (Reverted is the seam's down-without-negotiating action)
+                    actions.append(fo.Reverted(gateway, ""))
+        return actions
+
+    def start(self, now: float) -> list[object]:
+        self.gave_up = False
+        return [fo.Negotiate(self.primary)]
+
+    def tunnel_up(self, now: float, gateway: str) -> list[object]:
+        self.gave_up = False
+        self.retry.succeeded(now)
+        return []
+
+    def negotiation_failed(self, now: float, gateway: str, reason: str, phase: int) -> list[object]:
+        return self._failed(now, gateway, _TRIGGERS.get(reason), phase, False)
+
+    def negotiation_timeout(self, now: float, gateway: str) -> list[object]:
+        phase, self.phase_hint = self.phase_hint, 1
+        return self._failed(now, gateway, Trigger.TIMEOUT, phase, True)
+
+    def tunnel_down(self, now: float, gateway: str, reason: str) -> list[object]:
+        if reason == "peer-delete":  # the peer deleted the tunnel's most recent IPsec SA
+            return self._failed(now, gateway, Trigger.PEER_DELETE, 2, False)
+        if reason == "expired":  # lifetime ran out without a rekey: a permanent VPN renegotiates
+            return [fo.Negotiate(gateway)]
+        return []
+
+    def status(self) -> RetryStatus:
+        c = self.retry.counters
+        return RetryStatus(self.limit, self.eligible, self.retry.attempts_used,
+                           c.retries_phase1, c.retries_phase2, self.gave_up)
+
+
+def controller_for(spec: TunnelSpec) -> RetryTunnel | None:
+    if spec.peer is None or spec.child is None or spec.establish != "immediately":
+        return None
+    return RetryTunnel(spec)

@@ -1,0 +1,184 @@
+"""One AlliedWare device's platform side: its running configuration, counters and tunnels.
+
+`Router(device)` holds the Config the commands change, applies it to the device's TunnelManager
+at once after every change (`applied()`), installs the retry controller and a negotiation
+watchdog long enough for the engine's own exchange timeouts, and follows the tunnel events to
+move the ISAKMP counters. Show renderers read `router.view()` (config, tunnel states, engine
+SA tables, counters, the clock) and never change anything except the small-integer ids the
+device gives SAs and exchanges (`ids`), which are stable once given.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ...engine import failover as fo
+from ...engine.events import (
+    AUTHENTICATION_FAILED,
+    NO_PROPOSAL_CHOSEN,
+    TIMEOUT,
+    NegotiationFailed,
+    Phase1Down,
+    Phase1Up,
+    Phase2Down,
+    Phase2Up,
+)
+from ...engine.retry import GiveUp, Retry
+from .compile import compile_tunnels, max_timeout
+from .control import RetryTunnel, controller_for
+from .counters import IsakmpCounters, PolicyCounters
+from .model import Config
+
+
+class Ids:
+    """Small integer ids for SAs and exchanges, given in the order the device first sees them."""
+
+    def __init__(self) -> None:
+        self._ids: dict[tuple[str, Any], int] = {}
+        self._next: dict[str, int] = {}
+
+    def get(self, kind: str, key: Any) -> int:
+        k = (kind, key)
+        if k not in self._ids:
+            n = self._next.get(kind, 1)
+            self._next[kind] = n + 1
+            self._ids[k] = n
+        return self._ids[k]
+
+
+@dataclass
+class Router:
+    device: Any  # runtime.device.Device (name, tunnels, clock, syslog)
+    config: Config = field(default_factory=Config)
+    counters: IsakmpCounters = field(default_factory=IsakmpCounters)
+    policy_counters: dict[str, PolicyCounters] = field(default_factory=dict)
+    ids: Ids = field(default_factory=Ids)
+    boot_config: str | None = None  # SET CONFIG=file
+    home: Path | None = None  # the device's file system (config files)
+    # what a change of the running configuration calls (the platform wires device.changed,
+    # which tells the world the new addresses and then calls apply); default: apply
+    on_change: Callable[[], None] | None = None
+    _subscribed: Any = None
+
+    def now(self) -> float:
+        return self.device.now()
+
+    def install(self, cfg: Config) -> None:
+        """Make `cfg` the running configuration; it takes effect at once."""
+        self.config = cfg
+        if self.on_change is not None:
+            self.on_change()
+        else:
+            self.apply()
+
+    BOOT_RECORD = ".boot-config"  # where SET CONFIG is kept (the device keeps it in NVS)
+
+    def persist_boot(self) -> None:
+        if self.home is None:
+            return
+        from ...config.files import write_atomic
+        write_atomic(Path(self.home) / self.BOOT_RECORD, (self.boot_config or "") + "\n")
+
+    def load_boot(self) -> str | None:
+        """The boot script SET CONFIG named (None: none, or no home)."""
+        if self.home is None:
+            return None
+        try:
+            name = (Path(self.home) / self.BOOT_RECORD).read_text(encoding="utf-8").strip()
+        except OSError:
+            return None
+        self.boot_config = name or None
+        return self.boot_config
+
+    _LOGICAL = re.compile(r"(?:vlan|ppp|virt|fr|x25t)\d+(?:-\d+)?")
+
+    def has_port(self, name: str) -> bool:
+        """An interface IP can use: a port of the chassis or a logical interface."""
+        ports = [p.name for p in getattr(self.device, "ports", [])]
+        return name in ports or bool(self._LOGICAL.fullmatch(name)) or (not ports and bool(
+            re.fullmatch(r"eth\d+", name)))
+
+    def interface_addresses(self) -> dict[str, list[str]]:
+        from .model import mask_len
+        return {n: [f"{a}/{mask_len(mk)}"] for n, (a, mk) in self.config.interfaces.items()}
+
+    # ---- applying the running configuration ----------------------------------------------
+
+    def apply(self) -> None:
+        """The running configuration changed: reconcile the device's tunnels with it now."""
+        mgr = self.device.tunnels
+        if mgr is None:
+            return
+        if self._subscribed is None:
+            mgr.controller_for = controller_for
+            self._subscribed = mgr.subscribe(self._on_event)
+        # the engine times exchanges out itself (msgbackoff schedule); the manager's watchdog
+        # only guards against a negotiation that never ends (phase 1 and phase 2 in a row)
+        mgr.phase1_timeout = 2 * max_timeout(self.config) + 1
+        specs = compile_tunnels(self.config)
+        for s in specs:
+            self.policy_counters.setdefault(s.name.lower(), PolicyCounters())
+        mgr.apply(specs, self.now())
+
+    def controller(self, name: str) -> RetryTunnel | None:
+        mgr = self.device.tunnels
+        ctl = mgr.controller(name) if mgr is not None else None
+        return ctl if isinstance(ctl, RetryTunnel) else None
+
+    # ---- events -> counters ----------------------------------------------------------------
+
+    def _pc(self, name: str) -> PolicyCounters | None:
+        return self.policy_counters.get(name.lower()) if name else None
+
+    def _on_event(self, name: str, ev: object) -> None:
+        c = self.counters
+        pc = self._pc(name)
+        if isinstance(ev, fo.Negotiate):
+            c.bump("exchangesStarted")
+            pol = self.config.ipsec.get(name.lower())
+            # the ISAKMP policy is found by name, or by the peer address of the IPsec policy
+            c.bump("getPolicyGood" if pol is None or pol.isakmp else "getPolicyByPeerGood")
+            if pc:
+                pc.negotiations += 1
+        elif isinstance(ev, Retry):
+            c.bump("retryIkeAttemptsPh1" if ev.phase == 1 else "retryIkeAttemptsPh2")
+            c.bump("usePolIkeRetryGood")
+            if pc:
+                pc.retries += 1
+        elif isinstance(ev, GiveUp):
+            ctl = self.controller(name)
+            if ctl is not None and ctl.limit != 0 and ctl.eligible:
+                c.bump("usePolIkeRetryFailed")
+        elif isinstance(ev, NegotiationFailed):
+            ctl = self.controller(name)
+            if ctl is not None:
+                ctl.note_phase(ev.phase)
+            c.bump("exchangesTimedOut" if ev.reason == TIMEOUT else "exchangesFailed")
+            if ev.reason == NO_PROPOSAL_CHOSEN:
+                c.bump("proposalsRejected")
+            elif ev.reason == AUTHENTICATION_FAILED:
+                c.bump("authenticationFailures")
+            if pc:
+                pc.failures += 1
+        elif isinstance(ev, Phase1Up):
+            c.bump("phase1SaCreated")
+            c.bump("exchangesCompleted")
+        elif isinstance(ev, Phase2Up):
+            c.bump("phase2SaCreated")
+            c.bump("exchangesCompleted")
+            if pc:
+                pc.established += 1
+        elif isinstance(ev, Phase1Down):
+            c.bump("phase1SaDeleted")
+            if ev.reason == "peer-delete":
+                c.bump("deletesReceived")
+        elif isinstance(ev, Phase2Down):
+            c.bump("phase2SaDeleted")
+            if ev.reason == "peer-delete":
+                c.bump("deletesReceived")
+            if pc:
+                pc.sas_deleted += 1
