@@ -71,5 +71,8 @@ class Lab:
         return [(round(t, 3), ev) for t, _n, ev in self.dev.tunnels.events
                 if isinstance(ev, kind) and all(getattr(ev, k) == v for k, v in attrs.items())]
 
+    def controller_status(self, name: str = "vpn"):
+        return self.dev.tunnels.tunnel(name).failover
+
     async def advance(self, seconds: float) -> None:
         await self.world.clock.advance(seconds)

@@ -1,0 +1,150 @@
+"""Seed 004 retryikeattempts on the virtual clock: every trigger (proposal rejected, phase 1
+authentication failure, phase 1 and phase 2 timeout, a peer Delete of the most recent SA) with
+its counter, the limit, continuous, and success resetting the count. A retry is a new exchange
+started at once (issue 13's defaults table)."""
+
+from __future__ import annotations
+
+from routershell.engine.events import NegotiationFailed, Phase2Down, Phase2Up
+from routershell.engine.proposals import IkeProposal, IpsecProposal
+from routershell.engine.retry import GiveUp, Retry, Trigger
+
+from .helpers import PEER, R1, Lab, peer
+
+
+def counter(lab: Lab, name: str) -> int:
+    text = lab.cmd("show isakmp counters")
+    for row in text.splitlines():
+        parts = row.split()
+        for i in range(0, len(parts) - 1, 2):
+            if parts[i] == name:
+                return int(parts[i + 1])
+    raise AssertionError(f"{name} not in {text}")
+
+
+def times(pairs) -> list[float]:
+    return [t for t, _ in pairs]
+
+
+async def test_timeouts_retried_up_to_the_limit(mock_clock, world):
+    lab = Lab(world)
+    world.add_peer(peer(reachable=False))
+    lab.configure("retryikeattempts=2")
+    await lab.advance(2000)
+    # three exchanges (the first and two retries), each on the incremental schedule
+    one = [0, 4, 12, 28, 52, 84, 124, 172, 228]
+    assert lab.send_times() == one + [t + 292 for t in one] + [t + 584 for t in one]
+    assert times(lab.events(NegotiationFailed, reason="timeout")) == [292, 584, 876]
+    assert times(lab.events(Retry)) == [292, 584]
+    assert [(r.phase, r.attempt, r.trigger) for _, r in lab.events(Retry)] == [
+        (1, 1, Trigger.TIMEOUT), (1, 2, Trigger.TIMEOUT)]
+    assert times(lab.events(GiveUp)) == [876]
+    assert counter(lab, "retryIkeAttemptsPh1") == 2 and counter(lab, "retryIkeAttemptsPh2") == 0
+    assert counter(lab, "usePolIkeRetryGood") == 2 and counter(lab, "usePolIkeRetryFailed") == 1
+    assert counter(lab, "exchangesTimedOut") == 3
+    pol = lab.cmd("show ipsec policy=vpn counter")
+    assert "IKE Retries ............................... 2\n" in pol
+    assert "Tunnel State .............................. Down" in lab.cmd("show ipsec policy=vpn")
+
+
+async def test_continuous_keeps_retrying_and_success_resets_the_count(mock_clock, world):
+    lab = Lab(world)
+    world.add_peer(peer(reachable=False))
+    lab.configure("retryikeattempts=continuous")
+    await lab.advance(292 * 20 + 1)
+    assert times(lab.events(Retry)) == [292 * k for k in range(1, 21)]
+    assert [r.attempt for _, r in lab.events(Retry)][-1] == 20
+    assert lab.events(GiveUp) == []
+    world.peer_up(PEER)
+    await lab.advance(292)  # the 21st exchange's next retransmission reaches the peer
+    up = times(lab.events(Phase2Up))
+    assert len(up) == 1 and 292 * 20 + 4 <= up[0] < 292 * 20 + 5
+    assert lab.controller_status().attempts_used == 0
+    assert counter(lab, "retryIkeAttemptsPh1") == 20
+
+
+async def test_proposal_rejected_retried_at_once(mock_clock, world):
+    lab = Lab(world)
+    world.add_peer(peer(ike_proposals=(IkeProposal("psk", "md5", "des", 1, 86400),)))
+    lab.configure("retryikeattempts=3")
+    await lab.advance(10)
+    failed = lab.events(NegotiationFailed, reason="no-proposal-chosen", phase=1)
+    assert len(failed) == 4  # the first exchange and three retries, all refused at once
+    assert all(t < 0.02 for t, _ in failed)
+    assert [r.trigger for _, r in lab.events(Retry)] == [Trigger.PROPOSAL_REJECTED] * 3
+    assert counter(lab, "retryIkeAttemptsPh1") == 3 and counter(lab, "proposalsRejected") == 4
+    # the peer accepts now: no retry is left, the tunnel stays down until the policy changes
+    world.peer_config(PEER, ike_proposals=(IkeProposal("psk", "sha1", "3des", 2, 86400),))
+    await lab.advance(600)
+    assert lab.events(Phase2Up) == []
+    lab.cmd("set isakmp policy=vpn retryikeattempts=1")
+    await lab.advance(1)
+    assert len(lab.events(Phase2Up)) == 1
+
+
+async def test_phase1_authentication_failure_is_a_trigger(mock_clock, world):
+    lab = Lab(world)
+    world.add_peer(peer(psk=b"another-secret"))
+    lab.configure("retryikeattempts=1")
+    await lab.advance(10)
+    assert len(lab.events(NegotiationFailed, reason="authentication-failed", phase=1)) == 2
+    assert [(r.phase, r.trigger) for _, r in lab.events(Retry)] == [(1, Trigger.AUTHENTICATION_FAILED)]
+    assert counter(lab, "retryIkeAttemptsPh1") == 1
+    assert counter(lab, "authenticationFailures") == 2
+
+
+async def test_phase2_proposal_rejected_retries_quick_mode_only(mock_clock, world):
+    lab = Lab(world)
+    world.add_peer(peer(ipsec_proposals=(IpsecProposal("esp", "aes256", "hmac-md5", None, 3600),)))
+    lab.configure("retryikeattempts=2")
+    await lab.advance(10)
+    assert len(lab.events(NegotiationFailed, phase=2, reason="no-proposal-chosen")) == 3
+    assert [(r.phase, r.attempt) for _, r in lab.events(Retry)] == [(2, 1), (2, 2)]
+    assert counter(lab, "retryIkeAttemptsPh2") == 2 and counter(lab, "retryIkeAttemptsPh1") == 0
+    assert counter(lab, "phase1SaCreated") == 1  # one ISAKMP SA served every quick mode
+    assert "203.0.113.2" in lab.cmd("show isakmp sa")
+
+
+async def test_peer_delete_then_phase2_timeout(mock_clock, world):
+    lab = Lab(world)
+    hq = world.add_peer(peer())
+    lab.configure("retryikeattempts=2")
+    await lab.advance(100)
+    assert len(lab.events(Phase2Up)) == 1
+    # at 100 s the peer deletes the most recent (only) IPsec SA and stops answering
+    hq.endpoint.delete_child((R1, 500), "hq", world.now())
+    hq.handle_timer(world.now())
+    world.peer_down(PEER)
+    await lab.advance(600)
+    assert times(lab.events(Phase2Down, reason="peer-delete")) == [100.002]
+    # retry 1 (Delete) starts quick mode at once; it times out on the incremental schedule
+    assert [(t, r.phase, r.trigger) for t, r in lab.events(Retry)] == [
+        (100.002, 2, Trigger.PEER_DELETE), (392.002, 2, Trigger.TIMEOUT)]
+    assert times(lab.events(NegotiationFailed, phase=2, reason="timeout")) == [392.002, 684.002]
+    assert times(lab.events(GiveUp)) == [684.002]  # the limit (2) is spent
+    quick = [round(t - 100.002, 3) for t in lab.send_times(since=100)]
+    assert quick[:9] == [0, 4, 12, 28, 52, 84, 124, 172, 228]
+    assert counter(lab, "retryIkeAttemptsPh2") == 2 and counter(lab, "deletesReceived") == 1
+
+
+async def test_peer_delete_renegotiates_at_once_when_the_peer_answers(mock_clock, world):
+    lab = Lab(world)
+    hq = world.add_peer(peer())
+    lab.configure("retryikeattempts=1")
+    await lab.advance(50)
+    hq.endpoint.delete_child((R1, 500), "hq", world.now())
+    hq.handle_timer(world.now())
+    await lab.advance(10)
+    assert times(lab.events(Phase2Up))[1] < 50.01
+    assert counter(lab, "retryIkeAttemptsPh2") == 1
+    assert len(lab.cmd("show ipsec sa").strip().splitlines()) == 3  # header, rule, one SA
+
+
+async def test_no_retry_by_default(mock_clock, world):
+    lab = Lab(world)
+    world.add_peer(peer(psk=b"another-secret"))
+    lab.configure()
+    await lab.advance(600)
+    assert len(lab.events(NegotiationFailed)) == 1
+    assert lab.events(Retry) == []
+    assert counter(lab, "retryIkeAttemptsPh1") == 0 and counter(lab, "usePolIkeRetryFailed") == 0
