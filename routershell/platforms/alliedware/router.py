@@ -134,9 +134,38 @@ class Router:
     def _pc(self, name: str) -> PolicyCounters | None:
         return self.policy_counters.get(name.lower()) if name else None
 
+    def number_exchanges(self) -> None:
+        """Give ids to exchanges that have none yet, in the order they started: the device
+        numbers an exchange when it begins, whether or not anyone looks at it."""
+        mgr = self.device.tunnels
+        self._numbering = None
+        if mgr is None:
+            return
+        found = []
+        for ep in mgr.endpoints().values():
+            for sa in ep.sadb.ike.values():
+                if sa.p1 is not None and sa.p1.state != "done":
+                    found.append((sa.p1.started, sa.order, (sa.icookie, "p1")))
+                for ex in sa.exchanges.values():
+                    if ex.state != "done":
+                        found.append((ex.started, sa.order, (sa.icookie, ex.message_id)))
+        for _started, _order, key in sorted(found, key=lambda f: (f[0], f[1])):
+            self.ids.get("exchange", key)
+
+    _numbering: Any = None
+
+    def _number_soon(self) -> None:
+        """Number new exchanges once this instant's negotiation starts are carried out."""
+        mgr = self.device.tunnels
+        if self._numbering is None and mgr is not None:
+            self._numbering = mgr.scheduler.call_at(self.now(), self.number_exchanges,
+                                                    name=f"{self.device.name} exchange ids")
+
     def _on_event(self, name: str, ev: object) -> None:
         c = self.counters
         pc = self._pc(name)
+        if isinstance(ev, (fo.Negotiate, Phase1Up, Phase2Down)):
+            self._number_soon()
         if isinstance(ev, fo.Negotiate):
             c.bump("exchangesStarted")
             pol = self.config.ipsec.get(name.lower())
@@ -165,9 +194,11 @@ class Router:
             if pc:
                 pc.failures += 1
         elif isinstance(ev, Phase1Up):
+            self.ids.get("ike", ev.icookie)  # SAs are numbered as they are made
             c.bump("phase1SaCreated")
             c.bump("exchangesCompleted")
         elif isinstance(ev, Phase2Up):
+            self.ids.get("ipsec", ev.inbound_spi)
             c.bump("phase2SaCreated")
             c.bump("exchangesCompleted")
             if pc:
