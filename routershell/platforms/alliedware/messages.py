@@ -82,3 +82,33 @@ def completions(cands: list[Candidate]) -> str:
 
 
 INTERNAL = error(PARSER, 98, "Internal error; the command was not completed.")
+
+
+PAGER_PROMPT = "--More-- (<space> = next page, <CR> = one line, C = continuous, Q = quit)"
+
+
+class AlliedWareWording:
+    """These messages as the shared grammar session asks for them (cli.grammar_session.Wording).
+    AlliedWare draws no caret: every parse error is one `Error (…)` line."""
+
+    pager_prompt = PAGER_PROMPT
+
+    def error_text(self, e: ParseError, prompt_width: int) -> str:
+        if e.kind == "privilege":
+            return PRIVILEGE
+        return parse_error(e)
+
+    def completions(self, cands: list[Candidate], executable: bool, pipe: bool) -> str:
+        return completions(cands)
+
+    def no_completions(self, prompt_width: int, col: int) -> str:
+        return error(PARSER, 2, "No completions.")
+
+    def pipe_candidates(self, names) -> list[Candidate]:
+        return []
+
+    def internal_error(self) -> str:
+        return INTERNAL
+
+
+WORDING = AlliedWareWording()

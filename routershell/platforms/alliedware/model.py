@@ -154,7 +154,8 @@ def _retry(v: int | str) -> str:
 
 def script(cfg: Config) -> list[str]:
     """The running configuration as the command script that recreates it (lowercase, one
-    command per line, `#` section headers as the device writes them). ENCO keys and user
+    command per line, `#` section headers as the device writes them). ISAKMP policies come
+    before the IPsec policies that name them. ENCO keys and user
     accounts are not part of it: the device keeps them in their own protected storage."""
     out: list[str] = []
 
@@ -168,6 +169,27 @@ def script(cfg: Config) -> list[str]:
     for name, (addr, mask) in cfg.interfaces.items():
         ip.append(f"add ip interface={name} ipaddress={addr} mask={mask}")
     section("IP", ip)
+    isakmp: list[str] = []
+    for p in cfg.isakmp.values():
+        line = f"create isakmp policy={_q(p.name)} peer={p.peer.lower() if p.peer == 'ANY' else p.peer}"
+        if p.key is not None:
+            line += f" key={p.key}"
+        line += (f" encalg={p.encalg.lower()} hashalg={p.hashalg.lower()} group={p.group}"
+                 f" mode={p.mode.lower()} expiryseconds={p.expiry}")
+        if p.localid:
+            line += f" localid={_q(p.localid)}"
+        if p.remoteid:
+            line += f" remoteid={_q(p.remoteid)}"
+        if p.sendnotify:
+            line += " sendnotify=true"
+        line += (f" msgbackoff={p.msgbackoff.lower()} msgretrylimit={p.msgretrylimit}"
+                 f" msgtimeout={p.msgtimeout}")
+        if p.retryike != 0:
+            line += f" retryikeattempts={_retry(p.retryike)}"
+        isakmp.append(line)
+    if cfg.isakmp_enabled:
+        isakmp.append("enable isakmp")
+    section("ISAKMP", isakmp)
     ipsec: list[str] = []
     for s in sorted(cfg.saspecs.values(), key=lambda s: s.id):
         ipsec.append(f"create ipsec saspecification={s.id} keymanagement={s.keyman.lower()} "
@@ -202,25 +224,4 @@ def script(cfg: Config) -> list[str]:
     if cfg.ipsec_enabled:
         ipsec.append("enable ipsec")
     section("IPSEC", ipsec)
-    isakmp: list[str] = []
-    for p in cfg.isakmp.values():
-        line = f"create isakmp policy={_q(p.name)} peer={p.peer.lower() if p.peer == 'ANY' else p.peer}"
-        if p.key is not None:
-            line += f" key={p.key}"
-        line += (f" encalg={p.encalg.lower()} hashalg={p.hashalg.lower()} group={p.group}"
-                 f" mode={p.mode.lower()} expiryseconds={p.expiry}")
-        if p.localid:
-            line += f" localid={_q(p.localid)}"
-        if p.remoteid:
-            line += f" remoteid={_q(p.remoteid)}"
-        if p.sendnotify:
-            line += " sendnotify=true"
-        line += (f" msgbackoff={p.msgbackoff.lower()} msgretrylimit={p.msgretrylimit}"
-                 f" msgtimeout={p.msgtimeout}")
-        if p.retryike != 0:
-            line += f" retryikeattempts={_retry(p.retryike)}"
-        isakmp.append(line)
-    if cfg.isakmp_enabled:
-        isakmp.append("enable isakmp")
-    section("ISAKMP", isakmp)
     return out

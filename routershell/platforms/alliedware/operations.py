@@ -118,7 +118,7 @@ def show_system(r: Router, a: dict[str, Any], ctx: Ctx) -> str:
     d = r.device
     up = int(r.now())
     return "".join([
-        "\n", shows.line("Router System Status", ""), shows.line("Model", d.model or "AR450S"),
+        "\nRouter System Status\n\n", shows.line("Model", d.model),
         shows.line("Software Version", "2.8.1"), shows.line("System Name", r.config.system_name or "-"),
         shows.line("Uptime", f"{up // 86400}d {up % 86400 // 3600:02}:{up % 3600 // 60:02}:{up % 60:02}"),
     ])
@@ -219,6 +219,10 @@ def all_handlers() -> dict[str, Handler]:
 
 class Executor:
     """Runs AlliedWare command lines against one Router."""
+
+    @staticmethod
+    def handler_names() -> list[str]:
+        return sorted(all_handlers())
 
     def __init__(self, router: Router) -> None:
         self.router = router

@@ -69,11 +69,54 @@ class Router:
 
     def install(self, cfg: Config) -> None:
         """Make `cfg` the running configuration; it takes effect at once."""
+        secure = (cfg.keys, cfg.users) != (self.config.keys, self.config.users)
         self.config = cfg
+        if secure:
+            self.persist_secure()
         if self.on_change is not None:
             self.on_change()
         else:
             self.apply()
+
+    # ---- DeviceDriver (runtime/device.py) --------------------------------------------------
+
+    def applied(self) -> None:
+        self.apply()
+
+    def join(self, world: Any) -> None:
+        self.apply()
+
+    def module_changed(self, module: Any) -> None:
+        pass  # an AR450S has no service modules
+
+    # ---- protected storage: ENCO keys and user accounts survive outside the script ---------
+
+    SECURE_RECORD = ".secure-storage.json"
+
+    def persist_secure(self) -> None:
+        if self.home is None:
+            return
+        import json
+
+        from ...config.files import write_atomic
+        data = {"keys": [[k.id, k.type, k.value, k.description] for k in self.config.keys.values()],
+                "users": [[u.name, u.password, u.privilege] for u in self.config.users.values()]}
+        write_atomic(Path(self.home) / self.SECURE_RECORD, json.dumps(data))
+
+    def load_secure(self) -> None:
+        """ENCO keys and users saved by an earlier run of this device (state directory)."""
+        if self.home is None:
+            return
+        import json
+
+        from .model import EncoKey, User
+        try:
+            data = json.loads((Path(self.home) / self.SECURE_RECORD).read_text(encoding="utf-8"))
+            keys = {int(i): EncoKey(int(i), t, v, d) for i, t, v, d in data["keys"]}
+            users = {n: User(n, pw, pr) for n, pw, pr in data["users"]}
+        except (OSError, ValueError, KeyError, TypeError):
+            return
+        self.config.keys, self.config.users = keys, users
 
     BOOT_RECORD = ".boot-config"  # where SET CONFIG is kept (the device keeps it in NVS)
 

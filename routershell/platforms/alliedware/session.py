@@ -1,0 +1,89 @@
+"""The AlliedWare CLI session: one command tree for every login, read as KEYWORD=value
+(grammar/keyvalue.py), with the prompt and the privilege of the login's level.
+
+Levels are modes of the shared grammar session: `user` (prompt `>`), `manager` (`Manager >`)
+and `secoff` (`SecOff >`); with a system name set the prompt carries it (`Manager ar450s>`).
+A User-level login may run the commands the grammar marks `@user` (shows, LOGOFF); the others
+get the device's privilege error. There are no pipes and no pager questions beyond the device's
+own `--More--`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...cli.grammar_session import GrammarSession, HandlerTable, Mode
+from ...cli.io import SessionIO
+from ...grammar.keyvalue import kv_candidates, matches_word, parse_kv_command
+from ...grammar.parser import CommandMatch, ParseError
+from . import messages as msg
+from .commands import Ctx
+from .operations import Executor, tree
+
+LEVEL_MODE = {"USER": "user", "MANAGER": "manager", "SECURITYOFFICER": "secoff"}
+_CHANGING = ("ENAble", "DISable", "CREate", "SET", "DESTroy", "ADD", "DELete")
+
+
+def handler_table() -> HandlerTable:
+    """Every grammar handler name runs the Executor's function with the session's login."""
+    table = HandlerTable("alliedware")
+    for name in Executor.handler_names():
+        async def run(session: AlliedWareSession, match: CommandMatch, out: Any, io: SessionIO,
+                      _name: str = name) -> str:
+            return session.run_handler(_name, match)
+
+        table.handler(name)(run)
+    return table
+
+
+def _prompt(session: AlliedWareSession) -> str:
+    name = session.router.config.system_name
+    head = {"user": "", "manager": "Manager ", "secoff": "SecOff "}[session.mode]
+    return f"{head}{name}> " if name else f"{head}> "
+
+
+class AlliedWareSession(GrammarSession):
+    platform = "alliedware"
+    wording = msg.WORDING
+
+    def __init__(self, device, user: str = "manager", client: str = "terminal") -> None:
+        self.router = device.driver
+        self.executor = Executor(self.router)
+        t = tree()
+        self.modes = {m: Mode(m, t, _prompt) for m in ("user", "manager", "secoff")}
+        self.handlers = handler_table()
+        u = self.router.config.users.get(user.lower())
+        if u is None and client in ("terminal", "lab"):
+            # the console (and the lab's hidden sessions) open as the factory login, as after
+            # `login: manager` / `Password: friend`; servers authenticate against the table
+            u = self.router.config.users.get("manager")
+            user = u.name if u is not None else user
+        level = u.privilege if u is not None else "USER"
+        super().__init__(device, user.lower(), client, LEVEL_MODE[level])
+        self.ctx = Ctx(user=self.user, level=level)
+
+    def parse(self, command: str) -> CommandMatch:
+        match = parse_kv_command(self.tree_root(), command)
+        if self.ctx.level == "USER" and "user" not in match.node.attrs:
+            raise ParseError("privilege", 0, command)
+        return match
+
+    def run_handler(self, name: str, match: CommandMatch) -> str:
+        text = self.executor.handlers[name](self.router, match.args, self.ctx)
+        if self.ctx.logoff:
+            self.close()
+        return text
+
+    def starts_exchanges(self, line: str) -> bool:
+        words = line.split()
+        return bool(words) and any(matches_word(w, words[0]) for w in _CHANGING)
+
+    # ---- Tab and ? ---------------------------------------------------------------------------
+    def platform_help(self, text: str) -> str:
+        cands = kv_candidates(self.tree_root(), text)
+        if not cands:
+            return self.wording.no_completions(0, 0)
+        return msg.completions(cands)
+
+    def platform_complete(self, text: str) -> list[tuple[str, str, str]]:
+        return [(c.word, c.word, c.help) for c in kv_candidates(self.tree_root(), text)]
