@@ -36,14 +36,6 @@ __all__ = [
     "parse_lab",
 ]
 
-# `lab` commands an event may run (the rest inspect or navigate, which a timed event cannot)
-EVENT_HANDLERS = frozenset({
-    "lab-peer-state", "lab-peer-psk", "lab-link", "lab-loss", "lab-module",
-    "lab-traffic-start", "lab-traffic-stop", "lab-capture-start", "lab-capture-stop",
-    "lab-clock-mode",
-})
-
-
 class LabError(ValueError):
     """A lab file that can't be used; str() is `file:line: what is wrong`."""
 
@@ -599,12 +591,13 @@ def _event(c: _Checker, x: Any, path: tuple) -> EventSpec:
     if do.startswith("lab "):
         do = do[4:].strip()
     from .control import LabCommandError, parse_lab_command
+    from .handlers import CHANGES  # the commands that change the world; the rest can't be timed
 
     try:
         match = parse_lab_command(do)
     except LabCommandError as e:
         raise c.fail(path + ("do",), f"'do': {e}") from None
-    if match.handler not in EVENT_HANDLERS:
+    if match.handler not in CHANGES:
         raise c.fail(path + ("do",), f"'do': `lab {do}` can't be a timed event")
     return EventSpec(at, do, c.keys.line(path + ("do",)) or 0)
 

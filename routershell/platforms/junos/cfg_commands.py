@@ -560,7 +560,7 @@ async def cfg_load(session, match, out, io):
         origin = "terminal"
     else:
         try:
-            path = files.resolve_user_path(session.device.home, source)
+            path = session.user_path(source)
             text = path.read_text()
         except (files.FileAccessError, OSError):
             out.write(f"error: could not open configuration file: {source}\n")
@@ -653,7 +653,7 @@ def _apply_set_line(session, tree: ConfigNode, line: str) -> ParseError | None:
 async def cfg_save(session, match, out, io):
     name = str(match.args["filename"])
     try:
-        path = files.resolve_user_path(session.device.home, name)
+        path = session.user_path(name)
         files.write_atomic(path, config_text.render(session.candidate, session.g.schema))
     except files.FileAccessError:
         out.write(f"error: invalid filename: {name}\n")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ...grammar.parser import Candidate, ParseError
 
 ENTERING = "Entering configuration mode\n"
@@ -134,6 +136,16 @@ class JunosWording:
 
     def internal_error(self) -> str:
         return "error: internal error\n"
+
+    def is_error(self, text: str) -> bool:
+        return ERROR_LINE.search(text) is not None
+
+
+# A line of output that is Junos refusing the command: `error: …` and the parser's messages
+# (shown under a caret). Output of a command that worked never starts a line this way.
+ERROR_LINE = re.compile(r"^(error: |syntax error|unknown command\.|missing argument\.|invalid |"
+                        r"Value .* is not within range|'[^']*' is ambiguous\.|Must be a string of )",
+                        re.MULTILINE)
 
 
 WORDING = JunosWording()
