@@ -110,5 +110,9 @@ class AlliedWareWording:
     def internal_error(self) -> str:
         return INTERNAL
 
+    def is_error(self, text: str) -> bool:
+        """The device refused the command: its output starts with `Error (…)`."""
+        return text.startswith("Error (")
+
 
 WORDING = AlliedWareWording()

@@ -119,3 +119,13 @@ async def test_key_values_are_never_shown(mock_clock):
                      "show config"):
             await app.run(s, line, io)
         assert "lab-secret" not in io.text()
+
+
+async def test_a_refused_command_marks_the_session_failed(mock_clock):
+    async with lab(mock_clock) as app:
+        s = Transcript(app).session
+        io = BufferIO()
+        await app.run(s, "show isakmp policy=vpn", io)
+        assert not s.failed
+        await app.run(s, "set isakmp policy=vpn retryikeattempts=17", io)
+        assert s.failed
