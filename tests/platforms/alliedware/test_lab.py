@@ -52,3 +52,17 @@ async def test_the_lab_settles_into_one_sa_each_way(mock_clock):
         assert len((await t.run("show isakmp sa")).strip().splitlines()) == 3
         peer = app.world.peer("203.0.113.2")
         assert peer.rejects_left == 0 and peer.established()
+
+
+def test_the_lab_is_found_by_name():
+    import argparse
+
+    import pytest
+
+    from routershell.main import _existing_file
+
+    assert _existing_file("alliedware-retry") == LAB.resolve() or _existing_file("alliedware-retry").samefile(LAB)
+    with pytest.raises(argparse.ArgumentTypeError):
+        _existing_file("../alliedware-retry")
+    with pytest.raises(argparse.ArgumentTypeError):
+        _existing_file("no-such-lab")
