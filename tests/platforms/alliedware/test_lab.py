@@ -61,7 +61,7 @@ def test_the_lab_is_found_by_name():
 
     from routershell.main import _existing_file
 
-    assert _existing_file("alliedware-retry") == LAB.resolve() or _existing_file("alliedware-retry").samefile(LAB)
+    assert _existing_file("alliedware-retry").samefile(LAB)
     with pytest.raises(argparse.ArgumentTypeError):
         _existing_file("../alliedware-retry")
     with pytest.raises(argparse.ArgumentTypeError):
