@@ -179,6 +179,7 @@ class TunnelManager:
         self._dirty: set[_Driver] = set()
         self._flush_timer: Timer | None = None
         self._pending_starts = 0  # deferred batches of apply() not started yet
+        self._pumping: set[_Driver] = set()  # endpoints whose events are being handled now
         self.events: list[tuple[float, str, object]] = []  # recent (time, tunnel, event), for labs
         self.max_events = 2000
 
@@ -539,7 +540,28 @@ class TunnelManager:
             self._pump(drv, now)
 
     def _pump(self, drv: _Driver, now: float, reschedule: bool = True) -> None:
-        """Send what the endpoint queued and act on its events (which may queue more)."""
+        """Send what the endpoint queued and act on its events (which may queue more).
+
+        Called again from inside an event's handling (a controller negotiating at once), it
+        only sends: the running pump handles the events that follow, in order. Handling them
+        there would nest one pump per event, and a burst of simultaneous failures (hundreds of
+        tunnels timing out in the same instant, each retried at once) overflowed the stack."""
+        ep = drv.ep
+        if drv in self._pumping:
+            for data, dst in ep.datagrams_to_send():
+                self.network.send(ep.local, dst, data)
+            if reschedule:
+                self._mark(drv, now)
+            return
+        self._pumping.add(drv)
+        try:
+            self._pump_loop(drv, now)
+        finally:
+            self._pumping.discard(drv)
+        if reschedule:
+            self._mark(drv, now)
+
+    def _pump_loop(self, drv: _Driver, now: float) -> None:
         ep = drv.ep
         for _ in range(64):  # events can cause sends that cause no further events; bounded
             out = ep.datagrams_to_send()
@@ -551,8 +573,6 @@ class TunnelManager:
                 self._on_event(drv, ev, now)
             if not out and not handled:
                 break
-        if reschedule:
-            self._mark(drv, now)
 
     def _mark(self, drv: _Driver, now: float) -> None:
         """Re-read the endpoint's timer once per lab instant, not after every datagram:
