@@ -29,6 +29,7 @@ value), invalid-value, missing-argument (a mandatory parameter left out; its nod
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .parser import Candidate, CommandMatch, ParseError
 from .schema import Node
@@ -85,6 +86,7 @@ def kv_tokenize(line: str) -> list[KvToken]:
     return out
 
 
+@lru_cache(maxsize=4096)
 def abbreviation(word: str) -> int:
     """Minimum length of `word`: its leading capitals and digits; the whole word if it has no
     lowercase letter or starts with one."""

@@ -109,11 +109,11 @@ def set_isakmp_policy(r: Router, a: dict[str, Any], ctx: Ctx) -> str:
     name = str(a["POLicy"])
 
     def mutate(cfg: Config) -> None:
-        p = cfg.isakmp.get(name.lower())
-        if p is None:
+        if name.lower() not in cfg.isakmp:
             r.counters.bump("getPolicyFailed")
             raise Refused(m.error(m.ISAKMP, 106, f"ISAKMP policy {name} does not exist."))
         r.counters.bump("getPolicyGood")
+        p = cfg.own("isakmp", name.lower())
         _isakmp_params(cfg, p, a)
 
     return _change(r, m.ISAKMP, mutate)
@@ -242,7 +242,7 @@ def create_ipsec_policy(r: Router, a: dict[str, Any], ctx: Ctx) -> str:
         pos = max(1, min(pos, len(ordered) + 1))
         for q in ordered:
             if q.position >= pos:
-                q.position += 1
+                cfg.own("ipsec", q.name.lower()).position += 1
         p = IpsecPolicy(name, iface, _up(a["ACtion"]), pos)
         _policy_params(cfg, p, a)
         cfg.ipsec[name.lower()] = p
@@ -254,10 +254,9 @@ def set_ipsec_policy(r: Router, a: dict[str, Any], ctx: Ctx) -> str:
     name = str(a["POLicy"])
 
     def mutate(cfg: Config) -> None:
-        p = cfg.ipsec.get(name.lower())
-        if p is None:
+        if name.lower() not in cfg.ipsec:
             raise Refused(m.error(m.IPSEC, 122, f"IPsec policy {name} does not exist."))
-        _policy_params(cfg, p, a)
+        _policy_params(cfg, cfg.own("ipsec", name.lower()), a)
 
     return _change(r, m.IPSEC, mutate)
 
@@ -269,9 +268,9 @@ def destroy_ipsec_policy(r: Router, a: dict[str, Any], ctx: Ctx) -> str:
         p = cfg.ipsec.pop(name.lower(), None)
         if p is None:
             raise Refused(m.error(m.IPSEC, 122, f"IPsec policy {name} does not exist."))
-        for q in cfg.ipsec.values():
+        for q in list(cfg.ipsec.values()):
             if q.position > p.position:
-                q.position -= 1
+                cfg.own("ipsec", q.name.lower()).position -= 1
 
     return _change(r, m.IPSEC, mutate)
 
@@ -365,6 +364,7 @@ def set_password(r: Router, a: dict[str, Any], ctx: Ctx) -> str:
         u = cfg.users.get(ctx.user)
         if u is None or u.password != str(a["OLDpassword"]):
             raise Refused(m.error(m.USER, 104, "Old password is incorrect."))
+        u = cfg.own("users", ctx.user)
         u.password = str(a["NEWpassword"])
 
     return _change(r, m.USER, mutate)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
+from typing import Any
 
 CONTINUOUS = "CONTINUOUS"
 
@@ -122,7 +123,19 @@ class Config:
     ipsec: dict[str, IpsecPolicy] = field(default_factory=dict)
 
     def copy(self) -> Config:
-        return copy.deepcopy(self)
+        """A copy to change: new tables holding the same objects (a command replaces an object
+        it changes with `own`), so a command costs O(objects) pointer copies, not a deep copy."""
+        new = copy.copy(self)
+        for name in ("users", "interfaces", "keys", "isakmp", "saspecs", "bundles", "ipsec"):
+            setattr(new, name, dict(getattr(self, name)))
+        return new
+
+    def own(self, table: str, key: object) -> Any:
+        """The object `table[key]`, replaced by a private copy this configuration may change."""
+        t = getattr(self, table)
+        obj = copy.deepcopy(t[key])
+        t[key] = obj
+        return obj
 
     def ipsec_ordered(self) -> list[IpsecPolicy]:
         return sorted(self.ipsec.values(), key=lambda p: p.position)
