@@ -148,3 +148,31 @@ async def test_no_retry_by_default(mock_clock, world):
     assert len(lab.events(NegotiationFailed)) == 1
     assert lab.events(Retry) == []
     assert counter(lab, "retryIkeAttemptsPh1") == 0 and counter(lab, "usePolIkeRetryFailed") == 0
+
+
+async def test_quick_mode_retry_shows_as_a_quick_exchange(mock_clock, world):
+    lab = Lab(world)
+    hq = world.add_peer(peer())
+    lab.configure("retryikeattempts=1")
+    await lab.advance(10)
+    hq.endpoint.delete_child((R1, 500), "hq", world.now())
+    hq.handle_timer(world.now())
+    world.peer_down(PEER)
+    await lab.advance(20)  # quick mode sent at 10.002, 14.002, 22.002
+    rows = lab.cmd("show isakmp exchange").splitlines()
+    # exchange 1 was phase 1, 2 the first quick mode, 3 the retry after the Delete
+    assert rows[3].split()[:5] == ["3", "QUICK", "INITIATOR", PEER, "3"]
+    assert rows[3].split()[-1] == "Incremental"
+    assert "Type ...................................... QUICK\n" in lab.cmd("show isakmp exchange=3")
+
+
+async def test_traffic_starts_a_tunnel_whose_retries_are_spent(mock_clock, world):
+    lab = Lab(world)
+    world.add_peer(peer(reachable=False))
+    lab.configure("msgbackoff=none retryikeattempts=1")
+    await lab.advance(100)  # two exchanges of 36 s, then nothing
+    assert times(lab.events(GiveUp)) == [72]
+    world.peer_up(PEER)
+    world.traffic_start("lan", "192.168.1.10", "10.2.0.10", rate_pps=1)
+    await lab.advance(5)
+    assert len(lab.events(Phase2Up)) == 1 and 100 <= times(lab.events(Phase2Up))[0] < 101.1
