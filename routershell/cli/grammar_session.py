@@ -34,7 +34,11 @@ from . import pipes as pipemod
 from . import quoting
 from .io import SessionIO
 from .pager import MORE_PROMPT, page
+from .patterns import PatternTimeout
 from .session import CliSession
+
+#: printed when `| match` & co. run past their time budget (platforms may word it their way)
+PATTERN_TIMEOUT = "error: regular expression too complex (matching was stopped)\n"
 
 Handler = Callable[..., Awaitable[Any]]
 
@@ -283,7 +287,12 @@ class GrammarSession(CliSession):
 
     async def emit(self, text: str, pipes: list, io: SessionIO) -> None:
         """Run the text pipes over a command's output and page it."""
-        text = pipemod.apply_text_pipes(text, pipes, self.screen_length, self.count_format)
+        try:
+            text = pipemod.apply_text_pipes(text, pipes, self.screen_length, self.count_format)
+        except PatternTimeout:
+            io.write(getattr(self.wording, "pattern_timeout", PATTERN_TIMEOUT))
+            self.mark_failed()
+            return
         no_more = any(p.kind == "no-more" for p in pipes)
         hold = any(p.kind == "hold" for p in pipes)
         await page(io, text, 0 if no_more else self.screen_length, self.screen_width,
