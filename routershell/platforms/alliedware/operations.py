@@ -124,6 +124,23 @@ def show_system(r: Router, a: dict[str, Any], ctx: Ctx) -> str:
     ])
 
 
+def show_log(r: Router, a: dict[str, Any], ctx: Ctx) -> str:
+    """The device log, oldest first (lines the Router wrote: `sev|mod|type|stype|text`)."""
+    from datetime import timedelta
+
+    rows = ["", "Date/Time   S Mod  Type SType Message", shows.RULE]
+    epoch = getattr(r.device.clock, "epoch", None)
+    for entry in r.device.log:
+        parts = entry.text.split("|", 4)
+        if len(parts) != 5:
+            parts = ["6", "SYS", "", "", entry.text]
+        sev, mod, typ, stype, text = parts
+        when = epoch + timedelta(seconds=entry.when) if epoch is not None else None
+        stamp = when.strftime("%d %H:%M:%S") if when is not None else f"{int(entry.when):>11}"
+        rows.append(f"{stamp} {sev} {mod:<4} {typ:<4} {stype:<5} {text}")
+    return "\n".join(rows) + "\n"
+
+
 def show_user(r: Router, a: dict[str, Any], ctx: Ctx) -> str:
     rows = ["", f"{'User':<20}Privilege", shows.RULE]
     rows += [f"{u.name:<20}{u.privilege}" for u in r.config.users.values()]
@@ -210,7 +227,7 @@ def all_handlers() -> dict[str, Handler]:
         "show-isakmp-counters": show_isakmp_counters, "show-ipsec": show_ipsec,
         "show-ipsec-sa": show_ipsec_sa, "show-ipsec-policy": show_ipsec_policy,
         "show-ipsec-saspec": show_ipsec_saspec, "show-ipsec-bundle": show_ipsec_bundle,
-        "show-enco-key": show_enco_key, "show-system": show_system, "show-user": show_user,
+        "show-enco-key": show_enco_key, "show-system": show_system, "show-log": show_log, "show-user": show_user,
         "show-ip-interface": show_ip_interface, "create-config": create_config,
         "set-config": set_config, "show-config": show_config, "show-file": show_file,
     })

@@ -204,9 +204,39 @@ class Router:
             self._numbering = mgr.scheduler.call_at(self.now(), self.number_exchanges,
                                                     name=f"{self.device.name} exchange ids")
 
+    def _log(self, severity: int, stype: str, text: str) -> None:
+        """One ISAKMP line of the device log (`SHow LOG`): severity, sub-type, message."""
+        self.device.syslog(f"{severity}|ISAK|IKMP|{stype}|{text}")
+
+    def _log_event(self, name: str, ev: object) -> None:
+        if isinstance(ev, NegotiationFailed):
+            peer, ph = ev.peer[0], ev.phase
+            text = {TIMEOUT: f"Phase {ph} exchange with {peer} timed out",
+                    NO_PROPOSAL_CHOSEN: f"Phase {ph} proposals not accepted ({peer})",
+                    AUTHENTICATION_FAILED: f"Phase {ph} authentication failed with {peer}"}.get(
+                        ev.reason, f"Phase {ph} exchange with {peer} failed ({ev.reason})")
+            self._log(3, "EXCH", text)
+        elif isinstance(ev, Retry):
+            ctl = self.controller(name)
+            of = ", continuous" if ctl is None or ctl.limit is None else f" of {ctl.limit}"
+            self._log(4, "RETRY", f"Policy {name}: retrying phase {ev.phase} exchange "
+                                  f"(attempt {ev.attempt}{of})")
+        elif isinstance(ev, GiveUp) and ev.exhausted:
+            ctl = self.controller(name)
+            if ctl is not None and ctl.limit:
+                self._log(3, "RETRY", f"Policy {name}: retry limit {ctl.limit} reached")
+        elif isinstance(ev, Phase1Up):
+            self._log(6, "SA", f"Phase 1 SA established with {ev.peer[0]} ({ev.mode.upper()})")
+        elif isinstance(ev, Phase2Up):
+            self._log(6, "SA", f"Policy {name}: IPsec SA established with {ev.peer[0]}")
+        elif isinstance(ev, (Phase1Down, Phase2Down)) and ev.reason == "peer-delete":
+            what = "ISAKMP SA" if isinstance(ev, Phase1Down) else f"IPsec SA of policy {name}"
+            self._log(4, "DEL", f"{ev.peer[0]} deleted the {what}")
+
     def _on_event(self, name: str, ev: object) -> None:
         c = self.counters
         pc = self._pc(name)
+        self._log_event(name, ev)
         if isinstance(ev, (fo.Negotiate, Phase1Up, Phase2Down)):
             self._number_soon()
         if isinstance(ev, fo.Negotiate):

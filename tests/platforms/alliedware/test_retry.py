@@ -176,3 +176,17 @@ async def test_traffic_starts_a_tunnel_whose_retries_are_spent(mock_clock, world
     world.traffic_start("lan", "192.168.1.10", "10.2.0.10", rate_pps=1)
     await lab.advance(5)
     assert len(lab.events(Phase2Up)) == 1 and 100 <= times(lab.events(Phase2Up))[0] < 101.1
+
+
+async def test_the_log_tells_each_timeout_retry_and_limit(mock_clock, world):
+    lab = Lab(world)
+    world.add_peer(peer(reachable=False))
+    lab.configure("msgbackoff=none retryikeattempts=1")
+    await lab.advance(100)
+    rows = lab.cmd("show log").splitlines()[3:]
+    assert rows == [
+        "01 00:00:36 3 ISAK IKMP EXCH  Phase 1 exchange with 203.0.113.2 timed out",
+        "01 00:00:36 4 ISAK IKMP RETRY Policy vpn: retrying phase 1 exchange (attempt 1 of 1)",
+        "01 00:01:12 3 ISAK IKMP EXCH  Phase 1 exchange with 203.0.113.2 timed out",
+        "01 00:01:12 3 ISAK IKMP RETRY Policy vpn: retry limit 1 reached",
+    ]
