@@ -129,3 +129,11 @@ async def test_a_refused_command_marks_the_session_failed(mock_clock):
         assert not s.failed
         await app.run(s, "set isakmp policy=vpn retryikeattempts=17", io)
         assert s.failed
+
+
+async def test_the_release_notes_spelling_of_the_counters_command(mock_clock):
+    async with lab(mock_clock) as app:
+        t = Transcript(app)
+        # the release note writes `show isakmp counter=spd`; the issue `COUnters`: both read
+        a = await t.run("show isakmp counter=spd")
+        assert a.startswith("\nISAKMP Policy Counters\n") and a == await t.run("SHOW ISAKMP COUNTERS=SPD")
