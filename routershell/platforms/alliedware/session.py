@@ -61,6 +61,7 @@ class AlliedWareSession(GrammarSession):
         level = u.privilege if u is not None else "USER"
         super().__init__(device, user.lower(), client, LEVEL_MODE[level])
         self.ctx = Ctx(user=self.user, level=level)
+        self.complete_on_space = False  # the device never completes a word on space
 
     def parse(self, command: str) -> CommandMatch:
         match = parse_kv_command(self.tree_root(), command)
@@ -86,4 +87,15 @@ class AlliedWareSession(GrammarSession):
         return msg.completions(cands)
 
     def platform_complete(self, text: str) -> list[tuple[str, str, str]]:
-        return [(c.word, c.word, c.help) for c in kv_candidates(self.tree_root(), text)]
+        """Tab: (what replaces the word being typed, what the list shows, help). Keywords go in
+        lower case (the manual's capitals are only the minimum); a value after `KEY=` replaces
+        the whole `KEY=value` word."""
+        out = []
+        word = "" if not text or text[-1].isspace() else text.split()[-1]
+        key, eq, _ = word.partition("=")
+        for c in kv_candidates(self.tree_root(), text):
+            if eq and not c.word.endswith("="):
+                out.append((f"{key}={c.word.lower()}", c.word, c.help))
+            else:
+                out.append((c.word.lower(), c.word, c.help))
+        return out

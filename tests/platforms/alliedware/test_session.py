@@ -58,8 +58,12 @@ async def test_case_and_abbreviation_as_the_manual_prints_them(mock_clock):
 async def test_tab_and_question_mark(mock_clock):
     async with lab(mock_clock) as app:
         s = Transcript(app).session
-        assert [w for w, _, _ in s.complete("show isakmp ")] == ["POLicy=", "SA=", "EXchange=", "COUnters="]
-        assert [w for w, _, _ in s.complete("set isakmp policy=vpn msgb=")] == ["INCremental", "NONE"]
+        assert [d for _, d, _ in s.complete("show isakmp ")] == ["POLicy=", "SA=", "EXchange=", "COUnters="]
+        assert [w for w, _, _ in s.complete("show isakmp ")] == ["policy=", "sa=", "exchange=", "counters="]
+        # a value replaces the whole KEY=value word being typed
+        assert [w for w, _, _ in s.complete("set isakmp policy=vpn msgb=")] == ["msgb=incremental", "msgb=none"]
+        assert [w for w, _, _ in s.complete("set isakmp policy=vpn msgb=in")] == ["msgb=incremental"]
+        assert not s.complete_on_space
         text = s.help("set isakmp policy=vpn retry")
         assert text.startswith("Manager r1> set isakmp policy=vpn retry?\n")
         assert "RETRYIKEattempts=" in text and "New attempts after a failed exchange" in text
