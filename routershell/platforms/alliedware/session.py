@@ -82,6 +82,10 @@ class AlliedWareSession(GrammarSession):
     # ---- Tab and ? ---------------------------------------------------------------------------
     def platform_help(self, text: str) -> str:
         cands = kv_candidates(self.tree_root(), text)
+        top = getattr(self.lab, "top_candidate", None)
+        first_word = not text.strip() or (len(text.split()) == 1 and not text[-1].isspace())
+        if top is not None and first_word and "lab".startswith(text.strip().lower()):
+            cands.append(top())  # `lab` works here too: listed with the first words
         if not cands:
             return self.wording.no_completions(0, 0)
         return msg.completions(cands)

@@ -141,3 +141,12 @@ async def test_the_release_notes_spelling_of_the_counters_command(mock_clock):
         # the release note writes `show isakmp counter=spd`; the issue `COUnters`: both read
         a = await t.run("show isakmp counter=spd")
         assert a.startswith("\nISAKMP Policy Counters\n") and a == await t.run("SHOW ISAKMP COUNTERS=SPD")
+
+
+async def test_lab_is_listed_with_the_first_words(mock_clock):
+    async with lab(mock_clock) as app:
+        s = Transcript(app).session
+        top = s.help_body("")
+        assert "  lab " in top and "  SHow " in top and "  CREate " in top
+        assert "  lab " in s.help_body("l") and "  lab " not in s.help_body("sh")
+        assert "  lab " not in s.help_body("show ")
