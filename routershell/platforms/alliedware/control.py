@@ -56,8 +56,7 @@ class RetryTunnel(ControllerBase):
     def note_phase(self, phase: int) -> None:
         self.phase_hint = phase
 
-    def _failed(self, now: float, gateway: str, trigger: Trigger | None, phase: int,
-                timed_out: bool) -> list[object]:
+    def _failed(self, now: float, gateway: str, trigger: Trigger | None, phase: int) -> list[object]:
         if trigger is None:
             self.gave_up = True
             return []
@@ -68,11 +67,7 @@ class RetryTunnel(ControllerBase):
                 actions += [a, fo.Negotiate(gateway)]
             elif isinstance(a, GiveUp):
                 self.gave_up = True
-                actions.append(a)
-                if timed_out:
-                    # the manager leaves a timed-out tunnel "negotiating" for its controller:
-                    # put it down (Reverted is the seam's down-without-negotiating action)
-                    actions.append(fo.Reverted(gateway, ""))
+                actions.append(a)  # reported only: the tunnel stays down
         return actions
 
     def start(self, now: float) -> list[object]:
@@ -85,15 +80,15 @@ class RetryTunnel(ControllerBase):
         return []
 
     def negotiation_failed(self, now: float, gateway: str, reason: str, phase: int) -> list[object]:
-        return self._failed(now, gateway, _TRIGGERS.get(reason), phase, False)
+        return self._failed(now, gateway, _TRIGGERS.get(reason), phase)
 
     def negotiation_timeout(self, now: float, gateway: str) -> list[object]:
         phase, self.phase_hint = self.phase_hint, 1
-        return self._failed(now, gateway, Trigger.TIMEOUT, phase, True)
+        return self._failed(now, gateway, Trigger.TIMEOUT, phase)
 
     def tunnel_down(self, now: float, gateway: str, reason: str) -> list[object]:
         if reason == "peer-delete":  # the peer deleted the tunnel's most recent IPsec SA
-            return self._failed(now, gateway, Trigger.PEER_DELETE, 2, False)
+            return self._failed(now, gateway, Trigger.PEER_DELETE, 2)
         if reason == "expired":  # lifetime ran out without a rekey: a permanent VPN renegotiates
             return [fo.Negotiate(gateway)]
         return []
