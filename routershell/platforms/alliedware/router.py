@@ -3,19 +3,21 @@
 `Router(device)` holds the Config the commands change, applies it to the device's TunnelManager
 at once after every change (`applied()`), installs the retry controller and a negotiation
 watchdog long enough for the engine's own exchange timeouts, and follows the tunnel events to
-move the ISAKMP counters. Show renderers read `router.view()` (config, tunnel states, engine
-SA tables, counters, the clock) and never change anything except the small-integer ids the
-device gives SAs and exchanges (`ids`), which are stable once given.
+move the ISAKMP counters and write the ISAKMP log lines. Show renderers read a view of it
+(operations.view: config, tunnel states, engine SA tables, counters, the clock); the small-integer
+ids the device gives SAs and exchanges (`ids`) are given as they start and never change.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ...config.files import write_atomic
 from ...engine import failover as fo
 from ...engine.events import (
     AUTHENTICATION_FAILED,
@@ -31,7 +33,7 @@ from ...engine.retry import GiveUp, Retry
 from .compile import compile_tunnels, max_timeout
 from .control import RetryTunnel, controller_for
 from .counters import IsakmpCounters, PolicyCounters
-from .model import Config
+from .model import Config, EncoKey, User, mask_len
 
 
 class Ids:
@@ -96,9 +98,6 @@ class Router:
     def persist_secure(self) -> None:
         if self.home is None:
             return
-        import json
-
-        from ...config.files import write_atomic
         data = {"keys": [[k.id, k.type, k.value, k.description] for k in self.config.keys.values()],
                 "users": [[u.name, u.password, u.privilege] for u in self.config.users.values()]}
         write_atomic(Path(self.home) / self.SECURE_RECORD, json.dumps(data))
@@ -107,9 +106,6 @@ class Router:
         """ENCO keys and users saved by an earlier run of this device (state directory)."""
         if self.home is None:
             return
-        import json
-
-        from .model import EncoKey, User
         try:
             data = json.loads((Path(self.home) / self.SECURE_RECORD).read_text(encoding="utf-8"))
             keys = {int(i): EncoKey(int(i), t, v, d) for i, t, v, d in data["keys"]}
@@ -123,7 +119,6 @@ class Router:
     def persist_boot(self) -> None:
         if self.home is None:
             return
-        from ...config.files import write_atomic
         write_atomic(Path(self.home) / self.BOOT_RECORD, (self.boot_config or "") + "\n")
 
     def load_boot(self) -> str | None:
@@ -146,7 +141,6 @@ class Router:
             re.fullmatch(r"eth\d+", name)))
 
     def interface_addresses(self) -> dict[str, list[str]]:
-        from .model import mask_len
         return {n: [f"{a}/{mask_len(mk)}"] for n, (a, mk) in self.config.interfaces.items()}
 
     # ---- applying the running configuration ----------------------------------------------
