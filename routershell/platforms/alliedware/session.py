@@ -10,6 +10,7 @@ own `--More--`.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from ...cli.grammar_session import GrammarSession, HandlerTable, Mode
@@ -24,8 +25,10 @@ LEVEL_MODE = {"USER": "user", "MANAGER": "manager", "SECURITYOFFICER": "secoff"}
 _CHANGING = ("ENAble", "DISable", "CREate", "SET", "DESTroy", "ADD", "DELete")
 
 
+@cache
 def handler_table() -> HandlerTable:
-    """Every grammar handler name runs the Executor's function with the session's login."""
+    """The platform's one handler table: every grammar handler name runs the Executor's
+    function with the session's login."""
     table = HandlerTable("alliedware")
     for name in Executor.handler_names():
         async def run(session: AlliedWareSession, match: CommandMatch, out: Any, io: SessionIO,
