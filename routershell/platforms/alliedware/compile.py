@@ -6,7 +6,9 @@ model traffic-triggered negotiation). Its PeerConfig comes from the ISAKMP polic
 policy uses (the named one, else the one for its peer, else a peer=ANY one), the pre-shared
 secret from that policy's ENCO key, the retransmission schedule from msgbackoff/msgretrylimit/
 msgtimeout (engine/retransmit.py), the phase-2 proposals from its bundle's SA specifications.
-The retry policy (engine/retry.py, seed 004) rides on `spec.failover` for the controller.
+The retry policy (engine/retry.py, seed 004) is not part of the spec: the tunnel's controller
+asks `retry_setting(cfg, name)` at each failure, so changing retryikeattempts does not restart
+an established tunnel (a changed spec would).
 """
 
 from __future__ import annotations
@@ -111,12 +113,20 @@ def compile_tunnels(cfg: Config) -> list[TunnelSpec]:
         child = _child(cfg, pol)
         if peer is None or child is None:
             continue
-        retry = RetrySetting(retry_policy(isa), isa.specific_peer and pol.specific_peer)
         out.append(TunnelSpec(
-            pol.name, iface[0], peer, child, establish="immediately", failover=retry,
+            pol.name, iface[0], peer, child, establish="immediately",
             selectors=((child.local_ts or "0.0.0.0/0", child.remote_ts or "0.0.0.0/0"),),
             labels={"isakmp": isa.name, "ipsec": pol.name}))
     return out
+
+
+def retry_setting(cfg: Config, name: str) -> RetrySetting | None:
+    """The retry policy of the tunnel of IPsec policy `name` in `cfg` (None: no such policy)."""
+    pol = cfg.ipsec.get(name.lower())
+    isa = cfg.isakmp_for(pol) if pol is not None else None
+    if pol is None or isa is None:
+        return None
+    return RetrySetting(retry_policy(isa), isa.specific_peer and pol.specific_peer)
 
 
 def max_timeout(cfg: Config) -> float:

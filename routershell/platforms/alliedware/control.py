@@ -17,6 +17,7 @@ phase of the NegotiationFailed it saw just before (`note_phase`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ...engine import failover as fo
@@ -42,21 +43,36 @@ class RetryStatus:
     gave_up: bool
 
 
+SettingFor = Callable[[], "RetrySetting | None"]
+
+
 class RetryTunnel(ControllerBase):
-    def __init__(self, spec: TunnelSpec) -> None:
+    """`setting` is read again at every failure: a SET ISAKMP POLICY that changes only
+    retryikeattempts applies to the next failure without restarting the tunnel."""
+
+    def __init__(self, spec: TunnelSpec, setting: SettingFor | None = None) -> None:
         super().__init__(spec)
-        setting = spec.failover if isinstance(spec.failover, RetrySetting) else None
-        policy: RetryPolicy = setting.policy if setting is not None else negotiation_retry(0)
-        self.eligible = setting.eligible if setting is not None else False
-        self.retry = RetryController(policy if self.eligible else negotiation_retry(0))
-        self.limit = policy.attempts
+        fixed = spec.failover if isinstance(spec.failover, RetrySetting) else None
+        self.setting: SettingFor = setting or (lambda: fixed)
+        self.retry = RetryController(negotiation_retry(0))
+        self.limit: int | None = 0
+        self.eligible = False
+        self._read_setting()
         self.phase_hint = 1
         self.gave_up = False
+
+    def _read_setting(self) -> None:
+        s = self.setting()
+        policy: RetryPolicy = s.policy if s is not None else negotiation_retry(0)
+        self.eligible = s.eligible if s is not None else False
+        self.limit = policy.attempts
+        self.retry.policy = policy if self.eligible else negotiation_retry(0)
 
     def note_phase(self, phase: int) -> None:
         self.phase_hint = phase
 
     def _failed(self, now: float, gateway: str, trigger: Trigger | None, phase: int) -> list[object]:
+        self._read_setting()
         if trigger is None:
             self.gave_up = True
             return []
@@ -94,12 +110,14 @@ class RetryTunnel(ControllerBase):
         return []
 
     def status(self) -> RetryStatus:
+        self._read_setting()  # shows the policy as configured now
         c = self.retry.counters
         return RetryStatus(self.limit, self.eligible, self.retry.attempts_used,
                            c.retries_phase1, c.retries_phase2, self.gave_up)
 
 
-def controller_for(spec: TunnelSpec) -> RetryTunnel | None:
+def controller_for(spec: TunnelSpec, setting: SettingFor | None = None) -> RetryTunnel | None:
+    """The controller of a permanent VPN (None for anything else: the manager's default)."""
     if spec.peer is None or spec.child is None or spec.establish != "immediately":
         return None
-    return RetryTunnel(spec)
+    return RetryTunnel(spec, setting)

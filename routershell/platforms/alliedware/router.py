@@ -30,7 +30,7 @@ from ...engine.events import (
     Phase2Up,
 )
 from ...engine.retry import GiveUp, Retry
-from .compile import compile_tunnels, max_timeout
+from .compile import compile_tunnels, max_timeout, retry_setting
 from .control import RetryTunnel, controller_for
 from .counters import IsakmpCounters, PolicyCounters
 from .model import Config, EncoKey, User, mask_len
@@ -151,7 +151,8 @@ class Router:
         if mgr is None:
             return
         if self._subscribed is None:
-            mgr.controller_for = controller_for
+            mgr.controller_for = lambda spec: controller_for(
+                spec, lambda name=spec.name: retry_setting(self.config, name))
             self._subscribed = mgr.subscribe(self._on_event)
         # the engine times exchanges out itself (msgbackoff schedule); the manager's watchdog
         # only guards against a negotiation that never ends (phase 1 and phase 2 in a row)

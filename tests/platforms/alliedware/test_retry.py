@@ -73,11 +73,15 @@ async def test_proposal_rejected_retried_at_once(mock_clock, world):
     assert all(t < 0.02 for t, _ in failed)
     assert [r.trigger for _, r in lab.events(Retry)] == [Trigger.PROPOSAL_REJECTED] * 3
     assert counter(lab, "retryIkeAttemptsPh1") == 3 and counter(lab, "proposalsRejected") == 4
-    # the peer accepts now: no retry is left, the tunnel stays down until the policy changes
+    # the peer accepts now: no retry is left, the tunnel stays down; a new retry limit does
+    # not start an exchange by itself (it applies to the next failure)
     world.peer_config(PEER, ike_proposals=(IkeProposal("psk", "sha1", "3des", 2, 86400),))
     await lab.advance(600)
-    assert lab.events(Phase2Up) == []
     lab.cmd("set isakmp policy=vpn retryikeattempts=1")
+    await lab.advance(1)
+    assert lab.events(Phase2Up) == [] and len(lab.send_times()) == 4
+    # any other change of the policy restarts its tunnel
+    lab.cmd("set isakmp policy=vpn msgtimeout=5")
     await lab.advance(1)
     assert len(lab.events(Phase2Up)) == 1
 
@@ -190,3 +194,15 @@ async def test_the_log_tells_each_timeout_retry_and_limit(mock_clock, world):
         "01 00:01:12 3 ISAK IKMP EXCH  Phase 1 exchange with 203.0.113.2 timed out",
         "01 00:01:12 3 ISAK IKMP RETRY Policy vpn: retry limit 1 reached",
     ]
+
+
+async def test_changing_the_retry_limit_keeps_an_established_tunnel(mock_clock, world):
+    lab = Lab(world)
+    world.add_peer(peer())
+    lab.configure("retryikeattempts=2")
+    await lab.advance(10)
+    before = lab.cmd("show ipsec sa")
+    assert lab.cmd("set isakmp policy=vpn retryikeattempts=continuous").startswith("Info")
+    await lab.advance(10)
+    assert lab.cmd("show ipsec sa") == before and len(lab.events(Phase2Up)) == 1
+    assert lab.controller_status().limit is None  # read again: continuous from now on
