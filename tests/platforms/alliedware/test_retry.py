@@ -206,3 +206,21 @@ async def test_changing_the_retry_limit_keeps_an_established_tunnel(mock_clock, 
     await lab.advance(10)
     assert lab.cmd("show ipsec sa") == before and len(lab.events(Phase2Up)) == 1
     assert lab.controller_status().limit is None  # read again: continuous from now on
+
+
+async def test_disabling_or_destroying_stops_continuous_retries(mock_clock, world):
+    lab = Lab(world)
+    world.add_peer(peer(reachable=False))
+    lab.configure("msgbackoff=none retryikeattempts=continuous")
+    await lab.advance(100)  # exchanges at 0, 36, 72
+    assert lab.cmd("disable isakmp") == "Info (1082003): Operation successful.\n"
+    sent = len(lab.send_times())
+    await lab.advance(300)
+    assert len(lab.send_times()) == sent and lab.dev.tunnels.tunnels() == []
+    assert lab.cmd("enable isakmp") == "Info (1082003): Operation successful.\n"
+    await lab.advance(1)
+    assert lab.send_times()[-1] == 400.0  # a fresh exchange at once
+    assert lab.cmd("destroy ipsec policy=vpn") == "Info (1081003): Operation successful.\n"
+    sent = len(lab.send_times())
+    await lab.advance(300)
+    assert len(lab.send_times()) == sent
