@@ -28,6 +28,7 @@ value), invalid-value, missing-argument (a mandatory parameter left out; its nod
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -47,43 +48,47 @@ class KvToken:
     end: int
 
 
+_WORD = re.compile(r'(?:"[^"]*"|[^\s"])+|"')  # a blank-free run (quoted parts may hold blanks)
+
+
 def kv_tokenize(line: str) -> list[KvToken]:
     """Split on blanks outside double quotes; each token is KEY or KEY=VALUE."""
     out: list[KvToken] = []
-    i, n = 0, len(line)
-    while i < n:
-        if line[i].isspace():
-            i += 1
+    for m in _WORD.finditer(line):
+        text, start, end = m.group(0), m.start(), m.end()
+        if '"' not in text:  # the common case
+            key, eq, value = text.partition("=")
+            out.append(KvToken(key, value, start, start + len(key) + 1, end) if eq
+                       else KvToken(text, None, start, start, end))
             continue
-        start = i
-        buf: list[str] = []
-        key: str | None = None
-        value_start = start
-        quoted = False
-        while i < n and not line[i].isspace():
-            c = line[i]
-            if c == '"':
-                j = line.find('"', i + 1)
-                if j < 0:
-                    raise ParseError("unterminated-quote", i, line[i:])
-                buf.append(line[i + 1 : j])
-                quoted = True
-                i = j + 1
-                continue
-            if c == "=" and key is None and not quoted:
-                key = "".join(buf)
-                buf = []
-                value_start = i + 1
-                i += 1
-                continue
-            buf.append(c)
-            i += 1
-        text = "".join(buf)
-        if key is None:
-            out.append(KvToken(text, None, start, start, i))
-        else:
-            out.append(KvToken(key, text, start, value_start, i))
+        out.append(_quoted_token(line, text, start, end))
     return out
+
+
+def _quoted_token(line: str, text: str, start: int, end: int) -> KvToken:
+    """A token with quotes: they are removed; `=` counts only before the first one."""
+    buf: list[str] = []
+    key: str | None = None
+    value_start = start
+    quoted = False
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c == '"':
+            j = text.find('"', i + 1)
+            if j < 0:
+                raise ParseError("unterminated-quote", start + i, line[start + i:])
+            buf.append(text[i + 1 : j])
+            quoted = True
+            i = j + 1
+            continue
+        if c == "=" and key is None and not quoted:
+            key, buf, value_start = "".join(buf), [], start + i + 1
+        else:
+            buf.append(c)
+        i += 1
+    value = "".join(buf)
+    return KvToken(value, None, start, start, end) if key is None else KvToken(key, value, start, value_start, end)
 
 
 @lru_cache(maxsize=4096)
