@@ -1,8 +1,8 @@
 """AlliedWare configuration -> runtime TunnelSpecs, with the engine policies it selects.
 
-One tunnel per IPsec policy with ACTION=IPSEC, ISAKMP key management and a specific peer
-address, once IP, ISAKMP and IPsec are enabled: a permanent VPN, negotiated at once (we do not
-model traffic-triggered negotiation). Its PeerConfig comes from the ISAKMP policy the IPsec
+One tunnel per IPsec policy with ACTION=IPSEC and ISAKMP key management, once IP, ISAKMP and IPsec
+are enabled: with a specific peer address a permanent VPN, negotiated at once; with
+PEERADDRESS=ANY or DYNAMIC a responder that answers whichever peer initiates. Its PeerConfig comes from the ISAKMP policy the IPsec
 policy uses (the named one, else the one for its peer, else a peer=ANY one), the pre-shared
 secret from that policy's ENCO key, the retransmission schedule from msgbackoff/msgretrylimit/
 msgtimeout (engine/retransmit.py), the phase-2 proposals from its bundle's SA specifications.
@@ -103,18 +103,21 @@ def compile_tunnels(cfg: Config) -> list[TunnelSpec]:
         return []
     out = []
     for pol in cfg.ipsec_ordered():
-        if pol.action != "IPSEC" or pol.keymanagement != "ISAKMP" or not pol.specific_peer:
+        if pol.action != "IPSEC" or pol.keymanagement != "ISAKMP" or pol.peeraddress is None:
             continue
         iface = cfg.interfaces.get(pol.interface.lower())
         isa = cfg.isakmp_for(pol)
-        if iface is None or isa is None or pol.peeraddress is None:
+        if iface is None or isa is None:
             continue
-        peer = _peer(cfg, isa, pol.peeraddress)
+        # a specific peer: a permanent VPN this router starts; ANY/DYNAMIC: it only answers
+        # (the peer's address is filled in when it initiates)
+        specific = pol.specific_peer
+        peer = _peer(cfg, isa, pol.peeraddress if specific else "0.0.0.0")
         child = _child(cfg, pol)
         if peer is None or child is None:
             continue
         out.append(TunnelSpec(
-            pol.name, iface[0], peer, child, establish="immediately",
+            pol.name, iface[0], peer, child, establish="immediately" if specific else "responder",
             selectors=((child.local_ts or "0.0.0.0/0", child.remote_ts or "0.0.0.0/0"),),
             labels={"isakmp": isa.name, "ipsec": pol.name}))
     return out

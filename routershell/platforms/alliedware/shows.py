@@ -35,8 +35,8 @@ class View:
     now: float
 
     def isakmp_policy_for(self, local: str, peer: str) -> IsakmpPolicy | None:
-        for t in self.tunnels:
-            if t.spec.local == local and peer in t.spec.gateways:
+        for t in self.tunnels:  # a responder tunnel serves whichever peer it answered
+            if t.spec.local == local and (peer in t.spec.gateways or t.active_gateway == peer):
                 return self.config.isakmp.get(t.spec.labels.get("isakmp", "").lower())
         return next((p for p in self.config.isakmp.values() if p.peer == peer), None)
 

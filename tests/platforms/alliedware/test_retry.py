@@ -224,3 +224,30 @@ async def test_disabling_or_destroying_stops_continuous_retries(mock_clock, worl
     sent = len(lab.send_times())
     await lab.advance(300)
     assert len(lab.send_times()) == sent
+
+
+async def test_a_peer_any_policy_answers_a_roaming_peer(mock_clock, world):
+    lab = Lab(world)
+    lab.configure(enable=False)
+    for line in ("create isakmp policy=roam peer=any key=1 encalg=3desouter hashalg=sha group=2",
+                 "create ipsec policy=roam interface=eth0 action=ipsec bundle=1 isakmp=roam "
+                 "peeraddress=dynamic laddress=192.168.1.0 lmask=255.255.255.0 "
+                 "raddress=10.9.0.0 rmask=255.255.0.0",
+                 "enable isakmp", "enable ipsec"):
+        assert lab.cmd(line).startswith("Info"), line
+    from routershell.runtime.peers import PeerSpec
+
+    world.add_peer(PeerSpec("laptop", "198.51.100.77", psk=b"lab-secret",
+                            ike_proposals=(IkeProposal("psk", "sha1", "3des", 2, 86400),),
+                            ipsec_proposals=(IpsecProposal("esp", "3des", "hmac-sha1", None, 3600),),
+                            local_ts="10.9.0.0/16", remote_ts="192.168.1.0/24",
+                            initiates=True, target=R1, answers_dpd=False))
+    await lab.advance(5)
+    rows = lab.cmd("show ipsec sa").splitlines()[3:]
+    assert len(rows) == 1 and rows[0].split()[:2] == ["1", "roam"]
+    assert "Role ...................................... RESPONDER\n" in lab.cmd("show ipsec sa=1")
+    isa = lab.cmd("show isakmp sa=1")
+    assert "Peer Address .............................. 198.51.100.77\n" in isa
+    assert "Policy .................................... roam\n" in isa
+    assert "Role ...................................... RESPONDER\n" in isa
+    assert lab.events(Retry) == []

@@ -53,7 +53,9 @@ async def test_non_specific_ipsec_peer_is_accepted_without_retries(mock_clock, l
     assert lab.cmd("set isakmp policy=vpn retryikeattempts=4") == "Info (1082003): Operation successful.\n"
     assert lab.cmd("create ipsec policy=any interface=eth0 action=ipsec bundle=1 isakmp=vpn "
                    "peeraddress=any") == "Info (1081003): Operation successful.\n"
-    assert [t.spec.name for t in lab.dev.tunnels.tunnels()] == ["vpn"]  # nothing to negotiate
+    tunnels = {t.spec.name: t for t in lab.dev.tunnels.tunnels()}
+    assert tunnels["any"].spec.establish == "responder"  # it only answers: nothing to retry
+    assert lab.dev.tunnels.controller("any") is None
 
 
 @pytest.mark.parametrize("line,error", [
