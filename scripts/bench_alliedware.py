@@ -1,7 +1,8 @@
 """Benchmarks for the AlliedWare platform: the KEYWORD=value parser, a boot script, and a day
 of continuous ISAKMP retries to many silent peers on the virtual clock.
 
-Prints one `name: value unit` per line. Run by hand: `python scripts/bench_alliedware.py`.
+Prints one `name: value unit` per line. Run by hand from the checkout:
+`PYTHONPATH=. python scripts/bench_alliedware.py`.
 """
 
 from __future__ import annotations
