@@ -15,14 +15,22 @@ from typing import Any
 
 from ...cli.grammar_session import GrammarSession, HandlerTable, Mode
 from ...cli.io import SessionIO
-from ...grammar.keyvalue import kv_candidates, matches_word, parse_kv_command
+from ...grammar.keyvalue import kv_candidates, parse_kv_command
 from ...grammar.parser import CommandMatch, ParseError
 from . import messages as msg
 from .commands import Ctx
 from .operations import Executor, tree
 
 LEVEL_MODE = {"USER": "user", "MANAGER": "manager", "SECURITYOFFICER": "secoff"}
-_CHANGING = ("ENAble", "DISable", "CREate", "SET", "DESTroy", "ADD", "DELete")
+# commands after which the front-end waits for the world: those that can start or stop
+# negotiations (the tunnels follow the running configuration at once)
+EXCHANGE_HANDLERS = frozenset({
+    "create-isakmp-policy", "set-isakmp-policy", "destroy-isakmp-policy", "enable-isakmp",
+    "disable-isakmp", "enable-ipsec", "disable-ipsec", "create-ipsec-saspec",
+    "create-ipsec-bundle", "create-ipsec-policy", "set-ipsec-policy", "destroy-ipsec-policy",
+    "destroy-ipsec-saspec", "destroy-ipsec-bundle", "create-enco-key", "destroy-enco-key",
+    "enable-ip", "disable-ip", "add-ip-interface", "delete-ip-interface",
+})
 
 
 @cache
@@ -79,8 +87,10 @@ class AlliedWareSession(GrammarSession):
         return text
 
     def starts_exchanges(self, line: str) -> bool:
-        words = line.split()
-        return bool(words) and any(matches_word(w, words[0]) for w in _CHANGING)
+        try:
+            return parse_kv_command(self.tree_root(), line).handler in EXCHANGE_HANDLERS
+        except ParseError:
+            return False
 
     # ---- Tab and ? ---------------------------------------------------------------------------
     def platform_help(self, text: str) -> str:

@@ -150,3 +150,14 @@ async def test_lab_is_listed_with_the_first_words(mock_clock):
         assert "  lab " in top and "  SHow " in top and "  CREate " in top
         assert "  lab " in s.help_body("l") and "  lab " not in s.help_body("sh")
         assert "  lab " not in s.help_body("show ")
+
+
+async def test_only_commands_that_move_tunnels_wait_for_the_world(mock_clock):
+    async with lab(mock_clock) as app:
+        s = Transcript(app).session
+        for line in ("set isakmp policy=vpn msgtimeout=5", "ENABLE IPSEC", "destroy ipsec policy=vpn",
+                     "add ip interface=eth1 ipaddress=10.0.0.1"):
+            assert s.starts_exchanges(line), line
+        for line in ("show isakmp sa", "set system name=x", "create config=a.cfg", "add user=a password=b",
+                     "frobnicate", "logoff"):
+            assert not s.starts_exchanges(line), line
