@@ -26,6 +26,7 @@ class Ctx:
     user: str = "manager"
     level: str = "MANAGER"  # USER | MANAGER | SECURITYOFFICER
     logoff: bool = False  # set by LOGOFF: the session ends after this command
+    script: bool = False  # a configuration script at boot (no interactive-only checks)
 
 
 class Refused(Exception):
@@ -332,6 +333,21 @@ def destroy_enco_key(r: Router, a: dict[str, Any], ctx: Ctx) -> str:
 # ---- system, users, IP ------------------------------------------------------------------------
 
 
+def enable_security_mode(r: Router, a: dict[str, Any], ctx: Ctx) -> str:
+    if r.config.security_mode:
+        return m.error(m.SYSTEM, 110, "Security mode is already enabled.")
+    if not ctx.script and not any(u.privilege == "SECURITYOFFICER" for u in r.config.users.values()):
+        # otherwise nobody could change the security configuration any more
+        return m.error(m.SYSTEM, 111, "A user with Security Officer privilege must exist first.")
+    return _change(r, m.SYSTEM, lambda c: setattr(c, "security_mode", True))
+
+
+def disable_security_mode(r: Router, a: dict[str, Any], ctx: Ctx) -> str:
+    if not r.config.security_mode:
+        return m.error(m.SYSTEM, 112, "Security mode is already disabled.")
+    return _change(r, m.SYSTEM, lambda c: setattr(c, "security_mode", False))
+
+
 def set_system_name(r: Router, a: dict[str, Any], ctx: Ctx) -> str:
     return _change(r, m.SYSTEM, lambda c: setattr(c, "system_name", str(a["NAme"])))
 
@@ -424,7 +440,8 @@ def handlers() -> dict[str, Handler]:
         "set-ipsec-policy": set_ipsec_policy, "destroy-ipsec-policy": destroy_ipsec_policy,
         "destroy-ipsec-saspec": destroy_ipsec_saspec, "destroy-ipsec-bundle": destroy_ipsec_bundle,
         "create-enco-key": create_enco_key, "destroy-enco-key": destroy_enco_key,
-        "set-system-name": set_system_name, "add-user": add_user, "delete-user": delete_user,
+        "set-system-name": set_system_name, "enable-security-mode": enable_security_mode,
+        "disable-security-mode": disable_security_mode, "add-user": add_user, "delete-user": delete_user,
         "set-password": set_password, "enable-ip": enable_ip, "disable-ip": disable_ip,
         "add-ip-interface": add_ip_interface, "delete-ip-interface": delete_ip_interface,
         "logoff": logoff,

@@ -74,6 +74,7 @@ def _allowed(e: ParseError) -> str:
 
 
 PRIVILEGE = error(PARSER, 20, "Operation not permitted at the current privilege level.")
+SECURITY_OFFICER = error(PARSER, 21, "Security Officer privilege is required in security mode.")
 
 
 def completions(cands: list[Candidate]) -> str:
@@ -96,6 +97,8 @@ class AlliedWareWording:
     def error_text(self, e: ParseError, prompt_width: int) -> str:
         if e.kind == "privilege":
             return PRIVILEGE
+        if e.kind == "security-officer":
+            return SECURITY_OFFICER
         return parse_error(e)
 
     def completions(self, cands: list[Candidate], executable: bool, pipe: bool) -> str:

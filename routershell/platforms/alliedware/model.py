@@ -109,6 +109,7 @@ class User:
 @dataclass
 class Config:
     system_name: str = ""
+    security_mode: bool = False  # ENABLE SYSTEM SECURITY_MODE: security commands need SecOff
     users: dict[str, User] = field(default_factory=lambda: {
         "manager": User("manager", "friend", "MANAGER")})  # the factory default login
     ip_enabled: bool = False
@@ -177,6 +178,8 @@ def script(cfg: Config) -> list[str]:
             out.extend(["#", f"# {title} configuration", "#", *lines])
 
     sys_lines = [f"set system name={_q(cfg.system_name)}"] if cfg.system_name else []
+    if cfg.security_mode:
+        sys_lines.append("enable system security_mode")
     section("SYSTEM", sys_lines)
     ip = ["enable ip"] if cfg.ip_enabled else []
     for name, (addr, mask) in cfg.interfaces.items():

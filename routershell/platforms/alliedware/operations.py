@@ -234,6 +234,18 @@ def all_handlers() -> dict[str, Handler]:
     return h
 
 
+def refused(router: Router, match: Any, level: str) -> str | None:
+    """Why a login of `level` may not run this command: "privilege" (a User-level login and a
+    command not marked `@user`), "security-officer" (security mode and a command marked
+    `@secoff`), or None."""
+    attrs = match.node.attrs
+    if level == "USER" and "user" not in attrs:
+        return "privilege"
+    if router.config.security_mode and "secoff" in attrs and level != "SECURITYOFFICER":
+        return "security-officer"
+    return None
+
+
 class Executor:
     """Runs AlliedWare command lines against one Router."""
 
@@ -253,8 +265,9 @@ class Executor:
             match = parse_kv_command(tree(), line)
         except ParseError as e:
             return m.parse_error(e)
-        if ctx.level == "USER" and "user" not in match.node.attrs:
-            return m.PRIVILEGE
+        refusal = refused(self.router, match, ctx.level)
+        if refusal is not None:
+            return m.PRIVILEGE if refusal == "privilege" else m.SECURITY_OFFICER
         h = self.handlers.get(match.handler)
         if h is None:
             return m.INTERNAL
@@ -264,7 +277,7 @@ class Executor:
         """Run a configuration script as the device does at boot: every line, `#` comments
         skipped; returns (line number, line, error text) for the lines that failed."""
         failed = []
-        ctx = Ctx(level="SECURITYOFFICER")
+        ctx = Ctx(level="SECURITYOFFICER", script=True)
         for n, raw in enumerate(text.splitlines(), 1):
             s = raw.strip()
             if not s or s.startswith("#"):

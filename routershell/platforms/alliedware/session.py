@@ -19,7 +19,7 @@ from ...grammar.keyvalue import kv_candidates, parse_kv_command
 from ...grammar.parser import CommandMatch, ParseError
 from . import messages as msg
 from .commands import Ctx
-from .operations import Executor, tree
+from .operations import Executor, refused, tree
 
 LEVEL_MODE = {"USER": "user", "MANAGER": "manager", "SECURITYOFFICER": "secoff"}
 # commands after which the front-end waits for the world: those that can start or stop
@@ -76,8 +76,9 @@ class AlliedWareSession(GrammarSession):
 
     def parse(self, command: str) -> CommandMatch:
         match = parse_kv_command(self.tree_root(), command)
-        if self.ctx.level == "USER" and "user" not in match.node.attrs:
-            raise ParseError("privilege", 0, command)
+        refusal = refused(self.router, match, self.ctx.level)
+        if refusal is not None:
+            raise ParseError(refusal, 0, command)
         return match
 
     def run_handler(self, name: str, match: CommandMatch) -> str:

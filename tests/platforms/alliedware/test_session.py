@@ -161,3 +161,23 @@ async def test_only_commands_that_move_tunnels_wait_for_the_world(mock_clock):
         for line in ("show isakmp sa", "set system name=x", "create config=a.cfg", "add user=a password=b",
                      "frobnicate", "logoff"):
             assert not s.starts_exchanges(line), line
+
+
+async def test_security_mode_leaves_security_commands_to_the_security_officer(mock_clock):
+    async with lab(mock_clock) as app:
+        t = Transcript(app)
+        assert await t.run("enable system security_mode") == (
+            "Error (3034111): A user with Security Officer privilege must exist first.\n")
+        await t.run("add user=sec password=officer privilege=securityofficer")
+        assert await t.run("ena sys sec") == "Info (1034003): Operation successful.\n"
+        assert await t.run("set isakmp policy=vpn msgtimeout=5") == (
+            "Error (3035021): Security Officer privilege is required in security mode.\n")
+        assert await t.run("set system name=edge") == "Info (1034003): Operation successful.\n"
+        assert "enable system security_mode" in await t.run("show config dynamic")
+        so = Transcript(app, "sec", "ssh")
+        assert so.session.prompt() == "SecOff edge> "
+        assert await so.run("set isakmp policy=vpn msgtimeout=5") == "Info (1082003): Operation successful.\n"
+        assert await t.run("disable system security_mode") == (
+            "Error (3035021): Security Officer privilege is required in security mode.\n")
+        assert await so.run("disable system security_mode") == "Info (1034003): Operation successful.\n"
+        assert await t.run("set isakmp policy=vpn msgtimeout=4") == "Info (1082003): Operation successful.\n"
