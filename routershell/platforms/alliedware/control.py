@@ -8,8 +8,10 @@ connects it to the TunnelManager seam (runtime/tunnel_control.py):
   a `Retry` becomes a new exchange at once (`Negotiate`), reported with the Retry itself so the
   device's retryIkeAttemptsPh1/Ph2 counters move;
 * the limit spent (or retries off: retryikeattempts=0, or a peer that is not specific in both
-  policies), the tunnel stays down until the configuration changes (it is not re-attempted
-  by itself — "by default negotiations are not retried").
+  policies), the tunnel stays down until its policy changes or traffic for it arrives (it is
+  not re-attempted by itself — "by default negotiations are not retried");
+* the retry policy is read from the running configuration at each failure (`setting`), so a
+  new retryikeattempts applies without restarting the tunnel.
 
 The TunnelManager reports a timeout without its phase; the device's event subscriber passes the
 phase of the NegotiationFailed it saw just before (`note_phase`).
