@@ -89,3 +89,8 @@ async def test_user_level_may_only_show(mock_clock, lab):
         "Error (3035020): Operation not permitted at the current privilege level.\n")
     assert lab.cmd("show isakmp policy=vpn", level="USER").startswith("Name ....")
     assert lab.cmd("show enco key", level="USER").startswith("Error (3035020)")
+
+
+async def test_counter_groups_we_do_not_keep_are_refused(mock_clock, lab):
+    assert lab.cmd("show isakmp counters=main") == (
+        'Error (3035012): Value "main" is invalid for parameter COUNTERS (GENERAL or SPD).\n')
