@@ -184,21 +184,12 @@ class TunnelManager:
 
     # ================================================================ public API
 
-    def apply(self, specs: list[TunnelSpec], now: float,
-              restart: Callable[[TunnelSpec, TunnelSpec], bool] | None = None) -> None:
+    def apply(self, specs: list[TunnelSpec], now: float) -> None:
         """Reconcile with the committed specs: start new ones, tear down removed ones, restart
-        changed ones (a spec equal to the running one is left alone). `restart(old, new)`, when
-        given, may keep a changed tunnel running (False): its spec is replaced in place, SAs
-        already up keep what they negotiated and the next negotiation uses the new spec (the
-        gateways, backup and DPD-initiate knob must not differ)."""
+        changed ones (a spec equal to the running one is left alone)."""
         wanted = {s.name: s for s in specs}
         self._index = None
         for name in [n for n in self._tunnels if n not in wanted or wanted[n] != self._tunnels[n].spec]:
-            t = self._tunnels[name]
-            if restart is not None and name in wanted and not restart(t.spec, wanted[name]):
-                t.spec = wanted[name]
-                t.state.spec = t.spec
-                continue
             self._teardown(self._tunnels.pop(name), now)
         fresh: list[_Tunnel] = []
         relabelled = False
@@ -270,22 +261,9 @@ class TunnelManager:
 
     def state_of(self, name: str) -> str | None:
         """The state of one tunnel ("down", "negotiating", "up", ...) without building the
-        TunnelStates of all of them (controllers outside the manager poll it per event)."""
+        TunnelStates of every tunnel (cheap enough for a platform to ask per tunnel)."""
         t = self._tunnels.get(name)
         return None if t is None else t.state.state
-
-    def initiate(self, name: str, now: float) -> bool:
-        """Negotiate one tunnel that is down, whatever its `establish` (a platform's own
-        controller keeps it up). False when it is unknown or not down."""
-        t = self._tunnels.get(name)
-        if t is None or t.state.state != "down" or t.spec.peer is None or t.spec.child is None:
-            return False
-        if not self._module_ok(t):
-            t.state.state = "not-present"
-            return False
-        self._negotiate(t, t.spec.peer.address, now)
-        self._pump_all(now)
-        return True
 
     def endpoint(self, local: str) -> IkeEndpoint | None:
         drv = self._drivers.get(local)

@@ -1,12 +1,14 @@
 """Configuration -> TunnelSpecs (one per ready ISAKMP crypto map) and crypto group definitions.
 
 A crypto map is ready when it has a peer, a pre-shared key and a transform set, and is applied to
-an interface of its context that has an address (the local gateway). Maps of a crypto group whose
-two maps are ready are kept up by the group controller (`establish="on-traffic"`: the manager
-never starts them itself, `groups.py` does); other ready maps negotiate at once.
+an interface of its context that has an address (the local gateway). The two maps of a crypto
+group whose maps are both ready come up at once and are kept up by the group's controller
+(groups.py); they carry a `GroupKey` in `TunnelSpec.failover`, so a change of the group's
+membership restarts both. Other ready maps negotiate when traffic matches them.
 
-DPD comes from the context's *effective* setting, which `groups.py` latches (a change made while
-tunnels are up applies once they have all been cleared, seed 003).
+No spec carries DPD: the controllers give the engine the context's *effective* DPD setting
+(`engine_dpd`), which groups.py latches (a change made while tunnels are up applies once they
+have all been cleared, seed 003) without restarting a tunnel.
 """
 
 from __future__ import annotations
@@ -34,12 +36,26 @@ def spec_name(context: str, map_name: str) -> str:
 
 
 @dataclass(frozen=True)
+class GroupKey:
+    """Identifies a group and its two maps (spec names); in both maps' specs."""
+
+    context: str
+    name: str
+    primary: str
+    secondary: str
+
+
+@dataclass(frozen=True)
 class GroupDef:
     context: str
     name: str
     primary: str  # spec names
     secondary: str
     policy: CryptoGroupPolicy
+
+    @property
+    def key(self) -> GroupKey:
+        return GroupKey(self.context, self.name, self.primary, self.secondary)
 
 
 @dataclass(frozen=True)
@@ -112,24 +128,24 @@ def ready(ctx: Context, mp: CryptoMap) -> bool:
     return bool(mp.peer and mp.psk and ipsec_proposals(ctx, mp) and local_address(ctx, mp.name))
 
 
-def _spec(ctx: Context, mp: CryptoMap, dpd: Dpd | None, grouped: bool) -> TunnelSpec:
+def _spec(ctx: Context, mp: CryptoMap, group: GroupKey | None) -> TunnelSpec:
     local = local_address(ctx, mp.name)
     assert local is not None and mp.peer is not None and mp.psk is not None
     sel = selectors(ctx, map_acl(ctx, mp))
     child = ChildConfig(mp.name, ipsec_proposals(ctx, mp),
                         sel[0] if sel else None, sel[1] if sel else None)
-    peer = PeerConfig(mp.peer, ike_proposals=ike_proposals(ctx), psk=mp.psk.encode(),
-                      dpd=dpd_policy(dpd))
+    peer = PeerConfig(mp.peer, ike_proposals=ike_proposals(ctx), psk=mp.psk.encode())
     labels = {"context": ctx.name, "map": mp.name}
-    if grouped and mp.group and mp.role:
-        labels |= {"group": mp.group, "role": mp.role}
+    if group is not None and mp.role:
+        labels |= {"group": group.name, "role": mp.role}
     return TunnelSpec(spec_name(ctx.name, mp.name), local, peer, child,
-                      establish="on-traffic" if grouped else "immediately",
-                      selectors=(sel,) if sel else (), labels=labels)
+                      establish="immediately" if group is not None else "on-traffic",
+                      failover=group, selectors=(sel,) if sel else (), labels=labels)
 
 
 def compile_config(cfg: Config, dpd: dict[str, Dpd | None]) -> Compiled:
-    """`dpd`: the effective DPD setting per context (missing: the configured one)."""
+    """`dpd`: the effective DPD setting per context (missing: the configured one); it only sets
+    the groups' reconnect interval here."""
     specs: list[TunnelSpec] = []
     groups: list[GroupDef] = []
     for ctx in cfg.contexts.values():
@@ -138,26 +154,19 @@ def compile_config(cfg: Config, dpd: dict[str, Dpd | None]) -> Compiled:
         for mp in ctx.maps.values():
             if mp.group in ctx.groups and mp.role and ready(ctx, mp):
                 grouped.setdefault(mp.group, {})[mp.role] = mp
-        complete = {g for g, roles in grouped.items() if len(roles) == 2}
+        keys: dict[str, GroupKey] = {}
+        for gname, g in ctx.groups.items():
+            roles = grouped.get(gname, {})
+            if len(roles) == 2:
+                gd = GroupDef(ctx.name, gname, spec_name(ctx.name, roles["primary"].name),
+                              spec_name(ctx.name, roles["secondary"].name),
+                              CryptoGroupPolicy(revert=g.revert, reconnect=reconnect(eff)))
+                groups.append(gd)
+                keys[gname] = gd.key
         for mp in ctx.maps.values():
             if ready(ctx, mp):
-                specs.append(_spec(ctx, mp, eff, mp.group in complete))
-        for gname, g in ctx.groups.items():
-            if gname in complete:
-                roles = grouped[gname]
-                groups.append(GroupDef(ctx.name, gname, spec_name(ctx.name, roles["primary"].name),
-                                       spec_name(ctx.name, roles["secondary"].name),
-                                       CryptoGroupPolicy(revert=g.revert, reconnect=reconnect(eff))))
+                specs.append(_spec(ctx, mp, keys.get(mp.group or "")))
     return Compiled(tuple(specs), tuple(groups))
-
-
-def only_dpd_differs(old: TunnelSpec, new: TunnelSpec) -> bool:
-    """True when two specs differ in nothing but the peer's DPD policy."""
-    if old.peer is None or new.peer is None:
-        return False
-    import dataclasses
-
-    return dataclasses.replace(old, peer=dataclasses.replace(old.peer, dpd=new.peer.dpd)) == new
 
 
 def interface_addresses(cfg: Config) -> dict[str, list[str]]:
@@ -169,5 +178,5 @@ def interface_addresses(cfg: Config) -> dict[str, list[str]]:
     return out
 
 
-__all__ = ["Compiled", "GroupDef", "compile_config", "dpd_policy", "interface_addresses",
-           "only_dpd_differs", "reconnect", "spec_name"]
+__all__ = ["Compiled", "GroupDef", "GroupKey", "compile_config", "dpd_policy", "interface_addresses",
+           "reconnect", "spec_name"]

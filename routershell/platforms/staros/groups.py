@@ -1,42 +1,48 @@
-"""Crypto groups at run time: the engine's CryptoGroup controller (engine/cryptogroup.py) wired to
-the device's TunnelManager, with the context-wide DPD latch of seed 003.
+"""Crypto groups at run time: the engine's CryptoGroup controller (engine/cryptogroup.py) plugged
+into the device's TunnelManager through the controller seam (runtime/tunnel_control.py), with the
+context-wide DPD latch of seed 003.
 
-* Each complete group (two ready maps) gets one controller. Both maps' tunnels are negotiated by
-  it (`TunnelManager.initiate`) and kept up: a tunnel that goes down is renegotiated at once and,
-  after a failed attempt, every DPD `interval` (compile.reconnect).
-* DPD is the engine's RFC 3706 DPD on each IKE SA (compile.dpd_policy). A `PeerDead` takes every
-  group tunnel on that (local, peer) pair down as "peer unreachable"; an IPsec SA that reaches its
-  hard lifetime without a successful rekey takes its tunnel down as "failed to rekey".
-* Tunnel manager events are read after the manager has updated its own state (a same-instant
-  scheduler callback), then fed to the controller; its actions become negotiations, traffic
-  switches and notifications (traps.Notification, handed to `notify`).
-* The first time each map of a controller comes up raises no notification (initial bring-up). A
-  carrying tunnel that never came up while the other is up moves traffic to the other one (the
-  controller's switchover: "Fail-over successful").
+* `controller_for(spec)`: each map of a complete group gets a `Member` that forwards the
+  manager's inputs to the group's one `CryptoGroup`; a member `carrying()` only when the group
+  sends traffic through it (the manager's `route()` follows). Other maps get a `PlainMap`
+  (negotiate on traffic, DPD from the latch).
+* Both tunnels of a group come up at once and are kept up: a tunnel that goes down is
+  renegotiated at once and, after a failed attempt, every DPD `interval` (compile.reconnect).
+* DPD is the engine's RFC 3706 DPD on each IKE SA (`engine_dpd` gives it the context's effective
+  setting). A dead peer takes the group tunnel down as "peer unreachable"; an IPsec SA that
+  reaches its hard lifetime without a successful rekey, as "failed to rekey".
+* Group actions become manager actions (Negotiate for this map or, through OnTunnel, for its
+  sibling), traffic switch records and notifications (traps.Notification, handed to `notify`).
+* The first time each map of a group comes up raises no notification (initial bring-up). When
+  the carrying tunnel fails a negotiation before it was ever up and the other one is up, traffic
+  moves to the other one ("Fail-over successful").
 * DPD latch: a DPD change in a context while any of its tunnels is up (or negotiating) is pending
   until each of those tunnels has been cleared (`clear`); then it applies to the negotiations that
-  follow. Tunnels already up keep what they negotiated (the manager updates specs in place).
+  follow (the manager re-reads `engine_dpd` when the specs are applied again). Tunnels already up
+  keep the DPD their IKE SA negotiated.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
+from ...engine import failover as fo
 from ...engine.cryptogroup import (
     Condition,
     CryptoGroup,
     CryptoGroupAction,
-    GroupRole,
+    CryptoGroupStatus,
     Negotiate,
     Notify,
     TrafficSwitched,
 )
-from ...engine.events import NegotiationFailed, PeerDead, Phase2Down, Phase2Up
+from ...engine.dpd import DpdPolicy
 from ...runtime.ipsec import TunnelSpec
-from ...runtime.scheduler import Scheduler, Timer
-from ...runtime.tunnels import ModuleDown, TunnelManager
-from .compile import Compiled, GroupDef, compile_config, only_dpd_differs
+from ...runtime.tunnel_control import ControllerBase, OnTunnel, TunnelController
+from ...runtime.tunnels import TunnelManager
+from .compile import Compiled, GroupDef, GroupKey, compile_config, dpd_policy
 from .model import Config, Dpd
 from .traps import Notification
 
@@ -44,7 +50,7 @@ from .traps import Notification
 @dataclass
 class SwitchRecord:
     when: float
-    from_map: str
+    from_map: str  # spec names
     to_map: str
     manual: bool
 
@@ -55,43 +61,140 @@ class GroupRuntime:
 
     gdef: GroupDef
     ctl: CryptoGroup
+    owner: CryptoGroups
     created: float
     seen_up: set[str] = field(default_factory=set)
     switches: list[SwitchRecord] = field(default_factory=list)
-    owner: CryptoGroups | None = None
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return self.gdef.context, self.gdef.name
-
-    # scheduler engine: the controller's reconnect timers
-    def get_timer(self) -> float | None:
-        return self.ctl.get_timer()
-
-    def handle_timer(self, now: float) -> None:
-        assert self.owner is not None
-        self.owner._run(self, self.ctl.handle_timer(now), now)
 
     @property
     def last_switch(self) -> SwitchRecord | None:
         return self.switches[-1] if self.switches else None
 
+    def carrying(self, spec_name: str) -> bool:
+        return self.gdef.primary == spec_name if self.ctl.carrying.value == "primary" \
+            else self.gdef.secondary == spec_name
+
+    def translate(self, me: str, actions: list[CryptoGroupAction], now: float) -> list[Any]:
+        """Group actions -> manager actions for the member `me` (spec name)."""
+        out: list[Any] = []
+        for a in actions:
+            if isinstance(a, Negotiate):
+                neg = fo.Negotiate(self.owner.gateway(a.map))
+                out.append(neg if a.map == me else OnTunnel(a.map, neg))
+            elif isinstance(a, TrafficSwitched):
+                self.switches.append(SwitchRecord(now, a.from_map, a.to_map, a.manual))
+                out.append(a)
+            elif isinstance(a, Notify):
+                if a.condition in (Condition.PRIMARY_UP, Condition.SECONDARY_UP) and a.map not in self.seen_up:
+                    self.seen_up.add(a.map)
+                    continue  # initial bring-up raises none
+                self.owner.notify(self.owner.notification(self, a, now))
+                out.append(a)
+        return out
+
+
+class Member(ControllerBase):
+    """One crypto map of a group, as the TunnelManager sees it."""
+
+    def __init__(self, spec: TunnelSpec, group: GroupRuntime) -> None:
+        super().__init__(spec)
+        self.group = group
+        self.name = spec.name
+
+    def _g(self, actions: list[CryptoGroupAction], now: float) -> list[Any]:
+        return self.group.translate(self.name, actions, now)
+
+    def start(self, now: float) -> list[Any]:
+        return [fo.Negotiate(self.primary)]  # both members start: both tunnels come up
+
+    def tunnel_up(self, now: float, gateway: str) -> list[Any]:
+        return self._g(self.group.ctl.tunnel_up(now, self.name), now)
+
+    def tunnel_down(self, now: float, gateway: str, reason: str) -> list[Any]:
+        ctl = self.group.ctl
+        if reason == "expired":
+            return self._g(ctl.rekey_failed(now, self.name), now)
+        if reason == "not-present":
+            return self._g(ctl.tunnel_down(now, self.name), now)
+        out = self._g(ctl.tunnel_down(now, self.name), now)
+        if not ctl.up[ctl.role_of(self.name)] and not any(isinstance(a, fo.Negotiate) for a in out):
+            out.append(fo.Negotiate(self.primary))  # kept up permanently (e.g. cleared while down)
+        return out
+
+    def peer_dead(self, now: float, gateway: str) -> list[Any]:
+        return [fo.PeerDeclaredDead(gateway), *self._g(self.group.ctl.peer_unreachable(now, self.name), now)]
+
+    def negotiation_failed(self, now: float, gateway: str, reason: str, phase: int) -> list[Any]:
+        return self._failed(now)
+
+    def negotiation_timeout(self, now: float, gateway: str) -> list[Any]:
+        return self._failed(now)
+
+    def _failed(self, now: float) -> list[Any]:
+        ctl = self.group.ctl
+        out = self._g(ctl.negotiation_failed(now, self.name), now)
+        role = ctl.role_of(self.name)
+        if role is ctl.carrying and self.name not in self.group.seen_up and ctl.up[role.other]:
+            out += self._g(ctl.switchover(now, role.other), now)  # never came up: use the other
+        return out
+
+    def traffic_waiting(self, now: float) -> list[Any]:
+        return []  # the group keeps its tunnels up; traffic does not start them
+
+    def get_timer(self) -> float | None:
+        return self.group.ctl.get_timer()
+
+    def handle_timer(self, now: float) -> list[Any]:
+        return self._g(self.group.ctl.handle_timer(now), now)
+
+    def status(self) -> CryptoGroupStatus:
+        return self.group.ctl.status()
+
+    def carrying(self) -> bool:
+        return self.group.carrying(self.name)
+
+    def engine_dpd(self, configured: DpdPolicy | None) -> DpdPolicy | None:
+        return self.group.owner.engine_dpd(self.group.gdef.context)
+
+
+class PlainMap(ControllerBase):
+    """A crypto map in no (complete) group: negotiated when traffic matches it."""
+
+    def __init__(self, spec: TunnelSpec, owner: CryptoGroups) -> None:
+        super().__init__(spec)
+        self.owner = owner
+
+    def engine_dpd(self, configured: DpdPolicy | None) -> DpdPolicy | None:
+        return self.owner.engine_dpd(self.spec.labels.get("context", ""))
+
 
 class CryptoGroups:
-    def __init__(self, tunnels: TunnelManager, scheduler: Scheduler,
-                 notify: Callable[[Notification], None]) -> None:
+    def __init__(self, tunnels: TunnelManager, notify: Callable[[Notification], None]) -> None:
         self.tunnels = tunnels
-        self.scheduler = scheduler
         self.notify = notify
-        self.groups: dict[tuple[str, str], GroupRuntime] = {}
+        self.groups: dict[GroupKey, GroupRuntime] = {}
         self.effective: dict[str, Dpd | None] = {}  # DPD in force per context
         self.pending: dict[str, set[str]] = {}  # context -> tunnels to clear before the change applies
         self.specs: dict[str, TunnelSpec] = {}
-        self._by_map: dict[str, GroupRuntime] = {}
-        self._dirty: dict[str, str] = {}
-        self._flush_timer: Timer | None = None
         self.compiled = Compiled((), ())
-        tunnels.subscribe(self._on_event)
+        self.sent: list[Notification] = []  # recent notifications (bounded)
+        tunnels.controller_for = self.controller_for
+
+    # ---- the seam ---------------------------------------------------------------------------------
+
+    def controller_for(self, spec: TunnelSpec) -> TunnelController | None:
+        if spec.peer is None or spec.child is None:
+            return None
+        if isinstance(spec.failover, GroupKey) and spec.failover in self.groups:
+            return Member(spec, self.groups[spec.failover])
+        return PlainMap(spec, self)
+
+    def engine_dpd(self, context: str) -> DpdPolicy | None:
+        return dpd_policy(self.effective.get(context))
+
+    def gateway(self, spec_name: str) -> str:
+        s = self.specs.get(spec_name)
+        return s.peer.address if s is not None and s.peer is not None else ""
 
     # ---- configuration ------------------------------------------------------------------------
 
@@ -116,66 +219,48 @@ class CryptoGroups:
 
     def _apply(self, cfg: Config, now: float) -> None:
         compiled = compile_config(cfg, self.effective)
-        old_specs = self.specs
-        self.specs = {s.name: s for s in compiled.specs}
         self.compiled = compiled
-        self.tunnels.apply(list(compiled.specs), now, restart=lambda o, n: not only_dpd_differs(o, n))
-        restarted = {n for n, s in self.specs.items()
-                     if n in old_specs and old_specs[n] != s and not only_dpd_differs(old_specs[n], s)}
-        wanted = {(g.context, g.name): g for g in compiled.groups}
-        for key, grp in list(self.groups.items()):
-            g = wanted.get(key)
-            if g is None or (g.primary, g.secondary) != (grp.gdef.primary, grp.gdef.secondary) \
-                    or {g.primary, g.secondary} & restarted:
-                self._drop(grp)
-        fresh = []
+        self.specs = {s.name: s for s in compiled.specs}
+        wanted = {g.key: g for g in compiled.groups}
         for key, g in wanted.items():
             grp = self.groups.get(key)
             if grp is None:
-                grp = GroupRuntime(g, CryptoGroup(g.policy, g.primary, g.secondary), now, owner=self)
-                self.groups[key] = grp
-                self._by_map[g.primary] = self._by_map[g.secondary] = grp
-                self.scheduler.add_engine(grp, name=f"crypto-group {g.context}/{g.name}")
-                fresh.append(grp)
+                self.groups[key] = GroupRuntime(g, CryptoGroup(g.policy, g.primary, g.secondary), self, now)
             elif grp.gdef != g:
                 grp.gdef = g
-                grp.ctl.policy = g.policy
-                self.scheduler.reschedule(grp)
-        for grp in fresh:
-            self._run(grp, grp.ctl.start(now), now)
-
-    def _drop(self, grp: GroupRuntime) -> None:
-        self.scheduler.remove_engine(grp)
-        del self.groups[grp.key]
-        for m in (grp.gdef.primary, grp.gdef.secondary):
-            if self._by_map.get(m) is grp:
-                del self._by_map[m]
+                grp.ctl.policy = g.policy  # switchover mode, reconnect interval: no restart
+        self.tunnels.apply(list(compiled.specs), now)
+        for key in [k for k in self.groups if k not in wanted]:
+            del self.groups[key]
 
     # ---- operator commands ----------------------------------------------------------------------
 
     def group(self, context: str, name: str) -> GroupRuntime | None:
-        return self.groups.get((context, name))
+        return next((g for k, g in self.groups.items() if k.context == context and k.name == name), None)
 
-    def switchover(self, context: str, name: str, now: float) -> list[Notification]:
+    def switchover(self, grp: GroupRuntime, now: float) -> list[Notification]:
         """`crypto-group NAME switchover`: move traffic to the other tunnel of the group."""
-        grp = self.groups[(context, name)]
-        return self._run(grp, grp.ctl.switchover(now), now)
+        before = len(self.sent)
+        actions = grp.translate(grp.gdef.primary, grp.ctl.switchover(now), now)
+        self.tunnels.act(grp.gdef.primary, actions, now)
+        return self.sent[before:]
 
     def clear(self, context: str, cfg: Config, now: float, map_name: str | None = None,
               peer: str | None = None) -> int:
-        """Clear the tunnels (IPsec SAs, then the IKE SA) of the context's ready maps, all or
-        those of one map or peer. Group tunnels are renegotiated by their controller. Returns
-        the number of tunnels cleared."""
+        """Clear the tunnels (IKE SA, then IPsec SAs) of the context's ready maps, all or those of
+        one map or peer. Group tunnels are renegotiated at once by their controller, with the DPD
+        setting in force after the clear. Returns the number of tunnels cleared."""
         chosen = [s for s in self.specs.values() if s.labels.get("context") == context
                   and (map_name is None or s.labels.get("map") == map_name)
                   and (peer is None or (s.peer is not None and s.peer.address == peer))]
-        n = 0
-        for s in chosen:
-            was = self.tunnels.state_of(s.name)
-            self.tunnels.clear_ipsec(s.name, now)
-            if was in ("up", "negotiating"):
-                n += 1
         names = {s.name for s in chosen}
+        left = self.pending.get(context)
+        if left is not None:
+            left -= names
+            if not left:
+                del self.pending[context]
+                self.effective[context] = cfg.contexts[context].dpd if context in cfg.contexts else None
+                self._apply(cfg, now)  # same specs: only the engine's DPD for new IKE SAs changes
         for s in chosen:
             assert s.peer is not None
             sharing = [x for x in self.specs.values() if x.name not in names and x.local == s.local
@@ -183,99 +268,26 @@ class CryptoGroups:
                        and self.tunnels.state_of(x.name) == "up"]
             if not sharing:
                 self.tunnels.clear_ike(s.peer.address, now, local=s.local)
-        left = self.pending.get(context)
-        if left is not None:
-            left -= names
-            if not left:
-                del self.pending[context]
-                self.effective[context] = cfg.contexts[context].dpd if context in cfg.contexts else None
-                self._apply(cfg, now)
+        n = 0
+        for s in chosen:
+            if self.tunnels.state_of(s.name) in ("up", "negotiating"):
+                n += 1
+            self.tunnels.clear_ipsec(s.name, now)
         return n
 
-    # ---- events from the tunnel manager ---------------------------------------------------------
+    # ---- notifications ----------------------------------------------------------------------------
 
-    def _on_event(self, name: str, ev: object) -> None:
-        if isinstance(ev, PeerDead):
-            local = self.tunnels.local_of(name) if name else None
-            for m in self._by_map:
-                s = self.specs.get(m)
-                if s is not None and s.local == local and s.peer is not None and s.peer.address == ev.peer[0]:
-                    self._mark(m, "peer-unreachable")
-            return
-        if name not in self._by_map:
-            return
-        if isinstance(ev, Phase2Down):
-            self._mark(name, "rekey-failed" if ev.reason == "expired" else
-                       "peer-unreachable" if ev.reason == "peer-dead" else "cleared")
-        elif isinstance(ev, NegotiationFailed):
-            self._mark(name, "failed")
-        elif isinstance(ev, (Phase2Up, ModuleDown)):
-            self._mark(name, "")
-
-    def _mark(self, name: str, reason: str) -> None:
-        if reason or name not in self._dirty:
-            self._dirty[name] = reason
-        if self._flush_timer is None:
-            now = self.scheduler.now()
-            self._flush_timer = self.scheduler.call_at(now, self._flush, name="crypto groups")
-
-    def _flush(self) -> None:
-        self._flush_timer = None
-        now = self.scheduler.now()
-        dirty, self._dirty = self._dirty, {}
-        for name, reason in dirty.items():
-            grp = self._by_map.get(name)
-            if grp is None:
-                continue
-            ctl = grp.ctl
-            role = ctl.role_of(name)
-            up = self.tunnels.state_of(name) == "up"
-            if up and not ctl.up[role]:
-                self._run(grp, ctl.tunnel_up(now, name), now)
-            elif not up and ctl.up[role]:
-                if reason == "peer-unreachable":
-                    self._run(grp, ctl.peer_unreachable(now, name), now)
-                elif reason == "rekey-failed":
-                    self._run(grp, ctl.rekey_failed(now, name), now)
-                else:
-                    self._run(grp, ctl.tunnel_down(now, name), now)
-            elif not up and reason == "failed" and self.tunnels.state_of(name) == "down":
-                self._run(grp, ctl.negotiation_failed(now, name), now)
-                other = role.other
-                if role is ctl.carrying and name not in grp.seen_up and ctl.up[other]:
-                    # never came up, the other tunnel is up: traffic goes there
-                    self._run(grp, ctl.switchover(now, other), now)
-
-    def _run(self, grp: GroupRuntime, actions: list[CryptoGroupAction], now: float) -> list[Notification]:
-        out: list[Notification] = []
-        for a in actions:
-            if isinstance(a, Negotiate):
-                self.tunnels.initiate(a.map, now)
-            elif isinstance(a, TrafficSwitched):
-                grp.switches.append(SwitchRecord(now, a.from_map, a.to_map, a.manual))
-            elif isinstance(a, Notify):
-                if a.condition in (Condition.PRIMARY_UP, Condition.SECONDARY_UP) and a.map not in grp.seen_up:
-                    grp.seen_up.add(a.map)
-                    continue  # initial bring-up raises none
-                n = self._notification(grp, a, now)
-                out.append(n)
-                self.notify(n)
-        self.scheduler.reschedule(grp)
-        return out
-
-    def _notification(self, grp: GroupRuntime, a: Notify, now: float) -> Notification:
-        spec = self.specs.get(a.map)
-        peer = spec.peer.address if spec is not None and spec.peer is not None else ""
+    def notification(self, grp: GroupRuntime, a: Notify, now: float) -> Notification:
         def label(n: str | None) -> str | None:
             return None if n is None else n.partition("/")[2]
-        return Notification(now, a.condition, grp.gdef.context, grp.gdef.name, label(a.map) or "",
-                            peer, label(a.from_map))
+        n = Notification(now, a.condition, grp.gdef.context, grp.gdef.name, label(a.map) or "",
+                         self.gateway(a.map), label(a.from_map))
+        self.sent.append(n)
+        if len(self.sent) > 2 * self.MAX_SENT:
+            del self.sent[: -self.MAX_SENT]
+        return n
 
-    # ---- queries --------------------------------------------------------------------------------
-
-    def role_of(self, spec_name: str) -> GroupRole | None:
-        grp = self._by_map.get(spec_name)
-        return grp.ctl.role_of(spec_name) if grp is not None else None
+    MAX_SENT = 1000
 
 
-__all__ = ["CryptoGroups", "GroupRuntime", "SwitchRecord"]
+__all__ = ["CryptoGroups", "GroupRuntime", "Member", "PlainMap", "SwitchRecord"]

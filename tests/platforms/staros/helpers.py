@@ -117,7 +117,7 @@ def make_rig(clock, text: str | None = None, model: str = "ASR 5000", peers=None
     for p in peers if peers is not None else [peer(n) for n in PEERS]:
         world.add_peer(p)
     notes: list[Notification] = []
-    groups = CryptoGroups(dev.tunnels, world.scheduler, notes.append)
+    groups = CryptoGroups(dev.tunnels, notes.append)
     cfg = config_text.replay(text if text is not None else config(), model)
     rig = Rig(world, dev, groups, cfg, notes)
     return rig
