@@ -94,7 +94,28 @@ def no_completions(prompt_width: int, col: int) -> str:
 
 
 PAGER_PROMPT = "--More--"
+PIPE_HELP = {"grep": "Filters the output through a regular expression"}
 
 
-def internal_error() -> str:
-    return "Failure: Internal error\n"
+class StarosWording:
+    """These messages as the shared grammar session asks for them (cli.grammar_session.Wording)."""
+
+    pager_prompt = PAGER_PROMPT
+
+    def error_text(self, e: ParseError, prompt_width: int) -> str:
+        return error_text(e, prompt_width)
+
+    def completions(self, cands: list[Candidate], executable: bool, pipe: bool) -> str:
+        return completions(cands, executable, pipe)
+
+    def no_completions(self, prompt_width: int, col: int) -> str:
+        return no_completions(prompt_width, col)
+
+    def pipe_candidates(self, names) -> list[Candidate]:
+        return [Candidate(n, PIPE_HELP.get(n, ""), None) for n in sorted(names)]
+
+    def internal_error(self) -> str:
+        return "Failure: Internal error\n"
+
+
+WORDING = StarosWording()
