@@ -102,7 +102,7 @@ def _clear(session, match) -> None:
     groups = session.driver.groups
     if groups is not None:
         groups.clear(session.exec_context, session.config, session.device.now(),
-                     map_name=match.args.get("map-name"), peer=match.args.get("peer"))
+                     map_name=match.args.get("tag"), peer=match.args.get("peer"))
 
 
 @handler("exec-clear-crypto-isakmp")
@@ -198,7 +198,7 @@ async def show_ipsec(session, match, out, io):
 @handler("exec-show-crypto-map")
 async def show_crypto_map(session, match, out, io):
     ctx = session.config.contexts[_ctx_name(session)]
-    tag = match.args.get("map-name")
+    tag = match.args.get("tag")
     if tag is not None and tag not in ctx.maps:
         return _fail(out, msg.not_found("crypto map", str(tag)))
     out.write(shows.crypto_map(session.config, ctx.name, _state(session), tag))

@@ -24,7 +24,7 @@ _IKE_CIPHER = {"3des": "3des-cbc", "aes128": "aes-cbc-128", "aes192": "aes-cbc-1
                "aes256": "aes-cbc-256", "des": "des-cbc"}
 _ESP_CIPHER = {**_IKE_CIPHER, None: "null"}
 _HMAC = {"hmac-md5": "md5-96", "hmac-sha1": "sha1-96", "hmac-sha256": "sha256-128", None: "none"}
-_REASON = {DownReason.PEER_UNREACHABLE: "peer unreachable (DPD)", DownReason.REKEY_FAILED: "rekey failed",
+_REASON = {DownReason.PEER_UNREACHABLE: "peer unreachable: DPD", DownReason.REKEY_FAILED: "failed to rekey",
            DownReason.CLEARED: "cleared"}
 
 
@@ -99,20 +99,25 @@ def _group_block(ctx: Context, g: CryptoGroup, st: State) -> str:
     for role, label in (("primary", "Primary map  "), ("secondary", "Secondary map")):
         mp = maps.get(role)
         if mp is None:
-            lines.append(f"  {label} {'(none)'.ljust(width)}")
+            lines.append(f"  {label} (none)")
             continue
         peer = mp.peer or "-"
+        notes: list[str] = []
         if status is None:
             state, use = ("NOT READY" if not ready(ctx, mp) else "DOWN"), "-"
         else:
             ms = next(m for m in status.maps if m.role.value == role)
-            state = _state_word(st.tunnel_state(ms.map))
+            state = "UP" if ms.up else "DOWN"
             use = "Active" if ms.carrying else "Standby"
-            if ms.carrying and not ms.up:
-                use = "Active (waiting)"
             if not ms.up and ms.last_down is not None:
-                state += f" ({_REASON[ms.last_down]})"
-        lines.append(f"  {label} {mp.name.ljust(width)}  Peer {peer.ljust(15)}  Tunnel state: {state.ljust(11)}  {use}".rstrip())
+                notes.append(_REASON[ms.last_down])
+            if st.tunnel_state(ms.map) == "negotiating":
+                notes.append("negotiating")
+            if ms.carrying and not ms.up:
+                notes.append("traffic waiting")
+        note = f"  ({'; '.join(notes)})" if notes else ""
+        lines.append(f"  {label} {mp.name.ljust(width)}  Peer {peer.ljust(15)}  "
+                     f"Tunnel state: {state.ljust(9)}  {use.ljust(7)}{note}".rstrip())
     if status is None:
         lines.append("  Status: not running (the group needs a ready primary and secondary map)")
         lines.append("  Number of switchovers: 0")
@@ -350,7 +355,14 @@ def crypto_map(cfg: Config, context: str, st: State, tag: str | None = None) -> 
             if grp is not None:
                 carrying = ", carrying traffic" if grp.carrying(name) else ", standby"
             lines.append(f"  Crypto group: {mp.group} ({mp.role}{carrying})")
-        status = _state_word(st.tunnel_state(name)) if ready(ctx, mp) else "NOT READY"
+        if ready(ctx, mp):
+            status = _state_word(st.tunnel_state(name))
+        else:
+            missing = [what for what, ok in (("no peer", mp.peer), ("no pre-shared key", mp.psk),
+                                             ("no transform set", mp.transform_sets),
+                                             ("not applied to an interface with an address", local))
+                       if not ok]
+            status = f"NOT READY ({'; '.join(missing) or 'transform set missing'})"
         lines.append(f"  Status: {status}")
         blocks.append("\n".join(lines) + "\n")
     return "\n".join(blocks)
