@@ -161,40 +161,52 @@ class ReplayError(Exception):
 PARENT = {cf.CONFIG: cf.EXEC, cf.CTX: cf.CONFIG}
 
 
-def replay(text: str, model: str, cfg: Config | None = None) -> Config:
+def replay(text: str, model: str, cfg: Config | None = None,
+           errors: list[ReplayError] | None = None) -> Config:
     """Run a configuration file's commands on `cfg` (a new default configuration if None).
-    Raises ReplayError at the first line the device would refuse."""
+    Raises ReplayError at the first line the device would refuse; with `errors`, records it
+    there and goes on with the next line instead (a device booting from a file: a refused
+    line is reported, the rest still loads)."""
     cfg = cfg if cfg is not None else Config()
     stack: list[tuple[str, dict[str, str]]] = [(cf.EXEC, {"context": "local"})]
     for no, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
-        if not line or (line.startswith("#") and line != "#exit"):
-            continue
-        mode, context = stack[-1]
-        if line == "#exit" or (line == "exit" and mode != cf.EXEC):
-            if len(stack) > 1:
-                stack.pop()
-            continue
-        if mode == cf.EXEC and line in ("config", "configure"):
-            stack.append((cf.CONFIG, context))
-            continue
-        if mode == cf.EXEC:
-            raise ReplayError(no, f"not a configuration command: {line}")
         try:
-            m = parse_command(tree(mode), line)
-        except ParseError as e:
-            raise ReplayError(no, f"{cf_error(e)}: {line}") from None
-        try:
-            out = cf.run(cfg, cf.Env(model, context), m)
-        except cf.Refused as e:
-            raise ReplayError(no, e.text) from None
-        if out.leave == "end":
-            del stack[1:]
-        elif out.leave == "exit":
-            stack.pop()
-        elif out.enter is not None:
-            stack.append(out.enter)
+            _replay_line(raw.strip(), no, model, cfg, stack)
+        except ReplayError as e:
+            if errors is None:
+                raise
+            errors.append(e)
     return cfg
+
+
+def _replay_line(line: str, no: int, model: str, cfg: Config,
+                 stack: list[tuple[str, dict[str, str]]]) -> None:
+    if not line or (line.startswith("#") and line != "#exit"):
+        return
+    mode, context = stack[-1]
+    if line == "#exit" or (line == "exit" and mode != cf.EXEC):
+        if len(stack) > 1:
+            stack.pop()
+        return
+    if mode == cf.EXEC and line in ("config", "configure"):
+        stack.append((cf.CONFIG, context))
+        return
+    if mode == cf.EXEC:
+        raise ReplayError(no, f"not a configuration command: {line}")
+    try:
+        m = parse_command(tree(mode), line)
+    except ParseError as e:
+        raise ReplayError(no, f"{cf_error(e)}: {line}") from None
+    try:
+        out = cf.run(cfg, cf.Env(model, context), m)
+    except cf.Refused as e:
+        raise ReplayError(no, e.text) from None
+    if out.leave == "end":
+        del stack[1:]
+    elif out.leave == "exit":
+        stack.pop()
+    elif out.enter is not None:
+        stack.append(out.enter)
 
 
 def cf_error(e: ParseError) -> str:

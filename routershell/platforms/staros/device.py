@@ -63,12 +63,15 @@ class StarosDriver:
 
 def make_staros_device(name: str, startup: str, *, model: str, hostname: str, ports: list[Port],
                        clock: Any, streams: Any, home: Path) -> Device:
-    cfg = config_text.replay(startup, model) if startup.strip() else Config()
+    errors: list[config_text.ReplayError] = []
+    cfg = config_text.replay(startup, model, errors=errors) if startup.strip() else Config()
     if hostname and not startup.strip():
         cfg.hostname = hostname
     dev = Device(name, "staros", model=model, ports=ports, clock=clock, home=home,
                  facts={"version": VERSION})
     dev.streams = streams.child(name)
+    for e in errors:  # the model may refuse what the lab file's check accepted (ASR 5500)
+        dev.syslog(f"[cli 30000 error] startup configuration line {e.line}: {e.message}")
     dev.driver = StarosDriver(dev, cfg)
     dev.driver.applied()  # SNMP targets before the lab joins
     return dev
