@@ -649,7 +649,9 @@ class TunnelManager:
             ts = self._tunnels_on(drv.local, gw)
             self._emit(ts[0].name if ts else "", ev, now)
             for x in ts:
-                if x.ctl is not None:
+                # a controller may say it ignores ACKs (`wants_dpd_ack = False`): the engine's
+                # own DPD keeps the gateway alive, and hundreds of tunnels share one IKE SA
+                if x.ctl is not None and getattr(x.ctl, "wants_dpd_ack", True):
                     self._run(x, x.ctl.dpd_ack(now, gw), now, pump=False)
             return None
         ts = self._tunnels_on(drv.local, gw)

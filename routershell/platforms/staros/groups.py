@@ -96,6 +96,8 @@ class GroupRuntime:
 class Member(ControllerBase):
     """One crypto map of a group, as the TunnelManager sees it."""
 
+    wants_dpd_ack = False  # the engine runs DPD; an ACK changes nothing here
+
     def __init__(self, spec: TunnelSpec, group: GroupRuntime) -> None:
         super().__init__(spec)
         self.group = group
@@ -159,6 +161,8 @@ class Member(ControllerBase):
 
 class PlainMap(ControllerBase):
     """A crypto map in no (complete) group: negotiated when traffic matches it."""
+
+    wants_dpd_ack = False
 
     def __init__(self, spec: TunnelSpec, owner: CryptoGroups) -> None:
         super().__init__(spec)
