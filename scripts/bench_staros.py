@@ -21,13 +21,13 @@ import time
 import trio
 from trio._core import MockClock
 
+from routershell.engine.proposals import IkeProposal, IpsecProposal
 from routershell.platforms.staros.device import make_staros_device
 from routershell.runtime.clock import LabClock
 from routershell.runtime.peers import PeerSpec
 from routershell.runtime.rng import Streams
 from routershell.runtime.scheduler import Scheduler
 from routershell.runtime.world import World
-from routershell.engine.proposals import IkeProposal, IpsecProposal
 
 GROUPS = 32
 DPD = "interval 300 timeout 10 num-retry 3"
