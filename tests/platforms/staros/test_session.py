@@ -192,3 +192,32 @@ async def test_startup_errors_name_the_line():
     assert PLATFORM.check_startup("config\n  context c\n    crypto map m ipsec-isakmp\n"
                                   "      match crypto-group nosuch primary\nend\n") == \
         (4, "Failure: crypto group nosuch does not exist")
+
+
+async def test_clear_commands_apply_a_pending_dpd_change_once_every_tunnel_is_cleared(mock_clock):
+    async with lab(mock_clock, lab=LAB) as app:
+        t = Transcript(app)
+        for line in ("context ipsec", "configure", "context ipsec",
+                     "ikev1 keepalive dpd interval 20 timeout 10 num-retry 2", "end"):
+            await t.run(line)
+        out = await t.run("show crypto group name cg-auto")
+        assert "  DPD: interval 30s timeout 10s num-retry 3 (configured change pending: 4 tunnels to clear)\n" in out
+        assert await t.run("clear crypto isakmp tag cmap-auto-pri") == ""
+        out = await t.run("show crypto group name cg-auto")
+        assert "(configured change pending: 3 tunnels to clear)" in out
+        detail = await t.run("show crypto isakmp security-associations")
+        assert detail.count("DPD: Yes (interval 20s timeout 10s num-retry 2)") == 0  # not before all are cleared
+        assert await t.run("clear crypto security-association peer 192.0.2.20") == ""
+        assert "(configured change pending: 2 tunnels to clear)" in await t.run("show crypto group name cg-auto")
+        assert await t.run("clear crypto security-association") == ""
+        await t.run("lab clock advance 5s")
+        out = await t.run("show crypto group")
+        assert out.count("  DPD: interval 20s timeout 10s num-retry 2\n") == 2 and "pending" not in out
+        detail = await t.run("show crypto isakmp security-associations")
+        assert detail.count("DPD: Yes (interval 20s timeout 10s num-retry 2)") == 3
+        assert detail.count("DPD: No (the peer does not support RFC 3706)") == 1
+        # every tunnel came back; auto and (having waited on a down secondary) manual on the primary
+        summary = await t.run("show crypto group summary")
+        assert "Groups in primary: 2" in summary and "NEGOTIATING" not in summary
+        history = await t.run("show snmp trap history")
+        assert "9001 (CryptoGroupPriTunnelDown) context ipsec crypto-group cg-auto crypto-map cmap-auto-pri" in history
