@@ -63,8 +63,10 @@ async def test_retry_hook_replaces_the_fixed_retry_after(mock_clock, world):
     await world.clock.advance(60 + 120 + 240 + 30)
     fails = [t for t, _, e in log if isinstance(e, NegotiationFailed)]
     assert [e.reason for _, _, e in log if isinstance(e, NegotiationFailed)] == [AUTHENTICATION_FAILED] * 4
-    # each attempt starts exactly the back-off after the previous failure (not every 60 s)
-    gaps = [round(b - a) for a, b in zip(fails, fails[1:], strict=False)]
+    # each attempt starts exactly the back-off after the previous failure (not every 60 s); a
+    # wrong key is found the same time into every attempt (the first attempt starts at 0)
+    found = round(fails[0])
+    gaps = [round(b - a) - found for a, b in zip(fails, fails[1:], strict=False)]
     assert gaps == [60, 120, 240]
     st = dev.tunnels.tunnels()[0]
     assert st.state == "down" and st.failover == 4
@@ -185,3 +187,42 @@ async def test_unknown_actions_are_reported_not_executed(mock_clock, world):
     await world.wait_settled(10)
     assert ("t1", "a platform notification") in [(n, e) for _, n, e in log]
     assert dev.tunnels.tunnels()[0].state == "up"
+
+
+class Watching(ControllerBase):
+    """Records the rekey and phase-1 hooks."""
+
+    seen: list[tuple] = []
+
+    def rekey_failed(self, now, gateway, reason, phase):
+        self.seen.append(("rekey", round(now), gateway, reason, phase))
+        return []
+
+    def phase1_down(self, now, gateway, reason):
+        self.seen.append(("phase1", round(now), gateway, reason))
+        return []
+
+
+async def test_rekey_failure_and_phase1_down_reach_the_controller(mock_clock, world):
+    from routershell.engine.peer import ChildConfig
+    from routershell.engine.proposals import IpsecProposal
+    from routershell.runtime.ipsec import TunnelSpec
+
+    Watching.seen = []
+    dev = device(world)
+    dev.tunnels.controller_for = Watching
+    peer = world.add_peer(peer_spec())
+    base = spec()
+    short = TunnelSpec(base.name, base.local, base.peer,
+                       ChildConfig("x", (IpsecProposal(lifetime_s=600),), LAN1, LAN2),
+                       selectors=base.selectors)
+    dev.tunnels.apply([short], world.now())
+    await world.clock.advance(530)
+    world.peer_down(PRIMARY)  # the rekey at the soft lifetime (540 s) goes unanswered
+    await world.clock.advance(60)
+    assert Watching.seen == [("rekey", 580, PRIMARY, "timeout", 2)]
+    assert dev.tunnels.tunnels()[0].state == "up"  # the old SAs still stand
+    world.peer_up(PRIMARY)
+    assert peer.delete_ike(R1, world.now())  # the peer deletes phase 1
+    await world.clock.advance(1)
+    assert Watching.seen[-1] == ("phase1", 590, PRIMARY, "peer-delete")
