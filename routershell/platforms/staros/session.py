@@ -47,7 +47,11 @@ class StarosSession(GrammarSession):
         self.modes = modes()
         super().__init__(device, user, client, cf.EXEC)
         self.exec_context = "local"  # `context NAME` in Exec mode
-        self.screen_length = 0 if client == "lab" else self.screen_length
+        if client == "lab":
+            # lab objectives and `lab wait until` run one command each in a fresh session: it
+            # starts in the first context holding crypto groups (a person logs in to `local`)
+            self.exec_context = next((c.name for c in self.config.contexts.values() if c.groups), "local")
+            self.screen_length = 0
 
     @property
     def driver(self):

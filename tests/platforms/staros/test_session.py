@@ -221,3 +221,12 @@ async def test_clear_commands_apply_a_pending_dpd_change_once_every_tunnel_is_cl
         assert "Groups in primary: 2" in summary and "NEGOTIATING" not in summary
         history = await t.run("show snmp trap history")
         assert "9001 (CryptoGroupPriTunnelDown) context ipsec crypto-group cg-auto crypto-map cmap-auto-pri" in history
+
+
+async def test_the_labs_objectives_pass_after_the_primaries_returned(mock_clock):
+    async with lab(mock_clock, lab=LAB) as app:
+        t = Transcript(app)
+        assert "1 of 2 objectives passed." in await t.run("lab grade")  # cg-manual on its primary
+        await t.run("lab clock advance 11m")
+        assert "2 of 2 objectives passed." in await t.run("lab grade")
+        assert t.session.prompt() == "[local]asr5k# "  # a person still logs in to local
