@@ -205,6 +205,12 @@ async def show_crypto_map(session, match, out, io):
     return None
 
 
+@handler("exec-show-logs")
+async def show_logs(session, match, out, io):
+    dev = session.device
+    out.write(shows.event_log([(ln.when, ln.text) for ln in dev.log], _state(session)))
+
+
 @handler("exec-show-snmp-trap-history")
 async def show_trap_history(session, match, out, io):
     from .device import TRAP_HISTORY

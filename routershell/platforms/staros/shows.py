@@ -379,6 +379,15 @@ def trap_history(history: list[Notification], st: State, maximum: int) -> str:
     return "\n".join(out) + "\n"
 
 
-__all__ = ["State", "crypto_group", "crypto_group_summary", "crypto_map", "ipsec_sa_summary", "ipsec_sas",
+def event_log(lines: list[tuple[float, str]], st: State) -> str:
+    """`show logs`: the event log, oldest first, with StarOS-style timestamps."""
+    out = []
+    for when, text in lines:
+        t = st.epoch + timedelta(seconds=when)
+        out.append(f"{t.strftime('%Y-%b-%d+%H:%M:%S')}.{t.microsecond // 1000:03d} {text}")
+    return "\n".join(out) + "\n" if out else "No event log entries.\n"
+
+
+__all__ = ["State", "event_log", "crypto_group", "crypto_group_summary", "crypto_map", "ipsec_sa_summary", "ipsec_sas",
            "isakmp_sa_summary", "isakmp_sas", "trap_history"]
 
