@@ -65,6 +65,14 @@ class GroupRuntime:
     created: float
     seen_up: set[str] = field(default_factory=set)
     switches: list[SwitchRecord] = field(default_factory=list)
+    since: dict[str, tuple[bool, float]] = field(default_factory=dict)  # map -> (up, since when)
+
+    def note_states(self, now: float) -> None:
+        """Remember when each map's tunnel last went up or down (for the shows)."""
+        for role, name in self.ctl.maps.items():
+            up = self.ctl.up[role]
+            if self.since.get(name, (None,))[0] is not up:
+                self.since[name] = (up, now)
 
     @property
     def last_switch(self) -> SwitchRecord | None:
@@ -104,7 +112,9 @@ class Member(ControllerBase):
         self.name = spec.name
 
     def _g(self, actions: list[CryptoGroupAction], now: float) -> list[Any]:
-        return self.group.translate(self.name, actions, now)
+        out = self.group.translate(self.name, actions, now)
+        self.group.note_states(now)
+        return out
 
     def start(self, now: float) -> list[Any]:
         return [fo.Negotiate(self.primary)]  # both members start: both tunnels come up
@@ -229,7 +239,8 @@ class CryptoGroups:
         for key, g in wanted.items():
             grp = self.groups.get(key)
             if grp is None:
-                self.groups[key] = GroupRuntime(g, CryptoGroup(g.policy, g.primary, g.secondary), self, now)
+                grp = self.groups[key] = GroupRuntime(g, CryptoGroup(g.policy, g.primary, g.secondary), self, now)
+                grp.note_states(now)
             elif grp.gdef != g:
                 grp.gdef = g
                 grp.ctl.policy = g.policy  # switchover mode, reconnect interval: no restart

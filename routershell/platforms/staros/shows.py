@@ -109,6 +109,8 @@ def _group_block(ctx: Context, g: CryptoGroup, st: State) -> str:
             ms = next(m for m in status.maps if m.role.value == role)
             state = "UP" if ms.up else "DOWN"
             use = "Active" if ms.carrying else "Standby"
+            if grp is not None and ms.map in grp.since:
+                notes.append(f"{'up' if ms.up else 'down'} {_duration(st.now - grp.since[ms.map][1])}")
             if not ms.up and ms.last_down is not None:
                 notes.append(_REASON[ms.last_down])
             if st.tunnel_state(ms.map) == "negotiating":
