@@ -234,16 +234,23 @@ class CryptoGroups:
     def _apply(self, cfg: Config, now: float) -> None:
         compiled = compile_config(cfg, self.effective)
         self.compiled = compiled
-        self.specs = {s.name: s for s in compiled.specs}
+        old, self.specs = self.specs, {s.name: s for s in compiled.specs}
         wanted = {g.key: g for g in compiled.groups}
         for key, g in wanted.items():
             grp = self.groups.get(key)
             if grp is None:
                 grp = self.groups[key] = GroupRuntime(g, CryptoGroup(g.policy, g.primary, g.secondary), self, now)
                 grp.note_states(now)
-            elif grp.gdef != g:
+                continue
+            if grp.gdef != g:
                 grp.gdef = g
                 grp.ctl.policy = g.policy  # switchover mode, reconnect interval: no restart
+            for name in (g.primary, g.secondary):
+                if name in old and old[name] != self.specs[name] and grp.ctl.up[grp.ctl.role_of(name)]:
+                    # the map changed (peer, key, proposals ...): the manager restarts its tunnel,
+                    # which the group sees go down now (and come up again through its member)
+                    grp.translate(name, grp.ctl.tunnel_down(now, name), now)
+                    grp.note_states(now)
         self.tunnels.apply(list(compiled.specs), now)
         for key in [k for k in self.groups if k not in wanted]:
             del self.groups[key]

@@ -202,3 +202,18 @@ async def test_a_peer_without_dpd_still_comes_up(mock_clock, nursery):
     dpd = {sa.peer[0]: sa.dpd is not None for sa in ep.sadb.ike.values()}
     assert dpd == {PEERS["pri1"]: True, PEERS["sec1"]: False, PEERS["pri2"]: True, PEERS["sec2"]: True}
 
+
+
+async def test_changing_a_carrying_map_takes_its_tunnel_down_and_up_again(mock_clock, nursery):
+    rig = make_rig(mock_clock)
+    await start(rig, nursery)
+    await rig.world.clock.advance(10)
+    rig.configure("config\n  context ipsec\n    crypto map cmap-pri1 ipsec-isakmp\n"
+                  "      set phase2-lifetime 7200\nend\n")
+    assert rig.seen() == [(10, PRI_DOWN, "cmap-pri1"), (10, OK, "cmap-sec1")]
+    await rig.world.clock.advance(1)
+    assert rig.state("pri1") == "up"
+    assert rig.seen()[2:] == [(10, PRI_UP, "cmap-pri1"), (10, OK, "cmap-pri1")]  # auto: back at once
+    ep = rig.device.tunnels.endpoint("192.0.2.1")
+    sas = [sa for sa in ep.sadb.ipsec.values() if sa.child == "ipsec/cmap-pri1"]
+    assert sas and all(sa.created_at >= 10 for sa in sas)  # renegotiated with the new map
