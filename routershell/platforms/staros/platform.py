@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from ...runtime.device import Device
 from ..base import BuildContext
 
+BOOT_CONFIG = "flash/system.cfg"  # under the device home: `save configuration /flash/system.cfg`
+
 
 @dataclass(frozen=True)
 class StarosPlatform:
@@ -28,7 +30,13 @@ class StarosPlatform:
         from .device import make_staros_device
 
         model = ctx.model or self.default_model
-        dev = make_staros_device(ctx.name, ctx.config, model=model, hostname=ctx.hostname or ctx.name,
+        startup = ctx.config
+        saved = ctx.home / BOOT_CONFIG
+        if ctx.state_dir is not None and saved.is_file():
+            # with persistent state the chassis boots from its saved configuration, as an ASR
+            # boots from its boot configuration file (save configuration /flash/system.cfg)
+            startup = saved.read_text(encoding="utf-8", errors="replace")
+        dev = make_staros_device(ctx.name, startup, model=model, hostname=ctx.hostname or ctx.name,
                                  ports=ctx.ports, clock=ctx.clock, streams=ctx.streams, home=ctx.home)
         dev.modules = list(ctx.modules)
         return dev

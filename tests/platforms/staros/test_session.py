@@ -230,3 +230,18 @@ async def test_the_labs_objectives_pass_after_the_primaries_returned(mock_clock)
         await t.run("lab clock advance 11m")
         assert "2 of 2 objectives passed." in await t.run("lab grade")
         assert t.session.prompt() == "[local]asr5k# "  # a person still logs in to local
+
+
+async def test_with_persistent_state_the_device_boots_from_its_saved_configuration(mock_clock, tmp_path):
+    async with lab(mock_clock, lab=LAB, state_dir=tmp_path) as app:
+        t = Transcript(app)
+        for line in ("configure", "context ipsec", "crypto-group cg-saved", "end"):
+            await t.run(line)
+        assert await t.run("save configuration /flash/system.cfg") == ""
+        for line in ("configure", "context ipsec", "crypto-group cg-unsaved", "end"):
+            await t.run(line)
+    async with lab(mock_clock, lab=LAB, state_dir=tmp_path) as app:
+        groups = app.devices["asr5k"].driver.config.contexts["ipsec"].groups
+        assert "cg-saved" in groups and "cg-unsaved" not in groups
+    async with lab(mock_clock, lab=LAB) as app:  # without state: the lab's startup file
+        assert "cg-saved" not in app.devices["asr5k"].driver.config.contexts["ipsec"].groups
