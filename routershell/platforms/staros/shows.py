@@ -245,8 +245,10 @@ def isakmp_sas(cfg: Config, context: str, st: State, cookie: str | None = None) 
         lines.append(f"  Lifetime: {sa.lifetime_s} seconds, remaining {_remaining(sa, st.now)} seconds")
         if sa.dpd is not None:
             d = sa.dpd.policy
+            probing = (f", {sa.dpd.attempts} R-U-THERE unanswered, last heard "
+                       f"{_duration(st.now - sa.dpd.last_received)} ago") if sa.dpd.attempts else ""
             lines.append(f"  DPD: Yes (interval {int(d.interval)}s timeout {int(d.retry_interval)}s "
-                         f"num-retry {d.retries})")
+                         f"num-retry {d.retries}){probing}")
         elif not sa.dpd_vid_sent:
             lines.append("  DPD: No (not enabled when this SA was negotiated)")
         else:
