@@ -76,7 +76,7 @@ def _maps_of(ctx: Context, group: str) -> dict[str, CryptoMap]:
 def crypto_group(cfg: Config, context: str, st: State, name: str | None = None) -> str:
     ctx = cfg.contexts[context]
     names = [name] if name is not None else list(ctx.groups)
-    blocks = [_group_block(ctx, ctx.groups[n], st) for n in names]
+    blocks = [_group_block(ctx, ctx.groups[n], st, detail=name is not None) for n in names]
     if not blocks:
         elsewhere = [c.name for c in cfg.contexts.values() if c.groups and c.name != context]
         hint = f" (crypto groups are configured in context {', '.join(elsewhere)})" if elsewhere else ""
@@ -84,7 +84,10 @@ def crypto_group(cfg: Config, context: str, st: State, name: str | None = None) 
     return "\n".join(blocks)
 
 
-def _group_block(ctx: Context, g: CryptoGroup, st: State) -> str:
+RECENT = 6  # notifications `show crypto group name G` lists
+
+
+def _group_block(ctx: Context, g: CryptoGroup, st: State, detail: bool = False) -> str:
     grp = st.groups.group(ctx.name, g.name) if st.groups is not None else None
     status: CryptoGroupStatus | None = grp.ctl.status() if grp is not None else None
     maps = _maps_of(ctx, g.name)
@@ -132,6 +135,12 @@ def _group_block(ctx: Context, g: CryptoGroup, st: State) -> str:
         else:
             how = "manual" if last.manual else "automatic"
             lines.append(f"  Last switchover: {st.stamp(last.when)} {_short(last.from_map)} -> {_short(last.to_map)} ({how})")
+    if detail and st.groups is not None:
+        recent = [n for n in st.groups.sent if n.context == ctx.name and n.group == g.name][-RECENT:]
+        lines.append("  Recent notifications:" if recent else "  Recent notifications: none")
+        for n in recent:
+            moved = f", from {n.from_map}" if n.from_map else ""
+            lines.append(f"    {st.stamp(n.when)}  {n.text} ({n.map}{moved})")
     return "\n".join(lines) + "\n"
 
 
