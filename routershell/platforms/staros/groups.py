@@ -24,6 +24,7 @@ context-wide DPD latch of seed 003.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -147,7 +148,12 @@ class Member(ControllerBase):
         out = self._g(ctl.negotiation_failed(now, self.name), now)
         role = ctl.role_of(self.name)
         if role is ctl.carrying and self.name not in self.group.seen_up and ctl.up[role.other]:
-            out += self._g(ctl.switchover(now, role.other), now)  # never came up: use the other
+            # never came up: traffic goes to the other tunnel (the controller's switchover, but
+            # the device decided it, not an operator)
+            before = len(self.group.switches)
+            out += self._g(ctl.switchover(now, role.other), now)
+            for i in range(before, len(self.group.switches)):
+                self.group.switches[i] = dataclasses.replace(self.group.switches[i], manual=False)
         return out
 
     def traffic_waiting(self, now: float) -> list[Any]:

@@ -217,3 +217,21 @@ async def test_changing_a_carrying_map_takes_its_tunnel_down_and_up_again(mock_c
     ep = rig.device.tunnels.endpoint("192.0.2.1")
     sas = [sa for sa in ep.sadb.ipsec.values() if sa.child == "ipsec/cmap-pri1"]
     assert sas and all(sa.created_at >= 10 for sa in sas)  # renegotiated with the new map
+
+
+async def test_a_primary_that_never_comes_up_hands_traffic_to_the_secondary(mock_clock, nursery):
+    peers = [peer(n, reachable=(n != "pri1")) for n in PEERS]
+    rig = make_rig(mock_clock, peers=peers)
+    await start(rig, nursery)
+    await rig.world.clock.advance(29)
+    assert rig.status("cg1").active_role is GroupRole.PRIMARY and rig.notes == []
+    await rig.world.clock.advance(6)  # t=35: the first attempt gave up at the 30-s phase-1 timeout
+    assert rig.seen() == [(30, OK, "cmap-sec1")]
+    grp = rig.groups.group("ipsec", "cg1")
+    assert rig.status("cg1").active_role is GroupRole.SECONDARY and not grp.last_switch.manual
+    assert rig.device.tunnels.route(SRC, DST) == "ipsec/cmap-sec1"
+    rig.world.peer_up(PEERS["pri1"])  # t=35: the attempt of 40 (30 + interval 10) gets through
+    await rig.world.clock.advance(25)
+    # its first bring-up raises no "up"; the move back (switchover auto) is notified
+    assert rig.seen() == [(30, OK, "cmap-sec1"), (40, OK, "cmap-pri1")]
+    assert rig.status("cg1").active_role is GroupRole.PRIMARY
