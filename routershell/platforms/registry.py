@@ -13,6 +13,7 @@ from .base import Platform
 PLATFORM_MODULES: dict[str, str] = {
     "junos": "routershell.platforms.junos.platform",
     "alliedware": "routershell.platforms.alliedware.platform",
+    "staros": "routershell.platforms.staros.platform",
 }
 
 

@@ -268,6 +268,12 @@ class TunnelManager:
         t = self._tunnels.get(name)
         return None if t is None else next(s for s in self.tunnels() if s.spec.name == name)
 
+    def state_of(self, name: str) -> str | None:
+        """The state of one tunnel ("down", "negotiating", "up", ...) without building the
+        TunnelStates of every tunnel (cheap enough for a platform to ask per tunnel)."""
+        t = self._tunnels.get(name)
+        return None if t is None else t.state.state
+
     def endpoint(self, local: str) -> IkeEndpoint | None:
         drv = self._drivers.get(local)
         return drv.ep if drv is not None else None
@@ -290,11 +296,13 @@ class TunnelManager:
         self._pump_all(now)
         return done
 
-    def clear_ike(self, peer: str | None, now: float) -> int:
-        """Delete IKE SAs (all, or with `peer`), telling the peer; IPsec SAs stay. Returns the
-        number deleted."""
+    def clear_ike(self, peer: str | None, now: float, local: str | None = None) -> int:
+        """Delete IKE SAs (all, or with `peer`; of every local gateway, or of `local` only),
+        telling the peer; IPsec SAs stay. Returns the number deleted."""
         n = 0
         for drv in self._drivers.values():
+            if local is not None and drv.local != local:
+                continue
             for sa in list(drv.ep.sadb.ike.values()):
                 if sa.state == "established" and (peer is None or sa.peer[0] == peer):
                     n += drv.ep.delete_ike(sa.peer, now)
@@ -686,7 +694,9 @@ class TunnelManager:
             ts = self._tunnels_on(drv.local, gw)
             self._emit(ts[0].name if ts else "", ev, now)
             for x in ts:
-                if x.ctl is not None:
+                # a controller may say it ignores ACKs (`wants_dpd_ack = False`): the engine's
+                # own DPD keeps the gateway alive, and hundreds of tunnels share one IKE SA
+                if x.ctl is not None and getattr(x.ctl, "wants_dpd_ack", True):
                     self._run(x, x.ctl.dpd_ack(now, gw), now, pump=False)
             return None
         ts = self._tunnels_on(drv.local, gw)
