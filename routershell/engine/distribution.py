@@ -242,6 +242,16 @@ class Distribution:
         t.failures += 1
         return [self._schedule(t, now + self.policy.backoff.delay(t.failures))]
 
+    def peer_established(self, now: float, tunnel: str) -> list[DistributionAction]:
+        """The peer negotiated the tunnel on its present module while we waited (e.g. during
+        the 3-minute wait of a higher local address): it is up, the back-off restarts and the
+        scheduled rekey is dropped. Ignored for a tunnel with no module."""
+        t = self._tunnel(tunnel)
+        if t.module is None:
+            return []
+        t.up, t.failures, t.awaiting, t.next_attempt = True, 0, False, None
+        return []
+
     def tunnel_down(self, now: float, tunnel: str) -> list[DistributionAction]:
         """The tunnel's SAs were lost on a present module: rekey at once, backing off on failure."""
         t = self._tunnel(tunnel)

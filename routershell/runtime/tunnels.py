@@ -11,6 +11,7 @@ events map back to tunnels by child name; the children of every spec sharing (lo
 merged into one PeerConfig per gateway on the endpoint.
 
 Establishment (`spec.establish`): "immediately" negotiates at apply and after the SA goes away;
+"controlled" never negotiates by itself: a platform controller calls `initiate(name, now)`;
 "on-traffic" waits for `traffic()` to see outbound packets with no SA; "responder" never initiates
 and accepts peers it has no PeerConfig for. For those, `responder_template(src) -> PeerConfig |
 None` is asked first (a platform's dynamic-peer template; children should be named after the
@@ -224,6 +225,24 @@ class TunnelManager:
             elif t.spec.establish == "immediately":
                 self._start(t, now)
         self._pump_all(now)
+
+    def initiate(self, name: str, now: float) -> bool:
+        """Negotiate tunnel `name` with its active gateway now. For specs with
+        establish="controlled", which the manager never starts or retries by itself: a
+        platform controller decides when (JunosE ISM rekeys). False when the tunnel is unknown,
+        has no phase-2 policy, is not present or is negotiating already."""
+        t = self._tunnels.get(name)
+        if t is None or t.spec.child is None or t.spec.peer is None:
+            return False
+        if t.state.state in ("negotiating", "not-present"):
+            return False
+        self._negotiate(t, t.active or t.spec.peer.address, now)
+        return True
+
+    def state_of(self, name: str) -> TunnelState | None:
+        """The tunnel's state record as it stands (SA fields not refreshed; see tunnels())."""
+        t = self._tunnels.get(name)
+        return t.state if t is not None else None
 
     def tunnels(self) -> list[TunnelState]:
         out = []
@@ -641,7 +660,7 @@ class TunnelManager:
 
     def _trigger(self, t: _Tunnel, now: float) -> None:
         """Outbound traffic found no SA."""
-        if t.state.state in ("down",) and t.spec.establish != "responder":
+        if t.state.state in ("down",) and t.spec.establish not in ("responder", "controlled"):
             if t.ctl is not None and t.ctl.halted:
                 # after giving up, traffic brings the (primary) tunnel up again
                 self._negotiate(t, t.ctl.active, now)

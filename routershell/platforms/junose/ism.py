@@ -1,0 +1,349 @@
+"""JunosE tunnel interfaces on IPsec Service Modules: the engine's distribution policy driving
+the device's TunnelManager.
+
+The policy itself (spread by free capacity, module loss -> not present -> reassign, the address
+rule, the 3-minute wait, the 1..60-minute back-off) is `engine.distribution.Distribution`; this
+module only carries its actions out and feeds it the outcomes:
+
+* every tunnel interface is a TunnelSpec with establish="controlled" whose `labels["module"]`
+  names the ISM slot it is assigned to (NO_ISM when it has none). The manager asks
+  `present(label)` whether that module carries it, so an interface with no ISM is
+  `not-present` there too, and a failed ISM's SAs vanish silently (the manager's module logic);
+* `Rekey` actions become `TunnelManager.initiate`; Phase2Up / NegotiationFailed for the
+  tunnel become `rekey_result`; an SA lost on a present ISM (peer dead, expiry) becomes
+  `tunnel_down` (rekey at once, backing off on failure); an SA the peer brought up while we
+  waited becomes `peer_established`;
+* `module_changed` re-reads the chassis (a lab fault, a timed lab event, `slot disable`);
+* a capacity check warns when the surviving ISMs could not absorb one module's tunnels.
+
+What happened is reported as `IsmEvent`s; messages.py words them as the router's log lines.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ...engine.distribution import (
+    Assigned,
+    Distribution,
+    DistributionAction,
+    DistributionPolicy,
+    NotPresent,
+    Rekey,
+    RekeyScheduled,
+    TunnelOpState,
+    TunnelStatus,
+)
+from ...engine.events import NegotiationFailed, PeerDead, Phase2Down, Phase2Up
+from ...runtime.device import Module
+from ...runtime.ipsec import TunnelSpec
+from ...runtime.scheduler import Scheduler, Timer
+from ...runtime.tunnels import ModuleDown, ModuleUp, TunnelManager
+
+__all__ = ["ISM_KIND", "NO_ISM", "IsmController", "IsmEvent"]
+
+ISM_KIND = "ism"
+NO_ISM = "-"  # the module label of an interface that has no ISM (never present)
+
+
+@dataclass(frozen=True)
+class IsmEvent:
+    """kind: assigned | reassigned | not-present | rekey | rekey-scheduled | up | rekey-failed |
+    down | ism-down | ism-up | capacity-short | capacity-ok"""
+
+    kind: str
+    at: float
+    tunnel: str = ""
+    module: str = ""
+    when: float | None = None  # next attempt (rekey-scheduled, rekey-failed)
+    detail: str = ""  # failure reason, lost module, ...
+
+
+class IsmController:
+    """One per JunosE device. A scheduler engine (the distribution's rekey timer)."""
+
+    def __init__(self, tunnels: TunnelManager, scheduler: Scheduler, modules: list[Module],
+                 *, policy: DistributionPolicy | None = None,
+                 on_event: Callable[[IsmEvent], None] | None = None) -> None:
+        self.tunnels = tunnels
+        self.scheduler = scheduler
+        self.modules = modules  # the chassis list (Module.up changes under us)
+        self.dist = Distribution(policy)
+        self.on_event = on_event or (lambda ev: None)
+        self._specs: dict[str, TunnelSpec] = {}  # configured interfaces, creation order
+        self._label: dict[str, str] = {}
+        self._attempt: dict[str, int] = {}  # tunnel -> attempt number of its pending Rekey
+        self._by_gateway: dict[str, set[str]] = {}
+        self._present: dict[str, bool] = {}
+        self._failures: dict[str, str] = {}  # last rekey failure reason
+        self._placed: set[str] = set()  # interfaces that have had an ISM (a new one: reassigned)
+        self._short = False
+        self._sync_timer: Timer | None = None
+        self._check: dict[str, str] = {}  # tunnels whose rekey may have failed -> reason
+        self._check_timer: Timer | None = None
+        self._busy = False
+        world_up = tunnels.module_up
+        tunnels.module_up = lambda label: label != NO_ISM and world_up(label)
+        now = scheduler.now()
+        for m in self._isms():
+            self.dist.add_module(now, m.slot, m.capacity)
+            self._present[m.slot] = True
+        tunnels.subscribe(self._on_tunnel_event)
+        scheduler.add_engine(self, name=f"{tunnels.device} ism distribution")
+        self.module_changed(now)
+
+    # ------------------------------------------------------------------ inputs
+
+    def apply(self, specs: list[TunnelSpec], now: float) -> None:
+        """The configured tunnel interfaces, in creation order (establish="controlled")."""
+        wanted = {s.name: s for s in specs}
+        actions: list[DistributionAction] = []
+        for name in [n for n, s in self._specs.items() if wanted.get(n) != s]:
+            old = self._specs.pop(name)
+            self._forget(name, old)
+            actions += self.dist.remove_tunnel(now, name)
+        new = [s for s in specs if s.name not in self._specs]
+        for s in new:
+            self._specs[s.name] = s
+            self._label[s.name] = NO_ISM
+            self._by_gateway.setdefault(s.peer.address if s.peer else "", set()).add(s.name)
+        # the manager first knows the tunnels (not present until assigned), then the
+        # distribution places them and the Rekeys negotiate
+        self._push(now)
+        actions += self.dist.add_tunnels(
+            now, [(s.name, s.local, s.peer.address if s.peer else s.local) for s in new])
+        self._run(actions, now)
+
+    def module_changed(self, now: float) -> None:
+        """Re-read the chassis: ISMs failed, restored or inserted since the last look."""
+        if self._busy:
+            return
+        self._busy = True
+        try:
+            self.tunnels.module_changed(now)  # SAs on a failed ISM vanish first, silently
+            actions: list[DistributionAction] = []
+            for m in self._isms():
+                if m.slot not in self._present:
+                    self._present[m.slot] = True
+                    self._emit(IsmEvent("ism-up", now, module=m.slot, detail="inserted"))
+                    actions += self.dist.add_module(now, m.slot, m.capacity)
+                    if not m.up:
+                        self._present[m.slot] = False
+                        actions += self.dist.module_failed(now, m.slot)
+                    continue
+                if m.up != self._present[m.slot]:
+                    self._present[m.slot] = m.up
+                    self._emit(IsmEvent("ism-up" if m.up else "ism-down", now, module=m.slot))
+                    actions += (self.dist.module_restored(now, m.slot) if m.up
+                                else self.dist.module_failed(now, m.slot))
+            self._run(actions, now)
+        finally:
+            self._busy = False
+
+    # ------------------------------------------------------------------ scheduler engine
+
+    def get_timer(self) -> float | None:
+        return self.dist.get_timer()
+
+    def handle_timer(self, now: float) -> None:
+        self._run(self.dist.handle_timer(now), now)
+
+    # ------------------------------------------------------------------ state for shows
+
+    def status(self, name: str) -> TunnelStatus | None:
+        return self.dist.tunnel_status(name) if name in self._specs else None
+
+    def slot_of(self, name: str) -> str | None:
+        st = self.status(name)
+        return st.module if st is not None else None
+
+    def last_failure(self, name: str) -> str | None:
+        return self._failures.get(name)
+
+    def capacity_short(self) -> bool:
+        """True when the ISMs left after losing the busiest one could not carry its tunnels."""
+        return self._short
+
+    def load(self) -> dict[str, int]:
+        return self.dist.module_load()
+
+    # ------------------------------------------------------------------ internals
+
+    def _isms(self) -> list[Module]:
+        return [m for m in self.modules if m.kind == ISM_KIND]
+
+    def _emit(self, ev: IsmEvent) -> None:
+        self.on_event(ev)
+
+    def _forget(self, name: str, spec: TunnelSpec) -> None:
+        self._label.pop(name, None)
+        self._attempt.pop(name, None)
+        self._failures.pop(name, None)
+        self._placed.discard(name)
+        gw = spec.peer.address if spec.peer else ""
+        self._by_gateway.get(gw, set()).discard(name)
+
+    def _drop_ike(self, name: str, now: float) -> None:
+        """The IKE SA with the tunnel's peer lived on the lost ISM too: it vanishes without a
+        Delete (the manager has already dropped the IPsec SAs the same way). Other tunnels to
+        that peer keep their IPsec SAs and negotiate a new IKE SA when they need one."""
+        spec = self._specs.get(name)
+        ep = self.tunnels.endpoint(spec.local) if spec is not None and spec.peer else None
+        if ep is None or spec is None or spec.peer is None:
+            return
+        pending = ep.datagrams_to_send()
+        gw = (spec.peer.address, spec.peer.port)
+        ep.abort(gw, now)
+        ep.delete_ike(gw, now)
+        ep.datagrams_to_send()  # the Delete never leaves: its module is gone
+        for data, dst in pending:
+            self.tunnels.network.send(ep.local, dst, data)
+
+    def _push(self, now: float) -> None:
+        out = []
+        for name, s in self._specs.items():
+            label = self._label[name]
+            if s.labels.get("module") != label:
+                s = dataclasses.replace(s, labels={**s.labels, "module": label})
+            out.append(s)
+        self.tunnels.apply(out, now)
+
+    def _run(self, actions: list[DistributionAction], now: float) -> None:
+        relabel = False
+        rekeys: list[Rekey] = []
+        for a in actions:
+            if isinstance(a, Assigned):
+                self._label[a.tunnel] = a.module
+                relabel = True
+                kind = "reassigned" if a.tunnel in self._placed else "assigned"
+                self._placed.add(a.tunnel)
+                self._emit(IsmEvent(kind, now, a.tunnel, a.module))
+            elif isinstance(a, NotPresent):
+                self._drop_ike(a.tunnel, now)
+                self._label[a.tunnel] = NO_ISM
+                self._attempt.pop(a.tunnel, None)
+                relabel = True
+                self._emit(IsmEvent("not-present", now, a.tunnel, detail=a.lost_module or ""))
+            elif isinstance(a, Rekey):
+                rekeys.append(a)
+            elif isinstance(a, RekeyScheduled):
+                self._emit(IsmEvent("rekey-scheduled", now, a.tunnel,
+                                    self._label.get(a.tunnel, ""), when=a.at))
+        if relabel:
+            self._push(now)
+            self.tunnels.module_changed(now)  # assigned -> down (negotiates on Rekey only)
+        for r in rekeys:
+            self._rekey(r, now)
+        self._check_capacity(now)
+        self.scheduler.reschedule(self)
+
+    def _rekey(self, r: Rekey, now: float) -> None:
+        if r.tunnel not in self._specs:
+            return
+        self._attempt[r.tunnel] = r.attempt
+        self._emit(IsmEvent("rekey", now, r.tunnel, r.module))
+        st = self.tunnels.state_of(r.tunnel)
+        if st is not None and st.state == "up":
+            self._result(r.tunnel, True, now)
+            return
+        if not self.tunnels.initiate(r.tunnel, now):
+            st = self.tunnels.state_of(r.tunnel)
+            if st is None or st.state != "negotiating":
+                self._result(r.tunnel, False, now, "no-peer-config")
+            return
+        st = self.tunnels.state_of(r.tunnel)
+        if st is not None and st.state == "up":  # an SA was there already
+            self._result(r.tunnel, True, now)
+        elif st is not None and st.state == "down":
+            self._result(r.tunnel, False, now, st.last_failure or "failed")
+
+    def _result(self, name: str, ok: bool, now: float, reason: str = "") -> None:
+        attempt = self._attempt.pop(name, None)
+        if attempt is None:
+            return
+        if ok:
+            self._failures.pop(name, None)
+            self._emit(IsmEvent("up", now, name, self._label.get(name, "")))
+        else:
+            self._failures[name] = reason
+        actions = self.dist.rekey_result(now, name, ok, attempt)
+        if not ok:
+            nxt = next((a.at for a in actions if isinstance(a, RekeyScheduled)), None)
+            self._emit(IsmEvent("rekey-failed", now, name, self._label.get(name, ""),
+                                when=nxt, detail=reason))
+            actions = [a for a in actions if not isinstance(a, RekeyScheduled)]
+        self._run(actions, now)
+
+    def _on_tunnel_event(self, name: str, ev: object) -> None:
+        now = self.scheduler.now()
+        if isinstance(ev, (ModuleDown, ModuleUp)):
+            self._defer_sync(now)
+            return
+        if isinstance(ev, Phase2Up):
+            t = ev.child if ev.child in self._specs else None
+            if t is None:
+                return
+            st = self.tunnels.state_of(t)
+            if st is None or st.state != "up":
+                return
+            if t in self._attempt:
+                self._result(t, True, now)
+            elif self.dist.tunnel_status(t).state is TunnelOpState.DOWN:
+                self.dist.peer_established(now, t)
+                self._failures.pop(t, None)
+                self._emit(IsmEvent("up", now, t, self._label.get(t, ""), detail="peer"))
+                self.scheduler.reschedule(self)
+            return
+        if isinstance(ev, NegotiationFailed):
+            # the manager records the failure after it reports it: look once it is done
+            names = [ev.child] if ev.child in self._specs else sorted(
+                self._by_gateway.get(ev.peer[0], ()))
+            for t in names:
+                if t in self._attempt:
+                    self._check[t] = ev.reason
+            if self._check and self._check_timer is None:
+                self._check_timer = self.scheduler.call_at(
+                    now, self._check_failures, name=f"{self.tunnels.device} ism rekey results")
+            return
+        if isinstance(ev, (Phase2Down, PeerDead)):
+            names = [ev.child] if isinstance(ev, Phase2Down) and ev.child in self._specs else \
+                sorted(self._by_gateway.get(ev.peer[0], ()))
+            for t in names:
+                st = self.tunnels.state_of(t)
+                if st is None or st.state != "down" or t in self._attempt:
+                    continue
+                if self.dist.tunnel_status(t).state is TunnelOpState.UP:
+                    reason = "peer-dead" if isinstance(ev, PeerDead) else ev.reason
+                    self._emit(IsmEvent("down", now, t, self._label.get(t, ""), detail=reason))
+                    self._run(self.dist.tunnel_down(now, t), now)
+
+    def _check_failures(self) -> None:
+        self._check_timer = None
+        now = self.scheduler.now()
+        check, self._check = self._check, {}
+        for t, reason in check.items():
+            st = self.tunnels.state_of(t)
+            if t in self._attempt and st is not None and st.state == "down":
+                self._result(t, False, now, st.last_failure or reason)
+
+    def _defer_sync(self, now: float) -> None:
+        if self._busy or self._sync_timer is not None:
+            return
+
+        def sync() -> None:
+            self._sync_timer = None
+            self.module_changed(self.scheduler.now())
+
+        self._sync_timer = self.scheduler.call_at(now, sync, name=f"{self.tunnels.device} ism sync")
+
+    def _check_capacity(self, now: float) -> None:
+        mods = [m for m in self.dist.modules() if m.present]
+        total_free = sum(m.free for m in mods)
+        # seed 000: "the ISMs that you install must be able to support the extra tunnels if
+        # one of the modules becomes unavailable" -- checked for each loaded module
+        short = any(m.load > total_free - m.free for m in mods)
+        if short != self._short:
+            self._short = short
+            self._emit(IsmEvent("capacity-short" if short else "capacity-ok", now))
