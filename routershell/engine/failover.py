@@ -106,9 +106,10 @@ class ClearSas:
 
 @dataclass(frozen=True)
 class Negotiate:
-    """Start IKE negotiation with `gateway`."""
+    """Start IKE negotiation with `gateway`: now, or at lab time `at` (a delayed start)."""
 
     gateway: str
+    at: float | None = None
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ class TunnelSpec:
     child: ChildConfig | None  # phase-2 policy: proposals, PFS, traffic selectors
     backup: str | None = None  # backup remote gateway (failover with DPD, Junos seed 001)
     establish: str = "immediately"  # "immediately" | "on-traffic" | "responder" (dynamic peers)
-    failover: Any = None  # engine.failover.FailoverPolicy or engine.cryptogroup policy, or None
+    failover: Any = None  # policy data for the platform's controller (engine.failover.FailoverPolicy ...)
     dpd_initiate: bool = False  # this side sends R-U-THERE (backup gateway or explicit knob)
     selectors: tuple[tuple[str, str], ...] = ()  # (local prefix, remote prefix) traffic matched
     manual: Any = None  # a manual SA description (no IKE) — platform-defined, passed back in state
@@ -50,7 +50,8 @@ class TunnelState:
     state: str  # "down" | "negotiating" | "up" | "standby" | "not-present"
     ike_sa: Any = None  # engine.sa.IkeSa of the active gateway, if any
     ipsec_sas: list[Any] = field(default_factory=list)  # engine.sa.IpsecSa (both directions in one)
-    failover: Any = None  # status() of the failover controller, if any
+    failover: Any = None  # status() of the tunnel's controller (runtime/tunnel_control), if any
+    carrying: bool = True  # False: standby (its controller routes the traffic through another)
     last_failure: str | None = None  # neutral reason of the last failed negotiation
     established_at: float | None = None
 

@@ -2,16 +2,26 @@
 
 One per device (`device.tunnels`, made by `World.add_device`). It keeps one IkeEndpoint per local
 gateway address, bound on the Network at port 500 and driven by the lab Scheduler (no trio task of
-its own), and one `_Tunnel` per spec: its state for show commands, its failover controller
-(engine/failover.py) when the spec has a backup gateway or asks to initiate DPD, and a phase-1
+its own), and one `_Tunnel` per spec: its state for show commands, its controller, and a phase-1
 watchdog (`phase1_timeout`, 30 s).
+
+Controllers (the platform seam, runtime/tunnel_control.py): `controller_for(spec) ->
+TunnelController | None` is asked once per tunnel when the spec first appears (or changes). Pass it
+to the constructor (`World.add_device(dev, addrs, controller_for=...)`) or set
+`device.tunnels.controller_for = ...` before the first `apply` (a platform's
+`DeviceDriver.join`); the default, `tunnel_control.default_controller`, gives a spec with a backup
+gateway or DPD initiation the seed-001 failover controller and every other spec none (built-in
+behaviour: negotiate at start, renegotiate after expiry, retry a failed "immediately" tunnel every
+`retry_after` s). A controller's actions are listed in tunnel_control's docstring (delayed
+negotiation: `Negotiate(gw, at=...)`; acting on a sibling: `OnTunnel`); `route()` prefers a
+matching tunnel whose controller says `carrying()`; `controller(name)` / `act(name, actions, now)`
+let a platform command drive a controller.
 
 Each spec's child SA is negotiated under the spec's name (the ChildConfig is renamed), so engine
 events map back to tunnels by child name; the children of every spec sharing (local, gateway) are
 merged into one PeerConfig per gateway on the endpoint.
 
 Establishment (`spec.establish`): "immediately" negotiates at apply and after the SA goes away;
-"controlled" never negotiates by itself: a platform controller calls `initiate(name, now)`;
 "on-traffic" waits for `traffic()` to see outbound packets with no SA; "responder" never initiates
 and accepts peers it has no PeerConfig for. For those, `responder_template(src) -> PeerConfig |
 None` is asked first (a platform's dynamic-peer template; children should be named after the
@@ -38,7 +48,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..engine import failover as fo
-from ..engine.dpd import DpdPolicy
 from ..engine.events import (
     TIMEOUT,
     DpdAck,
@@ -55,6 +64,7 @@ from ..engine.sa import IpsecSa
 from .ipsec import TunnelSpec, TunnelState
 from .network import Addr, Network
 from .scheduler import Scheduler, Timer
+from .tunnel_control import ControllerFor, OnTunnel, TunnelController, default_controller
 
 __all__ = ["IKE_PORT", "ModuleDown", "ModuleUp", "TunnelManager", "matches"]
 
@@ -116,10 +126,7 @@ class _Tunnel:
         self.spec = spec
         primary = spec.peer.address if spec.peer is not None else None
         self.state = TunnelState(spec, index, primary, "primary", "down")
-        self.ctl: fo.FailoverController | None = None
-        if primary is not None and spec.child is not None and (spec.backup or spec.dpd_initiate):
-            policy = spec.failover if isinstance(spec.failover, fo.FailoverPolicy) else fo.FailoverPolicy()
-            self.ctl = fo.FailoverController(policy, primary, spec.backup)
+        self.ctl: TunnelController | None = mgr.controller_for(spec) if spec.child is not None else None
         self.watchdog: Timer | None = None
         self.retry: Timer | None = None
         self.spis: set[int] = set()  # inbound SPIs of this tunnel's IPsec SAs (any gateway)
@@ -152,6 +159,7 @@ class TunnelManager:
         retry_after: float = 60.0,
         responder_template: Callable[[str], PeerConfig | None] | None = None,
         module_up: Callable[[str], bool] | None = None,
+        controller_for: ControllerFor | None = None,
     ) -> None:
         self.device = device
         self.network = network
@@ -161,6 +169,8 @@ class TunnelManager:
         self.retry_after = float(retry_after)  # re-try an "immediately" tunnel without failover
         self.responder_template = responder_template
         self.module_up = module_up or (lambda name: True)
+        # the platform's per-tunnel policy (see the module docstring); settable before apply
+        self.controller_for: ControllerFor = controller_for or default_controller
         self._drivers: dict[str, _Driver] = {}
         self._tunnels: dict[str, _Tunnel] = {}
         self._next_index = 1
@@ -182,6 +192,7 @@ class TunnelManager:
         for name in [n for n in self._tunnels if n not in wanted or wanted[n] != self._tunnels[n].spec]:
             self._teardown(self._tunnels.pop(name), now)
         fresh: list[_Tunnel] = []
+        relabelled = False
         for spec in specs:
             t = self._tunnels.get(spec.name)
             if t is None:
@@ -192,7 +203,11 @@ class TunnelManager:
             elif spec.labels != t.spec.labels:
                 t.spec = dataclasses.replace(t.spec, labels=dict(spec.labels))
                 t.state.spec = t.spec
+                relabelled = True
         self._sync_endpoints(now)
+        if relabelled:
+            # a label change may move a tunnel to another module (JunosE reassignment)
+            self.module_changed(now)
         # The first START_NOW tunnels start inside this call; the rest in batches of
         # START_BATCH, each its own scheduler callback at the same lab instant and in the same
         # order, so a commit of 10k tunnels never holds the event loop (the scheduler yields
@@ -226,24 +241,6 @@ class TunnelManager:
                 self._start(t, now)
         self._pump_all(now)
 
-    def initiate(self, name: str, now: float) -> bool:
-        """Negotiate tunnel `name` with its active gateway now. For specs with
-        establish="controlled", which the manager never starts or retries by itself: a
-        platform controller decides when (JunosE ISM rekeys). False when the tunnel is unknown,
-        has no phase-2 policy, is not present or is negotiating already."""
-        t = self._tunnels.get(name)
-        if t is None or t.spec.child is None or t.spec.peer is None:
-            return False
-        if t.state.state in ("negotiating", "not-present"):
-            return False
-        self._negotiate(t, t.active or t.spec.peer.address, now)
-        return True
-
-    def state_of(self, name: str) -> TunnelState | None:
-        """The tunnel's state record as it stands (SA fields not refreshed; see tunnels())."""
-        t = self._tunnels.get(name)
-        return t.state if t is not None else None
-
     def tunnels(self) -> list[TunnelState]:
         out = []
         for t in sorted(self._tunnels.values(), key=lambda t: t.state.index):
@@ -254,6 +251,7 @@ class TunnelManager:
                 st.ike_sa = drv.ep.sadb.ike_for((st.active_gateway, IKE_PORT))
             st.ipsec_sas = self._sas(t)
             st.failover = t.ctl.status() if t.ctl is not None else None
+            st.carrying = t.ctl.carrying() if t.ctl is not None else True
             out.append(st)
         return out
 
@@ -303,10 +301,9 @@ class TunnelManager:
                 n += 1
             if t.state.state in ("up", "down"):
                 t.state.state = "down"
-                if t.ctl is not None:
-                    t.ctl.tunnel_down(now, t.active or t.ctl.primary)
-                    self._resched(t)
-                if t.spec.establish == "immediately":
+                if t.ctl is not None:  # the controller decides whether to renegotiate
+                    self._run(t, t.ctl.tunnel_down(now, t.active or self._primary(t), "cleared"), now)
+                elif t.spec.establish == "immediately":
                     self._start(t, now)
         self._pump_all(now)
         return n
@@ -330,8 +327,7 @@ class TunnelManager:
         drv = self._drivers[t.spec.local]
         drv.ep.account(sa.inbound_spi, octets, packets, now, inbound=inbound)
         if inbound and t.ctl is not None:
-            t.ctl.traffic_received(now, sa.peer[0])
-            self._resched(t)
+            self._run(t, t.ctl.traffic_received(now, sa.peer[0]), now, pump=False)
         self._pump(drv, now)
         return sa
 
@@ -340,11 +336,30 @@ class TunnelManager:
         return t.spec.local if t is not None else None
 
     def route(self, src: str, dst: str) -> str | None:
-        """The tunnel (name) whose selectors cover a packet src -> dst leaving this device."""
+        """The tunnel (name) whose selectors cover a packet src -> dst leaving this device: the
+        first that carries traffic (its controller's `carrying()`), else the first matching
+        (a standby one, so traffic still triggers negotiation)."""
+        first = None
         for t in self._ordered():
             if matches(t.spec.selectors, src, dst):
-                return t.name
-        return None
+                if t.ctl is None or t.ctl.carrying():
+                    return t.name
+                first = first or t.name
+        return first
+
+    def controller(self, name: str) -> TunnelController | None:
+        """The controller of tunnel `name` (None: none, or no such tunnel)."""
+        t = self._tunnels.get(name)
+        return t.ctl if t is not None else None
+
+    def act(self, name: str, actions: list[object], now: float) -> bool:
+        """Carry out controller `actions` on tunnel `name` (a platform command that asked its
+        controller directly, e.g. a crypto-group switchover). False: no such tunnel."""
+        t = self._tunnels.get(name)
+        if t is None:
+            return False
+        self._run(t, actions, now)
+        return True
 
     def inbound_sa(self, spi: int) -> tuple[str, IpsecSa] | None:
         """(tunnel name, SA) owning inbound SPI `spi` on any endpoint of this device."""
@@ -389,8 +404,8 @@ class TunnelManager:
                 self._clear(t, now, notify=False)
                 t.state.state = "not-present"
                 if t.ctl is not None:
-                    t.ctl.tunnel_down(now, t.active or t.ctl.primary)
-                    self._resched(t)
+                    self._run(t, t.ctl.tunnel_down(now, t.active or self._primary(t), "not-present"),
+                              now, pump=False)
                 self._emit(t.name, ModuleDown(t.spec.labels.get("module", "")), now)
             elif ok and t.state.state == "not-present":
                 t.state.state = "down"
@@ -451,11 +466,8 @@ class TunnelManager:
                 if base is None:
                     cfg = dataclasses.replace(s.peer, address=gw, children=(child,))
                     if t.ctl is not None:
-                        # the controller probes; the engine only answers (and needs the VID)
-                        respond = s.peer.dpd.respond if s.peer.dpd is not None else True
-                        cfg = dataclasses.replace(cfg, dpd=DpdPolicy(
-                            interval=t.ctl.policy.inactivity, retry_interval=2.0, retries=2,
-                            initiate=False, respond=respond))
+                        # e.g. a controller that probes itself: the engine only answers
+                        cfg = dataclasses.replace(cfg, dpd=t.ctl.engine_dpd(s.peer.dpd))
                     out[gw] = cfg
                 elif all(c.name != child.name for c in base.children):
                     out[gw] = dataclasses.replace(base, children=base.children + (child,))
@@ -594,9 +606,8 @@ class TunnelManager:
             if ev.reason == "peer-dead":
                 return None  # PeerDead (just before) decides what happens
             if t.ctl is not None:
-                t.ctl.tunnel_down(now, gw)
-                self._resched(t)
-            if ev.reason != "deleted" and t.spec.establish == "immediately":
+                self._run(t, t.ctl.tunnel_down(now, gw, ev.reason), now)
+            elif ev.reason != "deleted" and t.spec.establish == "immediately":
                 self._negotiate(t, gw, now)
             return None
         if isinstance(ev, NegotiationFailed):
@@ -607,7 +618,7 @@ class TunnelManager:
             for i, x in enumerate(targets):
                 if i == 0 or ev.phase == 2:
                     self._emit(x.name, ev, now)
-                self._failed(x, gw, ev.reason, now)
+                self._failed(x, gw, ev.reason, now, ev.phase)
             return None
         if isinstance(ev, PeerDead):
             ts = self._tunnels_on(drv.local, gw)
@@ -623,15 +634,14 @@ class TunnelManager:
             ts = self._tunnels_on(drv.local, gw)
             self._emit(ts[0].name if ts else "", ev, now)
             for x in ts:
-                if x.ctl is not None and x.ctl.probing:
-                    x.ctl.dpd_ack(now, gw)  # ends the probe; liveness per the policy
-                    self._resched(x)
+                if x.ctl is not None:
+                    self._run(x, x.ctl.dpd_ack(now, gw), now, pump=False)
             return None
         ts = self._tunnels_on(drv.local, gw)
         self._emit(t.name if t is not None else (ts[0].name if ts else ""), ev, now)
         return None
 
-    def _failed(self, t: _Tunnel, gw: str, reason: str, now: float) -> None:
+    def _failed(self, t: _Tunnel, gw: str, reason: str, now: float, phase: int = 1) -> None:
         t.state.last_failure = reason
         if t.active != gw or t.state.state != "negotiating":
             return
@@ -641,8 +651,8 @@ class TunnelManager:
             return
         t.state.state = "down"
         if t.ctl is not None:
-            t.ctl.tunnel_down(now, gw)
-            self._resched(t)
+            self._run(t, t.ctl.negotiation_failed(now, gw, reason, phase), now)
+            return
         self._schedule_retry(t, now)
 
     # ---- starting, negotiating, clearing
@@ -660,10 +670,9 @@ class TunnelManager:
 
     def _trigger(self, t: _Tunnel, now: float) -> None:
         """Outbound traffic found no SA."""
-        if t.state.state in ("down",) and t.spec.establish not in ("responder", "controlled"):
-            if t.ctl is not None and t.ctl.halted:
-                # after giving up, traffic brings the (primary) tunnel up again
-                self._negotiate(t, t.ctl.active, now)
+        if t.state.state in ("down",) and t.spec.establish != "responder":
+            if t.ctl is not None and self._module_ok(t):
+                self._run(t, t.ctl.traffic_waiting(now), now)
             else:
                 self._start(t, now)
             self._pump_all(now)
@@ -784,17 +793,24 @@ class TunnelManager:
         drv = self._drivers.get(t.spec.local)
         return drv is not None and drv.ep.probe((gw, IKE_PORT), now)
 
-    def _run(self, t: _Tunnel, actions: list[fo.FailoverAction], now: float) -> None:
-        """Carry out failover controller actions."""
+    def _run(self, t: _Tunnel, actions: list[object], now: float, pump: bool = True) -> None:
+        """Carry out controller actions (see tunnel_control); others are only reported."""
         for a in actions:
             self._emit(t.name, a, now)
-            if isinstance(a, fo.SendDpdHello):
+            if isinstance(a, OnTunnel):
+                other = self._tunnels.get(a.tunnel)
+                if other is not None:
+                    self._run(other, [a.action], now, pump=False)
+            elif isinstance(a, fo.SendDpdHello):
                 self._probe(t, a.gateway, now)
             elif isinstance(a, fo.ClearSas):
                 self._cancel_watchdog(t)
                 self._clear_gateway(t, a.gateway, now)
             elif isinstance(a, fo.Negotiate):
-                self._negotiate(t, a.gateway, now)
+                if a.at is not None and a.at > now:
+                    self._negotiate_at(t, a.gateway, a.at)
+                else:
+                    self._negotiate(t, a.gateway, now)
             elif isinstance(a, fo.Activated):
                 t.state.active_gateway = a.gateway
                 t.state.role = a.role.value
@@ -808,7 +824,29 @@ class TunnelManager:
                 t.state.role = "primary"
                 t.state.state = "down"
         self._resched(t)
-        self._pump_all(now)
+        if pump:
+            self._pump_all(now)
+
+    def _negotiate_at(self, t: _Tunnel, gw: str, at: float) -> None:
+        """A delayed start: negotiate with `gw` at lab time `at` unless something else
+        negotiates first (any negotiation cancels it)."""
+        self._cancel_retry(t)
+        t.state.active_gateway = gw
+        if t.state.state == "negotiating":
+            t.state.state = "down"
+
+        def fire() -> None:
+            t.retry = None
+            if self._tunnels.get(t.name) is t and t.state.state == "down" and self._module_ok(t):
+                now = self.scheduler.now()
+                self._negotiate(t, gw, now)
+                self._pump_all(now)
+
+        t.retry = self.scheduler.call_at(at, fire, name=f"{self.device} {t.name} delayed start")
+
+    @staticmethod
+    def _primary(t: _Tunnel) -> str:
+        return t.spec.peer.address if t.spec.peer is not None else ""
 
     def _resched(self, t: _Tunnel) -> None:
         if t.ctl is not None and self._tunnels.get(t.name) is t:

@@ -5,14 +5,14 @@ The policy itself (spread by free capacity, module loss -> not present -> reassi
 rule, the 3-minute wait, the 1..60-minute back-off) is `engine.distribution.Distribution`; this
 module only carries its actions out and feeds it the outcomes:
 
-* every tunnel interface is a TunnelSpec with establish="controlled" whose `labels["module"]`
-  names the ISM slot it is assigned to (NO_ISM when it has none). The manager asks
-  `present(label)` whether that module carries it, so an interface with no ISM is
-  `not-present` there too, and a failed ISM's SAs vanish silently (the manager's module logic);
-* `Rekey` actions become `TunnelManager.initiate`; Phase2Up / NegotiationFailed for the
-  tunnel become `rekey_result`; an SA lost on a present ISM (peer dead, expiry) becomes
+* every tunnel interface is a TunnelSpec whose `labels["module"]` names the ISM slot it is
+  assigned to (NO_ISM when it has none); the manager's module check is narrowed so that NO_ISM
+  is never present, and a failed ISM's SAs vanish silently (the manager's module logic);
+* each tunnel's TunnelController (runtime/tunnel_control.py seam) is an `IsmTunnel` that never
+  negotiates by itself and forwards its inputs here: phase 2 up / failed / timed out become
+  `rekey_result`; an SA lost on a present ISM (peer dead, expiry, peer delete) becomes
   `tunnel_down` (rekey at once, backing off on failure); an SA the peer brought up while we
-  waited becomes `peer_established`;
+  waited becomes `peer_established`. `Rekey` actions become `fo.Negotiate` on that tunnel;
 * `module_changed` re-reads the chassis (a lab fault, a timed lab event, `slot disable`);
 * a capacity check warns when the surviving ISMs could not absorb one module's tunnels.
 
@@ -25,6 +25,7 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ...engine import failover as fo
 from ...engine.distribution import (
     Assigned,
     Distribution,
@@ -36,13 +37,13 @@ from ...engine.distribution import (
     TunnelOpState,
     TunnelStatus,
 )
-from ...engine.events import NegotiationFailed, PeerDead, Phase2Down, Phase2Up
 from ...runtime.device import Module
 from ...runtime.ipsec import TunnelSpec
 from ...runtime.scheduler import Scheduler, Timer
+from ...runtime.tunnel_control import ControllerBase, OnTunnel
 from ...runtime.tunnels import ModuleDown, ModuleUp, TunnelManager
 
-__all__ = ["ISM_KIND", "NO_ISM", "IsmController", "IsmEvent"]
+__all__ = ["ISM_KIND", "NO_ISM", "IsmController", "IsmEvent", "IsmTunnel"]
 
 ISM_KIND = "ism"
 NO_ISM = "-"  # the module label of an interface that has no ISM (never present)
@@ -81,8 +82,6 @@ class IsmController:
         self._placed: set[str] = set()  # interfaces that have had an ISM (a new one: reassigned)
         self._short = False
         self._sync_timer: Timer | None = None
-        self._check: dict[str, str] = {}  # tunnels whose rekey may have failed -> reason
-        self._check_timer: Timer | None = None
         self._busy = False
         world_up = tunnels.module_up
         tunnels.module_up = lambda label: label != NO_ISM and world_up(label)
@@ -90,6 +89,7 @@ class IsmController:
         for m in self._isms():
             self.dist.add_module(now, m.slot, m.capacity)
             self._present[m.slot] = True
+        tunnels.controller_for = lambda spec: IsmTunnel(self, spec) if spec.child else None
         tunnels.subscribe(self._on_tunnel_event)
         scheduler.add_engine(self, name=f"{tunnels.device} ism distribution")
         self.module_changed(now)
@@ -190,8 +190,10 @@ class IsmController:
         Delete (the manager has already dropped the IPsec SAs the same way). Other tunnels to
         that peer keep their IPsec SAs and negotiate a new IKE SA when they need one."""
         spec = self._specs.get(name)
-        ep = self.tunnels.endpoint(spec.local) if spec is not None and spec.peer else None
-        if ep is None or spec is None or spec.peer is None:
+        if spec is None or spec.peer is None:
+            return
+        ep = self.tunnels.endpoint(spec.local)
+        if ep is None:
             return
         pending = ep.datagrams_to_send()
         gw = (spec.peer.address, spec.peer.port)
@@ -202,6 +204,8 @@ class IsmController:
             self.tunnels.network.send(ep.local, dst, data)
 
     def _push(self, now: float) -> None:
+        """Hand the manager every interface with its current ISM label (a label change alone
+        restarts nothing; the manager re-reads presence)."""
         out = []
         for name, s in self._specs.items():
             label = self._label[name]
@@ -211,8 +215,16 @@ class IsmController:
         self.tunnels.apply(out, now)
 
     def _run(self, actions: list[DistributionAction], now: float) -> None:
+        """Carry out distribution actions from outside any tunnel callback."""
+        for name, action in self._carry(actions, now):
+            self.tunnels.act(name, [action], now)
+        self.scheduler.reschedule(self)
+
+    def _carry(self, actions: list[DistributionAction], now: float) -> list[tuple[str, object]]:
+        """Record the distribution's decisions; return the negotiations to start (tunnel,
+        fo.Negotiate), in order."""
         relabel = False
-        rekeys: list[Rekey] = []
+        out: list[tuple[str, object]] = []
         for a in actions:
             if isinstance(a, Assigned):
                 self._label[a.tunnel] = a.module
@@ -227,106 +239,64 @@ class IsmController:
                 relabel = True
                 self._emit(IsmEvent("not-present", now, a.tunnel, detail=a.lost_module or ""))
             elif isinstance(a, Rekey):
-                rekeys.append(a)
+                spec = self._specs.get(a.tunnel)
+                if spec is None or spec.peer is None:
+                    continue
+                self._attempt[a.tunnel] = a.attempt
+                self._emit(IsmEvent("rekey", now, a.tunnel, a.module))
+                out.append((a.tunnel, fo.Negotiate(spec.peer.address)))
             elif isinstance(a, RekeyScheduled):
                 self._emit(IsmEvent("rekey-scheduled", now, a.tunnel,
                                     self._label.get(a.tunnel, ""), when=a.at))
         if relabel:
-            self._push(now)
-            self.tunnels.module_changed(now)  # assigned -> down (negotiates on Rekey only)
-        for r in rekeys:
-            self._rekey(r, now)
+            self._push(now)  # assigned -> down, lost with no ISM -> not present
         self._check_capacity(now)
+        return out
+
+    def _answer(self, me: str, actions: list[DistributionAction], now: float) -> list[object]:
+        """Distribution actions in reply to tunnel `me`'s controller input."""
+        out = [a if n == me else OnTunnel(n, a) for n, a in self._carry(actions, now)]
         self.scheduler.reschedule(self)
+        return out
 
-    def _rekey(self, r: Rekey, now: float) -> None:
-        if r.tunnel not in self._specs:
-            return
-        self._attempt[r.tunnel] = r.attempt
-        self._emit(IsmEvent("rekey", now, r.tunnel, r.module))
-        st = self.tunnels.state_of(r.tunnel)
-        if st is not None and st.state == "up":
-            self._result(r.tunnel, True, now)
-            return
-        if not self.tunnels.initiate(r.tunnel, now):
-            st = self.tunnels.state_of(r.tunnel)
-            if st is None or st.state != "negotiating":
-                self._result(r.tunnel, False, now, "no-peer-config")
-            return
-        st = self.tunnels.state_of(r.tunnel)
-        if st is not None and st.state == "up":  # an SA was there already
-            self._result(r.tunnel, True, now)
-        elif st is not None and st.state == "down":
-            self._result(r.tunnel, False, now, st.last_failure or "failed")
+    # ---- inputs from the tunnels' controllers
 
-    def _result(self, name: str, ok: bool, now: float, reason: str = "") -> None:
+    def tunnel_up(self, name: str, now: float) -> list[object]:
+        if name not in self._specs:
+            return []
         attempt = self._attempt.pop(name, None)
-        if attempt is None:
-            return
-        if ok:
-            self._failures.pop(name, None)
+        self._failures.pop(name, None)
+        if attempt is not None:
             self._emit(IsmEvent("up", now, name, self._label.get(name, "")))
-        else:
-            self._failures[name] = reason
-        actions = self.dist.rekey_result(now, name, ok, attempt)
-        if not ok:
-            nxt = next((a.at for a in actions if isinstance(a, RekeyScheduled)), None)
-            self._emit(IsmEvent("rekey-failed", now, name, self._label.get(name, ""),
-                                when=nxt, detail=reason))
-            actions = [a for a in actions if not isinstance(a, RekeyScheduled)]
-        self._run(actions, now)
+            return self._answer(name, self.dist.rekey_result(now, name, True, attempt), now)
+        if self.dist.tunnel_status(name).state is TunnelOpState.DOWN:
+            self._emit(IsmEvent("up", now, name, self._label.get(name, ""), detail="peer"))
+            return self._answer(name, self.dist.peer_established(now, name), now)
+        return []
+
+    def rekey_failed(self, name: str, now: float, reason: str) -> list[object]:
+        attempt = self._attempt.pop(name, None)
+        if attempt is None or name not in self._specs:
+            return []
+        self._failures[name] = reason
+        actions = self.dist.rekey_result(now, name, False, attempt)
+        nxt = next((a.at for a in actions if isinstance(a, RekeyScheduled)), None)
+        self._emit(IsmEvent("rekey-failed", now, name, self._label.get(name, ""), when=nxt,
+                            detail=reason))
+        return self._answer(name, [a for a in actions if not isinstance(a, RekeyScheduled)], now)
+
+    def tunnel_down(self, name: str, now: float, reason: str) -> list[object]:
+        """The tunnel's SAs went away on a present ISM (not a module loss, not our own delete)."""
+        if name not in self._specs or reason in ("not-present", "deleted"):
+            return []
+        if self.dist.tunnel_status(name).state is not TunnelOpState.UP:
+            return []
+        self._emit(IsmEvent("down", now, name, self._label.get(name, ""), detail=reason))
+        return self._answer(name, self.dist.tunnel_down(now, name), now)
 
     def _on_tunnel_event(self, name: str, ev: object) -> None:
-        now = self.scheduler.now()
         if isinstance(ev, (ModuleDown, ModuleUp)):
-            self._defer_sync(now)
-            return
-        if isinstance(ev, Phase2Up):
-            t = ev.child if ev.child in self._specs else None
-            if t is None:
-                return
-            st = self.tunnels.state_of(t)
-            if st is None or st.state != "up":
-                return
-            if t in self._attempt:
-                self._result(t, True, now)
-            elif self.dist.tunnel_status(t).state is TunnelOpState.DOWN:
-                self.dist.peer_established(now, t)
-                self._failures.pop(t, None)
-                self._emit(IsmEvent("up", now, t, self._label.get(t, ""), detail="peer"))
-                self.scheduler.reschedule(self)
-            return
-        if isinstance(ev, NegotiationFailed):
-            # the manager records the failure after it reports it: look once it is done
-            names = [ev.child] if ev.child in self._specs else sorted(
-                self._by_gateway.get(ev.peer[0], ()))
-            for t in names:
-                if t in self._attempt:
-                    self._check[t] = ev.reason
-            if self._check and self._check_timer is None:
-                self._check_timer = self.scheduler.call_at(
-                    now, self._check_failures, name=f"{self.tunnels.device} ism rekey results")
-            return
-        if isinstance(ev, (Phase2Down, PeerDead)):
-            names = [ev.child] if isinstance(ev, Phase2Down) and ev.child in self._specs else \
-                sorted(self._by_gateway.get(ev.peer[0], ()))
-            for t in names:
-                st = self.tunnels.state_of(t)
-                if st is None or st.state != "down" or t in self._attempt:
-                    continue
-                if self.dist.tunnel_status(t).state is TunnelOpState.UP:
-                    reason = "peer-dead" if isinstance(ev, PeerDead) else ev.reason
-                    self._emit(IsmEvent("down", now, t, self._label.get(t, ""), detail=reason))
-                    self._run(self.dist.tunnel_down(now, t), now)
-
-    def _check_failures(self) -> None:
-        self._check_timer = None
-        now = self.scheduler.now()
-        check, self._check = self._check, {}
-        for t, reason in check.items():
-            st = self.tunnels.state_of(t)
-            if t in self._attempt and st is not None and st.state == "down":
-                self._result(t, False, now, st.last_failure or reason)
+            self._defer_sync(self.scheduler.now())
 
     def _defer_sync(self, now: float) -> None:
         if self._busy or self._sync_timer is not None:
@@ -341,9 +311,44 @@ class IsmController:
     def _check_capacity(self, now: float) -> None:
         mods = [m for m in self.dist.modules() if m.present]
         total_free = sum(m.free for m in mods)
-        # seed 000: "the ISMs that you install must be able to support the extra tunnels if
-        # one of the modules becomes unavailable" -- checked for each loaded module
+        # seed 000: "the number of ISMs that you install must be able to support the extra
+        # tunnels if one of the modules becomes unavailable" -- checked for each loaded module
         short = any(m.load > total_free - m.free for m in mods)
         if short != self._short:
             self._short = short
             self._emit(IsmEvent("capacity-short" if short else "capacity-ok", now))
+
+
+class IsmTunnel(ControllerBase):
+    """One tunnel interface's controller: it never negotiates on its own; the ISM distribution
+    decides when (seed 000), and hears what happened."""
+
+    def __init__(self, group: IsmController, spec: TunnelSpec) -> None:
+        super().__init__(spec)
+        self.group = group
+        self.name = spec.name
+
+    def start(self, now: float) -> list[object]:
+        return []  # applied, module back, cleared: the distribution places and rekeys
+
+    def traffic_waiting(self, now: float) -> list[object]:
+        return []  # a static interface: traffic does not bring it up, the rekey rules do
+
+    def tunnel_up(self, now: float, gateway: str) -> list[object]:
+        return self.group.tunnel_up(self.name, now)
+
+    def tunnel_down(self, now: float, gateway: str, reason: str) -> list[object]:
+        return self.group.tunnel_down(self.name, now, reason)
+
+    def negotiation_failed(self, now: float, gateway: str, reason: str, phase: int) -> list[object]:
+        return self.group.rekey_failed(self.name, now, reason)
+
+    def negotiation_timeout(self, now: float, gateway: str) -> list[object]:
+        # the manager leaves a timed-out tunnel to its controller: it is down now
+        return [fo.PeerDeclaredDead(gateway)] + self.group.rekey_failed(self.name, now, "timeout")
+
+    def peer_dead(self, now: float, gateway: str) -> list[object]:
+        return [fo.PeerDeclaredDead(gateway)] + self.group.tunnel_down(self.name, now, "peer-dead")
+
+    def status(self) -> TunnelStatus | None:
+        return self.group.status(self.name)

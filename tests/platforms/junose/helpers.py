@@ -78,7 +78,7 @@ class Router:
         self.ism.module_changed(self.world.now())
 
     def state(self, name: str) -> str:
-        st = self.dev.tunnels.state_of(name)
+        st = self.dev.tunnels.tunnel(name)
         assert st is not None
         return st.state
 

@@ -1,0 +1,187 @@
+"""The tunnel controller seam (runtime/tunnel_control.py): one test per hook, each with a tiny
+controller of its own, through real datagrams on the virtual clock."""
+
+from __future__ import annotations
+
+from routershell.engine import failover as fo
+from routershell.engine.events import AUTHENTICATION_FAILED, NegotiationFailed, Phase2Up
+from routershell.engine.retry import BackoffTimer, doubling
+from routershell.runtime.device import Device, Module
+from routershell.runtime.tunnel_control import (
+    ControllerBase,
+    FailoverTunnel,
+    OnTunnel,
+    TunnelController,
+    default_controller,
+)
+
+from .helpers import BACKUP, LAN1, LAN2, PRIMARY, PSK, R1, device, peer_spec, spec
+
+
+def record(dev, world):
+    log = []
+    dev.tunnels.subscribe(lambda name, ev: log.append((round(world.now(), 3), name, ev)))
+    return log
+
+
+def test_default_hook_is_seed_001_failover_only_where_it_was():
+    assert default_controller(spec()) is None
+    ctl = default_controller(spec(backup=BACKUP))
+    assert isinstance(ctl, FailoverTunnel) and isinstance(ctl, TunnelController)
+    assert isinstance(default_controller(spec(dpd_initiate=True)), FailoverTunnel)
+    assert isinstance(ControllerBase(spec()), TunnelController)
+
+
+class BackingOff(ControllerBase):
+    """Pluggable retry: a failed negotiation is retried after 60, 120, 240, 240 ... s."""
+
+    def __init__(self, s) -> None:
+        super().__init__(s)
+        self.timer = BackoffTimer(doubling(60, 240))
+
+    def negotiation_failed(self, now, gateway, reason, phase):
+        return [fo.Negotiate(gateway, at=self.timer.failed(now))]
+
+    negotiation_timeout = lambda self, now, gateway: self.negotiation_failed(now, gateway, "timeout", 1)  # noqa: E731
+
+    def tunnel_up(self, now, gateway):
+        self.timer.succeeded(now)
+        return []
+
+    def status(self):
+        return self.timer.failures
+
+
+async def test_retry_hook_replaces_the_fixed_retry_after(mock_clock, world):
+    # controller_for given to the constructor through World.add_device
+    dev = Device("r1", "test", clock=world.clock)
+    world.add_device(dev, (R1,), controller_for=BackingOff)
+    world.add_peer(peer_spec())
+    world.peer_config(PRIMARY, psk="not-the-key")
+    log = record(dev, world)
+    dev.tunnels.apply([spec()], world.now())
+    await world.clock.advance(60 + 120 + 240 + 30)
+    fails = [t for t, _, e in log if isinstance(e, NegotiationFailed)]
+    assert [e.reason for _, _, e in log if isinstance(e, NegotiationFailed)] == [AUTHENTICATION_FAILED] * 4
+    # each attempt starts exactly the back-off after the previous failure (not every 60 s)
+    gaps = [round(b - a) for a, b in zip(fails, fails[1:], strict=False)]
+    assert gaps == [60, 120, 240]
+    st = dev.tunnels.tunnels()[0]
+    assert st.state == "down" and st.failover == 4
+    world.peer_config(PRIMARY, psk=PSK)
+    await world.clock.advance(240)
+    st = dev.tunnels.tunnels()[0]
+    assert st.state == "up" and st.failover == 0
+
+
+class StartsLate(ControllerBase):
+    """Delayed start: negotiation begins 180 s after the tunnel should come up."""
+
+    def start(self, now):
+        return [fo.Negotiate(self.primary, at=now + 180)]
+
+
+async def test_delayed_start_and_module_reassignment_by_relabelling(mock_clock, world):
+    mods = [Module("1", "m1", "sm", 100), Module("2", "m2", "sm", 100)]
+    dev = device(world, modules=mods)
+    dev.tunnels.controller_for = StartsLate  # settable before the first apply
+    world.add_peer(peer_spec())
+    dev.tunnels.apply([spec(module="m1")], world.now())
+    await world.clock.advance(179.9)
+    st = dev.tunnels.tunnels()[0]
+    assert st.state == "down" and world.network.stats.sent == 0
+    await world.clock.advance(1)
+    assert dev.tunnels.tunnels()[0].state == "up"
+    # module m1 fails: not present; the platform reassigns it to m2 by re-applying with a new label
+    world.module_fail("r1", "1")
+    assert dev.tunnels.tunnels()[0].state == "not-present"
+    failed_at = world.now()
+    dev.tunnels.apply([spec(module="m2")], world.now())
+    st = dev.tunnels.tunnels()[0]
+    assert st.state == "down" and st.index == 1  # the same tunnel, not restarted
+    await world.clock.advance(179.9)
+    assert dev.tunnels.tunnels()[0].state == "down"
+    await world.clock.advance(1)
+    st = dev.tunnels.tunnels()[0]
+    assert st.state == "up" and 180 <= st.established_at - failed_at < 180.1
+
+
+class Group:
+    """A crypto-group-like pair: both members report here; `active` carries the traffic."""
+
+    def __init__(self) -> None:
+        self.active = "a"
+        self.seen: list[tuple[str, str]] = []
+        self.up: set[str] = set()
+
+
+class Member(ControllerBase):
+    GW = {"a": PRIMARY, "b": BACKUP}
+
+    def __init__(self, s, group: Group) -> None:
+        super().__init__(s)
+        self.group, self.me = group, s.name
+
+    def start(self, now):
+        # the secondary waits until the group needs it
+        return [fo.Negotiate(self.primary)] if self.me == "a" else []
+
+    def tunnel_up(self, now, gateway):
+        self.group.seen.append((self.me, "up"))
+        self.group.up.add(self.me)
+        return []
+
+    def tunnel_down(self, now, gateway, reason):
+        self.group.seen.append((self.me, reason))
+        self.group.up.discard(self.me)
+        if self.me == self.group.active:
+            other = "b" if self.me == "a" else "a"
+            self.group.active = other
+            return [OnTunnel(other, fo.Negotiate(self.GW[other]))]
+        return []
+
+    def carrying(self):
+        return self.group.active == self.me
+
+
+async def test_group_routes_by_its_choice_and_acts_on_a_sibling(mock_clock, world):
+    dev = device(world)
+    world.add_peer(peer_spec())
+    world.add_peer(peer_spec("p2", BACKUP))
+    group = Group()
+    dev.tunnels.controller_for = lambda s: Member(s, group)
+    dev.tunnels.apply([spec("a"), spec("b", peer=BACKUP)], world.now())
+    await world.wait_settled(10)
+    assert [st.state for st in dev.tunnels.tunnels()] == ["up", "down"]
+    assert dev.tunnels.route("10.1.0.1", "10.2.0.1") == "a"
+    # the primary member's SAs are cleared: the group moves the traffic and brings "b" up
+    log = record(dev, world)
+    dev.tunnels.clear_ipsec("a", world.now())
+    await world.wait_settled(10)
+    assert group.seen == [("a", "up"), ("a", "cleared"), ("b", "up")]
+    assert any(n == "a" and isinstance(e, OnTunnel) for _, n, e in log)
+    assert any(n == "b" and isinstance(e, Phase2Up) for _, n, e in log)
+    states = {st.spec.name: (st.state, st.carrying) for st in dev.tunnels.tunnels()}
+    assert states["b"] == ("up", True) and states["a"][1] is False
+    assert dev.tunnels.route("10.1.0.1", "10.2.0.1") == "b"
+    # a platform command drives a controller directly
+    assert dev.tunnels.controller("b") is not None
+    assert dev.tunnels.act("a", [fo.Negotiate(PRIMARY)], world.now())
+    await world.wait_settled(10)
+    assert dev.tunnels.tunnel("a").state == "up"
+    assert not dev.tunnels.act("nope", [], world.now())
+
+
+async def test_unknown_actions_are_reported_not_executed(mock_clock, world):
+    class Says(ControllerBase):
+        def start(self, now):
+            return ["a platform notification", fo.Negotiate(self.primary)]
+
+    dev = device(world)
+    dev.tunnels.controller_for = Says
+    world.add_peer(peer_spec())
+    log = record(dev, world)
+    dev.tunnels.apply([spec(lan=(LAN1, LAN2))], world.now())
+    await world.wait_settled(10)
+    assert ("t1", "a platform notification") in [(n, e) for _, n, e in log]
+    assert dev.tunnels.tunnels()[0].state == "up"
