@@ -108,12 +108,11 @@ class IsmController:
         for s in new:
             self._specs[s.name] = s
             self._label[s.name] = NO_ISM
-            self._by_gateway.setdefault(s.peer.address if s.peer else "", set()).add(s.name)
+            self._by_gateway.setdefault(_remote(s), set()).add(s.name)
         # the manager first knows the tunnels (not present until assigned), then the
         # distribution places them and the Rekeys negotiate
         self._push(now)
-        actions += self.dist.add_tunnels(
-            now, [(s.name, s.local, s.peer.address if s.peer else s.local) for s in new])
+        actions += self.dist.add_tunnels(now, [(s.name, s.local, _remote(s)) for s in new])
         self._run(actions, now)
 
     def module_changed(self, now: float) -> None:
@@ -182,8 +181,7 @@ class IsmController:
         self._attempt.pop(name, None)
         self._failures.pop(name, None)
         self._placed.discard(name)
-        gw = spec.peer.address if spec.peer else ""
-        self._by_gateway.get(gw, set()).discard(name)
+        self._by_gateway.get(_remote(spec), set()).discard(name)
 
     def _drop_ike(self, name: str, now: float) -> None:
         """The IKE SA with the tunnel's peer lived on the lost ISM too: it vanishes without a
@@ -225,6 +223,7 @@ class IsmController:
         fo.Negotiate), in order."""
         relabel = False
         out: list[tuple[str, object]] = []
+        cannot: list[str] = []
         for a in actions:
             if isinstance(a, Assigned):
                 self._label[a.tunnel] = a.module
@@ -240,16 +239,26 @@ class IsmController:
                 self._emit(IsmEvent("not-present", now, a.tunnel, detail=a.lost_module or ""))
             elif isinstance(a, Rekey):
                 spec = self._specs.get(a.tunnel)
-                if spec is None or spec.peer is None:
+                if spec is None:
                     continue
                 self._attempt[a.tunnel] = a.attempt
                 self._emit(IsmEvent("rekey", now, a.tunnel, a.module))
-                out.append((a.tunnel, fo.Negotiate(spec.peer.address)))
+                if spec.peer is None:  # no key or no usable IKE rule: fails at once
+                    cannot.append(a.tunnel)
+                else:
+                    out.append((a.tunnel, fo.Negotiate(spec.peer.address)))
             elif isinstance(a, RekeyScheduled):
                 self._emit(IsmEvent("rekey-scheduled", now, a.tunnel,
                                     self._label.get(a.tunnel, ""), when=a.at))
         if relabel:
             self._push(now)  # assigned -> down, lost with no ISM -> not present
+        for name in cannot:
+            reason = self._specs[name].labels.get("reason") or "policy-mismatch"
+            self._failures[name] = reason
+            acts = self.dist.rekey_result(now, name, False, self._attempt.pop(name))
+            nxt = next((x.at for x in acts if isinstance(x, RekeyScheduled)), None)
+            self._emit(IsmEvent("rekey-failed", now, name, self._label.get(name, ""), when=nxt,
+                                detail=reason))
         self._check_capacity(now)
         return out
 
@@ -317,6 +326,12 @@ class IsmController:
         if short != self._short:
             self._short = short
             self._emit(IsmEvent("capacity-short" if short else "capacity-ok", now))
+
+
+def _remote(spec: TunnelSpec) -> str:
+    if spec.peer is not None:
+        return spec.peer.address
+    return spec.labels.get("remote") or spec.local
 
 
 class IsmTunnel(ControllerBase):
