@@ -20,6 +20,8 @@ import trio
 from .cli.session import CliSession
 from .labs.control import LabControl
 from .labs.labfile import DeviceSpec, LabPeer, LabSpec, default_lab, load_lab
+from .platforms import registry
+from .platforms.base import BuildContext
 from .runtime.clock import LabClock
 from .runtime.device import Device, Module, Port
 from .runtime.rng import Streams
@@ -75,7 +77,7 @@ class App:
         for dev in self.devices.values():
             notify.attach(dev)
         for dev in self.devices.values():  # peers and notifications are ready: bring tunnels up
-            dev.on_join(self.world)
+            dev.join(self.world)
         self.control = LabControl(self)
         self.current = device or self.spec.devices[0].name
         # device -> real (address, port) of its IKE bridge (runtime/bridge.py): the lab file's
@@ -151,34 +153,22 @@ class App:
         return home
 
     def _build_device(self, d: DeviceSpec) -> Device:
-        if d.platform != "junos":  # labfile only lets through platforms this build has
-            raise ValueError(f"unknown platform {d.platform!r}")
-        from .platforms.junos.device import make_junos_device
-
-        dev = make_junos_device(
-            d.name,
-            d.config,
-            model=d.model,
-            ports=[Port(n) for n in d.ports],
-            clock=self.clock,
-            scheduler=self.scheduler,
-            streams=self.streams,
+        platform = registry.get(d.platform)
+        ctx = BuildContext(
+            name=d.name, model=d.model, config=d.config, ports=[Port(n) for n in d.ports],
+            modules=[Module(m.slot, m.name, m.kind, m.capacity) for m in d.modules],
+            clock=self.clock, scheduler=self.scheduler, streams=self.streams,
             home=self._home(d.name),
             state_dir=self.state_dir / d.name / "config" if self.state_dir is not None else None,
+            hostname=d.hostname, options=dict(d.options),
         )
-        dev.modules = [Module(m.slot, m.name, m.kind, m.capacity) for m in d.modules]
-        return dev
+        return platform.build_device(ctx)
 
     def _follow_addresses(self, dev: Device) -> None:
-        """Tell the world the device's addresses after every commit (before the platform's own
-        commit work, so tunnels start from registered addresses)."""
-        previous = dev.on_commit
-
-        def on_commit() -> None:
-            self.world.addresses_changed(dev, dev.addresses())
-            previous()
-
-        dev.on_commit = on_commit
+        """Tell the world the device's addresses after every change of its running
+        configuration (before the platform's own work, so tunnels start from registered
+        addresses)."""
+        dev.change_listeners.append(lambda: self.world.addresses_changed(dev, dev.addresses()))
 
     def settled(self) -> bool:
         """Nothing in flight anywhere in the lab."""
@@ -201,9 +191,7 @@ class App:
 
     def new_session(self, user: str = "user", client: str = "terminal") -> CliSession:
         dev = self.devices[self.current]
-        from .platforms import session_class
-
-        session = session_class(dev.platform)(dev, user=user, client=client)
+        session = registry.get(dev.platform).new_session(dev, user, client)
         session.lab = self.control
         return session
 

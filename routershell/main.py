@@ -56,6 +56,22 @@ def _existing_file(text: str) -> Path:
     return p
 
 
+def _state_dir(text: str) -> Path:
+    """argparse type for --state: the directory may be new, but its parent must exist (a
+    mistyped path is reported instead of silently creating a whole tree)."""
+    p = Path(text).expanduser()
+    if p.exists():
+        if not p.is_dir():
+            raise argparse.ArgumentTypeError(f"--state {text}: exists and is not a directory")
+        return p
+    parent = p.absolute().parent
+    if not parent.is_dir():
+        raise argparse.ArgumentTypeError(
+            f"--state {text}: the parent directory {parent} does not exist "
+            f"(create it first, or name a directory inside an existing one)")
+    return p
+
+
 def _seed(text: str) -> int:
     try:
         return int(text, 0)
@@ -102,8 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run these commands and exit (repeatable; ';' separates commands)")
     p.add_argument("--plain", action="store_true",
                    help="plain line front-end: no colours, no escape codes")
-    p.add_argument("--state", type=Path, metavar="DIR",
-                   help="directory that keeps configurations across runs")
+    p.add_argument("--state", type=_state_dir, metavar="DIR",
+                   help="directory that keeps configurations across runs (created if "
+                        "missing; its parent must exist)")
     p.add_argument("--listen", nargs="+", metavar="PROTO:PORT",
                    help="serve sessions over ssh/telnet, e.g. ssh:2222 telnet:2323")
     p.add_argument("--ike-bridge", dest="ike_bridges", action="append", type=_ike_bridge,

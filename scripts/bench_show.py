@@ -96,7 +96,7 @@ async def run(clock) -> dict[str, float]:
 
         prop = IpsecProposal("esp", "3des", "hmac-sha1", None, 3600)
         states = []
-        for i, spec in enumerate(dev.ipsec_specs, 1):
+        for i, spec in enumerate(dev.driver.ipsec_specs, 1):
             sa = IpsecSa((spec.peer.address, 500), spec.name, "initiator", prop, 0x10000000 + i, 0x20000000 + i, 1.0)
             states.append(TunnelState(spec, i, spec.peer.address, "primary", "up", None, [sa]))
         dev.tunnels = _States(states)

@@ -25,18 +25,34 @@ def _rows(line: str, width: int) -> int:
     return max(1, -(-n // width)) if width > 0 else 1
 
 
+def _size(io: SessionIO, length: int, width: int) -> tuple[int, int]:
+    """The screen as it is now: a front-end on a window (io.terminal_size) reports the rows
+    and columns it follows (None for a value `set cli` fixed), so a resize applies to the
+    next page."""
+    sizer = getattr(io, "terminal_size", None)
+    if sizer is None:
+        return length, width
+    rows, cols = sizer()
+    return (length if rows is None or length <= 0 else rows,
+            width if cols is None else cols)
+
+
 async def page(io: SessionIO, text: str, screen_length: int, screen_width: int = 0,
-               *, hold: bool = False) -> bool:
+               *, hold: bool = False, prompt: str = MORE_PROMPT) -> bool:
     """Write `text` through `io`, a screenful at a time when the terminal is interactive.
 
     screen_length counts the prompt row (Junos `set cli screen-length`); 0 disables paging.
-    `hold` (the `| hold` pipe) keeps the prompt up after the last line until q.
+    Long lines count as the rows they wrap to at screen_width.
+    `hold` (the `| hold` pipe) keeps the prompt up after the last line until q. `prompt` is
+    the platform's pager prompt (`{pct}` is replaced by the share shown so far).
     Returns False if the reader quit early.
     """
     lines = text.splitlines(keepends=True)
-    rows = [_rows(ln, screen_width) for ln in lines]
-    budget = screen_length - 1
-    if not io.interactive or screen_length <= 0 or (sum(rows) <= budget and not hold):
+    if not io.interactive or screen_length <= 0:
+        io.write(text)
+        return True
+    length, width = _size(io, screen_length, screen_width)
+    if sum(_rows(ln, width) for ln in lines) <= length - 1 and not hold:
         io.write(text)
         return True
     total = len(text)
@@ -47,23 +63,24 @@ async def page(io: SessionIO, text: str, screen_length: int, screen_width: int =
         nonlocal i, shown
         used = 0
         # Always at least one line, even if it alone is taller than the screen.
-        while i < len(lines) and (used == 0 or used + rows[i] <= limit):
+        while i < len(lines) and (used == 0 or used + _rows(lines[i], width) <= limit):
             io.write(lines[i])
             shown += len(lines[i])
-            used += rows[i]
+            used += _rows(lines[i], width)
             i += 1
 
-    advance(max(budget, 1))
+    advance(max(length - 1, 1))
     while i < len(lines) or hold:
-        io.write(MORE_PROMPT.format(pct=shown * 100 // total if total else 100))
+        io.write(prompt.format(pct=shown * 100 // total if total else 100))
         key = await io.read_key()
         io.write(ERASE)
         if key in _QUIT_KEYS:
             return i >= len(lines)
         if i >= len(lines):
             continue  # held at the end: only q leaves
+        length, width = _size(io, screen_length, screen_width)
         if key in _PAGE_KEYS:
-            advance(max(budget, 1))
+            advance(max(length - 1, 1))
         elif key in _LINE_KEYS:
             advance(1)
     return True

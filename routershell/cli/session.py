@@ -26,7 +26,8 @@ class HistoryEntry:
 class CliSession:
     #: set by the platform subclass
     platform: str = ""
-    #: the lab's `lab …` dispatcher (labs.control.LabControl), set by App.new_session
+    #: the lab's `lab …` dispatcher, set by App.new_session: anything with claims(line),
+    #: execute(session, line, io), help(session, text) (the list only) and complete(text)
     lab = None
     #: a device name after `lab attach NAME`: the front-end replaces this session with one on it
     switch_to: str | None = None
@@ -49,6 +50,7 @@ class CliSession:
         raise NotImplementedError
 
     def platform_help(self, text: str) -> str:
+        """The `?` list after `text`, without the echoed line."""
         raise NotImplementedError
 
     def platform_complete(self, text: str) -> list[tuple[str, str, str]]:
@@ -60,7 +62,7 @@ class CliSession:
             self.history.append(HistoryEntry(self.device.now(), line.strip()))
             del self.history[:-1000]
         try:
-            if self.lab is not None and _is_lab_line(line):
+            if self.lab is not None and self.lab.claims(line):
                 await self.lab.execute(self, line, io)
             else:
                 await self.run_line(line, io)
@@ -69,14 +71,22 @@ class CliSession:
             io.write(self.internal_error_text())
 
     def help(self, text: str) -> str:
-        """What `?` shows after `text` (the prompt line and `text?` first, as the device echoes)."""
-        if self.lab is not None and _is_lab_line(text):
+        """What `?` shows after `text`: the echoed line (prompt, `text?`), then the list."""
+        return self.help_echo(text) + self.help_body(text)
+
+    def help_echo(self, text: str) -> str:
+        """The one echo rule for `?`: the prompt's last line, the text, `?`, newline."""
+        return self.prompt().rsplit("\n", 1)[-1] + text + "?\n"
+
+    def help_body(self, text: str) -> str:
+        """The list `?` shows after `text`, without the echoed line."""
+        if self.lab is not None and self.lab.claims(text):
             return self.lab.help(self, text)
         return self.platform_help(text)
 
     def complete(self, text: str) -> list[tuple[str, str, str]]:
         """Tab candidates as (word, display, help)."""
-        if self.lab is not None and _is_lab_line(text):
+        if self.lab is not None and self.lab.claims(text):
             return self.lab.complete(text)
         out = self.platform_complete(text)
         if self.lab is not None and text.strip() and " " not in text.strip() and "lab".startswith(text.strip()):
@@ -117,9 +127,3 @@ class CliSession:
 
     def internal_error_text(self) -> str:
         return "error: internal error\n"
-
-
-def _is_lab_line(line: str) -> bool:
-    from ..labs.control import is_lab_line
-
-    return is_lab_line(line)

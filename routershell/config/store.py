@@ -31,6 +31,7 @@ from .codec import from_json, to_json
 from .files import write_atomic
 from .merge import merge3
 from .tree import ConfigNode
+from .tree import Path as TreePath
 
 MAX_HISTORY = 50
 METADATA = "store.json"
@@ -44,9 +45,10 @@ class EditMode(Enum):
 
 @dataclass(frozen=True)
 class CheckError:
-    """One commit-check failure: the edit path, the offending statement, the reason."""
+    """One commit-check failure: the tree path of the level it is reported under, the offending
+    statement as the user would type it there, the reason (platform wording)."""
 
-    path: tuple[str, ...]
+    path: TreePath
     statement: str
     message: str
 
@@ -285,8 +287,8 @@ class ConfigStore:
             raise StoreError("shared-modified")
         if confirm_minutes is not None and now is None:
             raise ValueError("commit confirmed needs the runtime time `now`")
-        tree = self._proposed(session)
-        errors = self.check(check, session)
+        tree = self._proposed(session)  # built and checked once: what is checked is what commits
+        errors = list(check(tree)) if check is not None else []
         if errors:
             raise StoreError("check-failed", errors=tuple(errors))
         rec = CommitRecord(tree, user, client, when, comment, self._next_seq, confirm_minutes)
@@ -303,6 +305,27 @@ class ConfigStore:
             assert es is not None
             es.candidate = tree.copy()
             es.base = tree.copy()
+        return rec
+
+    def apply_now(
+        self,
+        mutate: Callable[[ConfigNode], None],
+        user: str,
+        client: str,
+        when: datetime | None,
+        check: Check | None = None,
+    ) -> CommitRecord:
+        """The commit model of platforms whose commands take effect at once (IOS-style): apply
+        `mutate` to a copy of the running configuration, check it, install it. Raises
+        StoreError("check-failed") and changes nothing when the check refuses; `mutate` may
+        raise to refuse too (nothing changes)."""
+        tree = self.active.copy()
+        mutate(tree)
+        errors = list(check(tree)) if check is not None else []
+        if errors:
+            raise StoreError("check-failed", errors=tuple(errors))
+        rec = CommitRecord(tree, user, client, when, "", self._next_seq)
+        self._install(rec, self._pending)
         return rec
 
     def _install(self, rec: CommitRecord, pending: _Pending | None) -> None:

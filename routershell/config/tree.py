@@ -18,8 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-Step = tuple[str, "str | None"]
-Path = tuple[Step, ...]
+from ..grammar.schema import Path, Step  # the grammar defines tree positions
 
 
 @dataclass

@@ -43,6 +43,11 @@ class CryptoError(Exception):
     """Invalid key material (peer DH value out of range, bad key length, ...)."""
 
 
+class DecryptError(CryptoError):
+    """An encrypted message did not decrypt to well-formed payloads: the keys differ or the
+    message was corrupted or forged on the way."""
+
+
 def _hex(s: str) -> int:
     return int("".join(s.split()), 16)
 

@@ -134,6 +134,17 @@ class Malformed(Event):
 
 
 @dataclass(frozen=True)
+class MessageDropped(Event):
+    """A message of a known exchange failed decryption or authentication and was dropped
+    (counted in `IkeEndpoint.stats.unauthenticated`); the exchange goes on. `reason` is what a
+    genuine failure would report (a `NegotiationFailed.reason` value)."""
+
+    phase: int  # 1 | 2 (quick mode and informational)
+    reason: str
+    notify: int | None = None
+
+
+@dataclass(frozen=True)
 class EspReceived(Event):
     """A UDP-encapsulated ESP packet arrived on the NAT-T port (RFC 3948). `known`: the SPI is
     one of our inbound SAs (its counters moved and it proves liveness for DPD)."""

@@ -9,8 +9,12 @@ Driving it
     for data, dst in ep.datagrams_to_send(): ...           # drains the outgoing queue
     while (ev := ep.next_event()) is not None: ...         # drains events (events.py)
 
-Calls never raise for bad input from the network: malformed or unauthenticated datagrams become
-`Malformed` / `NegotiationFailed` events. `get_timer()` returns the earliest absolute deadline
+Calls never raise for bad input from the network: malformed datagrams become `Malformed`
+events. A message of a known exchange that fails decryption or authentication is dropped,
+counted in `stats` (stats.py) and reported as `MessageDropped`; the exchange goes on with the
+genuine message or a retransmission. Only the same bytes refused twice (the peer's own
+retransmission: its keys or credentials really differ) or the exchange's timeout end it, as
+`NegotiationFailed` with the refusal's reason. `get_timer()` returns the earliest absolute deadline
 (retransmission, exchange timeout, DPD, soft/hard lifetime) or None; a runtime keeps one heap of
 (deadline, endpoint) for all endpoints. No clock is read: every call takes `now`. Inside, the
 endpoint keeps its own heap of SA deadlines, so `get_timer`/`handle_timer` cost O(log n) per due
@@ -43,7 +47,7 @@ from collections import deque
 
 from . import crypto, natt
 from .constants import DPD_VENDOR_ID, HEADER_LEN, Exchange, Flag, Notify, Proto
-from .crypto import CryptoError
+from .crypto import CryptoError, DecryptError
 from .dpd import DpdState
 from .events import (
     AUTHENTICATION_FAILED,
@@ -58,10 +62,12 @@ from .events import (
     EspReceived,
     Event,
     Malformed,
+    MessageDropped,
     NegotiationFailed,
     NotifyReceived,
     PeerDead,
     Phase1Down,
+    Phase1Up,
     Phase2Down,
     SaExpired,
 )
@@ -81,6 +87,7 @@ from .peer import PeerConfig
 from .phase1 import Phase1Mixin
 from .quick import QuickMixin
 from .sa import ZERO_COOKIE, ExchangeState, IkeSa, IpsecSa, SaDatabase
+from .stats import EndpointStats
 
 Addr = tuple[str, int]
 
@@ -113,6 +120,7 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
         self.nat_port = nat_port
         self.esp_packets = 0
         self.keepalives = 0
+        self.stats = EndpointStats()
         self.rng = rng
         self.sadb = SaDatabase(rng)
         self.peers: dict[str, PeerConfig] = {}
@@ -120,12 +128,15 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
         self._out: list[tuple[bytes, Addr]] = []
         self._resp_index: dict[tuple[Addr, bytes], IkeSa] = {}
         # Timers: a heap of (deadline, seq, SA), one live entry per SA (its timer_seq);
-        # entries of removed or rescheduled SAs are dropped lazily. Every call that can move
-        # an SA's deadlines marks the peer host dirty; `_refresh` re-reads those SAs.
+        # entries of removed or rescheduled SAs are dropped lazily. Whatever can move an SA's
+        # deadlines marks that SA (`_touch`) or, for the rarer operator calls, every SA of the
+        # peer host (`_dirty`); `_refresh` re-reads only those, so a datagram costs the same
+        # however many SAs its peer has.
         self._timers: list[tuple[float, int, IkeSa | IpsecSa]] = []
         self._timer_seq = 0
         self._dirty: set[str] = set()
-        self.sadb.on_insert = lambda sa: self._dirty.add(sa.peer[0])
+        self._touched: dict[int, IkeSa | IpsecSa] = {}
+        self.sadb.on_insert = self._touch
         for p in peers:
             self.add_peer(p)
 
@@ -178,11 +189,12 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
         ipsec = self.sadb.ipsec.get(inbound_spi)
         if ipsec is None:
             return
-        self._dirty.add(ipsec.peer[0])
+        self._touch(ipsec)
         ipsec.account(octets, packets, now, inbound)
         if inbound:
             ike = self.sadb.ike_for(ipsec.peer)
             if ike is not None and ike.dpd is not None:
+                self._touch(ike)
                 ike.dpd.heard(now)
         self._check_ipsec_life(ipsec, now)
         self._refresh()
@@ -193,7 +205,6 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
 
     def receive(self, datagram: bytes, src: Addr, now: float, local_port: int | None = None
                 ) -> None:
-        self._dirty.add(src[0])
         try:
             data = bytes(datagram)
             on_nat_port = local_port is not None and local_port == self.nat_port \
@@ -215,6 +226,9 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
                 self._receive(data[4:], src, now, nat=True)
                 return
             self._receive(data, src, now)
+        except DecryptError as e:
+            self._dropped(src, 0, f"undecryptable: {e}", AUTHENTICATION_FAILED,
+                          Notify.INVALID_HASH_INFORMATION)
         except DecodeError as e:
             self._event(Malformed(src, str(e), e.notify))
         except CryptoError as e:
@@ -272,7 +286,7 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
                 continue
             sa = entry[2]
             sa.timer_at, sa.timer_seq = None, -1
-            self._dirty.add(sa.peer[0])
+            self._touch(sa)
             (due_ike if isinstance(sa, IkeSa) else due_ipsec).append(sa)
         due_ike.sort(key=lambda x: x.order)
         due_ipsec.sort(key=lambda x: x.order)
@@ -315,8 +329,20 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
             return self.sadb.ike.get(sa.key) is sa
         return self.sadb.ipsec.get(sa.inbound_spi) is sa
 
+    def _touch(self, sa: IkeSa | IpsecSa) -> None:
+        """`sa`'s deadlines may have moved: re-read them at the next `_refresh`."""
+        self._touched[id(sa)] = sa
+
     def _refresh(self) -> None:
-        """Re-read the deadlines of the SAs with every dirty peer host."""
+        """Re-read the deadlines of the touched SAs and of the SAs of every dirty peer host."""
+        if self._touched:
+            touched, self._touched = self._touched, {}
+            for sa in touched.values():
+                if isinstance(sa, IkeSa):
+                    if self.sadb.ike.get(sa.key) is sa:
+                        self._set_timer(sa, self._ike_deadline(sa))
+                elif self.sadb.ipsec.get(sa.inbound_spi) is sa:
+                    self._set_timer(sa, self._ipsec_deadline(sa))
         if not self._dirty:
             return
         dirty, self._dirty = self._dirty, set()
@@ -372,7 +398,17 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
     # ------------------------------------------------------------------ internals: plumbing
 
     def _event(self, ev: Event) -> None:
+        if isinstance(ev, Malformed):
+            self.stats.malformed += 1
         self._events.append(ev)
+
+    def _dropped(self, peer: Addr, phase: int, what: str, reason: str, notify: int | None
+                 ) -> None:
+        """A message failed decryption or authentication: count it, report it, keep going."""
+        self.stats.unauthenticated += 1
+        self._event(Malformed(peer, f"{what}; dropped", notify))
+        if phase:
+            self._event(MessageDropped(peer, phase, reason, notify))
 
     def _config(self, peer: Addr) -> PeerConfig | None:
         return self.peers.get(peer[0])
@@ -403,6 +439,7 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
 
     def _send_exchange(self, sa: IkeSa, ex: ExchangeState, data: bytes, now: float,
                        expect_reply: bool) -> None:
+        self._touch(sa)
         ex.last_sent = data
         self._emit(sa, data, sa.peer)
         if expect_reply:
@@ -414,6 +451,7 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
 
     def _finish_exchange(self, sa: IkeSa, ex: ExchangeState, now: float) -> None:
         """Done: stop retransmitting, keep the state to answer retransmissions for a while."""
+        self._touch(sa)
         ex.state = "done"
         ex.deadline = None
         ex.purge_at = now + sa.config.retransmit.timeout()
@@ -434,10 +472,12 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
             ex.deadline += sched.gap(ex.sent_count + 1) or 0.0
             ex.sent_count += 1
             return
-        # out of retransmissions: the exchange times out
+        # out of retransmissions: the exchange times out, reported as the failure of the
+        # messages we dropped if any (e.g. a pre-shared key mismatch the peer never repeated)
         phase = 1 if ex is sa.p1 else 2
         child = ex.child.name if ex.child is not None else None
-        self._event(NegotiationFailed(sa.peer, phase, TIMEOUT, None, False, child))
+        notify, reason = ex.rejection if ex.rejection is not None else (None, TIMEOUT)
+        self._event(NegotiationFailed(sa.peer, phase, reason, notify, False, child))
         if phase == 1:
             self._abandon_ike(sa)
         else:
@@ -460,8 +500,11 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
         assert sa.proposal is not None
         if not msg.flags & Flag.ENCRYPTED:
             raise DecodeError("expected an encrypted message", Notify.INVALID_FLAGS)
-        pt = crypto.decrypt(sa.proposal.cipher, sa.enc_key, iv, msg.body)
-        return decode_payloads(msg.next_payload, pt), msg.body[-sa.proposal.block:]
+        try:
+            pt = crypto.decrypt(sa.proposal.cipher, sa.enc_key, iv, msg.body)
+            return decode_payloads(msg.next_payload, pt), msg.body[-sa.proposal.block:]
+        except (CryptoError, DecodeError) as e:
+            raise DecryptError(str(e)) from None
 
     def _prf(self, sa: IkeSa, key: bytes, data: bytes) -> bytes:
         assert sa.proposal is not None
@@ -490,9 +533,11 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
         ex_type = msg.exchange
         if ex_type in (Exchange.MAIN, Exchange.AGGRESSIVE):
             if msg.rcookie == ZERO_COOKIE:
-                sa = self._resp_index.get((src, msg.icookie))
+                # a reply to our message 1 that lacks the responder cookie is not a new
+                # negotiation: our initiator SA refuses it (never a responder SA on our cookie)
+                sa = self._resp_index.get((src, msg.icookie)) or self._lookup(msg, src)
                 if sa is None:
-                    self._p1_responder_start(msg, data, src, now)
+                    self._respond_first(msg, data, src, now, nat)
                     return
             else:
                 sa = self._lookup(msg, src)
@@ -522,6 +567,78 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
             self._event(Malformed(src, f"exchange type {ex_type} not supported",
                                   Notify.UNSUPPORTED_EXCHANGE_TYPE))
 
+    def _respond_first(self, msg: Message, data: bytes, src: Addr, now: float, nat: bool
+                       ) -> None:
+        """Message 1 of a new phase 1. A peer that starts with the non-ESP marker (both ports
+        other than 500, RFC 3948 §2.2) is answered with it: the new SA floats at once, and
+        whatever this message made us queue for the peer (message 2 or a clear notify) is
+        framed like every later message."""
+        mark = len(self._out)
+        self._p1_responder_start(msg, data, src, now)
+        if not nat:
+            return
+        sa = self._resp_index.get((src, msg.icookie))
+        if sa is not None:
+            self._note_float(sa, src, nat)
+        self._out[mark:] = [(d if d[:4] == natt.NON_ESP_MARKER or dst != src
+                             else natt.frame_ike(d), dst) for d, dst in self._out[mark:]]
+
+    # ------------------------------------------------------------------ simultaneous initiation
+
+    def _p1_established(self, sa: IkeSa, ex: ExchangeState, now: float) -> None:
+        """Phase 1 done. Both sides initiating at once leaves two IKE SAs, and IKEv1 (RFC
+        2409) says nothing about it; treating the second as a rekey (Delete the other) makes a
+        peer that re-establishes on a Delete (strongSwan does, for an ISAKMP SA with IPsec
+        SAs) and an endpoint like this one delete each other's SAs for ever. So, as IKEv2 does
+        for colliding rekeys (RFC 7296 §2.8.1), both ends pick the same SA without talking:
+        the one with the higher initiator cookie is kept; the other is superseded, and only
+        the side that initiated it deletes it. IPsec SAs live on (a phase-1 Delete does not
+        touch them); quick modes waiting on the loser move to the winner."""
+        rival = self._collision_rival(sa)
+        if rival is None:
+            super()._p1_established(sa, ex, now)
+            return
+        sa_wins = sa.icookie > rival.icookie
+        pending, sa.pending_children = sa.pending_children, []
+        rival.superseded = True  # not an "old" SA to rekey from
+        events = len(self._events)
+        super()._p1_established(sa, ex, now)
+        rival.superseded = False
+        # the peer's IKE SA is already up as far as anyone outside can tell
+        kept = [e for i, e in enumerate(self._events)
+                if i < events or not (isinstance(e, Phase1Up) and e.icookie == sa.icookie)]
+        self._events = deque(kept)
+        winner, loser = (sa, rival) if sa_wins else (rival, sa)
+        loser.superseded = True
+        self._dirty.add(sa.peer[0])
+        moved = [(ex.child.name, ex.rekey_of) for ex in loser.exchanges.values()
+                 if ex.role == "initiator" and ex.state != "done" and ex.child is not None]
+        if loser.role == "initiator":
+            self._send_delete_ike(loser, now)
+            self._remove_ike(loser, "collision")
+        for child, rekey_of in [*pending, *moved]:
+            if rekey_of is not None or not self._child_present(winner, child):
+                self._quick_start(winner, child, now, rekey_of)
+
+    def _collision_rival(self, sa: IkeSa) -> IkeSa | None:
+        """The other side's fresh IKE SA that was negotiated at the same time as `sa` (each
+        started before the other was up), or None. Rekeys are not collisions."""
+        if sa.rekey_of is not None:
+            return None
+        for o in self.sadb.ike_with(sa.peer[0]):
+            if (o is not sa and o.peer == sa.peer and o.state == "established"
+                    and not o.superseded and o.role != sa.role and o.rekey_of is None
+                    and o.established_at is not None and o.established_at >= sa.created_at):
+                return o
+        return None
+
+    def _child_present(self, sa: IkeSa, child: str) -> bool:
+        """An IPsec SA for `child` is installed, or a quick mode for it is under way on `sa`."""
+        if any(s.child == child and not s.superseded for s in self.sadb.ipsec_for(sa.peer)):
+            return True
+        return any(ex.child is not None and ex.child.name == child and ex.state != "done"
+                   for ex in sa.exchanges.values())
+
     def _lookup(self, msg: Message, src: Addr) -> IkeSa | None:
         sa = self.sadb.ike.get((msg.icookie, msg.rcookie))
         if sa is None:
@@ -532,8 +649,9 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
             return None
         return sa
 
-    @staticmethod
-    def _count_in(sa: IkeSa, data: bytes) -> None:
+    def _count_in(self, sa: IkeSa, data: bytes) -> None:
+        """A datagram for `sa` arrived: count it; whatever it does may move sa's deadlines."""
+        self._touch(sa)
         sa.bytes_in += len(data)
         sa.packets_in += 1
 
@@ -596,8 +714,8 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
         want = self._prf(sa, sa.skeyid_a, msg.message_id.to_bytes(4, "big")
                          + b"".join(p.raw for p in payloads[1:]))
         if not hmac.compare_digest(payloads[0].data, want):  # constant time, as elsewhere
-            self._event(Malformed(sa.peer, "informational HASH(1) mismatch",
-                                  Notify.INVALID_HASH_INFORMATION))
+            self._dropped(sa.peer, 0, "informational HASH(1) mismatch", AUTHENTICATION_FAILED,
+                          Notify.INVALID_HASH_INFORMATION)
             return
         proof = True
         for p in payloads[1:]:
@@ -689,13 +807,13 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
 
     def _abandon_ike(self, sa: IkeSa) -> None:
         """Failed negotiation: forget the SA without an event of its own."""
-        self._dirty.add(sa.peer[0])
         self.sadb.ike.pop(sa.key, None)
         self._resp_index.pop((sa.peer, sa.icookie), None)
         if sa.rekey_of is not None:
             old = self.sadb.ike.get(sa.rekey_of)
             if old is not None:
                 old.rekeying = False
+                self._touch(old)
 
     def _remove_ike(self, sa: IkeSa, reason: str) -> None:
         if self.sadb.ike.pop(sa.key, None) is None:
@@ -709,6 +827,8 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
     def _remove_ipsec(self, ipsec: IpsecSa, reason: str, quiet: bool = False) -> None:
         if self.sadb.ipsec.pop(ipsec.inbound_spi, None) is None:
             return
+        if ipsec.ike is not None:
+            ipsec.ike.ipsec_deleted += 1
         if not quiet and not ipsec.superseded:
             self._event(Phase2Down(ipsec.peer, ipsec.child, ipsec.inbound_spi,
                                    ipsec.outbound_spi, reason))
@@ -756,7 +876,7 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
         hard expiry."""
         if ex.rekey_of is not None and ex.rekey_of in self.sadb.ipsec:
             self.sadb.ipsec[ex.rekey_of].rekeying = False
-            self._dirty.add(self.sadb.ipsec[ex.rekey_of].peer[0])
+            self._touch(self.sadb.ipsec[ex.rekey_of])
 
     def _initiate(self, cfg: PeerConfig, now: float, child: str | None,
                   rekey_of: int | None) -> None:

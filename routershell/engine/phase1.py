@@ -9,6 +9,7 @@ Authentication failures answer with an unencrypted notify (the keys may differ) 
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from typing import Any
 
@@ -16,12 +17,13 @@ from cryptography import x509
 
 from . import crypto, natt
 from .constants import DPD_VENDOR_ID, CertEncoding, Exchange, IdType, Notify, Proto
-from .crypto import GROUPS, CryptoError
+from .crypto import GROUPS, CryptoError, DecryptError
 from .events import (
     AUTHENTICATION_FAILED,
     INVALID_ID,
     INVALID_KEY,
     NO_PROPOSAL_CHOSEN,
+    PEER_NOTIFY,
     UNKNOWN_PEER,
     Malformed,
     NatDetected,
@@ -49,6 +51,12 @@ from .proposals import NoProposalChosen, choose_ike, ike_from_reply, ike_sa_payl
 from .sa import ZERO_COOKIE, ExchangeState, IkeSa
 
 _MODE = {Exchange.MAIN: "main", Exchange.AGGRESSIVE: "aggressive"}
+
+# States whose next incoming message is encrypted or carries the peer's HASH / signature. A
+# message that fails there is dropped (state untouched) unless the same bytes failed before.
+_AUTHENTICATED = frozenset({"MM4_SENT", "MM5_SENT", "AM1_SENT", "AM2_SENT"})
+# how many rejected messages an exchange remembers (to recognise the peer's retransmission)
+_REJECTED_KEPT = 4
 _EXCH = {"main": Exchange.MAIN, "aggressive": Exchange.AGGRESSIVE}
 
 
@@ -242,6 +250,13 @@ class Phase1Mixin:
         handler = getattr(self, f"_p1_{ex.state}", None)
         if handler is None:
             return
+        if ex.state in _AUTHENTICATED:
+            saved = (dict(sa.__dict__), dict(ex.__dict__), sa.key)
+            try:
+                handler(sa, ex, msg, data, now)
+            except (_AuthError, NoProposalChosen, CryptoError, DecodeError) as e:
+                self._p1_rejected(sa, ex, data, e, saved)
+            return
         try:
             handler(sa, ex, msg, data, now)
         except NoProposalChosen:
@@ -250,6 +265,43 @@ class Phase1Mixin:
             self._p1_fail(sa, e.notify, e.reason, send=True)
         except CryptoError:
             self._p1_fail(sa, Notify.INVALID_KEY_INFORMATION, INVALID_KEY, send=True)
+
+    def _p1_restore(self: Any, sa: IkeSa, ex: ExchangeState, saved: tuple) -> None:
+        """Undo what a handler did with a message it then refused (cookies, keys, IDs...)."""
+        sa_state, ex_state, key = saved
+        if sa.key != key:
+            self.sadb.ike.pop(sa.key, None)
+            sa.__dict__.update(sa_state)
+            self.sadb.ike[sa.key] = sa
+        sa.__dict__.update(sa_state)
+        ex.__dict__.update(ex_state)
+
+    def _p1_rejected(self: Any, sa: IkeSa, ex: ExchangeState, data: bytes, e: Exception,
+                     saved: tuple) -> None:
+        """A message failed decryption or authentication. A corrupted or forged copy must not
+        cost the SA: it is dropped and counted, and the exchange goes on with the genuine
+        message or a retransmission. The same bytes failing again are the peer's own
+        retransmission: the keys (or the peer's credentials) really differ, so the exchange
+        fails as before; otherwise its timeout reports what was seen."""
+        if isinstance(e, _AuthError):
+            notify, reason = e.notify, e.reason
+        elif isinstance(e, NoProposalChosen):
+            notify, reason = Notify.NO_PROPOSAL_CHOSEN, NO_PROPOSAL_CHOSEN
+        elif isinstance(e, DecryptError):
+            notify, reason = Notify.INVALID_HASH_INFORMATION, AUTHENTICATION_FAILED
+        elif isinstance(e, CryptoError):
+            notify, reason = Notify.INVALID_KEY_INFORMATION, INVALID_KEY
+        else:
+            notify, reason = getattr(e, "notify", None) or Notify.PAYLOAD_MALFORMED, PEER_NOTIFY
+        digest = hashlib.blake2b(data, digest_size=16).digest()
+        if digest in ex.rejected:  # fail with what the handler learnt (e.g. the peer's cookie)
+            self._p1_fail(sa, notify, reason, send=True)
+            return
+        self._p1_restore(sa, ex, saved)
+        ex.rejected = [*ex.rejected[-(_REJECTED_KEPT - 1):], digest]
+        ex.rejection = (notify, reason)
+        self._dropped(sa.peer, 1, f"phase 1 message refused in {ex.state}: {reason}", reason,
+                      notify)
 
     def _p1_fail(self: Any, sa: IkeSa, notify: int, reason: str, send: bool) -> None:
         if send:
@@ -378,7 +430,8 @@ class Phase1Mixin:
     def _p1_AM2_SENT(self: Any, sa: IkeSa, ex: ExchangeState, msg: Message, data: bytes,
                      now: float) -> None:
         if msg.flags & 1:
-            payloads, ex.iv = self._decrypt(sa, msg, ex.iv)
+            # undecryptable: the keys differ (pre-shared key) or the copy was damaged
+            payloads, ex.iv = self._decrypt(sa, msg, ex.iv)  # DecryptError: authentication
         else:
             payloads = list(msg.payloads)
         ex.last_received = data
@@ -492,6 +545,7 @@ class Phase1Mixin:
                         and o.state == "established" and not o.superseded), None)
         if old is not None:
             old.superseded = True
+            self._touch(old)
             self._event(SaRekeyed(sa.peer, "ike", old.ident, sa.ident))
             if sa.role == "initiator":
                 self._send_delete_ike(old, now)

@@ -259,13 +259,15 @@ def choose_ike(offered: SaPayload, accepted: tuple[IkeProposal, ...] | list[IkeP
 
 def ike_from_reply(reply: SaPayload, offered: tuple[IkeProposal, ...] | list[IkeProposal]
                    ) -> IkeProposal:
-    """The responder's single transform, if it is one we offered (lifetime not longer)."""
+    """The responder's single transform, if it is one we offered (neither lifetime, seconds
+    nor kilobytes, longer than ours; 0 = not limited)."""
     if len(reply.proposals) != 1 or len(reply.proposals[0].transforms) != 1:
         raise NoProposalChosen("reply must hold exactly one transform")
     got = IkeProposal.from_transform(reply.proposals[0].transforms[0])
     for mine in offered:
         if got is not None and mine.same_algorithms(got) and \
-                _lower(got.lifetime_s, mine.lifetime_s) == got.lifetime_s:
+                _lower(got.lifetime_s, mine.lifetime_s) == got.lifetime_s and \
+                _lower(got.lifetime_kb, mine.lifetime_kb) == got.lifetime_kb:
             return got
     raise NoProposalChosen("responder chose a transform we did not offer")
 

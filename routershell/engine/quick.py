@@ -14,7 +14,7 @@ from typing import Any
 
 from . import crypto
 from .constants import Exchange, Notify, Proto
-from .crypto import GROUPS, CryptoError
+from .crypto import GROUPS, CryptoError, DecryptError
 from .events import (
     AUTHENTICATION_FAILED,
     INVALID_ID,
@@ -44,6 +44,11 @@ class _QmError(Exception):
     def __init__(self, notify: int, reason: str, spi: bytes = b"") -> None:
         super().__init__(reason)
         self.notify, self.reason, self.spi = notify, reason, spi
+
+
+class _Unauthenticated(Exception):
+    """The message's HASH does not verify: damaged or forged; dropped, the exchange goes on
+    (phase 1's keys are agreed, so it cannot be a key mismatch)."""
 
 
 class QuickMixin:
@@ -92,9 +97,16 @@ class QuickMixin:
                                   sa.proposal.block)
         else:
             iv = ex.iv
-        payloads, next_iv = self._decrypt(sa, msg, iv)
+        try:
+            payloads, next_iv = self._decrypt(sa, msg, iv)
+        except DecryptError as e:
+            self._dropped(sa.peer, 2, f"quick mode undecryptable: {e}", AUTHENTICATION_FAILED,
+                          Notify.INVALID_HASH_INFORMATION)
+            return
         if not payloads or not isinstance(payloads[0], HashPayload):
-            raise DecodeError("quick mode without HASH", Notify.INVALID_HASH_INFORMATION)
+            self._dropped(sa.peer, 2, "quick mode without HASH", AUTHENTICATION_FAILED,
+                          Notify.INVALID_HASH_INFORMATION)
+            return
         mid = msg.message_id.to_bytes(4, "big")
         rest = b"".join(p.raw for p in payloads[1:])
         try:
@@ -105,13 +117,16 @@ class QuickMixin:
             elif ex.role == "responder" and ex.state == "QM2_SENT":
                 want = self._prf(sa, sa.skeyid_a, b"\0" + mid + ex.ni + ex.nr)
                 if not hmac.compare_digest(payloads[0].data, want):
-                    raise _QmError(Notify.INVALID_HASH_INFORMATION, AUTHENTICATION_FAILED)
+                    raise _Unauthenticated("HASH(3)")
                 ex.last_received = data
                 ex.last_sent = None
                 self._finish_exchange(sa, ex, now)
                 self._qm_install(sa, ex, now)
         except _QmError as e:
             self._qm_fail(sa, msg.message_id, ex, e, now)
+        except _Unauthenticated as e:
+            self._dropped(sa.peer, 2, f"quick mode {e} mismatch", AUTHENTICATION_FAILED,
+                          Notify.INVALID_HASH_INFORMATION)
 
     def _qm_fail(self: Any, sa: IkeSa, msgid: int, ex: ExchangeState | None, e: _QmError,
                  now: float) -> None:
@@ -127,7 +142,7 @@ class QuickMixin:
                       data: bytes, iv: bytes, now: float) -> None:
         mid = msgid.to_bytes(4, "big")
         if not hmac.compare_digest(payloads[0].data, self._prf(sa, sa.skeyid_a, mid + rest)):
-            raise _QmError(Notify.INVALID_HASH_INFORMATION, AUTHENTICATION_FAILED)
+            raise _Unauthenticated("HASH(1)")
         sa_p = next((p for p in payloads if isinstance(p, SaPayload)), None)
         ni = next((p for p in payloads if isinstance(p, NoncePayload)), None)
         if sa_p is None or ni is None:
@@ -190,7 +205,7 @@ class QuickMixin:
         mid = ex.message_id.to_bytes(4, "big")
         if not hmac.compare_digest(payloads[0].data,
                                    self._prf(sa, sa.skeyid_a, mid + ex.ni + rest)):
-            raise _QmError(Notify.INVALID_HASH_INFORMATION, AUTHENTICATION_FAILED)
+            raise _Unauthenticated("HASH(2)")
         sa_p = next((p for p in payloads if isinstance(p, SaPayload)), None)
         nr = next((p for p in payloads if isinstance(p, NoncePayload)), None)
         if sa_p is None or nr is None:
@@ -236,9 +251,12 @@ class QuickMixin:
         elif ex.role == "responder":
             old = next((o for o in self.sadb.ipsec_for(sa.peer)
                         if o.child == ex.child.name and not o.superseded), None)
+        ipsec.ike = sa
+        sa.ipsec_created += 1
         self.sadb.add_ipsec(ipsec)
         if old is not None:
             old.superseded = True
+            self._touch(old)
             self._event(SaRekeyed(sa.peer, "ipsec", f"{old.inbound_spi:08x}",
                                   f"{ipsec.inbound_spi:08x}", ex.child.name))
             if ex.role == "initiator":

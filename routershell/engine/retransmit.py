@@ -54,12 +54,12 @@ def incremental(msgtimeout: float = 4, retry_limit: int = 8) -> Schedule:
     """
     t = float(msgtimeout)
     gaps = [t, 2 * t] + [2 * t * (k + 2) for k in range(max(0, retry_limit - 1))]
-    return Schedule(tuple(gaps[: retry_limit + 1]), "AlliedWare 2.8.1 msgbackoff=incremental")
+    return Schedule(tuple(gaps[: retry_limit + 1]), "msgbackoff=incremental")
 
 
 def constant(msgtimeout: float = 4, retry_limit: int = 8) -> Schedule:
     """AlliedWare 2.8.1 `msgbackoff=none`: every gap equals msgtimeout."""
-    return fixed(msgtimeout, retry_limit, "AlliedWare 2.8.1 msgbackoff=none")
+    return fixed(msgtimeout, retry_limit, "msgbackoff=none")
 
 
 def exponential(first: float, base: float, retries: int, cap: float = 0, source: str = "") -> Schedule:

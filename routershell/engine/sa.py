@@ -60,6 +60,11 @@ class ExchangeState:
     peer_spi: int = 0
     ids: tuple = ()
     rekey_of: int | None = None
+    # messages of this exchange that failed decryption/authentication and were dropped: digests
+    # of the last few (the same bytes failing twice is the peer's retransmission, not a forgery)
+    # and what a final failure will report (notify, reason)
+    rejected: list[bytes] = field(default_factory=list)
+    rejection: tuple[int, str] | None = None
 
 
 @dataclass
@@ -103,6 +108,9 @@ class IkeSa:
     rekey_not_before: float = 0.0  # a rejected rekey is not retried before this time
     rekey_of: tuple[bytes, bytes] | None = None
     soft_fraction: float = 0.9
+    # IPsec SAs this IKE SA negotiated and that were since deleted (what a detailed IKE SA show reports)
+    ipsec_created: int = 0
+    ipsec_deleted: int = 0
     # NAT traversal (RFC 3947): dialect both sides announced, what NAT-D showed, and whether
     # this SA's messages now travel on the NAT-T port (with the non-ESP marker) to float_port.
     natt: str | None = None
@@ -161,6 +169,7 @@ class IpsecSa:
     superseded: bool = False
     soft_reported: bool = False
     rekey_not_before: float = 0.0  # a rejected rekey is not retried before this time
+    ike: IkeSa | None = field(default=None, repr=False, compare=False)  # the IKE SA that negotiated it
     order: int = field(default=0, repr=False, compare=False)
     timer_at: float | None = field(default=None, repr=False, compare=False)
     timer_seq: int = field(default=-1, repr=False, compare=False)

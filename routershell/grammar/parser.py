@@ -16,8 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..config.tree import Path, Step
-from .schema import Kind, Node
+from .schema import Kind, Node, Path, Step
 from .types import ValueTypeError
 
 
@@ -388,7 +387,10 @@ def parse_statement(start: Node, base: Path, toks: list[Token], *, need_value: b
 
     need_value: `set` needs leaf values and list keys; `delete`/`show`/`edit` do not.
     """
-    st = _cfg_walk(start, base, toks)
+    return _finish(_cfg_walk(start, base, toks), toks, need_value)
+
+
+def _finish(st: _CfgState, toks: list[Token], need_value: bool) -> StatementMatch:
     end = toks[-1].end + 1 if toks else 0
     if st.phase == "key":
         if need_value:
@@ -403,7 +405,38 @@ def parse_statement(start: Node, base: Path, toks: list[Token], *, need_value: b
     return StatementMatch(tuple(st.path), st.node, st.value, st.values, next_index=len(toks))
 
 
-def statement_candidates(start: Node, base: Path, toks: list[Token]) -> tuple[list[Candidate], bool]:
+def _sibling_walk(start: Node, base: Path, toks: list[Token]) -> tuple[list[StatementMatch], _CfgState]:
+    """Walk `toks` as one or more sibling statements: once a statement is complete (a leaf with
+    its value, a flag, a leaf-list), the next token starts a sibling of it at its parent level."""
+    done: list[StatementMatch] = []
+    st = _CfgState(start, list(base))
+    for i, tok in enumerate(toks):
+        if st.phase == "done" and st.node.parent is not None:
+            done.append(StatementMatch(tuple(st.path), st.node, st.value, st.values, next_index=i))
+            st = _CfgState(st.node.parent, st.path[:-1])
+        _cfg_step(st, tok)
+    return done, st
+
+
+def parse_statements(start: Node, base: Path, toks: list[Token]) -> list[StatementMatch]:
+    """`set` with several sibling statements after one path (`... direction bidirectional protocol
+    esp spi 4000`): one match per statement, in order. Every statement but the last is complete
+    by construction; the last must be complete as for parse_statement(need_value=True)."""
+    done, st = _sibling_walk(start, base, toks)
+    return done + [_finish(st, toks, True)]
+
+
+def statement_candidates(start: Node, base: Path, toks: list[Token], *, siblings: bool = False) -> tuple[list[Candidate], bool]:
+    """What may follow `toks`. `siblings`: a complete statement may be followed by a sibling
+    statement (`set`), so its parent's statements are offered too."""
+    if siblings:
+        _done, st = _sibling_walk(start, base, toks)
+        if st.phase == "done" and st.node.parent is not None:
+            parent = st.node.parent
+            out = [_keyword_candidate(c) for c in parent.children.values() if "hidden" not in c.attrs]
+            for p in parent.positionals:
+                out.extend(_value_candidates(p))
+            return out, True
     st = _cfg_walk(start, base, toks)
     if st.phase in ("key", "value"):
         return _value_candidates(st.node), False

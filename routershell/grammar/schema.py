@@ -17,6 +17,11 @@ from enum import Enum
 
 from .types import ValueType
 
+# A position in a configuration tree: (statement word, key or None) per level. The grammar
+# defines it (parse results carry paths); config/tree.py builds trees addressed by it.
+Step = tuple[str, "str | None"]
+Path = tuple[Step, ...]
+
 # Argument types that are not single-token values: the parser hands them to a sub-walker.
 SPECIAL_TYPES = frozenset({"config-path", "config-statement", "op-command", "rest"})
 

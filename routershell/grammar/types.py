@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -128,23 +129,6 @@ def _check_name(t: ValueType, token: str) -> str:
     return _check_string(t, token)
 
 
-# Junos physical names (type-fpc/pic/port[:channel]) and the fixed/virtual ones.
-_IFNAME = re.compile(r"(?:[a-z][a-z0-9]{1,3}-\d+/\d+/\d+(?::\d+)?|lo\d+|fxp\d+|em\d+|me\d+|irb|vlan|st\d+|ae\d+|reth\d+)")
-_IFUNIT = re.compile(_IFNAME.pattern + r"\.\d+")
-
-
-def _check_interface(t: ValueType, token: str) -> str:
-    if not _IFNAME.fullmatch(token):
-        raise ValueTypeError("interface", token)
-    return token
-
-
-def _check_interface_unit(t: ValueType, token: str) -> str:
-    if not _IFUNIT.fullmatch(token) and not _IFNAME.fullmatch(token):
-        raise ValueTypeError("interface", token)
-    return token if "." in token else token + ".0"
-
-
 _CHECKERS = {
     "int": _check_int,
     "enum": _check_enum,
@@ -157,11 +141,17 @@ _CHECKERS = {
     "ipprefix": _check_ipprefix,
     "string": _check_string,
     "name": _check_name,
-    "interface": _check_interface,
-    "interface-unit": _check_interface_unit,
 }
 
-TYPE_NAMES = frozenset(_CHECKERS)
+Checker = Callable[[ValueType, str], str]
+
+
+def register_type(name: str, checker: Checker) -> None:
+    """A platform's own value type (interface names, …): grammar files name it like the
+    built-in ones (`<interface-name:interface>`). Register before loading the trees."""
+    if _CHECKERS.get(name, checker) is not checker:
+        raise ValueError(f"value type {name!r} registered twice")
+    _CHECKERS[name] = checker
 
 
 def parse_type(spec: str) -> ValueType:

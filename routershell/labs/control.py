@@ -21,10 +21,12 @@ it if it has blanks). The default timeout is 10m.
 
 from __future__ import annotations
 
+import math
 import re
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from ..cli import quoting
 from ..cli.io import BufferIO
 from ..grammar.loader import load_tree
 from ..grammar.parser import (
@@ -133,10 +135,8 @@ class LabControl:
     # ---- front-end entry points -------------------------------------------------------------
     async def execute(self, session: Any, line: str, io: Any) -> None:
         text = line.strip()
-        if text.endswith("?") and text.count('"') % 2 == 0:
-            out = self.help(session, text[:-1])
-            echo = session.prompt().rsplit("\n", 1)[-1] + text[:-1] + "?\n"
-            io.write(out[len(echo):] if out.startswith(echo) else out)
+        if text.endswith("?") and quoting.open_quote(text) is None:
+            io.write(self.help(session, text[:-1]))  # the front-end already echoed the line
             return
         try:
             match = parse_lab_command(text)
@@ -144,8 +144,14 @@ class LabControl:
         except (LabCommandError, ClockError) as e:
             io.write(f"lab: {e}\n")
 
+    @staticmethod
+    def claims(line: str) -> bool:
+        """True for a line this dispatcher runs (its first word is `lab`)."""
+        return is_lab_line(line)
+
     def help(self, session: Any, text: str) -> str:
-        echo = session.prompt().rsplit("\n", 1)[-1] + text + "?\n"
+        """The `?` list after `text` (CliSession.help puts the echoed line before it)."""
+        echo = ""
         try:
             toks = tokenize(text)
         except ParseError:
@@ -374,10 +380,10 @@ class LabControl:
 
     async def run_hidden(self, device: str, command: str) -> str:
         """Output of one command on a device, from a session nobody sees."""
-        from ..platforms import session_class
+        from ..platforms import registry
 
         dev = self.app.devices[device]
-        s = session_class(dev.platform)(dev, user="lab", client="lab")
+        s = registry.get(dev.platform).new_session(dev, "lab", "lab")
         s.screen_length = 0
         try:
             io = BufferIO()
@@ -411,7 +417,9 @@ class LabControl:
         now = self.app.clock.now()
         lines = []
         for ev in self.pending:
-            lines.append(f"  {format_hms(ev.at)}  in {format_hms(max(0.0, ev.at - now))}  {ev.do}")
+            # lab time prints rounded down, so the time left rounds up: at 00:00:00.3 an event
+            # at 00:05:00 is "in 00:05:00", not 00:04:59
+            lines.append(f"  {format_hms(ev.at)}  in {format_hms(math.ceil(max(0.0, ev.at - now)))}  {ev.do}")
         head = f"Pending events: {len(self.pending)}" + (" (lab time " + format_hms(now) + ")")
         done = [f"  {format_hms(t)}  done  {do}" for t, do, _ in self.fired]
         out = head + "\n" + "".join(ln + "\n" for ln in lines)

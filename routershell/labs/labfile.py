@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..engine.proposals import IkeProposal, IpsecProposal
+from ..platforms import registry
 from ..runtime.clock import ClockError, parse_duration, parse_offset
 
 __all__ = [
@@ -35,7 +36,6 @@ __all__ = [
     "parse_lab",
 ]
 
-PLATFORMS = frozenset({"junos"})  # platforms this build can run (others arrive later)
 # `lab` commands an event may run (the rest inspect or navigate, which a timed event cannot)
 EVENT_HANDLERS = frozenset({
     "lab-peer-state", "lab-peer-psk", "lab-link", "lab-loss", "lab-module",
@@ -80,6 +80,7 @@ class DeviceSpec:
     ike_bridge_peers: tuple[tuple[str, int, int], ...] = ()
     config_origin: str = ""  # where the startup text came from (for error messages)
     config_line: int = 0  # line of that origin holding the text's first line
+    options: tuple[tuple[str, Any], ...] = ()  # [devices.NAME.options]: platform-specific knobs
 
 
 @dataclass(frozen=True)
@@ -319,7 +320,7 @@ def path_name(path: tuple) -> str:
 
 _TOP = {"name", "description", "epoch", "seed", "devices", "peers", "links", "traffic", "events", "objectives"}
 _DEVICE = {"platform", "hostname", "config", "config_file", "model", "ports", "modules", "ike_bridge",
-           "ike_bridge_peers"}
+           "ike_bridge_peers", "options"}
 _BRIDGE_PEER = {"address", "port", "nat_port"}
 _MODULE = {"slot", "name", "kind", "capacity"}
 _PEER = {"name", "address", "psk", "ike", "ipsec", "mode", "answers_dpd", "initiates_dpd",
@@ -340,6 +341,9 @@ def parse_lab(text: str, origin: str = "<lab>", base: Path | None = None) -> Lab
     except tomllib.TOMLDecodeError as e:
         m = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e))
+        if not _looks_like_toml(text):
+            raise LabError(origin, None, "not a lab file (a lab file is TOML with [devices.NAME] "
+                           "tables; see routershell/labs/default.toml)") from None
         if m:
             raise LabError(origin, int(m.group(1)), f"column {m.group(2)}: {msg}") from None
         raise LabError(origin, None, msg) from None
@@ -389,6 +393,16 @@ def parse_lab(text: str, origin: str = "<lab>", base: Path | None = None) -> Lab
                    tuple(sorted(events, key=lambda e: e.at)), objectives, epoch, seed, description)
 
 
+_TOML_LINE = re.compile(r"""\s*(#.*|\[\[?[\w"'. \-]+\]\]?\s*(#.*)?|[\w"'.\-]+\s*=.*)?""")
+
+
+def _looks_like_toml(text: str) -> bool:
+    """Is the start of the file TOML (blank, comment, [table] or key = value lines)? Tells a
+    lab file with a typo (reported with its line) from another kind of file altogether."""
+    lines = [ln for ln in text.splitlines()[:20] if ln.strip()]
+    return bool(lines) and all(_TOML_LINE.fullmatch(ln) for ln in lines[:5])
+
+
 def load_lab(path: str | Path) -> LabSpec:
     """Read and validate a lab file."""
     p = Path(path)
@@ -436,8 +450,8 @@ def _devices(c: _Checker, value: Any, base: Path | None) -> tuple[DeviceSpec, ..
             raise c.fail(path, f"bad device name {name!r} (letters, digits, - and _)")
         c.table(d, path, _DEVICE, f"device {name!r}")
         platform = c.string(d, "platform", path, what=f"device {name!r}")
-        if platform not in PLATFORMS:
-            raise c.fail(path + ("platform",), f"unknown platform {platform!r} (available: {', '.join(sorted(PLATFORMS))})")
+        if platform not in registry.names():
+            raise c.fail(path + ("platform",), f"unknown platform {platform!r} (available: {', '.join(registry.names())})")
         if ("config" in d) == ("config_file" in d):
             raise c.fail(path, f"device {name!r} needs exactly one of 'config' (text) or 'config_file'")
         if "config" in d:
@@ -449,7 +463,13 @@ def _devices(c: _Checker, value: Any, base: Path | None) -> tuple[DeviceSpec, ..
             try:
                 config = file.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as e:
-                raise c.fail(path + ("config_file",), f"can't read {rel!r}: {getattr(e, 'strerror', None) or e}") from None
+                # say where: a copied lab file reads its config_file beside itself, not in
+                # the directory the shell was started from
+                hint = (" (a relative config_file is read from the lab file's directory)"
+                        if not Path(rel).is_absolute() else "")
+                raise c.fail(path + ("config_file",),
+                             f"can't read {rel!r}: {getattr(e, 'strerror', None) or e}: "
+                             f"looked for {file.absolute()}{hint}") from None
             origin, first = str(file) if base is not None else rel, 1
         problem = _check_startup(platform, config)
         if problem is not None:
@@ -469,9 +489,12 @@ def _devices(c: _Checker, value: Any, base: Path | None) -> tuple[DeviceSpec, ..
                 c.string(m, "kind", mp, "services"), c.integer(m, "capacity", mp, 0)))
         _unique(c, [(m.slot, path + ("modules", i, "slot")) for i, m in enumerate(mods)], "module slot")
         bridge, bridge_peers = _bridge(c, d, path)
+        options = d.get("options", {})
+        if not isinstance(options, dict):
+            raise c.fail(path + ("options",), "'options' must be a table: [devices.NAME.options]")
         out.append(DeviceSpec(
             name, platform, c.string(d, "hostname", path, name), config, c.string(d, "model", path, ""),
-            tuple(ports), tuple(mods), bridge, bridge_peers, origin, first))
+            tuple(ports), tuple(mods), bridge, bridge_peers, origin, first, tuple(sorted(options.items()))))
     return tuple(out)
 
 
@@ -500,15 +523,7 @@ def _bridge(c: _Checker, d: dict, path: tuple) -> tuple[tuple[str, int] | None, 
 
 def _check_startup(platform: str, text: str) -> tuple[int, str] | None:
     """(line within the text, message) if the platform can't read this startup configuration."""
-    if platform == "junos":
-        from ..platforms.junos import config_text
-        from ..platforms.junos.grammar import grammar
-
-        try:
-            config_text.parse(text, grammar().schema)
-        except config_text.ConfigSyntaxError as e:
-            return e.line, f"{e.message} at {e.token!r}"
-    return None
+    return registry.get(platform).check_startup(text)
 
 
 def _proposals(c: _Checker, value: Any, path: tuple, kind: str) -> tuple:

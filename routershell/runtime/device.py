@@ -11,7 +11,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 
 @dataclass
@@ -41,6 +41,44 @@ class LogLine:
     text: str
 
 
+class DeviceDriver(Protocol):
+    """What a platform attaches to each of its devices (`device.driver`): how the runtime asks
+    the platform about the device's configuration, and tells it about the world."""
+
+    def interface_addresses(self) -> dict[str, list[str]]:
+        """Port -> its configured addresses ("a.b.c.d/len") in the running configuration."""
+        ...
+
+    def applied(self) -> None:
+        """The running configuration changed (commit, an immediate change, a rollback):
+        re-apply tunnels, trap targets and whatever else follows it."""
+        ...
+
+    def join(self, world: Any) -> None:
+        """The lab is built (peers, links ready): apply the startup configuration."""
+        ...
+
+    def module_changed(self, module: Module) -> None:
+        """A lab command or event failed or restored one of the device's modules."""
+        ...
+
+
+class NullDriver:
+    """A device with no platform behaviour (tests, and the default before a platform attaches)."""
+
+    def interface_addresses(self) -> dict[str, list[str]]:
+        return {}
+
+    def applied(self) -> None:
+        pass
+
+    def join(self, world: Any) -> None:
+        pass
+
+    def module_changed(self, module: Module) -> None:
+        pass
+
+
 @dataclass
 class Device:
     name: str
@@ -56,11 +94,10 @@ class Device:
     sessions: dict[int, Any] = field(default_factory=dict)
     listeners: list[Callable[[str], None]] = field(default_factory=list)
     streams: Any = None  # routershell.runtime.rng.Streams for this device
-    on_commit: Callable[[], None] = lambda: None  # the platform applies a new active config
-    # port -> its configured addresses ("a.b.c.d/len") in the active configuration (platform)
-    interface_addresses: Callable[[], dict[str, list[str]]] = lambda: {}
-    # the lab is built (peers, links in place): the platform applies its startup configuration
-    on_join: Callable[[Any], None] = lambda world: None
+    driver: DeviceDriver = field(default_factory=NullDriver)  # the platform's side (see above)
+    # called before the driver on every change of the running configuration (App follows the
+    # device's addresses with one)
+    change_listeners: list[Callable[[], None]] = field(default_factory=list)
     modules: list[Module] = field(default_factory=list)  # service modules in the chassis
     tunnels: Any = None  # routershell.runtime.tunnels.TunnelManager, set by World.add_device
     # SNMP trap receivers the platform's commit compiles: runtime.notify.TrapTarget tuples
@@ -74,9 +111,25 @@ class Device:
             self._rngs[purpose] = self.streams.stream(purpose) if self.streams is not None else random.Random(purpose)
         return self._rngs[purpose]
 
+    def interface_addresses(self) -> dict[str, list[str]]:
+        return self.driver.interface_addresses()
+
     def addresses(self) -> list[str]:
         """Every configured interface address, in port order."""
         return [a for addrs in self.interface_addresses().values() for a in addrs]
+
+    def changed(self) -> None:
+        """The running configuration changed: listeners first (the world learns new addresses
+        before tunnels start from them), then the platform applies it."""
+        for cb in list(self.change_listeners):
+            cb()
+        self.driver.applied()
+
+    def join(self, world: Any) -> None:
+        self.driver.join(world)
+
+    def module(self, slot: str) -> Module | None:
+        return next((m for m in self.modules if str(m.slot) == str(slot)), None)
 
     def now(self) -> float:
         return self.clock.now() if self.clock is not None else 0.0

@@ -63,7 +63,7 @@ def emit(device: Any, event: str, varbinds: list[tuple[str, Any]] | None = None,
     detail_oid = _DETAIL.get(device.platform, {}).get(event)
     if detail is not None and detail_oid is not None:
         varbinds.append((detail_oid, detail))
-    targets = [t for t in getattr(device, "trap_targets", []) or []
+    targets = [t for t in device.trap_targets
                if len(t) < 4 or t[3] is None or event in t[3]]
     if oid is None or not targets:
         return 0
@@ -87,15 +87,16 @@ def link_varbinds(index: int, name: str, up: bool) -> list[tuple[str, Any]]:
 
 def attach(device: Any) -> None:
     """Tunnel events of the device's TunnelManager (if any) become tunnel-up/down traps."""
-    tunnels = getattr(device, "tunnels", None)
-    if tunnels is None or not hasattr(tunnels, "subscribe"):
+    from ..engine.events import Phase2Down, Phase2Up
+
+    tunnels = device.tunnels
+    if tunnels is None:
         return
 
     def on_event(name: str, ev: Any) -> None:
-        kind = type(ev).__name__
-        if kind == "Phase2Up":
+        if isinstance(ev, Phase2Up):
             emit(device, "tunnel-up", detail=name)
-        elif kind == "Phase2Down":
+        elif isinstance(ev, Phase2Down):
             emit(device, "tunnel-down", detail=name)
 
     tunnels.subscribe(on_event)

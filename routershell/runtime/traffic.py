@@ -110,36 +110,66 @@ class Traffic:
     def _send(self, flow: Flow, src: str, dst: str, n: int, now: float) -> None:
         flow.sent += n
         octets = n * flow.size
-        for kind, end in self._ends():
+        ends = self._ends()
+        sender = self._sender(ends, src, dst)
+        if sender is None:
+            flow.clear += n
+            return
+        kind, end, tname, toward = sender
+        if kind == "device":
+            sa = end.tunnels.traffic(tname, octets, n, now, inbound=False)
+            label = f"{end.name}:{tname}"
+        else:
+            sa = end.current_sa(toward)
+            if sa is not None:
+                end.account(sa.inbound_spi, octets, n, now, inbound=False)
+            label = f"peer:{end.name}"
+        if sa is None:
+            flow.dropped += n
+            return
+        flow.tunnels.add(label)
+        local = end.tunnels.local_of(tname) if kind == "device" else end.address
+        got = self._carried(flow, local, sa.peer[0], n)
+        if got and self._receive(sa.peer[0], sa.outbound_spi, got * flow.size, got, now):
+            flow.delivered += got
+            flow.dropped += n - got
+        else:
+            flow.dropped += n
+
+    @staticmethod
+    def _sender(ends: list[tuple[str, Any]], src: str, dst: str
+                ) -> tuple[str, Any, str | None, str | None] | None:
+        """Who puts a packet src -> dst into a tunnel: (kind, end, device tunnel, gateway).
+
+        A device whose tunnel covers it sends it on that tunnel. Otherwise a remote peer whose
+        selectors cover it does; when several do (a primary and a backup gateway), the one a
+        device's tunnel for the opposite direction is using now, so a flow follows the active
+        tunnel both ways (after a failover the replies come back from the backup). `gateway`
+        is then that device's local address, the peer's SA to use."""
+        peers = []
+        for kind, end in ends:
             if kind == "device":
                 tm = end.tunnels
-                if tm is None:
+                tname = tm.route(src, dst) if tm is not None else None
+                if tname is not None:
+                    return kind, end, tname, None
+            elif end.route(src, dst):
+                peers.append(end)
+        if not peers:
+            return None
+        if len(peers) > 1:
+            for kind, end in ends:
+                tm = end.tunnels if kind == "device" else None
+                back = tm.route(dst, src) if tm is not None else None
+                if back is None:
                     continue
-                tname = tm.route(src, dst)
-                if tname is None:
-                    continue
-                sa = tm.traffic(tname, octets, n, now, inbound=False)
-                label = f"{end.name}:{tname}"
-            else:
-                if not end.route(src, dst):
-                    continue
-                sa = end.current_sa()
-                if sa is not None:
-                    end.account(sa.inbound_spi, octets, n, now, inbound=False)
-                label = f"peer:{end.name}"
-            if sa is None:
-                flow.dropped += n
-                return
-            flow.tunnels.add(label)
-            local = end.tunnels.local_of(tname) if kind == "device" else end.address
-            got = self._carried(flow, local, sa.peer[0], n)
-            if got and self._receive(sa.peer[0], sa.outbound_spi, got * flow.size, got, now):
-                flow.delivered += got
-                flow.dropped += n - got
-            else:
-                flow.dropped += n
-            return
-        flow.clear += n
+                gw = tm.gateway_of(back)
+                for p in peers:
+                    if p.address == gw:
+                        return "peer", p, None, tm.local_of(back)
+            with_sa = [p for p in peers if p.current_sa() is not None]
+            peers = with_sa or peers
+        return "peer", peers[0], None, None
 
     def _carried(self, flow: Flow, a: str, b: str, n: int) -> int:
         net = self.network

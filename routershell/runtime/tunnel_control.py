@@ -162,12 +162,31 @@ class ControllerBase:
 
 class FailoverTunnel(fo.FailoverController):
     """Seed 001 (Junos AS/MS PIC) primary/backup failover as a TunnelController: the engine's
-    FailoverController plus the inputs it does not model itself."""
+    FailoverController plus the inputs it does not model itself.
+
+    After a failure that leaves the tunnel down with nothing more to try (a dead peer and no
+    backup, a phase-1 timeout with no backup or after giving up, the revert), the tunnel waits
+    for traffic as any on-demand tunnel, but traffic starts a new attempt no sooner than
+    `retry_hold` (30 s, one phase-1 negotiation time) after the failure: attempts come at the
+    phase-1 pace with quiet time between them, never back to back. The seed is silent here;
+    this is our choice (docs/tunnels.md). A clear or a manual switch starts at once."""
 
     def __init__(self, policy: fo.FailoverPolicy, primary: str, backup: str | None,
-                 establish: str = "immediately") -> None:
+                 establish: str = "immediately", retry_hold: float = 30.0) -> None:
         super().__init__(policy, primary, backup)
         self.establish = establish
+        self.retry_hold = float(retry_hold)
+        self.hold_until: float | None = None
+
+    def _fail(self, now: float, gateway: str, dead: bool) -> list[fo.FailoverAction]:
+        actions = super()._fail(now, gateway, dead)
+        if not any(isinstance(a, fo.Negotiate) for a in actions):
+            self.hold_until = now + self.retry_hold
+        return actions
+
+    def tunnel_up(self, now: float, gateway: str) -> list[Action]:
+        self.hold_until = None
+        return super().tunnel_up(now, gateway)
 
     def tunnel_down(self, now: float, gateway: str, reason: str = "deleted") -> list[Action]:
         super().tunnel_down(now, gateway)
@@ -186,6 +205,9 @@ class FailoverTunnel(fo.FailoverController):
         return []
 
     def traffic_waiting(self, now: float) -> list[Action]:
+        if self.hold_until is not None and now < self.hold_until:
+            return []
+        self.hold_until = None
         if self.halted:  # after giving up, traffic brings the (primary) tunnel up again
             return [fo.Negotiate(self.active)]
         return self.start(now)

@@ -266,16 +266,18 @@ class TunnelManager:
     def endpoints(self) -> dict[str, IkeEndpoint]:
         return {a: d.ep for a, d in self._drivers.items()}
 
-    def switch(self, local: str, remote: str, now: float) -> bool:
+    def switch(self, local: str, remote: str, now: float) -> list[tuple[str, str]]:
         """Manual primary/backup switch of the tunnels between `local` and `remote` (either
-        gateway of the pair). False when no such tunnel has a backup."""
-        done = False
+        gateway of the pair). Returns (tunnel name, gateway now active) per tunnel switched;
+        empty when no such tunnel has a backup."""
+        done: list[tuple[str, str]] = []
         for t in self._ordered():
             if t.spec.local != local or remote not in t.spec.gateways or t.ctl is None or t.spec.backup is None:
                 continue
             self._cancel_watchdog(t)
             self._run(t, t.ctl.manual_switch(now), now)
-            done = True
+            if t.active is not None:
+                done.append((t.name, t.active))
         self._pump_all(now)
         return done
 
@@ -330,6 +332,11 @@ class TunnelManager:
             self._run(t, t.ctl.traffic_received(now, sa.peer[0]), now, pump=False)
         self._pump(drv, now)
         return sa
+
+    def gateway_of(self, name: str) -> str | None:
+        """The remote gateway tunnel `name` uses now (None: none chosen yet)."""
+        t = self._tunnels.get(name)
+        return t.active if t is not None else None
 
     def local_of(self, name: str) -> str | None:
         t = self._tunnels.get(name)
@@ -646,10 +653,12 @@ class TunnelManager:
         if t.active != gw or t.state.state != "negotiating":
             return
         self._cancel_watchdog(t)
+        # down first: a controller that answers with no action (no backup, gave up) leaves the
+        # tunnel down, never "negotiating" with nothing in flight
+        t.state.state = "down"
         if reason == TIMEOUT and t.ctl is not None:
             self._run(t, t.ctl.negotiation_timeout(now, gw), now)
             return
-        t.state.state = "down"
         if t.ctl is not None:
             self._run(t, t.ctl.negotiation_failed(now, gw, reason, phase), now)
             return

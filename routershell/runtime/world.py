@@ -182,12 +182,14 @@ class World:
         if m.up:
             m.up = False
             dev.tunnels.module_changed(self.now())
+            dev.driver.module_changed(m)
 
     def module_restore(self, device: str, slot: str) -> None:
         dev, m = self._module(device, slot)
         if not m.up:
             m.up = True
             dev.tunnels.module_changed(self.now())
+            dev.driver.module_changed(m)
 
     def peer_config(self, addr: str, **changes: Any) -> PeerSpec:
         """Change a remote peer's description (psk=b"wrong", ike_proposals=..., ...)."""

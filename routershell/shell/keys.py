@@ -3,8 +3,13 @@
 `?` prints the prompt, the line so far and "?", then the session's help, above the prompt,
 and keeps the line being typed (the line is redrawn, as on the device). Inside a quoted string
 `?` is just a character. Tab completes a unique candidate (adding a space), extends the common
-prefix of several, or lists them when it cannot extend. All synchronous, so fast typing never
-loses a Tab (stack.md §5.2: prompt_toolkit's async completion did).
+prefix of several, or lists them when it cannot extend (the echo line then shows the line as
+typed, without a `?` nobody typed). All synchronous, so fast typing never loses a Tab
+(stack.md §5.2: prompt_toolkit's async completion did).
+
+Line editing as the Junos CLI User Guide's "CLI keyboard sequences" table has it: Ctrl-U and
+Ctrl-X delete all characters of the command line (wherever the cursor is); Ctrl-Z has no binding
+(it neither suspends the shell nor inserts a character).
 """
 
 from __future__ import annotations
@@ -20,13 +25,13 @@ from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.shortcuts import print_formatted_text
 
 from routershell.shell.completer import RouterCompleter
-from routershell.shell.words import help_body, in_quotes, partial_word
+from routershell.shell.words import in_quotes, partial_word
 
 
 class HelpSession(Protocol):
     def prompt(self) -> str: ...
     def complete(self, text: str) -> list[tuple[str, str, str]]: ...
-    def help(self, text: str) -> str: ...
+    def help_body(self, text: str) -> str: ...
 
 
 def _prompt_line(session: HelpSession) -> str:
@@ -39,14 +44,14 @@ def _print_above(text: str) -> None:
     run_in_terminal(lambda: print_formatted_text(text, end=""))
 
 
-def show_help(session: HelpSession, buf: Buffer) -> None:
+def show_help(session: HelpSession, buf: Buffer, mark: str = "?") -> None:
+    """Print the echo line (prompt, the line, `mark`) and the session's help above the prompt."""
     text = buf.document.text_before_cursor
     try:
-        out = session.help(text)
+        body = session.help_body(text)
     except Exception:  # help must never take the prompt down
-        out = ""
-    body = help_body(session.prompt(), text, out)
-    _print_above(f"{_prompt_line(session)}{buf.text}?\n{body}")
+        body = ""
+    _print_above(f"{_prompt_line(session)}{buf.text}{mark}\n{body}")
 
 
 def complete_word(session: HelpSession, buf: Buffer, *, list_if_stuck: bool = True) -> bool:
@@ -64,7 +69,7 @@ def complete_word(session: HelpSession, buf: Buffer, *, list_if_stuck: bool = Tr
         repl = os.path.commonprefix([c[0] for c in cands])
         if len(repl) <= len(word):
             if list_if_stuck:
-                show_help(session, buf)
+                show_help(session, buf, mark="")
             return False
     buf.delete_before_cursor(len(word))
     buf.insert_text(repl)
@@ -98,5 +103,16 @@ def router_key_bindings(session: HelpSession,
             if buf.document.text_before_cursor.endswith(" "):
                 return
         buf.insert_text(" ")
+
+    @kb.add("c-u")
+    @kb.add("c-x", eager=True)  # eager: not the prefix of Emacs' Ctrl-X chords
+    def _kill_line(event: KeyPressEvent) -> None:
+        buf = event.current_buffer
+        buf.delete(len(buf.document.text_after_cursor))
+        buf.delete_before_cursor(len(buf.document.text_before_cursor))
+
+    @kb.add("c-z")
+    def _nothing(event: KeyPressEvent) -> None:
+        pass
 
     return kb

@@ -34,7 +34,7 @@ from typing import Protocol
 
 import trio
 
-from routershell.shell.words import help_body, help_request
+from routershell.shell.words import help_request
 
 log = logging.getLogger(__name__)
 
@@ -206,11 +206,10 @@ class PlainShell:
 
     def help(self, prompt: str, text: str) -> str:
         try:
-            out = self.session.help(text)  # type: ignore[attr-defined]
+            return self.session.help_body(text)  # type: ignore[attr-defined]
         except Exception:  # help must never end the session
             log.exception("help failed: %r", text)
             return ""
-        return help_body(prompt, text, out)
 
     async def execute(self, line: str) -> None:
         with trio.CancelScope() as scope:
@@ -283,9 +282,9 @@ async def plain_main(app: object, commands: list[str] | None, *, stdin_tty: bool
             nursery.start_soon(fd_lines.reader)
             source = fd_lines
         tty = commands is None and stdin_tty
-        # Page only for a person reading a terminal, never into a file or pipe.
-        shell = PlainShell(app, session, source, write, echo=not tty,
-                           interactive=tty and sys.stdout.isatty(),
+        # No pager here: a line-buffered "key" needs q and Enter and would swallow the next
+        # command typed; paging belongs to the rich front-end, which reads single keys.
+        shell = PlainShell(app, session, source, write, echo=not tty, interactive=False,
                            final_prompt=commands is None)
         write.on_broken = shell.stop
         if tty:

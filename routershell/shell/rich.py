@@ -2,8 +2,16 @@
 
 Only used on a real terminal (see main.wants_plain). CPR is off (a pty without CPR replies
 would stall every prompt by 1 s, stack.md §5.1). Ctrl-C drops the line being typed or cancels
-the running command; Ctrl-D on an empty line leaves the shell at the operational prompt and is
-ignored in configuration mode (leave that with `exit`).
+the running command; Ctrl-D on an empty operational line logs out as `exit` does (the line reads
+`user@r1> exit`, as if typed) and is ignored in configuration mode (leave that with `exit`).
+
+Each mode keeps its own history (Up at `user@r1>` never recalls a `set …`). The prompt is
+re-read from the session at every redraw, so a broadcast that changes it (the commit-confirmed
+rollback ends the `# commit confirmed will be rolled back` banner) shows at once. The pager
+follows the window (rows, width, resizes) until `set cli screen-length/width` fixes a value, as
+a Junos terminal session does. The pager reads single keys in raw mode straight from the
+terminal input (no nested Application: cancelling one mid-exit left the terminal detached).
+NO_COLOR (https://no-color.org) turns colours off.
 """
 
 from __future__ import annotations
@@ -18,17 +26,19 @@ from typing import Any
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.application import (
-    Application,
     create_app_session,
+    get_app,
     get_app_session,
     run_in_terminal,
 )
+from prompt_toolkit.filters import Condition
 from prompt_toolkit.history import InMemoryHistory
-from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+from prompt_toolkit.input import Input
+from prompt_toolkit.input.typeahead import get_typeahead
+from prompt_toolkit.key_binding import KeyBindings, KeyPress, KeyPressEvent, merge_key_bindings
 from prompt_toolkit.keys import Keys
-from prompt_toolkit.layout import Layout, Window
-from prompt_toolkit.layout.controls import FormattedTextControl
 from prompt_toolkit.lexers import PygmentsLexer
+from prompt_toolkit.output.color_depth import ColorDepth
 from prompt_toolkit.output.vt100 import Vt100_Output
 from prompt_toolkit.shortcuts import print_formatted_text
 from prompt_toolkit.styles import Style
@@ -72,19 +82,39 @@ def toolbar_text(clock: Any) -> str:
     return f" clock: {mode}   lab time: {when}"
 
 
+def key_text(kp: KeyPress) -> str:
+    """A pager key as the session's read_key reports it: Enter is "\\n", Ctrl-C and Ctrl-D
+    are "q" (stop the listing, back to the prompt), a printable key is itself."""
+    if kp.key in (Keys.ControlM, Keys.ControlJ):
+        return "\n"
+    if kp.key in (Keys.ControlC, Keys.ControlD):
+        return "q"
+    return kp.data if isinstance(kp.key, Keys) else kp.key
+
+
 class RichIO:
-    """SessionIO over prompt_toolkit: nested prompt for lines, a one-key app for the pager."""
+    """SessionIO over prompt_toolkit: a prompt for question lines, raw single keys for the pager."""
 
     interactive = True
 
     def __init__(self, guest: TrioGuest, cancel_command: Any) -> None:
         self._guest = guest
         self._cancel_command = cancel_command
+        self._typeahead: list[str] = []
+        #: follow the window's rows / columns (False once `set cli` fixed one)
+        self.follow_rows = True
+        self.follow_cols = True
 
     def write(self, text: str) -> None:
         out = get_app_session().output
         out.write_raw(text)
         out.flush()
+
+    def terminal_size(self) -> tuple[int | None, int | None]:
+        """(rows, columns) of the window where they are followed, None where fixed."""
+        size = get_app_session().output.get_size()
+        return (size.rows if self.follow_rows else None,
+                size.columns if self.follow_cols else None)
 
     async def read_line(self, prompt: str = "") -> str | None:
         return await self._guest.on_host(self._read_line, prompt)
@@ -102,29 +132,30 @@ class RichIO:
             return None
 
     async def _read_key(self, prompt: str) -> str:
-        kb = KeyBindings()
+        if prompt:
+            self.write(prompt)
+        inp = get_app_session().input
+        self._typeahead += [key_text(k) for k in get_typeahead(inp)]
+        if not self._typeahead:
+            self._typeahead += await read_keys(inp)
+        return self._typeahead.pop(0)
 
-        @kb.add(Keys.Any)
-        def _any(event: KeyPressEvent) -> None:
-            event.app.exit(result=event.data)
 
-        @kb.add("enter")
-        def _enter(event: KeyPressEvent) -> None:
-            event.app.exit(result="\n")
+async def read_keys(inp: Input) -> list[str]:
+    """Wait for keys on the terminal in raw mode (Ctrl-C is a key here, not SIGINT). Raw mode
+    and the reader are context managers, so a cancelled wait leaves the terminal as it was."""
+    loop = asyncio.get_running_loop()
+    got: asyncio.Future[list[str]] = loop.create_future()
 
-        @kb.add("c-d")
-        def _eof(event: KeyPressEvent) -> None:
-            event.app.exit(result="q")
+    def ready() -> None:
+        keys = [key_text(k) for k in inp.read_keys() + inp.flush_keys()]
+        if keys and not got.done():
+            got.set_result(keys)
+        elif inp.closed and not got.done():
+            got.set_result(["q"])
 
-        @kb.add("c-c")
-        def _cancel(event: KeyPressEvent) -> None:
-            self._cancel_command()
-            event.app.exit(result="q")
-
-        app: Application[str] = Application(
-            layout=Layout(Window(FormattedTextControl(prompt), dont_extend_height=True)),
-            key_bindings=kb, full_screen=False, erase_when_done=True)
-        return await app.run_async()
+    with inp.raw_mode(), inp.attach(ready):
+        return await got
 
 
 class RichShell:
@@ -136,19 +167,8 @@ class RichShell:
         self.guest = guest
         self._running: asyncio.Task[Any] | None = None
         self.io = RichIO(guest, self.cancel_command)
-        self.prompt_session: PromptSession[str] = PromptSession(
-            completer=RouterCompleter(session),
-            complete_while_typing=False,
-            lexer=PygmentsLexer(RouterLexer),
-            history=InMemoryHistory(),
-            # `set cli complete-on-space` lives in the session (Junos default on).
-            key_bindings=router_key_bindings(
-                session, lambda: bool(getattr(session, "complete_on_space", False))),
-            style=STYLE,
-            bottom_toolbar=lambda: toolbar_text(app.clock),
-            refresh_interval=1.0,
-            reserve_space_for_menu=0,  # Tab lists candidates above the prompt, no menu
-        )
+        self._prompts: dict[str, PromptSession[str]] = {}
+        self._auto_size: tuple[int, int] = (session.screen_length, session.screen_width)
         loop = asyncio.get_running_loop()
         ctx = contextvars.copy_context()
 
@@ -161,6 +181,48 @@ class RichShell:
         self._notify = notify
         session.set_notifier(notify)
 
+    def _mode(self) -> str:
+        mode = getattr(self.session, "mode", None)
+        if isinstance(mode, str):
+            return mode
+        return "operational" if self._operational() else "configuration"
+
+    @property
+    def prompt_session(self) -> PromptSession[str]:
+        """The prompt of the session's current mode: each mode has its own history."""
+        mode = self._mode()
+        ps = self._prompts.get(mode)
+        if ps is None:
+            ps = self._prompts[mode] = PromptSession(
+                completer=RouterCompleter(self.session),
+                complete_while_typing=False,
+                lexer=None if os.environ.get("NO_COLOR") else PygmentsLexer(RouterLexer),
+                history=InMemoryHistory(),
+                # `set cli complete-on-space` lives in the session (Junos default on).
+                key_bindings=merge_key_bindings([
+                    router_key_bindings(self.session, lambda: bool(
+                        getattr(self.session, "complete_on_space", False))),
+                    self._eof_bindings()]),
+                style=STYLE,
+                bottom_toolbar=lambda: toolbar_text(self.app.clock),
+                refresh_interval=1.0,
+                reserve_space_for_menu=0,  # Tab lists candidates above the prompt, no menu
+            )
+        return ps
+
+    def _eof_bindings(self) -> KeyBindings:
+        kb = KeyBindings()
+
+        @kb.add("c-d", filter=Condition(lambda: not get_app().current_buffer.text))
+        def _logout(event: KeyPressEvent) -> None:
+            # Ctrl-D on an empty line: `exit` at the operational prompt (the line then reads
+            # `user@r1> exit` as if typed); nothing in configuration mode.
+            if self._operational():
+                event.current_buffer.text = "exit"
+                event.current_buffer.validate_and_handle()
+
+        return kb
+
     def cancel_command(self) -> None:
         if self._running is not None:
             self._running.cancel()
@@ -168,16 +230,27 @@ class RichShell:
     def _operational(self) -> bool:
         return not self.session.prompt().rstrip().endswith("#")
 
+    def follow_terminal(self) -> None:
+        """Give the session the window's size unless `set cli screen-length/width` changed
+        the value we gave it last (then that value stays, as on the device)."""
+        s, io = self.session, self.io
+        io.follow_rows = io.follow_rows and s.screen_length == self._auto_size[0]
+        io.follow_cols = io.follow_cols and s.screen_width == self._auto_size[1]
+        rows, cols = io.terminal_size()
+        if rows is not None:
+            s.screen_length = rows
+        if cols is not None:
+            s.screen_width = cols
+        self._auto_size = (s.screen_length, s.screen_width)
+
     async def run(self) -> int:
         while not self.session.closed:
             try:
-                line = await self.prompt_session.prompt_async(self.session.prompt())
+                line = await self.prompt_session.prompt_async(lambda: self.session.prompt())
             except KeyboardInterrupt:
                 continue  # Ctrl-C drops the line being typed
-            except EOFError:
-                if self._operational():
-                    return 0
-                continue
+            except EOFError:  # the terminal went away
+                return 0
             await self.execute(line)
         return 0
 
@@ -185,6 +258,7 @@ class RichShell:
         def started(task: asyncio.Task[Any]) -> None:
             self._running = task
 
+        self.follow_terminal()
         try:
             res = await run_interruptible(
                 self.guest.call(self.app.run, self.session, line, self.io),
@@ -201,9 +275,9 @@ class RichShell:
             old = self.session
             self.session = self.app.new_session()
             old.close()
-            self.prompt_session.completer = RouterCompleter(self.session)
-            self.prompt_session.key_bindings = router_key_bindings(
-                self.session, lambda: bool(getattr(self.session, "complete_on_space", False)))
+            self._prompts.clear()
+            self.io.follow_rows = self.io.follow_cols = True
+            self._auto_size = (self.session.screen_length, self.session.screen_width)
             self.session.set_notifier(self._notify)
 
 
@@ -254,7 +328,9 @@ class _NoCprOutput(Vt100_Output):
 def run_rich(app: Any) -> int:
     """Entry used by main(): stdin and stdout are terminals here."""
     os.environ.setdefault("PROMPT_TOOLKIT_NO_CPR", "1")
-    output = _NoCprOutput.from_pty(sys.stdout, term=os.environ.get("TERM"))
+    # from_env: NO_COLOR (or PROMPT_TOOLKIT_COLOR_DEPTH) as prompt_toolkit's own outputs do
+    output = _NoCprOutput.from_pty(sys.stdout, term=os.environ.get("TERM"),
+                                   default_color_depth=ColorDepth.from_env())
     output.enable_cpr = False
 
     async def with_output() -> int:

@@ -23,10 +23,3 @@ def help_request(line: str) -> str | None:
     if line.endswith("?") and not in_quotes(line[:-1]):
         return line[:-1]
     return None
-
-
-def help_body(prompt: str, text: str, help_text: str) -> str:
-    """The help listing without the echo line (`<prompt line><text>?`) some sessions put
-    first, so each front-end draws the echo its own way exactly once."""
-    echo = prompt.rsplit("\n", 1)[-1] + text + "?\n"
-    return help_text[len(echo):] if help_text.startswith(echo) else help_text

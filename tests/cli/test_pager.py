@@ -92,3 +92,26 @@ async def test_quit_at_first_prompt_prints_nothing_more() -> None:
     io = KeyIO("q")
     assert not await page(io, TEN, screen_length=5)
     assert io.text() == TEN[:24] + more(40) + ERASE
+
+
+class WindowIO(KeyIO):
+    """A front-end on a window: terminal_size() reports the rows/columns it follows."""
+
+    def __init__(self, keys: str, sizes: list[tuple[int | None, int | None]]) -> None:
+        super().__init__(keys)
+        self.sizes = sizes
+
+    def terminal_size(self) -> tuple[int | None, int | None]:
+        return self.sizes[0] if len(self.sizes) == 1 else self.sizes.pop(0)
+
+
+async def test_the_window_size_applies_to_each_page_and_a_fixed_value_stays() -> None:
+    # 4 rows at first, 6 after a resize (the next page), width wraps "line0" to 2 rows at 3
+    io = WindowIO("  ", [(4, None), (6, None)])
+    await page(io, TEN, screen_length=24)
+    assert io.text() == ("line0\nline1\nline2\n" + more(30) + ERASE
+                         + "line3\nline4\nline5\nline6\nline7\n" + more(80) + ERASE
+                         + "line8\nline9\n")
+    io = WindowIO(" ", [(None, 3)])  # rows fixed by `set cli screen-length 5`; 3 columns
+    await page(io, TEN, screen_length=5)
+    assert io.text().startswith("line0\nline1\n" + more(20))

@@ -68,7 +68,7 @@ def build_schema() -> Node:
             lst(
                 None,
                 "interface-name",
-                "interface",
+                "name",
                 leaf("description"),
                 lst(
                     "unit",

@@ -128,6 +128,11 @@ def test_phase1_no_proposal_chosen_both_sides():
 @pytest.mark.parametrize("mode", ["main", "aggressive"])
 def test_wrong_psk_is_an_authentication_failure(mode):
     pair = up(make_pair(dict(psk=b"right", mode=mode), dict(psk=b"wrong")))
+    # the first failing message could be a damaged copy: dropped and counted, nothing fails
+    assert not _failed(pair, "a") and not _failed(pair, "b")
+    detecting = pair.b if mode == "main" else pair.a
+    assert detecting.stats.unauthenticated == 1
+    pair.advance(1.5)  # the peer's retransmission fails the same way: the keys differ
     (fa,), (fb,) = _failed(pair, "a"), _failed(pair, "b")
     assert fa.reason == fb.reason == "authentication-failed"
     assert fa.notify == fb.notify == Notify.INVALID_HASH_INFORMATION
@@ -141,6 +146,7 @@ def test_wrong_psk_is_an_authentication_failure(mode):
 def test_rsa_untrusted_ca_fails():
     ike = (IkeProposal("rsa-sig"),)
     pair = up(make_pair(dict(ike=ike), dict(ike=ike, trusted_tag="other")))
+    pair.advance(1.5)  # refused again on the retransmission (the first could be a forgery)
     (fa,), (fb,) = _failed(pair, "a"), _failed(pair, "b")
     assert fa.reason == fb.reason == "authentication-failed"
     assert fb.notify == Notify.INVALID_CERT_AUTHORITY and fb.sent
@@ -149,6 +155,7 @@ def test_rsa_untrusted_ca_fails():
 def test_remote_id_mismatch():
     from routershell.engine.constants import IdType
     pair = up(make_pair(dict(remote_id=(IdType.FQDN, b"other.example")), {}))
+    pair.advance(1.5)  # refused again on the retransmission (the first could be a forgery)
     (fa,) = _failed(pair, "a")
     assert (fa.reason, fa.notify, fa.sent) == ("invalid-id", Notify.INVALID_ID_INFORMATION, True)
     assert _failed(pair, "b")[0].reason == "invalid-id"

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
+import trio
 
 from routershell.labs.labfile import parse_lab
+from tests.platforms.junos.harness import Transcript
 
 from .conftest import running
 
@@ -220,3 +223,29 @@ async def test_plain_front_end_follows_lab_attach(autojump_clock):
         assert await shell.run() == 0
         assert "".join(out) == ("user@r1> lab attach r2\nAttached to r2.\n"
                                 "user@r2> show configuration system host-name\nhost-name r2;\n")
+
+
+async def test_events_left_time_at_boot_of_the_real_world(autojump_clock):
+    # the real world's boot ends a fraction of a second after 00:00:00
+    from routershell.app import App
+
+    text = _default_with_events()
+    app = App("virtual", trio_clock=autojump_clock, lab=text)
+    async with trio.open_nursery() as n:
+        await app.start(n)
+        try:
+            assert 0 < app.clock.now() < 1
+            out = await Transcript(app).run("lab events")
+            assert out.splitlines()[1:] == ["  00:05:00  in 00:05:00  peer 198.51.100.1 down"]
+        finally:
+            n.cancel_scope.cancel()
+            await app.aclose()
+
+
+def _default_with_events():
+    import importlib.resources
+
+    res = importlib.resources.files("routershell.labs")
+    text = res.joinpath("default.toml").read_text() + (
+        '\n[[events]]\nat = "00:05:00"\ndo = "peer 198.51.100.1 down"\n')
+    return parse_lab(text, "default.toml", Path(str(res)))

@@ -142,3 +142,30 @@ def test_app_refuses_a_bad_lab_before_building_anything(tmp_path):
     lab.write_text(GOOD.replace('psk = "secret"', 'psk = 3'))
     with pytest.raises(LabError, match=r"lab.toml:28: 'psk' must be a string"):
         App(lab=lab)
+
+
+def test_a_copied_lab_says_where_it_looked_for_its_config_file(tmp_path):
+    copy = tmp_path / "mylab.toml"
+    copy.write_text(default_lab_text())
+    with pytest.raises(LabError) as e:
+        load_lab(copy)
+    msg = str(e.value)
+    assert msg.startswith(f"{copy}:") and "can't read 'default_r1.conf'" in msg
+    assert f"looked for {tmp_path / 'default_r1.conf'}" in msg
+    assert "read from the lab file's directory" in msg
+
+
+@pytest.mark.parametrize("text", ["system {\n    host-name r1;\n}\n", '{"devices": {}}\n',
+                                  "name: lab\ndevices:\n  - r1\n", "\x00\x01binary"])
+def test_a_file_that_is_not_toml_is_not_a_lab_file(tmp_path, text):
+    f = tmp_path / "r1.conf"
+    f.write_text(text)
+    with pytest.raises(LabError) as e:
+        load_lab(f)
+    assert str(e.value).startswith(f"{f}: not a lab file (a lab file is TOML")
+
+
+def default_lab_text() -> str:
+    import importlib.resources
+
+    return importlib.resources.files("routershell.labs").joinpath("default.toml").read_text()

@@ -32,6 +32,8 @@ class FakeSession:
         self.notifier: Callable[[str], None] | None = None
         self.answers: list[str | None] = []
         self.cancelled = False
+        self.screen_length = 24  # as CliSession: the rich shell gives it the window's size
+        self.screen_width = 80
 
     def prompt(self) -> str:
         if self.config:
@@ -49,7 +51,7 @@ class FakeSession:
             level = {}
         return [(k, k, h) for k, h in sorted(level.items()) if k.startswith(partial)]
 
-    def help(self, text: str) -> str:
+    def help_body(self, text: str) -> str:
         found = self.complete(text)
         if not found:
             return "No valid completions\n"

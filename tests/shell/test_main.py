@@ -104,3 +104,18 @@ def test_startup_failures_are_one_line_and_exit_1(monkeypatch, capsys, app_cls, 
     assert main(["-c", "show version"]) == 1
     err = capsys.readouterr().err
     assert err.startswith(message) and "Traceback" not in err
+
+
+def test_state_dir_whose_parent_does_not_exist_is_refused(tmp_path, capsys):
+    missing = tmp_path / "nonexistent" / "deep" / "dir"
+    with pytest.raises(SystemExit) as exc:
+        main(["--state", str(missing), "-c", "show version"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert f"the parent directory {missing.parent} does not exist" in err
+    assert not (tmp_path / "nonexistent").exists()
+    a = build_parser().parse_args(["--state", str(tmp_path / "new")])  # a new leaf is fine
+    assert a.state == tmp_path / "new"
+    (tmp_path / "file").write_text("")
+    with pytest.raises(SystemExit):
+        main(["--state", str(tmp_path / "file")])

@@ -100,3 +100,19 @@ def test_plain_on_a_tty_lets_the_terminal_echo_and_handles_ctrl_c_and_eof():
     child.close()
     assert child.exitstatus == 0
     assert "\x1b" not in child.before
+
+
+def test_plain_on_a_terminal_never_pages():
+    pexpect = pytest.importorskip("pexpect")
+    child = pexpect.spawn(PYTHON, ["-m", "routershell", "--plain", "--clock", "virtual"],
+                          env=shell_env(TERM="xterm"), dimensions=(24, 80), encoding="utf-8",
+                          timeout=15)
+    try:
+        child.expect_exact("user@r1> ")
+        child.send("show configuration\r")
+        child.expect_exact("user@r1> ")
+        assert "---(more" not in child.before
+        child.send("show version\r")  # the next command runs: nothing swallowed it
+        child.expect_exact("Hostname: r1")
+    finally:
+        child.terminate(force=True)

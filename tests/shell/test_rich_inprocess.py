@@ -37,6 +37,13 @@ class Screen:
                 await asyncio.sleep(0.005)
 
 
+    async def wait_after(self, first: str, then: str, timeout: float = 5.0) -> None:
+        """Until `then` is drawn after the last `first` (the next prompt is up)."""
+        async with asyncio.timeout(timeout):
+            while self.text().rfind(then) < self.text().rfind(first):
+                await asyncio.sleep(0.005)
+
+
 def drive(app: FakeApp, script) -> tuple[int, str]:
     """Run rich_main with `script(inp, screen)` typing into it; return (rc, screen text)."""
     screen = Screen()
@@ -85,7 +92,7 @@ def test_question_mark_shows_help_and_keeps_the_line():
     assert rc == 0 and app.closed
     assert "user@r1> show v?\nPossible completions:\n  version" in text
     assert "  vpn                  Show VPN status\n" in text
-    assert app.session.executed == ["show version "]
+    assert app.session.executed == ["show version ", "exit"]  # Ctrl-D logs out
 
 
 def test_tab_extends_common_prefix_then_lists_when_stuck():
@@ -101,8 +108,9 @@ def test_tab_extends_common_prefix_then_lists_when_stuck():
         inp.send_text("\x04")
 
     rc, text = drive(app, script)
-    assert app.session.executed == ["show vpn "]
-    assert "user@r1> show v?\n" in text  # the listing is drawn like `?`
+    assert app.session.executed == ["show vpn ", "exit"]
+    assert "user@r1> show v\nPossible completions:" in text  # no `?` nobody typed
+    assert "show v?" not in text
 
 
 def test_space_completes_when_the_session_says_so():
@@ -119,7 +127,7 @@ def test_space_completes_when_the_session_says_so():
         inp.send_text("\x04")
 
     drive(app, script)
-    assert app.session.executed == ["show version v ", "sh ver"]
+    assert app.session.executed == ["show version v ", "sh ver", "exit"]
 
 
 def test_question_mark_inside_quotes_is_typed():
@@ -132,7 +140,7 @@ def test_question_mark_inside_quotes_is_typed():
         inp.send_text("\x04")
 
     drive(app, script)
-    assert app.session.executed == ['ping "why?"']
+    assert app.session.executed == ['ping "why?"', "exit"]
 
 
 def test_ctrl_c_drops_the_line_and_ctrl_d_in_config_is_ignored():
@@ -260,3 +268,96 @@ def test_guest_calls_cross_both_ways_and_cancel():
         assert cancelled == [True]
 
     asyncio.run(main())
+
+
+def test_ctrl_c_at_the_pager_ends_the_listing_and_the_prompt_keeps_working():
+    app = FakeApp()
+
+    async def script(inp, screen):
+        await screen.wait_for("user@r1>")
+        inp.send_text("request page\r")
+        await screen.wait_for("---(more)---")
+        inp.send_text("\x03")
+        await screen.wait_for("key: 'q'")
+        inp.send_text("show version\r")
+        await screen.wait_for("Hostname: r1")
+        inp.send_text("\x04")
+
+    rc, _ = drive(app, script)
+    assert rc == 0 and app.session.executed == ["request page", "show version", "exit"]
+
+
+def test_a_broadcast_that_changes_the_prompt_redraws_it_at_once():
+    app = FakeApp()
+
+    async def script(inp, screen):
+        await screen.wait_for("user@r1>")
+        app.session.host = "r9"  # e.g. a rollback that ends the commit-confirmed banner
+        app.session.notifier("Message from r1: rolled back")
+        await screen.wait_for("user@r9>")
+        inp.send_text("\x04")
+
+    rc, text = drive(app, script)
+    assert rc == 0 and text.index("rolled back") < text.rindex("user@r9>")
+
+
+def test_each_mode_keeps_its_own_history():
+    app = FakeApp()
+    up = "\x1b[A"
+
+    async def script(inp, screen):
+        await screen.wait_for("user@r1>")
+        inp.send_text("show version\r")
+        await screen.wait_for("Hostname: r1")
+        inp.send_text("configure\r")
+        await screen.wait_for("user@r1#")
+        inp.send_text("set system\r")
+        await screen.wait_for("unknown command.")
+        inp.send_text("exit\r")
+        await screen.wait_for("Exiting configuration mode")
+        inp.send_text(up + up + "\r")  # configure, then show version: never `set system`
+        await screen.wait_for("Hostname: r1", count=2)
+        inp.send_text("configure\r")
+        await screen.wait_for("Entering configuration mode", count=2)
+        await screen.wait_after("Entering configuration mode", "user@r1#")
+        inp.send_text(up + up + "\r")  # exit, then set system
+        await screen.wait_for("unknown command.", count=2)
+        inp.send_text("exit\r")
+        await screen.wait_for("Exiting configuration mode", count=2)
+        inp.send_text("\x04")
+
+    drive(app, script)
+    assert app.session.executed == ["show version", "configure", "set system", "exit",
+                                    "show version", "configure", "set system", "exit", "exit"]
+
+
+def test_ctrl_u_deletes_the_whole_line_and_ctrl_z_types_nothing():
+    app = FakeApp()
+    left = "\x1b[D"
+
+    async def script(inp, screen):
+        await screen.wait_for("user@r1>")
+        inp.send_text("show vpn" + left * 3 + "\x15" + "show ver\x1asion\r")
+        await screen.wait_for("Hostname: r1")
+        inp.send_text("show vpn\x18show version\r")  # Ctrl-X as Ctrl-U
+        await screen.wait_for("Hostname: r1", count=2)
+        inp.send_text("\x04")
+
+    drive(app, script)
+    assert app.session.executed == ["show version", "show version", "exit"]
+
+
+def test_ctrl_d_at_an_empty_operational_prompt_logs_out_as_exit():
+    app = FakeApp()
+
+    async def script(inp, screen):
+        await screen.wait_for("user@r1>")
+        inp.send_text("show vers\x04\x04")  # not empty: Ctrl-D deletes under the cursor
+        inp.send_text("ion\r")
+        await screen.wait_for("Hostname: r1")
+        inp.send_text("\x04")
+
+    rc, text = drive(app, script)
+    assert rc == 0 and app.session.closed
+    assert app.session.executed == ["show version", "exit"]
+    assert text.rstrip().endswith("user@r1> exit")

@@ -73,3 +73,60 @@ def test_configuration_prompt_carries_the_edit_banner(shell):
     shell.expect(pexpect.EOF)
     shell.close()
     assert shell.exitstatus == 0
+
+
+def _spawn(rows: int = 40, cols: int = 100, **env: str):
+    child = pexpect.spawn(PYTHON, ["-m", "routershell", "--clock", "virtual"],
+                          env=shell_env(TERM="xterm", PROMPT_TOOLKIT_NO_CPR="1", **env),
+                          dimensions=(rows, cols), encoding="utf-8", timeout=15)
+    child.expect_exact("user@r1>")
+    return child
+
+
+def test_ctrl_c_at_the_pager_returns_to_a_live_prompt(shell):
+    for _ in range(2):
+        shell.send("show configuration\r")
+        shell.expect(r"---\(more \d+%\)---")
+        shell.sendcontrol("c")
+        shell.expect_exact("user@r1>")
+    shell.send("show version\r")  # echoes and runs: the terminal is not left detached
+    shell.expect_exact("Hostname: r1")
+    shell.expect_exact("user@r1>")
+    assert shell.isalive()
+
+
+def test_the_pager_follows_the_window_until_set_cli_fixes_it():
+    child = _spawn(rows=30, cols=120)
+    try:
+        child.send("show cli\r")
+        child.expect_exact("CLI screen-length set to 30")
+        child.expect_exact("CLI screen-width set to 120")
+        child.expect_exact("user@r1>")
+        child.setwinsize(20, 90)
+        child.send("show cli\r")
+        child.expect_exact("CLI screen-length set to 20")
+        child.expect_exact("CLI screen-width set to 90")
+        child.expect_exact("user@r1>")
+        child.send("set cli screen-length 12\r")
+        child.expect_exact("Screen length set to 12")
+        child.expect_exact("user@r1>")
+        child.setwinsize(40, 100)
+        child.send("show cli\r")
+        child.expect_exact("CLI screen-length set to 12")  # fixed by the user
+        child.expect_exact("CLI screen-width set to 100")  # still the window's
+    finally:
+        child.terminate(force=True)
+
+
+def test_no_color_draws_no_colours():
+    child = _spawn(NO_COLOR="1")
+    try:
+        child.send('show version "x" 10')
+        child.expect_exact('10')
+        child.send("\x15show version\r")
+        child.expect_exact("Hostname: r1")
+        child.expect_exact("user@r1>")
+        colours = re.compile(r"\x1b\[[0-9;]*(3[0-9]|4[0-9]|9[0-7]|38;5;\d+)m")
+        assert not colours.search(child.before or "")
+    finally:
+        child.terminate(force=True)

@@ -1,7 +1,7 @@
 from pygments.token import Keyword, Name, Number, Operator, String
 
 from routershell.shell.lexer import RouterLexer
-from routershell.shell.words import help_body, help_request, in_quotes, partial_word
+from routershell.shell.words import help_request, in_quotes, partial_word
 
 
 def test_partial_word_is_the_word_under_the_cursor():
@@ -18,13 +18,6 @@ def test_quotes_and_help_requests():
     assert help_request("show v?") == "show v"
     assert help_request('set description "why?') is None
     assert help_request("show version") is None
-
-
-def test_help_body_drops_a_leading_echo_line_only():
-    listing = "Possible completions:\n  version  x\n"
-    assert help_body("user@r1> ", "show ", "user@r1> show ?\n" + listing) == listing
-    assert help_body("\n[edit]\nuser@r1# ", "set ", "user@r1# set ?\n" + listing) == listing
-    assert help_body("user@r1> ", "show ", listing) == listing
 
 
 def _tokens(line):

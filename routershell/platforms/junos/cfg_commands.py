@@ -5,7 +5,14 @@ from __future__ import annotations
 from ...config import files
 from ...config.store import StoreError
 from ...config.tree import ConfigNode, Path
-from ...grammar.parser import ParseError, Token, parse_command, parse_statement, schema_node_for
+from ...grammar.parser import (
+    ParseError,
+    Token,
+    parse_command,
+    parse_statement,
+    parse_statements,
+    schema_node_for,
+)
 from ...grammar.schema import Kind
 from . import config_text
 from . import messages as msg
@@ -63,17 +70,22 @@ def apply_set(session, tree: ConfigNode, m) -> None:
 
 @handler("cfg-set")
 async def cfg_set(session, match, out, io):
-    m = _statement(session, match, io, need_value=True)
-    if m is None:
+    toks = match.rest.get("statement", [])
+    start, base = session.edit_start()
+    try:
+        matches = parse_statements(start, base, toks)
+    except ParseError as e:
+        io.write(msg.error_text(e, len(session.prompt_line())))
         return None
-    if not m.path:
+    if not matches[0].path:
         io.write(msg.error_text(ParseError("missing-argument", len(session.current_line) + 1), len(session.prompt_line())))
         return None
     tree = session.writable(io)
     if tree is None:
         return None
     try:
-        apply_set(session, tree, m)
+        for m in matches:
+            apply_set(session, tree, m)
     except SecretError:
         io.write("error: invalid secret\n")
         return None
@@ -87,6 +99,31 @@ def _targets(tree: ConfigNode, m) -> list[Path]:
             return []
         return [m.path + (s,) for s in parent.children if s[0] == m.node.name]
     return [m.path] if tree.get(m.path) is not None else []
+
+
+def apply_delete(tree: ConfigNode, m) -> bool:
+    """`delete STATEMENT` (also a `delete` line of `load set`): a leaf-list entry named with its
+    value goes alone, the leaf-list with its last entry; False when nothing matched."""
+    if m.node.kind == Kind.LEAF_LIST and m.values:
+        node = tree.get(m.path)
+        if node is None or not any(v in node.values for v in m.values):
+            return False
+        node.values = [v for v in node.values if v not in m.values]
+        if not node.values:
+            tree.remove(m.path)
+        return True
+    targets = _targets(tree, m)
+    for p in targets:
+        tree.remove(p)
+    return bool(targets)
+
+
+def apply_active(tree: ConfigNode, m, inactive: bool) -> bool:
+    """`deactivate` / `activate` (also in `load set`); False when nothing matched."""
+    targets = _targets(tree, m)
+    for p in targets:
+        tree.get(p).inactive = inactive
+    return bool(targets)
 
 
 @handler("cfg-delete")
@@ -106,21 +143,8 @@ async def cfg_delete(session, match, out, io):
     m = _statement(session, match, io, need_value=False)
     if m is None:
         return None
-    if m.node.kind == Kind.LEAF_LIST and m.values:
-        node = tree.get(m.path)
-        if node is None or not any(v in node.values for v in m.values):
-            out.write(msg.NOT_FOUND)
-            return None
-        node.values = [v for v in node.values if v not in m.values]
-        if not node.values:
-            tree.remove(m.path)
-        return None
-    targets = _targets(tree, m)
-    if not targets:
+    if not apply_delete(tree, m):
         out.write(msg.NOT_FOUND)
-        return None
-    for p in targets:
-        tree.remove(p)
     return None
 
 
@@ -131,12 +155,8 @@ async def _set_inactive(session, match, out, io, inactive: bool):
     tree = session.writable(io)
     if tree is None:
         return None
-    targets = _targets(tree, m)
-    if not targets:
+    if not apply_active(tree, m, inactive):
         out.write(msg.NOT_FOUND)
-        return None
-    for p in targets:
-        tree.get(p).inactive = inactive
     return None
 
 
@@ -440,7 +460,7 @@ async def cfg_run(session, match, out, io):
         return None
     session.mode = "operational"
     try:
-        return await HANDLERS[m.handler](session, m, out, io)
+        return await HANDLERS.get(m.handler)(session, m, out, io)
     finally:
         session.mode = mode
 
@@ -461,11 +481,6 @@ async def cfg_commit(session, match, out, io):
             return None
         confirmed = "confirmed" in match.args
         minutes = int(match.args.get("minutes", 10)) if confirmed else None
-        if confirmed and store.check(check, session.key):
-            raise StoreError("check-failed", errors=tuple(store.check(check, session.key)))
-        if confirmed:
-            out.write(msg.CHECK_SUCCEEDS)
-            out.write(msg.confirmed_note(minutes))
         store.commit(
             session.user,
             "cli",
@@ -479,7 +494,10 @@ async def cfg_commit(session, match, out, io):
     except StoreError as e:
         out.write(_store_error(session, e))
         return None
-    session.device.on_commit()
+    if minutes is not None:
+        out.write(msg.CHECK_SUCCEEDS)
+        out.write(msg.confirmed_note(minutes))
+    session.device.changed()
     out.write(msg.COMMIT_COMPLETE)
     if "and-quit" in match.args:
         _close_database(session)
@@ -607,6 +625,7 @@ def err_word(e: ParseError) -> str:
 
 
 def _apply_set_line(session, tree: ConfigNode, line: str) -> ParseError | None:
+    """One line of `load set`: the same verbs and the same apply logic as typed commands."""
     from ...grammar.parser import tokenize
 
     try:
@@ -614,17 +633,19 @@ def _apply_set_line(session, tree: ConfigNode, line: str) -> ParseError | None:
         verb = toks[0].text if toks else ""
         if verb not in ("set", "delete", "activate", "deactivate"):
             raise ParseError("syntax", toks[0].start if toks else 0, verb)
-        m = parse_statement(session.g.schema, (), toks[1:], need_value=verb == "set")
+        if verb == "set":
+            matches = parse_statements(session.g.schema, (), toks[1:])
+        else:
+            matches = [parse_statement(session.g.schema, (), toks[1:], need_value=False)]
     except ParseError as e:
         return e
-    if verb == "set":
-        apply_set(session, tree, m)
-    elif verb == "delete":
-        for p in _targets(tree, m):
-            tree.remove(p)
-    else:
-        for p in _targets(tree, m):
-            tree.get(p).inactive = verb == "deactivate"
+    for m in matches:
+        if verb == "set":
+            apply_set(session, tree, m)
+        elif verb == "delete":
+            apply_delete(tree, m)
+        else:
+            apply_active(tree, m, verb == "deactivate")
     return None
 
 

@@ -1,22 +1,14 @@
 """Commit checks for the Junos schema: what `commit check` refuses, with the statement path.
 
-Every rule returns CheckError(path, statement, message); messages are Junos wording.
+Every rule returns the store's CheckError(path, statement, message); messages are Junos wording.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from ...config.store import CheckError
 from ...config.tree import ConfigNode, Path
 from ...grammar.schema import Kind, Node
 from .grammar import path_words
-
-
-@dataclass(frozen=True)
-class CheckError:
-    path: Path  # the [edit ...] level the error is reported under
-    statement: str  # the statement as the user would type it at that level
-    message: str
 
 
 def _walk(cfg: ConfigNode, sc: Node, path: Path):

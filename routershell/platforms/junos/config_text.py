@@ -267,6 +267,12 @@ def _items(old: ConfigNode | None, new: ConfigNode | None, sc: Node | None, lead
             yield o, n, csc, lead
 
 
+def _unannotated(cfg: ConfigNode) -> ConfigNode:
+    """The statement without its own comment (its children keep theirs)."""
+    bare = ConfigNode(cfg.name, cfg.key, cfg.value, cfg.values, cfg.children, cfg.inactive, None)
+    return bare
+
+
 def compare(old: ConfigNode, new: ConfigNode, schema: Node, path: tuple[str, ...] = ()) -> str:
     """`show | compare`: `[edit <path>]` headers and `+`/`-` lines, "" when nothing differs."""
     out: list[str] = []
@@ -298,7 +304,20 @@ def compare(old: ConfigNode, new: ConfigNode, schema: Node, path: tuple[str, ...
             if o == n:
                 continue
             kind = _kind(csc, n)
-            if not _is_block(kind) or o.annotation != n.annotation:
+            if o.annotation != n.annotation:
+                # Only the comment changed (`annotate`): the comment lines, then the statement as
+                # context, not the whole statement removed and added again.
+                header(words)
+                out.extend(_signed(_annotation_lines(o, INDENT), "-"))
+                out.extend(_signed(_annotation_lines(n, INDENT), "+"))
+                o, n = _unannotated(o), _unannotated(n)
+                if o == n or _is_block(kind):
+                    tail = " { ... }" if _is_block(kind) else ";"
+                    tag = "inactive: " if n.inactive else ""
+                    out.append(" " + INDENT + tag + lead + _head(n, csc) + tail)
+                    if o == n:
+                        continue
+            if not _is_block(kind):
                 header(words)
                 out.extend(_signed(lines_of(o, csc, lead), "-"))
                 out.extend(_signed(lines_of(n, csc, lead), "+"))
@@ -582,9 +601,17 @@ class _Parser:
                 while self.peek().kind != "]":
                     vals.append(self.value(csc, words))
                 self.next()
+            elif self.peek().kind == "{":
+                # the block form, one value per statement: `source-address { 10.0.0.0/8; }`
+                self.next()
+                while self.peek().kind != "}":
+                    vals.append(self.value(csc, words))
+                    self.expect(";", words)
+                self.next()
             else:
                 vals = [self.value(csc, words)]
-            self.expect(";", words)
+            if self.toks[self.pos - 1].kind != "}":
+                self.expect(";", words)
         elif kind is Kind.FLAG:
             self.expect(";", words)
         node = cfg.children.get(step)

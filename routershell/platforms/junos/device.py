@@ -30,7 +30,7 @@ class ConfirmTimer:
             host = dev.store.active.get((("system", None), ("host-name", None)))
             when = dev.clock.datetime().strftime("%H:%M:%S %Z")
             dev.broadcast(msg.broadcast("root", host.value if host else dev.name, when, msg.NOT_CONFIRMED))
-            dev.on_commit()  # the rolled-back configuration is the one tunnels and traps follow
+            dev.changed()  # the rolled-back configuration is the one tunnels and traps follow
 
 
 def interface_addresses(dev: Device) -> dict[str, list[str]]:
@@ -42,6 +42,38 @@ def interface_addresses(dev: Device) -> dict[str, list[str]]:
         if u.admin_up and u.addresses:
             out.setdefault(u.name.split(".")[0], []).extend(u.addresses)
     return out
+
+
+class JunosDriver:
+    """The Junos side of a device (`device.driver`): what a commit applies, in order: the
+    commit-confirmed timer, IPsec tunnels, SNMP trap targets and the UI_COMMIT log line/trap."""
+
+    def __init__(self, device: Device, scheduler, timer: ConfirmTimer) -> None:
+        self.device = device
+        self.scheduler = scheduler
+        self.timer = timer
+        self.ipsec_specs: list = []  # the last compiled tunnel specs (show commands read them)
+        self.pics_offline: set[str] = set()  # PIC slots taken offline without a chassis module
+        self.events_attached = False
+
+    def interface_addresses(self) -> dict[str, list[str]]:
+        return interface_addresses(self.device)
+
+    def applied(self) -> None:
+        from . import snmp
+        from .ipsec import hooks
+
+        self.scheduler.reschedule(self.timer)
+        hooks.apply(self.device)
+        snmp.committed(self.device)
+
+    def join(self, world) -> None:
+        from .ipsec import hooks
+
+        hooks.join(self.device)
+
+    def module_changed(self, module) -> None:
+        pass  # the runtime takes the module's tunnels down itself (TunnelManager.module_changed)
 
 
 def make_junos_device(
@@ -66,12 +98,7 @@ def make_junos_device(
     )
     timer = ConfirmTimer(dev)
     scheduler.add_engine(timer, name=f"{name} commit confirmed")
-    dev.on_commit = lambda: scheduler.reschedule(timer)
-    from .ipsec import hooks
-
-    hooks.install(dev)
-    dev.interface_addresses = lambda: interface_addresses(dev)
-    dev.on_join = lambda world: hooks.join(dev)
+    dev.driver = JunosDriver(dev, scheduler, timer)
     from . import snmp
 
     snmp.install(dev)  # trap targets from [edit snmp]; UI_COMMIT log line and trap per commit

@@ -8,6 +8,7 @@ from functools import cache
 from ...config.tree import Path
 from ...grammar.loader import load_tree
 from ...grammar.schema import Kind, Node
+from . import types as _types  # noqa: F401 — registers the Junos value types before loading
 
 
 @dataclass(frozen=True)

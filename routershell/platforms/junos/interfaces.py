@@ -142,7 +142,7 @@ def reverse_routes(dev) -> list[Route]:
     """Dynamic-peer reverse routes (seed 002): the peer's proxy identity through the inside
     service interface, preference 1, in the inside interface's table, while the tunnel is up;
     none for 0.0.0.0/0."""
-    tm = getattr(dev, "tunnels", None)
+    tm = dev.tunnels
     out: list[Route] = []
     if tm is None:
         return out

@@ -106,3 +106,34 @@ PIPE_HELP = {
 
 def pipe_candidates(names) -> list[Candidate]:
     return [Candidate(n, PIPE_HELP.get(n, ""), None) for n in sorted(names)]
+
+
+# The pipe menus: operational mode, and configuration mode / `show configuration` (+ compare).
+PIPE_NAMES = {k: k for k in ("count", "display", "except", "find", "hold", "last", "match",
+                             "no-more", "save", "trim")}
+CONFIG_PIPE_NAMES = {**PIPE_NAMES, "compare": "compare"}
+PAGER_PROMPT = "---(more {pct}%)---"
+
+
+class JunosWording:
+    """These messages as the shared grammar session asks for them (cli.grammar_session.Wording)."""
+
+    pager_prompt = PAGER_PROMPT
+
+    def error_text(self, e: ParseError, prompt_width: int) -> str:
+        return error_text(e, prompt_width)
+
+    def completions(self, cands: list[Candidate], executable: bool, pipe: bool, markers: bool = False) -> str:
+        return completions(cands, executable, pipe, markers)
+
+    def no_completions(self, prompt_width: int, col: int) -> str:
+        return no_completions(prompt_width, col)
+
+    def pipe_candidates(self, names) -> list[Candidate]:
+        return pipe_candidates(names)
+
+    def internal_error(self) -> str:
+        return "error: internal error\n"
+
+
+WORDING = JunosWording()

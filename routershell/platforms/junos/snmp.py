@@ -58,29 +58,27 @@ def trap_targets(config: Any) -> list[TrapTarget]:
 
 
 def install(dev: Device) -> None:
-    """Compile trap targets now and after every commit; log and trap each commit."""
+    """Trap targets of the startup configuration."""
     dev.trap_targets = trap_targets(dev.store.active)
-    previous = dev.on_commit
 
-    def on_commit() -> None:
-        previous()
-        dev.trap_targets = trap_targets(dev.store.active)
-        entry = dev.store.history[0] if dev.store.history else None
-        user = entry.user if entry is not None else "root"
-        comment = entry.comment if entry is not None and entry.comment else "none"
-        dev.syslog(f"mgd: UI_COMMIT: User '{user}' requested 'commit' operation (comment: {comment})")
-        seq = len(dev.store.history) or 1
-        when = dev.clock.datetime() if dev.clock is not None else None
-        date = _date_and_time(when) if when is not None else b""
-        notify.emit(dev, "config-change", [
-            (f"{EVENT_TIME}.{seq}", _ticks(dev)),
-            (f"{EVENT_DATE}.{seq}", date),
-            (f"{EVENT_SOURCE}.{seq}", SOURCE_CLI),
-            (f"{EVENT_USER}.{seq}", user),
-            (f"{EVENT_LOG}.{seq}", "" if comment == "none" else comment),
-        ])
 
-    dev.on_commit = on_commit
+def committed(dev: Device) -> None:
+    """After a commit: recompile the trap targets; log and trap the commit."""
+    dev.trap_targets = trap_targets(dev.store.active)
+    entry = dev.store.history[0] if dev.store.history else None
+    user = entry.user if entry is not None else "root"
+    comment = entry.comment if entry is not None and entry.comment else "none"
+    dev.syslog(f"mgd: UI_COMMIT: User '{user}' requested 'commit' operation (comment: {comment})")
+    seq = len(dev.store.history) or 1
+    when = dev.clock.datetime() if dev.clock is not None else None
+    date = _date_and_time(when) if when is not None else b""
+    notify.emit(dev, "config-change", [
+        (f"{EVENT_TIME}.{seq}", _ticks(dev)),
+        (f"{EVENT_DATE}.{seq}", date),
+        (f"{EVENT_SOURCE}.{seq}", SOURCE_CLI),
+        (f"{EVENT_USER}.{seq}", user),
+        (f"{EVENT_LOG}.{seq}", "" if comment == "none" else comment),
+    ])
 
 
 def _ticks(dev: Device) -> Any:

@@ -94,8 +94,6 @@ def _term(cfg: IpsecConfig, t: Term, model: str, errors: list[CheckError]) -> No
     if t.manual:
         if t.remote is None:
             _err(errors, then, "remote-gateway", "remote-gateway is required for a manual security association")
-        if t.backup is not None:
-            _err(errors, then, f"backup-remote-gateway {t.backup}", "backup-remote-gateway is not supported with a manual security association")
         for md in t.manual:
             _manual(md, errors)
 
@@ -232,7 +230,10 @@ def _access(cfg: IpsecConfig, errors: list[CheckError]) -> None:
 def _sp_units(cfg: IpsecConfig, errors: list[CheckError]) -> None:
     interface_service = {ss.service_interface for ss in cfg.service_sets.values() if ss.service_interface}
     for u in cfg.sp_units.values():
-        if u.unit != "0" and u.service_domain is None and u.name not in interface_service:
+        # A unit of a dynamic-peer pool (dial-options) takes no service-domain: seed 002's
+        # interface-identifier example configures none.
+        dial_pool = u.ipsec_interface_id is not None or u.l2tp_interface_id is not None or u.shared or u.dedicated
+        if u.unit != "0" and u.service_domain is None and u.name not in interface_service and not dial_pool:
             _err(errors, u.path, "service-domain", "service-domain must be configured on a services logical unit other than unit 0")
         dial = u.path + (("dial-options", None),)
         if u.ipsec_interface_id is not None and u.l2tp_interface_id is not None:

@@ -136,7 +136,8 @@ def _term_spec(cfg: IpsecConfig, ss: ServiceSet, rule_dir: str | None, t: Term) 
     labels = _labels(cfg, ss, t.rule, t.name, rule_dir, **{"inside-interface": t.inside_interface or "",
                                                           "syslog": "yes" if t.syslog else ""})
     lts, rts = _selectors(t)
-    sel = ((lts, rts),) if lts and rts else ()
+    # Traffic matches any source-address x destination-address pair; phase 2 proposes the first.
+    sel = tuple((s, r) for s in (t.sources or ["0.0.0.0/0"]) for r in (t.destinations or ["0.0.0.0/0"])) if lts and rts else ()
     if t.manual:
         dirs = []
         for md in t.manual:

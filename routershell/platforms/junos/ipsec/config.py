@@ -103,8 +103,8 @@ class Term:
     rule: str
     name: str
     path: Path
-    source: str | None = None
-    destination: str | None = None
+    sources: list[str] = field(default_factory=list)
+    destinations: list[str] = field(default_factory=list)
     inside_interface: str | None = None
     remote: str | None = None
     backup: str | None = None
@@ -117,6 +117,14 @@ class Term:
     no_anti_replay: bool = False
     syslog: bool = False
     tunnel_mtu: int | None = None
+
+    @property
+    def source(self) -> str | None:
+        return self.sources[0] if self.sources else None
+
+    @property
+    def destination(self) -> str | None:
+        return self.destinations[0] if self.destinations else None
 
 
 @dataclass
@@ -217,7 +225,7 @@ def _term(rule: str, t: ConfigNode, path: Path) -> Term:
     man = child(th, "manual")
     return Term(
         rule, t.key or "", path,
-        source=value(f, "source-address"), destination=value(f, "destination-address"),
+        sources=values(f, "source-address"), destinations=values(f, "destination-address"),
         inside_interface=value(f, "ipsec-inside-interface"),
         remote=value(th, "remote-gateway"), backup=value(th, "backup-remote-gateway"),
         dynamic=dyn is not None, ike_policy=value(dyn, "ike-policy"), ipsec_policy=value(dyn, "ipsec-policy"),

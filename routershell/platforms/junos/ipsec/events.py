@@ -33,7 +33,7 @@ for _event, _oid in TRAPS.items():
 
 
 def _spec(device: Any, name: str) -> Any:
-    for s in getattr(device, "ipsec_specs", None) or []:
+    for s in device.driver.ipsec_specs:
         if s.name == name:
             return s
     return None
@@ -126,8 +126,8 @@ def _pic_restart(device: Any, name: str, ev: Any, spec: Any) -> None:
 
 def attach(device: Any) -> None:
     """Subscribe once to the device's TunnelManager."""
-    tm = getattr(device, "tunnels", None)
-    if tm is None or getattr(device, "_ipsec_events", False):
+    tm = device.tunnels
+    if tm is None or device.driver.events_attached:
         return
-    device._ipsec_events = True
+    device.driver.events_attached = True
     tm.subscribe(lambda name, ev: on_event(device, name, ev))

@@ -14,17 +14,16 @@ from .pics import configured_pics, pic_up, set_pic
 
 
 def _tunnels(device: Any) -> list[Any]:
-    tm = getattr(device, "tunnels", None)
+    tm = device.tunnels
     return list(tm.tunnels()) if tm is not None else []
 
 
 def _specs(device: Any) -> list[Any]:
-    specs = getattr(device, "ipsec_specs", None)
-    return specs if specs is not None else hooks.apply(device)
+    return device.driver.ipsec_specs or hooks.apply(device)
 
 
 def _ike_sas(device: Any) -> tuple[list[Any], dict[str, str]]:
-    tm = getattr(device, "tunnels", None)
+    tm = device.tunnels
     sas: list[Any] = []
     local_of: dict[str, str] = {}
     if tm is None:
@@ -94,7 +93,7 @@ async def show_service_sets_statistics(session, match, out, io):
 
 def _pic_slots(device: Any) -> list[tuple[str, bool, str]]:
     slots: dict[str, tuple[bool, str]] = {}
-    for m in getattr(device, "modules", None) or []:
+    for m in device.modules:
         parts = str(m.slot).split("/")
         if len(parts) < 2:  # not an FPC/PIC position (another platform's module numbering)
             continue
@@ -131,12 +130,14 @@ async def request_pic(session, match, out, io):
 async def request_switch(session, match, out, io):
     dev = session.device
     local, remote = str(match.args["local-gateway"]), str(match.args["remote-gateway"])
-    tm = getattr(dev, "tunnels", None)
-    ok = tm is not None and tm.switch(local, remote, dev.now())
-    if not ok:
+    tm = dev.tunnels
+    switched = tm.switch(local, remote, dev.now()) if tm is not None else []
+    if not switched:
         out.write(f"error: no backup tunnel for local-gateway {local} remote-gateway {remote}\n")
         return None
-    out.write(f"IPSec tunnel switched to remote-gateway {remote}\n")
+    # say where the traffic went (the gateway given may be the one switched away from)
+    for gw in dict.fromkeys(gw for _, gw in switched):
+        out.write(f"IPSec tunnel switched to remote-gateway {gw}\n")
     return None
 
 
@@ -144,7 +145,7 @@ async def request_switch(session, match, out, io):
 async def clear_ike(session, match, out, io):
     dev = session.device
     peer = match.args.get("peer-address") or match.args.get("remote-gateway")
-    tm = getattr(dev, "tunnels", None)
+    tm = dev.tunnels
     if tm is not None:
         tm.clear_ike(str(peer) if peer else None, dev.now())
     return None
@@ -153,7 +154,7 @@ async def clear_ike(session, match, out, io):
 @handler("op-clear-ipsec-sa")
 async def clear_ipsec(session, match, out, io):
     dev = session.device
-    tm = getattr(dev, "tunnels", None)
+    tm = dev.tunnels
     if tm is None:
         return None
     ss = match.args.get("service-set")

@@ -1,6 +1,6 @@
-"""Device hooks: after every commit (and PIC state change) compile and hand the specs to the
-device's TunnelManager. Until a world is attached (`device.tunnels` is None) the last compiled
-specs are kept on the device for show commands and tests."""
+"""What the Junos device driver runs after every commit (and PIC state change): compile and hand
+the specs to the device's TunnelManager. The last compiled specs stay on the driver
+(`device.driver.ipsec_specs`) for show commands, also before a world is attached."""
 
 from __future__ import annotations
 
@@ -16,30 +16,19 @@ log = logging.getLogger(__name__)
 
 def apply(device: Any) -> list[TunnelSpec]:
     """Compile the active configuration and reconcile the device's tunnels."""
-    tunnels = getattr(device, "tunnels", None)
+    tunnels = device.tunnels
     # With chassis modules the runtime takes a failed PIC's tunnels down itself (module_changed);
     # without them, service sets on an offline PIC simply get no tunnels.
-    modules = bool(getattr(device, "modules", None)) and hasattr(tunnels, "module_changed")
+    modules = bool(device.modules) and hasattr(tunnels, "module_changed")
     try:
         specs = compile_specs(device.store.active, (lambda slot: True) if modules else (lambda slot: pic_up(device, slot)))
     except CompileError as e:  # commit check refuses what compile cannot build; keep going
         log.warning("ipsec compile: %s", e)
         specs = []
-    device.ipsec_specs = specs
+    device.driver.ipsec_specs = specs
     if tunnels is not None:
         tunnels.apply(specs, device.now())
     return specs
-
-
-def install(device: Any) -> None:
-    """Chain the IPsec compile after the device's existing commit hook."""
-    previous = device.on_commit
-
-    def on_commit() -> None:
-        previous()
-        apply(device)
-
-    device.on_commit = on_commit
 
 
 def join(device: Any) -> None:
@@ -53,8 +42,8 @@ def join(device: Any) -> None:
 
 def pic_changed(device: Any) -> None:
     """A services PIC went offline or online (request chassis pic, lab module fail/restore)."""
-    tunnels = getattr(device, "tunnels", None)
-    if getattr(device, "modules", None) and hasattr(tunnels, "module_changed"):
+    tunnels = device.tunnels
+    if device.modules and hasattr(tunnels, "module_changed"):
         tunnels.module_changed(device.now())
     else:
         apply(device)

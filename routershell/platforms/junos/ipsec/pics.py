@@ -7,7 +7,7 @@ from typing import Any
 
 
 def _modules(device: Any) -> list[Any]:
-    return list(getattr(device, "modules", None) or [])
+    return list(device.modules)
 
 
 def _is(m: Any, slot: str) -> bool:
@@ -20,7 +20,7 @@ def pic_up(device: Any, slot: str) -> bool:
     for m in _modules(device):
         if _is(m, slot):
             return bool(m.up)
-    return slot not in getattr(device, "pics_offline", set())
+    return slot not in device.driver.pics_offline
 
 
 def set_pic(device: Any, slot: str, up: bool) -> None:
@@ -28,10 +28,7 @@ def set_pic(device: Any, slot: str, up: bool) -> None:
         if _is(m, slot):
             m.up = up
             return
-    offline = getattr(device, "pics_offline", None)
-    if offline is None:
-        offline = set()
-        device.pics_offline = offline
+    offline = device.driver.pics_offline
     (offline.discard if up else offline.add)(slot)
 
 

@@ -8,6 +8,7 @@ reference/cli.md §1.6 (the rest, reconstructed).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from ....cli.records import Record
@@ -26,16 +27,28 @@ def _matured(sa: Any) -> str:
     return "Matured" if getattr(sa, "state", "") == "established" else "Not matured"
 
 
+# Each show builds its record first and renders the text from that record only, so what a
+# person reads and what `| display xml|json` prints cannot drift apart.
+
+
+def _text(rec: Record, tag: str) -> str:
+    return rec.findtext(tag, "") or ""
+
+
+def _field(rec: Record, prefix: str, tag: str) -> str:
+    return _text(rec, prefix + tag)
+
+
 # ---- IKE -------------------------------------------------------------------------------------
+
+
+def _phase2_in_progress(sa: Any) -> int:
+    return sum(1 for ex in getattr(sa, "exchanges", {}).values() if ex.kind == "quick" and ex.purge_at is None)
 
 
 def ike_sas(sas: Iterable[Any], now: float, detail: bool = False, local_of: dict[str, str] | None = None) -> tuple[Record, str]:
     rec = Record("ike-security-associations-information")
-    lines: list[str] = []
-    rows = sorted(sas, key=lambda s: (s.peer[0], s.created_at))
-    if not detail:
-        lines.append(f"{'Remote Address':<16}{'State':<14}{'Initiator cookie':<18}{'Responder cookie':<18}Exchange type")
-    for sa in rows:
+    for sa in sorted(sas, key=lambda s: (s.peer[0], s.created_at)):
         r = rec.add("ike-security-associations")
         r.add("ike-sa-remote-address", sa.peer[0])
         r.add("ike-sa-state", _matured(sa))
@@ -43,35 +56,62 @@ def ike_sas(sas: Iterable[Any], now: float, detail: bool = False, local_of: dict
         r.add("ike-sa-responder-cookie", sa.rcookie.hex())
         r.add("ike-sa-exchange-type", sa.mode.capitalize())
         if not detail:
-            lines.append(f"{sa.peer[0]:<16}{_matured(sa):<14}{sa.icookie.hex():<18}{sa.rcookie.hex():<18}{sa.mode.capitalize()}")
             continue
-        local = (local_of or {}).get(sa.peer[0], "")
         p = sa.proposal
-        auth = "Pre-shared-keys" if (p is None or p.auth == "psk") else "RSA-signatures"
         life = sa.remaining(now)
         r.add("ike-sa-role", sa.role.capitalize())
-        r.add("ike-sa-authentication-method", auth)
-        r.add("ike-sa-lifetime", _secs(life))
+        r.add("ike-sa-authentication-method", "Pre-shared-keys" if (p is None or p.auth == "psk") else "RSA-signatures")
+        if life is not None:
+            r.add("ike-sa-lifetime", _secs(life))
+        r.add("ike-sa-local-address", (local_of or {}).get(sa.peer[0], ""))
+        r.add("ike-sa-local-port", 500)
+        r.add("ike-sa-remote-port", sa.peer[1])
+        r.add("ike-sa-authentication-algorithm", p.hash if p else "-")
+        r.add("ike-sa-encryption-algorithm", _CIPHER.get(p.cipher, p.cipher) if p else "-")
+        r.add("ike-sa-prf-algorithm", f"hmac-{p.hash if p else 'sha1'}")
+        r.add("ike-sa-input-bytes", sa.bytes_in)
+        r.add("ike-sa-output-bytes", sa.bytes_out)
+        r.add("ike-sa-input-packets", sa.packets_in)
+        r.add("ike-sa-output-packets", sa.packets_out)
+        r.add("ike-sa-flags", "IKE SA created" if sa.state == "established" else "IKE SA negotiating")
+        r.add("ike-sa-ipsec-sas-created", getattr(sa, "ipsec_created", 0))
+        r.add("ike-sa-ipsec-sas-deleted", getattr(sa, "ipsec_deleted", 0))
+        r.add("ike-sa-phase2-negotiations-in-progress", _phase2_in_progress(sa))
+    return rec, ike_sas_text(rec, detail)
+
+
+def ike_sas_text(rec: Record, detail: bool) -> str:
+    lines: list[str] = []
+    if not detail:
+        lines.append(f"{'Remote Address':<16}{'State':<14}{'Initiator cookie':<18}{'Responder cookie':<18}Exchange type")
+    for r in rec.findall("ike-security-associations"):
+        t = partial(_field, r, "ike-sa-")
+        if not detail:
+            lines.append(f"{t('remote-address'):<16}{t('state'):<14}{t('initiator-cookie'):<18}{t('responder-cookie'):<18}{t('exchange-type')}")
+            continue
+        life = r.findtext("ike-sa-lifetime")
         lines += [
-            f"IKE peer {sa.peer[0]}",
-            f"  Role: {sa.role.capitalize()}, State: {_matured(sa)}",
-            f"  Initiator cookie: {sa.icookie.hex()}, Responder cookie: {sa.rcookie.hex()}",
-            f"  Exchange type: {sa.mode.capitalize()}, Authentication method: {auth}",
-            f"  Local: {local}:500, Remote: {sa.peer[0]}:{sa.peer[1]}",
-            f"  Lifetime: Expires in {_secs(life)} seconds" if life is not None else "  Lifetime: Not established",
+            f"IKE peer {t('remote-address')}",
+            f"  Role: {t('role')}, State: {t('state')}",
+            f"  Initiator cookie: {t('initiator-cookie')}, Responder cookie: {t('responder-cookie')}",
+            f"  Exchange type: {t('exchange-type')}, Authentication method: {t('authentication-method')}",
+            f"  Local: {t('local-address')}:{t('local-port')}, Remote: {t('remote-address')}:{t('remote-port')}",
+            f"  Lifetime: Expires in {life} seconds" if life is not None else "  Lifetime: Not established",
             "  Algorithms:",
-            f"   Authentication        : {p.hash if p else '-'}",
-            f"   Encryption            : {_CIPHER.get(p.cipher, p.cipher) if p else '-'}",
-            f"   Pseudo random function: hmac-{p.hash if p else 'sha1'}",
+            f"   Authentication        : {t('authentication-algorithm')}",
+            f"   Encryption            : {t('encryption-algorithm')}",
+            f"   Pseudo random function: {t('prf-algorithm')}",
             "  Traffic statistics:",
-            f"   Input  bytes  : {sa.bytes_in:>20}",
-            f"   Output bytes  : {sa.bytes_out:>20}",
-            f"   Input  packets: {sa.packets_in:>20}",
-            f"   Output packets: {sa.packets_out:>20}",
-            f"  Flags: {'IKE SA created' if sa.state == 'established' else 'IKE SA negotiating'}",
+            f"   Input  bytes  : {t('input-bytes'):>20}",
+            f"   Output bytes  : {t('output-bytes'):>20}",
+            f"   Input  packets: {t('input-packets'):>20}",
+            f"   Output packets: {t('output-packets'):>20}",
+            f"  Flags: {t('flags')}",
+            f"  IPSec security associations: {t('ipsec-sas-created')} created, {t('ipsec-sas-deleted')} deleted",
+            f"  Phase 2 negotiations in progress: {t('phase2-negotiations-in-progress')}",
             "",
         ]
-    return rec, "\n".join(lines) + ("\n" if lines and lines[-1] != "" else "")
+    return "\n".join(lines) + ("\n" if lines and lines[-1] != "" else "")
 
 
 # ---- IPsec -----------------------------------------------------------------------------------
@@ -100,7 +140,6 @@ def _directions(t: TunnelState) -> list[dict[str, Any]]:
 def ipsec_sas(tunnels: Iterable[TunnelState], now: float, detail: bool = False,
               service_set: str | None = None, peer: str | None = None) -> tuple[Record, str]:
     rec = Record("services-security-associations-information")
-    lines: list[str] = []
     by_set: dict[str, list[TunnelState]] = {}
     for t in tunnels:
         ss = t.spec.labels.get("service-set", "")
@@ -108,49 +147,36 @@ def ipsec_sas(tunnels: Iterable[TunnelState], now: float, detail: bool = False,
             continue
         if peer and t.active_gateway != peer:
             continue
-        rows = _directions(t)
-        if not rows and not detail:
+        if not _directions(t) and not detail:
             continue
         by_set.setdefault(ss, []).append(t)
     for ss, ts in by_set.items():
         block = rec.add("service-set-security-associations-information")
         block.add("service-set-name", ss)
-        lines += [f"Service set: {ss}", ""]
         for t in ts:
             lab = t.spec.labels
-            ri = lab.get("routing-instance")
-            local = t.spec.local + (f" ({ri})" if ri else "")
-            rule = lab.get("rule") or "dynamic"
-            term = lab.get("term") or "dynamic"
             b = block.add("sa-tunnel-information")
-            b.add("sa-rule-name", rule)
-            b.add("sa-term-name", term)
+            b.add("sa-rule-name", lab.get("rule") or "dynamic")
+            b.add("sa-term-name", lab.get("term") or "dynamic")
             b.add("sa-tunnel-index", t.index)
             b.add("sa-local-gateway", t.spec.local)
+            if lab.get("routing-instance"):
+                b.add("sa-local-gateway-routing-instance", lab["routing-instance"])
             b.add("sa-remote-gateway", t.active_gateway or "")
-            lines.append(f"  Rule: {rule}, Term: {term}, Tunnel index: {t.index}")
-            lines.append(f"  Local gateway: {local}, Remote gateway: {t.active_gateway or ''}")
             if lab.get("inside-interface"):
                 b.add("sa-ipsec-inside-interface", lab["inside-interface"])
-                lines.append(f"  IPSec inside interface: {lab['inside-interface']}")
-            if t.spec.selectors and detail:
-                lo, re_ = t.spec.selectors[0]
-                lines.append(f"  Local identity: ipv4_subnet(any:0,[0..7]={lo})")
-                lines.append(f"  Remote identity: ipv4_subnet(any:0,[0..7]={re_})")
-            ike_state = "Matured" if (t.ike_sa is not None and t.ike_sa.state == "established") else "Not matured"
             if detail:
+                if t.spec.selectors:
+                    lo, re_ = t.spec.selectors[0]
+                    b.add("sa-local-identity", lo)
+                    b.add("sa-remote-identity", re_)
                 b.add("sa-tunnel-state", t.state)
-                b.add("sa-ike-state", ike_state)
-                lines.append(f"  Tunnel state: {t.state}, IKE SA: {ike_state}, Role: {t.role}")
+                b.add("sa-ike-state", "Matured" if (t.ike_sa is not None and t.ike_sa.state == "established") else "Not matured")
+                b.add("sa-tunnel-role", t.role)
                 probe = getattr(t, "failover", None)
                 if probe is not None and probe.hellos_sent:
                     b.add("sa-dpd-hellos-sent", probe.hellos_sent)
-                    lines.append(f"  Dead peer detection: in progress, hellos sent: {probe.hellos_sent}")
-            lines.append("")
-            rows = _directions(t)
-            if not detail and rows:
-                lines.append(f"    {'Direction':<10}{'SPI':<12}{'AUX-SPI':<12}{'Mode':<10}{'Type':<9}Protocol")
-            for row in rows:
+            for row in _directions(t):
                 d = b.add("sa-block")
                 d.add("sa-direction", row["direction"])
                 d.add("sa-spi", row["spi"])
@@ -160,29 +186,65 @@ def ipsec_sas(tunnels: Iterable[TunnelState], now: float, detail: bool = False,
                 d.add("sa-protocol", row["protocol"])
                 sa = row["sa"]
                 hard = sa.remaining(now) if sa is not None else None
-                soft = (max(0.0, sa.soft_at - now) if sa is not None and sa.soft_at is not None else None)
                 if hard is not None:
                     d.add("sa-hard-lifetime", _secs(hard))
                 if not detail:
-                    lines.append(f"    {row['direction']:<10}{row['spi']:<12}{row['aux']:<12}{'tunnel':<10}{row['type']:<9}{row['protocol']}")
+                    continue
+                d.add("sa-state", "Installed")
+                d.add("sa-authentication-algorithm", row["auth"] or "none")
+                d.add("sa-encryption-algorithm", row["enc"] or "none")
+                if sa is not None:
+                    if sa.soft_at is not None:
+                        d.add("sa-soft-lifetime", _secs(max(0.0, sa.soft_at - now)))
+                    d.add("sa-anti-replay-service", "Disabled" if lab.get("no-anti-replay") else "Enabled")
+                    d.add("sa-replay-window-size", 64)
+    return rec, ipsec_sas_text(rec, detail)
+
+
+def ipsec_sas_text(rec: Record, detail: bool) -> str:
+    lines: list[str] = []
+    for block in rec.findall("service-set-security-associations-information"):
+        lines += [f"Service set: {_text(block, 'service-set-name')}", ""]
+        for b in block.findall("sa-tunnel-information"):
+            t = partial(_field, b, "sa-")
+            ri = b.findtext("sa-local-gateway-routing-instance")
+            local = t("local-gateway") + (f" ({ri})" if ri else "")
+            lines.append(f"  Rule: {t('rule-name')}, Term: {t('term-name')}, Tunnel index: {t('tunnel-index')}")
+            lines.append(f"  Local gateway: {local}, Remote gateway: {t('remote-gateway')}")
+            if b.find("sa-ipsec-inside-interface") is not None:
+                lines.append(f"  IPSec inside interface: {t('ipsec-inside-interface')}")
+            if detail:
+                if b.find("sa-local-identity") is not None:
+                    lines.append(f"  Local identity: ipv4_subnet(any:0,[0..7]={t('local-identity')})")
+                    lines.append(f"  Remote identity: ipv4_subnet(any:0,[0..7]={t('remote-identity')})")
+                lines.append(f"  Tunnel state: {t('tunnel-state')}, IKE SA: {t('ike-state')}, Role: {t('tunnel-role')}")
+                if b.find("sa-dpd-hellos-sent") is not None:
+                    lines.append(f"  Dead peer detection: in progress, hellos sent: {t('dpd-hellos-sent')}")
+            lines.append("")
+            rows = b.findall("sa-block")
+            if not detail and rows:
+                lines.append(f"    {'Direction':<10}{'SPI':<12}{'AUX-SPI':<12}{'Mode':<10}{'Type':<9}Protocol")
+            for d in rows:
+                r = partial(_field, d, "sa-")
+                if not detail:
+                    lines.append(f"    {r('direction'):<10}{r('spi'):<12}{r('aux-spi'):<12}{r('mode'):<10}{r('type'):<9}{r('protocol')}")
                     continue
                 lines += [
-                    f"    Direction: {row['direction']}, SPI: {row['spi']}, AUX-SPI: {row['aux']}",
-                    f"    Mode: tunnel, Type: {row['type']}, State: Installed",
-                    f"    Protocol: {row['protocol']}, Authentication: {row['auth'] or 'none'}, Encryption: {row['enc'] or 'none'}",
+                    f"    Direction: {r('direction')}, SPI: {r('spi')}, AUX-SPI: {r('aux-spi')}",
+                    f"    Mode: {r('mode')}, Type: {r('type')}, State: {r('state')}",
+                    f"    Protocol: {r('protocol')}, Authentication: {r('authentication-algorithm')}, Encryption: {r('encryption-algorithm')}",
                 ]
-                if sa is not None:
-                    if soft is not None:
-                        lines.append(f"    Soft lifetime: Expires in {_secs(soft)} seconds")
-                    lines.append(f"    Hard lifetime: Expires in {_secs(hard)} seconds")
-                    anti = "Disabled" if lab.get("no-anti-replay") else "Enabled"
-                    lines.append(f"    Anti-replay service: {anti}, Replay window size: 64")
+                if d.find("sa-anti-replay-service") is not None:  # a negotiated SA (not a manual one)
+                    if d.find("sa-soft-lifetime") is not None:
+                        lines.append(f"    Soft lifetime: Expires in {r('soft-lifetime')} seconds")
+                    lines.append(f"    Hard lifetime: Expires in {r('hard-lifetime')} seconds")
+                    lines.append(f"    Anti-replay service: {r('anti-replay-service')}, Replay window size: {r('replay-window-size')}")
                 lines.append("")
             if rows and not detail:
                 lines.append("")
     while lines and lines[-1] == "":
         lines.pop()
-    return rec, "\n".join(lines) + ("\n" if lines else "")
+    return "\n".join(lines) + ("\n" if lines else "")
 
 
 def ipsec_statistics(tunnels: Iterable[TunnelState], service_set: str | None = None,
@@ -203,7 +265,6 @@ def ipsec_statistics(tunnels: Iterable[TunnelState], service_set: str | None = N
             acc[f"{pre}_out_b"] += sa.bytes_out
             acc[f"{pre}_in_p"] += sa.packets_in
             acc[f"{pre}_out_p"] += sa.packets_out
-    lines: list[str] = []
     for (pic, ss), a in totals.items():
         b = rec.add("usp-ipsec-statistics-information")
         b.add("pic-name", pic)
@@ -218,21 +279,34 @@ def ipsec_statistics(tunnels: Iterable[TunnelState], service_set: str | None = N
         h.add("ah-output-bytes", a["ah_out_b"])
         h.add("ah-input-packets", a["ah_in_p"])
         h.add("ah-output-packets", a["ah_out_p"])
+        x = b.add("error-statistics")
+        for tag in ("ah-authentication-failures", "replay-errors", "esp-authentication-failures",
+                    "esp-decryption-failures", "bad-headers", "bad-trailers"):
+            x.add(tag, 0)
+    return rec, ipsec_statistics_text(rec)
+
+
+def ipsec_statistics_text(rec: Record) -> str:
+    lines: list[str] = []
+    for b in rec.findall("usp-ipsec-statistics-information"):
+        e = partial(_field, b, "esp-statistics/esp-")
+        h = partial(_field, b, "ah-statistics/ah-")
+        x = partial(_field, b, "error-statistics/")
         lines += [
-            f"PIC: {pic}, Service set: {ss}", "", "ESP Statistics:",
-            f"  Encrypted bytes:   {a['esp_out_b']:>14}", f"  Decrypted bytes:   {a['esp_in_b']:>14}",
-            f"  Encrypted packets: {a['esp_out_p']:>14}", f"  Decrypted packets: {a['esp_in_p']:>14}",
+            f"PIC: {_text(b, 'pic-name')}, Service set: {_text(b, 'service-set-name')}", "", "ESP Statistics:",
+            f"  Encrypted bytes:   {e('encrypted-bytes'):>14}", f"  Decrypted bytes:   {e('decrypted-bytes'):>14}",
+            f"  Encrypted packets: {e('encrypted-packets'):>14}", f"  Decrypted packets: {e('decrypted-packets'):>14}",
             "AH Statistics:",
-            f"  Input bytes:       {a['ah_in_b']:>14}", f"  Output bytes:      {a['ah_out_b']:>14}",
-            f"  Input packets:     {a['ah_in_p']:>14}", f"  Output packets:    {a['ah_out_p']:>14}",
+            f"  Input bytes:       {h('input-bytes'):>14}", f"  Output bytes:      {h('output-bytes'):>14}",
+            f"  Input packets:     {h('input-packets'):>14}", f"  Output packets:    {h('output-packets'):>14}",
             "Errors:",
-            "  AH authentication failures: 0, Replay errors: 0",
-            "  ESP authentication failures: 0, ESP decryption failures: 0",
-            "  Bad headers: 0, Bad trailers: 0", "",
+            f"  AH authentication failures: {x('ah-authentication-failures')}, Replay errors: {x('replay-errors')}",
+            f"  ESP authentication failures: {x('esp-authentication-failures')}, ESP decryption failures: {x('esp-decryption-failures')}",
+            f"  Bad headers: {x('bad-headers')}, Bad trailers: {x('bad-trailers')}", "",
         ]
     while lines and lines[-1] == "":
         lines.pop()
-    return rec, "\n".join(lines) + ("\n" if lines else "")
+    return "\n".join(lines) + ("\n" if lines else "")
 
 
 def service_sets_summary(service_sets: list[Any], tunnels: list[TunnelState], pic_up: Any) -> tuple[Record, str]:
@@ -243,65 +317,83 @@ def service_sets_summary(service_sets: list[Any], tunnels: list[TunnelState], pi
     per_pic: dict[str, list[Any]] = {}
     for ss in service_sets:
         per_pic.setdefault(service_set_pic(ss) or "0/0", []).append(ss)
-    lines = [f"{'Interface':<13}{'Service sets':>13}{'IPsec tunnels':>15}  State"]
     for pic, sets in sorted(per_pic.items()):
-        itf = f"sp-{pic}/0"
         names = {s.name for s in sets}
-        up = sum(1 for t in tunnels if t.spec.labels.get("service-set") in names and t.ipsec_sas)
-        state = "Online" if pic_up(pic) else "Offline"
         r = rec.add("service-set-summary-information-entry")
-        r.add("interface-name", itf)
+        r.add("interface-name", f"sp-{pic}/0")
         r.add("service-sets-configured", len(sets))
-        r.add("ipsec-tunnels", up)
-        r.add("pic-state", state)
-        lines.append(f"{itf:<13}{len(sets):>13}{up:>15}  {state:<8}".rstrip())
-    return rec, "\n".join(lines) + "\n"
+        r.add("ipsec-tunnels", sum(1 for t in tunnels if t.spec.labels.get("service-set") in names and t.ipsec_sas))
+        r.add("pic-state", "Online" if pic_up(pic) else "Offline")
+    return rec, service_sets_summary_text(rec)
+
+
+def service_sets_summary_text(rec: Record) -> str:
+    lines = [f"{'Interface':<13}{'Service sets':>13}{'IPsec tunnels':>15}  State"]
+    for r in rec.findall("service-set-summary-information-entry"):
+        lines.append(f"{_text(r, 'interface-name'):<13}{_text(r, 'service-sets-configured'):>13}"
+                     f"{_text(r, 'ipsec-tunnels'):>15}  {_text(r, 'pic-state'):<8}".rstrip())
+    return "\n".join(lines) + "\n"
+
+
+_SS_STATS = (("input-bytes", "Input bytes:    "), ("output-bytes", "Output bytes:   "),
+             ("input-packets", "Input packets:  "), ("output-packets", "Output packets: "))
 
 
 def service_sets_statistics(service_sets: list[Any], tunnels: list[TunnelState]) -> tuple[Record, str]:
     rec = Record("service-set-statistics-information")
-    lines = []
     for ss in service_sets:
-        ts = [t for t in tunnels if t.spec.labels.get("service-set") == ss.name]
-        octets_in = sum(sa.bytes_in for t in ts for sa in t.ipsec_sas)
-        octets_out = sum(sa.bytes_out for t in ts for sa in t.ipsec_sas)
-        pk_in = sum(sa.packets_in for t in ts for sa in t.ipsec_sas)
-        pk_out = sum(sa.packets_out for t in ts for sa in t.ipsec_sas)
+        sas = [sa for t in tunnels if t.spec.labels.get("service-set") == ss.name for sa in t.ipsec_sas]
         r = rec.add("service-set-statistics")
         r.add("service-set-name", ss.name)
-        for tag, v in (("input-bytes", octets_in), ("output-bytes", octets_out), ("input-packets", pk_in), ("output-packets", pk_out)):
-            r.add(tag, v)
-        lines += [f"Service set: {ss.name}", f"  Input bytes:    {octets_in:>14}", f"  Output bytes:   {octets_out:>14}",
-                  f"  Input packets:  {pk_in:>14}", f"  Output packets: {pk_out:>14}", ""]
+        r.add("input-bytes", sum(sa.bytes_in for sa in sas))
+        r.add("output-bytes", sum(sa.bytes_out for sa in sas))
+        r.add("input-packets", sum(sa.packets_in for sa in sas))
+        r.add("output-packets", sum(sa.packets_out for sa in sas))
+    return rec, service_sets_statistics_text(rec)
+
+
+def service_sets_statistics_text(rec: Record) -> str:
+    lines: list[str] = []
+    for r in rec.findall("service-set-statistics"):
+        lines.append(f"Service set: {_text(r, 'service-set-name')}")
+        lines += [f"  {label}{_text(r, tag):>14}" for tag, label in _SS_STATS]
+        lines.append("")
     while lines and lines[-1] == "":
         lines.pop()
-    return rec, "\n".join(lines) + ("\n" if lines else "")
+    return "\n".join(lines) + ("\n" if lines else "")
 
 
 def certificates(service_sets: list[Any], ca_profiles: dict[str, str]) -> tuple[Record, str]:
     """Trusted CA entries per service set (the lab holds no enrolled certificates yet)."""
     rec = Record("certificate-information")
-    lines = []
     for ss in service_sets:
         if not ss.trusted_ca:
             continue
         b = rec.add("service-set-certificates")
         b.add("service-set-name", ss.name)
         b.add("total-entries", len(ss.trusted_ca))
-        lines.append(f"Service set: {ss.name}, Total entries: {len(ss.trusted_ca)}")
         for i, ca in enumerate(ss.trusted_ca, 1):
             e = b.add("certificate-cache-entry")
             e.add("entry-number", i)
+            e.add("flags", "Root Trusted")
             e.add("issued-by", ca_profiles.get(ca, ca))
-            lines += [f"  Certificate cache entry: {i}", "    Flags: Root Trusted", f"    Issued by: {ca_profiles.get(ca, ca)}",
-                      f"    Issued to: {ca_profiles.get(ca, ca)}"]
-    return rec, "\n".join(lines) + ("\n" if lines else "")
+            e.add("issued-to", ca_profiles.get(ca, ca))
+    return rec, certificates_text(rec)
+
+
+def certificates_text(rec: Record) -> str:
+    lines: list[str] = []
+    for b in rec.findall("service-set-certificates"):
+        lines.append(f"Service set: {_text(b, 'service-set-name')}, Total entries: {_text(b, 'total-entries')}")
+        for e in b.findall("certificate-cache-entry"):
+            lines += [f"  Certificate cache entry: {_text(e, 'entry-number')}", f"    Flags: {_text(e, 'flags')}",
+                      f"    Issued by: {_text(e, 'issued-by')}", f"    Issued to: {_text(e, 'issued-to')}"]
+    return "\n".join(lines) + ("\n" if lines else "")
 
 
 def pic_status(slots: list[tuple[str, bool, str]]) -> tuple[Record, str]:
     """`show chassis fpc pic-status`: (slot "F/P", online, description)."""
     rec = Record("fpc-information")
-    lines = []
     fpcs: dict[str, list[tuple[str, bool, str]]] = {}
     for slot, up, desc in slots:
         fpcs.setdefault(slot.split("/")[0], []).append((slot, up, desc))
@@ -309,11 +401,18 @@ def pic_status(slots: list[tuple[str, bool, str]]) -> tuple[Record, str]:
         f = rec.add("fpc")
         f.add("slot", fpc)
         f.add("state", "Online")
-        lines.append(f"Slot {fpc}   Online       ")
         for slot, up, desc in pics:
             p = f.add("pic")
             p.add("pic-slot", slot.split("/")[1])
             p.add("pic-state", "Online" if up else "Offline")
             p.add("pic-type", desc)
-            lines.append(f"  PIC {slot.split('/')[1]}  {'Online' if up else 'Offline':<11}  {desc}")
-    return rec, "\n".join(line.rstrip() for line in lines) + ("\n" if lines else "")
+    return rec, pic_status_text(rec)
+
+
+def pic_status_text(rec: Record) -> str:
+    lines: list[str] = []
+    for f in rec.findall("fpc"):
+        lines.append(f"Slot {_text(f, 'slot')}   {_text(f, 'state')}       ")
+        for p in f.findall("pic"):
+            lines.append(f"  PIC {_text(p, 'pic-slot')}  {_text(p, 'pic-state'):<11}  {_text(p, 'pic-type')}")
+    return "\n".join(line.rstrip() for line in lines) + ("\n" if lines else "")

@@ -132,7 +132,7 @@ class _FakeTunnels:
 
     def switch(self, local, remote, now):
         self.switched.append((local, remote, now))
-        return remote == "10.8.7.1"
+        return [("link_type_ss_1/link_rule_1/1", remote)] if remote == "10.8.7.1" else []
 
     def settled(self):
         return True

@@ -1,0 +1,66 @@
+"""Junos as a platform (platforms/base.Platform): Junos 9.3 on an M/T-series router with
+AS/MS services PICs."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+
+from ...runtime.device import Device
+from ..base import BuildContext
+
+
+@dataclass(frozen=True)
+class JunosPlatform:
+    name: str = "junos"
+    title: str = "Juniper Junos 9.3 (M/T-series, AS/MS PIC IPsec)"
+    default_model: str = "m7i"
+
+    def check_startup(self, text: str) -> tuple[int, str] | None:
+        from . import config_text
+        from .grammar import grammar
+
+        try:
+            config_text.parse(text, grammar().schema)
+        except config_text.ConfigSyntaxError as e:
+            return e.line, f"{e.message} at {e.token!r}"
+        return None
+
+    def build_device(self, ctx: BuildContext) -> Device:
+        from .device import make_junos_device
+
+        dev = make_junos_device(
+            ctx.name, ctx.config, model=ctx.model or self.default_model, ports=ctx.ports,
+            clock=ctx.clock, scheduler=ctx.scheduler, streams=ctx.streams, home=ctx.home,
+            state_dir=ctx.state_dir,
+        )
+        dev.modules = list(ctx.modules)
+        return dev
+
+    def new_session(self, device: Device, user: str, client: str):
+        from .session import JunosSession
+
+        return JunosSession(device, user=user, client=client)
+
+    def login_prompts(self, device: Device) -> tuple[str, str]:
+        return "login: ", "Password:"
+
+    def authenticate(self, device: Device, user: str, password: str | None) -> bool:
+        """`system login user NAME authentication plain-text-password|encrypted-password`; the
+        secret is stored `$9$`- or crypt-encoded and compared after decoding."""
+        from .secrets import decrypt9, is_encrypted9
+
+        node = device.store.active.get((("system", None), ("login", None), ("user", user),
+                                        ("authentication", None)))
+        if node is None or password is None:
+            return False
+        for leaf in ("plain-text-password", "encrypted-password"):
+            stored = node.get(((leaf, None),))
+            if stored is not None and stored.value:
+                clear = decrypt9(stored.value) if is_encrypted9(stored.value) else stored.value
+                if hmac.compare_digest(clear.encode(), password.encode()):
+                    return True
+        return False
+
+
+PLATFORM = JunosPlatform()
