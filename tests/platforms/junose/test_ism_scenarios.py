@@ -3,7 +3,10 @@ of the documented-defaults table (issue 11), through real IKE negotiations with 
 
 from __future__ import annotations
 
+import pytest
+
 from routershell.engine.dpd import DpdPolicy
+from routershell.engine.proposals import IkeProposal
 
 from .helpers import MIN, Router, high, ism, low
 
@@ -141,20 +144,25 @@ async def test_backoff_against_an_unreachable_peer_over_six_hours(mock_clock, wo
     assert st.failures == len(fails) and st.next_attempt == fails[-1] + 60 * MIN
 
 
-async def test_policy_mismatch_fails_at_once_and_backs_off(mock_clock, world):
+@pytest.mark.parametrize("change,reason,within", [
+    ({"ike_proposals": (IkeProposal(cipher="3des"),)}, "no-proposal-chosen", 0.1),
+    ({"psk": "wrong"}, "authentication-failed", 10),
+])
+async def test_policy_mismatch_fails_without_waiting_for_the_timeout_and_backs_off(
+        mock_clock, world, change, reason, within):
     r = Router(world, [ism(2, 1), ism(3, 1)])
     r.add("t", high(1))
     r.apply()
     await settle(world)
-    world.peer_config(high(1), psk="wrong")
+    world.peer_config(high(1), **change)
     await world.clock.advance(100)
     r.fail(int(r.slot("t")))
     await world.clock.advance(20 * MIN)
     rekeys, fails = r.times("rekey", "t")[1:], r.times("rekey-failed", "t")
-    assert all(f - k < 1 for k, f in zip(rekeys, fails, strict=False))  # no 30 s timeout
-    waits = [round((nxt - f) / MIN) for f, nxt in zip(fails, rekeys[1:], strict=False)]
+    assert all(f - k < within for k, f in zip(rekeys, fails, strict=False))  # not the 30 s timeout
+    waits = [round((nxt - f) / MIN, 3) for f, nxt in zip(fails, rekeys[1:], strict=False)]
     assert waits == [1, 2, 4, 8]
-    assert {e.detail for e in r.events if e.kind == "rekey-failed"} != {"timeout"}
+    assert {e.detail for e in r.events if e.kind == "rekey-failed"} == {reason}
 
 
 # ---- "When the rekeying operation is completed successfully, the pattern starts again."
