@@ -50,8 +50,12 @@ def clock_mode(text: str) -> str:
 
 
 def _existing_file(text: str) -> Path:
+    """A lab file path, or the name of a lab shipped in routershell/labs (`--lab junose-ism`)."""
     p = Path(text)
     if not p.is_file():
+        shipped = Path(__file__).resolve().parent / "labs" / f"{text}.toml"
+        if "/" not in text and shipped.is_file():
+            return shipped
         raise argparse.ArgumentTypeError(f"no such lab file: {text}")
     return p
 

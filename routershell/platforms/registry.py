@@ -12,6 +12,7 @@ from .base import Platform
 # name -> module defining PLATFORM (the only place outside a vendor package naming vendors)
 PLATFORM_MODULES: dict[str, str] = {
     "junos": "routershell.platforms.junos.platform",
+    "junose": "routershell.platforms.junose.platform",
 }
 
 

@@ -181,15 +181,16 @@ def interface_tunnel(cfg: JunoseConfig, t: TunnelInterface, v: TunnelView | None
 
 def hardware(modules: Sequence[Module], load: dict[str, int], disabled: set[int],
              short: bool) -> str:
-    lines = [f"{'Slot':<5} {'Type':<6} {'State':<10} {'Tunnels':>7} {'Capacity':>8}",
-             f"{'-' * 4}  {'-' * 5}  {'-' * 9}  {'-' * 7}  {'-' * 8}"]
+    row = "{:<4}  {:<5}  {:<9}  {:>7}  {:>8}"
+    lines = [row.format("Slot", "Type", "State", "Tunnels", "Capacity"),
+             row.format("-" * 4, "-" * 5, "-" * 9, "-" * 7, "-" * 8)]
     for m in sorted(modules, key=lambda m: int(m.slot) if m.slot.isdigit() else 99):
         if m.slot.isdigit() and int(m.slot) in disabled:
             state = "disabled"
         else:
             state = "running" if m.up else "failed"
         kind = m.kind.upper() if m.kind == "ism" else m.kind
-        lines.append(f"{m.slot:<5} {kind:<6} {state:<10} {load.get(m.slot, 0):>7} {m.capacity:>8}")
+        lines.append(row.format(m.slot, kind, state, load.get(m.slot, 0), m.capacity))
     if short:
         lines.append("")
         lines.append("Warning: the installed ISMs cannot absorb the tunnels of one failed ISM")
