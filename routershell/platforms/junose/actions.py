@@ -203,6 +203,19 @@ def _slot_enable(cfg, a, ctx):
     return OK
 
 
+@ACTIONS("cfg-snmp-host")
+def _snmp_host(cfg, a, ctx):
+    cfg.trap_hosts[a["address"]] = (a.get("community", "public"), int(a.get("udp-port", 162)))
+    return OK
+
+
+@ACTIONS("cfg-no-snmp-host")
+def _no_snmp_host(cfg, a, ctx):
+    if cfg.trap_hosts.pop(a["address"], None) is None:
+        return Outcome(changed=False)
+    return OK
+
+
 # ---- interface tunnel ipsec:NAME -----------------------------------------------------------
 
 def _if_set(attr: str, arg: str | None = None, conv: Callable[[str], Any] = str) -> Action:

@@ -69,6 +69,7 @@ class JunoseConfig:
     local_endpoint: tuple[str, str] | None = None  # (address, transport VR)
     interfaces: dict[str, TunnelInterface] = field(default_factory=dict)  # creation order
     disabled_slots: set[int] = field(default_factory=set)
+    trap_hosts: dict[str, tuple[str, int]] = field(default_factory=dict)  # host -> (community, port)
 
     def rule_list(self) -> list[PolicyRule]:
         """The rules IKE offers, by priority; the built-in default only when none is set."""
@@ -112,6 +113,8 @@ def render(cfg: JunoseConfig, only_interface: str | None = None) -> str:
             lines.append(f"virtual-router {vr}")
         for slot in sorted(cfg.disabled_slots):
             lines.append(f"slot disable {slot}")
+        for host, (community, port) in cfg.trap_hosts.items():
+            lines.append(f"snmp-server host {host} community {community} udp-port {port}")
         lines.append("!")
         for name, transforms in cfg.transform_sets.items():
             lines.append(f"ipsec transform-set {name} transform {' '.join(transforms)}")

@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from ...config.files import write_atomic
+from ...runtime import notify
 from ...runtime.device import Device, Module
+from ...runtime.notify import TrapTarget
 from . import messages as msg
 from .compile import compile_specs
 from .config import JunoseConfig, mask_len, render
@@ -16,6 +18,13 @@ from .ism import IsmController, IsmEvent
 from .shows import TunnelView
 
 VERSION = "11.2.0"
+# [U] enterprise trap OIDs under Juniper's E-series (Unisphere) enterprise 4874: tunnel
+# interface up / down, with the interface name as the detail object
+TRAP_TUNNEL_UP = "1.3.6.1.4.1.4874.2.2.75.2.0.1"
+TRAP_TUNNEL_DOWN = "1.3.6.1.4.1.4874.2.2.75.2.0.2"
+TRAP_TUNNEL_NAME = "1.3.6.1.4.1.4874.2.2.75.1.1.1.2"
+notify.register("junose", "tunnel-up", TRAP_TUNNEL_UP, TRAP_TUNNEL_NAME)
+notify.register("junose", "tunnel-down", TRAP_TUNNEL_DOWN, TRAP_TUNNEL_NAME)
 STARTUP_FILE = "startup-config"
 
 
@@ -48,6 +57,8 @@ class JunoseDriver:
         return out
 
     def applied(self) -> None:
+        self.device.trap_targets = [TrapTarget(h, port, community)
+                                    for h, (community, port) in self.cfg.trap_hosts.items()]
         self._sync_slots()
         if self.ism is not None:
             self.ism.apply(compile_specs(self.cfg), self.device.now())
@@ -64,6 +75,7 @@ class JunoseDriver:
     # ---- configuration -----------------------------------------------------------------------
     def save(self) -> None:
         """`write memory`: the running configuration becomes the startup file (atomically)."""
+        self.startup_path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(self.startup_path, render(self.cfg))
 
     def startup_text(self) -> str | None:

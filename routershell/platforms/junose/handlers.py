@@ -5,6 +5,7 @@ commands render from runtime state through shows.py."""
 from __future__ import annotations
 
 from ...cli.grammar_session import HandlerTable
+from ...grammar.parser import ParseError, parse_command
 from . import messages as msg
 from . import shows
 from .actions import ACTIONS
@@ -40,6 +41,26 @@ async def exit_(session, match, out, io):
 @handler("end")
 async def end(session, match, out, io):
     session.leave_to("privileged")
+
+
+@handler("run")
+async def run(session, match, out, io):
+    """`run COMMAND` in a configuration mode: a privileged exec command (show, write, clear)."""
+    from .grammar import tree
+
+    toks = match.rest.get("command", [])
+    try:
+        inner = parse_command(tree("privileged"), toks)
+    except ParseError as e:
+        if not toks:
+            e.col = 0
+        out.write(session.wording.error_text(e, len(session.prompt_line())))
+        return
+    if inner.handler in ("configure-terminal", "enable", "disable", "exit"):
+        return  # mode changes make no sense from here; the router ignores them too
+    h = session.handlers.get(inner.handler)
+    if h is not None:
+        return await h(session, inner, out, io)
 
 
 @handler("configure-terminal")
