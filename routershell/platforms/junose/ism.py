@@ -113,7 +113,9 @@ class IsmController:
         # distribution places them and the Rekeys negotiate
         self._push(now)
         actions += self.dist.add_tunnels(now, [(s.name, s.local, _remote(s)) for s in new])
-        self._run(actions, now)
+        # the manager starts a large batch of new tunnels in scheduler callbacks at this same
+        # instant: negotiate after them
+        self._run(actions, now, defer=len(new) > self.tunnels.START_NOW)
 
     def module_changed(self, now: float) -> None:
         """Re-read the chassis: ISMs failed, restored or inserted since the last look."""
@@ -212,11 +214,24 @@ class IsmController:
             out.append(s)
         self.tunnels.apply(out, now)
 
-    def _run(self, actions: list[DistributionAction], now: float) -> None:
-        """Carry out distribution actions from outside any tunnel callback."""
-        for name, action in self._carry(actions, now):
-            self.tunnels.act(name, [action], now)
+    def _run(self, actions: list[DistributionAction], now: float, defer: bool = False) -> None:
+        """Carry out distribution actions from outside any tunnel callback (`defer`: the
+        negotiations start in a scheduler callback at the same lab instant)."""
+        todo = self._carry(actions, now)
         self.scheduler.reschedule(self)
+        if not todo:
+            return
+        if defer:
+            self.scheduler.call_at(now, lambda: self._negotiate(todo),
+                                   name=f"{self.tunnels.device} ism rekeys")
+        else:
+            self._negotiate(todo)
+
+    def _negotiate(self, todo: list[tuple[str, object]]) -> None:
+        now = self.scheduler.now()
+        for name, action in todo:
+            if name in self._specs:
+                self.tunnels.act(name, [action], now)
 
     def _carry(self, actions: list[DistributionAction], now: float) -> list[tuple[str, object]]:
         """Record the distribution's decisions; return the negotiations to start (tunnel,
