@@ -120,7 +120,8 @@ class JunoseDriver:
                 failures=status.failures if status is not None else 0,
                 last_failure=self.ism.last_failure(name) if self.ism is not None else None,
                 ike_sa=st.ike_sa, ipsec_sas=list(st.ipsec_sas or []),
-                established_at=st.established_at)
+                established_at=st.established_at,
+                destination=self.ism.destination(name) if self.ism is not None else None)
         return out
 
     def at(self, seconds: float) -> str:

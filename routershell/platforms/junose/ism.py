@@ -52,7 +52,8 @@ NO_ISM = "-"  # the module label of an interface that has no ISM (never present)
 @dataclass(frozen=True)
 class IsmEvent:
     """kind: assigned | reassigned | not-present | rekey | rekey-scheduled | up | rekey-failed |
-    down | ism-down | ism-up | capacity-short | capacity-ok"""
+    down | backup | primary (failover to the destination in `detail`) | ism-down | ism-up |
+    capacity-short | capacity-ok"""
 
     kind: str
     at: float
@@ -80,6 +81,7 @@ class IsmController:
         self._present: dict[str, bool] = {}
         self._failures: dict[str, str] = {}  # last rekey failure reason
         self._placed: set[str] = set()  # interfaces that have had an ISM (a new one: reassigned)
+        self._active: dict[str, str] = {}  # interface -> destination in use (after a failover)
         self._short = False
         self._sync_timer: Timer | None = None
         self._busy = False
@@ -185,6 +187,7 @@ class IsmController:
         self._attempt.pop(name, None)
         self._failures.pop(name, None)
         self._placed.discard(name)
+        self._active.pop(name, None)
         self._by_gateway.get(_remote(spec), set()).discard(name)
 
     def _drop_ike(self, name: str, now: float) -> None:
@@ -255,7 +258,7 @@ class IsmController:
                 if spec.peer is None:  # no key or no usable IKE rule: fails at once
                     cannot.append(a.tunnel)
                 else:
-                    out.append((a.tunnel, fo.Negotiate(spec.peer.address)))
+                    out.append((a.tunnel, fo.Negotiate(self.destination(a.tunnel))))
             elif isinstance(a, RekeyScheduled):
                 self._emit(IsmEvent("rekey-scheduled", now, a.tunnel,
                                     self._label.get(a.tunnel, ""), when=a.at))
@@ -301,6 +304,7 @@ class IsmController:
         nxt = next((a.at for a in actions if isinstance(a, RekeyScheduled)), None)
         self._emit(IsmEvent("rekey-failed", now, name, self._label.get(name, ""), when=nxt,
                             detail=reason))
+        self._fail_over(name, now)  # [V] E4: the backup is used when IKE SA setup fails
         return self._answer(name, [a for a in actions if not isinstance(a, RekeyScheduled)], now)
 
     def tunnel_down(self, name: str, now: float, reason: str) -> list[object]:
@@ -310,7 +314,26 @@ class IsmController:
         if self.dist.tunnel_status(name).state is not TunnelOpState.UP:
             return []
         self._emit(IsmEvent("down", now, name, self._label.get(name, ""), detail=reason))
+        if reason == "peer-dead":
+            self._fail_over(name, now)  # [V] E4: ... or when DPD finds the destination unreachable
         return self._answer(name, self.dist.tunnel_down(now, name), now)
+
+    def destination(self, name: str) -> str:
+        """The destination the interface negotiates with now (primary or backup)."""
+        spec = self._specs[name]
+        return self._active.get(name) or (spec.peer.address if spec.peer else _remote(spec))
+
+    def _fail_over(self, name: str, now: float) -> None:
+        """Two-way failover ([V] E4): from the destination to the backup and, when that fails
+        too, back to the original. The next attempt (after the back-off) uses the other one."""
+        spec = self._specs[name]
+        if spec.backup is None or spec.peer is None:
+            return
+        current = self.destination(name)
+        other = spec.backup if current == spec.peer.address else spec.peer.address
+        self._active[name] = other
+        self._emit(IsmEvent("backup" if other == spec.backup else "primary", now, name,
+                            self._label.get(name, ""), detail=other))
 
     def _on_tunnel_event(self, name: str, ev: object) -> None:
         if isinstance(ev, (ModuleDown, ModuleUp)):

@@ -137,6 +137,10 @@ def log_line(ev: IsmEvent, at: str) -> str | None:
         return f"NOTICE ipsecTunnel: {iface} is up{by}"
     if k == "down":
         return f"WARNING ipsecTunnel: {iface} is down ({ev.detail})"
+    if k == "backup":
+        return f"WARNING ipsecTunnel: {iface} switching to backup destination {ev.detail}"
+    if k == "primary":
+        return f"WARNING ipsecTunnel: {iface} switching back to destination {ev.detail}"
     if k == "ism-down":
         return f"ERROR system: ISM in slot {ev.module} is unavailable"
     if k == "ism-up":

@@ -30,6 +30,7 @@ class TunnelView:
     ike_sa: Any = None
     ipsec_sas: list[Any] = field(default_factory=list)
     established_at: float | None = None
+    destination: str | None = None  # the one in use (primary or backup)
 
 
 STATUS = {"up": "up", "down": "down", "negotiating": "down", "not-present": "not present",
@@ -84,6 +85,8 @@ def tunnel_detail(cfg: JunoseConfig, t: TunnelInterface, v: TunnelView | None, n
         f"  Transform set {ts}, {pfs}, lifetime {t.lifetime_s or DEFAULT_LIFETIME_S} seconds / {kb}",
         f"  Tunnel mtu {t.mtu or 1500}, DPD {'enabled' if t.dpd else 'disabled'}",
     ]
+    if v is not None and t.backup and v.destination == t.backup:
+        lines.append(f"  Using backup destination {t.backup}")
     if v is not None and v.slot is not None:
         lines.append(f"  Assigned to ISM in slot {v.slot}")
     elif v is not None and v.state == "not-present":

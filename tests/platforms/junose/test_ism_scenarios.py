@@ -276,3 +276,34 @@ async def test_new_interface_with_no_ism_is_not_present(mock_clock, world):
     assert r.state("b") == "up"
 
 
+
+
+# ---- DPD "optionally redirects to the backup destination"; failover is two-way ([V] E3, E4)
+
+async def test_dead_peer_fails_over_to_the_backup_and_back(mock_clock, world):
+    import dataclasses
+
+    from routershell.runtime.peers import PeerSpec
+
+    from .helpers import PSK, lan
+
+    dpd = DpdPolicy(interval=150, retry_interval=10, retries=3, initiate=True)
+    r = Router(world, [ism(2, 4)])
+    r.add("t", high(1), dpd=dpd)
+    ts = lan(0)
+    world.add_peer(PeerSpec("backup", high(2), psk=PSK, local_ts=ts[1], remote_ts=ts[0]))
+    r.specs[0] = dataclasses.replace(r.specs[0], backup=high(2))
+    r.apply()
+    await settle(world)
+    assert r.state("t") == "up" and r.ism.destination("t") == high(1)
+    world.peer_down(high(1))
+    await world.clock.advance(200)  # idle 150 s + 3 inquiries: dead, rekey at once on the backup
+    assert r.names("backup") == ["t"]
+    st = r.dev.tunnels.tunnel("t")
+    assert (st.state, st.active_gateway, st.role) == ("up", high(2), "backup")
+    world.peer_up(high(1))
+    world.peer_down(high(2))
+    await world.clock.advance(200)
+    assert r.names("primary") == ["t"]
+    st = r.dev.tunnels.tunnel("t")
+    assert (st.state, st.active_gateway, st.role) == ("up", high(1), "primary")
