@@ -307,3 +307,32 @@ async def test_dead_peer_fails_over_to_the_backup_and_back(mock_clock, world):
     assert r.names("primary") == ["t"]
     st = r.dev.tunnels.tunnel("t")
     assert (st.state, st.active_gateway, st.role) == ("up", high(1), "primary")
+
+
+# ---- defaults: "a lab flag says whether a peer initiates": one that does ends the wait early
+
+async def test_a_peer_that_initiates_during_the_wait_brings_the_interface_up(mock_clock, world):
+    from .helpers import ROUTER
+
+    r = Router(world, [ism(2, 1), ism(3, 1)])
+    # remote below local: the router would wait 3 minutes. The peer runs DPD itself, finds
+    # the router's SAs gone with the ISM, and (being the lower address) negotiates first.
+    r.add("t", low(1), dpd=DpdPolicy(150, 10, 3, initiate=True),
+          initiates_dpd=True, dpd_interval=10, dpd_retries=2)
+    r.apply()
+    await settle(world)
+    await world.clock.advance(95)
+    r.fail(int(r.slot("t")))
+    t_fail = world.now()
+    assert r.state("t") == "down" and r.ism.status("t").next_attempt == t_fail + 3 * MIN
+    await world.clock.advance(30)
+    peer = world.peer(low(1))
+    assert peer.endpoint.sadb.ike_for((ROUTER, 500)) is None  # it declared the router dead
+    peer.initiate(ROUTER, world.now())
+    await settle(world, 2)
+    assert r.state("t") == "up"
+    assert [e.detail for e in r.events if e.kind == "up"][-1] == "peer"
+    st = r.ism.status("t")
+    assert (st.next_attempt, st.failures) == (None, 0)
+    await world.clock.advance(3 * MIN)
+    assert r.times("rekey", "t")[-1] < t_fail  # the scheduled rekey was dropped
