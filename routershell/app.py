@@ -59,6 +59,7 @@ class App:
         self.world = _make_world(world_factory, self.clock, self.scheduler, self.streams)
         for dspec in self.spec.devices:
             dev = self._build_device(dspec)
+            dev.trap_allowed = frozenset(self.spec.trap_targets_allowed)
             self.devices[dev.name] = dev
             self.world.add_device(dev, dev.addresses())
             self._follow_addresses(dev)

@@ -110,7 +110,10 @@ class _VersionAction(argparse.Action):
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="routershell",
-        description="Terminal router-shell emulator over a simulated IPsec world.")
+        description="Terminal router-shell emulator over a simulated IPsec world.",
+        epilog="Exit status: 0; 1 when a -c or piped script had a command that printed an "
+               "error (parse error, refused command, failed lab command), or the lab did not "
+               "load; 2 for a bad option.")
     p.add_argument("--lab", type=_existing_file, metavar="FILE", help="lab file (TOML)")
     p.add_argument("--device", metavar="NAME", help="device of the lab to log in to")
     p.add_argument("--clock", type=clock_mode, metavar="MODE",
@@ -119,7 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_seed, default=None, metavar="N",
                    help="seed of every random stream (default: the lab's seed, else 0)")
     p.add_argument("-c", dest="commands", action="append", metavar="'CMD; CMD'",
-                   help="run these commands and exit (repeatable; ';' separates commands)")
+                   help="run these commands and exit (repeatable; ';' separates commands); "
+                        "exits 1 if any printed an error")
     p.add_argument("--plain", action="store_true",
                    help="plain line front-end: no colours, no escape codes")
     p.add_argument("--state", type=_state_dir, metavar="DIR",

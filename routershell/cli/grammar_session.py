@@ -34,7 +34,11 @@ from . import pipes as pipemod
 from . import quoting
 from .io import SessionIO
 from .pager import MORE_PROMPT, page
+from .patterns import PatternTimeout
 from .session import CliSession
+
+#: printed when `| match` & co. run past their time budget (platforms may word it their way)
+PATTERN_TIMEOUT = "error: regular expression too complex (matching was stopped)\n"
 
 Handler = Callable[..., Awaitable[Any]]
 
@@ -91,6 +95,9 @@ class Wording(Protocol):
     def pipe_candidates(self, names: Mapping[str, str]) -> list[Candidate]: ...
 
     def internal_error(self) -> str: ...
+
+    # optional: `def is_error(self, text) -> bool`, True when a command's output is the
+    # device refusing it (then no pipe runs over it, and scripts exit non-zero)
 
 
 class Output:
@@ -183,6 +190,11 @@ class GrammarSession(CliSession):
     async def run_line(self, line: str, io: SessionIO) -> None:
         if not line.strip():
             return
+        bad = next((i for i, ch in enumerate(line) if "\udc80" <= ch <= "\udcff"), None)
+        if bad is not None:  # a byte that is not UTF-8: refused where it stands, never stored
+            io.write(self.wording.error_text(ParseError("syntax", bad, line[bad]), len(self.prompt_line())))
+            self.after_error(io)
+            return
         if self.is_help_line(line):
             io.write(self.platform_help(line.rstrip()[:-1]))
             return
@@ -194,6 +206,7 @@ class GrammarSession(CliSession):
             return
         except ParseError as e:
             io.write(self.wording.error_text(e, len(self.prompt_line())))
+            self.mark_failed()
             self.after_error(io)
             return
         await self.dispatch(match, pipes, io, line)
@@ -236,6 +249,7 @@ class GrammarSession(CliSession):
         names = self.pipe_table(self.current_line) or {}
         cands = self.wording.pipe_candidates(e.candidates or names) if e.candidates else []
         io.write(self.wording.error_text(ParseError(kind, e.column, e.token, cands), len(self.prompt_line())))
+        self.mark_failed()
         self.after_error(io)
 
     def after_error(self, io: SessionIO) -> None:
@@ -245,8 +259,10 @@ class GrammarSession(CliSession):
         handler = self.handlers.get(match.handler) if match.handler else None
         if handler is None:
             io.write(self.wording.error_text(ParseError("unknown-command", 0, ""), len(self.prompt_line())))
+            self.mark_failed()
             return
         out = Output()
+        io = tee = _Tee(io)
         self.current_pipes = pipes
         self.current_line = line
         # Show commands and commit build hundreds of thousands of short-lived acyclic objects
@@ -261,11 +277,22 @@ class GrammarSession(CliSession):
             if pause:
                 gc.enable()
         text = out.text() if result is None else result
-        await self.emit(text, pipes, io)
+        is_error = getattr(self.wording, "is_error", None)
+        if self.failed or (is_error is not None and is_error(tee.text() + text)):
+            # the command refused (its own error, e.g. `error: device … not found`): the
+            # message shows as it is, no pipe runs over it (no `Count: 0 lines` after it)
+            self.mark_failed()
+            pipes = [p for p in pipes if p.kind == "no-more"]
+        await self.emit(text, pipes, tee.inner)
 
     async def emit(self, text: str, pipes: list, io: SessionIO) -> None:
         """Run the text pipes over a command's output and page it."""
-        text = pipemod.apply_text_pipes(text, pipes, self.screen_length, self.count_format)
+        try:
+            text = pipemod.apply_text_pipes(text, pipes, self.screen_length, self.count_format)
+        except PatternTimeout:
+            io.write(getattr(self.wording, "pattern_timeout", PATTERN_TIMEOUT))
+            self.mark_failed()
+            return
         no_more = any(p.kind == "no-more" for p in pipes)
         hold = any(p.kind == "hold" for p in pipes)
         await page(io, text, 0 if no_more else self.screen_length, self.screen_width,
@@ -289,6 +316,9 @@ class GrammarSession(CliSession):
             toks = toks[:-1]
         col = len(command) - len(partial)
         cands, executable = self.tree_candidates(toks)
+        top = getattr(self.lab, "top_candidate", None) if not toks else None
+        if top is not None:  # `lab` works in every mode: listed with the mode's first words
+            cands = cands + [top()]
         return cands, executable, col, partial
 
     def tree_candidates(self, toks: list) -> tuple[list[Candidate], bool]:
@@ -330,6 +360,31 @@ class GrammarSession(CliSession):
         words = sorted({c.word for c in cands if not c.is_value and c.word.startswith(partial)})
         helps = {c.word: c.help for c in cands}
         return [(w, w, helps.get(w, "")) for w in words]
+
+
+class _Tee:
+    """The terminal as a handler sees it: what the handler writes straight to it (errors found
+    in a sub-walk, questions) is kept to tell whether the command failed."""
+
+    def __init__(self, inner: SessionIO) -> None:
+        self.inner = inner
+        self._written: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:  # interactive, terminal_size, … of the terminal
+        return getattr(self.inner, name)
+
+    def write(self, text: str) -> None:
+        self._written.append(text)
+        self.inner.write(text)
+
+    async def read_line(self, prompt: str = "") -> str | None:
+        return await self.inner.read_line(prompt)
+
+    async def read_key(self, prompt: str = "") -> str:
+        return await self.inner.read_key(prompt)
+
+    def text(self) -> str:
+        return "".join(self._written)
 
 
 def value_fits(c: Candidate, partial: str) -> bool:

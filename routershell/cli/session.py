@@ -43,6 +43,10 @@ class CliSession:
         self.history: list[HistoryEntry] = []
         self._notifier: Callable[[str], None] | None = None
         self._pending: list[str] = []
+        #: the last line printed an error (parse error, refused command, lab error); `errors`
+        #: counts such lines: scripts exit non-zero when it is not 0
+        self.failed = False
+        self.errors = 0
         self.sid = device.register(self)
 
     # ---- front-end interface -------------------------------------------------------------
@@ -58,6 +62,7 @@ class CliSession:
 
     async def execute(self, line: str, io: SessionIO) -> None:
         line = line.rstrip("\r\n")
+        self.failed = False
         if line.strip():
             self.history.append(HistoryEntry(self.device.now(), line.strip()))
             del self.history[:-1000]
@@ -69,6 +74,13 @@ class CliSession:
         except Exception:  # the device never shows a traceback; the log keeps it for us
             log.exception("internal error running %r", line)
             io.write(self.internal_error_text())
+            self.mark_failed()
+
+    def mark_failed(self) -> None:
+        """The line being run printed an error (once per line, however many it printed)."""
+        if not self.failed:
+            self.failed = True
+            self.errors += 1
 
     def help(self, text: str) -> str:
         """What `?` shows after `text`: the echoed line (prompt, `text?`), then the list."""
@@ -89,9 +101,25 @@ class CliSession:
         if self.lab is not None and self.lab.claims(text):
             return self.lab.complete(text)
         out = self.platform_complete(text)
-        if self.lab is not None and text.strip() and " " not in text.strip() and "lab".startswith(text.strip()):
+        if (self.lab is not None and text.strip() and " " not in text.strip()
+                and "lab".startswith(text.strip()) and all(w != "lab" for w, _, _ in out)):
             out = sorted(out + [("lab", "lab", "Control the lab (routershell)")])
         return out
+
+    #: clients that are a person at their own terminal: they name their own files
+    LOCAL_CLIENTS = frozenset({"terminal"})
+
+    @property
+    def confined(self) -> bool:
+        """True when this session's file names stay inside the device's home (served
+        sessions, lab events, hidden lab sessions): config/files.py has the rule."""
+        return self.client not in self.LOCAL_CLIENTS
+
+    def user_path(self, name: str):
+        """The file `name` means for this session (config.files.FileAccessError if refused)."""
+        from ..config.files import resolve_user_path
+
+        return resolve_user_path(self.device.home, name, confined=self.confined)
 
     def starts_exchanges(self, line: str) -> bool:
         """True for a command that may start protocol exchanges (the front-end then waits

@@ -2,9 +2,14 @@
 
 Every platform's session hands a line whose first word is `lab` to `LabControl.execute` (the
 hook is in cli/session.py), so these work in every mode of every platform; `?` and Tab after
-`lab` come from `help()` / `complete()`. The grammar is commands/lab/lab.grammar. Messages are
-routershell's, not a vendor's: short sentences such as `Lab clock advanced to 00:10:00
-(virtual).`
+`lab` come from `help()` / `complete()`. The grammar is commands/lab/lab.grammar; handlers are
+looked up by name in labs/handlers.py's tables (world changes in labs/changes.py, the rest
+here). Messages are routershell's, not a vendor's: short sentences such as `Lab clock advanced
+to 00:10:00 (virtual).` The `?` list and the pipes are the session's own, so `lab ?` looks like
+the device's `?` and `lab show | match clock` works as on any show command; a command that
+fails prints its error and no pipe runs over it.
+
+LabControl sees the application only through the LabHost protocol (labs/host.py).
 
 Timed lab events ([[events]] in a lab file) run the same fault commands through `apply()`.
 
@@ -26,10 +31,13 @@ import re
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from ..cli import pipes as pipemod
 from ..cli import quoting
-from ..cli.io import BufferIO
+from ..cli.io import BufferIO, SessionIO
+from ..cli.patterns import Deadline, Pattern, PatternError, PatternTimeout, compile_pattern
 from ..grammar.loader import load_tree
 from ..grammar.parser import (
+    Candidate,
     CommandMatch,
     ParseError,
     Token,
@@ -38,10 +46,11 @@ from ..grammar.parser import (
     tokenize,
 )
 from ..grammar.schema import Node
-from ..runtime.clock import ClockError, format_hms, parse_duration, parse_mode, parse_offset
+from ..runtime.clock import ClockError, format_hms, parse_duration, parse_offset
+from .handlers import CHANGES, COMMANDS
 
 if TYPE_CHECKING:
-    from ..app import App
+    from .host import LabHost
     from .labfile import EventSpec
 
 __all__ = ["LabCommandError", "LabControl", "is_lab_line", "lab_tree", "parse_lab_command"]
@@ -89,38 +98,32 @@ def parse_lab_command(text: str) -> CommandMatch:
         raise LabCommandError(_parse_error_text(e, line)) from None
 
 
-def _percent(text: str) -> float:
-    try:
-        v = float(text.rstrip("%"))
-    except ValueError:
-        raise LabCommandError(f"loss must be a percentage (0..100), not {text!r}") from None
-    if not 0 <= v <= 100:
-        raise LabCommandError("loss must be between 0 and 100 percent")
-    return v
-
-
-def _pct(v: float) -> str:
+def pct(v: float) -> str:
     return f"{v:g}%"
 
 
 class LabControl:
-    """The `lab` commands of one App: parse, run, and keep the lab-controlled state."""
+    """The `lab` commands of one lab: parse, run, and keep the lab-controlled state."""
 
-    def __init__(self, app: App) -> None:
-        self.app = app
-        self.peer_down: set[str] = {p.address for p in app.spec.peers if not p.reachable}
-        self.link_down: set[str] = {x.name for x in app.spec.links if not x.up}
+    def __init__(self, host: LabHost) -> None:
+        self.host = host
+        self.peer_down: set[str] = {p.address for p in host.spec.peers if not p.reachable}
+        self.link_down: set[str] = {x.name for x in host.spec.links if not x.up}
         self.loss: dict[str | None, float] = {}
         self.flows: dict[str, tuple[str, str, int]] = {}
         self.capture: str | None = None
         self.fired: list[tuple[float, str, str]] = []  # (lab time, command, result)
         self.pending: list[EventSpec] = []
 
+    @property
+    def world(self) -> Any:
+        return self.host.world
+
     # ---- events --------------------------------------------------------------------------
     def schedule_events(self) -> None:
-        for ev in self.app.spec.events:
+        for ev in self.host.spec.events:
             self.pending.append(ev)
-            self.app.scheduler.call_at(max(0.0, ev.at), lambda ev=ev: self._fire(ev), name=f"lab event {ev.do}")
+            self.host.scheduler.call_at(max(0.0, ev.at), lambda ev=ev: self._fire(ev), name=f"lab event {ev.do}")
 
     def _fire(self, ev: EventSpec) -> None:
         if ev in self.pending:
@@ -129,25 +132,39 @@ class LabControl:
             result = self.apply(parse_lab_command(ev.do))
         except LabCommandError as e:
             result = f"failed: {e}"
-        self.fired.append((self.app.clock.now(), ev.do, result.rstrip("\n")))
-        self.app.clock.notify()
+        self.fired.append((self.host.clock.now(), ev.do, result.rstrip("\n")))
+        self.host.clock.notify()
 
     # ---- front-end entry points -------------------------------------------------------------
-    async def execute(self, session: Any, line: str, io: Any) -> None:
-        text = line.strip()
-        if text.endswith("?") and quoting.open_quote(text) is None:
-            io.write(self.help(session, text[:-1]))  # the front-end already echoed the line
-            return
-        try:
-            match = parse_lab_command(text)
-            io.write(await self.run(session, match))
-        except (LabCommandError, ClockError) as e:
-            io.write(f"lab: {e}\n")
-
     @staticmethod
     def claims(line: str) -> bool:
         """True for a line this dispatcher runs (its first word is `lab`)."""
         return is_lab_line(line)
+
+    async def execute(self, session: Any, line: str, io: SessionIO) -> None:
+        """Run a lab line in the session's terms: its pipes (`lab show | match clock`), its
+        pager; an error prints `lab: …` and no pipe runs over it."""
+        text = line.strip()
+        if text.endswith("?") and quoting.open_quote(text) is None:
+            io.write(self.help(session, text[:-1]))  # the front-end already echoed the line
+            return
+        split = getattr(session, "split_pipes", None)
+        try:
+            command, pipes = split(text) if split is not None else (text, [])
+        except pipemod.PipeError as e:
+            session.pipe_error(e, io)  # the device's own caret and message
+            return
+        try:
+            out = await self.run(session, parse_lab_command(command))
+        except (LabCommandError, ClockError) as e:
+            io.write(f"lab: {e}\n")
+            _failed(session)
+            return
+        emit = getattr(session, "emit", None)
+        if emit is None:
+            io.write(out)
+        else:
+            await emit(out, pipes, io)
 
     def help(self, session: Any, text: str) -> str:
         """The `?` list after `text` (CliSession.help puts the echoed line before it)."""
@@ -167,11 +184,7 @@ class LabControl:
         shown = [c for c in cands if c.is_value or c.word.startswith(partial)]
         if not shown and not executable:
             return echo + "lab: nothing matches here (type 'lab ?' for the list)\n"
-        width = max([len(c.word) for c in shown] + [7]) + 2
-        lines = [f"  {c.word:<{width}} {c.help}".rstrip() for c in shown]
-        if executable and not partial:
-            lines.append(f"  {'<Enter>':<{width}} Run this command")
-        return echo + "\n".join(lines) + "\n"
+        return echo + completion_list(session, shown, executable and not partial)
 
     def complete(self, text: str) -> list[tuple[str, str, str]]:
         try:
@@ -187,159 +200,48 @@ class LabControl:
         helps = {c.word: c.help for c in cands}
         return [(w, w, helps.get(w, "")) for w in words]
 
-    # ---- commands --------------------------------------------------------------------------
-    @property
-    def world(self) -> Any:
-        return self.app.world
+    def top_candidate(self) -> Candidate:
+        """`lab` itself, for the session's top-level `?` list."""
+        node = lab_tree().children["lab"]
+        return Candidate("lab", node.help, node, False, ">")
 
+    # ---- commands --------------------------------------------------------------------------
     async def run(self, session: Any, m: CommandMatch) -> str:
-        h = m.handler
-        clock = self.app.clock
-        if h == "lab-show":
-            return self.summary()
-        if h == "lab-events":
-            return self.events_text()
-        if h == "lab-grade":
-            return await self.grade()
-        if h == "lab-attach":
-            name = str(m.args["device"])
-            if name not in self.app.devices:
-                raise LabCommandError(f"no device {name!r} in this lab (devices: {', '.join(self.app.devices)})")
-            if session.device.name == name:
-                return f"Already on {name}.\n"
-            self.app.current = name
-            session.switch_to = name
-            return f"Attached to {name}.\n"
-        if h == "lab-clock-show":
-            return self.clock_text()
-        if h == "lab-clock-advance":
-            seconds = parse_duration(str(m.args["duration"]))
-            await clock.advance(seconds)
-            return f"Lab clock advanced to {format_hms(clock.now())} ({clock.mode}).\n"
-        if h == "lab-clock-advance-to":
-            await clock.advance_to(parse_offset(str(m.args["time"])))
-            return f"Lab clock advanced to {format_hms(clock.now())} ({clock.mode}).\n"
-        if h == "lab-wait":
-            return await self.wait(session, m.rest.get("condition", []))
-        return self.apply(m)
+        command = COMMANDS.get(m.handler)
+        if command is not None:
+            return await command(self, session, m)
+        self.caller = session
+        try:
+            return self.apply(m)
+        finally:
+            self.caller = None
+
+    #: the session running the current command (None for timed lab events)
+    caller: Any = None
+
+    def user_path(self, name: str) -> Any:
+        """A file a lab command names, by the session's rule (config/files.py); timed events
+        are confined to the current device's home."""
+        if self.caller is not None and hasattr(self.caller, "user_path"):
+            return self.caller.user_path(name)
+        from ..config.files import resolve_user_path
+
+        return resolve_user_path(self.host.devices[self.host.current].home, name)
 
     def apply(self, m: CommandMatch) -> str:
         """Run a command that changes the world (also what timed events run)."""
-        h, a = m.handler, m.args
-        if h == "lab-clock-mode":
-            _, rate = parse_mode(str(a["mode"]))
-            if self.app.bridges and rate != 1.0:
-                # a real peer on the other side of a bridge lives in real time
-                raise LabCommandError(
-                    f"an IKE bridge is open ({', '.join(sorted(self.app.bridges))}): "
-                    "the lab clock stays in real time (real or x1)"
-                )
-            self.app.clock.set_mode(str(a["mode"]))
-            return f"Lab clock mode: {self.app.clock.mode} (lab time {format_hms(self.app.clock.now())}).\n"
-        if h == "lab-peer-state":
-            addr = str(a["address"])
-            self._peer(addr)
-            if m.words[-1] == "down":
-                self.world.peer_down(addr)
-                self.peer_down.add(addr)
-                return f"Peer {addr} is down.\n"
-            self.world.peer_up(addr)
-            self.peer_down.discard(addr)
-            return f"Peer {addr} is up.\n"
-        if h == "lab-peer-psk":
-            addr = str(a["address"])
-            self._peer(addr)
-            self.world.peer_config(addr, psk=str(a["key"]))
-            return f"Peer {addr} now uses a new pre-shared key.\n"
-        if h == "lab-link":
-            name = str(a["name"])
-            if not any(x.name == name for x in self.app.spec.links):
-                raise LabCommandError(f"no link {name!r} in this lab")
-            down = m.words[-1] == "down"
-            if down:
-                self.world.link_down(name)
-                self.link_down.add(name)
-            else:
-                self.world.link_up(name)
-                self.link_down.discard(name)
-            self._link_traps(name, up=not down)
-            return f"Link {name} is {'down' if down else 'up'}.\n"
-        if h == "lab-loss":
-            pct = _percent(str(a["percent"]))
-            addr = a.get("peer")
-            if addr is not None:
-                self._peer(str(addr))
-            self.world.set_loss(pct, str(addr) if addr is not None else None)
-            self.loss[str(addr) if addr is not None else None] = pct
-            where = f" towards peer {addr}" if addr is not None else ""
-            return f"Packet loss{where} set to {_pct(pct)}.\n"
-        if h == "lab-module":
-            dev, slot = str(a["device"]), str(a["slot"])
-            device = self.app.devices.get(dev)
-            if device is None:
-                raise LabCommandError(f"no device {dev!r} in this lab")
-            if not any(str(mod.slot) == slot for mod in getattr(device, "modules", [])):
-                raise LabCommandError(f"device {dev} has no module in slot {slot}")
-            if m.words[-1] == "fail":
-                self.world.module_fail(dev, slot)
-                return f"Module {slot} of {dev} failed.\n"
-            self.world.module_restore(dev, slot)
-            return f"Module {slot} of {dev} restored.\n"
-        if h == "lab-traffic-start":
-            name = str(a["name"])
-            if name in self.flows:
-                raise LabCommandError(f"traffic flow {name!r} is already running")
-            src, dst, rate = str(a["from"]), str(a["to"]), int(a.get("rate", 10))
-            self.world.traffic_start(name, src, dst, rate_pps=rate)
-            self.flows[name] = (src, dst, rate)
-            return f"Traffic flow {name} started: {src} to {dst} at {rate} pps.\n"
-        if h == "lab-traffic-stop":
-            name = str(a["name"])
-            if name not in self.flows:
-                raise LabCommandError(f"no traffic flow {name!r} running")
-            self.world.traffic_stop(name)
-            del self.flows[name]
-            return f"Traffic flow {name} stopped.\n"
-        if h == "lab-capture-start":
-            if self.capture is not None:
-                raise LabCommandError(f"already capturing to {self.capture}")
-            path = str(a["file"])
-            try:
-                self.world.capture_start(path)
-            except OSError as e:
-                raise LabCommandError(f"can't write {path}: {e.strerror or e}") from None
-            self.capture = path
-            return f"Capturing lab datagrams to {path}.\n"
-        if h == "lab-capture-stop":
-            if self.capture is None:
-                raise LabCommandError("no capture is running")
-            n = self.world.capture_stop()
-            path, self.capture = self.capture, None
-            return f"Capture stopped: {n} datagram{'s' if n != 1 else ''} written to {path}.\n"
-        raise LabCommandError(f"'{' '.join(m.words)}' can't run here")
+        change = CHANGES.get(m.handler)
+        if change is None:
+            raise LabCommandError(f"'{' '.join(m.words)}' can't run here")
+        return change(self, m)
 
-    def _link_traps(self, name: str, up: bool) -> None:
-        """IF-MIB linkUp/linkDown from each device port on the link (ifIndex: port order)."""
-        from ..runtime import notify
-
-        link = next(x for x in self.app.spec.links if x.name == name)
-        for ep in link.endpoints:
-            dev_name, sep, port = ep.partition(":")
-            dev = self.app.devices.get(dev_name) if sep else None
-            if dev is None:
-                continue
-            names = [p.name for p in dev.ports]
-            if port in names:
-                index = names.index(port) + 1
-                notify.emit(dev, "link-up" if up else "link-down", notify.link_varbinds(index, port, up))
-
-    def _peer(self, addr: str) -> None:
-        if not any(p.address == addr for p in self.app.spec.peers):
+    def need_peer(self, addr: str) -> None:
+        if not any(p.address == addr for p in self.host.spec.peers):
             raise LabCommandError(f"no peer {addr} in this lab")
 
     # ---- waits and grading -------------------------------------------------------------------
     async def wait(self, session: Any, toks: list[Token]) -> str:
-        clock = self.app.clock
+        clock = self.host.clock
         words = [t.text for t in toks]
         timeout = DEFAULT_WAIT
         if len(words) >= 2 and words[-2] == "timeout" and not toks[-2].quoted:
@@ -347,13 +249,13 @@ class LabControl:
             words, toks = words[:-2], toks[:-2]
         start = clock.now()
         if words == ["settled"]:
-            ok = await clock.wait_until(self.app.settled, timeout)
+            ok = await clock.wait_until(self.host.settled, timeout)
             what = "the lab settled"
         elif len(words) == 3 and words[1] in ("matches", "lacks"):
             command, verb = words[0], words[1]
             try:
-                rx = re.compile(words[2])
-            except re.error as e:
+                rx = compile_pattern(words[2])
+            except PatternError as e:
                 raise LabCommandError(f"bad regular expression {words[2]!r}: {e}") from None
             ok = await self._wait_output(session.device.name, command, rx, verb == "matches", timeout)
             what = f"'{command}' {verb} {words[2]}"
@@ -365,12 +267,16 @@ class LabControl:
             return f"Condition met at {format_hms(clock.now())} after {waited}: {what}.\n"
         return f"Timed out at {format_hms(clock.now())} after {waited}: {what} is still not true.\n"
 
-    async def _wait_output(self, device: str, command: str, rx: re.Pattern, want: bool, timeout: float) -> bool:
-        clock = self.app.clock
+    async def _wait_output(self, device: str, command: str, rx: Pattern, want: bool, timeout: float) -> bool:
+        clock = self.host.clock
         deadline = clock.now() + timeout
         while True:
             out = await self.run_hidden(device, command)
-            if (rx.search(out) is not None) == want:
+            try:
+                hit = Deadline().search(rx, out)
+            except PatternTimeout:
+                raise LabCommandError("regular expression too complex (matching was stopped)") from None
+            if hit == want:
                 return True
             left = deadline - clock.now()
             if left <= 0:
@@ -382,7 +288,7 @@ class LabControl:
         """Output of one command on a device, from a session nobody sees."""
         from ..platforms import registry
 
-        dev = self.app.devices[device]
+        dev = self.host.devices[device]
         s = registry.get(dev.platform).new_session(dev, "lab", "lab")
         s.screen_length = 0
         try:
@@ -393,7 +299,7 @@ class LabControl:
             s.close()
 
     async def grade(self) -> str:
-        objs = self.app.spec.objectives
+        objs = self.host.spec.objectives
         if not objs:
             return "This lab has no objectives.\n"
         lines, passed = [], 0
@@ -409,12 +315,12 @@ class LabControl:
 
     # ---- views -----------------------------------------------------------------------------
     def clock_text(self) -> str:
-        c = self.app.clock
+        c = self.host.clock
         when = c.datetime().strftime("%Y-%m-%d %H:%M:%S UTC")
         return f"Lab clock: {c.mode}, lab time {format_hms(c.now())} ({when}).\n"
 
     def events_text(self) -> str:
-        now = self.app.clock.now()
+        now = self.host.clock.now()
         lines = []
         for ev in self.pending:
             # lab time prints rounded down, so the time left rounds up: at 00:00:00.3 an event
@@ -428,12 +334,12 @@ class LabControl:
         return out
 
     def summary(self) -> str:
-        app, spec = self.app, self.app.spec
+        host, spec = self.host, self.host.spec
         out = [f"Lab {spec.name}" + (f": {spec.description}" if spec.description else "")]
         out.append(self.clock_text().rstrip("\n"))
         out.append("Devices:")
-        for name, dev in app.devices.items():
-            mark = "  (this terminal)" if name == app.current else ""
+        for name, dev in host.devices.items():
+            mark = "  (this terminal)" if name == host.current else ""
             out.append(f"  {name:<10} {dev.platform:<8} {dev.model or '-':<8} {len(dev.ports)} ports{mark}")
             for mod in getattr(dev, "modules", []):
                 state = "up" if getattr(mod, "up", True) else "failed"
@@ -443,7 +349,7 @@ class LabControl:
             for p in spec.peers:
                 state = "down" if p.address in self.peer_down else "up"
                 loss = self.loss.get(p.address)
-                extra = f", loss {_pct(loss)}" if loss else ""
+                extra = f", loss {pct(loss)}" if loss else ""
                 out.append(f"  {p.name:<10} {p.address:<16} {state}{extra}")
         if spec.links:
             out.append("Links:")
@@ -451,7 +357,7 @@ class LabControl:
                 state = "down" if x.name in self.link_down else "up"
                 out.append(f"  {x.name:<12} {' - '.join(x.endpoints):<32} {state}")
         if None in self.loss and self.loss[None]:
-            out.append(f"Network loss: {_pct(self.loss[None])}")
+            out.append(f"Network loss: {pct(self.loss[None])}")
         if self.flows:
             out.append("Traffic:")
             for name, (src, dst, rate) in self.flows.items():
@@ -460,6 +366,76 @@ class LabControl:
             out.append(f"Capturing to {self.capture}")
         out.append(f"Pending events: {len(self.pending)}")
         return "\n".join(out) + "\n"
+
+
+def _failed(session: Any) -> None:
+    mark = getattr(session, "mark_failed", None)
+    if mark is not None:
+        mark()
+
+
+def completion_list(session: Any, cands: list[Candidate], executable: bool) -> str:
+    """The `?` list in the session's own wording, so `lab ?` reads like the device's `?`."""
+    wording = getattr(session, "wording", None)
+    if wording is not None:
+        return wording.completions(cands, executable, executable)
+    width = max([len(c.word) for c in cands] + [7]) + 2
+    lines = [f"  {c.word:<{width}} {c.help}".rstrip() for c in sorted(cands, key=lambda c: c.word)]
+    if executable:
+        lines.append(f"  {'<Enter>':<{width}} Run this command")
+    return "\n".join(lines) + "\n"
+
+
+# ---- the commands that look, wait or navigate (world changes: labs/changes.py) --------------
+@COMMANDS.handler("lab-show")
+async def _show(ctl: LabControl, session: Any, m: CommandMatch) -> str:
+    return ctl.summary()
+
+
+@COMMANDS.handler("lab-events")
+async def _events(ctl: LabControl, session: Any, m: CommandMatch) -> str:
+    return ctl.events_text()
+
+
+@COMMANDS.handler("lab-grade")
+async def _grade(ctl: LabControl, session: Any, m: CommandMatch) -> str:
+    return await ctl.grade()
+
+
+@COMMANDS.handler("lab-attach")
+async def _attach(ctl: LabControl, session: Any, m: CommandMatch) -> str:
+    name = str(m.args["device"])
+    if name not in ctl.host.devices:
+        raise LabCommandError(f"no device {name!r} in this lab (devices: {', '.join(ctl.host.devices)})")
+    if session.device.name == name:
+        return f"Already on {name}.\n"
+    ctl.host.current = name
+    session.switch_to = name
+    return f"Attached to {name}.\n"
+
+
+@COMMANDS.handler("lab-clock-show")
+async def _clock_show(ctl: LabControl, session: Any, m: CommandMatch) -> str:
+    return ctl.clock_text()
+
+
+@COMMANDS.handler("lab-clock-advance")
+async def _clock_advance(ctl: LabControl, session: Any, m: CommandMatch) -> str:
+    clock = ctl.host.clock
+    await clock.advance(parse_duration(str(m.args["duration"])))
+    return f"Lab clock advanced to {format_hms(clock.now())} ({clock.mode}).\n"
+
+
+@COMMANDS.handler("lab-clock-advance-to")
+async def _clock_advance_to(ctl: LabControl, session: Any, m: CommandMatch) -> str:
+    clock = ctl.host.clock
+    await clock.advance_to(parse_offset(str(m.args["time"])))
+    return f"Lab clock advanced to {format_hms(clock.now())} ({clock.mode}).\n"
+
+
+@COMMANDS.handler("lab-wait")
+async def _wait(ctl: LabControl, session: Any, m: CommandMatch) -> str:
+    return await ctl.wait(session, m.rest.get("condition", []))
 
 
 def _after_first_check():
@@ -473,3 +449,6 @@ def _after_first_check():
         return False
 
     return changed
+
+
+from . import changes as _changes  # noqa: E402,F401 - registers the world-changing handlers

@@ -36,14 +36,6 @@ __all__ = [
     "parse_lab",
 ]
 
-# `lab` commands an event may run (the rest inspect or navigate, which a timed event cannot)
-EVENT_HANDLERS = frozenset({
-    "lab-peer-state", "lab-peer-psk", "lab-link", "lab-loss", "lab-module",
-    "lab-traffic-start", "lab-traffic-stop", "lab-capture-start", "lab-capture-stop",
-    "lab-clock-mode",
-})
-
-
 class LabError(ValueError):
     """A lab file that can't be used; str() is `file:line: what is wrong`."""
 
@@ -153,6 +145,9 @@ class LabSpec:
     epoch: datetime | None = None
     seed: int | None = None
     description: str = ""
+    # addresses beyond loopback that devices may send SNMP traps to (a configured target
+    # elsewhere is not sent to: traps leave this machine only where the lab file says)
+    trap_targets_allowed: tuple[str, ...] = ()
 
     def device(self, name: str) -> DeviceSpec | None:
         return next((d for d in self.devices if d.name == name), None)
@@ -318,7 +313,8 @@ def path_name(path: tuple) -> str:
     return ".".join(str(p) for p in path if not isinstance(p, int))
 
 
-_TOP = {"name", "description", "epoch", "seed", "devices", "peers", "links", "traffic", "events", "objectives"}
+_TOP = {"name", "description", "epoch", "seed", "devices", "peers", "links", "traffic", "events", "objectives",
+        "trap_targets_allowed"}
 _DEVICE = {"platform", "hostname", "config", "config_file", "model", "ports", "modules", "ike_bridge",
            "ike_bridge_peers", "options"}
 _BRIDGE_PEER = {"address", "port", "nat_port"}
@@ -389,8 +385,13 @@ def parse_lab(text: str, origin: str = "<lab>", base: Path | None = None) -> Lab
                     raise c.fail(("links", i, "endpoints"), f"link {link.name!r}: device {dev!r} has no port {port!r}")
             elif not _is_address(ep) and not any(p.name == ep for p in peers):
                 raise c.fail(("links", i, "endpoints"), f"link {link.name!r}: {ep!r} is neither device:port nor a peer")
+    allowed = c.array(data.get("trap_targets_allowed", []), ("trap_targets_allowed",), "trap_targets_allowed")
+    for i, a in enumerate(allowed):
+        if not isinstance(a, str) or not _is_address(a):
+            raise c.fail(("trap_targets_allowed", i), f"'trap_targets_allowed': {a!r} is not an IP address")
     return LabSpec(name, origin, devices, peers, links, traffic,
-                   tuple(sorted(events, key=lambda e: e.at)), objectives, epoch, seed, description)
+                   tuple(sorted(events, key=lambda e: e.at)), objectives, epoch, seed, description,
+                   tuple(allowed))
 
 
 _TOML_LINE = re.compile(r"""\s*(#.*|\[\[?[\w"'. \-]+\]\]?\s*(#.*)?|[\w"'.\-]+\s*=.*)?""")
@@ -597,12 +598,13 @@ def _event(c: _Checker, x: Any, path: tuple) -> EventSpec:
     if do.startswith("lab "):
         do = do[4:].strip()
     from .control import LabCommandError, parse_lab_command
+    from .handlers import CHANGES  # the commands that change the world; the rest can't be timed
 
     try:
         match = parse_lab_command(do)
     except LabCommandError as e:
         raise c.fail(path + ("do",), f"'do': {e}") from None
-    if match.handler not in EVENT_HANDLERS:
+    if match.handler not in CHANGES:
         raise c.fail(path + ("do",), f"'do': `lab {do}` can't be a timed event")
     return EventSpec(at, do, c.keys.line(path + ("do",)) or 0)
 

@@ -18,8 +18,12 @@ output of `routershell -c 'show version'` is the prompt line, the command and it
 A line ending in `?` (outside quotes) prints the session's help for the text before it, once,
 after the echoed line, and is not executed: line mode cannot keep a half-typed line the way a
 keystroke `?` does. Broadcasts print as "\n<msg>\n" followed by the prompt again while the prompt
-waits, and after the output when they arrive during a command. End of input exits 0 in any mode.
-`-c` lines double as answers: a question asked by a command reads the next `-c` command.
+waits, and after the output when they arrive during a command. `-c` lines double as answers: a
+question asked by a command reads the next `-c` command.
+
+Exit status: a script (`-c`, or lines piped in) exits 1 when any of its commands printed an
+error (a parse error, a command the device refused, a failed `lab` command; the session tells),
+so a CI job driving the shell fails with its script; otherwise, and on a terminal, 0.
 """
 
 from __future__ import annotations
@@ -153,6 +157,7 @@ class PlainShell:
         self._pending: list[str] = []
         self._cmd_scope: trio.CancelScope | None = None
         self._stopped = False
+        self.failures = 0  # commands that printed an error
         session.set_notifier(self.notify)  # type: ignore[attr-defined]
 
     def notify(self, msg: str) -> None:
@@ -223,6 +228,8 @@ class PlainShell:
                 self._cmd_scope = None
         if scope.cancelled_caught:
             self.write("\n")
+        if getattr(self.session, "failed", False):
+            self.failures += 1
         self.switch_if_asked()
 
     def switch_if_asked(self) -> None:
@@ -290,8 +297,8 @@ async def plain_main(app: object, commands: list[str] | None, *, stdin_tty: bool
         if tty:
             nursery.start_soon(shell.watch_sigint)
         rc = await shell.run()
-        if write.broken:
-            rc = 1
+        if write.broken or (shell.failures and not tty):
+            rc = 1  # a script whose commands failed fails
         await app.aclose()  # type: ignore[attr-defined]
         nursery.cancel_scope.cancel()
     return rc

@@ -1,6 +1,8 @@
-"""A test double of runtime.world.World (WORLD.md contract) for the lab tests, until the real
-world lands: it records every call with its lab time and keeps just enough state (modules,
-a 'busy until' time for settled()) for the lab commands to be observable."""
+"""A recording double of the world for the lab-command tests: it implements the LabWorld
+protocol (routershell/labs/host.py) that the real runtime.world.World implements too
+(test_host_protocols.py checks both, signature by signature), records every call with its lab
+time, and keeps just enough state (modules, a 'busy until' time for settled()) for the lab
+commands to be observable without running IKE."""
 
 from __future__ import annotations
 

@@ -249,3 +249,56 @@ def _default_with_events():
     text = res.joinpath("default.toml").read_text() + (
         '\n[[events]]\nat = "00:05:00"\ndo = "peer 198.51.100.1 down"\n')
     return parse_lab(text, "default.toml", Path(str(res)))
+
+
+async def test_pipes_run_over_lab_output_but_not_over_an_error(autojump_clock):
+    async with running(autojump_clock, lab=TWO) as (app, t):
+        assert await t.run("lab show | match clock") == (
+            "Lab clock: virtual, lab time 00:00:00 (2026-01-01 00:00:00 UTC).\n")
+        assert await t.run("lab events | count") == "Count: 3 lines\n"
+        assert await t.run("lab events | except peer | no-more") == (
+            "Pending events: 2 (lab time 00:00:00)\n  00:07:30  in 00:07:30  module r1 2 fail\n")
+        out = await t.run("lab link nowhere down | count")
+        assert out == "lab: no link 'nowhere' in this lab\n"  # no "Count: 0 lines" after it
+        # a bad pipe gets the device's own caret under the word
+        assert await t.run("lab show | bogus") == " " * 20 + "^\nsyntax error.\n\n"
+        assert t.session.failed
+
+
+def test_lab_handlers_are_a_registry_and_events_may_name_only_world_changes():
+    from routershell.grammar.schema import Node
+    from routershell.labs.control import lab_tree
+    from routershell.labs.handlers import CHANGES, COMMANDS
+
+    def handlers(node: Node) -> set[str]:
+        out = {node.handler} if node.handler else set()
+        for child in list(node.children.values()) + list(node.positionals):
+            out |= handlers(child)
+        return out
+
+    named = handlers(lab_tree())
+    assert named == set(CHANGES.names()) | set(COMMANDS.names())  # every grammar handler runs
+    assert not set(CHANGES.names()) & set(COMMANDS.names())
+    assert "lab-peer-state" in CHANGES and "lab-grade" in COMMANDS
+
+
+async def test_capture_paths_follow_the_file_rule_and_a_bad_one_fails_cleanly(autojump_clock, tmp_path):
+    """Issue 18: a served session and a timed event stay in the device home; a bad path is a
+    lab error and leaves no capture stuck."""
+    from tests.platforms.junos.harness import lab as real_lab
+
+    async with real_lab(autojump_clock) as app:
+        t = Transcript(app)
+        assert (await t.run(f"lab capture start {tmp_path}/none/x.pcap")).startswith("lab: can't write")
+        assert (await t.run(f"lab capture start {tmp_path}/ok.pcap")).startswith("Capturing")
+        assert (await t.run("lab capture stop")).startswith("Capture stopped")
+        served = app.new_session(client="ssh")
+        from routershell.cli.io import BufferIO
+
+        io = BufferIO()
+        await app.run(served, f"lab capture start {tmp_path}/evil.pcap", io)
+        assert "outside the device's home" in io.text() and not (tmp_path / "evil.pcap").exists()
+        io = BufferIO()
+        await app.run(served, "lab capture start in-home.pcap", io)
+        await app.run(served, "lab capture stop", io)
+        assert (app.devices["r1"].home / "in-home.pcap").exists()

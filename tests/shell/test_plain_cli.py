@@ -41,7 +41,7 @@ def test_piped_stdin_reads_like_a_device_session():
 
 def test_unknown_command_gets_a_caret_not_a_traceback():
     r = run("-c", "shwo version")
-    assert r.returncode == 0
+    assert r.returncode == 1  # the script had a failing command
     assert "unknown command." in r.stdout and "Traceback" not in r.stderr
 
 
@@ -116,3 +116,20 @@ def test_plain_on_a_terminal_never_pages():
         child.expect_exact("Hostname: r1")
     finally:
         child.terminate(force=True)
+
+
+@pytest.mark.parametrize("script", ["show version; show bogus; show version",
+                                    "configure; set system host-name; exit",
+                                    "lab link nowhere down"])
+def test_a_script_with_a_failed_command_exits_1(script):
+    r = run("-c", script)
+    assert r.returncode == 1, r.stdout
+    assert r.stderr == ""
+    piped = run(stdin=script.replace("; ", "\n") + "\n")
+    assert piped.returncode == 1, piped.stdout
+
+
+def test_a_clean_script_exits_0_and_help_says_what_fails():
+    assert run("-c", "show version; show ver?; lab show | match clock").returncode == 0
+    r = run("--help")
+    assert "1 when a -c or piped script had a command that printed an error" in " ".join(r.stdout.split())

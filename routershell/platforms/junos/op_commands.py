@@ -78,6 +78,7 @@ async def configure(session, match, out, io):
     out.write(msg.ENTERING)
     session.mode = "configuration"
     session.edit = ()
+    session.edit_history.clear()
     return None
 
 
@@ -277,10 +278,14 @@ async def show_route(session, match, out, io):
     return render(session, rec, text)
 
 
+def log_line(session, when: float, text: str) -> str:
+    """One line of the messages file as `show log messages` and `monitor start` print it."""
+    return f"{_syslog_stamp(session, when)}  {session.hostname} {_with_pid(text)}\n"
+
+
 @handler("op-show-log")
 async def show_log(session, match, out, io):
-    host = session.hostname
-    return "".join(f"{_syslog_stamp(session, ln.when)}  {host} {_with_pid(ln.text)}\n" for ln in session.device.log)
+    return "".join(log_line(session, ln.when, ln.text) for ln in session.device.log)
 
 
 @handler("op-clear-log")
@@ -383,4 +388,5 @@ def run_operational(session, tokens_text: str):
 
 __all__ = ["HANDLERS", "ParseError", "run_operational"]
 
+from . import monitor as _monitor  # noqa: E402,F401 - registers monitor and help
 from .ipsec import handlers as _ipsec_handlers  # noqa: E402,F401  (registers its handlers)
