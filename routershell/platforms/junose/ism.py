@@ -99,7 +99,7 @@ class IsmController:
     # ------------------------------------------------------------------ inputs
 
     def apply(self, specs: list[TunnelSpec], now: float) -> None:
-        """The configured tunnel interfaces, in creation order (establish="controlled")."""
+        """The configured tunnel interfaces (compile.compile_specs), in creation order."""
         wanted = {s.name: s for s in specs}
         actions: list[DistributionAction] = []
         for name in [n for n, s in self._specs.items() if wanted.get(n) != s]:
