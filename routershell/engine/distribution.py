@@ -255,7 +255,8 @@ class Distribution:
         t = self._tunnel(tunnel)
         if t.module is None:
             return []
-        t.up, t.failures, t.awaiting, t.next_attempt = True, 0, False, None
+        t.up, t.awaiting, t.next_attempt = True, False, None
+        t.backoff.succeeded(now)
         return []
 
     def tunnel_down(self, now: float, tunnel: str) -> list[DistributionAction]:
