@@ -305,7 +305,11 @@ class IsmController:
         self._emit(IsmEvent("rekey-failed", now, name, self._label.get(name, ""), when=nxt,
                             detail=reason))
         self._fail_over(name, now)  # [V] E4: the backup is used when IKE SA setup fails
-        return self._answer(name, [a for a in actions if not isinstance(a, RekeyScheduled)], now)
+        rest = [a for a in actions if not isinstance(a, RekeyScheduled)]
+        if not rest:  # the usual case: only the next attempt's timer (no placement changed)
+            self.scheduler.reschedule(self)
+            return []
+        return self._answer(name, rest, now)
 
     def tunnel_down(self, name: str, now: float, reason: str) -> list[object]:
         """The tunnel's SAs went away on a present ISM (not a module loss, not our own delete)."""
