@@ -203,6 +203,28 @@ def _slot_enable(cfg, a, ctx):
     return OK
 
 
+@ACTIONS("cfg-username")
+def _username(cfg, a, ctx):
+    cfg.users[a["name"]] = a["password"]
+    return OK
+
+
+@ACTIONS("cfg-username-masked")
+def _username_masked(cfg, a, ctx):
+    clear = unmask_key(a["password"])
+    if clear is None:
+        return Outcome(msg.INVALID, changed=False)
+    cfg.users[a["name"]] = clear
+    return OK
+
+
+@ACTIONS("cfg-no-username")
+def _no_username(cfg, a, ctx):
+    if cfg.users.pop(a["name"], None) is None:
+        return Outcome(changed=False)
+    return OK
+
+
 @ACTIONS("cfg-snmp-host")
 def _snmp_host(cfg, a, ctx):
     cfg.trap_hosts[a["address"]] = (a.get("community", "public"), int(a.get("udp-port", 162)))

@@ -70,6 +70,7 @@ class JunoseConfig:
     interfaces: dict[str, TunnelInterface] = field(default_factory=dict)  # creation order
     disabled_slots: set[int] = field(default_factory=set)
     trap_hosts: dict[str, tuple[str, int]] = field(default_factory=dict)  # host -> (community, port)
+    users: dict[str, str] = field(default_factory=dict)  # name -> password (login over telnet/SSH)
 
     def rule_list(self) -> list[PolicyRule]:
         """The rules IKE offers, by priority; the built-in default only when none is set."""
@@ -113,6 +114,8 @@ def render(cfg: JunoseConfig, only_interface: str | None = None) -> str:
             lines.append(f"virtual-router {vr}")
         for slot in sorted(cfg.disabled_slots):
             lines.append(f"slot disable {slot}")
+        for name, password in cfg.users.items():
+            lines.append(f"username {name} masked-password {mask_key(password)}")
         for host, (community, port) in cfg.trap_hosts.items():
             lines.append(f"snmp-server host {host} community {community} udp-port {port}")
         lines.append("!")

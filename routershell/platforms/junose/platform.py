@@ -45,8 +45,12 @@ class JunosePlatform:
         return "Login: ", "Password: "
 
     def authenticate(self, device: Device, user: str, password: str | None) -> bool:
-        """No local users are configured on this emulation: the lab password is `junose`."""
-        return password is not None and hmac.compare_digest(password.encode(), b"junose")
+        """`username NAME password SECRET` in the running configuration ([U]: IOS-style local
+        users; compared in constant time)."""
+        stored = device.driver.cfg.users.get(user)
+        if stored is None or password is None:
+            return False
+        return hmac.compare_digest(stored.encode(), password.encode())
 
 
 PLATFORM = JunosePlatform()

@@ -153,3 +153,20 @@ async def test_dead_peer_takes_the_interface_down_and_sends_a_trap(mock_clock):
         assert b"lab" in data and b"ipsec:to-hi01" in data
     finally:
         rx.close()
+
+
+async def test_local_users_log_in_and_are_shown_masked(mock_clock):
+    async with lab(mock_clock, lab=LAB) as app:
+        platform = registry.get("junose")
+        dev = app.devices["host1"]
+        assert platform.authenticate(dev, "admin", "junose")
+        assert not platform.authenticate(dev, "admin", "wrong")
+        assert not platform.authenticate(dev, "nobody", "junose")
+        assert platform.login_prompts(dev) == ("Login: ", "Password: ")
+        t = await session(app, "enable", "configure terminal", "username ops password s3cret", "end")
+        assert platform.authenticate(dev, "ops", "s3cret")
+        text = await t.run("show running-config")
+        assert "s3cret" not in text and "username ops masked-password " in text
+        await t.run("configure terminal")
+        await t.run("no username ops")
+        assert not platform.authenticate(dev, "ops", "s3cret")
