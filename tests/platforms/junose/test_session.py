@@ -170,3 +170,27 @@ async def test_local_users_log_in_and_are_shown_masked(mock_clock):
         await t.run("configure terminal")
         await t.run("no username ops")
         assert not platform.authenticate(dev, "ops", "s3cret")
+
+
+async def test_odd_input_in_every_mode_never_reaches_the_internal_error(mock_clock):
+    import random
+
+    words = ["show", "ipsec", "tunnel", "interface", "tunnel", "ipsec:x", "no", "ip", "address",
+             "1.2.3.4", "255.255.255.0", "?", "|", "include", "\"", "exit", "end", "run",
+             "transform-set", "isakmp-policy-rule", "0", "99999", "key", "slot", "disable",
+             "detail", "name", "-", "ipsec:", "x" * 90, "write", "clear", "username", "password"]
+    rng = random.Random(7)
+    async with lab(mock_clock, lab=LAB) as app:
+        t = await session(app, "enable")
+        for mode_entry in ([], ["configure terminal"], ["configure terminal", "interface tunnel ipsec:f"],
+                           ["configure terminal", "ipsec isakmp-policy-rule 3"],
+                           ["configure terminal", "ipsec key manual pre-share 10.9.9.9"]):
+            for line in mode_entry:
+                await t.run(line)
+            for _ in range(60):
+                line = " ".join(rng.choice(words) for _ in range(rng.randint(1, 6)))
+                out = await t.run(line)
+                assert "Internal error" not in out, line
+            await t.run("end")
+            if t.session.closed:
+                t = await session(app, "enable")
