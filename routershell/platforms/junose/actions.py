@@ -17,6 +17,7 @@ from typing import Any
 from ...grammar.parser import ParseError, parse_command
 from . import messages as msg
 from .config import (
+    DEFAULT_VR,
     MAX_POLICY_RULES,
     MAX_TRANSFORMS,
     JunoseConfig,
@@ -88,9 +89,12 @@ def _no_hostname(cfg, a, ctx):
 
 @ACTIONS("cfg-virtual-router")
 def _vr(cfg, a, ctx):
-    if a["name"] != "default" and a["name"] not in cfg.virtual_routers:
+    """Create the VR if new and make it the context: interfaces created now live in it (their
+    operational VR), and the prompt names it (`host1:vr1(config)#`)."""
+    changed = a["name"] != DEFAULT_VR and a["name"] not in cfg.virtual_routers
+    if changed:
         cfg.virtual_routers.append(a["name"])
-    return OK
+    return Outcome(enter="config", context={"vr": a["name"]}, changed=changed)
 
 
 @ACTIONS("cfg-no-virtual-router")
@@ -113,7 +117,9 @@ def _interface(cfg, a, ctx):
     name = _name(ifname)
     t = cfg.interfaces.get(name)
     if t is None:
-        t = cfg.interfaces[name] = TunnelInterface(name)
+        t = cfg.interfaces[name] = TunnelInterface(name, operational_vr=ctx.get("vr", DEFAULT_VR))
+    elif t.operational_vr != ctx.get("vr", DEFAULT_VR):
+        return Outcome(msg.OTHER_VR.format(name=ifname, vr=t.operational_vr), changed=False)
     if vr is not None:
         t.transport_vr = vr
     return Outcome(enter="config-if", context={"interface": name})

@@ -132,9 +132,14 @@ def render(cfg: JunoseConfig, only_interface: str | None = None) -> str:
             addr, vr = cfg.local_endpoint
             lines.append(f"ipsec local-endpoint {addr} transport-virtual-router {vr}")
         lines.append("!")
+    # declaring a VR makes it the context of the lines after it (as typing it would)
+    vr = cfg.virtual_routers[-1] if cfg.virtual_routers and only_interface is None else DEFAULT_VR
     for t in cfg.interfaces.values():
         if only_interface is not None and t.ifname != only_interface:
             continue
+        if t.operational_vr != vr and only_interface is None:
+            vr = t.operational_vr  # the context the following interfaces are created in
+            lines.append(f"virtual-router {vr}")
         head = f"interface tunnel {t.ifname}"
         if t.transport_vr is not None:
             head += f" transport-virtual-router {t.transport_vr}"

@@ -73,7 +73,7 @@ async def configure_terminal(session, match, out, io):
 def _config_handler(name: str):
     async def run(session, match, out, io):
         ctx = {}
-        for key in ("interface", "rule", "peer"):
+        for key in ("interface", "rule", "peer", "vr"):
             value = session.find_context(key)
             if value is not None:
                 ctx[key] = value

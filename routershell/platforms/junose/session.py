@@ -13,7 +13,7 @@ __all__ = ["JunoseSession"]
 
 
 def _prompt(suffix: str):
-    return lambda s: f"{s.hostname}{suffix}"
+    return lambda s: f"{s.hostname}{s.vr_part(suffix)}{suffix}"
 
 
 class JunoseSession(GrammarSession):
@@ -33,6 +33,13 @@ class JunoseSession(GrammarSession):
     @property
     def hostname(self) -> str:
         return self.device.driver.cfg.hostname
+
+    def vr_part(self, suffix: str) -> str:
+        """`:vr1` while configuring in a virtual router other than default."""
+        if "(" not in suffix:
+            return ""
+        vr = self.find_context("vr")
+        return f":{vr}" if vr and vr != "default" else ""
 
     @property
     def driver(self):

@@ -194,3 +194,28 @@ async def test_odd_input_in_every_mode_never_reaches_the_internal_error(mock_clo
             await t.run("end")
             if t.session.closed:
                 t = await session(app, "enable")
+
+
+async def test_virtual_router_context_owns_the_interfaces_created_in_it(mock_clock):
+    from routershell.platforms.junose.actions import replay
+    from routershell.platforms.junose.config import JunoseConfig, render
+
+    async with lab(mock_clock, lab=LAB) as app:
+        t = await session(app, "enable", "configure terminal", "virtual-router vr1")
+        assert t.session.prompt() == "host1:vr1(config)#"
+        await t.run("interface tunnel ipsec:v1")
+        assert t.session.prompt() == "host1:vr1(config-if)#"
+        await t.run("end")
+        assert t.session.prompt() == "host1#"
+        cfg = app.devices["host1"].driver.cfg
+        assert (cfg.interfaces["v1"].operational_vr, cfg.interfaces["v1"].transport) == ("vr1", "vr1")
+        await t.run("configure terminal")
+        assert await t.run("interface tunnel ipsec:v1") == \
+            "% Interface ipsec:v1 belongs to virtual router vr1\n"
+        await t.run("interface tunnel ipsec:d1")  # default VR again
+        assert cfg.interfaces["d1"].operational_vr == "default"
+        text = render(cfg)
+        again = JunoseConfig()
+        assert replay(again, text) == [] and render(again) == text
+        assert [(t.name, t.operational_vr) for t in again.interfaces.values()][-2:] == \
+            [("v1", "vr1"), ("d1", "default")]
