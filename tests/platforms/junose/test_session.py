@@ -219,3 +219,19 @@ async def test_virtual_router_context_owns_the_interfaces_created_in_it(mock_clo
         assert replay(again, text) == [] and render(again) == text
         assert [(t.name, t.operational_vr) for t in again.interfaces.values()][-2:] == \
             [("v1", "vr1"), ("d1", "default")]
+
+
+async def test_clear_ipsec_tunnel_rekeys_at_once_and_backs_off_if_that_fails(mock_clock):
+    async with lab(mock_clock, lab=LAB) as app:
+        t = await session(app, "enable")
+        assert await t.run("clear ipsec tunnel nosuch") == "% IPsec tunnel nosuch not found\n"
+        await app.world.clock.advance(10)
+        await t.run("clear ipsec tunnel to-hi01")
+        assert (await t.run("show ipsec tunnel name to-hi01")).startswith("IPSec tunnel to-hi01 is up")
+        app.world.peer_down("10.0.0.200")
+        await t.run("clear ipsec tunnel to-hi01")  # returns once the attempt settled: 30 s
+        assert 40 <= app.world.now() < 41
+        out = await t.run("show ipsec tunnel name to-hi01")
+        assert out.startswith("IPSec tunnel to-hi01 is down")
+        assert "Next rekey attempt at 01/01/2026 00:01:40 (in 00:01:00)" in out
+        assert "Failed rekey attempts: 1, last failure: peer unreachable" in out
