@@ -14,6 +14,7 @@ PLATFORM_MODULES: dict[str, str] = {
     "junos": "routershell.platforms.junos.platform",
     "alliedware": "routershell.platforms.alliedware.platform",
     "staros": "routershell.platforms.staros.platform",
+    "junose": "routershell.platforms.junose.platform",
 }
 
 
