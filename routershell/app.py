@@ -191,6 +191,7 @@ class App:
             self.world.traffic_start(t.name, t.src, t.dst, rate_pps=t.rate)
             self.control.flows[t.name] = (t.src, t.dst, t.rate)
         self.control.schedule_events()
+        nursery.start_soon(self.control.course.watch)  # deadlines and objective-triggered events
         await self.clock.boot(self.settled, max_wait=60.0)
         # Everything built so far (grammar, configuration, the lab's engines) lives as long as
         # the lab: keep the collector from walking it again on every full pass (long pauses at

@@ -167,9 +167,10 @@ async def test_capture_start_stop(autojump_clock, tmp_path):
 async def test_grade_runs_objectives(autojump_clock):
     async with running(autojump_clock, lab=TWO) as (app, t):
         out = await t.run("lab grade")
-        assert out == ("PASS  r1-name     r1: show configuration system host-name\n"
-                       "FAIL  r2-renamed  r2: show configuration system host-name\n"
-                       "1 of 2 objectives passed.\n")
+        assert out == ("PASS  1/1  r1-name     r1: show configuration system host-name\n"
+                       "FAIL  0/1  r2-renamed  r2: show configuration system host-name\n"
+                       "1 of 2 objectives passed.\n"
+                       "Score: 1 of 2 points (50%).\n")
 
 
 async def test_attach_switches_the_terminal(autojump_clock):
