@@ -27,7 +27,6 @@ it if it has blanks). The default timeout is 10m.
 from __future__ import annotations
 
 import math
-import re
 from functools import cache
 from typing import TYPE_CHECKING, Any
 

@@ -133,7 +133,13 @@ class Course:
             else:
                 detail = "not found"
         if ok and o.name not in self.met_at:
-            self.met_at[o.name] = round(self.ctl.host.clock.now() - self.origin, 3)
+            at = self.ctl.host.clock.now() - self.origin
+            if o.tunnel is not None:  # the timeline knows when it got there
+                at = next((t.at for t in reversed(self.timeline.transitions)
+                           if (t.device, t.peer) == (o.device, o.tunnel) and t.state != o.state), 0.0)
+                at = next((t.at for t in self.timeline.transitions if (t.device, t.peer) == (o.device, o.tunnel)
+                           and t.state == o.state and t.at >= at), at)
+            self.met_at[o.name] = round(at, 3)
         return ok, detail
 
     async def report(self) -> Report:
