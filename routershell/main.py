@@ -114,7 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Terminal router-shell emulator over a simulated IPsec world.",
         epilog="Exit status: 0; 1 when a -c or piped script had a command that printed an "
                "error (parse error, refused command, failed lab command), or the lab did not "
-               "load; 2 for a bad option.")
+               "load; 2 for a bad option. Training: routershell lab list|start|check|grade, "
+               "routershell practice (see docs/labs.md).")
     p.add_argument("--lab", type=_existing_file, metavar="FILE", help="lab file (TOML), or the name of a shipped lab")
     p.add_argument("--device", metavar="NAME", help="device of the lab to log in to")
     p.add_argument("--clock", type=clock_mode, metavar="MODE",
@@ -183,6 +184,15 @@ def _lab_has_bridge(path: Path | None) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["lab"]:  # training subcommands (routershell/labs/cli.py)
+        from routershell.labs.cli import lab_main
+
+        return lab_main(argv[1:])
+    if argv[:1] == ["practice"]:
+        from routershell.labs.cli import practice_main
+
+        return practice_main(argv[1:])
     args = build_parser().parse_args(argv)
     if args.listen:
         print("routershell: --listen is not yet available in this version", file=sys.stderr)
