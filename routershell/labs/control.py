@@ -220,6 +220,7 @@ class LabControl:
 
     # ---- commands --------------------------------------------------------------------------
     async def run(self, session: Any, m: CommandMatch) -> str:
+        await self.course.catch_up()  # deadlines and triggers of this instant first
         command = COMMANDS.get(m.handler)
         if command is not None:
             return await command(self, session, m)

@@ -12,8 +12,9 @@ starts) evaluates objectives when asked to by the scheduler:
   (a later fix does not earn it, a later breakage does not lose it) — "up within 60 s of the
   primary failing" is a deadline 60 s after the failure event;
 - an [[events]] entry with `after = "OBJECTIVE"` fires `at` seconds after that objective is
-  first seen met; the watcher looks after every configuration change of a device and every burst
-  of tunnel events while such an event waits.
+  first seen met. The watcher looks after every configuration change of a device and every burst
+  of tunnel events while such an event waits or a deadline is still open (which also gives a
+  deadline objective its "met at" time).
 
 `lab reset` replays the scenario against the student's configuration: the world (peers, keys at
 the peers, links, loss, modules, traffic) returns to what the lab file describes, the lab's
@@ -58,6 +59,7 @@ class Course:
         self._timers: list[Any] = []
         self._wake: trio.Event | None = None
         self._asked = False
+        self._lock = trio.Lock()
         for dev in host.devices.values():
             listeners = getattr(dev, "change_listeners", None)
             if listeners is not None:
@@ -80,8 +82,15 @@ class Course:
         self._due.append(o)
         self._ask()
 
+    def _watched(self) -> list[ObjectiveSpec]:
+        """Objectives whose first-met time matters now: triggers of waiting events, and
+        deadlines not judged yet."""
+        names = {e.after for e in self.waiting}
+        return [o for o in self.spec.objectives if o.name not in self.met_at
+                and (o.name in names or (o.deadline is not None and o.name not in self.judged))]
+
     def _poke_triggers(self) -> None:
-        if self.waiting:
+        if self.waiting or any(o.deadline is not None and o.name not in self.judged for o in self.spec.objectives):
             self._ask()
 
     def _ask(self) -> None:
@@ -95,8 +104,15 @@ class Course:
             if not self._asked:
                 self._wake = trio.Event()
                 await self._wake.wait()
-            self._asked = False
-            await self.look()
+            await self.catch_up()
+
+    async def catch_up(self) -> None:
+        """Do what the watcher was asked to (a lab command first lets it finish, so `lab events`
+        right after a commit already lists the event the commit triggered)."""
+        async with self._lock:
+            while self._asked:
+                self._asked = False
+                await self.look()
 
     async def look(self) -> None:
         now = self.ctl.host.clock.now()
@@ -104,8 +120,7 @@ class Course:
         for o in due:
             ok, detail = await self.check(o)
             self.judged[o.name] = (ok, now - self.origin, detail)
-        for name in sorted({e.after for e in self.waiting if e.after not in self.met_at}):
-            o = next(x for x in self.spec.objectives if x.name == name)
+        for o in self._watched():
             await self.check(o)
         for ev in [e for e in self.waiting if e.after in self.met_at]:
             self.waiting.remove(ev)
