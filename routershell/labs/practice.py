@@ -118,7 +118,9 @@ def draw_exam(seed: int, lab: str | None = None) -> Exam:
     limit = minutes * 60.0
     objectives = tuple(dataclasses.replace(o, deadline=min(o.deadline, limit) if o.deadline is not None else limit)
                        for o in spec.objectives)
-    spec = dataclasses.replace(spec, objectives=objectives, name=f"{spec.name}-practice", seed=seed)
+    # the startup texts were read from a temporary directory: name them after the shipped files
+    devices = tuple(dataclasses.replace(d, config_origin=Path(d.config_origin).name) for d in spec.devices)
+    spec = dataclasses.replace(spec, objectives=objectives, devices=devices, name=f"{spec.name}-practice", seed=seed)
     return Exam(spec, lab, seed, minutes, tuple(mapping))
 
 
