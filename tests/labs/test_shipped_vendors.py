@@ -3,7 +3,7 @@ and by a wrong one (the expected objectives fail), on the virtual clock."""
 
 from __future__ import annotations
 
-from .shipped import failed, grade, shipped
+from .shipped import SOLUTIONS, failed, grade, load_terminal, shipped
 
 
 async def test_staros_switch_back_by_hand_after_the_primaries_return(autojump_clock):
@@ -59,3 +59,35 @@ async def test_alliedware_retry_alone_comes_up_too_late_and_no_retry_never(autoj
         assert "Tunnel State .............................. Down" in await t.run("show ipsec policy=vpn")
         assert failed(await grade(t)) == ["policy vpn retries continuously", "the VPN to hq is up",
                                           "the VPN is up by 00:10:12"]
+
+
+MULTIVENDOR = (SOLUTIONS / "multivendor.conf").read_text()
+
+
+async def test_multivendor_junos_and_staros_peer_each_other(autojump_clock):
+    async with shipped(autojump_clock, "multivendor") as (app, t):
+        assert failed(await grade(t)) == ["r1's IKE SA to asr5k is matured", "r1's tunnel to asr5k is up",
+                                          "asr5k sees the tunnel from its side"]
+        await t.run("configure")
+        await load_terminal(t, MULTIVENDOR)
+        assert await t.run("commit") == "commit complete\n"
+        await t.run("exit")
+        report = await grade(t)
+        assert failed(report) == [] and report["points"] == 6
+        ends = {(x["device"], x["peer"]): x["state"] for x in report["timeline"]}
+        assert ends[("r1", "192.0.2.2")] == "up" and ends[("asr5k", "192.0.2.1")] == "up"
+        await t.run("lab attach asr5k")
+        await t.run("context ipsec")
+        assert "192.0.2.1        ESTABLISHED" in await t.run("show crypto isakmp security-associations summary")
+
+
+async def test_multivendor_with_proposals_asr5k_does_not_accept(autojump_clock):
+    wrong = MULTIVENDOR.replace("aes-128-cbc", "3des-cbc")
+    async with shipped(autojump_clock, "multivendor") as (app, t):
+        await t.run("configure")
+        await load_terminal(t, wrong)
+        assert await t.run("commit") == "commit complete\n"
+        await t.run("exit")
+        await t.run("lab clock advance 1m")
+        assert failed(await grade(t)) == ["r1's IKE SA to asr5k is matured", "r1's tunnel to asr5k is up",
+                                          "asr5k sees the tunnel from its side"]
