@@ -91,3 +91,22 @@ async def test_multivendor_with_proposals_asr5k_does_not_accept(autojump_clock):
         await t.run("lab clock advance 1m")
         assert failed(await grade(t)) == ["r1's IKE SA to asr5k is matured", "r1's tunnel to asr5k is up",
                                           "asr5k sees the tunnel from its side"]
+
+
+async def test_junose_lower_peers_wait_three_minutes_before_the_grade_is_full(autojump_clock):
+    async with shipped(autojump_clock, "junose-ism") as (app, t):
+        await t.run("enable")
+        await t.run("lab clock advance-to 00:06:00")  # five tunnels still wait for their peers
+        report = await grade(t)
+        assert failed(report) == ["every tunnel interface is up again"] and report["points"] == 1
+        assert "lab hint 1" in await t.run("lab tasks")
+        await t.run("lab clock advance-to 00:08:01")
+        report = await grade(t)
+        assert failed(report) == [] and report["points"] == 3
+        # the timeline holds the five lower peers' tunnels going down at 00:05:00 and up at 00:08:00
+        lower = {x["peer"]: [] for x in report["timeline"]}
+        for x in report["timeline"]:
+            lower[x["peer"]].append((x["at"], x["state"]))
+        waited = [p for p, states in lower.items() if any(s == "down" and at >= 300 for at, s in states)]
+        assert len(waited) == 5
+        assert all(180 <= states[-1][0] - 300 < 182 and states[-1][1] == "up" for p, states in lower.items() if p in waited)
