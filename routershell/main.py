@@ -185,12 +185,12 @@ def _lab_has_bridge(path: Path | None) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["lab"]:  # training subcommands (routershell/labs/cli.py)
-        from routershell.labs.cli import lab_main
+    if argv[:1] == ["lab"]:  # training subcommands (routershell/lab_cli.py)
+        from routershell.lab_cli import lab_main
 
         return lab_main(argv[1:])
     if argv[:1] == ["practice"]:
-        from routershell.labs.cli import practice_main
+        from routershell.lab_cli import practice_main
 
         return practice_main(argv[1:])
     args = build_parser().parse_args(argv)

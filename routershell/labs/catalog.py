@@ -7,12 +7,21 @@ from pathlib import Path
 
 from .labfile import LabError, LabSpec, load_lab
 
-__all__ = ["PENDING", "Entry", "catalog", "find_lab", "labs_dir"]
+__all__ = ["Entry", "catalog", "find_lab", "labs_dir", "pending"]
 
-#: labs the training library lists before they ship: (name, platforms, title, where it comes from)
-PENDING = (
-    ("junos-pki", "junos", "Junos: PKI enrollment and certificate-based IKE (seed 002)", "issue 16"),
-)
+
+
+def pending() -> list[tuple[str, str, str, str]]:
+    """Labs listed before they ship: (name, platforms, title, where it comes from), from
+    _pending.toml beside the labs."""
+    import tomllib
+
+    try:
+        data = tomllib.loads((labs_dir() / "_pending.toml").read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return []
+    return [(str(x.get("name", "")), str(x.get("platforms", "")), str(x.get("title", "")), str(x.get("where", "")))
+            for x in data.get("pending", []) if isinstance(x, dict)]
 
 
 @dataclass(frozen=True)
@@ -41,7 +50,7 @@ def labs_dir() -> Path:
 
 def catalog() -> list[Entry]:
     out = []
-    for path in sorted(labs_dir().glob("*.toml")):
+    for path in sorted(p for p in labs_dir().glob("*.toml") if not p.name.startswith("_")):
         try:
             out.append(Entry(path.stem, path, load_lab(path)))
         except LabError as e:  # a shipped lab that does not load is listed with its error

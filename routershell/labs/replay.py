@@ -1,4 +1,5 @@
-"""Grade a recorded session offline: replay it against a fresh lab on the virtual clock.
+"""Grade a recorded session offline: replay it against a fresh lab on the virtual clock
+(routershell/lab_cli.py builds the App and runs trio; this module only drives it).
 
 A transcript is either a list of commands (one a line; blank lines and lines starting with `#`
 are skipped) or a recorded session with prompts and output (what a plain front-end prints).
@@ -14,12 +15,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-import trio
-
-from .labfile import LabSpec
 from .report import Report
 
-__all__ = ["lab_named_in", "replay", "transcript_lines"]
+__all__ = ["lab_named_in", "run_transcript", "transcript_lines", "write_report"]
 
 _LAB_LINE = re.compile(r"^#\s*lab:\s*(\S+)\s*$")
 
@@ -38,46 +36,34 @@ def _prompt_line(session: Any) -> str:
     return session.prompt().splitlines()[-1] if session.prompt() else ""
 
 
-async def _replay(app: Any, text: str, until: float | None = None) -> Report:
-    async with trio.open_nursery() as nursery:
-        await app.start(nursery)
-        session = app.new_session()
-        from ..cli.io import BufferIO
+async def run_transcript(app: Any, text: str, until: float | None = None) -> Report:
+    """Run `text` on a started App and grade it (at lab time `until`, if that is later)."""
+    from ..cli.io import BufferIO
 
-        io = BufferIO()
-        lines = transcript_lines(text)
-        recorded = any(ln.startswith(_prompt_line(session).rstrip()) and _prompt_line(session).strip()
-                       for ln in lines)
-        for ln in lines:
-            if recorded:
-                prompt = _prompt_line(session)
-                if not (prompt.strip() and ln.startswith(prompt.rstrip())):
-                    continue
-                command = ln[len(prompt.rstrip()):].strip()
-            else:
-                command = ln.strip()
-                if command.startswith("#"):
-                    continue
-            if not command:
+    session = app.new_session()
+    io = BufferIO()
+    lines = transcript_lines(text)
+    recorded = any(ln.startswith(_prompt_line(session).rstrip()) and _prompt_line(session).strip()
+                   for ln in lines)
+    for ln in lines:
+        if recorded:
+            prompt = _prompt_line(session)
+            if not (prompt.strip() and ln.startswith(prompt.rstrip())):
                 continue
-            await app.run(session, command, io)
-            if session.switch_to is not None:  # `lab attach NAME`
-                old, session = session, app.new_session()
-                old.close()
-        if until is not None and app.clock.now() < until:  # an exam: time runs out before the grade
-            await app.clock.advance_to(until)
-        report = await app.control.course.report()
-        nursery.cancel_scope.cancel()
-    await app.aclose()
-    return report
-
-
-def replay(spec: LabSpec | Path, text: str, seed: int | None = None, until: float | None = None) -> Report:
-    """Replay `text` on a fresh lab (virtual clock) and grade it (at lab time `until`, if later)."""
-    from ..app import App
-
-    app = App(clock_mode="virtual", seed=seed, lab=spec)
-    return trio.run(_replay, app, text, until, clock=app.clock.trio_clock)
+            command = ln[len(prompt.rstrip()):].strip()
+        else:
+            command = ln.strip()
+            if command.startswith("#"):
+                continue
+        if not command:
+            continue
+        await app.run(session, command, io)
+        if session.switch_to is not None:  # `lab attach NAME`
+            old, session = session, app.new_session()
+            old.close()
+    if until is not None and app.clock.now() < until:  # an exam: time runs out before the grade
+        await app.clock.advance_to(until)
+    return await app.control.course.report()
 
 
 def write_report(report: Report, fmt: str, output: Path | None) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
+from routershell.lab_cli import replay
 from routershell.labs.practice import draw_exam, history_path, load_history
-from routershell.labs.replay import replay
 from routershell.main import main
 
 from .shipped import SOLUTIONS

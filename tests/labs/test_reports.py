@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 import re
 
+from routershell.lab_cli import replay
 from routershell.labs.labfile import load_lab
-from routershell.labs.replay import replay
 from routershell.labs.report import SCHEMA, ObjectiveResult, Report
 from routershell.labs.report_html import render_html
 from routershell.labs.timeline import Transition

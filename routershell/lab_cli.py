@@ -1,4 +1,5 @@
-"""`routershell lab …` and `routershell practice`: the training command line.
+"""`routershell lab …` and `routershell practice`: the training command line (composition layer:
+it builds Apps and runs trio; the lab layer in routershell/labs/ does the rest).
 
     routershell lab list                      shipped labs: name, platforms, title (+ pending)
     routershell lab start NAME [OPTIONS]      the shell on a lab (same as --lab NAME OPTIONS)
@@ -20,8 +21,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .catalog import PENDING, catalog, find_lab
-from .labfile import LabError, load_lab
+from .labs.catalog import catalog, find_lab, pending
+from .labs.labfile import LabError, LabSpec, load_lab
+from .labs.report import Report
 
 __all__ = ["lab_main", "practice_main"]
 
@@ -66,7 +68,7 @@ def lab_main(argv: Sequence[str]) -> int:
         if path is None:
             print(f"routershell lab start: no such lab: {args.name} (routershell lab list)", file=sys.stderr)
             return 2
-        from ..main import main
+        from .main import main
 
         return main(["--lab", str(path), *args.options])
     if args.what == "check":
@@ -76,12 +78,13 @@ def lab_main(argv: Sequence[str]) -> int:
 
 def _list() -> int:
     entries = catalog()
-    width = max([len(e.name) for e in entries] + [len(n) for n, *_ in PENDING] + [4])
+    later = pending()
+    width = max([len(e.name) for e in entries] + [len(n) for n, *_ in later] + [4])
     pw = max([len(e.platforms) for e in entries] + [9])
     print(f"{'name':<{width}}  {'platforms':<{pw}}  title")
     for e in entries:
         print(f"{e.name:<{width}}  {e.platforms:<{pw}}  {e.title}")
-    for name, platforms, title, where in PENDING:
+    for name, platforms, title, where in later:
         print(f"{name:<{width}}  {platforms:<{pw}}  {title} (pending: {where})")
     return 0
 
@@ -104,7 +107,7 @@ def _check(files: list[str]) -> int:
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from .replay import lab_named_in, replay, write_report
+    from .labs.replay import lab_named_in, write_report
 
     try:
         text = args.transcript.read_text(encoding="utf-8")
@@ -135,7 +138,14 @@ def _grade(args: argparse.Namespace) -> int:
 
 
 def practice_main(argv: Sequence[str]) -> int:
-    from .practice import draw_exam, history_path, history_text, load_history, practice_labs, record
+    from .labs.practice import (
+        draw_exam,
+        history_path,
+        history_text,
+        load_history,
+        practice_labs,
+        record,
+    )
 
     p = argparse.ArgumentParser(prog="routershell practice",
                                 description="Timed exam-style tasks drawn from the shipped labs, graded and kept.")
@@ -153,7 +163,7 @@ def practice_main(argv: Sequence[str]) -> int:
         return 0
     seed = args.seed
     if seed is None:
-        from ..runtime.rng import Streams
+        from .runtime.rng import Streams
 
         seed = Streams.system().randrange(1, 1_000_000)  # a new exam: the seed is printed to redo it
     try:
@@ -166,8 +176,6 @@ def practice_main(argv: Sequence[str]) -> int:
               f"{spec.title or spec.description}\n"
               "`lab tasks` lists the tasks, `lab grade` shows the score; what holds when time is up counts.\n")
     if args.answers is not None:
-        from .replay import replay
-
         try:
             text = args.answers.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
@@ -190,14 +198,34 @@ def practice_main(argv: Sequence[str]) -> int:
     return 0
 
 
-def _interactive(spec, seed: int, plain: bool, header: str):
+def replay(spec: LabSpec | Path, text: str, seed: int | None = None, until: float | None = None) -> Report:
+    """Replay `text` on a fresh lab (virtual clock) and grade it (at lab time `until`, if later)."""
+    import trio
+
+    from .app import App
+    from .labs.replay import run_transcript
+
+    app = App(clock_mode="virtual", seed=seed, lab=spec)
+
+    async def go() -> Report:
+        async with trio.open_nursery() as nursery:
+            await app.start(nursery)
+            report = await run_transcript(app, text, until)
+            nursery.cancel_scope.cancel()
+        await app.aclose()
+        return report
+
+    return trio.run(go, clock=app.clock.trio_clock)
+
+
+def _interactive(spec: LabSpec, seed: int, plain: bool, header: str) -> Report:
     """The shell on the exam's lab; graded when the student leaves it."""
     import os
 
     import trio
 
-    from ..app import App
-    from ..main import _isatty, default_clock, wants_plain
+    from .app import App
+    from .main import _isatty, default_clock, wants_plain
 
     stdin_tty, stdout_tty = _isatty(sys.stdin), _isatty(sys.stdout)
     plain = wants_plain(plain_flag=plain, has_commands=False, env=os.environ, stdin_tty=stdin_tty,
@@ -206,11 +234,11 @@ def _interactive(spec, seed: int, plain: bool, header: str):
     sys.stdout.write(header)
     sys.stdout.flush()
     if plain:
-        from ..shell.plain import run_plain
+        from .shell.plain import run_plain
 
         run_plain(app, None, stdin_tty=stdin_tty)
     else:
-        from ..shell.rich import run_rich
+        from .shell.rich import run_rich
 
         run_rich(app)
     # the lab's state outlives the front-end's trio run: grade it in a short run of its own
