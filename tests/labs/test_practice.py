@@ -67,3 +67,17 @@ def test_history_location_follows_xdg_and_survives_damage(tmp_path):
 def test_practice_refuses_a_lab_without_practice(capsys):
     assert main(["practice", "--seed", "1", "--lab", "default"]) == 2
     assert "no practice in lab 'default'" in capsys.readouterr().err
+
+
+def test_interactive_practice_grades_when_the_shell_ends(tmp_path):
+    import subprocess
+    import sys
+
+    exam = draw_exam(3, "junos-service-set")
+    commands = "lab tasks\n" + exam.substitute(SOLUTION) + "exit\n"
+    out = subprocess.run([sys.executable, "-m", "routershell", "practice", "--seed", "3", "--lab", "junos-service-set",
+                          "--plain", "--state", str(tmp_path)], input=commands, capture_output=True, text=True,
+                         check=True).stdout
+    assert out.startswith("Practice exam: junos-service-set (seed 3), 20 minutes of lab time.\n")
+    assert "Task 3: Service set" in out and "Score: 8 of 8 points (100%)." in out
+    assert load_history(tmp_path / "practice-history.json")[0]["percent"] == 100.0
