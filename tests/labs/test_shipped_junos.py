@@ -95,3 +95,25 @@ async def test_commit_errors_dodged_with_3des_loses_the_des_objective(autojump_c
         await t.run(f"{base} encryption key hexadecimal 0123456789abcdef23456789abcdef01456789abcdef0123")
         assert await t.run("commit") == "commit complete\n"
         assert failed(await grade(t)) == ["encryption stays DES, with a key that is not weak"]
+
+
+async def test_failover_reset_replays_the_scenario_against_the_configuration(autojump_clock):
+    async with shipped(autojump_clock, "junos-failover") as (app, t):
+        await t.run("lab peer 203.0.113.1 psk wrong-key")  # a fault the student added by hand
+        await t.run("lab clock advance-to 00:07:00")  # the primary went silent at 00:05:00
+        assert "198.51.100.1" in app.control.peer_down
+        await t.run("configure")
+        await t.run("set services ipsec-vpn rule to-hq term lan-to-hq then backup-remote-gateway 203.0.113.1")
+        await t.run("commit")
+        await t.run("exit")
+        assert (await t.run("lab reset")).startswith("Lab junos-failover reset at lab time 00:07:")
+        assert app.control.peer_down == set()
+        assert app.world.peer("203.0.113.1").spec.psk == b"lab-secret"
+        events = await t.run("lab events")
+        assert "  00:12:" in events and "peer 198.51.100.1 down" in events
+        await t.run("lab clock advance 15m")
+        report = await grade(t)
+        # the kept configuration has the backup, and the tunnel was already on it at the reset (it
+        # does not move back to the primary by itself): met at once, judged 6 minutes after the reset
+        assert failed(report) == [] and report["objectives"][1]["judged_at"] == 360.0
+        assert report["objectives"][1]["met_at"] < 1
