@@ -14,7 +14,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Transition", "TunnelTimeline", "peer_states"]
+__all__ = ["MAX_TRANSITIONS", "Transition", "TunnelTimeline", "peer_states"]
+
+#: a lab that flaps for a year keeps the newest transitions only (the report says how many went)
+MAX_TRANSITIONS = 50_000
 
 _RANK = ("up", "standby", "negotiating", "not-present", "down")
 
@@ -53,6 +56,7 @@ class TunnelTimeline:
         self.listeners: list[Callable[[], None]] = []  # told after each burst of tunnel events
         self.origin = 0.0
         self.transitions: list[Transition] = []
+        self.dropped = 0  # oldest transitions let go beyond MAX_TRANSITIONS
         self._state: dict[tuple[str, str], str] = {}
         self._unsubscribe: list[Callable[[], None]] = []
         for name, dev in devices.items():
@@ -81,6 +85,7 @@ class TunnelTimeline:
         """Start a new timeline at the current lab time (lab reset)."""
         self.origin = self._now()
         self.transitions.clear()
+        self.dropped = 0
         self._state.clear()
         self.sample_all()
 
@@ -98,6 +103,10 @@ class TunnelTimeline:
             if self._state.get(key) != state:
                 self._state[key] = state
                 self.transitions.append(Transition(round(at, 3), device, peer, state))
+        if len(self.transitions) > MAX_TRANSITIONS:
+            extra = len(self.transitions) - MAX_TRANSITIONS
+            del self.transitions[:extra]
+            self.dropped += extra
 
     def close(self) -> None:
         for u in self._unsubscribe:

@@ -74,3 +74,29 @@ def test_html_report_draws_the_failover_timeline():
 def test_html_report_without_tunnels_says_so():
     html = render_html(Report("l", "", 0, 0.0, []))
     assert "No tunnels were recorded during this lab." in html
+
+
+def test_timeline_keeps_the_newest_transitions_only(monkeypatch):
+    from types import SimpleNamespace
+
+    from routershell.labs import timeline as tl
+
+    monkeypatch.setattr(tl, "MAX_TRANSITIONS", 3)
+    now = [0.0]
+    state = ["up"]
+
+    class Tunnels:
+        def subscribe(self, cb):
+            return lambda: None
+
+        def tunnels(self):
+            return [SimpleNamespace(spec=SimpleNamespace(gateways=("10.0.0.2",)), active_gateway="10.0.0.2",
+                                    state=state[0])]
+
+    line = tl.TunnelTimeline({"r1": SimpleNamespace(tunnels=Tunnels())}, lambda: now[0])
+    for i in range(5):
+        now[0] = float(i)
+        state[0] = "up" if i % 2 == 0 else "down"
+        line.sample("r1")
+    assert [(t.at, t.state) for t in line.transitions] == [(2.0, "up"), (3.0, "down"), (4.0, "up")]
+    assert line.dropped == 2
