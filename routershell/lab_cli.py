@@ -93,7 +93,7 @@ def _check(files: list[str]) -> int:
     bad = 0
     for f in files:
         try:
-            spec = load_lab(f)
+            spec = load_lab(find_lab(f) or f)  # a path, or a shipped lab's name
         except LabError as e:
             print(str(e))
             bad += 1

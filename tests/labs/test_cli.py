@@ -30,6 +30,8 @@ def test_lab_check_reports_ok_and_errors_by_line(tmp_path, capsys):
     assert out[0].endswith("junos-failover.toml: ok: 1 device, 2 tasks, 3 objectives (5 points), 2 events")
     assert out[1].startswith(f"{bad}:6: 'expect' is not a regular expression")
     assert main(["lab", "check", str(lab_path("junos-service-set"))]) == 0
+    assert main(["lab", "check", "multivendor"]) == 0  # a shipped lab by name
+    assert capsys.readouterr().out.endswith("multivendor: ok: 2 devices, 1 task, 3 objectives (6 points), 0 events\n")
 
 
 def test_lab_grade_a_command_transcript_as_json(tmp_path, capsys):
