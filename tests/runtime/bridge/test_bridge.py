@@ -344,6 +344,9 @@ def test_command_line_option_and_app_checks(capsys) -> None:
     from routershell.app import App
     from routershell.main import build_parser, main
 
+    helptext = " ".join(build_parser().format_help().split())
+    assert "4500 beside 500, else PORT+1" in helptext  # what it does (issue 17 #16)
+    assert "other than loopback is used with a warning" in helptext
     args = build_parser().parse_args(["--ike-bridge", "r1=127.0.0.1:500"])
     assert args.ike_bridges == [("r1", ("127.0.0.1", 500))]
     with pytest.raises(SystemExit):
@@ -397,3 +400,22 @@ async def test_app_opens_the_lab_files_bridge_and_closes_it(mock_clock) -> None:
         n.cancel_scope.cancel()
     with pytest.raises(BridgeError, match="real time"):
         App("virtual", lab=dataclasses.replace(spec, devices=(r1,)))
+
+
+async def test_app_opens_a_named_non_loopback_address_with_a_warning(mock_clock, capsys) -> None:
+    """README: an address other than loopback is used when named, with a warning on stderr
+    (it was refused with a message asking for what the user had just done)."""
+    from routershell.app import App
+    from routershell.labs.labfile import default_lab
+
+    spec = default_lab()
+    port = free_udp_pair()
+    r1 = dataclasses.replace(spec.devices[0], ike_bridge=("0.0.0.0", port))
+    app = App("real", trio_clock=mock_clock, lab=dataclasses.replace(spec, devices=(r1,)))
+    async with trio.open_nursery() as n:
+        await app.start(n)
+        assert app.bridges["r1"].listen == ("0.0.0.0", port)
+        await app.aclose()
+        n.cancel_scope.cancel()
+    err = capsys.readouterr().err
+    assert "warning: the IKE bridge listens on 0.0.0.0, not a loopback address" in err
