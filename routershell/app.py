@@ -19,7 +19,7 @@ import trio
 
 from .cli.session import CliSession
 from .labs.control import LabControl
-from .labs.labfile import DeviceSpec, LabPeer, LabSpec, default_lab, load_lab
+from .labs.labfile import DeviceSpec, LabError, LabPeer, LabSpec, default_lab, load_lab
 from .platforms import registry
 from .platforms.base import BuildContext
 from .runtime.clock import LabClock
@@ -63,7 +63,11 @@ class App:
             self.devices[dev.name] = dev
             self.world.add_device(dev, dev.addresses())
             self._follow_addresses(dev)
+        own = {a.split("/")[0]: d.name for d in self.devices.values() for a in d.addresses()}
         for p in self.spec.peers:
+            if p.address in own:  # the device would answer itself: refuse with the lab's line
+                raise LabError(self.spec.origin, p.line or None,
+                               f"peer {p.name!r}: {p.address} is an address of device {own[p.address]!r}")
             self.world.add_peer(peer_spec(p))
         for link in self.spec.links:
             # a link holds its peer ends' addresses: taking it down cuts the path to that peer

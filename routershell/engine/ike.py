@@ -28,6 +28,9 @@ A runtime binds both UDP ports and passes the port a datagram arrived on as
 in-memory pairs drive it. On the NAT-T port, keepalives are ignored and ESP packets are counted
 (`esp_packets`) and reported as `EspReceived`, never parsed as ISAKMP.
 
+The exchanges' states and every legal move are one table in machine.py (read it there);
+phase1.py and quick.py hold the handlers it names.
+
 Other operations: `delete_ike(peer, now)`, `delete_child(peer, child, now)`,
 `probe(peer, now) -> bool` (send one DPD R-U-THERE now, e.g. a failover hello; the ACK comes
 back as `DpdAck`), `abort(peer, now) -> bool` (silently give up a phase 1 we initiated, e.g.
@@ -83,6 +86,7 @@ from .isakmp import (
     decode_payloads,
     encode_payloads,
 )
+from .machine import MachineMixin, State
 from .peer import PeerConfig
 from .phase1 import Phase1Mixin
 from .quick import QuickMixin
@@ -111,7 +115,7 @@ def reason_for(notify: int) -> str:
     return _REASON.get(notify, PEER_NOTIFY)
 
 
-class IkeEndpoint(Phase1Mixin, QuickMixin):
+class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
     NONCE_LEN = 20
 
     def __init__(self, local: Addr, rng: random.Random, peers: list[PeerConfig] | tuple = (),
@@ -254,7 +258,7 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
             return False
         d = sa.dpd
         d.seq = (d.seq + 1) & 0xFFFFFFFF
-        d.outstanding.add(d.seq)
+        d.sent(d.seq)
         self._send_info(sa, [NotifyPayload(Notify.R_U_THERE, Proto.ISAKMP,
                                            sa.icookie + sa.rcookie, d.seq.to_bytes(4, "big"))])
         self._refresh()
@@ -458,7 +462,7 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
     def _finish_exchange(self, sa: IkeSa, ex: ExchangeState, now: float) -> None:
         """Done: stop retransmitting, keep the state to answer retransmissions for a while."""
         self._touch(sa)
-        ex.state = "done"
+        ex.state = State.DONE
         ex.deadline = None
         ex.purge_at = now + sa.config.retransmit.timeout()
 
@@ -506,11 +510,18 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
         assert sa.proposal is not None
         if not msg.flags & Flag.ENCRYPTED:
             raise DecodeError("expected an encrypted message", Notify.INVALID_FLAGS)
+        block = sa.proposal.block
         try:
             pt = crypto.decrypt(sa.proposal.cipher, sa.enc_key, iv, msg.body)
-            return decode_payloads(msg.next_payload, pt), msg.body[-sa.proposal.block:]
+            payloads = decode_payloads(msg.next_payload, pt)
         except (CryptoError, DecodeError) as e:
             raise DecryptError(str(e)) from None
+        # Padding is at most one block (RFC 2409 appendix B pads a whole block when aligned).
+        # Blocks of junk appended to a genuine message would still decrypt and authenticate,
+        # but move the CBC chain (the next IV is the last block received) off the sender's.
+        if len(pt) - sum(len(p.raw) for p in payloads) > block:
+            raise DecryptError("padding longer than a block")
+        return payloads, msg.body[-block:]
 
     def _prf(self, sa: IkeSa, key: bytes, data: bytes) -> bytes:
         assert sa.proposal is not None
@@ -757,7 +768,12 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
             if found and found[0].notify_type != Notify.PAYLOAD_MALFORMED:
                 notify = found[0].notify_type
         except (DecodeError, CryptoError):
-            pass
+            # unreadable: the keys differ, or a damaged copy of MM6 or a forgery. Dropped;
+            # if MM6 never comes, the timeout reports the authentication failure.
+            sa.p1.rejection = (notify, AUTHENTICATION_FAILED)
+            self._dropped(sa.peer, 1, "unreadable notify in answer to MM5", AUTHENTICATION_FAILED,
+                          notify)
+            return
         reason = AUTHENTICATION_FAILED if notify in (
             Notify.INVALID_HASH_INFORMATION, Notify.PAYLOAD_MALFORMED) else reason_for(notify)
         self._event(NegotiationFailed(sa.peer, 1, reason, notify, False))
@@ -912,8 +928,8 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
         pending = self.sadb.negotiating_for(cfg.addr)
         if pending is None:
             pending = self._start_phase1(cfg, now)
-        if child is not None:
-            pending.pending_children.append((child, rekey_of))
+        if child is not None and (child, rekey_of) not in pending.pending_children:
+            pending.pending_children.append((child, rekey_of))  # once, however often asked
 
     def _dpd_start(self, sa: IkeSa, now: float) -> None:
         cfg = sa.config

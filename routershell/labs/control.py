@@ -212,9 +212,15 @@ class LabControl:
             return await command(self, session, m)
         self.caller = session
         try:
-            return self.apply(m)
+            text = self.apply(m)
         finally:
             self.caller = None
+        clock = self.host.clock
+        if m.handler == "lab-module" and m.words[-1] != "fail" and clock.mode != "frozen":
+            # like `request chassis pic … online`: return once the tunnels the module brought
+            # back negotiated (or 30 s), so the next show is what the restored module holds
+            await clock.wait_until(self.host.settled, 30.0)
+        return text
 
     #: the session running the current command (None for timed lab events)
     caller: Any = None

@@ -127,6 +127,12 @@ class RemotePeer:
         ep.initiate((gateway, IKE_PORT), now, child=self.spec.name)
         self._pump(now)
 
+    def delete_ike(self, gateway: str, now: float) -> bool:
+        """Delete the IKE SA with `gateway`, telling it (a Delete). False if there is none."""
+        done = self.endpoint.delete_ike((gateway, IKE_PORT), now)
+        self._pump(now)
+        return done
+
     def update(self, now: float, **changes: object) -> PeerSpec:
         """Change the peer's description (psk=..., answers_dpd=..., reachable=...)."""
         try:

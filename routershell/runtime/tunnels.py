@@ -54,6 +54,7 @@ from ..engine.events import (
     Event,
     NegotiationFailed,
     PeerDead,
+    Phase1Down,
     Phase2Down,
     Phase2Up,
     SaRekeyed,
@@ -176,7 +177,10 @@ class TunnelManager:
         self._next_index = 1
         self._index: dict[tuple[str, str], list[_Tunnel]] | None = None  # see _candidates
         self._subscribers: list[Subscriber] = []
+        # the world's echo path (World.add_device sets it to Traffic.echo); see echo()
+        self.echo_path: Callable[..., float | None] | None = None
         self._dirty: set[_Driver] = set()
+        self._pump_queue: dict[_Driver, None] | None = None  # endpoints to pump; see _pump
         self._flush_timer: Timer | None = None
         self._pending_starts = 0  # deferred batches of apply() not started yet
         self.events: list[tuple[float, str, object]] = []  # recent (time, tunnel, event), for labs
@@ -333,6 +337,14 @@ class TunnelManager:
         self._pump(drv, now)
         return sa
 
+    def echo(self, src: str, dst: str, octets: int) -> float | None:
+        """One ping from this device (`src`, a local address) to `dst`: through a tunnel
+        whose selectors cover it (moving its counters), else in the clear. The round-trip
+        time, or None when no reply comes back."""
+        if self.echo_path is not None:
+            return self.echo_path(src, dst, octets, origin=self)
+        return self.network.echo(src, dst)
+
     def gateway_of(self, name: str) -> str | None:
         """The remote gateway tunnel `name` uses now (None: none chosen yet)."""
         t = self._tunnels.get(name)
@@ -401,13 +413,15 @@ class TunnelManager:
 
     def module_changed(self, now: float) -> None:
         """Re-read module states: tunnels on failed modules go "not-present" (SAs gone, no
-        Delete sent); tunnels whose module came back start again."""
+        Delete sent; IKE SAs stay: on Junos they live on the Routing Engine, and a platform
+        whose modules hold them clears them itself); tunnels whose module came back start."""
         for t in self._ordered():
             if t.spec.child is None:
                 continue
             ok = self._module_ok(t)
             if not ok and t.state.state != "not-present":
                 self._cancel_watchdog(t)
+                self._cancel_retry(t)
                 self._clear(t, now, notify=False)
                 t.state.state = "not-present"
                 if t.ctl is not None:
@@ -539,9 +553,36 @@ class TunnelManager:
             self._pump(drv, now)
 
     def _pump(self, drv: _Driver, now: float, reschedule: bool = True) -> None:
-        """Send what the endpoint queued and act on its events (which may queue more)."""
+        """Send what the endpoint queued and act on its events (which may queue more).
+
+        Never re-entered: acting on an event often negotiates, which pumps again; inside a
+        pump that only queues the endpoint (`_pump_queue`) and the outer loop drains it, so a
+        burst of N events is a loop of N steps, not a chain of N nested calls (a RecursionError
+        in large labs, or when the lab catches up after a stall)."""
+        if reschedule:
+            self._mark(drv, now)
+        queue = self._pump_queue
+        if queue is not None:
+            queue[drv] = None
+            return
+        queue = self._pump_queue = {drv: None}
+        try:
+            for _ in range(self.MAX_PUMP_PASSES):
+                if not queue:
+                    break
+                d = next(iter(queue))
+                del queue[d]
+                if self._pump_one(d, now):
+                    queue[d] = None  # more left: after the others, so no endpoint starves
+        finally:
+            self._pump_queue = None
+
+    MAX_PUMP_PASSES = 100_000  # of 64 rounds each: a runaway engine cannot hang the lab
+
+    def _pump_one(self, drv: _Driver, now: float) -> bool:
+        """Up to 64 rounds of sends and events on one endpoint; True if work is left."""
         ep = drv.ep
-        for _ in range(64):  # events can cause sends that cause no further events; bounded
+        for _ in range(64):
             out = ep.datagrams_to_send()
             for data, dst in out:
                 self.network.send(ep.local, dst, data)
@@ -550,9 +591,8 @@ class TunnelManager:
                 handled = True
                 self._on_event(drv, ev, now)
             if not out and not handled:
-                break
-        if reschedule:
-            self._mark(drv, now)
+                return False
+        return True
 
     def _mark(self, drv: _Driver, now: float) -> None:
         """Re-read the endpoint's timer once per lab instant, not after every datagram:
@@ -646,11 +686,20 @@ class TunnelManager:
             return None
         ts = self._tunnels_on(drv.local, gw)
         self._emit(t.name if t is not None else (ts[0].name if ts else ""), ev, now)
+        if isinstance(ev, Phase1Down):
+            for x in ts:
+                if x.ctl is not None:
+                    self._run(x, x.ctl.phase1_down(now, gw, ev.reason), now, pump=False)
         return None
 
     def _failed(self, t: _Tunnel, gw: str, reason: str, now: float, phase: int = 1) -> None:
         t.state.last_failure = reason
-        if t.active != gw or t.state.state != "negotiating":
+        if t.active != gw:
+            return
+        if t.state.state == "up" and t.ctl is not None:  # a rekey failed; the SAs still stand
+            self._run(t, t.ctl.rekey_failed(now, gw, reason, phase), now)
+            return
+        if t.state.state != "negotiating":
             return
         self._cancel_watchdog(t)
         # down first: a controller that answers with no action (no backup, gave up) leaves the
@@ -778,8 +827,9 @@ class TunnelManager:
         gw = gw or t.active
         if drv is None or gw is None:
             return False
-        if not notify:
-            self._pump(drv, now)  # flush what was queued before
+        if not notify:  # send what was queued before (events stay for the pump)
+            for data, dst in drv.ep.datagrams_to_send():
+                self.network.send(drv.ep.local, dst, data)
         found = drv.ep.delete_child((gw, IKE_PORT), t.name, now)
         if not notify:
             drv.ep.datagrams_to_send()

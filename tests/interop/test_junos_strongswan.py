@@ -55,14 +55,6 @@ interfaces {
     ge-0/0/0 {
         unit 0 {
             family inet {
-                service {
-                    input {
-                        service-set ss-real;
-                    }
-                    output {
-                        service-set ss-real;
-                    }
-                }
                 address 192.0.2.1/24;
             }
         }
@@ -139,6 +131,8 @@ def services(s: Set = SETS[0], psk: str = PSK, establish: str = "on-traffic",
         "set services service-set ss-real interface-service service-interface sp-1/2/0",
         f"set services service-set ss-real ipsec-vpn-options local-gateway {R1}",
         "set services service-set ss-real ipsec-vpn-rules real",
+        "set interfaces ge-0/0/0 unit 0 family inet service input service-set ss-real",
+        "set interfaces ge-0/0/0 unit 0 family inet service output service-set ss-real",
         f"{p} ike proposal ike-p authentication-method pre-shared-keys",
         f"{p} ike proposal ike-p authentication-algorithm {s.hash}",
         f"{p} ike proposal ike-p encryption-algorithm {s.cipher}",

@@ -187,3 +187,42 @@ async def test_unknown_actions_are_reported_not_executed(mock_clock, world):
     await world.wait_settled(10)
     assert ("t1", "a platform notification") in [(n, e) for _, n, e in log]
     assert dev.tunnels.tunnels()[0].state == "up"
+
+
+class Watching(ControllerBase):
+    """Records the rekey and phase-1 hooks."""
+
+    seen: list[tuple] = []
+
+    def rekey_failed(self, now, gateway, reason, phase):
+        self.seen.append(("rekey", round(now), gateway, reason, phase))
+        return []
+
+    def phase1_down(self, now, gateway, reason):
+        self.seen.append(("phase1", round(now), gateway, reason))
+        return []
+
+
+async def test_rekey_failure_and_phase1_down_reach_the_controller(mock_clock, world):
+    from routershell.engine.peer import ChildConfig
+    from routershell.engine.proposals import IpsecProposal
+    from routershell.runtime.ipsec import TunnelSpec
+
+    Watching.seen = []
+    dev = device(world)
+    dev.tunnels.controller_for = Watching
+    peer = world.add_peer(peer_spec())
+    base = spec()
+    short = TunnelSpec(base.name, base.local, base.peer,
+                       ChildConfig("x", (IpsecProposal(lifetime_s=600),), LAN1, LAN2),
+                       selectors=base.selectors)
+    dev.tunnels.apply([short], world.now())
+    await world.clock.advance(530)
+    world.peer_down(PRIMARY)  # the rekey at the soft lifetime (540 s) goes unanswered
+    await world.clock.advance(60)
+    assert Watching.seen == [("rekey", 580, PRIMARY, "timeout", 2)]
+    assert dev.tunnels.tunnels()[0].state == "up"  # the old SAs still stand
+    world.peer_up(PRIMARY)
+    assert peer.delete_ike(R1, world.now())  # the peer deletes phase 1
+    await world.clock.advance(1)
+    assert Watching.seen[-1] == ("phase1", 590, PRIMARY, "peer-delete")
