@@ -390,6 +390,8 @@ async def test_app_opens_the_lab_files_bridge_and_closes_it(mock_clock) -> None:
         assert (br.listen, br.nat_listen) == (("127.0.0.1", port), ("127.0.0.1", port + 1))
         assert app.world.network.bound("127.0.0.2", 500)  # r1 may initiate to the named peer
         assert br.local_for("127.0.0.2") == "192.0.2.1"  # r1's local gateway
+        # peers r1's configuration names are never dropped from the bridge's table
+        assert {"198.51.100.1", "203.0.113.1"} <= set(br.configured())
         probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         with pytest.raises(OSError):
             probe.bind(("127.0.0.1", port))  # the socket is open
