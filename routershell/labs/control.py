@@ -425,17 +425,28 @@ async def _clock_show(ctl: LabControl, session: Any, m: CommandMatch) -> str:
     return ctl.clock_text()
 
 
+MAX_ADVANCE = 366 * 86400.0  # one command moves the lab at most a year (Ctrl-C stops it sooner)
+
+
+def _bounded(seconds: float) -> float:
+    if seconds > MAX_ADVANCE:
+        raise LabCommandError(f"the lab clock moves at most {MAX_ADVANCE / 86400:.0f} days at a time")
+    return seconds
+
+
 @COMMANDS.handler("lab-clock-advance")
 async def _clock_advance(ctl: LabControl, session: Any, m: CommandMatch) -> str:
     clock = ctl.host.clock
-    await clock.advance(parse_duration(str(m.args["duration"])))
+    await clock.advance(_bounded(parse_duration(str(m.args["duration"]))))
     return f"Lab clock advanced to {format_hms(clock.now())} ({clock.mode}).\n"
 
 
 @COMMANDS.handler("lab-clock-advance-to")
 async def _clock_advance_to(ctl: LabControl, session: Any, m: CommandMatch) -> str:
     clock = ctl.host.clock
-    await clock.advance_to(parse_offset(str(m.args["time"])))
+    target = parse_offset(str(m.args["time"]))
+    _bounded(target - clock.now())
+    await clock.advance_to(target)
     return f"Lab clock advanced to {format_hms(clock.now())} ({clock.mode}).\n"
 
 

@@ -42,6 +42,8 @@ Actions (a list, carried out in order and all reported to `subscribe`rs):
                                      cancels it)
     fo.ClearSas(gateway)             delete this tunnel's SAs with gateway (Delete sent), and
                                      the IKE SA unless another tunnel is up on it
+    ForgetSas(gateway)               the same, silently (nothing sent): the module that held
+                                     them is gone (a platform whose modules hold IKE SAs)
     fo.SendDpdHello(gateway, n)      an R-U-THERE on the IKE SA (its ACK comes back as dpd_ack)
     fo.Activated(gateway, role)      this gateway now carries the tunnel (state shown)
     fo.PeerDeclaredDead(gateway)     the tunnel is down, last failure "peer-dead"
@@ -73,7 +75,7 @@ from ..engine import failover as fo
 from ..engine.dpd import DpdPolicy
 from .ipsec import TunnelSpec
 
-__all__ = ["RENEGOTIATE", "ControllerBase", "ControllerFor", "FailoverTunnel", "OnTunnel",
+__all__ = ["RENEGOTIATE", "ControllerBase", "ControllerFor", "FailoverTunnel", "ForgetSas", "OnTunnel",
            "TunnelController", "default_controller"]
 
 # tunnel_down reasons after which a tunnel established "immediately" comes back at once
@@ -88,6 +90,14 @@ class OnTunnel:
 
     tunnel: str
     action: Any
+
+
+@dataclass(frozen=True)
+class ForgetSas:
+    """Drop this tunnel's SAs with `gateway`, and the IKE SA unless another tunnel is up or
+    negotiating on it, without telling the peer (the module holding them failed)."""
+
+    gateway: str
 
 
 @runtime_checkable

@@ -65,7 +65,7 @@ from ..engine.sa import IpsecSa
 from .ipsec import TunnelSpec, TunnelState
 from .network import Addr, Network
 from .scheduler import Scheduler, Timer
-from .tunnel_control import ControllerFor, OnTunnel, TunnelController, default_controller
+from .tunnel_control import ControllerFor, ForgetSas, OnTunnel, TunnelController, default_controller
 
 __all__ = ["IKE_PORT", "ModuleDown", "ModuleUp", "TunnelManager", "matches"]
 
@@ -835,17 +835,26 @@ class TunnelManager:
             drv.ep.datagrams_to_send()
         return found
 
-    def _clear_gateway(self, t: _Tunnel, gw: str, now: float) -> None:
-        """Failover ClearSas: this tunnel's SAs, and the IKE SA unless another tunnel is up on it."""
+    def _clear_gateway(self, t: _Tunnel, gw: str, now: float, notify: bool = True) -> None:
+        """ClearSas: this tunnel's SAs, and the IKE SA unless another tunnel is up on it.
+        ForgetSas (notify=False): the same with nothing sent, and the IKE SA is kept only for
+        a tunnel up or negotiating on it."""
         drv = self._drivers.get(t.spec.local)
         if drv is None:
             return
-        self._clear(t, now, notify=True, gw=gw)
-        self._abort(drv, gw, now)
+        self._clear(t, now, notify=notify, gw=gw)
+        busy = ("up",) if notify else ("up", "negotiating")
         others = [x for x in self._candidates(t.spec.local, gw) if x is not t
-                  and x.active == gw and x.state.state == "up"]
-        if not others:
-            drv.ep.delete_ike((gw, IKE_PORT), now)
+                  and x.active == gw and x.state.state in busy]
+        if notify:
+            self._abort(drv, gw, now)
+            if not others:
+                drv.ep.delete_ike((gw, IKE_PORT), now)
+        elif not others:
+            self._abort(drv, gw, now)
+            while drv.ep.delete_ike((gw, IKE_PORT), now):
+                pass
+            drv.ep.datagrams_to_send()  # the Deletes never leave: their module is gone
 
     def _probe(self, t: _Tunnel, gw: str, now: float) -> bool:
         """Send one R-U-THERE on the IKE SA with `gw` (its ACK comes back as DpdAck)."""
@@ -865,6 +874,9 @@ class TunnelManager:
             elif isinstance(a, fo.ClearSas):
                 self._cancel_watchdog(t)
                 self._clear_gateway(t, a.gateway, now)
+            elif isinstance(a, ForgetSas):
+                self._cancel_watchdog(t)
+                self._clear_gateway(t, a.gateway, now, notify=False)
             elif isinstance(a, fo.Negotiate):
                 if a.at is not None and a.at > now:
                     self._negotiate_at(t, a.gateway, a.at)

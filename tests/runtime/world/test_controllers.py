@@ -10,6 +10,7 @@ from routershell.runtime.device import Device, Module
 from routershell.runtime.tunnel_control import (
     ControllerBase,
     FailoverTunnel,
+    ForgetSas,
     OnTunnel,
     TunnelController,
     default_controller,
@@ -226,3 +227,30 @@ async def test_rekey_failure_and_phase1_down_reach_the_controller(mock_clock, wo
     assert peer.delete_ike(R1, world.now())  # the peer deletes phase 1
     await world.clock.advance(1)
     assert Watching.seen[-1] == ("phase1", 590, PRIMARY, "peer-delete")
+
+
+class OnTheModule(ControllerBase):
+    """A platform whose modules hold the IKE SAs too: a failed module forgets them silently."""
+
+    def tunnel_down(self, now, gateway, reason):
+        if reason == "not-present":
+            return [ForgetSas(gateway)]
+        return super().tunnel_down(now, gateway, reason)
+
+
+async def test_forget_sas_drops_the_ike_sa_of_a_failed_module_silently(mock_clock, world):
+    dev = device(world, modules=[Module("1", "m1", "sm", 100)])
+    dev.tunnels.controller_for = OnTheModule
+    peer = world.add_peer(peer_spec())
+    dev.tunnels.apply([spec(module="m1")], world.now())
+    await world.wait_settled(10)
+    ep = dev.tunnels.endpoint(R1)
+    assert ep.sadb.ike_for((PRIMARY, 500)) is not None
+    sent = world.network.stats.sent
+    world.module_fail("r1", "1")
+    assert ep.sadb.ike_for((PRIMARY, 500)) is None and ep.sadb.ipsec == {}
+    assert world.network.stats.sent == sent and peer.established()  # nothing told the peer
+    world.module_restore("r1", "1")
+    await world.wait_settled(10)
+    st = dev.tunnels.tunnels()[0]
+    assert st.state == "up" and st.ike_sa is not None  # a new phase 1 and quick mode
