@@ -252,4 +252,5 @@ def peer_spec(p: LabPeer) -> Any:
         initiates_dpd=p.initiates_dpd, dpd_interval=p.dpd_interval, dpd_retries=p.dpd_retries,
         initiates=p.initiates, target=p.target, local_ts=p.local_ts, remote_ts=p.remote_ts,
         reachable=p.reachable, latency=p.latency, loss=p.loss,
+        reject_proposals=p.reject_proposals,
     )

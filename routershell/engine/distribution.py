@@ -248,6 +248,17 @@ class Distribution:
             return []
         return [self._schedule(t, t.backoff.failed(now))]
 
+    def peer_established(self, now: float, tunnel: str) -> list[DistributionAction]:
+        """The peer negotiated the tunnel on its present module while we waited (e.g. during
+        the 3-minute wait of a higher local address): it is up, the back-off restarts and the
+        scheduled rekey is dropped. Ignored for a tunnel with no module."""
+        t = self._tunnel(tunnel)
+        if t.module is None:
+            return []
+        t.up, t.awaiting, t.next_attempt = True, False, None
+        t.backoff.succeeded(now)
+        return []
+
     def tunnel_down(self, now: float, tunnel: str) -> list[DistributionAction]:
         """The tunnel's SAs were lost on a present module: rekey at once, backing off on failure."""
         t = self._tunnel(tunnel)

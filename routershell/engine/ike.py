@@ -183,6 +183,18 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
         self._refresh()
         return True
 
+    def forget_ike(self, peer: Addr, now: float) -> bool:
+        """Drop the IKE SA with `peer` without telling it: the hardware that held it is gone
+        (a service module failed). Phase1Down "deleted" as for a local delete; nothing is
+        sent; its IPsec SAs stay. False if there is none."""
+        self._dirty.add(peer[0])
+        sa = self.sadb.ike_for(peer)
+        if sa is None:
+            return False
+        self._remove_ike(sa, "deleted")
+        self._refresh()
+        return True
+
     def delete_child(self, peer: Addr, child: str, now: float) -> bool:
         self._dirty.add(peer[0])
         found = False

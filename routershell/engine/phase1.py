@@ -3,8 +3,11 @@
 A mixin of `IkeEndpoint`; it uses the endpoint's plumbing (`_send_exchange`, `_encrypt`, ...).
 Retransmission rule for every exchange: a message that expects an answer is retransmitted on
 the peer's `Schedule`; a received copy of the peer's last message makes us resend our answer.
-Authentication failures answer with an unencrypted notify (the keys may differ) and report
-`NegotiationFailed(reason="authentication-failed")` on both sides.
+Which handler runs for a message is machine.py's table. A message that fails decryption or
+authentication is dropped and counted with the exchange's state untouched (`_p1_run`,
+`_p1_rejected`); the same bytes refused twice (the peer's retransmission) end the exchange
+with an unencrypted notify (the keys may differ) and
+`NegotiationFailed(reason="authentication-failed")` on both sides. See docs/engine.md.
 """
 
 from __future__ import annotations

@@ -98,6 +98,7 @@ class LabPeer:
     latency: float = 0.0  # seconds, one way
     loss: float = 0.0  # percent
     line: int = 0  # of its `address` in the lab file (errors found when the lab is built)
+    reject_proposals: int = 0  # refuse the first N phase-1 negotiations (NO-PROPOSAL-CHOSEN)
 
 
 @dataclass(frozen=True)
@@ -343,7 +344,7 @@ _BRIDGE_PEER = {"address", "port", "nat_port"}
 _MODULE = {"slot", "name", "kind", "capacity"}
 _PEER = {"name", "address", "psk", "ike", "ipsec", "mode", "answers_dpd", "initiates_dpd",
          "dpd_interval", "dpd_retries", "initiates", "target", "local_ts", "remote_ts",
-         "reachable", "latency", "loss"}
+         "reachable", "latency", "loss", "reject_proposals"}
 _LINK = {"name", "endpoints", "latency", "loss", "up"}
 _TRAFFIC = {"name", "from", "to", "rate"}
 _EVENT = {"at", "do"}
@@ -599,7 +600,8 @@ def _peer(c: _Checker, p: Any, path: tuple) -> LabPeer:
         initiates=initiates, target=target, local_ts=local_ts, remote_ts=remote_ts,
         reachable=c.boolean(p, "reachable", path, True), latency=c.seconds(p, "latency", path, 0.0),
         line=c.keys.line(path + ("address",)) or 0,
-        loss=c.percent(p, "loss", path))
+        loss=c.percent(p, "loss", path),
+        reject_proposals=c.integer(p, "reject_proposals", path, 0, 0, 1000))
 
 
 def _link(c: _Checker, x: Any, path: tuple) -> LinkSpec:

@@ -42,6 +42,8 @@ name or slot) to "not-present": their SAs vanish without a Delete; they renegoti
 from __future__ import annotations
 
 import dataclasses
+import functools
+import ipaddress
 import logging
 import random
 from collections.abc import Callable
@@ -89,9 +91,10 @@ class ModuleUp:
     module: str
 
 
+@functools.lru_cache(maxsize=65536)
 def _in(addr: str, prefix: str) -> bool:
-    import ipaddress
-
+    # every data packet asks this of every selector: parse each (address, prefix) pair once
+    # (bounded cache: a long lab's flows reuse the same few pairs)
     try:
         return ipaddress.ip_address(addr) in ipaddress.ip_network(prefix, strict=False)
     except ValueError:
@@ -131,6 +134,7 @@ class _Tunnel:
         self.watchdog: Timer | None = None
         self.retry: Timer | None = None
         self.spis: set[int] = set()  # inbound SPIs of this tunnel's IPsec SAs (any gateway)
+        self.started = False  # its batch of apply() ran (a big commit starts tunnels in batches)
 
     @property
     def name(self) -> str:
@@ -234,6 +238,7 @@ class TunnelManager:
         for t in batch:
             if self._tunnels.get(t.name) is not t:
                 continue  # removed by a later apply before its turn
+            t.started = True
             if t.ctl is not None:
                 self.scheduler.add_engine(t, name=f"{self.device} tunnel {t.name}")
             if t.spec.child is None:
@@ -263,6 +268,12 @@ class TunnelManager:
         t = self._tunnels.get(name)
         return None if t is None else next(s for s in self.tunnels() if s.spec.name == name)
 
+    def state_of(self, name: str) -> str | None:
+        """The state of one tunnel ("down", "negotiating", "up", ...) without building the
+        TunnelStates of every tunnel (cheap enough for a platform to ask per tunnel)."""
+        t = self._tunnels.get(name)
+        return None if t is None else t.state.state
+
     def endpoint(self, local: str) -> IkeEndpoint | None:
         drv = self._drivers.get(local)
         return drv.ep if drv is not None else None
@@ -285,11 +296,13 @@ class TunnelManager:
         self._pump_all(now)
         return done
 
-    def clear_ike(self, peer: str | None, now: float) -> int:
-        """Delete IKE SAs (all, or with `peer`), telling the peer; IPsec SAs stay. Returns the
-        number deleted."""
+    def clear_ike(self, peer: str | None, now: float, local: str | None = None) -> int:
+        """Delete IKE SAs (all, or with `peer`; of every local gateway, or of `local` only),
+        telling the peer; IPsec SAs stay. Returns the number deleted."""
         n = 0
         for drv in self._drivers.values():
+            if local is not None and drv.local != local:
+                continue
             for sa in list(drv.ep.sadb.ike.values()):
                 if sa.state == "established" and (peer is None or sa.peer[0] == peer):
                     n += drv.ep.delete_ike(sa.peer, now)
@@ -321,7 +334,7 @@ class TunnelManager:
         the SA that carried them, or None. `spi`: the inbound SPI the packets arrived on
         (default: the tunnel's newest SA)."""
         t = self._tunnels.get(spec_name)
-        if t is None:
+        if t is None or not t.started:  # its batch starts later this instant: dropped, no trigger
             return None
         sa = self._current_sa(t)
         if spi is not None and t.spec.local in self._drivers:
@@ -681,7 +694,9 @@ class TunnelManager:
             ts = self._tunnels_on(drv.local, gw)
             self._emit(ts[0].name if ts else "", ev, now)
             for x in ts:
-                if x.ctl is not None:
+                # a controller may say it ignores ACKs (`wants_dpd_ack = False`): the engine's
+                # own DPD keeps the gateway alive, and hundreds of tunnels share one IKE SA
+                if x.ctl is not None and getattr(x.ctl, "wants_dpd_ack", True):
                     self._run(x, x.ctl.dpd_ack(now, gw), now, pump=False)
             return None
         ts = self._tunnels_on(drv.local, gw)
@@ -920,7 +935,7 @@ class TunnelManager:
         return t.spec.peer.address if t.spec.peer is not None else ""
 
     def _resched(self, t: _Tunnel) -> None:
-        if t.ctl is not None and self._tunnels.get(t.name) is t:
+        if t.ctl is not None and t.started and self._tunnels.get(t.name) is t:
             self.scheduler.reschedule(t)
 
     def _teardown(self, t: _Tunnel, now: float) -> None:
