@@ -50,10 +50,18 @@ def clock_mode(text: str) -> str:
 
 
 def _existing_file(text: str) -> Path:
+    """argparse type for --lab: a lab file, or the name of a lab shipped in routershell/labs
+    (`--lab default`)."""
     p = Path(text)
-    if not p.is_file():
-        raise argparse.ArgumentTypeError(f"no such lab file: {text}")
-    return p
+    if p.is_file():
+        return p
+    if p.suffix == "" and "/" not in text:
+        import importlib.resources
+
+        shipped = importlib.resources.files("routershell.labs").joinpath(f"{text}.toml")
+        if shipped.is_file():
+            return Path(str(shipped))
+    raise argparse.ArgumentTypeError(f"no such lab file: {text}")
 
 
 def _state_dir(text: str) -> Path:
@@ -110,7 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit status: 0; 1 when a -c or piped script had a command that printed an "
                "error (parse error, refused command, failed lab command), or the lab did not "
                "load; 2 for a bad option.")
-    p.add_argument("--lab", type=_existing_file, metavar="FILE", help="lab file (TOML)")
+    p.add_argument("--lab", type=_existing_file, metavar="FILE",
+                   help="lab file (TOML), or the name of a shipped lab (e.g. default)")
     p.add_argument("--device", metavar="NAME", help="device of the lab to log in to")
     p.add_argument("--clock", type=clock_mode, metavar="MODE",
                    help="real | xN (scaled, e.g. x60) | frozen | virtual "
@@ -192,12 +201,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                                        stdin_tty=stdin_tty)
     if not args.clock and (args.ike_bridges or _lab_has_bridge(args.lab)):
         mode = "real"  # a real peer's timers run on the wall clock
+    if not plain:  # a person at a terminal: say what the wait is for (a large lab loads slowly)
+        print(f"routershell: loading lab {args.lab or 'default'} ...", end="\r", flush=True)
     from routershell.app import App
 
     try:
         app = App(clock_mode=mode, seed=args.seed, state_dir=args.state, lab=args.lab,
                   device=args.device, ike_bridges=dict(args.ike_bridges or ()))
     except Exception as exc:  # a bad lab or state dir is the user's input: no traceback
+        if not plain:
+            print("\r\x1b[K", end="", flush=True)  # the loading line goes
         if os.environ.get("ROUTERSHELL_DEBUG"):
             raise
         print(f"routershell: error: {exc}", file=sys.stderr)

@@ -281,6 +281,39 @@ class RichShell:
             self.session.set_notifier(self._notify)
 
 
+def boot_status(app: Any) -> str:
+    """One line on how far the lab's boot is: tunnels up of all, lab time."""
+    from routershell.runtime.clock import format_hms
+
+    up = total = 0
+    for dev in getattr(app, "devices", {}).values():
+        tunnels = getattr(dev, "tunnels", None)
+        if tunnels is None:
+            continue
+        for t in tunnels.tunnels():
+            total += 1
+            up += t.state == "up"
+    name = getattr(getattr(app, "spec", None), "name", "") or "lab"
+    return (f"routershell: starting lab {name}: {up} of {total} tunnel{'s' if total != 1 else ''}"
+            f" up, lab time {format_hms(app.clock.now())}")
+
+
+BOOT_QUIET = 0.5  # wall seconds of boot before progress shows (small labs never show it)
+
+
+async def show_boot_progress(app: Any, write: Any, quiet: float = BOOT_QUIET,
+                             every: float = 0.25) -> None:
+    """While the lab boots (trio runs as a guest of this loop), redraw one status line on the
+    terminal; cancelled when the first prompt is due, which erases it."""
+    try:
+        await asyncio.sleep(quiet)
+        while True:
+            write("\r" + boot_status(app) + "\x1b[K")
+            await asyncio.sleep(every)
+    finally:
+        write("\r\x1b[K")
+
+
 async def rich_main(app: Any) -> int:
     """Boot the app as a trio guest, run the prompt loop, shut down cleanly."""
     guest = TrioGuest(app.clock.trio_clock)
@@ -289,7 +322,20 @@ async def rich_main(app: Any) -> int:
         await app.start(nursery)
         return app.new_session()
 
-    session = await guest.start(setup)
+    def write(text: str) -> None:
+        out = get_app_session().output
+        out.write_raw(text)
+        out.flush()
+
+    progress = asyncio.ensure_future(show_boot_progress(app, write))
+    try:
+        session = await guest.start(setup)
+    finally:
+        progress.cancel()
+        try:
+            await progress
+        except asyncio.CancelledError:
+            pass
     shell = RichShell(app, session, guest)
     loop_task = asyncio.ensure_future(shell.run())
     assert guest.done is not None

@@ -130,3 +130,15 @@ def test_no_color_draws_no_colours():
         assert not colours.search(child.before or "")
     finally:
         child.terminate(force=True)
+
+
+def test_loading_line_shows_then_gives_way_to_the_prompt():
+    child = pexpect.spawn(PYTHON, ["-m", "routershell", "--clock", "virtual"],
+                          env=shell_env(TERM="xterm", PROMPT_TOOLKIT_NO_CPR="1"),
+                          dimensions=(40, 100), encoding="utf-8", timeout=15)
+    try:
+        child.expect_exact("routershell: loading lab default ...")
+        child.expect_exact("user@r1>")
+        assert "\x1b[K" in child.before  # the status line was erased before the prompt
+    finally:
+        child.terminate(force=True)
