@@ -1,6 +1,6 @@
 """Write a lab with one Junos router and N IPsec tunnels, each to its own simulated gateway.
 
-    PYTHONPATH=. python scripts/big_lab.py 2000 /tmp/big    # writes /tmp/big/big.toml + r1.conf
+    PYTHONPATH=. python scripts/big_lab.py 2000 /tmp/big [LIFETIME]   # big.toml + r1.conf
 
 Used by scripts/bench_echo.py (keystroke echo while tunnels negotiate) and handy to try the
 shell at scale (`routershell --lab /tmp/big/big.toml --clock x60`). Term i protects
@@ -101,7 +101,7 @@ TAIL = """            match-direction output;
                 protocol esp;
                 authentication-algorithm hmac-sha1-96;
                 encryption-algorithm 3des-cbc;
-                lifetime-seconds 3600;
+                lifetime-seconds LIFETIME;
             }
             policy ipsec-big {
                 proposals esp-p;
@@ -116,7 +116,7 @@ PEER = """[[peers]]
 address = "{gw}"
 psk = "lab-secret"
 ike = [{{ auth = "psk", hash = "sha1", cipher = "3des", dh_group = 2, lifetime_s = 28800 }}]
-ipsec = [{{ protocol = "esp", cipher = "3des", auth = "hmac-sha1", lifetime_s = 3600 }}]
+ipsec = [{{ protocol = "esp", cipher = "3des", auth = "hmac-sha1", lifetime_s = {lifetime} }}]
 local_ts = "{lan}"
 remote_ts = "172.16.1.0/24"
 latency = "10ms"
@@ -131,21 +131,23 @@ def lan(i: int) -> str:
     return f"10.{i // 250}.{i % 250}.0/24"
 
 
-def write_lab(n: int, directory: Path) -> Path:
-    """Write big.toml and r1.conf for n tunnels into directory; return the lab file."""
+def write_lab(n: int, directory: Path, lifetime: int = 3600) -> Path:
+    """Write big.toml and r1.conf for n tunnels into directory; return the lab file.
+    `lifetime`: IPsec SA lifetime in seconds (short ones keep the tunnels rekeying)."""
     directory.mkdir(parents=True, exist_ok=True)
-    conf = HEAD + "".join(TERM.format(i=i, lan=lan(i), gw=gateway(i)) for i in range(n)) + TAIL
+    conf = (HEAD + "".join(TERM.format(i=i, lan=lan(i), gw=gateway(i)) for i in range(n))
+            + TAIL.replace("LIFETIME", str(lifetime)))
     (directory / "r1.conf").write_text(conf)
     lab = [f'name = "big-{n}"', f'description = "r1 with {n} tunnels"', "",
            "[devices.r1]", 'platform = "junos"', 'config_file = "r1.conf"',
            'ports = ["ge-0/0/0", "ge-0/0/1", "fxp0", "lo0"]', "",
            "[[devices.r1.modules]]", 'slot = "1/2"', 'name = "sp-1/2/0"', 'kind = "services"',
            "capacity = 0", ""]
-    lab += [PEER.format(gw=gateway(i), lan=lan(i)) for i in range(n)]
+    lab += [PEER.format(gw=gateway(i), lan=lan(i), lifetime=lifetime) for i in range(n)]
     path = directory / "big.toml"
     path.write_text("\n".join(lab))
     return path
 
 
 if __name__ == "__main__":
-    print(write_lab(int(sys.argv[1]), Path(sys.argv[2])))
+    print(write_lab(int(sys.argv[1]), Path(sys.argv[2]), *map(int, sys.argv[3:4])))
