@@ -51,17 +51,14 @@ def clock_mode(text: str) -> str:
 
 def _existing_file(text: str) -> Path:
     """argparse type for --lab: a lab file, or the name of a lab shipped in routershell/labs
-    (`--lab default`)."""
+    (`--lab alliedware-retry` is routershell/labs/alliedware-retry.toml)."""
     p = Path(text)
-    if p.is_file():
-        return p
-    if p.suffix == "" and "/" not in text:
-        import importlib.resources
-
-        shipped = importlib.resources.files("routershell.labs").joinpath(f"{text}.toml")
-        if shipped.is_file():
-            return Path(str(shipped))
-    raise argparse.ArgumentTypeError(f"no such lab file: {text}")
+    if not p.is_file():
+        shipped = Path(__file__).parent / "labs" / f"{text}.toml"
+        if re.fullmatch(r"[A-Za-z0-9_.-]+", text) and shipped.is_file():
+            return shipped
+        raise argparse.ArgumentTypeError(f"no such lab file: {text}")
+    return p
 
 
 def _state_dir(text: str) -> Path:
@@ -118,8 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit status: 0; 1 when a -c or piped script had a command that printed an "
                "error (parse error, refused command, failed lab command), or the lab did not "
                "load; 2 for a bad option.")
-    p.add_argument("--lab", type=_existing_file, metavar="FILE",
-                   help="lab file (TOML), or the name of a shipped lab (e.g. default)")
+    p.add_argument("--lab", type=_existing_file, metavar="FILE", help="lab file (TOML), or the name of a shipped lab")
     p.add_argument("--device", metavar="NAME", help="device of the lab to log in to")
     p.add_argument("--clock", type=clock_mode, metavar="MODE",
                    help="real | xN (scaled, e.g. x60) | frozen | virtual "

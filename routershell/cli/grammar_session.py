@@ -34,7 +34,11 @@ from . import pipes as pipemod
 from . import quoting
 from .io import SessionIO
 from .pager import MORE_PROMPT, page
+from .patterns import PatternTimeout
 from .session import CliSession
+
+#: printed when `| match` & co. run past their time budget (platforms may word it their way)
+PATTERN_TIMEOUT = "error: regular expression too complex (matching was stopped)\n"
 
 Handler = Callable[..., Awaitable[Any]]
 
@@ -125,6 +129,8 @@ class GrammarSession(CliSession):
     gc_paused: tuple[str, ...] = ()
     #: first words of commands that may start protocol exchanges (the front-end then waits)
     exchange_commands: frozenset[str] = frozenset()
+    #: or, more precisely, the handlers of such commands (checked when not empty)
+    exchange_handlers: frozenset[str] = frozenset()
     count_format: str = "Count: {n} lines"
 
     def __init__(self, device, user: str = "user", client: str = "terminal", initial_mode: str = "") -> None:
@@ -185,6 +191,11 @@ class GrammarSession(CliSession):
     # ---- execute ---------------------------------------------------------------------------
     async def run_line(self, line: str, io: SessionIO) -> None:
         if not line.strip():
+            return
+        bad = next((i for i, ch in enumerate(line) if "\udc80" <= ch <= "\udcff"), None)
+        if bad is not None:  # a byte that is not UTF-8: refused where it stands, never stored
+            io.write(self.wording.error_text(ParseError("syntax", bad, line[bad]), len(self.prompt_line())))
+            self.after_error(io)
             return
         if self.is_help_line(line):
             io.write(self.platform_help(line.rstrip()[:-1]))
@@ -278,13 +289,24 @@ class GrammarSession(CliSession):
 
     async def emit(self, text: str, pipes: list, io: SessionIO) -> None:
         """Run the text pipes over a command's output and page it."""
-        text = pipemod.apply_text_pipes(text, pipes, self.screen_length, self.count_format)
+        try:
+            text = pipemod.apply_text_pipes(text, pipes, self.screen_length, self.count_format)
+        except PatternTimeout:
+            io.write(getattr(self.wording, "pattern_timeout", PATTERN_TIMEOUT))
+            self.mark_failed()
+            return
         no_more = any(p.kind == "no-more" for p in pipes)
         hold = any(p.kind == "hold" for p in pipes)
         await page(io, text, 0 if no_more else self.screen_length, self.screen_width,
                    hold=hold, prompt=getattr(self.wording, "pager_prompt", MORE_PROMPT))
 
     def starts_exchanges(self, line: str) -> bool:
+        if self.exchange_handlers:
+            command = line.partition("|")[0]
+            try:
+                return parse_command(self.tree_root(), command).handler in self.exchange_handlers
+            except ParseError:
+                return False
         words = line.split()
         if not words or not self.exchange_commands:
             return False

@@ -13,11 +13,11 @@ Other platforms pass their own table (name -> kind) and count format.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from . import quoting
+from .patterns import Deadline, Pattern, PatternError, compile_pattern
 
 #: Kinds that rewrite the text line by line (apply_text_pipes handles these).
 TEXT_KINDS = frozenset({"match", "except", "count", "last", "find", "trim"})
@@ -47,7 +47,7 @@ class Pipe:
     column: int  # column of the pipe's name
     args: tuple[str, ...] = ()
     number: int | None = None  # last N, trim N, compare rollback N
-    pattern: re.Pattern[str] | None = field(default=None, compare=False)
+    pattern: Pattern | None = field(default=None, compare=False)
 
     @property
     def is_text_filter(self) -> bool:
@@ -127,11 +127,11 @@ def _number(word: Word, low: int = 1) -> int:
     return int(word.text)
 
 
-def _regex(word: Word) -> re.Pattern[str]:
-    # Junos filters are case-insensitive ("| match GE-0" finds ge-0/0/0).
+def _regex(word: Word) -> Pattern:
+    # Filters are case-insensitive ("| match GE-0" finds ge-0/0/0), as the devices' are.
     try:
-        return re.compile(word.text, re.IGNORECASE)
-    except re.error as e:
+        return compile_pattern(word.text, ignore_case=True)
+    except PatternError as e:
         raise PipeError("bad-regex", word.column, word.text, detail=str(e)) from None
 
 
@@ -213,18 +213,20 @@ def apply_text_pipes(text: str, pipes: Iterable[Pipe], screen_length: int = 0,
     """Apply the line filters in order; session kinds are skipped.
 
     `| last` without a number keeps one screenful (screen_length - 1 lines; all if 0).
+    Raises patterns.PatternTimeout when the patterns take longer than their budget.
     """
     lines = text.splitlines()
+    deadline = Deadline()
     for pipe in pipes:
         if pipe.kind == "match":
             assert pipe.pattern is not None
-            lines = [ln for ln in lines if pipe.pattern.search(ln)]
+            lines = [ln for ln in lines if deadline.search(pipe.pattern, ln)]
         elif pipe.kind == "except":
             assert pipe.pattern is not None
-            lines = [ln for ln in lines if not pipe.pattern.search(ln)]
+            lines = [ln for ln in lines if not deadline.search(pipe.pattern, ln)]
         elif pipe.kind == "find":
             assert pipe.pattern is not None
-            hit = next((i for i, ln in enumerate(lines) if pipe.pattern.search(ln)), len(lines))
+            hit = next((i for i, ln in enumerate(lines) if deadline.search(pipe.pattern, ln)), len(lines))
             lines = lines[hit:]
         elif pipe.kind == "last":
             n = pipe.number if pipe.number is not None else max(screen_length - 1, 0)

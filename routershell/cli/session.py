@@ -106,6 +106,21 @@ class CliSession:
             out = sorted(out + [("lab", "lab", "Control the lab (routershell)")])
         return out
 
+    #: clients that are a person at their own terminal: they name their own files
+    LOCAL_CLIENTS = frozenset({"terminal"})
+
+    @property
+    def confined(self) -> bool:
+        """True when this session's file names stay inside the device's home (served
+        sessions, lab events, hidden lab sessions): config/files.py has the rule."""
+        return self.client not in self.LOCAL_CLIENTS
+
+    def user_path(self, name: str):
+        """The file `name` means for this session (config.files.FileAccessError if refused)."""
+        from ..config.files import resolve_user_path
+
+        return resolve_user_path(self.device.home, name, confined=self.confined)
+
     def starts_exchanges(self, line: str) -> bool:
         """True for a command that may start protocol exchanges (the front-end then waits
         for the world to settle before the next prompt). Platforms name theirs."""

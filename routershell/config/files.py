@@ -1,8 +1,17 @@
-"""Files a user names (`save FILE`, `load merge FILE`) and files the store writes.
+"""Files a user names (`save FILE`, `load merge FILE`, `| save FILE`, `lab capture start FILE`)
+and files the store writes.
 
-User paths resolve inside the device's home directory; anything that would leave it (`..`, an
-absolute path elsewhere, a symlink pointing out) is refused. Writes are atomic: a kill at any
-moment leaves either the old or the new file, never a torn one.
+One rule for every file a session reads or writes:
+- a person at their own terminal (the front-ends' "terminal" sessions) names their own files:
+  absolute paths as they are, relative paths from the directory routershell was started in;
+- everyone else — sessions served over SSH/telnet/NETCONF, lab-file events, hidden lab
+  sessions — is confined to the device's home directory: relative names resolve there, and
+  anything that would leave it (`..`, an absolute path elsewhere, a symlink pointing out) is
+  refused.
+
+Writes are atomic: a kill at any moment leaves either the old or the new file, never a torn
+one. Temporaries get unpredictable names created with O_EXCL (a planted symlink cannot redirect
+them) and are swept at start (`remove_stale_temporaries`).
 """
 
 from __future__ import annotations
@@ -20,14 +29,19 @@ class FileAccessError(Exception):
         self.name = name
 
 
-def resolve_user_path(home: str | os.PathLike[str], name: str) -> Path:
-    """The absolute path `name` means on the device, or FileAccessError if it escapes `home`.
+def resolve_user_path(home: str | os.PathLike[str], name: str, *, confined: bool = True,
+                      cwd: str | os.PathLike[str] | None = None) -> Path:
+    """The absolute path `name` means, or FileAccessError.
 
-    Relative names are taken from `home`; symlinks are followed before the check, so a link
-    inside home that points outside is refused.
+    Confined (the default): relative names are taken from `home`, and symlinks are followed
+    before the check, so a link inside home that points outside is refused. Not confined:
+    absolute names as they are, relative ones from `cwd` (default: the process's directory).
     """
-    if not name or "\0" in name or not name.strip():
+    if not name or "\0" in name or not name.strip() or _has_surrogates(name):
         raise FileAccessError("invalid", name)
+    if not confined:
+        base = Path(cwd) if cwd is not None else Path.cwd()
+        return Path(name) if os.path.isabs(name) else base / name
     root = Path(home).resolve()
     candidate = Path(name) if os.path.isabs(name) else root / name
     try:
@@ -53,21 +67,51 @@ def fsync_dir(directory: str | os.PathLike[str]) -> None:
         os.close(fd)
 
 
-def write_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Replace `path` with `text`: temp file in the same directory, flush, fsync, os.replace,
-    fsync the directory. On failure the temp file is removed and the old file is intact."""
+TMP_MARK = ".tmp-"
+
+
+def _has_surrogates(text: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in text)
+
+
+def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
+    """Replace `path` with `data`: a new temporary in the same directory (random name,
+    O_EXCL: never an existing file or a planted link), flush, fsync, os.replace, fsync the
+    directory. On failure the temporary is removed and the old file is intact. Text that
+    carries undecodable input bytes (surrogate escapes) is stored as those bytes."""
+    import tempfile
+
     target = Path(path)
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogateescape")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}{TMP_MARK}", dir=target.parent)
     try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(raw)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)
     except BaseException:
         try:
-            tmp.unlink()
+            os.unlink(tmp)
         except OSError:
             pass
         raise
     fsync_dir(target.parent)
+
+
+def remove_stale_temporaries(directory: str | os.PathLike[str]) -> int:
+    """Delete temporaries a killed writer left in `directory` (`.NAME.tmp-…`); the number
+    removed. Only regular files matching our own pattern are touched."""
+    n = 0
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return 0
+    for e in entries:
+        if e.name.startswith(".") and TMP_MARK in e.name and e.is_file(follow_symlinks=False):
+            try:
+                os.unlink(e.path)
+                n += 1
+            except OSError:
+                pass
+    return n

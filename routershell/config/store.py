@@ -28,7 +28,7 @@ from enum import Enum
 from pathlib import Path
 
 from .codec import from_json, to_json
-from .files import write_atomic
+from .files import remove_stale_temporaries, write_atomic
 from .merge import merge3
 from .tree import ConfigNode
 from .tree import Path as TreePath
@@ -146,6 +146,8 @@ class ConfigStore:
         self._pending: _Pending | None = None
         self._listeners: list[Listener] = []
         self._next_seq = 0
+        if self._dir is not None:
+            remove_stale_temporaries(self._dir)  # a writer killed mid-write leaves its temporary
         if self._dir is not None and (self._dir / METADATA).exists():
             self._load(when)
         else:
@@ -433,7 +435,7 @@ class ConfigStore:
             meta = json.loads((self._dir / METADATA).read_text(encoding="utf-8"))
             history = []
             for r in meta["history"]:
-                tree = self._from_text((self._dir / self._file(r["sequence"])).read_text(encoding="utf-8"))
+                tree = self._from_text((self._dir / self._file(r["sequence"])).read_text(encoding="utf-8", errors="surrogateescape"))
                 history.append(
                     CommitRecord(
                         tree,

@@ -93,20 +93,26 @@ def frame(d: Datagram, link: LinkType, ident: int = 1) -> bytes:
     return DST_MAC + SRC_MAC + struct.pack("!H", ethertype) + packet
 
 
+def file_header(link: LinkType = LinkType.RAW) -> bytes:
+    """The classic pcap global header (little-endian, microsecond stamps)."""
+    return struct.pack("<IHHiIII", MAGIC, 2, 4, 0, 0, SNAPLEN, int(link))
+
+
+def record(d: Datagram, link: LinkType = LinkType.RAW, ident: int = 1) -> bytes:
+    """One packet record (header + frame), so a capture can be streamed to disk."""
+    if not d.timestamp >= 0:
+        raise PcapError("timestamps must be non-negative")
+    data = frame(d, link, ident)
+    usec_total = round(d.timestamp * 1_000_000)
+    sec, usec = divmod(usec_total, 1_000_000)
+    if sec > 0xFFFFFFFF:
+        raise PcapError("timestamp beyond the pcap range")
+    return struct.pack("<IIII", sec, usec, len(data), len(data)) + data
+
+
 def to_pcap(records: Iterable[Datagram], link: LinkType = LinkType.RAW) -> bytes:
     """A complete classic pcap file (little-endian header, microsecond stamps)."""
-    out = [struct.pack("<IHHiIII", MAGIC, 2, 4, 0, 0, SNAPLEN, int(link))]
-    for ident, d in enumerate(records, 1):
-        if not d.timestamp >= 0:
-            raise PcapError("timestamps must be non-negative")
-        data = frame(d, link, ident)
-        usec_total = round(d.timestamp * 1_000_000)
-        sec, usec = divmod(usec_total, 1_000_000)
-        if sec > 0xFFFFFFFF:
-            raise PcapError("timestamp beyond the pcap range")
-        out.append(struct.pack("<IIII", sec, usec, len(data), len(data)))
-        out.append(data)
-    return b"".join(out)
+    return file_header(link) + b"".join(record(d, link, i) for i, d in enumerate(records, 1))
 
 
 def from_pcap(data: bytes) -> tuple[LinkType, list[Datagram]]:

@@ -18,7 +18,12 @@ Statement := WORD? ARG? CHOICES? LEAFLIST? HELP? ATTR* ("=>" HANDLER)? (";" | "{
 Attributes: @secret @ordered @oneliner @flat @mandatory @ref(path words) @choice(group)
 @default(value) @hidden.  Top-level statements from several files of one tree are merged by word.
 
-Compiled trees are cached as pickles keyed by the files' content hash, so startup skips parsing.
+Command languages of KEYWORD=value parameters are the same files read by grammar/keyvalue.py:
+keywords spelled with their minimum abbreviation in capitals (`CREate IPSec POLicy`), a command
+word's argument written `WORD=value`, `@optional-value` for `WORD[=value]`.
+
+Compiled trees are cached as JSON data (treecache.py, never pickles) keyed by the files' content
+and the compiler's own source, so startup skips parsing.
 """
 
 from __future__ import annotations
@@ -26,11 +31,11 @@ from __future__ import annotations
 import hashlib
 import importlib.resources
 import os
-import pickle
 import re
 import sys
 from pathlib import Path
 
+from . import treecache
 from .schema import SPECIAL_TYPES, Arg, Node, link_parents
 from .types import parse_type
 
@@ -226,9 +231,9 @@ def grammar_dir(platform: str) -> Path:
 def _code_digest() -> bytes:
     """The grammar compiler's own source: a change to how trees are built invalidates the cache."""
     h = hashlib.sha256()
-    for mod in ("loader.py", "schema.py", "types.py"):
+    for mod in sorted(Path(__file__).parent.glob("*.py")):
         try:
-            h.update((Path(__file__).parent / mod).read_bytes())
+            h.update(mod.name.encode() + mod.read_bytes())
         except OSError:
             pass
     return h.digest()
@@ -236,7 +241,7 @@ def _code_digest() -> bytes:
 
 def _cache_path(digest: str) -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "routershell" / f"grammar-{digest}.pickle"
+    return Path(base) / "routershell" / f"grammar-{digest}.json"
 
 
 def load_tree(platform: str, pattern: str) -> Node:
@@ -245,26 +250,21 @@ def load_tree(platform: str, pattern: str) -> Node:
     if not files:
         raise GrammarError(f"no grammar files {platform}/{pattern}")
     texts = [(f.name, f.read_text(encoding="utf-8")) for f in files]
-    h = hashlib.sha256(f"{sys.version_info[:2]}|{pattern}".encode())
+    h = hashlib.sha256(f"{sys.version_info[:2]}|{platform}|{pattern}".encode())
     h.update(_code_digest())
     for name, text in texts:
         h.update(name.encode() + b"\0" + text.encode() + b"\0")
     cache = _cache_path(h.hexdigest()[:24])
     try:
-        with open(cache, "rb") as fh:
-            return pickle.load(fh)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
-        pass
+        return treecache.load(cache)
+    except (OSError, treecache.CacheError):
+        pass  # absent, corrupt or foreign: rebuild from the grammar files
     root = Node(word=None, block=True)
     for name, text in texts:
         parse_grammar(text, f"{platform}/{name}", root)
     link_parents(root)
     try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
-            pickle.dump(root, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, cache)
-    except OSError:
+        treecache.dump(root, cache)
+    except (OSError, treecache.CacheError):
         pass  # a read-only home only costs startup time
     return root

@@ -134,11 +134,18 @@ def _value_candidates(node: Node) -> list[Candidate]:
     return [Candidate(f"<{node.arg.name}>", node.help, node, True)]
 
 
-def _check_value(node: Node, tok: Token) -> str:
+def check_value(node: Node, tok: Token, *, abbreviate: bool = True) -> str:
+    """The canonical value `tok` gives `node` (an enum value, or its typed argument), or a
+    ParseError: "invalid-value" (with the type's ValueTypeError), "syntax" or "ambiguous" for an
+    enum. `abbreviate`: an enum value may be a unique prefix (typed commands; not loaded text)."""
+    return _check_value(node, tok, abbreviate)
+
+
+def _check_value(node: Node, tok: Token, abbreviate: bool = True) -> str:
     if node.choices:
         if tok.text in node.choices:
             return tok.text
-        hits = [v for v in node.choices if v.startswith(tok.text)]
+        hits = [v for v in node.choices if v.startswith(tok.text)] if abbreviate else []
         if len(hits) == 1:
             return hits[0]
         if len(hits) > 1:
@@ -453,10 +460,11 @@ def statement_candidates(start: Node, base: Path, toks: list[Token], *, siblings
     return out, True
 
 
-def statement_position(start: Node, base: Path, toks: list[Token]) -> tuple[Path, Node, str]:
+def statement_position(start: Node, base: Path, toks: list[Token], *, siblings: bool = False) -> tuple[Path, Node, str]:
     """Where `toks` leave the walk: (tree path so far, schema node, phase) — lets `?` list the
-    keys that already exist in the configuration at that point."""
-    st = _cfg_walk(start, base, toks)
+    keys that already exist in the configuration at that point. `siblings` as for
+    statement_candidates."""
+    st = _sibling_walk(start, base, toks)[1] if siblings else _cfg_walk(start, base, toks)
     return tuple(st.path), st.node, st.phase
 
 

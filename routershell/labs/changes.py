@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..config.files import FileAccessError
 from ..grammar.parser import CommandMatch
 from ..runtime.clock import format_hms, parse_mode
 from .control import LabCommandError, pct
@@ -145,9 +146,11 @@ def capture_start(ctl: LabControl, m: CommandMatch) -> str:
         raise LabCommandError(f"already capturing to {ctl.capture}")
     path = str(m.args["file"])
     try:
-        ctl.world.capture_start(path)
-    except OSError as e:
-        raise LabCommandError(f"can't write {path}: {e.strerror or e}") from None
+        ctl.world.capture_start(ctl.user_path(path))
+    except FileAccessError:
+        raise LabCommandError(f"can't write {path}: outside the device's home directory") from None
+    except (OSError, ValueError) as e:  # WorldError, CaptureError: the capture never starts
+        raise LabCommandError(f"can't write {path}: {getattr(e, 'strerror', None) or e}") from None
     ctl.capture = path
     return f"Capturing lab datagrams to {path}.\n"
 

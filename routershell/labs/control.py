@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from ..cli import pipes as pipemod
 from ..cli import quoting
 from ..cli.io import BufferIO, SessionIO
+from ..cli.patterns import Deadline, Pattern, PatternError, PatternTimeout, compile_pattern
 from ..grammar.loader import load_tree
 from ..grammar.parser import (
     Candidate,
@@ -209,7 +210,29 @@ class LabControl:
         command = COMMANDS.get(m.handler)
         if command is not None:
             return await command(self, session, m)
-        return self.apply(m)
+        self.caller = session
+        try:
+            text = self.apply(m)
+        finally:
+            self.caller = None
+        clock = self.host.clock
+        if m.handler == "lab-module" and m.words[-1] != "fail" and clock.mode != "frozen":
+            # like `request chassis pic … online`: return once the tunnels the module brought
+            # back negotiated (or 30 s), so the next show is what the restored module holds
+            await clock.wait_until(self.host.settled, 30.0)
+        return text
+
+    #: the session running the current command (None for timed lab events)
+    caller: Any = None
+
+    def user_path(self, name: str) -> Any:
+        """A file a lab command names, by the session's rule (config/files.py); timed events
+        are confined to the current device's home."""
+        if self.caller is not None and hasattr(self.caller, "user_path"):
+            return self.caller.user_path(name)
+        from ..config.files import resolve_user_path
+
+        return resolve_user_path(self.host.devices[self.host.current].home, name)
 
     def apply(self, m: CommandMatch) -> str:
         """Run a command that changes the world (also what timed events run)."""
@@ -237,8 +260,8 @@ class LabControl:
         elif len(words) == 3 and words[1] in ("matches", "lacks"):
             command, verb = words[0], words[1]
             try:
-                rx = re.compile(words[2])
-            except re.error as e:
+                rx = compile_pattern(words[2])
+            except PatternError as e:
                 raise LabCommandError(f"bad regular expression {words[2]!r}: {e}") from None
             ok = await self._wait_output(session.device.name, command, rx, verb == "matches", timeout)
             what = f"'{command}' {verb} {words[2]}"
@@ -250,12 +273,16 @@ class LabControl:
             return f"Condition met at {format_hms(clock.now())} after {waited}: {what}.\n"
         return f"Timed out at {format_hms(clock.now())} after {waited}: {what} is still not true.\n"
 
-    async def _wait_output(self, device: str, command: str, rx: re.Pattern, want: bool, timeout: float) -> bool:
+    async def _wait_output(self, device: str, command: str, rx: Pattern, want: bool, timeout: float) -> bool:
         clock = self.host.clock
         deadline = clock.now() + timeout
         while True:
             out = await self.run_hidden(device, command)
-            if (rx.search(out) is not None) == want:
+            try:
+                hit = Deadline().search(rx, out)
+            except PatternTimeout:
+                raise LabCommandError("regular expression too complex (matching was stopped)") from None
+            if hit == want:
                 return True
             left = deadline - clock.now()
             if left <= 0:
@@ -398,17 +425,28 @@ async def _clock_show(ctl: LabControl, session: Any, m: CommandMatch) -> str:
     return ctl.clock_text()
 
 
+MAX_ADVANCE = 366 * 86400.0  # one command moves the lab at most a year (Ctrl-C stops it sooner)
+
+
+def _bounded(seconds: float) -> float:
+    if seconds > MAX_ADVANCE:
+        raise LabCommandError(f"the lab clock moves at most {MAX_ADVANCE / 86400:.0f} days at a time")
+    return seconds
+
+
 @COMMANDS.handler("lab-clock-advance")
 async def _clock_advance(ctl: LabControl, session: Any, m: CommandMatch) -> str:
     clock = ctl.host.clock
-    await clock.advance(parse_duration(str(m.args["duration"])))
+    await clock.advance(_bounded(parse_duration(str(m.args["duration"]))))
     return f"Lab clock advanced to {format_hms(clock.now())} ({clock.mode}).\n"
 
 
 @COMMANDS.handler("lab-clock-advance-to")
 async def _clock_advance_to(ctl: LabControl, session: Any, m: CommandMatch) -> str:
     clock = ctl.host.clock
-    await clock.advance_to(parse_offset(str(m.args["time"])))
+    target = parse_offset(str(m.args["time"]))
+    _bounded(target - clock.now())
+    await clock.advance_to(target)
     return f"Lab clock advanced to {format_hms(clock.now())} ({clock.mode}).\n"
 
 

@@ -47,6 +47,15 @@ class Flow:
     _timer: Timer | None = None
 
 
+class _Owner:
+    """A device seen only through its TunnelManager (what `_put` needs of an end)."""
+
+    __slots__ = ("tunnels", "name")
+
+    def __init__(self, tunnels: Any) -> None:
+        self.tunnels, self.name = tunnels, tunnels.device
+
+
 class Traffic:
     """All flows of a world. `ends()` lists the senders/receivers as (kind, object)."""
 
@@ -115,26 +124,66 @@ class Traffic:
         if sender is None:
             flow.clear += n
             return
-        kind, end, tname, toward = sender
-        if kind == "device":
-            sa = end.tunnels.traffic(tname, octets, n, now, inbound=False)
-            label = f"{end.name}:{tname}"
-        else:
-            sa = end.current_sa(toward)
-            if sa is not None:
-                end.account(sa.inbound_spi, octets, n, now, inbound=False)
-            label = f"peer:{end.name}"
-        if sa is None:
+        kind, end, tname, _ = sender
+        put = self._put(sender, octets, n, now)
+        if put is None:
             flow.dropped += n
             return
-        flow.tunnels.add(label)
-        local = end.tunnels.local_of(tname) if kind == "device" else end.address
+        sa, local = put
+        flow.tunnels.add(f"{end.name}:{tname}" if kind == "device" else f"peer:{end.name}")
         got = self._carried(flow, local, sa.peer[0], n)
         if got and self._receive(sa.peer[0], sa.outbound_spi, got * flow.size, got, now):
             flow.delivered += got
             flow.dropped += n - got
         else:
             flow.dropped += n
+
+    def echo(self, src: str, dst: str, octets: int, origin: Any = None) -> float | None:
+        """One echo request src -> dst and its reply (a ping), carried as flow packets are:
+        through the tunnels that cover each way, moving their counters (an outbound packet
+        with no SA starts negotiation of an on-traffic tunnel and is dropped), or in the clear
+        when no tunnel covers either way (`Network.echo`). A protected host answers only
+        through a tunnel. Returns the round-trip time, or None when no reply comes back.
+        `origin`: the TunnelManager of the device that pings (only its tunnels carry the
+        request)."""
+        ends = self._ends()
+        if origin is not None:
+            tname = origin.route(src, dst)
+            there = None if tname is None else ("device", _Owner(origin), tname, None)
+        else:
+            there = self._sender(ends, src, dst)
+        back = self._sender(ends, dst, src)
+        if there is None and back is None:
+            return self.network.echo(src, dst)
+        if there is None or back is None:
+            return None  # one way in the clear into a protected network: dropped
+        now = self.scheduler.now()
+        total = 0.0
+        for sender in (there, back):
+            leg = self._put(sender, octets, 1, now)
+            if leg is None:
+                return None
+            sa, local = leg
+            delay = self.network.one_way(local, sa.peer[0])
+            if delay is None or not self._receive(sa.peer[0], sa.outbound_spi, octets, 1, now):
+                return None
+            total += delay
+        return total
+
+    @staticmethod
+    def _put(sender: tuple[str, Any, str | None, str | None], octets: int, n: int, now: float
+             ) -> tuple[Any, str] | None:
+        """Send n packets on the sender's SA (its outbound counters): (SA, local address), or
+        None when it has no SA (a device's tunnel then starts negotiating)."""
+        kind, end, tname, toward = sender
+        if kind == "device":
+            sa = end.tunnels.traffic(tname, octets, n, now, inbound=False)
+            return None if sa is None else (sa, end.tunnels.local_of(tname))
+        sa = end.current_sa(toward)
+        if sa is None:
+            return None
+        end.account(sa.inbound_spi, octets, n, now, inbound=False)
+        return sa, end.address
 
     @staticmethod
     def _sender(ends: list[tuple[str, Any]], src: str, dst: str

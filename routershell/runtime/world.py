@@ -68,6 +68,7 @@ class World:
         dev.tunnels = TunnelManager(
             dev.name, self.network, self.scheduler, lambda purpose, d=dev: d.rng(purpose),
             module_up=lambda name, d=dev: self._module_up(d, name), **tunnel_options)
+        dev.tunnels.echo_path = self.traffic.echo
         self.addresses_changed(dev, addresses)
         return dev.tunnels
 

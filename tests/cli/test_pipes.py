@@ -167,3 +167,25 @@ def test_match_and_except_partition_lines(lines: list[str], regex: str) -> None:
     dropped = run(f'x | except "{regex}"', text=text).splitlines()
     assert sorted(kept + dropped) == sorted(lines)
     assert run(f'x | match "{regex}" | count', text=text) == f"Count: {len(kept)} lines\n"
+
+
+async def test_a_catastrophic_pattern_is_stopped_with_an_error(mock_clock):
+    """Issue 18: `(.*.*)*=` froze the lab under Python's re; the regex engine answers it at
+    once, and whatever still runs past the budget (here a budget of zero) is stopped with an
+    error instead of freezing the lab."""
+    from routershell.cli import patterns
+    from tests.platforms.junos.harness import Transcript, lab
+
+    async with lab(mock_clock) as app:
+        t = Transcript(app)
+        assert await t.run('show configuration | match "(.*.*)*=" | no-more') == ""
+        patterns.BUDGET, saved = 0.0, patterns.BUDGET
+        try:
+            out = await t.run('show configuration | match "(.*.*)*=" | no-more')
+            assert out == "error: regular expression too complex (matching was stopped)\n"
+            assert t.session.failed
+            out = await t.run('lab wait until "show configuration" matches "(x+x+)+y" timeout 2s')
+            assert "too complex" in out
+        finally:
+            patterns.BUDGET = saved
+        assert "host-name" in await t.run("show configuration | match host | no-more")

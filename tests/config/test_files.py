@@ -61,3 +61,51 @@ def test_write_atomic_failure_keeps_old_file(tmp_path: Path, monkeypatch: pytest
         write_atomic(target, "new\n")
     assert target.read_text() == "old\n"
     assert os.listdir(tmp_path) == ["f.conf"]  # no temp file left behind
+
+
+def test_a_planted_link_at_a_predictable_temporary_name_is_never_followed(tmp_path):
+    """Issue 18: the temporary has an unpredictable name and is created with O_EXCL."""
+    import os
+
+    from routershell.config.files import write_atomic
+
+    outside = tmp_path / "outside.txt"
+    outside.write_text("precious\n")
+    home = tmp_path / "home"
+    home.mkdir()
+    for pid in (os.getpid(), 1, 12345):  # the old `.NAME.tmp-PID` names
+        (home / f".x.conf.tmp-{pid}").symlink_to(outside)
+    write_atomic(home / "x.conf", "new\n")
+    assert (home / "x.conf").read_text() == "new\n"
+    assert outside.read_text() == "precious\n"
+
+
+def test_stale_temporaries_are_swept_when_the_store_opens(tmp_path):
+    from routershell.config.store import ConfigStore
+    from routershell.config.tree import ConfigNode
+
+    ConfigStore(ConfigNode(), state_dir=tmp_path)
+    (tmp_path / ".commit-7.conf.tmp-abc123").write_text("half a config")
+    (tmp_path / ".metadata.json.tmp-zz").write_text("{")
+    (tmp_path / "keep.txt").write_text("not ours")
+    ConfigStore(ConfigNode(), state_dir=tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir() if ".tmp-" in p.name) == []
+    assert (tmp_path / "keep.txt").exists()
+
+
+def test_undecodable_bytes_are_stored_as_they_came(tmp_path):
+    from routershell.config.files import write_atomic
+
+    write_atomic(tmp_path / "f", "caf\udce9\n")  # surrogate-escaped byte 0xe9
+    assert (tmp_path / "f").read_bytes() == b"caf\xe9\n"
+
+
+async def test_a_non_utf8_byte_typed_into_a_command_gets_the_device_error(mock_clock, tmp_path):
+    from tests.platforms.junos.harness import Transcript, lab
+
+    async with lab(mock_clock, state_dir=tmp_path) as app:
+        t = Transcript(app)
+        await t.run("configure")
+        out = await t.run('set interfaces ge-0/0/0 description "caf\udce9"')
+        assert "syntax error." in out and "^" in out and "internal error" not in out
+        assert await t.run("commit") == "commit complete\n"

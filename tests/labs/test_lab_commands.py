@@ -280,3 +280,34 @@ def test_lab_handlers_are_a_registry_and_events_may_name_only_world_changes():
     assert named == set(CHANGES.names()) | set(COMMANDS.names())  # every grammar handler runs
     assert not set(CHANGES.names()) & set(COMMANDS.names())
     assert "lab-peer-state" in CHANGES and "lab-grade" in COMMANDS
+
+
+async def test_capture_paths_follow_the_file_rule_and_a_bad_one_fails_cleanly(autojump_clock, tmp_path):
+    """Issue 18: a served session and a timed event stay in the device home; a bad path is a
+    lab error and leaves no capture stuck."""
+    from tests.platforms.junos.harness import lab as real_lab
+
+    async with real_lab(autojump_clock) as app:
+        t = Transcript(app)
+        assert (await t.run(f"lab capture start {tmp_path}/none/x.pcap")).startswith("lab: can't write")
+        assert (await t.run(f"lab capture start {tmp_path}/ok.pcap")).startswith("Capturing")
+        assert (await t.run("lab capture stop")).startswith("Capture stopped")
+        served = app.new_session(client="ssh")
+        from routershell.cli.io import BufferIO
+
+        io = BufferIO()
+        await app.run(served, f"lab capture start {tmp_path}/evil.pcap", io)
+        assert "outside the device's home" in io.text() and not (tmp_path / "evil.pcap").exists()
+        io = BufferIO()
+        await app.run(served, "lab capture start in-home.pcap", io)
+        await app.run(served, "lab capture stop", io)
+        assert (app.devices["r1"].home / "in-home.pcap").exists()
+
+
+async def test_lab_clock_moves_at_most_a_year_per_command(autojump_clock):
+    """Issue 18: `lab clock advance 99999999999999999999d` never ended; now it is refused."""
+    async with running(autojump_clock) as (app, t):
+        assert await t.run("lab clock advance 99999999999999999999d") == \
+            "lab: the lab clock moves at most 366 days at a time\n"
+        assert app.clock.now() < 1.0
+        assert (await t.run("lab clock advance 10m")).startswith("Lab clock advanced to 00:10:00")

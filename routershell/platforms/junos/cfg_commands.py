@@ -8,6 +8,7 @@ from ...config.tree import ConfigNode, Path
 from ...grammar.parser import (
     ParseError,
     Token,
+    check_value,
     parse_command,
     parse_statement,
     parse_statements,
@@ -19,6 +20,7 @@ from . import messages as msg
 from .check import check_config
 from .grammar import edit_banner, is_editable, path_words
 from .registry import HANDLERS, handler
+from .save import save_text
 from .secrets import SecretError, encrypt9, is_encrypted9
 
 
@@ -205,9 +207,9 @@ def _key_step(session, m, new_toks: list[Token], io) -> tuple | None:
         io.write(msg.error_text(ParseError("syntax", key_tok.start, key_tok.text), len(session.prompt_line())))
         return None
     try:
-        key = node.arg.type.check(key_tok.text) if node.arg and node.arg.type else key_tok.text
-    except ValueError as e:
-        io.write(msg.error_text(ParseError("invalid-value", key_tok.start, key_tok.text, value_error=e), len(session.prompt_line())))
+        key = check_value(node, key_tok)
+    except ParseError as e:
+        io.write(msg.error_text(e, len(session.prompt_line())))
         return None
     return (node.name, key)
 
@@ -297,6 +299,8 @@ async def cfg_edit(session, match, out, io):
         tok = match.rest["statement"][-1]
         io.write(msg.error_text(ParseError("syntax", tok.start, tok.text), len(session.prompt_line())))
         return None
+    if m.path != session.edit:
+        session.edit_history.append(session.edit)
     session.edit = m.path
     return None
 
@@ -327,8 +331,10 @@ async def cfg_top(session, match, out, io):
 
 @handler("cfg-exit")
 async def cfg_exit(session, match, out, io):
+    """`exit`: back to the level the last `edit` started from (Junos: "returning to the level
+    prior to the last edit command"); at the top level, out of configuration mode."""
     if session.edit and "configuration-mode" not in match.args:
-        session.edit = _up(session, session.edit, 1)
+        session.edit = session.edit_history.pop() if session.edit_history else ()
         return None
     return await leave_configuration(session, out, io)
 
@@ -352,6 +358,7 @@ def _close_database(session) -> None:
     session.database = None
     session.mode = "operational"
     session.edit = ()
+    session.edit_history.clear()
 
 
 # ---- show ------------------------------------------------------------------------------------
@@ -560,7 +567,7 @@ async def cfg_load(session, match, out, io):
         origin = "terminal"
     else:
         try:
-            path = files.resolve_user_path(session.device.home, source)
+            path = session.user_path(source)
             text = path.read_text()
         except (files.FileAccessError, OSError):
             out.write(f"error: could not open configuration file: {source}\n")
@@ -651,15 +658,6 @@ def _apply_set_line(session, tree: ConfigNode, line: str) -> ParseError | None:
 
 @handler("cfg-save")
 async def cfg_save(session, match, out, io):
-    name = str(match.args["filename"])
-    try:
-        path = files.resolve_user_path(session.device.home, name)
-        files.write_atomic(path, config_text.render(session.candidate, session.g.schema))
-    except files.FileAccessError:
-        out.write(f"error: invalid filename: {name}\n")
-        return None
-    except OSError as e:
-        out.write(f"error: could not write {name}: {e.strerror}\n")
-        return None
-    out.write(f"Wrote {len(config_text.render(session.candidate, session.g.schema).splitlines())} lines of configuration to '{name}'\n")
+    text = config_text.render(session.candidate, session.g.schema)
+    out.write(save_text(session, str(match.args["filename"]), text, "configuration"))
     return None

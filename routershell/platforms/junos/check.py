@@ -22,21 +22,38 @@ def _walk(cfg: ConfigNode, sc: Node, path: Path):
         yield from _walk(child, csc, path + (step,))
 
 
-def _ref_exists(root: ConfigNode, schema: Node, ref: tuple[str, ...], value: str) -> bool:
-    """@ref(services ipsec-vpn ike proposal): a list entry with key `value` under that path."""
+def _ref_holder(root: ConfigNode, schema: Node, ref: tuple[str, ...]) -> tuple[ConfigNode, str] | None:
+    """The node holding the entries an @ref(path) names, and their statement name."""
     node: ConfigNode | None = root
     for word in ref[:-1]:
         node = node.children.get((word, None)) if node is not None else None
         if node is None or node.inactive:
-            return False
+            return None
     if node is None:
-        return False
-    entry = node.children.get((ref[-1], value))
-    if entry is None:  # `routing-instances vr1`: the list under the container has no keyword
-        sc = schema.walk(ref)
-        if sc is not None and sc.kind is Kind.CONTAINER and sc.positionals:
-            holder = node.children.get((ref[-1], None))
-            entry = holder.children.get((sc.positionals[0].name, value)) if holder is not None else None
+        return None
+    sc = schema.walk(ref)
+    if sc is not None and sc.kind is Kind.CONTAINER and sc.positionals:
+        # `routing-instances vr1`: the list under the container has no keyword
+        holder = node.children.get((ref[-1], None))
+        if holder is None or holder.inactive:
+            return None
+        return holder, sc.positionals[0].name
+    return node, ref[-1]
+
+
+def ref_keys(root: ConfigNode, schema: Node, ref: tuple[str, ...]) -> list[str]:
+    """The active keys an @ref(path) may name: `@ref(services ipsec-vpn ike policy)` -> the
+    configured IKE policies (what commit check accepts and `?` offers)."""
+    found = _ref_holder(root, schema, ref)
+    if found is None:
+        return []
+    node, name = found
+    return [key for (n, key), c in node.children.items() if n == name and key is not None and not c.inactive]
+
+
+def _ref_exists(root: ConfigNode, schema: Node, ref: tuple[str, ...], value: str) -> bool:
+    found = _ref_holder(root, schema, ref)
+    entry = found[0].children.get((found[1], value)) if found is not None else None
     return entry is not None and not entry.inactive
 
 

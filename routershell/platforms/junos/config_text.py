@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from ...config.order import ordered_children
 from ...config.tree import ConfigNode, Path
+from ...grammar.parser import ParseError, Token, check_value
 from ...grammar.schema import Kind, Node
 from ...grammar.types import ValueTypeError
 
@@ -487,16 +488,11 @@ class _Parser:
         return self.checked(sc, tok, words)
 
     def checked(self, sc: Node, tok: _Tok, words: tuple[str, ...]) -> str:
-        if sc.kind is Kind.ENUM:
-            if tok.text not in sc.choices:
-                raise self.fail(tok, words, "value", ValueTypeError("enum", tok.text))
-            return tok.text
-        if sc.arg is None or sc.arg.type is None:
-            return tok.text
+        # the parser's own value check; loaded text spells enum values out in full
         try:
-            return sc.arg.type.check(tok.text)
-        except ValueTypeError as exc:
-            raise self.fail(tok, words, "value", exc) from None
+            return check_value(sc, Token(tok.text, tok.col, tok.end, tok.kind == "string"), abbreviate=False)
+        except ParseError as e:
+            raise self.fail(tok, words, "value", e.value_error or ValueTypeError("enum", tok.text)) from None
 
     # grammar
     def run(self) -> LoadResult:
@@ -560,9 +556,9 @@ class _Parser:
         for p in sc.positionals:
             if p.word is None and p.arg is not None:
                 try:
-                    if p.arg.type is None or p.arg.type.check(tok.text):
-                        return p
-                except ValueTypeError:
+                    check_value(p, Token(tok.text, tok.col, tok.end, tok.kind == "string"), abbreviate=False)
+                    return p
+                except ParseError:
                     continue
         return None
 

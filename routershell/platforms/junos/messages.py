@@ -61,6 +61,16 @@ def error_text(e: ParseError, prompt_width: int, at_top: bool = True) -> str:
     return caret + "syntax error.\n"
 
 
+def _with_range(c: Candidate) -> str:
+    """A typed value's help ends with its range, as Junos prints it: `Maximum transmit packet
+    size (256..9192)`."""
+    node = c.node
+    if not c.is_value or node is None or node.arg is None or node.arg.type is None:
+        return c.help
+    rng = node.arg.type.describe()
+    return f"{c.help} {rng}".strip() if rng and rng not in c.help else c.help
+
+
 def completions(cands: list[Candidate], executable: bool, pipe: bool = False, markers: bool = False) -> str:
     """The `Possible completions:` list. Config mode marks containers `>` and leaf-lists `+`."""
     lines = ["Possible completions:"]
@@ -69,12 +79,13 @@ def completions(cands: list[Candidate], executable: bool, pipe: bool = False, ma
     if executable:
         rows.append((" ", "<[Enter]>", "Execute this command"))
     values = [c for c in cands if c.is_value]
-    words = sorted((c for c in cands if not c.is_value), key=lambda c: c.word)
+    # numbered entries (`rollback ?`) in numeric order, keywords alphabetically
+    words = sorted((c for c in cands if not c.is_value), key=lambda c: (0, int(c.word), "") if c.word.isdigit() else (1, 0, c.word))
     for c in values + words:
         if c.word in seen:
             continue
         seen.add(c.word)
-        rows.append((c.marker if markers else " ", c.word, c.help))
+        rows.append((c.marker if markers else " ", c.word, _with_range(c)))
     if pipe:
         rows.append((" ", "|", "Pipe through a command"))
     for mark, word, help_text in rows:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ...cli.grammar_session import GrammarSession, Mode, Output
 from ...cli.io import SessionIO
+from ...cli.pipes import apply_text_pipes
 from ...config.tree import Path
 from ...grammar.parser import (
     Candidate,
@@ -25,6 +26,7 @@ from ...grammar.parser import (
 from . import messages as msg
 from .grammar import edit_banner, grammar
 from .registry import HANDLERS
+from .save import save_text
 
 __all__ = ["JunosSession", "Output"]
 
@@ -34,7 +36,9 @@ class JunosSession(GrammarSession):
     handlers = HANDLERS
     wording = msg.WORDING
     gc_paused = ("op-show", "cfg-commit", "cfg-show")
-    exchange_commands = frozenset({"commit", "clear", "request"})
+    # commands after which the front-end waits for negotiations to settle (not `clear log`)
+    exchange_handlers = frozenset({"cfg-commit", "op-clear-ike-sa", "op-clear-ipsec-sa",
+                                   "op-request-chassis-pic", "op-request-ipsec-switch"})
 
     def __init__(self, device, user: str = "user", client: str = "terminal") -> None:
         self.g = grammar()
@@ -46,6 +50,7 @@ class JunosSession(GrammarSession):
         }
         super().__init__(device, user, client, "operational")
         self.edit: Path = ()
+        self.edit_history: list[Path] = []  # the levels `edit` left, for `exit`
         self.database: str | None = None  # shared | exclusive | private
         self.key = str(self.sid)  # this session's name in the configuration store
         self.started = device.now()
@@ -106,6 +111,15 @@ class JunosSession(GrammarSession):
             shows_config = False
         return msg.CONFIG_PIPE_NAMES if shows_config else msg.PIPE_NAMES
 
+    async def emit(self, text: str, pipes: list, io: SessionIO) -> None:
+        """`| save FILE` writes the filtered output to the file (same path rule as `save`) and
+        prints only how many lines it wrote."""
+        save = next((p for p in pipes if p.kind == "save"), None)
+        if save is None:
+            return await super().emit(text, pipes, io)
+        text = apply_text_pipes(text, pipes, self.screen_length, self.count_format)
+        await super().emit(save_text(self, save.args[0], text, "output"), [], io)
+
     def after_error(self, io: SessionIO) -> None:
         if self.mode == "operational":
             io.write("\n")
@@ -117,10 +131,12 @@ class JunosSession(GrammarSession):
 
     def starts_exchanges(self, line: str) -> bool:
         words = line.split()
-        if words and words[0] == "run" and self.mode == "configuration":
-            words = words[1:]
-            hits = self.g.operational.matches_prefix(words[0]) if words else []
-            return len(hits) == 1 and hits[0].word in self.exchange_commands
+        if words and "run".startswith(words[0]) and len(words[0]) >= 2 and self.mode == "configuration":
+            try:
+                match = parse_command(self.g.operational, " ".join(words[1:]).partition("|")[0])
+            except ParseError:
+                return False
+            return match.handler in self.exchange_handlers
         return super().starts_exchanges(line)
 
     # ---- ? and Tab ---------------------------------------------------------------------------
@@ -130,18 +146,45 @@ class JunosSession(GrammarSession):
         if special is not None:
             kind, rest = special
             return self._special_candidates(kind, rest)
-        return command_candidates(root, toks)
+        cands, executable = command_candidates(root, toks)
+        return self._rollback_entries(cands), executable
+
+    def _rollback_entries(self, cands: list[Candidate]) -> list[Candidate]:
+        """`rollback ?` lists the numbered history entries with when and by whom, as Junos does,
+        instead of a bare `<number>`."""
+        out: list[Candidate] = []
+        for c in cands:
+            parent = c.node.parent if c.node is not None else None
+            if c.is_value and parent is not None and parent.handler == "cfg-rollback":
+                from .op_commands import fmt_time
+
+                for i, entry in enumerate(self.device.store.history):
+                    when = fmt_time(self, entry.when) if entry.when is not None else ""
+                    out.append(Candidate(str(i), f"{when} by {entry.user} via {entry.client}".strip(), c.node))
+                continue
+            out.append(c)
+        return out
 
     def _special_candidates(self, kind: str, toks: list) -> tuple[list[Candidate], bool]:
         if kind == "op-command":
             return command_candidates(self.g.operational, toks)
         start, base = self.edit_start()
+        siblings = kind == "config-statement"  # `set` may go on with sibling statements
         try:
-            cands, executable = statement_candidates(start, base, toks)
-            path, node, phase = statement_position(start, base, toks)
+            cands, executable = statement_candidates(start, base, toks, siblings=siblings)
+            path, node, phase = statement_position(start, base, toks, siblings=siblings)
         except ParseError:
             return [], False
-        return cands + self._existing_keys(path, node, phase), executable
+        return cands + self._existing_keys(path, node, phase) + self._referenced(node, phase), executable
+
+    def _referenced(self, node, phase) -> list[Candidate]:
+        """Where a value names another statement (@ref), the names configured for it: `ike-policy ?`
+        lists the IKE policies (Junos offers them; Tab completes them)."""
+        if phase not in ("value", "values", "key") or node.ref is None:
+            return []
+        from .check import ref_keys
+
+        return [Candidate(key, "", node, False, " ") for key in ref_keys(self.candidate, self.g.schema, node.ref)]
 
     def _existing_keys(self, path, node, phase) -> list[Candidate]:
         """Entries the candidate already has where a key may come next (Junos lists them)."""

@@ -30,26 +30,33 @@ CATEGORY_EVENTS = {
 notify.register("junos", "config-change", JNX_CM_CFG_CHANGE)
 
 
+def _active(node: Any, name: str) -> Any:
+    """The child statement `name` unless it is absent or inactive (inactive statements do not apply)."""
+    child = node.children.get((name, None)) if node is not None else None
+    return None if child is None or child.inactive else child
+
+
 def trap_targets(config: Any) -> list[TrapTarget]:
-    """Trap targets of an active configuration tree."""
-    snmp = config.get((("snmp", None),))
+    """Trap targets of an active configuration tree; inactive statements are skipped."""
+    snmp = _active(config, "snmp")
     if snmp is None:
         return []
     out: list[TrapTarget] = []
     for (name, group_name), group in snmp.children.items():
         if name != "trap-group" or group.inactive:
             continue
-        version = group.get((("version", None),))
+        version = _active(group, "version")
         if version is not None and version.value == "v1":
             continue
-        port_node = group.get((("destination-port", None),))
+        port_node = _active(group, "destination-port")
         port = int(port_node.value) if port_node is not None and port_node.value else 162
-        cats = group.get((("categories", None),))
+        cats = _active(group, "categories")
         events: frozenset[str] | None = None
-        if cats is not None and cats.children:
-            events = frozenset().union(*(CATEGORY_EVENTS.get(c, frozenset()) for c, _ in cats.children))
-        targets = group.get((("targets", None),))
-        if targets is None or targets.inactive:
+        active_cats = [c for (c, _), n in cats.children.items() if not n.inactive] if cats is not None else []
+        if active_cats:
+            events = frozenset().union(*(CATEGORY_EVENTS.get(c, frozenset()) for c in active_cats))
+        targets = _active(group, "targets")
+        if targets is None:
             continue
         for (_, addr), node in targets.children.items():
             if addr and not node.inactive:

@@ -105,3 +105,39 @@ async def test_commit_and_commit_confirmed_check_once(mock_clock, monkeypatch):
         await t.run("set system host-name r6")
         assert await t.run("commit") == "commit complete\n"
         assert len(calls) == 2
+
+
+def test_loaded_values_are_checked_by_the_parser_value_check(monkeypatch):
+    from routershell.grammar import parser
+    from routershell.platforms.junos import config_text
+
+    seen = []
+    real = parser._check_value
+    monkeypatch.setattr(parser, "_check_value", lambda node, tok, abbreviate=True: seen.append((tok.text, abbreviate)) or real(node, tok, abbreviate))
+    result = config_text.parse_load("services { ipsec-vpn { ike { policy p { mode mai; } } } }", SCHEMA)
+    assert ("p", False) in seen and ("mai", False) in seen
+    # typed commands abbreviate enum values, loaded text does not
+    assert [e.kind for e in result.errors] == ["value"]
+    assert parse_statements(SCHEMA, (), tokenize("services ipsec-vpn ike policy p mode mai"))[0].value == "main"
+
+
+async def test_exit_returns_to_the_level_before_the_last_edit(mock_clock):
+    async with lab(mock_clock) as app:
+        t = Transcript(app)
+        await t.run("configure")
+        await t.run("edit interfaces ge-0/0/1 unit 0")
+        await t.run("exit")
+        assert t.session.edit == ()  # not [edit interfaces ge-0/0/1] as `up` would
+        await t.run("edit interfaces")
+        await t.run("edit ge-0/0/1")
+        await t.run("edit unit 0")
+        await t.run("up 2")
+        assert t.session.prompt().startswith("\n[edit interfaces]\n")
+        await t.run("exit")
+        assert t.session.prompt().startswith("\n[edit interfaces ge-0/0/1]\n")
+        await t.run("exit")
+        assert t.session.prompt().startswith("\n[edit interfaces]\n")
+        await t.run("exit")
+        assert t.session.prompt().startswith("\n[edit]\n")
+        assert (await t.run("exit")).startswith("Exiting configuration mode\n")
+        assert t.session.mode == "operational"

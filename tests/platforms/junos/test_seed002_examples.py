@@ -1,5 +1,5 @@
 """Every AS/MS PIC configuration example of seed 002 loads with `load merge terminal` and passes
-`commit check` (seed002/README.md says how the examples were transcribed)."""
+`commit check`, and commits (seed002/README.md says how the examples were transcribed)."""
 
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ async def test_seed002_example_loads_and_passes_commit_check(mock_clock, name):
         out = await t.run("load merge terminal", answers=text.splitlines() + ["\x04"])
         assert out.endswith("\nload complete\n"), out
         assert await t.run("commit check") == "configuration check succeeds\n"
+        assert await t.run("commit") == "commit complete\n"  # and it compiles
 
 
 @pytest.mark.parametrize("example", sorted(SKIPPED))

@@ -138,8 +138,11 @@ async def test_secret_is_stored_as_junos_type9(mock_clock):
 
 
 async def test_load_terminal_save_and_file_confinement(mock_clock):
+    """A served session (SSH, telnet, lab events) keeps its files inside the device home."""
     async with lab(mock_clock) as app:
         t = Transcript(app)
+        t.session.close()
+        t.session = app.new_session(client="ssh")
         await t.run("configure")
         out = await t.run("load merge terminal", answers=["system {", "    domain-name example.net;", "}", "\x04"])
         assert out.endswith("load complete\n")
@@ -151,11 +154,30 @@ async def test_load_terminal_save_and_file_confinement(mock_clock):
         assert (await t.run("save lab.conf")).startswith("Wrote ")
         assert (app.devices["r1"].home / "lab.conf").read_text().startswith("version 9.3R4.4;\nsystem {")
         assert (await t.run("save ../../escape.conf")).startswith("error: invalid filename")
+        assert (await t.run("save /tmp/escape.conf")).startswith("error: invalid filename")
         await t.run("rollback 0")
         assert await t.run("load override lab.conf") == "load complete\n"
         assert "time-zone UTC" in await t.run("show | compare")
         out = await t.run("load merge terminal", answers=["system {", "    host-name;", "}", "\x04"])
         assert "syntax error" in out or "missing" in out
+
+
+async def test_a_person_at_their_terminal_names_their_own_files(mock_clock, tmp_path, monkeypatch):
+    """Issue 17 #3: absolute paths as they are, relative ones from the starting directory."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sub").mkdir()
+    async with lab(mock_clock) as app:
+        t = Transcript(app)
+        await t.run("configure")
+        await t.run("set system domain-name example.net")
+        assert (await t.run(f"save {tmp_path}/abs.conf")).startswith("Wrote ")
+        assert (await t.run("save sub/rel.conf")).startswith("Wrote ")
+        assert "domain-name example.net;" in (tmp_path / "abs.conf").read_text()
+        assert "domain-name example.net;" in (tmp_path / "sub" / "rel.conf").read_text()
+        assert not (app.devices["r1"].home / "sub").exists()
+        await t.run("rollback 0")
+        assert await t.run(f"load merge {tmp_path}/abs.conf") == "load complete\n"
+        assert "domain-name example.net" in await t.run("show | compare")
 
 
 async def test_state_dir_keeps_commits_across_restarts(tmp_path, mock_clock):
@@ -275,3 +297,18 @@ async def test_reference_to_a_keyless_list_resolves(mock_clock):
     schema = grammar().schema
     assert _ref_exists(tree, schema, ("routing-instances",), "vr1")
     assert not _ref_exists(tree, schema, ("routing-instances",), "vr2")
+
+
+async def test_only_commands_that_negotiate_wait_for_the_world(mock_clock):
+    """Issue 17 #2 side effect: `clear log messages` is not an exchange; commit, clear ike/ipsec
+    and the request commands are (also through `run` in configuration mode)."""
+    async with lab(mock_clock) as app:
+        s = app.new_session()
+        assert not s.starts_exchanges("clear log messages")
+        assert not s.starts_exchanges("show services ipsec-vpn ike security-associations")
+        assert s.starts_exchanges("clear services ipsec-vpn ike security-associations")
+        assert s.starts_exchanges("request services ipsec-vpn ipsec switch tunnel local-gateway 192.0.2.1 remote-gateway 198.51.100.1")
+        s.mode = "configuration"
+        assert s.starts_exchanges("commit") and s.starts_exchanges("commit and-quit")
+        assert s.starts_exchanges("run clear services ipsec-vpn ipsec security-associations")
+        assert not s.starts_exchanges("run clear log messages") and not s.starts_exchanges("set system host-name x")
