@@ -168,6 +168,7 @@ class RichShell:
         self._running: asyncio.Task[Any] | None = None
         self.io = RichIO(guest, self.cancel_command)
         self._prompts: dict[str, PromptSession[str]] = {}
+        self._top_mode = getattr(session, "mode", None)  # the mode a login starts in
         self._auto_size: tuple[int, int] = (session.screen_length, session.screen_width)
         loop = asyncio.get_running_loop()
         ctx = contextvars.copy_context()
@@ -215,8 +216,8 @@ class RichShell:
 
         @kb.add("c-d", filter=Condition(lambda: not get_app().current_buffer.text))
         def _logout(event: KeyPressEvent) -> None:
-            # Ctrl-D on an empty line: `exit` at the operational prompt (the line then reads
-            # `user@r1> exit` as if typed); nothing in configuration mode.
+            # Ctrl-D on an empty line: `exit` at the login mode's prompt (the line then reads
+            # `user@r1> exit` as if typed); nothing in configuration (or any entered) mode.
             if self._operational():
                 event.current_buffer.text = "exit"
                 event.current_buffer.validate_and_handle()
@@ -228,6 +229,11 @@ class RichShell:
             self._running.cancel()
 
     def _operational(self) -> bool:
+        """At the mode the session logged in to, nothing entered on top (Junos `user@r1>`,
+        IOS-style `host1>`, StarOS `[local]asr5k#`): where Ctrl-D logs out."""
+        stack = getattr(self.session, "mode_stack", None)
+        if stack is not None:
+            return len(stack) == 1 and stack[0][0] == self._top_mode
         return not self.session.prompt().rstrip().endswith("#")
 
     def follow_terminal(self) -> None:
@@ -276,6 +282,7 @@ class RichShell:
             self.session = self.app.new_session()
             old.close()
             self._prompts.clear()
+            self._top_mode = getattr(self.session, "mode", None)
             self.io.follow_rows = self.io.follow_cols = True
             self._auto_size = (self.session.screen_length, self.session.screen_width)
             self.session.set_notifier(self._notify)
