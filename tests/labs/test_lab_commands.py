@@ -317,7 +317,6 @@ async def test_lab_clock_moves_at_most_a_year_per_command(autojump_clock):
 async def test_lab_question_mark_is_sorted_in_every_platforms_wording(autojump_clock, lab_name):
     from routershell.labs.labfile import load_lab
     from routershell.main import _existing_file
-
     from tests.platforms.junos.harness import lab
 
     spec = load_lab(_existing_file(lab_name))
