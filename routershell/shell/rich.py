@@ -17,6 +17,7 @@ NO_COLOR (https://no-color.org) turns colours off.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 import os
@@ -97,9 +98,11 @@ class RichIO:
 
     interactive = True
 
-    def __init__(self, guest: TrioGuest, cancel_command: Any) -> None:
+    def __init__(self, guest: TrioGuest, cancel_command: Any, hold: Any = None) -> None:
         self._guest = guest
         self._cancel_command = cancel_command
+        # the lab clock's holding(): no virtual time passes while the person reads or answers
+        self._hold = hold if hold is not None else contextlib.nullcontext
         self._typeahead: list[str] = []
         #: follow the window's rows / columns (False once `set cli` fixed one)
         self.follow_rows = True
@@ -117,10 +120,12 @@ class RichIO:
                 size.columns if self.follow_cols else None)
 
     async def read_line(self, prompt: str = "") -> str | None:
-        return await self._guest.on_host(self._read_line, prompt)
+        with self._hold():
+            return await self._guest.on_host(self._read_line, prompt)
 
     async def read_key(self, prompt: str = "") -> str:
-        return await self._guest.on_host(self._read_key, prompt)
+        with self._hold():
+            return await self._guest.on_host(self._read_key, prompt)
 
     async def _read_line(self, prompt: str) -> str | None:
         try:
@@ -166,7 +171,7 @@ class RichShell:
         self.session = session
         self.guest = guest
         self._running: asyncio.Task[Any] | None = None
-        self.io = RichIO(guest, self.cancel_command)
+        self.io = RichIO(guest, self.cancel_command, getattr(app.clock, "holding", None))
         self._prompts: dict[str, PromptSession[str]] = {}
         self._top_mode = getattr(session, "mode", None)  # the mode a login starts in
         self._auto_size: tuple[int, int] = (session.screen_length, session.screen_width)

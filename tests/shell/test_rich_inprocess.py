@@ -412,3 +412,23 @@ def test_a_quick_boot_shows_no_progress():
 
     _, text = drive(app, script)
     assert "starting lab" not in text
+
+
+def test_waiting_for_a_key_or_an_answer_holds_the_lab_clock():
+    app = FakeApp()
+
+    async def script(inp, screen):
+        await screen.wait_for("user@r1>")
+        inp.send_text("request question\r")
+        await screen.wait_for("Continue? [yes,no] (no)")
+        assert app.clock.holds == ["hold"]  # still waiting for the answer
+        inp.send_text("yes\r")
+        await screen.wait_for("answer: yes")
+        inp.send_text("request page\r")
+        await screen.wait_for("---(more)---")
+        inp.send_text(" ")
+        await screen.wait_for("key: ' '")
+        inp.send_text("\x04")
+
+    drive(app, script)
+    assert app.clock.holds == ["hold", "release"] * 2
