@@ -134,8 +134,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="serve sessions over ssh/telnet, e.g. ssh:2222 telnet:2323")
     p.add_argument("--ike-bridge", dest="ike_bridges", action="append", type=_ike_bridge,
                    metavar="DEVICE=ADDRESS:PORT",
-                   help="expose DEVICE's IKE endpoint on a real UDP socket (NAT-T port 4500 "
-                        "beside it), e.g. r1=127.0.0.1:500; the clock runs real unless --clock x1")
+                   help="expose DEVICE's IKE endpoint on a real UDP socket, e.g. "
+                        "r1=127.0.0.1:500; its NAT-T socket is port 4500 beside 500, else "
+                        "PORT+1; an address other than loopback is used with a warning; the "
+                        "clock runs real unless --clock x1")
     p.add_argument("--version", action=_VersionAction, nargs=0, help="show the version and exit")
     return p
 

@@ -68,6 +68,7 @@ class Traffic:
         self.tick = tick
         self._flows: dict[str, Flow] = {}
         self._rngs: dict[str, random.Random] = {}
+        self._peer_routes: dict[tuple[str, str], list[Any]] = {}
 
     def start(self, name: str, src: str, dst: str, rate_pps: float = 10) -> Flow:
         import ipaddress
@@ -185,8 +186,23 @@ class Traffic:
         end.account(sa.inbound_spi, octets, n, now, inbound=False)
         return sa, end.address
 
-    @staticmethod
-    def _sender(ends: list[tuple[str, Any]], src: str, dst: str
+    def routes_changed(self) -> None:
+        """Peers were added or changed: forget which peers' selectors cover which packets."""
+        self._peer_routes.clear()
+
+    def _peers_covering(self, ends: list[tuple[str, Any]], src: str, dst: str) -> list[Any]:
+        # every packet of every flow asks this of every peer: remembered per (src, dst) so a
+        # lab of N peers with N flows costs O(N), not O(N^2), per lab second
+        key = (src, dst)
+        hit = self._peer_routes.get(key)
+        if hit is None:
+            if len(self._peer_routes) > 65536:
+                self._peer_routes.clear()
+            hit = self._peer_routes[key] = [end for kind, end in ends
+                                            if kind != "device" and end.route(src, dst)]
+        return hit
+
+    def _sender(self, ends: list[tuple[str, Any]], src: str, dst: str
                 ) -> tuple[str, Any, str | None, str | None] | None:
         """Who puts a packet src -> dst into a tunnel: (kind, end, device tunnel, gateway).
 
@@ -195,15 +211,13 @@ class Traffic:
         device's tunnel for the opposite direction is using now, so a flow follows the active
         tunnel both ways (after a failover the replies come back from the backup). `gateway`
         is then that device's local address, the peer's SA to use."""
-        peers = []
         for kind, end in ends:
             if kind == "device":
                 tm = end.tunnels
                 tname = tm.route(src, dst) if tm is not None else None
                 if tname is not None:
                     return kind, end, tname, None
-            elif end.route(src, dst):
-                peers.append(end)
+        peers = self._peers_covering(ends, src, dst)
         if not peers:
             return None
         if len(peers) > 1:

@@ -180,6 +180,7 @@ class TunnelManager:
         self._tunnels: dict[str, _Tunnel] = {}
         self._next_index = 1
         self._index: dict[tuple[str, str], list[_Tunnel]] | None = None  # see _candidates
+        self._routes: dict[tuple[str, str], list[_Tunnel]] = {}  # see route
         self._subscribers: list[Subscriber] = []
         # the world's echo path (World.add_device sets it to Traffic.echo); see echo()
         self.echo_path: Callable[..., float | None] | None = None
@@ -197,6 +198,7 @@ class TunnelManager:
         changed ones (a spec equal to the running one is left alone)."""
         wanted = {s.name: s for s in specs}
         self._index = None
+        self._routes.clear()
         for name in [n for n in self._tunnels if n not in wanted or wanted[n] != self._tunnels[n].spec]:
             self._teardown(self._tunnels.pop(name), now)
         fresh: list[_Tunnel] = []
@@ -371,13 +373,16 @@ class TunnelManager:
         """The tunnel (name) whose selectors cover a packet src -> dst leaving this device: the
         first that carries traffic (its controller's `carrying()`), else the first matching
         (a standby one, so traffic still triggers negotiation)."""
-        first = None
-        for t in self._ordered():
-            if matches(t.spec.selectors, src, dst):
-                if t.ctl is None or t.ctl.carrying():
-                    return t.name
-                first = first or t.name
-        return first
+        key = (src, dst)
+        covering = self._routes.get(key)
+        if covering is None:  # per (src, dst) until the next apply: a packet costs O(1), not O(N)
+            if len(self._routes) > 65536:
+                self._routes.clear()
+            covering = self._routes[key] = [t for t in self._ordered() if matches(t.spec.selectors, src, dst)]
+        for t in covering:
+            if t.ctl is None or t.ctl.carrying():
+                return t.name
+        return covering[0].name if covering else None
 
     def controller(self, name: str) -> TunnelController | None:
         """The controller of tunnel `name` (None: none, or no such tunnel)."""

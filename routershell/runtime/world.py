@@ -97,6 +97,7 @@ class World:
         except (PeerError, NetworkError) as e:
             raise WorldError(str(e)) from None
         self.peers[spec.name] = peer
+        self.traffic.routes_changed()
         peer.start(self.now())
         return peer
 
@@ -203,6 +204,8 @@ class World:
             return p.update(self.now(), **changes)
         except PeerError as e:
             raise WorldError(str(e)) from None
+        finally:
+            self.traffic.routes_changed()
 
     # ----- traffic ------------------------------------------------------------------------
 
