@@ -199,12 +199,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                                        stdin_tty=stdin_tty)
     if not args.clock and (args.ike_bridges or _lab_has_bridge(args.lab)):
         mode = "real"  # a real peer's timers run on the wall clock
+    if not plain:  # a person at a terminal: say what the wait is for (a large lab loads slowly)
+        print(f"routershell: loading lab {args.lab or 'default'} ...", end="\r", flush=True)
     from routershell.app import App
 
     try:
         app = App(clock_mode=mode, seed=args.seed, state_dir=args.state, lab=args.lab,
                   device=args.device, ike_bridges=dict(args.ike_bridges or ()))
     except Exception as exc:  # a bad lab or state dir is the user's input: no traceback
+        if not plain:
+            print("\r\x1b[K", end="", flush=True)  # the loading line goes
         if os.environ.get("ROUTERSHELL_DEBUG"):
             raise
         print(f"routershell: error: {exc}", file=sys.stderr)
