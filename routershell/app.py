@@ -129,8 +129,8 @@ class App:
             peers = [BridgePeer(a, ike_port=p, nat_port=n) for a, p, n in
                      (dspec.ike_bridge_peers if dspec is not None else ())]
             bridge = IkeBridge(self.world.network, self.clock, self._bridge_local(dev), listen,
-                               peers=peers, configured=lambda a, d=dev: d.tunnels is not None
-                               and any(a in t.spec.gateways for t in d.tunnels.tunnels()))
+                               peers=peers, configured=lambda d=dev: () if d.tunnels is None
+                               else [g for t in d.tunnels.tunnels() for g in t.spec.gateways])
             if bridge.warning:
                 print(f"routershell: warning: {bridge.warning}", file=sys.stderr)
             scope = trio.CancelScope()

@@ -135,8 +135,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="serve sessions over ssh/telnet, e.g. ssh:2222 telnet:2323")
     p.add_argument("--ike-bridge", dest="ike_bridges", action="append", type=_ike_bridge,
                    metavar="DEVICE=ADDRESS:PORT",
-                   help="expose DEVICE's IKE endpoint on a real UDP socket (NAT-T port 4500 "
-                        "beside it), e.g. r1=127.0.0.1:500; the clock runs real unless --clock x1")
+                   help="expose DEVICE's IKE endpoint on a real UDP socket, e.g. "
+                        "r1=127.0.0.1:500; its NAT-T socket is port 4500 beside 500, else "
+                        "PORT+1; an address other than loopback is used with a warning; the "
+                        "clock runs real unless --clock x1")
     p.add_argument("--version", action=_VersionAction, nargs=0, help="show the version and exit")
     return p
 
@@ -207,12 +209,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                                        stdin_tty=stdin_tty)
     if not args.clock and (args.ike_bridges or _lab_has_bridge(args.lab)):
         mode = "real"  # a real peer's timers run on the wall clock
+    if not plain:  # a person at a terminal: say what the wait is for (a large lab loads slowly)
+        print(f"routershell: loading lab {args.lab or 'default'} ...", end="\r", flush=True)
     from routershell.app import App
 
     try:
         app = App(clock_mode=mode, seed=args.seed, state_dir=args.state, lab=args.lab,
                   device=args.device, ike_bridges=dict(args.ike_bridges or ()))
     except Exception as exc:  # a bad lab or state dir is the user's input: no traceback
+        if not plain:
+            print("\r\x1b[K", end="", flush=True)  # the loading line goes
         if os.environ.get("ROUTERSHELL_DEBUG"):
             raise
         print(f"routershell: error: {exc}", file=sys.stderr)

@@ -386,6 +386,8 @@ def _failed(session: Any) -> None:
 
 def completion_list(session: Any, cands: list[Candidate], executable: bool) -> str:
     """The `?` list in the session's own wording, so `lab ?` reads like the device's `?`."""
+    # sorted whatever the platform's own order: values first, then the words alphabetically
+    cands = sorted(cands, key=lambda c: (not c.is_value, c.word))
     wording = getattr(session, "wording", None)
     if wording is not None:
         return wording.completions(cands, executable, executable)
