@@ -342,10 +342,14 @@ async def show_boot_progress(app: Any, write: Any, quiet: float = BOOT_QUIET,
                              every: float = 0.25) -> None:
     """While the lab boots (trio runs as a guest of this loop), redraw one status line on the
     terminal; cancelled when the first prompt is due, which erases it."""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
     try:
         await asyncio.sleep(quiet)
         while True:
-            write("\r" + boot_status(app) + "\x1b[K")
+            # the wall seconds so far: tunnels of a big lab advance in step (all 0, then all
+            # up), so the count alone would look frozen
+            write(f"\r{boot_status(app)} ({loop.time() - start:.0f} s)\x1b[K")
             await asyncio.sleep(every)
     finally:
         write("\r\x1b[K")

@@ -398,7 +398,7 @@ def test_boot_progress_redraws_one_line_and_erases_it():
             await task
 
     asyncio.run(main())
-    assert written[0] == "\rroutershell: starting lab big: 0 of 0 tunnels up, lab time 00:00:12\x1b[K"
+    assert written[0] == "\rroutershell: starting lab big: 0 of 0 tunnels up, lab time 00:00:12 (0 s)\x1b[K"
     assert written[-1] == "\r\x1b[K"  # gone before the first prompt
 
 
