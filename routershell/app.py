@@ -187,10 +187,7 @@ class App:
     # ---- life --------------------------------------------------------------------------------
     async def start(self, nursery: trio.Nursery) -> None:
         await nursery.start(self.scheduler.run)
-        for t in self.spec.traffic:
-            self.world.traffic_start(t.name, t.src, t.dst, rate_pps=t.rate)
-            self.control.flows[t.name] = (t.src, t.dst, t.rate)
-        self.control.schedule_events()
+        self.control.start()  # the lab file's traffic flows and timed events
         nursery.start_soon(self.control.course.watch)  # deadlines and objective-triggered events
         await self.clock.boot(self.settled, max_wait=60.0)
         # Everything built so far (grammar, configuration, the lab's engines) lives as long as

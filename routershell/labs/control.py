@@ -127,6 +127,13 @@ class LabControl:
         return self.host.world
 
     # ---- events --------------------------------------------------------------------------
+    def start(self) -> None:
+        """The lab is running: start the lab file's traffic flows, schedule its events."""
+        for t in self.host.spec.traffic:
+            self.world.traffic_start(t.name, t.src, t.dst, rate_pps=t.rate)
+            self.flows[t.name] = (t.src, t.dst, t.rate)
+        self.schedule_events()
+
     def schedule_events(self) -> None:
         origin = self.course.origin  # 0 at boot; the reset time after `lab reset`
         for ev in self.host.spec.events:

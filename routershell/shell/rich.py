@@ -104,6 +104,7 @@ class RichIO:
         # the lab clock's holding(): no virtual time passes while the person reads or answers
         self._hold = hold if hold is not None else contextlib.nullcontext
         self._typeahead: list[str] = []
+        self._host_reads: set[asyncio.Task[Any]] = set()  # prompts and key reads in flight
         #: follow the window's rows / columns (False once `set cli` fixed one)
         self.follow_rows = True
         self.follow_cols = True
@@ -127,7 +128,24 @@ class RichIO:
         with self._hold():
             return await self._guest.on_host(self._read_key, prompt)
 
+    def _track(self) -> Any:
+        task = asyncio.current_task()
+        assert task is not None
+        self._host_reads.add(task)
+        return task
+
+    async def quiesce(self) -> None:
+        """Wait until no read of an interrupted command is left on the terminal. A key reader
+        that outlived its command (Ctrl-C reached it through trio a moment late) would
+        otherwise restore the terminal mode and input reader *under* the next prompt."""
+        pending = [t for t in self._host_reads if not t.done()]
+        for t in pending:
+            t.cancel()
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+
     async def _read_line(self, prompt: str) -> str | None:
+        task = self._track()
         try:
             return await PromptSession().prompt_async(prompt)
         except EOFError:
@@ -135,15 +153,21 @@ class RichIO:
         except KeyboardInterrupt:
             self._cancel_command()
             return None
+        finally:
+            self._host_reads.discard(task)
 
     async def _read_key(self, prompt: str) -> str:
-        if prompt:
-            self.write(prompt)
-        inp = get_app_session().input
-        self._typeahead += [key_text(k) for k in get_typeahead(inp)]
-        if not self._typeahead:
-            self._typeahead += await read_keys(inp)
-        return self._typeahead.pop(0)
+        task = self._track()
+        try:
+            if prompt:
+                self.write(prompt)
+            inp = get_app_session().input
+            self._typeahead += [key_text(k) for k in get_typeahead(inp)]
+            if not self._typeahead:
+                self._typeahead += await read_keys(inp)
+            return self._typeahead.pop(0)
+        finally:
+            self._host_reads.discard(task)
 
 
 async def read_keys(inp: Input) -> list[str]:
@@ -280,6 +304,7 @@ class RichShell:
             return
         finally:
             self._running = None
+            await self.io.quiesce()  # the next prompt owns the terminal alone
         if res is INTERRUPTED:
             self.io.write("\n")
         if getattr(self.session, "switch_to", None) is not None:  # `lab attach NAME`
@@ -317,10 +342,14 @@ async def show_boot_progress(app: Any, write: Any, quiet: float = BOOT_QUIET,
                              every: float = 0.25) -> None:
     """While the lab boots (trio runs as a guest of this loop), redraw one status line on the
     terminal; cancelled when the first prompt is due, which erases it."""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
     try:
         await asyncio.sleep(quiet)
         while True:
-            write("\r" + boot_status(app) + "\x1b[K")
+            # the wall seconds so far: tunnels of a big lab advance in step (all 0, then all
+            # up), so the count alone would look frozen
+            write(f"\r{boot_status(app)} ({loop.time() - start:.0f} s)\x1b[K")
             await asyncio.sleep(every)
     finally:
         write("\r\x1b[K")
