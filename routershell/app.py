@@ -18,6 +18,7 @@ from typing import Any
 import trio
 
 from .cli.session import CliSession
+from .config.files import remove_stale_temporaries
 from .labs.control import LabControl
 from .labs.labfile import DeviceSpec, LabError, LabPeer, LabSpec, default_lab, load_lab
 from .platforms import registry
@@ -160,6 +161,7 @@ class App:
                 self._tmp = tempfile.TemporaryDirectory(prefix="routershell-")
             home = Path(self._tmp.name) / name / "home"
         home.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(home)  # a `save` killed mid-write leaves its temporary
         return home
 
     def _build_device(self, d: DeviceSpec) -> Device:

@@ -159,6 +159,9 @@ def capture_start(ctl: LabControl, m: CommandMatch) -> str:
 def capture_stop(ctl: LabControl, m: CommandMatch) -> str:
     if ctl.capture is None:
         raise LabCommandError("no capture is running")
-    n = ctl.world.capture_stop()
-    path, ctl.capture = ctl.capture, None
+    path, ctl.capture = ctl.capture, None  # stopped whatever happens to the file
+    try:
+        n = ctl.world.capture_stop()
+    except (OSError, ValueError) as e:  # WorldError, CaptureError: nothing written
+        raise LabCommandError(f"capture stopped, but {path} was not written: {e}") from None
     return f"Capture stopped: {n} datagram{'s' if n != 1 else ''} written to {path}.\n"

@@ -150,7 +150,7 @@ class LabControl:
             self.pending.remove(ev)
         try:
             result = self.apply(parse_lab_command(ev.do))
-        except LabCommandError as e:
+        except (LabCommandError, ClockError) as e:
             result = f"failed: {e}"
         self.fired.append((self.host.clock.now(), ev.do, result.rstrip("\n")))
         self.host.clock.notify()
@@ -344,7 +344,9 @@ class LabControl:
             at = self.due.get(ev, ev.at)
             lines.append(f"  {format_hms(at)}  in {format_hms(math.ceil(max(0.0, at - now)))}  {ev.do}")
         head = f"Pending events: {len(self.pending)}" + (" (lab time " + format_hms(now) + ")")
-        done = [f"  {format_hms(t)}  done  {do}" for t, do, _ in self.fired]
+        done = [f"  {format_hms(t)}  {'FAILED' if res.startswith('failed: ') else 'done'}  {do}"
+                + (f"  ({res[len('failed: '):]})" if res.startswith("failed: ") else "")
+                for t, do, res in self.fired]
         out = head + "\n" + "".join(ln + "\n" for ln in lines)
         if done:
             out += f"Fired events: {len(done)}\n" + "".join(ln + "\n" for ln in done)

@@ -676,6 +676,11 @@ def _event(c: _Checker, x: Any, path: tuple) -> EventSpec:
         raise c.fail(path + ("do",), f"'do': {e}") from None
     if match.handler not in CHANGES:
         raise c.fail(path + ("do",), f"'do': `lab {do}` can't be a timed event")
+    target = str(match.args.get("file", "")) if match.handler == "lab-capture-start" else ""
+    if target and (Path(target).is_absolute() or ".." in Path(target).parts):
+        # events are confined to the device home (config/files.py): say so now, not at run time
+        raise c.fail(path + ("do",), f"'do': a timed capture writes into the device's home: "
+                     f"name a file there, not {target!r}")
     return EventSpec(at, do, c.keys.line(path + ("do",)) or 0, after)
 
 
