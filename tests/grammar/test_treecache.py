@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 
 from routershell.grammar import loader, treecache
+from routershell.platforms.junos import types as _junos_types  # noqa: F401 — its value types
 
 
 def _fresh(tmp_path, monkeypatch):
