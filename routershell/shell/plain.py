@@ -252,6 +252,16 @@ class PlainShell:
             async for _ in signals:
                 self.interrupt()
 
+    interrupted = False
+
+    async def watch_sigint_script(self) -> None:
+        """Ctrl-C on a script (`-c`, piped input): stop the running command and the script,
+        as an interrupted shell script stops (exit status 130)."""
+        with trio.open_signal_receiver(signal.SIGINT) as signals:
+            async for _ in signals:
+                self.interrupted = True
+                self.stop()
+
 
 class StdoutWriter:
     """Writes and flushes sys.stdout; a reader that went away (`| head`) ends the session
@@ -299,11 +309,12 @@ async def plain_main(app: object, commands: list[str] | None, *, stdin_tty: bool
         shell = PlainShell(app, session, source, write, echo=not tty, interactive=False,
                            final_prompt=commands is None)
         write.on_broken = shell.stop
-        if tty:
-            nursery.start_soon(shell.watch_sigint)
+        nursery.start_soon(shell.watch_sigint if tty else shell.watch_sigint_script)
         rc = await shell.run()
         if write.broken or (shell.failures and not tty):
             rc = 1  # a script whose commands failed fails
+        if shell.interrupted:
+            rc = 130  # 128 + SIGINT, as a shell reports an interrupted script
         await app.aclose()  # type: ignore[attr-defined]
         nursery.cancel_scope.cancel()
     return rc

@@ -164,3 +164,17 @@ def test_every_platforms_refusals_fail_a_script(lab, bad, good):
     assert run("--lab", lab, "-c", good).returncode == 0
     r = run("--lab", lab, "-c", f"{bad}; {good}")
     assert r.returncode == 1, r.stdout
+
+
+def test_sigint_stops_a_script_with_status_130():
+    """Review: `-c 'lab clock advance 365d'` ignored SIGINT and needed SIGTERM."""
+    import signal
+
+    proc = subprocess.Popen([PYTHON, "-m", "routershell", "--clock", "virtual", "-c",
+                             "lab clock advance 365d; show version"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=shell_env(), text=True)
+    line = proc.stdout.readline()  # the echoed command: the advance is running
+    assert "lab clock advance 365d" in line
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "Hostname" not in out
