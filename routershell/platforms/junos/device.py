@@ -55,6 +55,7 @@ class JunosDriver:
         self.ipsec_specs: list = []  # the last compiled tunnel specs (show commands read them)
         self.pics_offline: set[str] = set()  # PIC slots taken offline without a chassis module
         self.events_attached = False
+        self.world = None  # the lab world, once joined (PKI reaches the lab's CAs through it)
 
     def interface_addresses(self) -> dict[str, list[str]]:
         return interface_addresses(self.device)
@@ -70,6 +71,7 @@ class JunosDriver:
     def join(self, world) -> None:
         from .ipsec import hooks
 
+        self.world = world
         hooks.join(self.device)
 
     def module_changed(self, module) -> None:
