@@ -60,8 +60,10 @@ class LabCa:
     revoked: dict[int, datetime] = field(default_factory=dict)
     first_seen: dict[bytes, float] = field(default_factory=dict)  # public key -> lab seconds
     crl_number: int = 0
+    reachable: bool = True  # `lab ca NAME down|up` (starts as the lab file says)
 
     def __post_init__(self) -> None:
+        self.reachable = self.spec.reachable
         self.key = generate_rsa_key(self.spec.key_size, self.rng)
         name = parse_subject(self.spec.subject) if self.spec.subject else x509.Name(
             [x509.NameAttribute(NameOID.COMMON_NAME, self.spec.name)])
@@ -83,7 +85,7 @@ class LabCa:
         return self.rng.getrandbits(63) | (1 << 62)
 
     def answers(self, url: str) -> bool:
-        return self.spec.reachable and url in (self.spec.url, self.crl_url)
+        return self.reachable and url in (self.spec.url, self.crl_url)
 
     def issue(self, csr: x509.CertificateSigningRequest, days: float | None = None,
               not_before: datetime | None = None) -> x509.Certificate:
@@ -110,7 +112,7 @@ class LabCa:
 
     def enroll(self, csr: x509.CertificateSigningRequest) -> EnrollResult:
         """One enrollment attempt (a device's poll) at the lab's current time."""
-        if not self.spec.reachable:
+        if not self.reachable:
             return EnrollResult("unreachable")
         if self.spec.reject or not csr.is_signature_valid:
             return EnrollResult("rejected")
