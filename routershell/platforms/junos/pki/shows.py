@@ -105,7 +105,7 @@ def requests(items: list[tuple[str, x509.CertificateSigningRequest]], detail: bo
                       f"  Alternate subject: email {email or 'empty'}, fqdn {fqdn or 'empty'}, ip {ip or 'empty'}",
                       "  Fingerprint:", f"    {fingerprint(csr, 'sha1')} (sha1)", f"    {fingerprint(csr, 'md5')} (md5)"]
         lines.append("")
-    return rec, "\n".join(lines) + ("\n" if lines else "")
+    return rec, "\n".join(lines) + ("\n" if lines and lines[-1] else "")
 
 
 def crls(items: list[tuple[str, x509.CertificateRevocationList]], detail: bool) -> tuple[Record, str]:
@@ -135,4 +135,4 @@ def crls(items: list[tuple[str, x509.CertificateRevocationList]], detail: bool) 
                 rr.add("revocation-date", when(rc.revocation_date_utc))
                 lines.append(f"  {rc.serial_number:<32x}  {when(rc.revocation_date_utc)}")
         lines.append("")
-    return rec, "\n".join(lines) + ("\n" if lines else "")
+    return rec, "\n".join(lines) + ("\n" if lines and lines[-1] else "")
