@@ -110,7 +110,7 @@ class LabCa:
         self.issued[cert.serial_number] = cert
         return cert
 
-    def enroll(self, csr: x509.CertificateSigningRequest) -> EnrollResult:
+    def enroll(self, csr: x509.CertificateSigningRequest, days: int | None = None) -> EnrollResult:
         """One enrollment attempt (a device's poll) at the lab's current time."""
         if not self.reachable:
             return EnrollResult("unreachable")
@@ -120,7 +120,7 @@ class LabCa:
         seen = self.first_seen.setdefault(pub, self.clock())
         if self.clock() - seen < self.spec.approval_delay:
             return EnrollResult("pending")
-        return EnrollResult("issued", self.issue(csr))
+        return EnrollResult("issued", self.issue(csr, days))
 
     def revoke(self, serial: int) -> bool:
         if serial not in self.issued or serial in self.revoked:

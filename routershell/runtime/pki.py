@@ -146,6 +146,8 @@ class Enrollment:
     max_attempts: int = 0  # 0: until granted
     interval: float = 0.0
     timer: Any = None
+    key: Any = None  # a new key pair (re-enrollment with re-generate-keypair): stored with the certificate
+    days: int | None = None  # validity period asked of the CA (None: the CA's own)
 
 
 @dataclass

@@ -63,16 +63,20 @@ class JunosDriver:
     def applied(self) -> None:
         from . import snmp
         from .ipsec import hooks
+        from .pki.state import schedule_reenrollment
 
         self.scheduler.reschedule(self.timer)
         hooks.apply(self.device)
+        schedule_reenrollment(self.device)  # [edit security pki auto-re-enrollment] may have changed
         snmp.committed(self.device)
 
     def join(self, world) -> None:
         from .ipsec import hooks
+        from .pki.state import schedule_reenrollment
 
         self.world = world
         hooks.join(self.device)
+        schedule_reenrollment(self.device)
 
     def module_changed(self, module) -> None:
         pass  # the runtime takes the module's tunnels down itself (TunnelManager.module_changed)

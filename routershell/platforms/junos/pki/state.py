@@ -68,10 +68,12 @@ def store_of(device: Any) -> rp.PkiStore:
 
 
 def _recompile(device: Any) -> None:
-    """Certificates changed: tunnels using rsa-signatures pick them up."""
+    """Certificates changed: tunnels using rsa-signatures pick them up, and re-enrollment
+    timers follow the new validity."""
     from ..ipsec import hooks
 
     hooks.apply(device)
+    schedule_reenrollment(device)
 
 
 def world_of(device: Any) -> Any:
@@ -96,14 +98,15 @@ def ca_for(device: Any, profile: CaProfile) -> Any:
     return world.ca_at(profile.url)
 
 
-def start_enrollment(device: Any, profile: CaProfile, cert_id: str, csr: x509.CertificateSigningRequest) -> None:
+def start_enrollment(device: Any, profile: CaProfile, cert_id: str, csr: x509.CertificateSigningRequest,
+                     key: Any = None, days: int | None = None) -> None:
     """Poll the CA now and then every retry-interval until issued, rejected or out of retries."""
     st = store_of(device)
     old = st.enrollments.pop(cert_id, None)
     if old is not None and old.timer is not None:
         old.timer.cancel()
     st.put("csr", cert_id, csr)
-    en = rp.Enrollment(cert_id, profile.name, csr, 0, profile.retry, profile.retry_interval)
+    en = rp.Enrollment(cert_id, profile.name, csr, 0, profile.retry, profile.retry_interval, key=key, days=days)
     st.enrollments[cert_id] = en
     _attempt(device, en)
 
@@ -116,7 +119,7 @@ def _attempt(device: Any, en: rp.Enrollment) -> None:
     en.attempts += 1
     prof = profiles(device.store.active).get(en.ca_profile)
     ca = ca_for(device, prof) if prof is not None else None
-    result = ca.enroll(en.request) if ca is not None else None
+    result = ca.enroll(en.request, en.days) if ca is not None else None
     status = result.status if result is not None else "unreachable"
     who = f"certificate-id {en.cert_id}, CA profile {en.ca_profile}"
     if status == "issued":
@@ -126,6 +129,8 @@ def _attempt(device: Any, en: rp.Enrollment) -> None:
             log(device, "PKID_CERT_ENROLL_FAILED", f"{who}: certificate not signed by the CA certificate of the profile")
         else:
             del st.enrollments[en.cert_id]
+            if en.key is not None:
+                st.put("key", en.cert_id, en.key)
             st.put("cert", en.cert_id, cert)
             st.put("csr", en.cert_id, None)
             log(device, "PKID_CERT_ENROLLED", f"Local certificate {en.cert_id} enrolled from CA profile "
@@ -238,3 +243,76 @@ _REASONS = {rp.CERT_EXPIRED: "certificate has expired", rp.CERT_NOT_YET_VALID: "
 def _rejected(device: Any, cert: x509.Certificate, reason: str) -> None:
     log(device, "PKID_PV_CERT_VERIFY_FAILED", f"Peer certificate {subject_text(cert.subject)} "
         f"(serial {cert.serial_number:x}) rejected: {_REASONS.get(reason, reason)}")
+
+
+# ---- auto-re-enrollment ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AutoReenroll:
+    cert_id: str
+    ca_profile: str
+    percentage: int  # of the validity period left when re-enrollment starts
+    regenerate: bool
+    days: int | None
+
+
+DEFAULT_TRIGGER_PERCENTAGE = 10  # documented choice: the statement's range is 1..99
+
+
+def auto_reenrollment(tree: ConfigNode | None) -> dict[str, AutoReenroll]:
+    node = child(child(child(tree, "security"), "pki"), "auto-re-enrollment")
+    out = {}
+    for c in entries(node, "certificate-id"):
+        prof = value(c, "ca-profile")
+        if not prof:
+            continue
+        days = value(c, "validity-period")
+        out[c.key or ""] = AutoReenroll(c.key or "", prof,
+                                        int(value(c, "re-enroll-trigger-time-percentage") or DEFAULT_TRIGGER_PERCENTAGE),
+                                        flag(c, "re-generate-keypair"), int(days) if days else None)
+    return out
+
+
+def schedule_reenrollment(device: Any) -> None:
+    """(Re)arm one timer per configured certificate: at the moment `percentage` of its validity
+    period is left, enroll again with the same subject and alternative names."""
+    timers = device.__dict__.setdefault("_pki_reenroll", {})
+    for t in timers.values():
+        t.cancel()
+    timers.clear()
+    st = store_of(device)
+    for cid, auto in auto_reenrollment(device.store.active).items():
+        cert = st.local.get(cid)
+        if cert is None:
+            continue
+        life = cert.not_valid_after_utc - cert.not_valid_before_utc
+        trigger = cert.not_valid_after_utc - life * (auto.percentage / 100)
+        deadline = max(device.now(), (trigger - device.clock.epoch).total_seconds())
+        timers[cid] = device.driver.scheduler.call_at(
+            deadline, lambda a=auto: _reenroll(device, a), name=f"{device.name} pki re-enroll {cid}")
+
+
+def _reenroll(device: Any, auto: AutoReenroll) -> None:
+    st = store_of(device)
+    device.__dict__.get("_pki_reenroll", {}).pop(auto.cert_id, None)
+    cert, key = st.local.get(auto.cert_id), st.keys.get(auto.cert_id)
+    prof = profiles(device.store.active).get(auto.ca_profile)
+    if cert is None or key is None or auto.cert_id in st.enrollments:
+        return
+    if prof is None or not prof.url:
+        log(device, "PKID_CERT_ENROLL_FAILED", f"certificate-id {auto.cert_id}: re-enrollment needs CA profile "
+            f"{auto.ca_profile} with an enrollment URL")
+        return
+    new_key = rp.generate_rsa_key(key.key_size, device.rng(f"pki re-key {auto.cert_id}")) if auto.regenerate else None
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        alt = {"domain": next(iter(san.get_values_for_type(x509.DNSName)), None),
+               "ip": next((str(a) for a in san.get_values_for_type(x509.IPAddress)), None),
+               "email": next(iter(san.get_values_for_type(x509.RFC822Name)), None)}
+    except x509.ExtensionNotFound:
+        alt = {}
+    csr = rp.make_csr(new_key or key, cert.subject, **alt)
+    log(device, "PKID_CERT_AUTO_REENROLL", f"certificate-id {auto.cert_id}: {auto.percentage}% of the validity "
+        f"period left, re-enrolling with CA profile {auto.ca_profile}"
+        + (" (new key pair)" if new_key is not None else ""))
+    start_enrollment(device, prof, auto.cert_id, csr, key=new_key, days=auto.days)

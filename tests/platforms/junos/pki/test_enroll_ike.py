@@ -151,3 +151,31 @@ async def test_expired_peer_certificate_fails_phase1(mock_clock):
         assert any("KMD_PM_PHASE1_NEGOTIATION_FAILED: Local gateway: 192.0.2.1, Remote gateway: 192.0.2.2, "
                    "reason: certificate-expired" in x for x in new), new
         assert not matured(app, "r1")
+
+
+async def test_auto_re_enrollment_at_the_trigger_percentage(mock_clock):
+    # validity 10 days, trigger at 20 % left: re-enrollment starts on day 8 with a new key pair
+    async with pki_lab(mock_clock, validity_days=10, approval_delay=0) as (app, t):
+        await enroll(t, "r1")
+        first = app.devices["r1"].pki.local["r1-cert"]
+        key = app.devices["r1"].pki.keys["r1-cert"]
+        for line in ("configure",
+                     "set security pki auto-re-enrollment certificate-id r1-cert ca-profile lab-ca",
+                     "set security pki auto-re-enrollment certificate-id r1-cert re-enroll-trigger-time-percentage 20",
+                     "set security pki auto-re-enrollment certificate-id r1-cert re-generate-keypair",
+                     "set security pki auto-re-enrollment certificate-id r1-cert validity-period 30",
+                     "commit and-quit"):
+            await t.run(line)
+        await t.run("lab clock advance 7d23h59m")
+        assert app.devices["r1"].pki.local["r1-cert"] == first
+        await t.run("lab clock advance 2m")
+        pki = app.devices["r1"].pki
+        new = pki.local["r1-cert"]
+        assert new != first and new.serial_number != first.serial_number
+        assert new.subject == first.subject
+        assert (new.not_valid_after_utc - new.not_valid_before_utc).days == 30
+        assert pki.keys["r1-cert"] is not key
+        assert new.public_key().public_numbers() == pki.keys["r1-cert"].public_key().public_numbers()
+        log = [x for _, x in pkid(app, "r1")]
+        assert any("PKID_CERT_AUTO_REENROLL: certificate-id r1-cert: 20% of the validity period left, "
+                   "re-enrolling with CA profile lab-ca (new key pair)" in x for x in log), log
