@@ -25,17 +25,28 @@ from cryptography.x509.oid import NameOID
 
 KEY_SIZES = (1024, 2048, 4096)
 _SMALL_PRIMES = [p for p in range(3, 2000) if all(p % q for q in range(2, int(p ** 0.5) + 1))]
+_SMALL_PRODUCT = 1
+for _p in _SMALL_PRIMES:
+    _SMALL_PRODUCT *= _p
 
 
-def _probable_prime(n: int, rng: random.Random, rounds: int = 40) -> bool:
-    for p in _SMALL_PRIMES:
-        if n % p == 0:
-            return n == p
+def _mr_rounds(bits: int) -> int:
+    """Miller-Rabin rounds for a random candidate of `bits` bits (FIPS 186-4, Table C.2: error
+    below 2^-100)."""
+    return 4 if bits >= 1536 else 5 if bits >= 1024 else 7 if bits >= 512 else 40
+
+
+def _probable_prime(n: int, rng: random.Random, rounds: int) -> bool:
+    import math
+
+    if math.gcd(n, _SMALL_PRODUCT) != 1:  # one gcd instead of hundreds of divisions
+        return n in _SMALL_PRIMES
     d, s = n - 1, 0
     while d % 2 == 0:
         d, s = d // 2, s + 1
-    for _ in range(rounds):
-        x = pow(rng.randrange(2, n - 2), d, n)
+    for i in range(rounds):
+        a = 2 if i == 0 else rng.randrange(3, n - 2)  # base 2 first: rejects most composites cheaply
+        x = pow(a, d, n)
         if x in (1, n - 1):
             continue
         for _ in range(s - 1):
@@ -48,10 +59,11 @@ def _probable_prime(n: int, rng: random.Random, rounds: int = 40) -> bool:
 
 
 def _prime(bits: int, rng: random.Random, e: int) -> int:
+    rounds = _mr_rounds(bits)
     while True:
         # top two bits set: the product of two such primes has exactly 2*bits bits
         n = rng.getrandbits(bits) | (3 << (bits - 2)) | 1
-        if (n - 1) % e and _probable_prime(n, rng):
+        if (n - 1) % e and _probable_prime(n, rng, rounds):
             return n
 
 
