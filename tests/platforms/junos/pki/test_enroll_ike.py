@@ -179,3 +179,14 @@ async def test_auto_re_enrollment_at_the_trigger_percentage(mock_clock):
         log = [x for _, x in pkid(app, "r1")]
         assert any("PKID_CERT_AUTO_REENROLL: certificate-id r1-cert: 20% of the validity period left, "
                    "re-enrolling with CA profile lab-ca (new key pair)" in x for x in log), log
+
+
+async def test_lab_objectives_grade_the_enrollment(mock_clock):
+    async with pki_lab(mock_clock) as (app, t):
+        before = await t.run("lab grade")
+        assert before.count("FAIL") == 2, before
+        await enroll(t, "r1")
+        await enroll(t, "r2")
+        await t.run("lab clock advance 2m")
+        after = await t.run("lab grade")
+        assert "FAIL" not in after and after.count("PASS") == 2, after
