@@ -190,3 +190,20 @@ async def test_lab_objectives_grade_the_enrollment(mock_clock):
         await t.run("lab clock advance 2m")
         after = await t.run("lab grade")
         assert "FAIL" not in after and after.count("PASS") == 2, after
+
+
+async def test_service_set_certificates_show_the_enrolled_certificates(mock_clock):
+    async with pki_lab(mock_clock, approval_delay=0) as (app, t):
+        await on(t, "r1")
+        before = await t.run("show services ipsec-vpn certificates")
+        assert before == ("Service set: vpn-cert, Total entries: 1\n  Certificate cache entry: 1\n"
+                          "    Flags: Root Trusted\n    Issued by: lab-ca\n    Issued to: lab-ca\n")
+        await enroll(t, "r1")
+        out = await t.run("show services ipsec-vpn certificates")
+        assert out == ("Service set: vpn-cert, Total entries: 2\n"
+                       "  Certificate cache entry: 1\n    Flags: Root Trusted\n    Issued by: Lab CA\n"
+                       "    Issued to: Lab CA\n    Validity:\n      Not before: 2025 Dec 31st, 00:00:00 GMT\n"
+                       "      Not after: 2035 Dec 29th, 00:00:00 GMT\n"
+                       "  Certificate cache entry: 2\n    Flags: Non-root Trusted\n    Issued by: Lab CA\n"
+                       "    Issued to: r1\n    Validity:\n      Not before: 2026 Jan 1st, 00:00:00 GMT\n"
+                       "      Not after: 2027 Jan 1st, 00:00:00 GMT\n")
