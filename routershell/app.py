@@ -135,8 +135,8 @@ class App:
             peers = [BridgePeer(a, ike_port=p, nat_port=n) for a, p, n in
                      (dspec.ike_bridge_peers if dspec is not None else ())]
             bridge = IkeBridge(self.world.network, self.clock, self._bridge_local(dev), listen,
-                               peers=peers, configured=lambda a, d=dev: d.tunnels is not None
-                               and any(a in t.spec.gateways for t in d.tunnels.tunnels()))
+                               peers=peers, configured=lambda d=dev: () if d.tunnels is None
+                               else [g for t in d.tunnels.tunnels() for g in t.spec.gateways])
             if bridge.warning:
                 print(f"routershell: warning: {bridge.warning}", file=sys.stderr)
             scope = trio.CancelScope()
@@ -197,6 +197,7 @@ class App:
             self.world.traffic_start(t.name, t.src, t.dst, rate_pps=t.rate)
             self.control.flows[t.name] = (t.src, t.dst, t.rate)
         self.control.schedule_events()
+        nursery.start_soon(self.control.course.watch)  # deadlines and objective-triggered events
         await self.clock.boot(self.settled, max_wait=60.0)
         # Everything built so far (grammar, configuration, the lab's engines) lives as long as
         # the lab: keep the collector from walking it again on every full pass (long pauses at

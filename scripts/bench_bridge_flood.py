@@ -9,6 +9,7 @@ feeds the bridge datagrams from SOURCES distinct spoofed addresses. Prints:
                           socket buffer cannot hold)
   flood_taken             datagrams the bridge took off its sockets
   flood_entered_lab       of those, datagrams handed to the lab network
+  quiet_longest_step_ms   longest single trio task step in a second without the flood
   longest_step_ms         longest single trio task step while the flood ran
   bridge_longest_step     most datagrams one reader step handled
   shell_max_lateness_ms   worst lateness of a 10 ms ticker (what a prompt would wait)
@@ -108,6 +109,11 @@ async def run(megabytes: float, sources: int) -> None:
     async with trio.open_nursery() as n:
         await app.start(n)
         br = app.bridges["r1"]
+        quiet = StepTimer()  # the lab alone for a second, to compare with
+        trio.lowlevel.add_instrument(quiet)
+        await trio.sleep(1.0)
+        trio.lowlevel.remove_instrument(quiet)
+        print(f"quiet_longest_step_ms: {quiet.max_step * 1000:.1f} ms")
         trio.lowlevel.add_instrument(timer)
         lateness = 0.0
         # another process, so the sender never competes for this interpreter's lock

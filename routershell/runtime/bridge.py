@@ -137,7 +137,8 @@ class IkeBridge:
     def __init__(self, network: Any, clock: Any, device_address: str | Callable[[str], str | None],
                  listen: Addr,
                  nat_port: int | None = None, peers: Iterable[BridgePeer] = (),
-                 learn: bool = True, configured: Callable[[str], bool] | None = None) -> None:
+                 learn: bool = True, configured: Callable[[], Iterable[str]] | None = None
+                 ) -> None:
         mode = getattr(clock, "mode", "real")
         rate = getattr(clock, "rate", 1.0)
         if mode != "real" and rate != 1.0:
@@ -160,7 +161,10 @@ class IkeBridge:
         self.nat_listen = (host, int(nat_port if nat_port is not None
                                      else nat_port_for(int(listen[1]))))
         self.learn = learn
+        # the addresses the device's configuration names as gateways, read at most once per
+        # reader step (a commit may change them; a flood must not walk them per datagram)
         self.configured = configured
+        self._named: frozenset[str] | None = None
         self.stats = BridgeStats()
         self.peers: dict[str, BridgePeer] = {}  # by real address
         self._by_lab: dict[str, BridgePeer] = {}
@@ -199,7 +203,9 @@ class IkeBridge:
         one of the LEARN_MAX most recent initiators; None when it may not be learnt."""
         if not self.learn:
             return None
-        named = self.configured is not None and self.configured(address)
+        if self._named is None:
+            self._named = frozenset(self.configured() if self.configured is not None else ())
+        named = address in self._named
         if not named and not first:
             return None  # only a phase-1 first message starts a conversation
         peer = BridgePeer(address, learnt=True)
@@ -322,6 +328,7 @@ class IkeBridge:
             self.from_real(data, (src[0], src[1]), local_port)
         self.stats.steps += 1
         self.stats.longest_step = max(self.stats.longest_step, n)
+        self._named = None
         return n
 
 

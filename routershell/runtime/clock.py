@@ -189,6 +189,7 @@ class LabClock:
             raise ClockError("poll interval must be positive")
         self.poll = float(poll)
         self._jumps: dict[frozenset[str], int] = {}
+        self._holds = 0  # commands waiting for the person at the terminal (see holding())
         self._token: trio.lowlevel.TrioToken | None = None
         self._lot = trio.lowlevel.ParkingLot()
         self._settling = 0
@@ -213,8 +214,23 @@ class LabClock:
     @property
     def jumping(self) -> bool:
         """True while some wait lets the clock jump to the next deadline."""
+        if self._holds:
+            return False
         kind = self._kind
         return any(n and kind in modes for modes, n in self._jumps.items())
+
+    @contextmanager
+    def holding(self) -> Any:
+        """While a command waits for the person at the terminal (a pager key, the answer to
+        a question), lab time stands still in virtual and frozen mode: waiting for input is
+        idle time, as at the prompt. Enter from inside trio (the command's task)."""
+        self._holds += 1
+        self._apply()
+        try:
+            yield
+        finally:
+            self._holds -= 1
+            self._apply()
 
     def set_mode(self, mode: str) -> None:
         """Switch mode now. Safe from a trio task, from the asyncio host in guest mode, or

@@ -28,13 +28,14 @@ so a CI job driving the shell fails with its script; otherwise, and on a termina
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
 import sys
 from collections.abc import Callable
 from functools import partial
-from typing import Protocol
+from typing import Any, Protocol
 
 import trio
 
@@ -115,11 +116,13 @@ class PlainIO:
     """SessionIO over a line source and a text writer."""
 
     def __init__(self, write: Callable[[str], None], source: LineSource, *, echo: bool,
-                 interactive: bool) -> None:
+                 interactive: bool, hold: Callable[[], Any] | None = None) -> None:
         self._write = write
         self._source = source
         self.echo = echo
         self.interactive = interactive
+        # the lab clock's holding(): waiting for an answer is idle time (no virtual time)
+        self._hold = hold if hold is not None else contextlib.nullcontext
 
     def write(self, text: str) -> None:
         self._write(text)
@@ -127,7 +130,8 @@ class PlainIO:
     async def read_line(self, prompt: str = "") -> str | None:
         if prompt:
             self._write(prompt)
-        line = await self._source.next_line()
+        with self._hold():
+            line = await self._source.next_line()
         if line is not None and self.echo:
             self._write(line + "\n")
         return line
@@ -151,7 +155,8 @@ class PlainShell:
         self.session = session
         self.source = source
         self.write = write
-        self.io = PlainIO(write, source, echo=echo, interactive=interactive)
+        self.io = PlainIO(write, source, echo=echo, interactive=interactive,
+                          hold=getattr(getattr(app, "clock", None), "holding", None))
         self.final_prompt = final_prompt
         self._at_prompt = ""
         self._pending: list[str] = []

@@ -29,12 +29,18 @@ PLUGINS = ("random nonce openssl aes sha1 sha2 md5 hmac gmp pem pkcs1 x509 pubke
 def ensure_tun(address: str) -> None:
     """libipsec wants the local traffic selector's address on a non-loopback interface; an
     unconnected, unrouted tun device carries it (nothing is ever sent through it)."""
+    # two test runs may race to create either: losing the race is as good as winning it
     if subprocess.run(["ip", "link", "show", TUN], capture_output=True).returncode != 0:
-        subprocess.run(["ip", "tuntap", "add", "dev", TUN, "mode", "tun"], check=True)
+        subprocess.run(["ip", "tuntap", "add", "dev", TUN, "mode", "tun"], capture_output=True)
+        subprocess.run(["ip", "link", "show", TUN], capture_output=True, check=True)
     have = subprocess.run(["ip", "-4", "addr", "show", "dev", TUN], capture_output=True,
                           text=True).stdout
     if f"inet {address}/" not in have:
-        subprocess.run(["ip", "addr", "add", f"{address}/32", "dev", TUN], check=True)
+        subprocess.run(["ip", "addr", "add", f"{address}/32", "dev", TUN], capture_output=True)
+        have = subprocess.run(["ip", "-4", "addr", "show", "dev", TUN], capture_output=True,
+                              text=True, check=True).stdout
+        if f"inet {address}/" not in have:
+            raise RuntimeError(f"could not put {address} on {TUN}")
 
 
 @dataclass

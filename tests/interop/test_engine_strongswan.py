@@ -268,8 +268,9 @@ async def test_simultaneous_initiation_settles_on_one_sa_without_deletes(charon_
                 drv.ep.initiate((CHARON_ADDR, CHARON_PORT), trio.current_time(), "net")
 
         drv.after_receive = on_mm3
-        res = await trio.to_thread.run_sync(lambda: charon.initiate(timeout=6))
-        assert res.returncode == 0, charon.log_text()[-3000:]
+        # swanctl may report failure: charon moves its quick mode to the SA it adopts (the
+        # newer one it responded to), and the request it waits on never sees it finish
+        await trio.to_thread.run_sync(lambda: charon.initiate(timeout=6))
         await drv.wait_for(Phase2Up)
         with trio.fail_after(5):  # both phase 1s done on our side
             while sum(sa.state == "established" for sa in drv.ep.sadb.ike.values()) < 2:

@@ -415,3 +415,39 @@ async def test_runs_while_another_daemon_holds_udp_500(charon_factory, mock_cloc
     finally:
         for s in held:
             s.close()
+
+
+async def test_simultaneous_initiation_through_the_bridge(charon_factory, mock_clock, ports) -> None:
+    """Issue 17 #5: strongSwan initiates, and while its main mode is under way (its MM3 has
+    just reached the bridge) traffic makes r1 initiate too. Both phase 1s complete; r1 deletes
+    nothing, charon (its child closes with `restart`) never initiates again, and once charon
+    drops the SA it no longer uses (10 s later) both sides hold the same single IKE SA."""
+    charon = start_charon(charon_factory, ports,
+                          conn(ports, child_extra={"close_action": "restart"}))
+    async with router(mock_clock, ports, services()) as r:
+        bridge = r.app.bridges["r1"]
+        from_charon: list[bytes] = []
+
+        def watch(now, src, dst, data) -> None:
+            if src[0] == CHARON:
+                from_charon.append(data)
+                if len(from_charon) == 2:  # MM3: r1 has a phase 1 of its own to start now
+                    r.app.world.traffic_start("lan", "172.16.1.10", "10.20.0.10", rate_pps=1)
+
+        bridge.capture = watch
+        # swanctl may report failure: charon moves its quick mode to the SA it adopts (the
+        # newer one it responded to), and the request it waits on never sees it finish
+        await initiate(charon)
+        await r.until(lambda: r.of(Phase2Up), what="Phase2Up on r1")
+        ep = r.dev.tunnels.endpoint(R1)
+        await r.until(lambda: sum(sa.role == "initiator" and sa.state == "established"
+                                  for sa in ep.sadb.ike.values()) >= 1, timeout=5,
+                      what="r1's own phase 1")
+        await r.until(lambda: len(ep.sadb.ike) == 1, timeout=20,
+                      what="charon dropping the SA it does not use")
+        await trio.sleep(0.5)
+        log = charon.log_text()
+        assert log.count("initiating Main Mode") == 1, log[-3000:]
+        assert "received DELETE for IKE_SA" not in log  # r1 deleted nothing
+        assert not r.of(Phase1Down)
+        await assert_matching(r, charon)

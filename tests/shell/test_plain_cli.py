@@ -153,3 +153,14 @@ def test_ctrl_c_stops_a_long_lab_clock_advance():
     child.sendeof()
     child.expect(pexpect.EOF)
     assert hours < 300 * 24  # stopped well short of the 300 days asked for
+
+
+@pytest.mark.parametrize("lab,bad,good", [
+    ("junose-ism", "show interfaces tunnel ipsec:nosuch", "show version"),
+    ("staros-crypto-group", "context nosuch", "show clock"),
+    ("alliedware-retry", "show nonsense", "show system"),
+])
+def test_every_platforms_refusals_fail_a_script(lab, bad, good):
+    assert run("--lab", lab, "-c", good).returncode == 0
+    r = run("--lab", lab, "-c", f"{bad}; {good}")
+    assert r.returncode == 1, r.stdout

@@ -93,6 +93,10 @@ class JunoseWording:
     def internal_error(self) -> str:
         return "% Internal error\n"
 
+    def is_error(self, text: str) -> bool:
+        """The device refused the command: a `% …` line (scripts then exit non-zero)."""
+        return any(line.startswith("% ") for line in text.splitlines())
+
 
 WORDING = JunoseWording()
 

@@ -117,5 +117,9 @@ class StarosWording:
     def internal_error(self) -> str:
         return "Failure: Internal error\n"
 
+    def is_error(self, text: str) -> bool:
+        """The device refused the command: a `Failure: …` line (scripts then exit non-zero)."""
+        return any(line.startswith("Failure: ") for line in text.splitlines())
+
 
 WORDING = StarosWording()

@@ -200,14 +200,15 @@ def test_the_peer_table_is_bounded() -> None:
     the lab file or the configuration names are never forgotten; other messages from unknown
     sources teach nothing."""
     net = FakeNetwork()
-    named = {"127.0.0.7"}
+    asked = []
     br = IkeBridge(net, Clock(), "192.0.2.1", ("127.0.0.1", 6502),
                    peers=[BridgePeer("127.0.0.2", ike_port=6500, nat_port=6501)],
-                   configured=lambda a: a in named)
+                   configured=lambda: asked.append(1) or ["127.0.0.7"])
     br.from_real(ike(), ("127.0.0.7", 6500), 6502)  # the configuration names it
     for i in range(100_000):
         br.from_real(ike(b"\x01" + i.to_bytes(7, "big")),
                      (f"10.{i >> 16}.{(i >> 8) & 255}.{i & 255}", 500), 6502)
+    assert len(asked) == 1  # read once (per reader step), not per datagram
     assert len(br.peers) == 2 + LEARN_MAX
     assert {"127.0.0.2", "127.0.0.7"} <= set(br.peers)
     assert br.stats.forgotten == 100_000 - LEARN_MAX
@@ -344,6 +345,9 @@ def test_command_line_option_and_app_checks(capsys) -> None:
     from routershell.app import App
     from routershell.main import build_parser, main
 
+    helptext = " ".join(build_parser().format_help().split())
+    assert "4500 beside 500, else PORT+1" in helptext  # what it does (issue 17 #16)
+    assert "other than loopback is used with a warning" in helptext
     args = build_parser().parse_args(["--ike-bridge", "r1=127.0.0.1:500"])
     assert args.ike_bridges == [("r1", ("127.0.0.1", 500))]
     with pytest.raises(SystemExit):
@@ -386,6 +390,8 @@ async def test_app_opens_the_lab_files_bridge_and_closes_it(mock_clock) -> None:
         assert (br.listen, br.nat_listen) == (("127.0.0.1", port), ("127.0.0.1", port + 1))
         assert app.world.network.bound("127.0.0.2", 500)  # r1 may initiate to the named peer
         assert br.local_for("127.0.0.2") == "192.0.2.1"  # r1's local gateway
+        # peers r1's configuration names are never dropped from the bridge's table
+        assert {"198.51.100.1", "203.0.113.1"} <= set(br.configured())
         probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         with pytest.raises(OSError):
             probe.bind(("127.0.0.1", port))  # the socket is open
@@ -397,3 +403,22 @@ async def test_app_opens_the_lab_files_bridge_and_closes_it(mock_clock) -> None:
         n.cancel_scope.cancel()
     with pytest.raises(BridgeError, match="real time"):
         App("virtual", lab=dataclasses.replace(spec, devices=(r1,)))
+
+
+async def test_app_opens_a_named_non_loopback_address_with_a_warning(mock_clock, capsys) -> None:
+    """README: an address other than loopback is used when named, with a warning on stderr
+    (it was refused with a message asking for what the user had just done)."""
+    from routershell.app import App
+    from routershell.labs.labfile import default_lab
+
+    spec = default_lab()
+    port = free_udp_pair()
+    r1 = dataclasses.replace(spec.devices[0], ike_bridge=("0.0.0.0", port))
+    app = App("real", trio_clock=mock_clock, lab=dataclasses.replace(spec, devices=(r1,)))
+    async with trio.open_nursery() as n:
+        await app.start(n)
+        assert app.bridges["r1"].listen == ("0.0.0.0", port)
+        await app.aclose()
+        n.cancel_scope.cancel()
+    err = capsys.readouterr().err
+    assert "warning: the IKE bridge listens on 0.0.0.0, not a loopback address" in err
