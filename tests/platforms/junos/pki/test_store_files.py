@@ -79,3 +79,13 @@ def test_shipped_lab_loads_and_ca_keys_are_checked():
         with pytest.raises(LabError) as e:
             parse_lab(base + body, "x.toml")
         assert msg in str(e.value), str(e.value)
+
+
+async def test_lab_reset_brings_a_downed_ca_back(mock_clock):
+    async with pki_lab(mock_clock) as (app, t):
+        await on(t, "r1")
+        assert await t.run("lab ca lab-ca down") == "CA lab-ca is not answering.\n"
+        assert "no CA 'nope' in this lab" in await t.run("lab ca nope down")
+        await t.run("lab reset")
+        assert app.world.cas["lab-ca"].reachable
+        assert "loaded successfully" in await t.run("request security pki ca-certificate enroll ca-profile lab-ca", ["yes"])
