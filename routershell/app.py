@@ -78,6 +78,12 @@ class App:
                                             if ep in peers or _is_address(ep)])
             if not link.up:
                 self.world.link_down(link.name)
+        if self.spec.cas and hasattr(self.world, "add_ca"):
+            from .runtime.ca import LabCa
+
+            for ca in self.spec.cas:  # before the devices join: startup may reach them
+                self.world.add_ca(LabCa(ca, self.clock.datetime, self.clock.now,
+                                        self.streams.child("ca").stream(ca.name)))
         from .runtime import notify
 
         for dev in self.devices.values():

@@ -253,6 +253,8 @@ class Course:
             else:
                 world.peer_down(p.address)
                 ctl.peer_down.add(p.address)
+        for ca in getattr(world, "cas", {}).values():  # `lab ca NAME down` is a fault: undone
+            ca.reachable = ca.spec.reachable
         for x in spec.links:
             (world.link_up if x.up else world.link_down)(x.name)
         ctl.link_down = {x.name for x in spec.links if not x.up}

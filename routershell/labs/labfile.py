@@ -21,7 +21,9 @@ from typing import Any
 
 from ..engine.proposals import IkeProposal, IpsecProposal
 from ..platforms import registry
+from ..runtime.ca import CaSpec
 from ..runtime.clock import ClockError, parse_duration, parse_offset
+from ..runtime.pki import parse_subject
 
 __all__ = [
     "DeviceSpec",
@@ -175,6 +177,7 @@ class LabSpec:
     tasks: tuple[TaskSpec, ...] = ()
     title: str = ""  # one line for `routershell lab list` (default: the description)
     practice: tuple[tuple[str, Any], ...] = ()  # [practice]: what practice mode may vary
+    cas: tuple[CaSpec, ...] = ()  # [ca.NAME]: certificate authorities in the lab (runtime/ca.py)
 
     def device(self, name: str) -> DeviceSpec | None:
         return next((d for d in self.devices if d.name == name), None)
@@ -361,7 +364,9 @@ def path_name(path: tuple) -> str:
 
 
 _TOP = {"name", "description", "epoch", "seed", "devices", "peers", "links", "traffic", "events", "objectives",
-        "trap_targets_allowed", "tasks", "title", "practice"}
+        "trap_targets_allowed", "tasks", "title", "practice", "ca"}
+_CA = {"identity", "url", "subject", "crl_url", "key_size", "validity_days", "ca_validity_days", "crl_hours",
+       "approval_delay", "reachable", "reject"}
 _DEVICE = {"platform", "hostname", "config", "config_file", "model", "ports", "modules", "ike_bridge",
            "ike_bridge_peers", "options"}
 _BRIDGE_PEER = {"address", "port", "nat_port"}
@@ -449,9 +454,32 @@ def parse_lab(text: str, origin: str = "<lab>", base: Path | None = None) -> Lab
     for i, a in enumerate(allowed):
         if not isinstance(a, str) or not _is_address(a):
             raise c.fail(("trap_targets_allowed", i), f"'trap_targets_allowed': {a!r} is not an IP address")
+    ca_tables = c.table(data.get("ca", {}), ("ca",), set(data.get("ca", {}) or ()), "ca")
+    cas = tuple(_ca(c, name, x, ("ca", name)) for name, x in ca_tables.items())
+    _unique(c, [(x.url, ("ca", x.name, "url")) for x in cas], "CA url")
     return LabSpec(name, origin, devices, peers, links, traffic,
                    tuple(sorted(events, key=lambda e: e.at)), objectives, epoch, seed, description,
-                   tuple(allowed), tasks, title, tuple(sorted(practice.items())))
+                   tuple(allowed), tasks, title, tuple(sorted(practice.items())), cas)
+
+
+def _ca(c: _Checker, name: str, x: Any, path: tuple) -> CaSpec:
+    """`[ca.NAME]`: a CA devices enroll with (its `url` is what a CA profile's `enrollment url`
+    names) and that publishes a CRL."""
+    c.table(x, path, _CA, "ca")
+    key_size = c.integer(x, "key_size", path, 2048, 1024, 4096)
+    if key_size not in (1024, 2048, 4096):
+        raise c.fail(path + ("key_size",), "'key_size' is 1024, 2048 or 4096")
+    subject = c.string(x, "subject", path, "")
+    if subject:
+        try:
+            parse_subject(subject)
+        except ValueError as e:
+            raise c.fail(path + ("subject",), f"'subject': {e}") from None
+    return CaSpec(name, c.string(x, "identity", path, name), c.string(x, "url", path), subject,
+                  c.string(x, "crl_url", path, ""), key_size, c.integer(x, "validity_days", path, 365, 1, 36500),
+                  c.integer(x, "ca_validity_days", path, 3650, 1, 36500), float(c.integer(x, "crl_hours", path, 24, 1, 8784)),
+                  c.seconds(x, "approval_delay", path, 0.0), c.boolean(x, "reachable", path, True),
+                  c.boolean(x, "reject", path, False))
 
 
 _TOML_LINE = re.compile(r"""\s*(#.*|\[\[?[\w"'. \-]+\]\]?\s*(#.*)?|[\w"'.\-]+\s*=.*)?""")

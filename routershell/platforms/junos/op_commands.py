@@ -418,3 +418,4 @@ __all__ = ["HANDLERS", "ParseError", "run_operational"]
 
 from . import monitor as _monitor  # noqa: E402,F401 - registers monitor and help
 from .ipsec import handlers as _ipsec_handlers  # noqa: E402,F401  (registers its handlers)
+from .pki import handlers as _pki_handlers  # noqa: E402,F401  (registers its handlers)
