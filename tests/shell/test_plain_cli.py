@@ -140,7 +140,7 @@ def test_a_clean_script_exits_0_and_help_says_what_fails():
 def test_ctrl_c_stops_a_long_lab_clock_advance():
     """Issue 18: a 300-day advance is interruptible; the lab keeps the time it reached."""
     child = pexpect.spawn(PYTHON, ["-m", "routershell", "--plain", "--clock", "virtual"],
-                          env=shell_env(TERM="xterm"), encoding="utf-8", timeout=30)
+                          env=shell_env(TERM="xterm"), encoding="utf-8", timeout=90)
     child.expect_exact("user@r1> ")
     child.send("lab clock advance 300d\r")
     child.expect_exact("lab clock advance 300d\r\n")
