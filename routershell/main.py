@@ -1,6 +1,6 @@
 """Command-line entry point: parse options, build the App, pick the plain or rich front-end.
 
-Dispatch rule (reference/stack.md §3): prompt_toolkit only when both stdin and stdout are
+Dispatch rule (our measurements of prompt_toolkit with trio as guest): prompt_toolkit only when both stdin and stdout are
 terminals, TERM names a real terminal and neither -c nor --plain was given. Everything else
 (pipes, scripts, TERM=dumb, automation) gets the plain line front-end, which never imports
 prompt_toolkit so scripted runs start fast and print no escape codes.

@@ -24,7 +24,7 @@ from .dpd import DpdPolicy
 from .proposals import IkeProposal, IpsecProposal
 from .retransmit import Schedule, exponential
 
-# strongSwan charon defaults: 4 s x 1.8^n, 5 retransmissions (protocols.md §4)
+# strongSwan charon defaults: 4 s x 1.8^n, 5 retransmissions (RFC 2408/2409 and strongSwan's documented retransmission defaults)
 DEFAULT_SCHEDULE = exponential(4.0, 1.8, 5, source="strongSwan charon defaults")
 
 

@@ -1,7 +1,7 @@
 """Rich front-end: prompt_toolkit on asyncio, the simulation on trio as a guest.
 
 Only used on a real terminal (see main.wants_plain). CPR is off (a pty without CPR replies
-would stall every prompt by 1 s, stack.md §5.1). Ctrl-C drops the line being typed or cancels
+would stall every prompt by 1 s, our measurements of prompt_toolkit with trio as guest). Ctrl-C drops the line being typed or cancels
 the running command; Ctrl-D on an empty operational line logs out as `exit` does (the line reads
 `user@r1> exit`, as if typed) and is ignored in configuration mode (leave that with `exit`).
 

@@ -2,7 +2,7 @@
 
 Pure functions of runtime state (TunnelState, engine IkeSa/IpsecSa) and the lab time `now`, so
 golden tests can feed hand-built states. Layouts: seed 002 (ipsec security-associations) and
-reference/cli.md §1.6 (the rest, reconstructed).
+the Junos 9.3 Services Interfaces Configuration Guide (the rest, reconstructed).
 """
 
 from __future__ import annotations
@@ -364,7 +364,7 @@ def service_sets_statistics_text(rec: Record) -> str:
 
 
 def _cert_date(dt: Any) -> str:
-    """`2005 Nov 21st, 23:28:22 GMT` (reference/cli.md §1.6, layout [U])."""
+    """`2005 Nov 21st, 23:28:22 GMT` (the Junos 9.3 Services Interfaces Configuration Guide, layout [U])."""
     d = dt.day
     suffix = "th" if 11 <= d % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(d % 10, "th")
     return f"{dt.year} {dt:%b} {d}{suffix}, {dt:%H:%M:%S} GMT"
