@@ -67,7 +67,7 @@ class ScriptLines:
 
 
 def _decode(raw: bytes) -> str:
-    return raw.decode("utf-8", "replace").rstrip("\r")
+    return raw.decode("utf-8", "surrogateescape").rstrip("\r")
 
 
 class FdLines:
@@ -110,6 +110,18 @@ class FdLines:
 
     def may_have_more(self) -> bool:
         return not (self._eof and not self._buf)
+
+    def discard(self) -> None:
+        """Ctrl-C at the prompt: drop what was typed ahead, as the terminal driver flushes its
+        input on an interrupt (a line typed before the ^C must not run after it)."""
+        self._buf = b""
+        try:
+            import termios
+
+            if os.isatty(self._fd):
+                termios.tcflush(self._fd, termios.TCIFLUSH)
+        except (ImportError, OSError):
+            pass
 
 
 class PlainIO:
@@ -185,6 +197,9 @@ class PlainShell:
         if self._cmd_scope is not None:
             self._cmd_scope.cancel()
         elif self._at_prompt:
+            discard = getattr(self.source, "discard", None)
+            if discard is not None:
+                discard()
             self.write("\n" + self._at_prompt)
 
     async def run(self) -> int:

@@ -178,3 +178,13 @@ def test_sigint_stops_a_script_with_status_130():
     proc.send_signal(signal.SIGINT)
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 130 and "Hostname" not in out
+
+
+def test_a_piped_non_utf8_byte_gets_the_device_error_not_a_replacement_character():
+    """Review: piped input stored U+FFFD silently while -c refused the byte."""
+    out = subprocess.run([PYTHON, "-m", "routershell", "--clock", "virtual"],
+                         input=b"configure\nset system host-name r\xe9\n", capture_output=True,
+                         env=shell_env(), timeout=60)
+    text = out.stdout.decode("utf-8", "replace")
+    assert "syntax error." in text and out.returncode == 1
+    assert "host-name r" not in text.split("syntax error.")[-1]
