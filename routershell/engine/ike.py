@@ -158,6 +158,10 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
     def next_event(self) -> Event | None:
         return self._events.popleft() if self._events else None
 
+    def has_output(self) -> bool:
+        """Datagrams or events are waiting (a runtime can skip draining an idle endpoint)."""
+        return bool(self._out or self._events)
+
     def initiate(self, peer: Addr, now: float, child: str | None = None) -> None:
         """Bring up phase 1 to `peer` if none is up or in progress, then quick mode for `child`."""
         cfg = self._config(peer)
