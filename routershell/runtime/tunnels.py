@@ -650,9 +650,10 @@ class TunnelManager:
                 self.scheduler.reschedule(drv)
 
     def _tunnels_on(self, local: str, gw: str) -> list[_Tunnel]:
+        # every DPD ack asks this of each tunnel to the gateway: plain attribute reads
         return [t for t in self._candidates(local, gw) if
-                (t.active == gw or (t.spec.establish == "responder" and gw not in t.spec.gateways
-                                    and t.active is None))]
+                ((a := t.state.active_gateway) == gw
+                 or (a is None and t.spec.establish == "responder" and gw not in t.spec.gateways))]
 
     def _on_event(self, drv: _Driver, ev: Event, now: float) -> None:
         gw = ev.peer[0]
