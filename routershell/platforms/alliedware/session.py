@@ -10,6 +10,7 @@ own `--More--`.
 
 from __future__ import annotations
 
+import hmac
 from functools import cache
 from typing import Any
 
@@ -44,7 +45,24 @@ def handler_table() -> HandlerTable:
             return session.run_handler(_name, match)
 
         table.handler(name)(run)
+    table.handler("login")(_login)
     return table
+
+
+async def _login(session: AlliedWareSession, match: CommandMatch, out: Any, io: SessionIO) -> str:
+    """LOGIN: the device's own login exchange on this terminal (`login:` then `Password:`);
+    a correct pair replaces the login of the session (its level, prompt and privilege), a wrong
+    one leaves the session as it was with the device's refusal."""
+    name = await io.read_line(msg.LOGIN_PROMPT)
+    if name is None or not name.strip():
+        return msg.LOGIN_INCORRECT
+    password = await io.read_line(msg.PASSWORD_PROMPT)
+    user = session.router.config.users.get(name.strip().lower())
+    if user is None or password is None or not hmac.compare_digest(
+            user.password.encode(), password.encode()):
+        return msg.LOGIN_INCORRECT
+    session.switch_login(user.name, user.privilege)
+    return ""
 
 
 def _prompt(session: AlliedWareSession) -> str:
@@ -80,6 +98,12 @@ class AlliedWareSession(GrammarSession):
         if refusal is not None:
             raise ParseError(refusal, 0, command)
         return match
+
+    def switch_login(self, user: str, level: str) -> None:
+        """LOGIN succeeded: the session is now that user's, at that user's level."""
+        self.user = user.lower()
+        self.ctx = Ctx(user=self.user, level=level)
+        self.mode = LEVEL_MODE[level]
 
     def run_handler(self, name: str, match: CommandMatch) -> str:
         text = self.executor.handlers[name](self.router, match.args, self.ctx)
