@@ -59,3 +59,16 @@ async def test_an_interface_restarted_by_a_change_still_hears_its_peer_die(mock_
             await t.run(line)
         out = await t.run("show ipsec tunnel name to-lo01")
         assert "is down" in out and "Next rekey attempt" in out and "Failed rekey attempts" in out
+
+
+async def test_traffic_crosses_a_tunnel_interface_both_ways(mock_clock):
+    """Review finding 3: a flow between the two ends of a tunnel interface's subnet moved no
+    packets (the interface carried nothing and the lab peer had no selectors)."""
+    async with lab(mock_clock, lab=LAB) as app:
+        t = Transcript(app)
+        await t.run("enable")
+        await t.run("lab traffic start u from 192.168.23.1 to 192.168.23.2")
+        await app.world.clock.advance(10)
+        out = await t.run("show interfaces tunnel ipsec:to-hi12")
+        counts = [int(ln.split()[-1]) for ln in out.splitlines() if "packets" in ln.lower() and ln.split()[-1].isdigit()]
+        assert counts and all(c > 0 for c in counts), out
