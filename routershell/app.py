@@ -191,7 +191,7 @@ class App:
             self.world.traffic_start(t.name, t.src, t.dst, rate_pps=t.rate)
             self.control.flows[t.name] = (t.src, t.dst, t.rate)
         self.control.schedule_events()
-        await self.clock.boot(self.settled, max_wait=60.0)
+        await self.clock.boot(self.settled, max_wait=self.spec.boot_wait)
         # Everything built so far (grammar, configuration, the lab's engines) lives as long as
         # the lab: keep the collector from walking it again on every full pass (long pauses at
         # thousands of tunnels, scripts/bench_world.py --gc-freeze).

@@ -151,6 +151,9 @@ class LabSpec:
     # addresses beyond loopback that devices may send SNMP traps to (a configured target
     # elsewhere is not sent to: traps leave this machine only where the lab file says)
     trap_targets_allowed: tuple[str, ...] = ()
+    # lab seconds the boot may run the world for it to settle before the first prompt; 0 opens
+    # the console at 00:00:00 (a lab whose first seconds are the thing to watch)
+    boot_wait: float = 60.0
 
     def device(self, name: str) -> DeviceSpec | None:
         return next((d for d in self.devices if d.name == name), None)
@@ -337,7 +340,7 @@ def path_name(path: tuple) -> str:
 
 
 _TOP = {"name", "description", "epoch", "seed", "devices", "peers", "links", "traffic", "events", "objectives",
-        "trap_targets_allowed"}
+        "trap_targets_allowed", "boot_wait"}
 _DEVICE = {"platform", "hostname", "config", "config_file", "model", "ports", "modules", "ike_bridge",
            "ike_bridge_peers", "options"}
 _BRIDGE_PEER = {"address", "port", "nat_port"}
@@ -414,9 +417,12 @@ def parse_lab(text: str, origin: str = "<lab>", base: Path | None = None) -> Lab
     for i, a in enumerate(allowed):
         if not isinstance(a, str) or not _is_address(a):
             raise c.fail(("trap_targets_allowed", i), f"'trap_targets_allowed': {a!r} is not an IP address")
+    boot_wait = c.seconds(data, "boot_wait", (), 60.0)
+    if not 0 <= boot_wait <= 3600:
+        raise c.fail(("boot_wait",), "'boot_wait' must be from 0 to 3600 s")
     return LabSpec(name, origin, devices, peers, links, traffic,
                    tuple(sorted(events, key=lambda e: e.at)), objectives, epoch, seed, description,
-                   tuple(allowed))
+                   tuple(allowed), boot_wait)
 
 
 _TOML_LINE = re.compile(r"""\s*(#.*|\[\[?[\w"'. \-]+\]\]?\s*(#.*)?|[\w"'.\-]+\s*=.*)?""")
