@@ -17,6 +17,7 @@ PAGER_PROMPT = " --More-- "
 # `| begin`, `| include`, `| exclude` as on E-series routers (+ count, no-more)
 PIPE_NAMES: Mapping[str, str] = {"begin": "find", "include": "match", "exclude": "except",
                                  "count": "count", "no-more": "no-more"}
+REGEX_PIPES = frozenset({"begin", "include", "exclude"})  # the regex runs to the end of the line
 PIPE_HELP = {
     "begin": "Begin with the line that matches",
     "count": "Count the lines",

@@ -72,3 +72,19 @@ async def test_traffic_crosses_a_tunnel_interface_both_ways(mock_clock):
         out = await t.run("show interfaces tunnel ipsec:to-hi12")
         counts = [int(ln.split()[-1]) for ln in out.splitlines() if "packets" in ln.lower() and ln.split()[-1].isdigit()]
         assert counts and all(c > 0 for c in counts), out
+
+
+async def test_include_takes_the_rest_of_the_line_as_its_regex(mock_clock):
+    """Review finding 5: `| include down|not` and `| include slot 2` were refused."""
+    async with lab(mock_clock, lab=LAB) as app:
+        t = Transcript(app)
+        await t.run("enable")
+        await app.world.clock.advance(300)  # slot 3 fails: five down, five rekeyed
+        either = (await t.run("show ipsec tunnel | include down|not")).splitlines()
+        assert len(either) == 5 and all("down" in ln for ln in either)
+        slot2 = await t.run("show ipsec tunnel detail | include slot 2")
+        assert slot2 and all("slot 2" in ln for ln in slot2.splitlines())
+        assert "slot 2" not in await t.run("show ipsec tunnel detail | exclude slot 2|slot 4")
+        # `| count` after include is part of the regex (to-hi01 followed by a blank, or " count")
+        assert [ln.split()[0] for ln in (await t.run("show ipsec tunnel | include to-hi01 | count")).splitlines()] == ["to-hi01"]
+        assert (await t.run("show ipsec tunnel | count")).startswith("Count: ")

@@ -245,3 +245,19 @@ async def test_with_persistent_state_the_device_boots_from_its_saved_configurati
         assert "cg-saved" in groups and "cg-unsaved" not in groups
     async with lab(mock_clock, lab=LAB) as app:  # without state: the lab's startup file
         assert "cg-saved" not in app.devices["asr5k"].driver.config.contexts["ipsec"].groups
+
+
+async def test_grep_takes_the_rest_of_the_line_with_its_options(mock_clock):
+    """Review finding 5: `| grep -i key` was refused (one word only) and `|` inside the
+    pattern started another pipe."""
+    async with lab(mock_clock, lab=LAB) as app:
+        t = Transcript(app)
+        await t.run("context ipsec")
+        summary = "show crypto group summary"
+        assert [ln.split()[0] for ln in (await t.run(f"{summary} | grep -i CG-AUTO")).splitlines()] == ["cg-auto"]
+        both = await t.run(f"{summary} | grep cg-auto|cg-manual")
+        assert [ln.split()[0] for ln in both.splitlines()] == ["cg-auto", "cg-manual"]
+        rest = await t.run(f"{summary} | grep -v cg-")
+        assert rest and "cg-" not in rest and "Crypto Group Summary" in rest
+        assert await t.run(f"{summary} | grep -w primar") == ""
+        assert len((await t.run(f"{summary} | grep primar")).splitlines()) == 4
