@@ -88,3 +88,19 @@ async def test_include_takes_the_rest_of_the_line_as_its_regex(mock_clock):
         # `| count` after include is part of the regex (to-hi01 followed by a blank, or " count")
         assert [ln.split()[0] for ln in (await t.run("show ipsec tunnel | include to-hi01 | count")).splitlines()] == ["to-hi01"]
         assert (await t.run("show ipsec tunnel | count")).startswith("Count: ")
+
+
+async def test_the_lab_files_try_list_runs_as_written(mock_clock):
+    """Review finding 7: the comment named the wrong peer and ran `clear` in config mode."""
+    lines = []
+    for ln in LAB.read_text().splitlines():
+        if ln.startswith("#   "):
+            lines.append(ln[4:].split("  (")[0].split("/")[0].strip())
+    assert "lab peer 10.0.0.200 down" in lines and "clear ipsec tunnel to-hi01" in lines
+    async with lab(mock_clock, lab=LAB) as app:
+        t = Transcript(app)
+        for line in lines:
+            out = await t.run(line)
+            assert "%" not in out and "error" not in out.lower(), (line, out)
+        await app.world.clock.advance(5)
+        assert "Failed rekey attempts: 1" in await t.run("show ipsec tunnel name to-hi01")
