@@ -123,7 +123,7 @@ async def show_running_config(session, match, out, io):
 
 @handler("show-startup-config")
 async def show_startup_config(session, match, out, io):
-    text = session.driver.startup_text()
+    text = session.driver.startup_config()
     out.write(text if text is not None else "% No startup configuration saved\n")
 
 

@@ -104,3 +104,17 @@ async def test_the_lab_files_try_list_runs_as_written(mock_clock):
             assert "%" not in out and "error" not in out.lower(), (line, out)
         await app.world.clock.advance(5)
         assert "Failed rekey attempts: 1" in await t.run("show ipsec tunnel name to-hi01")
+
+
+async def test_show_startup_config_is_what_the_router_booted_from_until_saved(mock_clock):
+    """Review finding 10: a fresh lab said `% No startup configuration saved` though the
+    router booted from junose-ism_host1.conf."""
+    booted = (LAB.parent / "junose-ism_host1.conf").read_text(encoding="utf-8")
+    async with lab(mock_clock, lab=LAB) as app:
+        t = Transcript(app)
+        await t.run("enable")
+        assert await t.run("show startup-config") == booted
+        for line in ("configure terminal", "hostname edge", "end", "write memory"):
+            await t.run(line)
+        saved = await t.run("show startup-config")
+        assert saved != booted and "hostname edge" in saved
