@@ -261,3 +261,18 @@ async def test_grep_takes_the_rest_of_the_line_with_its_options(mock_clock):
         assert rest and "cg-" not in rest and "Crypto Group Summary" in rest
         assert await t.run(f"{summary} | grep -w primar") == ""
         assert len((await t.run(f"{summary} | grep primar")).splitlines()) == 4
+
+
+def test_tunnel_down_and_failed_failover_are_logged_as_errors():
+    """Review finding 11: the seed calls "Primary Tunnel is down" (and the secondary's, and an
+    unsuccessful fail-over) an error condition; the log said info."""
+    from routershell.engine.cryptogroup import Condition
+    from routershell.platforms.staros.traps import Notification
+
+    def line(c: Condition) -> str:
+        return Notification(0.0, c, "ipsec", "cg", "m", "192.0.2.1").log_line()
+
+    for c in (Condition.PRIMARY_DOWN, Condition.SECONDARY_DOWN, Condition.FAILOVER_UNSUCCESSFUL):
+        assert line(c).startswith("[ipsec 55001 error] "), c
+    for c in (Condition.PRIMARY_UP, Condition.SECONDARY_UP, Condition.FAILOVER_SUCCESSFUL):
+        assert line(c).startswith("[ipsec 55001 info] "), c
