@@ -336,10 +336,19 @@ def _grp(cfg: Config, env: Env) -> CryptoGroup:
     return _ctx(cfg, env).groups[env.context["group"]]
 
 
+def _existing_acl(cfg: Config, env: Env, m: CommandMatch) -> str:
+    """`match address ACL` names an access list of the context, as `match ip pool` names a
+    pool: an unknown one is refused (it would protect nothing; the tunnels could not agree)."""
+    name = str(m.args["acl"])
+    if name not in _ctx(cfg, env).acls:
+        raise Refused(msg.not_found("access list", name))
+    return name
+
+
 @h("group-match-address")
 def _g_match(cfg: Config, env: Env, m: CommandMatch) -> Outcome:
     g = _grp(cfg, env)
-    g.match_address = str(m.args["acl"])
+    g.match_address = _existing_acl(cfg, env, m)
     g.preference = int(m.args["preference"]) if "preference" in m.args else None
     return _changed()
 
@@ -463,7 +472,7 @@ def _m_no_life(cfg: Config, env: Env, m: CommandMatch) -> Outcome:
 @h("map-match-address")
 def _m_match(cfg: Config, env: Env, m: CommandMatch) -> Outcome:
     mp = _mp(cfg, env)
-    mp.match_address = str(m.args["acl"])
+    mp.match_address = _existing_acl(cfg, env, m)
     mp.match_priority = int(m.args["priority"]) if "priority" in m.args else None
     return _changed()
 

@@ -276,3 +276,23 @@ def test_tunnel_down_and_failed_failover_are_logged_as_errors():
         assert line(c).startswith("[ipsec 55001 error] "), c
     for c in (Condition.PRIMARY_UP, Condition.SECONDARY_UP, Condition.FAILOVER_SUCCESSFUL):
         assert line(c).startswith("[ipsec 55001 info] "), c
+
+
+async def test_match_address_of_an_unknown_access_list_is_refused(mock_clock):
+    """Review finding 6: `match address nosuch` was accepted in a crypto group and flapped
+    both tunnels; `match ip pool pool-name nosuch` was already refused."""
+    async with lab(mock_clock, lab=LAB) as app:
+        t = Transcript(app)
+        for line in ("configure", "context ipsec", "crypto-group cg-auto"):
+            await t.run(line)
+        out = await t.run("match address nosuch")
+        assert "Failure: access list nosuch does not exist" in out
+        await t.run("exit")
+        await t.run("crypto map cmap-auto-pri ipsec-isakmp")
+        assert "Failure: access list nosuch does not exist" in await t.run("match address nosuch")
+        assert await t.run("match address acl-pdn-a") == ""
+        await t.run("end")
+        await app.world.clock.advance(60)
+        await t.run("context ipsec")
+        assert "Switchovers" in (summary := await t.run("show crypto group summary"))
+        assert [ln.split()[-1] for ln in summary.splitlines() if ln.startswith("cg-")] == ["0", "0"]
