@@ -296,3 +296,24 @@ async def test_match_address_of_an_unknown_access_list_is_refused(mock_clock):
         await t.run("context ipsec")
         assert "Switchovers" in (summary := await t.run("show crypto group summary"))
         assert [ln.split()[-1] for ln in summary.splitlines() if ln.startswith("cg-")] == ["0", "0"]
+
+
+async def test_an_ikev1_policy_change_is_for_new_negotiations_only(mock_clock):
+    """Review finding 9: changing `ikev1 policy` tore down every tunnel of the context at once
+    (fail-over and Unsuccessful fail-over traps). Running tunnels stay; the next negotiation
+    offers the new policy (the lab peers refuse md5, so after a clear nothing comes up)."""
+    async with lab(mock_clock, lab=LAB) as app:
+        t = Transcript(app)
+        await t.run("context ipsec")
+        sas = await t.run("show crypto isakmp security-associations")
+        for line in ("configure", "context ipsec", "ikev1 policy 1", "hash md5", "end", "context ipsec"):
+            await t.run(line)
+        await app.world.clock.advance(60)
+        assert "There are 0 historical trap records" in await t.run("show snmp trap history")
+        cookies = [ln for ln in sas.splitlines() if "cookie" in ln]
+        assert cookies and cookies == [ln for ln in (await t.run(
+            "show crypto isakmp security-associations")).splitlines() if "cookie" in ln]
+        assert "hash md5" in await t.run("show configuration")
+        await t.run("clear crypto isakmp")
+        await app.world.clock.advance(30)
+        assert "No ISAKMP SAs in this context." in await t.run("show crypto isakmp security-associations")
