@@ -219,3 +219,26 @@ async def test_login_to_user_level_limits_the_session(mock_clock):
         p = registry.get("alliedware")
         dev = app.devices["r1"] if hasattr(app, "devices") else t.session.device
         assert p.authenticate(dev, "OPS", "secret") and not p.authenticate(dev, "ops", "Secret")
+
+
+async def test_smaller_review_items_of_the_command_language(mock_clock):
+    """Review (smaller): `POLicy=?` lists the policies; a command word given again is
+    "specified more than once"; `msgb=n` abbreviates NONE as `cont` does CONTINUOUS; a word
+    that continues no command is unknown, not incomplete; an ISAKMP policy an IPsec policy
+    uses cannot be destroyed."""
+    async with lab(mock_clock) as app:
+        t = Transcript(app)
+        s = t.session
+        assert s.help("sh isa pol=").endswith("  vpn                     ISAKMP policy\n")
+        assert s.help("sh ips pol=v").endswith("  vpn                     IPsec policy\n")
+        assert await t.run("show isakmp policy=vpn policy=vpn") == (
+            "Error (3035005): Parameter POLICY specified more than once.\n")
+        assert await t.run("set isakmp policy=vpn msgb=n") == "Info (1082003): Operation successful.\n"
+        assert "Message Back-off .......................... None" in await t.run("show isakmp policy=vpn")
+        assert await t.run("show bogus") == 'Error (3035001): Unknown command "bogus".\n'
+        assert await t.run("show") == "Error (3035002): Incomplete command.\n"
+        assert await t.run("destroy isakmp policy=vpn") == (
+            "Error (3082107): ISAKMP policy vpn is used by IPsec policy vpn.\n")
+        assert "vpn" in await t.run("show isakmp policy")
+        assert await t.run("destroy ipsec policy=vpn") == "Info (1081003): Operation successful.\n"
+        assert await t.run("destroy isakmp policy=vpn") == "Info (1082003): Operation successful.\n"
