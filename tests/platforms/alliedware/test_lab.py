@@ -80,3 +80,15 @@ async def test_console_opens_at_boot_so_the_first_sends_are_observable(mock_cloc
         app.world.network.capture = lambda now, src, dst, payload: sends.append(round(now, 3))
         await t.run("lab clock advance 60s")
         assert sends == [4, 12, 28, 52]
+
+
+async def test_last_failure_is_worded_not_the_engine_token(mock_clock):
+    """Review (smaller): `Last Failure` printed the runtime's token (`no-proposal-chosen`)."""
+    from routershell.platforms.alliedware.shows import failure_text
+
+    assert failure_text("no-proposal-chosen") == "Proposal rejected by peer"
+    async with lab(mock_clock) as app:
+        t = Transcript(app)
+        await t.run("lab clock advance 5m")
+        out = await t.run("show ipsec policy=vpn")
+        assert "Last Failure .............................. Exchange timed out\n" in out
