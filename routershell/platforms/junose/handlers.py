@@ -77,6 +77,7 @@ def _config_handler(name: str):
             value = session.find_context(key)
             if value is not None:
                 ctx[key] = value
+        ctx["slots"] = {str(m.slot) for m in session.device.modules}
         outcome = ACTIONS.get(name)(session.driver.cfg, match.args, ctx)
         if outcome.error:
             out.write(outcome.error)

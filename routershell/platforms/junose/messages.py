@@ -107,6 +107,7 @@ NOT_IPSEC = "% Invalid interface: only tunnel ipsec:NAME interfaces are supporte
 TOO_MANY_RULES = "% Maximum number of IKE policy rules (10) reached\n"
 TOO_MANY_TRANSFORMS = "% A transform set takes at most 6 transforms\n"
 NO_SUCH_INTERFACE = "% Interface {name} not found\n"
+EMPTY_SLOT = "% Slot {slot} is empty\n"
 NO_SUCH_TUNNEL = "% IPsec tunnel {name} not found\n"
 NO_SUCH_TRANSFORM_SET = "% Transform set {name} not found\n"
 NO_SUCH_RULE = "% IKE policy rule {n} not found\n"

@@ -118,3 +118,18 @@ async def test_show_startup_config_is_what_the_router_booted_from_until_saved(mo
             await t.run(line)
         saved = await t.run("show startup-config")
         assert saved != booted and "hostname edge" in saved
+
+
+async def test_write_alone_saves_and_an_empty_slot_cannot_be_disabled(mock_clock):
+    """Review (smaller): `write` alone said % Incomplete command; `slot disable 9` was accepted
+    for a slot with no module."""
+    async with lab(mock_clock, lab=LAB) as app:
+        t = Transcript(app)
+        await t.run("enable")
+        assert await t.run("write") == await t.run("write memory") != ""
+        assert "Incomplete" not in await t.run("write")
+        await t.run("configure terminal")
+        assert await t.run("slot disable 9") == "% Slot 9 is empty\n"
+        assert await t.run("slot disable 3") == ""
+        await t.run("end")
+        assert "slot disable 9" not in await t.run("show running-config")
