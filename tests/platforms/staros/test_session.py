@@ -317,3 +317,19 @@ async def test_an_ikev1_policy_change_is_for_new_negotiations_only(mock_clock):
         await t.run("clear crypto isakmp")
         await app.world.clock.advance(30)
         assert "No ISAKMP SAs in this context." in await t.run("show crypto isakmp security-associations")
+
+
+async def test_the_lab_files_try_list_starts_in_the_right_context(mock_clock):
+    """Review (smaller): the Try list did not say `context ipsec` first, so its shows found no
+    groups in context local."""
+    text = LAB.read_text()
+    comment = " ".join(ln[2:] for ln in text.splitlines() if ln.startswith("# "))
+    tried = comment[comment.index("Try"):].split(":", 1)[1].split(".")[0].split(" / ")
+    tried = [" ".join(x.split()) for x in tried]
+    assert tried[0] == "context ipsec"
+    async with lab(mock_clock, lab=LAB) as app:
+        t = Transcript(app)
+        for line in tried:
+            out = await t.run(line)
+            # (the switchover may be refused: at 00:04:00 cg-manual's primary is down)
+            assert "Invalid syntax" not in out and "No crypto" not in out, (line, out)
