@@ -133,3 +133,15 @@ async def test_write_alone_saves_and_an_empty_slot_cannot_be_disabled(mock_clock
         assert await t.run("slot disable 3") == ""
         await t.run("end")
         assert "slot disable 9" not in await t.run("show running-config")
+
+
+async def test_do_runs_a_privileged_command_from_configuration_modes(mock_clock):
+    """Review (smaller): `do …` was missing (only `run …`); the sub-mode stays."""
+    async with lab(mock_clock, lab=LAB) as app:
+        t = Transcript(app)
+        for line in ("enable", "configure terminal", "interface tunnel ipsec:to-hi01"):
+            await t.run(line)
+        out = await t.run("do show ipsec tunnel name to-hi01")
+        assert out == await t.run("run show ipsec tunnel name to-hi01")
+        assert out.startswith("IPSec tunnel to-hi01 is up")
+        assert t.session.prompt().endswith("(config-if)#")
