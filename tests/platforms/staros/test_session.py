@@ -333,3 +333,17 @@ async def test_the_lab_files_try_list_starts_in_the_right_context(mock_clock):
             out = await t.run(line)
             # (the switchover may be refused: at 00:04:00 cg-manual's primary is down)
             assert "Invalid syntax" not in out and "No crypto" not in out, (line, out)
+
+
+async def test_do_show_in_configuration_modes_sees_the_context_being_configured(mock_clock):
+    """Review (smaller): `do show …` was missing in configuration modes."""
+    async with lab(mock_clock, lab=LAB) as app:
+        t = Transcript(app)
+        for line in ("configure", "context ipsec", "crypto-group cg-auto"):
+            await t.run(line)
+        out = await t.run("do show crypto group summary")
+        assert "cg-auto" in out and "cg-manual" in out
+        assert t.session.prompt() == "[ipsec]asr5k(config-crypto-group)# "
+        assert t.session.exec_context == "local"
+        bad = await t.run("do sh bogus")
+        assert bad.endswith("Invalid syntax.\n") and bad.index("^") == len(t.session.prompt()) + len("do sh ")
