@@ -9,6 +9,7 @@ The same handlers serve the interactive session and the replay of a saved config
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -539,6 +540,15 @@ def _p_hash(cfg: Config, env: Env, m: CommandMatch) -> Outcome:
 @h("policy-lifetime")
 def _p_life(cfg: Config, env: Env, m: CommandMatch) -> Outcome:
     _pol(cfg, env).lifetime = int(m.args["seconds"])
+    return _changed()
+
+
+@h("policy-no")
+def _p_no(cfg: Config, env: Env, m: CommandMatch) -> Outcome:
+    """`no encryption|group|hash|lifetime`: back to the default."""
+    what = m.words[-1]
+    default = next(f.default for f in dataclasses.fields(IkePolicy) if f.name == what)
+    setattr(_pol(cfg, env), what, default)
     return _changed()
 
 

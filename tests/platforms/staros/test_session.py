@@ -347,3 +347,15 @@ async def test_do_show_in_configuration_modes_sees_the_context_being_configured(
         assert t.session.exec_context == "local"
         bad = await t.run("do sh bogus")
         assert bad.endswith("Invalid syntax.\n") and bad.index("^") == len(t.session.prompt()) + len("do sh ")
+
+
+async def test_no_forms_in_ikev1_policy_mode_restore_the_defaults(mock_clock):
+    """Review (smaller): `ikev1 policy` mode had no `no` command."""
+    async with lab(mock_clock, lab=LAB) as app:
+        t = Transcript(app)
+        for line in ("configure", "context ipsec", "ikev1 policy 1"):
+            await t.run(line)
+        for line in ("no encryption", "no lifetime", "no hash", "no group"):
+            assert await t.run(line) == "", line
+        pol = app.devices["asr5k"].driver.config.contexts["ipsec"].ike_policies[1]
+        assert (pol.encryption, pol.lifetime, pol.hash, pol.group) == ("3des-cbc", 86400, "sha1", 2)
