@@ -104,6 +104,9 @@ class IsmController:
         wanted = {s.name: s for s in specs}
         actions: list[DistributionAction] = []
         for name in [n for n, s in self._specs.items() if wanted.get(n) != s]:
+            if name in wanted and self.dist.tunnel_status(name).state is TunnelOpState.UP:
+                # changed while up: the router takes the interface down and rekeys it
+                self._emit(IsmEvent("down", now, name, self._label.get(name, ""), detail="reconfigured"))
             old = self._specs.pop(name)
             self._forget(name, old)
             actions += self.dist.remove_tunnel(now, name)

@@ -145,3 +145,14 @@ async def test_do_runs_a_privileged_command_from_configuration_modes(mock_clock)
         assert out == await t.run("run show ipsec tunnel name to-hi01")
         assert out.startswith("IPSec tunnel to-hi01 is up")
         assert t.session.prompt().endswith("(config-if)#")
+
+
+async def test_a_change_that_restarts_an_up_interface_logs_it_down_first(mock_clock):
+    """Review (smaller): the restart logged "assigned" and "rekeying" with no "is down"."""
+    async with lab(mock_clock, lab=LAB) as app:
+        t = Transcript(app)
+        for line in ("enable", "configure terminal", "interface tunnel ipsec:to-hi01",
+                     "tunnel lifetime seconds 3600", "end"):
+            await t.run(line)
+        log = [ln.split("ipsec:to-hi01 ")[1] for ln in (await t.run("show log data | include to-hi01")).splitlines()]
+        assert log[3:] == ["is down (reconfigured)", "assigned to ISM in slot 2", "rekeying on ISM in slot 2", "is up"]
