@@ -167,6 +167,12 @@ async def do_show(session, match, out, io):
         session.exec_context = saved
 
 
+@handler("exec-show-version")
+async def show_version(session, match, out, io):
+    dev = session.device
+    out.write(shows.version(dev.model, dev.facts.get("version", ""), session.hostname, dev.now() - dev.booted_at))
+
+
 @handler("exec-show-clock")
 async def show_clock(session, match, out, io):
     out.write(session.device.clock.datetime().strftime("%A %B %d %H:%M:%S UTC %Y") + "\n")
