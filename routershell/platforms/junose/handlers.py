@@ -104,6 +104,21 @@ async def write_memory(session, match, out, io):
     out.write(msg.SAVED)
 
 
+@handler("copy-startup-running")
+async def copy_startup_running(session, match, out, io):
+    """Merge the startup configuration into the running one (IOS-style copy: lines add to or
+    change what is configured; nothing is removed), applied at once."""
+    from .actions import replay
+
+    text = session.driver.startup_config()
+    if text is None:
+        out.write(msg.NO_STARTUP)
+        return
+    for n, err in replay(session.driver.cfg, text):
+        out.write(msg.COPY_LINE_FAILED.format(line=n, err=err))
+    session.device.changed()
+
+
 @handler("clear-ipsec-tunnel")
 async def clear_ipsec_tunnel(session, match, out, io):
     name = match.args.get("name")
@@ -125,7 +140,7 @@ async def show_running_config(session, match, out, io):
 @handler("show-startup-config")
 async def show_startup_config(session, match, out, io):
     text = session.driver.startup_config()
-    out.write(text if text is not None else "% No startup configuration saved\n")
+    out.write(text if text is not None else msg.NO_STARTUP)
 
 
 @handler("show-ipsec-tunnel")

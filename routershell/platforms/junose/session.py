@@ -59,4 +59,9 @@ class JunoseSession(GrammarSession):
         if self.mode in CONFIG_MODES:
             return True
         words = line.split()
-        return bool(words) and "clear".startswith(words[0]) and len(words[0]) >= 2
+        if not words:
+            return False
+        first = words[0]
+        if "copy".startswith(first) and len(first) >= 3:  # copy startup-config running-config
+            return True
+        return "clear".startswith(first) and len(first) >= 2

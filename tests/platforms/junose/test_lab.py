@@ -156,3 +156,15 @@ async def test_a_change_that_restarts_an_up_interface_logs_it_down_first(mock_cl
             await t.run(line)
         log = [ln.split("ipsec:to-hi01 ")[1] for ln in (await t.run("show log data | include to-hi01")).splitlines()]
         assert log[3:] == ["is down (reconfigured)", "assigned to ISM in slot 2", "rekeying on ISM in slot 2", "is up"]
+
+
+async def test_copy_startup_config_running_config_merges_the_boot_configuration(mock_clock):
+    """Review (smaller): `copy startup-config running-config` was missing."""
+    async with lab(mock_clock, lab=LAB) as app:
+        t = Transcript(app)
+        for line in ("enable", "configure terminal", "no interface tunnel ipsec:to-hi01", "end"):
+            await t.run(line)
+        assert await t.run("show ipsec tunnel | include to-hi01") == ""
+        assert await t.run("copy startup-config running-config") == ""
+        assert t.session.starts_exchanges("copy startup-config running-config")
+        assert (await t.run("show ipsec tunnel | include to-hi01")).split()[-1] == "up"
