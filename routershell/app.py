@@ -197,7 +197,7 @@ class App:
         await nursery.start(self.scheduler.run)
         self.control.start()  # the lab file's traffic flows and timed events
         nursery.start_soon(self.control.course.watch)  # deadlines and objective-triggered events
-        await self.clock.boot(self.settled, max_wait=60.0)
+        await self.clock.boot(self.settled, max_wait=self.spec.boot_wait)
         # Everything built so far (grammar, configuration, the lab's engines) lives as long as
         # the lab: keep the collector from walking it again on every full pass (long pauses at
         # thousands of tunnels, scripts/bench_world.py --gc-freeze).

@@ -13,7 +13,7 @@ Other platforms pass their own table (name -> kind) and count format.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from . import quoting
@@ -191,11 +191,59 @@ def _parse_pipe(words: list[Word], end: int, names: Mapping[str, str]) -> Pipe:
     raise PipeError("syntax", col, name.text)  # a table entry naming a kind we do not know
 
 
-def split_pipes(line: str, names: Mapping[str, str] = PIPE_NAMES) -> tuple[str, list[Pipe]]:
+def pattern_pipe(kind: str, column: int, text: str, text_column: int) -> Pipe:
+    """A match/except/find pipe over `text` (the pattern starts at `text_column`)."""
+    return Pipe(kind, column, (text,), pattern=_regex(Word(text, text_column)))
+
+
+def _rest_of_line(line: str, names: Mapping[str, str], rest: Collection[str]
+                  ) -> tuple[int, Word, str, int] | None:
+    """The first pipe whose name is in `rest` (IOS style: its pattern is everything to the end
+    of the line, `|` and quotes included): (where its `|` is, its name word, the pattern, the
+    pattern's column). Quotes before it still protect `|` as usual."""
+    quoted = False
+    for i, ch in enumerate(line):
+        if ch == '"':
+            quoted = not quoted
+        if ch != "|" or quoted:
+            continue
+        j = i + 1
+        while j < len(line) and line[j].isspace():
+            j += 1
+        k = j
+        while k < len(line) and not line[k].isspace() and line[k] != "|":
+            k += 1
+        word = Word(line[j:k], j)
+        try:
+            name = _lookup(word, names) if word.text else None
+        except PipeError:
+            continue  # the ordinary parse reports it
+        if name not in rest:
+            continue
+        start = k
+        while start < len(line) and line[start].isspace():
+            start += 1
+        text = line[start:].rstrip()
+        if not text:
+            return None  # `| include` alone: the ordinary parse says what is missing
+        return i, Word(name, j), text, start
+    return None
+
+
+def split_pipes(line: str, names: Mapping[str, str] = PIPE_NAMES,
+                rest_of_line: Collection[str] = ()) -> tuple[str, list[Pipe]]:
     """Split `line` into the command (stripped) and its pipes, left to right.
 
-    `names` maps each pipe keyword to its kind. Raises PipeError.
+    `names` maps each pipe keyword to its kind. A pipe named in `rest_of_line` (IOS-style
+    `| include`, whose regex runs to the end of the line) ends the line: its pattern is the
+    rest of the line as typed. Raises PipeError.
     """
+    if rest_of_line:
+        cut = _rest_of_line(line, names, rest_of_line)
+        if cut is not None:
+            bar, name, text, col = cut
+            command, pipes = split_pipes(line[:bar], names)
+            return command, [*pipes, pattern_pipe(names[name.text], name.column, text, col)]
     segments = _segments(line)
     command = segments[0][0].strip()
     pipes = [

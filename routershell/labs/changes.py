@@ -52,6 +52,16 @@ def peer_state(ctl: LabControl, m: CommandMatch) -> str:
     return f"Peer {addr} is up.\n"
 
 
+@CHANGES.handler("lab-peer-delete")
+def peer_delete(ctl: LabControl, m: CommandMatch) -> str:
+    addr = str(m.args["address"])
+    ctl.need_peer(addr)
+    n = ctl.world.peer_delete(addr)
+    if not n:
+        raise LabCommandError(f"peer {addr} has no IPsec SA to delete")
+    return f"Peer {addr} deleted its most recent IPsec SA{'s' if n > 1 else ''} (Delete sent).\n"
+
+
 @CHANGES.handler("lab-peer-psk")
 def peer_psk(ctl: LabControl, m: CommandMatch) -> str:
     addr = str(m.args["address"])

@@ -178,6 +178,9 @@ class LabSpec:
     title: str = ""  # one line for `routershell lab list` (default: the description)
     practice: tuple[tuple[str, Any], ...] = ()  # [practice]: what practice mode may vary
     cas: tuple[CaSpec, ...] = ()  # [ca.NAME]: certificate authorities in the lab (runtime/ca.py)
+    # lab seconds the boot may run the world for it to settle before the first prompt; 0 opens
+    # the console at 00:00:00 (a lab whose first seconds are the thing to watch)
+    boot_wait: float = 60.0
 
     def device(self, name: str) -> DeviceSpec | None:
         return next((d for d in self.devices if d.name == name), None)
@@ -364,7 +367,7 @@ def path_name(path: tuple) -> str:
 
 
 _TOP = {"name", "description", "epoch", "seed", "devices", "peers", "links", "traffic", "events", "objectives",
-        "trap_targets_allowed", "tasks", "title", "practice", "ca"}
+        "trap_targets_allowed", "tasks", "title", "practice", "ca", "boot_wait"}
 _CA = {"identity", "url", "subject", "crl_url", "key_size", "validity_days", "ca_validity_days", "crl_hours",
        "approval_delay", "reachable", "reject"}
 _DEVICE = {"platform", "hostname", "config", "config_file", "model", "ports", "modules", "ike_bridge",
@@ -457,9 +460,12 @@ def parse_lab(text: str, origin: str = "<lab>", base: Path | None = None) -> Lab
     ca_tables = c.table(data.get("ca", {}), ("ca",), set(data.get("ca", {}) or ()), "ca")
     cas = tuple(_ca(c, name, x, ("ca", name)) for name, x in ca_tables.items())
     _unique(c, [(x.url, ("ca", x.name, "url")) for x in cas], "CA url")
+    boot_wait = c.seconds(data, "boot_wait", (), 60.0)
+    if not 0 <= boot_wait <= 3600:
+        raise c.fail(("boot_wait",), "'boot_wait' must be from 0 to 3600 s")
     return LabSpec(name, origin, devices, peers, links, traffic,
                    tuple(sorted(events, key=lambda e: e.at)), objectives, epoch, seed, description,
-                   tuple(allowed), tasks, title, tuple(sorted(practice.items())), cas)
+                   tuple(allowed), tasks, title, tuple(sorted(practice.items())), cas, boot_wait)
 
 
 def _ca(c: _Checker, name: str, x: Any, path: tuple) -> CaSpec:

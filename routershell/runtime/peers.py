@@ -141,6 +141,17 @@ class RemotePeer:
         self._pump(now)
         return done
 
+    def delete_ipsec(self, now: float) -> int:
+        """Delete the most recent IPsec SA with each gateway, telling it (a Delete SA
+        notification; the IKE SA stays). The number of SAs deleted."""
+        newest: dict[tuple[str, int], IpsecSa] = {}
+        for sa in self.endpoint.sadb.ipsec.values():
+            if not sa.superseded and (sa.peer not in newest or sa.created_at >= newest[sa.peer].created_at):
+                newest[sa.peer] = sa
+        done = sum(self.endpoint.delete_child(sa.peer, sa.child, now) for sa in newest.values())
+        self._pump(now)
+        return done
+
     def update(self, now: float, **changes: object) -> PeerSpec:
         """Change the peer's description (psk=..., answers_dpd=..., reachable=...)."""
         try:

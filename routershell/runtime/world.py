@@ -133,6 +133,11 @@ class World:
         else:
             self.network.set_down(addr, True)
 
+    def peer_delete(self, addr: str) -> int:
+        """The peer deletes its most recent IPsec SAs, with a Delete (0: none, or no such peer)."""
+        p = self.peer(addr)
+        return p.delete_ipsec(self.now()) if p is not None else 0
+
     def peer_up(self, addr: str) -> None:
         p = self.peer(addr)
         if p is not None:

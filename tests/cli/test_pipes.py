@@ -189,3 +189,20 @@ async def test_a_catastrophic_pattern_is_stopped_with_an_error(mock_clock):
         finally:
             patterns.BUDGET = saved
         assert "host-name" in await t.run("show configuration | match host | no-more")
+
+
+def test_rest_of_line_pipes_take_bars_and_blanks_into_their_regex():
+    from routershell.cli.pipes import split_pipes as sp
+    names = {"include": "match", "exclude": "except", "count": "count"}
+    cmd, pipes = sp("show x | count | include down|not ", names, rest_of_line=("include",))
+    assert cmd == "show x" and [p.kind for p in pipes] == ["count", "match"]
+    assert pipes[1].args == ("down|not",)
+    cmd, pipes = sp('show "a|b" | inc slot 2', names, rest_of_line=("include",))
+    assert cmd == 'show "a|b"' and pipes[0].args == ("slot 2",)
+    # without the table entry the old rule holds: one word, `|` separates
+    try:
+        sp("show x | include slot 2", names)
+    except Exception as e:
+        assert type(e).__name__ == "PipeError"
+    else:
+        raise AssertionError("a second word must be refused")

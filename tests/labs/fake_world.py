@@ -47,6 +47,10 @@ class FakeWorld:
     def peer_up(self, addr):
         self._rec("peer_up", addr)
 
+    def peer_delete(self, addr):
+        self._rec("peer_delete", addr)
+        return 1
+
     def peer_config(self, addr, **changes):
         self._rec("peer_config", addr, tuple(sorted(changes.items())))
 

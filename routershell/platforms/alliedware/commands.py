@@ -124,6 +124,11 @@ def destroy_isakmp_policy(r: Router, a: dict[str, Any], ctx: Ctx) -> str:
     name = str(a["POLicy"])
 
     def mutate(cfg: Config) -> None:
+        users = [q.name for q in cfg.ipsec.values() if (q.isakmp or "").lower() == name.lower()]
+        if users and name.lower() in cfg.isakmp:
+            # as an IP interface in use: the IPsec policy would name a policy that is gone
+            r.counters.bump("deletePolicyFailed")
+            raise Refused(m.error(m.ISAKMP, 107, f"ISAKMP policy {name} is used by IPsec policy {users[0]}."))
         if cfg.isakmp.pop(name.lower(), None) is None:
             r.counters.bump("deletePolicyFailed")
             raise Refused(m.error(m.ISAKMP, 106, f"ISAKMP policy {name} does not exist."))

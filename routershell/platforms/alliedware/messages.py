@@ -75,6 +75,10 @@ def _allowed(e: ParseError) -> str:
 
 PRIVILEGE = error(PARSER, 20, "Operation not permitted at the current privilege level.")
 SECURITY_OFFICER = error(PARSER, 21, "Security Officer privilege is required in security mode.")
+# the login exchange (the terminal's LOGIN command and the servers' login)
+LOGIN_PROMPT = "login: "
+PASSWORD_PROMPT = "Password: "
+LOGIN_INCORRECT = "Login incorrect\n"
 
 
 def completions(cands: list[Candidate]) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ...config.files import FileAccessError, resolve_user_path, write_atomic
-from ...grammar.keyvalue import parse_kv_command
+from ...grammar.keyvalue import kv_tokenize, matches_word, parse_kv_command
 from ...grammar.loader import load_tree
 from ...grammar.parser import ParseError
 from ...grammar.schema import Node
@@ -234,6 +234,41 @@ def all_handlers() -> dict[str, Handler]:
     return h
 
 
+def _words(node: Node, out: set[str]) -> set[str]:
+    if node.word:
+        out.add(node.word)
+    for c in [*node.children.values(), *node.positionals]:
+        _words(c, out)
+    return out
+
+
+def parse(line: str) -> Any:
+    """parse_kv_command on the AlliedWare tree; a command word given again as a parameter
+    (`SHow ISAkmp POLicy=vpn POLicy=vpn`) is "specified more than once", not unknown."""
+    try:
+        return parse_kv_command(tree(), line)
+    except ParseError as e:
+        if e.kind == "expecting-command" and e.col < len(line.rstrip()):
+            # a word that continues no command (`SHow BOGUS`): unknown, not incomplete
+            raise ParseError("unknown-command", e.col, e.token) from None
+        if e.kind != "syntax":
+            raise
+        toks = kv_tokenize(line)
+        bad = next((t for t in toks if t.start == e.col), None)
+        if bad is None:
+            raise
+        if not _WORDS:
+            _WORDS.extend(sorted(_words(tree(), set())))
+        for w in _WORDS:
+            if matches_word(w, bad.key) and any(
+                    t.start < bad.start and matches_word(w, t.key) for t in toks):
+                raise ParseError("duplicate", e.col, w) from None
+        raise
+
+
+_WORDS: list[str] = []
+
+
 def refused(router: Router, match: Any, level: str) -> str | None:
     """Why a login of `level` may not run this command: "privilege" (a User-level login and a
     command not marked `@user`), "security-officer" (security mode and a command marked
@@ -262,7 +297,7 @@ class Executor:
         if not line.strip():
             return ""
         try:
-            match = parse_kv_command(tree(), line)
+            match = parse(line)
         except ParseError as e:
             return m.parse_error(e)
         refusal = refused(self.router, match, ctx.level)

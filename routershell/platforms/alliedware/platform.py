@@ -58,7 +58,9 @@ class AlliedWarePlatform:
         return AlliedWareSession(device, user=user, client=client)
 
     def login_prompts(self, device: Device) -> tuple[str, str]:
-        return "login: ", "Password: "
+        from . import messages
+
+        return messages.LOGIN_PROMPT, messages.PASSWORD_PROMPT
 
     def authenticate(self, device: Device, user: str, password: str | None) -> bool:
         u = device.driver.config.users.get(user.lower())

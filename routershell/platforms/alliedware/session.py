@@ -10,16 +10,17 @@ own `--More--`.
 
 from __future__ import annotations
 
+import hmac
 from functools import cache
 from typing import Any
 
 from ...cli.grammar_session import GrammarSession, HandlerTable, Mode
 from ...cli.io import SessionIO
-from ...grammar.keyvalue import kv_candidates, parse_kv_command
-from ...grammar.parser import CommandMatch, ParseError
+from ...grammar.keyvalue import kv_candidates, kv_tokenize, matches_word, parse_kv_command
+from ...grammar.parser import Candidate, CommandMatch, ParseError
 from . import messages as msg
 from .commands import Ctx
-from .operations import Executor, refused, tree
+from .operations import Executor, parse, refused, tree
 
 LEVEL_MODE = {"USER": "user", "MANAGER": "manager", "SECURITYOFFICER": "secoff"}
 # commands after which the front-end waits for the world: those that can start or stop
@@ -44,7 +45,24 @@ def handler_table() -> HandlerTable:
             return session.run_handler(_name, match)
 
         table.handler(name)(run)
+    table.handler("login")(_login)
     return table
+
+
+async def _login(session: AlliedWareSession, match: CommandMatch, out: Any, io: SessionIO) -> str:
+    """LOGIN: the device's own login exchange on this terminal (`login:` then `Password:`);
+    a correct pair replaces the login of the session (its level, prompt and privilege), a wrong
+    one leaves the session as it was with the device's refusal."""
+    name = await io.read_line(msg.LOGIN_PROMPT)
+    if name is None or not name.strip():
+        return msg.LOGIN_INCORRECT
+    password = await io.read_line(msg.PASSWORD_PROMPT)
+    user = session.router.config.users.get(name.strip().lower())
+    if user is None or password is None or not hmac.compare_digest(
+            user.password.encode(), password.encode()):
+        return msg.LOGIN_INCORRECT
+    session.switch_login(user.name, user.privilege)
+    return ""
 
 
 def _prompt(session: AlliedWareSession) -> str:
@@ -75,11 +93,17 @@ class AlliedWareSession(GrammarSession):
         self.complete_on_space = False  # the device never completes a word on space
 
     def parse(self, command: str) -> CommandMatch:
-        match = parse_kv_command(self.tree_root(), command)
+        match = parse(command)
         refusal = refused(self.router, match, self.ctx.level)
         if refusal is not None:
             raise ParseError(refusal, 0, command)
         return match
+
+    def switch_login(self, user: str, level: str) -> None:
+        """LOGIN succeeded: the session is now that user's, at that user's level."""
+        self.user = user.lower()
+        self.ctx = Ctx(user=self.user, level=level)
+        self.mode = LEVEL_MODE[level]
 
     def run_handler(self, name: str, match: CommandMatch) -> str:
         text = self.executor.handlers[name](self.router, match.args, self.ctx)
@@ -101,8 +125,26 @@ class AlliedWareSession(GrammarSession):
         if top is not None and first_word and "lab".startswith(text.strip().lower()):
             cands.append(top())  # `lab` works here too: listed with the first words
         if not cands:
+            cands = self._object_names(text)
+        if not cands:
             return self.wording.no_completions(0, 0)
         return msg.completions(cands)
+
+    def _object_names(self, text: str) -> list[Candidate]:
+        """`POLicy=?` after ISAKMP or IPSEC: the policies of that kind that exist (the value is
+        a name the grammar types only as a string)."""
+        toks = kv_tokenize(text)
+        if not toks or toks[-1].value is None or not matches_word("POLicy", toks[-1].key):
+            return []
+        cfg = self.router.config
+        for t in toks[:-1]:
+            for word, table, what in (("ISAkmp", cfg.isakmp, "ISAKMP policy"),
+                                      ("IPSec", cfg.ipsec, "IPsec policy")):
+                if matches_word(word, t.key):
+                    typed = toks[-1].value.lower()
+                    return [Candidate(p.name, what) for p in table.values()
+                            if p.name.lower().startswith(typed)]
+        return []
 
     def platform_complete(self, text: str) -> list[tuple[str, str, str]]:
         """Tab: (what replaces the word being typed, what the list shows, help). Keywords go in

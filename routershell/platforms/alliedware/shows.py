@@ -274,6 +274,19 @@ def _tunnel(v: View, name: str) -> Any:
     return next((t for t in v.tunnels if t.spec.name.lower() == name.lower()), None)
 
 
+# the runtime's neutral failure reasons, worded for the device's shows (ours)
+FAILURES = {
+    "no-proposal-chosen": "Proposal rejected by peer", "authentication-failed": "Authentication failed",
+    "timeout": "Exchange timed out", "peer-delete": "Delete received from peer",
+    "invalid-id": "Invalid identity", "invalid-key": "Invalid key", "peer-notify": "Error notify from peer",
+    "unknown-peer": "Unknown peer", "peer-dead": "Peer not responding", "no-peer-config": "No ISAKMP policy",
+}
+
+
+def failure_text(reason: str) -> str:
+    return FAILURES.get(reason, reason.replace("-", " ").capitalize())
+
+
 def _tunnel_state(t: Any) -> str:
     if t is None:
         return "-"
@@ -322,7 +335,7 @@ def ipsec_policy(v: View, name: str | None, counter: bool) -> str | None:
         if p.action == "IPSEC":
             out.append(line("Tunnel State", _tunnel_state(t)))
             if t is not None and t.last_failure and t.state != "up":
-                out.append(line("Last Failure", t.last_failure))
+                out.append(line("Last Failure", failure_text(t.last_failure)))
         return "".join(out)
     rows = ["", f"{'Name':<24}{'Interface':<11}{'Action':<8}{'Pos':<5}{'Peer Address':<17}State", RULE]
     for p in cfg.ipsec_ordered():

@@ -199,6 +199,10 @@ def _no_local_endpoint(cfg, a, ctx):
 
 @ACTIONS("cfg-slot-disable")
 def _slot_disable(cfg, a, ctx):
+    # typed at the terminal the chassis is known (ctx["slots"]): an empty slot is refused; a
+    # startup file is replayed before the chassis exists and keeps what it says
+    if "slots" in ctx and str(a["slot"]) not in ctx["slots"]:
+        return Outcome(msg.EMPTY_SLOT.format(slot=a["slot"]), changed=False)
     cfg.disabled_slots.add(int(a["slot"]))
     return OK
 

@@ -7,6 +7,8 @@ reference (the JunosE IPSec Service Module documentation) is silent.
 
 from __future__ import annotations
 
+import ipaddress
+
 from ...engine.dpd import DpdPolicy
 from ...engine.peer import ChildConfig, PeerConfig
 from ...engine.proposals import IkeProposal, IpsecProposal
@@ -38,7 +40,7 @@ IKE_AUTH = {"pre-share": "psk", "rsa-sig": "rsa-sig"}
 # tunnels carry no traffic unless `lab traffic` runs). Inquiries before "dead" are [U].
 DPD_IDLE = 150.0
 DPD_RETRY_INTERVAL = 10.0
-DPD_RETRIES = 3
+DPD_RETRIES = 2  # engine count of resends after the first: 3 inquiries in all, dead 10 s after the third
 # [U] IKE retransmissions every 10 s; the manager's 30 s phase-1 watchdog ends an attempt
 RETRANSMIT = fixed(10, 2, "JunosE [U]: 10 s retransmissions, attempt ends at 30 s")
 
@@ -67,6 +69,16 @@ def local_address(cfg: JunoseConfig, t: TunnelInterface) -> str | None:
     return cfg.local_endpoint[0] if cfg.local_endpoint is not None else None
 
 
+def selectors(t: TunnelInterface) -> tuple[tuple[str, str], ...]:
+    """What the interface carries: a static IPsec tunnel interface is a point-to-point link,
+    so packets from its own address to the rest of its subnet go in (routes through the
+    interface are not modelled, docs/junose.md). No address: nothing routed to it."""
+    if t.address is None:
+        return ()
+    net = ipaddress.IPv4Interface(f"{t.address[0]}/{t.address[1]}")
+    return ((f"{net.ip}/32", str(net.network)),)
+
+
 def compile_specs(cfg: JunoseConfig) -> list[TunnelSpec]:
     """One spec per enabled tunnel interface with both endpoints, in creation order. A missing
     pre-shared key or no usable IKE rule gives a spec with no peer: it holds an ISM slot and
@@ -87,5 +99,5 @@ def compile_specs(cfg: JunoseConfig) -> list[TunnelSpec]:
         labels = {"interface": t.ifname, "remote": t.destination,
                   "reason": "" if peer is not None else ("no-pre-shared-key" if not key else "no-ike-policy")}
         specs.append(TunnelSpec(t.ifname, local, peer, child, backup=t.backup,
-                                establish="immediately", labels=labels))
+                                establish="immediately", selectors=selectors(t), labels=labels))
     return specs

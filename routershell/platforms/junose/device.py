@@ -40,6 +40,9 @@ class JunoseDriver:
         self.startup_path = startup_path
         self.ism: IsmController | None = None
         self.cli_disabled: set[str] = set()  # slots down because of `slot disable`
+        # the configuration the router booted from when nothing was saved yet (the lab's file):
+        # that is its startup configuration until `write memory` replaces it
+        self.boot_config: str | None = None
 
     # ---- DeviceDriver ------------------------------------------------------------------------
     def interface_addresses(self) -> dict[str, list[str]]:
@@ -79,10 +82,16 @@ class JunoseDriver:
         write_atomic(self.startup_path, render(self.cfg))
 
     def startup_text(self) -> str | None:
+        """The saved startup file (`write memory`), None if there is none."""
         try:
             return self.startup_path.read_text(encoding="utf-8")
         except OSError:
             return None
+
+    def startup_config(self) -> str | None:
+        """What `show startup-config` prints: the saved file, else what the router booted from."""
+        saved = self.startup_text()
+        return saved if saved is not None else self.boot_config
 
     def _sync_slots(self) -> None:
         """`slot disable N` takes that module out of service like a failure; `slot enable`

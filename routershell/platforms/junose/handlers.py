@@ -77,6 +77,7 @@ def _config_handler(name: str):
             value = session.find_context(key)
             if value is not None:
                 ctx[key] = value
+        ctx["slots"] = {str(m.slot) for m in session.device.modules}
         outcome = ACTIONS.get(name)(session.driver.cfg, match.args, ctx)
         if outcome.error:
             out.write(outcome.error)
@@ -103,6 +104,21 @@ async def write_memory(session, match, out, io):
     out.write(msg.SAVED)
 
 
+@handler("copy-startup-running")
+async def copy_startup_running(session, match, out, io):
+    """Merge the startup configuration into the running one (IOS-style copy: lines add to or
+    change what is configured; nothing is removed), applied at once."""
+    from .actions import replay
+
+    text = session.driver.startup_config()
+    if text is None:
+        out.write(msg.NO_STARTUP)
+        return
+    for n, err in replay(session.driver.cfg, text):
+        out.write(msg.COPY_LINE_FAILED.format(line=n, err=err))
+    session.device.changed()
+
+
 @handler("clear-ipsec-tunnel")
 async def clear_ipsec_tunnel(session, match, out, io):
     name = match.args.get("name")
@@ -123,8 +139,8 @@ async def show_running_config(session, match, out, io):
 
 @handler("show-startup-config")
 async def show_startup_config(session, match, out, io):
-    text = session.driver.startup_text()
-    out.write(text if text is not None else "% No startup configuration saved\n")
+    text = session.driver.startup_config()
+    out.write(text if text is not None else msg.NO_STARTUP)
 
 
 @handler("show-ipsec-tunnel")

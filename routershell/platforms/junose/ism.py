@@ -42,6 +42,7 @@ from ...runtime.ipsec import TunnelSpec
 from ...runtime.scheduler import Scheduler, Timer
 from ...runtime.tunnel_control import ControllerBase, OnTunnel
 from ...runtime.tunnels import ModuleDown, ModuleUp, TunnelManager
+from .dpd import OnDemandDpd
 
 __all__ = ["ISM_KIND", "NO_ISM", "IsmController", "IsmEvent", "IsmTunnel"]
 
@@ -103,6 +104,9 @@ class IsmController:
         wanted = {s.name: s for s in specs}
         actions: list[DistributionAction] = []
         for name in [n for n, s in self._specs.items() if wanted.get(n) != s]:
+            if name in wanted and self.dist.tunnel_status(name).state is TunnelOpState.UP:
+                # changed while up: the router takes the interface down and rekeys it
+                self._emit(IsmEvent("down", now, name, self._label.get(name, ""), detail="reconfigured"))
             old = self._specs.pop(name)
             self._forget(name, old)
             actions += self.dist.remove_tunnel(now, name)
@@ -378,6 +382,9 @@ class IsmTunnel(ControllerBase):
         super().__init__(spec)
         self.group = group
         self.name = spec.name
+        dpd = spec.peer.dpd if spec.peer is not None else None
+        # `dead-peer-detection` on the interface: the on-demand check runs here (dpd.py)
+        self.on_demand = OnDemandDpd() if dpd is not None and dpd.initiate else None
 
     def start(self, now: float) -> list[object]:
         return []  # applied, module back, cleared: the distribution places and rekeys
@@ -386,10 +393,50 @@ class IsmTunnel(ControllerBase):
         return []  # a static interface: traffic does not bring it up, the rekey rules do
 
     def tunnel_up(self, now: float, gateway: str) -> list[object]:
+        if self.on_demand is not None:
+            self.on_demand.up(now, self._sent())
         return self.group.tunnel_up(self.name, now)
 
     def tunnel_down(self, now: float, gateway: str, reason: str) -> list[object]:
+        if self.on_demand is not None:
+            self.on_demand.down()
         return self.group.tunnel_down(self.name, now, reason)
+
+    # ---- the on-demand DPD check (dpd.py)
+
+    def traffic_received(self, now: float, gateway: str | None = None) -> list[object]:
+        if self.on_demand is not None:
+            self.on_demand.heard(now)
+        return []
+
+    def dpd_ack(self, now: float, gateway: str | None = None) -> list[object]:
+        return self.traffic_received(now, gateway)
+
+    def get_timer(self) -> float | None:
+        return self.on_demand.next_at if self.on_demand is not None else None
+
+    def handle_timer(self, now: float) -> list[object]:
+        if self.on_demand is None:
+            return []
+        verdict = self.on_demand.on_timer(now, self._sent())
+        gw = self.group.destination(self.name)
+        if verdict == "inquire":
+            return [fo.SendDpdHello(gw, self.on_demand.inquiries)]
+        if verdict == "dead":
+            # as when the idle check finds it dead: the router tears the connection down
+            down = self.group.tunnel_down(self.name, now, "peer-dead")
+            return [fo.ClearSas(gw), fo.PeerDeclaredDead(gw), *down]
+        return []
+
+    def _sent(self) -> int:
+        """Packets this interface sent on its IPsec SAs (the peer's SAs, indexed: no scan of
+        the device's thousands of SAs)."""
+        ep = self.group.tunnels.endpoint(self.spec.local)
+        if ep is None:
+            return 0
+        host = self.group.destination(self.name)
+        return sum(sa.packets_out for port in (500, 4500) for sa in ep.sadb.ipsec_for((host, port))
+                   if sa.child == self.name)
 
     def negotiation_failed(self, now: float, gateway: str, reason: str, phase: int) -> list[object]:
         return self.group.rekey_failed(self.name, now, reason)
@@ -399,6 +446,8 @@ class IsmTunnel(ControllerBase):
         return [fo.PeerDeclaredDead(gateway)] + self.group.rekey_failed(self.name, now, "timeout")
 
     def peer_dead(self, now: float, gateway: str) -> list[object]:
+        if self.on_demand is not None:
+            self.on_demand.down()
         return [fo.PeerDeclaredDead(gateway)] + self.group.tunnel_down(self.name, now, "peer-dead")
 
     def status(self) -> TunnelStatus | None:

@@ -17,6 +17,7 @@ PAGER_PROMPT = " --More-- "
 # `| begin`, `| include`, `| exclude` as on E-series routers (+ count, no-more)
 PIPE_NAMES: Mapping[str, str] = {"begin": "find", "include": "match", "exclude": "except",
                                  "count": "count", "no-more": "no-more"}
+REGEX_PIPES = frozenset({"begin", "include", "exclude"})  # the regex runs to the end of the line
 PIPE_HELP = {
     "begin": "Begin with the line that matches",
     "count": "Count the lines",
@@ -106,6 +107,9 @@ NOT_IPSEC = "% Invalid interface: only tunnel ipsec:NAME interfaces are supporte
 TOO_MANY_RULES = "% Maximum number of IKE policy rules (10) reached\n"
 TOO_MANY_TRANSFORMS = "% A transform set takes at most 6 transforms\n"
 NO_SUCH_INTERFACE = "% Interface {name} not found\n"
+EMPTY_SLOT = "% Slot {slot} is empty\n"
+NO_STARTUP = "% No startup configuration saved\n"
+COPY_LINE_FAILED = "% startup-config line {line}: {err}\n"
 NO_SUCH_TUNNEL = "% IPsec tunnel {name} not found\n"
 NO_SUCH_TRANSFORM_SET = "% Transform set {name} not found\n"
 NO_SUCH_RULE = "% IKE policy rule {n} not found\n"

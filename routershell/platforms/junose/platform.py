@@ -34,6 +34,8 @@ class JunosePlatform:
         saved = dev.driver.startup_text() if ctx.state_dir is not None else None
         # a configuration saved with `write memory` under --state wins over the lab's
         replay(dev.driver.cfg, saved if saved is not None else ctx.config)
+        if saved is None and ctx.config.strip():
+            dev.driver.boot_config = ctx.config
         return dev
 
     def new_session(self, device: Device, user: str, client: str):

@@ -5,6 +5,7 @@ know fall back to global configuration (IOS style); changes apply at once."""
 from __future__ import annotations
 
 from ...cli.grammar_session import GrammarSession, Mode
+from ...cli.pipes import Pipe, split_pipes
 from . import messages as msg
 from .grammar import CONFIG_MODES, MODES, tree
 from .handlers import HANDLERS
@@ -30,6 +31,14 @@ class JunoseSession(GrammarSession):
         }
         super().__init__(device, user, client, "exec")
 
+    def split_pipes(self, line: str) -> tuple[str, list[Pipe]]:
+        """`| include`, `| exclude` and `| begin` take the rest of the line as their regular
+        expression, as on the router (`| include down|not`, `| include slot 2`)."""
+        names = self.pipe_table(line)
+        if names is None:
+            return line.strip(), []
+        return split_pipes(line, names, rest_of_line=msg.REGEX_PIPES)
+
     @property
     def hostname(self) -> str:
         return self.device.driver.cfg.hostname
@@ -50,4 +59,9 @@ class JunoseSession(GrammarSession):
         if self.mode in CONFIG_MODES:
             return True
         words = line.split()
-        return bool(words) and "clear".startswith(words[0]) and len(words[0]) >= 2
+        if not words:
+            return False
+        first = words[0]
+        if "copy".startswith(first) and len(first) >= 3:  # copy startup-config running-config
+            return True
+        return "clear".startswith(first) and len(first) >= 2

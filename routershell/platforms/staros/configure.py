@@ -9,6 +9,7 @@ The same handlers serve the interactive session and the replay of a saved config
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -336,10 +337,19 @@ def _grp(cfg: Config, env: Env) -> CryptoGroup:
     return _ctx(cfg, env).groups[env.context["group"]]
 
 
+def _existing_acl(cfg: Config, env: Env, m: CommandMatch) -> str:
+    """`match address ACL` names an access list of the context, as `match ip pool` names a
+    pool: an unknown one is refused (it would protect nothing; the tunnels could not agree)."""
+    name = str(m.args["acl"])
+    if name not in _ctx(cfg, env).acls:
+        raise Refused(msg.not_found("access list", name))
+    return name
+
+
 @h("group-match-address")
 def _g_match(cfg: Config, env: Env, m: CommandMatch) -> Outcome:
     g = _grp(cfg, env)
-    g.match_address = str(m.args["acl"])
+    g.match_address = _existing_acl(cfg, env, m)
     g.preference = int(m.args["preference"]) if "preference" in m.args else None
     return _changed()
 
@@ -463,7 +473,7 @@ def _m_no_life(cfg: Config, env: Env, m: CommandMatch) -> Outcome:
 @h("map-match-address")
 def _m_match(cfg: Config, env: Env, m: CommandMatch) -> Outcome:
     mp = _mp(cfg, env)
-    mp.match_address = str(m.args["acl"])
+    mp.match_address = _existing_acl(cfg, env, m)
     mp.match_priority = int(m.args["priority"]) if "priority" in m.args else None
     return _changed()
 
@@ -530,6 +540,15 @@ def _p_hash(cfg: Config, env: Env, m: CommandMatch) -> Outcome:
 @h("policy-lifetime")
 def _p_life(cfg: Config, env: Env, m: CommandMatch) -> Outcome:
     _pol(cfg, env).lifetime = int(m.args["seconds"])
+    return _changed()
+
+
+@h("policy-no")
+def _p_no(cfg: Config, env: Env, m: CommandMatch) -> Outcome:
+    """`no encryption|group|hash|lifetime`: back to the default."""
+    what = m.words[-1]
+    default = next(f.default for f in dataclasses.fields(IkePolicy) if f.name == what)
+    setattr(_pol(cfg, env), what, default)
     return _changed()
 
 

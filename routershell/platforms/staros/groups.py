@@ -48,6 +48,13 @@ from .model import Config, Dpd
 from .traps import Notification
 
 
+def _only_ike_proposals(a: TunnelSpec, b: TunnelSpec) -> bool:
+    """The two specs differ in nothing but the IKE proposals they offer."""
+    if a.peer is None or b.peer is None:
+        return False
+    return dataclasses.replace(b, peer=dataclasses.replace(b.peer, ike_proposals=a.peer.ike_proposals)) == a
+
+
 @dataclass
 class SwitchRecord:
     when: float
@@ -239,8 +246,21 @@ class CryptoGroups:
 
     def _apply(self, cfg: Config, now: float) -> None:
         compiled = compile_config(cfg, self.effective)
+        old = self.specs
+        # an `ikev1 policy` change is for new negotiations: a running tunnel keeps its spec
+        # (no restart) and its gateway's IKE endpoint gets the new proposals
+        proposals: dict[str, tuple[str, Any]] = {}
+        kept = []
+        for spec in compiled.specs:
+            running = old.get(spec.name)
+            if (running is not None and running != spec and _only_ike_proposals(running, spec)
+                    and self.tunnels.state_of(spec.name) in ("up", "negotiating")):
+                proposals[running.peer.address] = (running.local, spec.peer.ike_proposals)
+                spec = running
+            kept.append(spec)
+        compiled = dataclasses.replace(compiled, specs=tuple(kept))
         self.compiled = compiled
-        old, self.specs = self.specs, {s.name: s for s in compiled.specs}
+        self.specs = {s.name: s for s in compiled.specs}
         wanted = {g.key: g for g in compiled.groups}
         for key, g in wanted.items():
             grp = self.groups.get(key)
@@ -258,6 +278,11 @@ class CryptoGroups:
                     grp.translate(name, grp.ctl.tunnel_down(now, name), now)
                     grp.note_states(now)
         self.tunnels.apply(list(compiled.specs), now)
+        for addr, (local, offer) in proposals.items():
+            ep = self.tunnels.endpoint(local)
+            current = ep.peers.get(addr) if ep is not None else None
+            if current is not None and current.ike_proposals != offer:
+                ep.add_peer(dataclasses.replace(current, ike_proposals=offer))
         for key in [k for k in self.groups if k not in wanted]:
             del self.groups[key]
 

@@ -8,6 +8,7 @@ import os
 from ...cli.grammar_session import HandlerTable
 from ...config.files import FileAccessError, resolve_user_path, write_atomic
 from ...engine.cryptogroup import Condition
+from ...grammar.parser import ParseError, Token, parse_command, tokenize
 from . import config_text, shows
 from . import configure as cf
 from . import messages as msg
@@ -142,6 +143,34 @@ async def save(session, match, out, io):
 
 def _ctx_name(session) -> str:
     return session.exec_context
+
+
+@handler("cfg-do-show")
+async def do_show(session, match, out, io):
+    """`do show …` in a configuration mode: the Exec show, in the context being configured."""
+    rest = match.rest.get("command", [])
+    typed = tokenize(session.current_line or "do show")
+    show = typed[1] if len(typed) > 1 else Token("show", 0, 0)
+    try:  # the typed words keep their columns, so a caret points into the line as typed
+        inner = parse_command(config_text.tree(cf.EXEC), [Token("show", show.start, show.end), *rest])
+    except ParseError as e:
+        out.write(session.wording.error_text(e, len(session.prompt_line())))
+        return
+    h = session.handlers.get(inner.handler)
+    if h is None:
+        return
+    saved = session.exec_context
+    session.exec_context = session.find_context("context") or saved
+    try:
+        return await h(session, inner, out, io)
+    finally:
+        session.exec_context = saved
+
+
+@handler("exec-show-version")
+async def show_version(session, match, out, io):
+    dev = session.device
+    out.write(shows.version(dev.model, dev.facts.get("version", ""), session.hostname, dev.now() - dev.booted_at))
 
 
 @handler("exec-show-clock")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import cache
 
 from ...cli.grammar_session import GrammarSession, Mode
+from ...cli.pipes import Pipe, PipeError, pattern_pipe, split_pipes
 from . import configure as cf
 from . import messages as msg
 from .config_text import tree
@@ -24,6 +25,29 @@ SUFFIX = {
 PARENT = {cf.CONFIG: None, cf.CTX: cf.CONFIG, cf.GROUP: cf.CTX, cf.MAP: cf.CTX, cf.POLICY: cf.CTX,
           cf.TSET: cf.CTX, cf.ACL: cf.CTX, cf.IFACE: cf.CTX, cf.EXEC: None}
 PIPES = {"grep": "match"}  # `show … | grep PATTERN`
+
+
+GREP_OPTIONS = ("-i", "-v", "-E", "-w")
+
+
+def _grep_options(p: Pipe) -> Pipe:
+    """Read grep's leading options off the pattern text of a `| grep` pipe."""
+    if p.kind != "match" or not p.args:
+        return p
+    text, col, kind, word = p.args[0], p.column + len("grep "), "match", False
+    while True:
+        head, _, rest = text.partition(" ")
+        if head not in GREP_OPTIONS:
+            break
+        if not rest.strip():
+            raise PipeError("missing-argument", col + len(text))
+        kind = "except" if head == "-v" else kind
+        word = word or head == "-w"
+        skipped = len(text) - len(rest.lstrip())
+        text, col = rest.lstrip(), col + skipped
+    if kind == p.kind and not word and text == p.args[0]:
+        return p
+    return pattern_pipe(kind, p.column, rf"\b(?:{text})\b" if word else text, col)
 
 
 def _prompt(mode: str):
@@ -52,6 +76,16 @@ class StarosSession(GrammarSession):
             # starts in the first context holding crypto groups (a person logs in to `local`)
             self.exec_context = next((c.name for c in self.config.contexts.values() if c.groups), "local")
             self.screen_length = 0
+
+    def split_pipes(self, line: str) -> tuple[str, list[Pipe]]:
+        """`| grep [-i] [-v] [-E] [-w] PATTERN`: the pattern is the rest of the line (`| grep
+        -E up|down`); `-v` keeps the lines that do not match, `-w` matches whole words, `-i` and
+        `-E` are accepted (patterns are extended and case-insensitive already)."""
+        names = self.pipe_table(line)
+        if names is None:
+            return line.strip(), []
+        command, pipes = split_pipes(line, names, rest_of_line=("grep",))
+        return command, [_grep_options(p) for p in pipes]
 
     @property
     def driver(self):

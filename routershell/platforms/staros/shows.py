@@ -404,3 +404,17 @@ def event_log(lines: list[tuple[float, str]], st: State) -> str:
 __all__ = ["State", "event_log", "crypto_group", "crypto_group_summary", "crypto_map", "ipsec_sa_summary", "ipsec_sas",
            "isakmp_sa_summary", "isakmp_sas", "trap_history"]
 
+
+
+def version(model: str, release: str, hostname: str, uptime_s: float) -> str:
+    """`show version` (the layout of StarOS 21.x, shortened to what the emulation knows)."""
+    up = int(uptime_s)
+    days, rest = divmod(up, 86400)
+    return (
+        "Active Software:\n"
+        f"  Image Version:            {release}\n"
+        "  Image Description:        Production_Build\n"
+        f"  Hostname:                 {hostname}\n"
+        f"  Platform:                 {model}\n"
+        f"  Uptime:                   {days}D {rest // 3600:02d}H {rest % 3600 // 60:02d}M\n"
+    )

@@ -29,6 +29,10 @@ TRAP_INFO: dict[Condition, tuple[int, str, str]] = {
     Condition.FAILOVER_UNSUCCESSFUL: (9006, "CryptoGroupFailoverFailure", "Unsuccessful fail-over"),
 }
 
+# event-log severity: the seed calls a tunnel going down and an unsuccessful fail-over "an error
+# condition"; the tunnels coming up and a successful fail-over are informational
+ERRORS = frozenset({Condition.PRIMARY_DOWN, Condition.SECONDARY_DOWN, Condition.FAILOVER_UNSUCCESSFUL})
+
 OBJ_CONTEXT = f"{OBJECTS}.1"  # starCryptoGroupContext
 OBJ_GROUP = f"{OBJECTS}.2"  # starCryptoGroupName
 OBJ_MAP = f"{OBJECTS}.3"  # starCryptoMapName
@@ -86,7 +90,8 @@ class Notification:
         return s
 
     def log_line(self) -> str:
-        s = f"[ipsec 55001 info] crypto-group {self.group} (context {self.context}): {self.text}: crypto-map {self.map} peer {self.peer}"
+        severity = "error" if self.condition in ERRORS else "info"
+        s = f"[ipsec 55001 {severity}] crypto-group {self.group} (context {self.context}): {self.text}: crypto-map {self.map} peer {self.peer}"
         if self.from_map is not None:
             s += f" (from crypto-map {self.from_map})"
         return s

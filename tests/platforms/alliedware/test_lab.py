@@ -66,3 +66,29 @@ def test_the_lab_is_found_by_name():
         _existing_file("../alliedware-retry")
     with pytest.raises(argparse.ArgumentTypeError):
         _existing_file("no-such-lab")
+
+
+async def test_console_opens_at_boot_so_the_first_sends_are_observable(mock_clock, tmp_path):
+    """Review finding 4: the boot ran the silent peer's first minute before the prompt (the
+    console opened at 00:01:00 with five sends gone). The lab sets boot_wait = 0."""
+    assert load_lab(LAB).boot_wait == 0
+    async with lab(mock_clock) as app:
+        assert app.clock.now() == 0
+        t = Transcript(app)
+        assert "Messages Sent ............................. 1\n" in await t.run("show isakmp exchange=1")
+        sends: list[float] = []
+        app.world.network.capture = lambda now, src, dst, payload: sends.append(round(now, 3))
+        await t.run("lab clock advance 60s")
+        assert sends == [4, 12, 28, 52]
+
+
+async def test_last_failure_is_worded_not_the_engine_token(mock_clock):
+    """Review (smaller): `Last Failure` printed the runtime's token (`no-proposal-chosen`)."""
+    from routershell.platforms.alliedware.shows import failure_text
+
+    assert failure_text("no-proposal-chosen") == "Proposal rejected by peer"
+    async with lab(mock_clock) as app:
+        t = Transcript(app)
+        await t.run("lab clock advance 5m")
+        out = await t.run("show ipsec policy=vpn")
+        assert "Last Failure .............................. Exchange timed out\n" in out

@@ -181,3 +181,64 @@ async def test_security_mode_leaves_security_commands_to_the_security_officer(mo
             "Error (3035021): Security Officer privilege is required in security mode.\n")
         assert await so.run("disable system security_mode") == "Info (1034003): Operation successful.\n"
         assert await t.run("set isakmp policy=vpn msgtimeout=4") == "Info (1082003): Operation successful.\n"
+
+
+async def test_login_as_the_security_officer_who_can_then_leave_security_mode(mock_clock):
+    """Review finding 2: with security mode on, the Manager console could not reach the
+    Security Officer; LOGIN asks for a login name and password and changes the login."""
+    async with lab(mock_clock) as app:
+        t = Transcript(app)
+        ok = "Info (1051003): Operation successful.\n"
+        sysok = "Info (1034003): Operation successful.\n"
+        assert await t.run("add user=sec password=officer privilege=securityofficer") == ok
+        assert await t.run("enable system security_mode") == sysok
+        assert await t.run("disable system security_mode") == (
+            "Error (3035021): Security Officer privilege is required in security mode.\n")
+        t.io.feed("sec", "wrong")
+        assert await t.run("login") == "login: sec\nPassword: wrong\nLogin incorrect\n"
+        assert t.session.prompt() == "Manager r1> "
+        t.io.feed("SEC", "officer")
+        assert await t.run("LOGIN") == "login: SEC\nPassword: officer\n"
+        assert t.session.prompt() == "SecOff r1> " and t.session.user == "sec"
+        assert await t.run("disable system security_mode") == sysok
+        t.io.feed("manager", "friend")
+        await t.run("login")
+        assert t.session.prompt() == "Manager r1> "
+
+
+async def test_login_to_user_level_limits_the_session(mock_clock):
+    async with lab(mock_clock) as app:
+        t = Transcript(app)
+        await t.run("add user=ops password=secret privilege=user")
+        t.io.feed("ops", "secret")
+        await t.run("login")
+        assert t.session.prompt() == "r1> "
+        assert await t.run("destroy isakmp policy=vpn") == (
+            "Error (3035020): Operation not permitted at the current privilege level.\n")
+        # the servers' login checks the same table
+        p = registry.get("alliedware")
+        dev = app.devices["r1"] if hasattr(app, "devices") else t.session.device
+        assert p.authenticate(dev, "OPS", "secret") and not p.authenticate(dev, "ops", "Secret")
+
+
+async def test_smaller_review_items_of_the_command_language(mock_clock):
+    """Review (smaller): `POLicy=?` lists the policies; a command word given again is
+    "specified more than once"; `msgb=n` abbreviates NONE as `cont` does CONTINUOUS; a word
+    that continues no command is unknown, not incomplete; an ISAKMP policy an IPsec policy
+    uses cannot be destroyed."""
+    async with lab(mock_clock) as app:
+        t = Transcript(app)
+        s = t.session
+        assert s.help("sh isa pol=").endswith("  vpn                     ISAKMP policy\n")
+        assert s.help("sh ips pol=v").endswith("  vpn                     IPsec policy\n")
+        assert await t.run("show isakmp policy=vpn policy=vpn") == (
+            "Error (3035005): Parameter POLICY specified more than once.\n")
+        assert await t.run("set isakmp policy=vpn msgb=n") == "Info (1082003): Operation successful.\n"
+        assert "Message Back-off .......................... None" in await t.run("show isakmp policy=vpn")
+        assert await t.run("show bogus") == 'Error (3035001): Unknown command "bogus".\n'
+        assert await t.run("show") == "Error (3035002): Incomplete command.\n"
+        assert await t.run("destroy isakmp policy=vpn") == (
+            "Error (3082107): ISAKMP policy vpn is used by IPsec policy vpn.\n")
+        assert "vpn" in await t.run("show isakmp policy")
+        assert await t.run("destroy ipsec policy=vpn") == "Info (1081003): Operation successful.\n"
+        assert await t.run("destroy isakmp policy=vpn") == "Info (1082003): Operation successful.\n"

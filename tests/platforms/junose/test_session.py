@@ -235,3 +235,55 @@ async def test_clear_ipsec_tunnel_rekeys_at_once_and_backs_off_if_that_fails(moc
         assert out.startswith("IPSec tunnel to-hi01 is down")
         assert "Next rekey attempt at 01/01/2026 00:01:40 (in 00:01:00)" in out
         assert "Failed rekey attempts: 1, last failure: peer unreachable" in out
+
+
+async def test_dpd_idle_check_sends_three_inquiries_ten_seconds_apart(mock_clock):
+    """Review finding 8: docs/junose.md promises 3 inquiries 10 s apart after 150 s idle; the
+    router sent 4 (150, 160, 170, 180 s) and declared the peer dead at 190 s."""
+    async with lab(mock_clock, lab=LAB) as app:
+        t = await session(app, "enable")
+        sends: list[tuple[float, int]] = []
+        app.world.network.capture = lambda now, src, dst, payload: sends.append(
+            (round(now), payload[18])) if dst[0] == "10.0.0.200" and len(payload) > 18 else None
+        start = app.world.clock.now()
+        app.world.peer_down("10.0.0.200")
+        await app.world.clock.advance(179)
+        assert (await t.run("show ipsec tunnel name to-hi01")).startswith("IPSec tunnel to-hi01 is up")
+        inquiries = [round(at - start) for at, kind in sends if kind == 5]  # informational
+        assert inquiries == [150, 160, 170]
+        await app.world.clock.advance(1)
+        assert (await t.run("show ipsec tunnel name to-hi01")).startswith("IPSec tunnel to-hi01 is down")
+
+
+async def test_on_demand_dpd_when_traffic_gets_no_answer(mock_clock):
+    """Review finding 3: traffic sent in the last 30 s and nothing received for 60 s sends an
+    inquiry ([V] E3), long before the 150 s idle check; 3 unanswered inquiries 10 s apart and
+    the interface is down and rekeying."""
+    async with lab(mock_clock, lab=LAB) as app:
+        t = await session(app, "enable")
+        sends: list[tuple[float, int]] = []
+        app.world.network.capture = lambda now, src, dst, payload: sends.append(
+            (round(now), payload[18])) if dst[0] == "10.0.0.200" and len(payload) > 18 else None
+        start = app.world.clock.now()
+        app.world.peer_down("10.0.0.200")  # to-hi01: 192.168.1.1/30
+        await t.run("lab traffic start u from 192.168.1.1 to 192.168.1.2")
+        await app.world.clock.advance(89)
+        inquiries = [round(at - start) for at, kind in sends if kind == 5]
+        assert inquiries == [60, 70, 80]
+        assert (await t.run("show ipsec tunnel name to-hi01")).startswith("IPSec tunnel to-hi01 is up")
+        await app.world.clock.advance(1)
+        assert (await t.run("show ipsec tunnel name to-hi01")).startswith("IPSec tunnel to-hi01 is down")
+        log = await t.run("show log data | include to-hi01")
+        assert "is down (peer-dead)" in log and "rekeying on ISM" in log
+
+
+async def test_on_demand_dpd_stays_quiet_while_the_peer_answers(mock_clock):
+    async with lab(mock_clock, lab=LAB) as app:
+        t = await session(app, "enable")
+        sends: list[tuple[float, int]] = []
+        app.world.network.capture = lambda now, src, dst, payload: sends.append(
+            (round(now), payload[18])) if dst[0] == "10.0.0.200" and len(payload) > 18 else None
+        await t.run("lab traffic start u from 192.168.1.1 to 192.168.1.2")
+        await app.world.clock.advance(400)
+        assert [k for _, k in sends if k == 5] == []
+        assert (await t.run("show ipsec tunnel name to-hi01")).startswith("IPSec tunnel to-hi01 is up")

@@ -245,3 +245,117 @@ async def test_with_persistent_state_the_device_boots_from_its_saved_configurati
         assert "cg-saved" in groups and "cg-unsaved" not in groups
     async with lab(mock_clock, lab=LAB) as app:  # without state: the lab's startup file
         assert "cg-saved" not in app.devices["asr5k"].driver.config.contexts["ipsec"].groups
+
+
+async def test_grep_takes_the_rest_of_the_line_with_its_options(mock_clock):
+    """Review finding 5: `| grep -i key` was refused (one word only) and `|` inside the
+    pattern started another pipe."""
+    async with lab(mock_clock, lab=LAB) as app:
+        t = Transcript(app)
+        await t.run("context ipsec")
+        summary = "show crypto group summary"
+        assert [ln.split()[0] for ln in (await t.run(f"{summary} | grep -i CG-AUTO")).splitlines()] == ["cg-auto"]
+        both = await t.run(f"{summary} | grep cg-auto|cg-manual")
+        assert [ln.split()[0] for ln in both.splitlines()] == ["cg-auto", "cg-manual"]
+        rest = await t.run(f"{summary} | grep -v cg-")
+        assert rest and "cg-" not in rest and "Crypto Group Summary" in rest
+        assert await t.run(f"{summary} | grep -w primar") == ""
+        assert len((await t.run(f"{summary} | grep primar")).splitlines()) == 4
+
+
+def test_tunnel_down_and_failed_failover_are_logged_as_errors():
+    """Review finding 11: the seed calls "Primary Tunnel is down" (and the secondary's, and an
+    unsuccessful fail-over) an error condition; the log said info."""
+    from routershell.engine.cryptogroup import Condition
+    from routershell.platforms.staros.traps import Notification
+
+    def line(c: Condition) -> str:
+        return Notification(0.0, c, "ipsec", "cg", "m", "192.0.2.1").log_line()
+
+    for c in (Condition.PRIMARY_DOWN, Condition.SECONDARY_DOWN, Condition.FAILOVER_UNSUCCESSFUL):
+        assert line(c).startswith("[ipsec 55001 error] "), c
+    for c in (Condition.PRIMARY_UP, Condition.SECONDARY_UP, Condition.FAILOVER_SUCCESSFUL):
+        assert line(c).startswith("[ipsec 55001 info] "), c
+
+
+async def test_match_address_of_an_unknown_access_list_is_refused(mock_clock):
+    """Review finding 6: `match address nosuch` was accepted in a crypto group and flapped
+    both tunnels; `match ip pool pool-name nosuch` was already refused."""
+    async with lab(mock_clock, lab=LAB) as app:
+        t = Transcript(app)
+        for line in ("configure", "context ipsec", "crypto-group cg-auto"):
+            await t.run(line)
+        out = await t.run("match address nosuch")
+        assert "Failure: access list nosuch does not exist" in out
+        await t.run("exit")
+        await t.run("crypto map cmap-auto-pri ipsec-isakmp")
+        assert "Failure: access list nosuch does not exist" in await t.run("match address nosuch")
+        assert await t.run("match address acl-pdn-a") == ""
+        await t.run("end")
+        await app.world.clock.advance(60)
+        await t.run("context ipsec")
+        assert "Switchovers" in (summary := await t.run("show crypto group summary"))
+        assert [ln.split()[-1] for ln in summary.splitlines() if ln.startswith("cg-")] == ["0", "0"]
+
+
+async def test_an_ikev1_policy_change_is_for_new_negotiations_only(mock_clock):
+    """Review finding 9: changing `ikev1 policy` tore down every tunnel of the context at once
+    (fail-over and Unsuccessful fail-over traps). Running tunnels stay; the next negotiation
+    offers the new policy (the lab peers refuse md5, so after a clear nothing comes up)."""
+    async with lab(mock_clock, lab=LAB) as app:
+        t = Transcript(app)
+        await t.run("context ipsec")
+        sas = await t.run("show crypto isakmp security-associations")
+        for line in ("configure", "context ipsec", "ikev1 policy 1", "hash md5", "end", "context ipsec"):
+            await t.run(line)
+        await app.world.clock.advance(60)
+        assert "There are 0 historical trap records" in await t.run("show snmp trap history")
+        cookies = [ln for ln in sas.splitlines() if "cookie" in ln]
+        assert cookies and cookies == [ln for ln in (await t.run(
+            "show crypto isakmp security-associations")).splitlines() if "cookie" in ln]
+        assert "hash md5" in await t.run("show configuration")
+        await t.run("clear crypto isakmp")
+        await app.world.clock.advance(30)
+        assert "No ISAKMP SAs in this context." in await t.run("show crypto isakmp security-associations")
+
+
+async def test_the_lab_files_try_list_starts_in_the_right_context(mock_clock):
+    """Review (smaller): the Try list did not say `context ipsec` first, so its shows found no
+    groups in context local."""
+    text = LAB.read_text()
+    comment = " ".join(ln[2:] for ln in text.splitlines() if ln.startswith("# "))
+    tried = comment[comment.index("Try"):].split(":", 1)[1].split(".")[0].split(" / ")
+    tried = [" ".join(x.split()) for x in tried]
+    assert tried[0] == "context ipsec"
+    async with lab(mock_clock, lab=LAB) as app:
+        t = Transcript(app)
+        for line in tried:
+            out = await t.run(line)
+            # (the switchover may be refused: at 00:04:00 cg-manual's primary is down)
+            assert "Invalid syntax" not in out and "No crypto" not in out, (line, out)
+
+
+async def test_do_show_in_configuration_modes_sees_the_context_being_configured(mock_clock):
+    """Review (smaller): `do show …` was missing in configuration modes."""
+    async with lab(mock_clock, lab=LAB) as app:
+        t = Transcript(app)
+        for line in ("configure", "context ipsec", "crypto-group cg-auto"):
+            await t.run(line)
+        out = await t.run("do show crypto group summary")
+        assert "cg-auto" in out and "cg-manual" in out
+        assert t.session.prompt() == "[ipsec]asr5k(config-crypto-group)# "
+        assert t.session.exec_context == "local"
+        bad = await t.run("do sh bogus")
+        assert bad.endswith("Invalid syntax.\n") and bad.index("^") == len(t.session.prompt()) + len("do sh ")
+
+
+async def test_no_forms_in_ikev1_policy_mode_restore_the_defaults(mock_clock):
+    """Review (smaller): `ikev1 policy` mode had no `no` command."""
+    async with lab(mock_clock, lab=LAB) as app:
+        t = Transcript(app)
+        for line in ("configure", "context ipsec", "ikev1 policy 1"):
+            await t.run(line)
+        for line in ("no encryption", "no lifetime", "no hash", "no group"):
+            assert await t.run(line) == "", line
+        pol = app.devices["asr5k"].driver.config.contexts["ipsec"].ike_policies[1]
+        assert (pol.encryption, pol.lifetime, pol.hash, pol.group) == ("3des-cbc", 86400, "sha1", 2)
