@@ -60,17 +60,20 @@ class JunosDriver:
         return interface_addresses(self.device)
 
     def applied(self) -> None:
-        from . import snmp
+        from . import ospf, snmp
         from .ipsec import hooks
 
         self.scheduler.reschedule(self.timer)
         hooks.apply(self.device)
+        ospf.apply(self.device)
         snmp.committed(self.device)
 
     def join(self, world) -> None:
+        from . import ospf
         from .ipsec import hooks
 
         hooks.join(self.device)
+        ospf.apply(self.device)
 
     def module_changed(self, module) -> None:
         pass  # the runtime takes the module's tunnels down itself (TunnelManager.module_changed)
