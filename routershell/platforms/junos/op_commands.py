@@ -419,3 +419,4 @@ __all__ = ["HANDLERS", "ParseError", "run_operational"]
 from . import monitor as _monitor  # noqa: E402,F401 - registers monitor and help
 from . import ospf_shows as _ospf_shows  # noqa: E402,F401  (registers its handlers)
 from .ipsec import handlers as _ipsec_handlers  # noqa: E402,F401  (registers its handlers)
+from .security import shows as _es_pic_shows  # noqa: E402,F401  (registers its handlers)
