@@ -64,3 +64,25 @@ async def test_changed_endpoints_forget_the_switch(mock_clock):
         await t.run("set interfaces es-0/0/0 unit 0 tunnel backup-destination 192.0.2.4")
         await t.run("commit and-quit")
         assert "  Active: 192.0.2.2 (primary)\n" in await t.run("show ipsec redundancy")
+
+
+async def test_shipped_redundancy_lab(mock_clock):
+    import trio
+
+    from routershell.app import App
+    from routershell.labs.labfile import load_lab
+
+    path = Path(__file__).parents[4] / "routershell" / "labs" / "junos-es-redundancy.toml"
+    app = App("virtual", trio_clock=mock_clock, lab=load_lab(path))
+    async with trio.open_nursery() as n:
+        await app.start(n)
+        try:
+            t = Transcript(app)
+            assert "  Active: 198.51.100.1 (primary)\n" in await t.run("show ipsec redundancy")
+            assert (await t.run("lab grade")).startswith("PASS  es-1/0/0.0 sends to its primary destination")
+            await t.run("request ipsec switch interface es-1/0/0.0")
+            assert "  Active: 203.0.113.1 (backup)\n" in await t.run("show ipsec redundancy")
+            assert (await t.run("lab grade")).endswith("0 of 1 objective passed.\n")
+        finally:
+            n.cancel_scope.cancel()
+            await app.aclose()
