@@ -33,6 +33,21 @@ def active_destination(device: Any, unit: EsUnit) -> tuple[str | None, str]:
     return unit.destination, "primary"
 
 
+def tunnel_counters(device: Any, unit: str) -> dict[str, int] | None:
+    """Traffic on an es- unit's manual SA (runtime SA counters) and the packets its SA refused
+    (another SPI or other keys at the far end); None when the unit has no tunnel running."""
+    tm = device.tunnels
+    st = tm.tunnel(f"es/{unit}") if tm is not None else None
+    if st is None:
+        return None
+    sas = st.ipsec_sas or []
+    errors = tm.errors.get(f"es/{unit}", {})
+    return {"input-packets": sum(s.packets_in for s in sas), "output-packets": sum(s.packets_out for s in sas),
+            "input-bytes": sum(s.bytes_in for s in sas), "output-bytes": sum(s.bytes_out for s in sas),
+            "bad-spi-errors": errors.get("bad-spi", 0) + tm.errors.get("", {}).get("bad-spi", 0),
+            "authentication-errors": errors.get("authentication", 0)}
+
+
 @handler("op-show-es-ipsec-sa")
 async def show_ipsec_sas(session, match, out, io):
     cfg = _cfg(session)
@@ -54,6 +69,14 @@ async def show_ipsec_sas(session, match, out, io):
             for u in units:
                 dest, role = active_destination(session.device, u)
                 text += f"  Interface: {u.name}, Local gateway: {u.source}, Remote gateway: {dest} ({role})\n"
+                c = tunnel_counters(session.device, u.name)
+                if c is not None:
+                    st = r.add("ipsec-tunnel-statistics")
+                    for k, v in c.items():
+                        st.add(k, v)
+                    text += (f"    Packets in {c['input-packets']}, out {c['output-packets']}; "
+                             f"Bytes in {c['input-bytes']}, out {c['output-bytes']}\n"
+                             f"    Errors: bad SPI {c['bad-spi-errors']}, authentication {c['authentication-errors']}\n")
             if users.get(sa.name):
                 text += f"  Used by: {', '.join(users[sa.name])}\n"
         text += "  Direction SPI         AUX-SPI     Mode       Type     Protocol\n"
@@ -119,5 +142,8 @@ async def request_ipsec_switch(session, match, out, io):
     new = "primary" if role == "backup" else "backup"
     state[u.name] = ((u.destination, u.backup), new)
     target = u.backup if new == "backup" else u.destination
+    from ..ipsec import hooks
+
+    hooks.apply(dev)  # the es- tunnel's SA now points at the other destination
     dev.syslog(f"kmd: KMD_VPN_SWITCH: {u.name} switched from {role} to {new} destination {target} (operator request)")
     return f"{u.name}: switched to {new} destination {target}\n"
