@@ -1,5 +1,5 @@
-"""Golden transcripts on the shipped lab junos-ospf-ipsec (two routers):
-tests/golden/junos/espic/<name>.espic (one command a line) -> <name>.out.
+"""Golden transcripts on the shipped two-router labs: tests/golden/junos/espic/<name>.espic (one
+command a line; a first line `#lab NAME` picks the lab, default junos-ospf-ipsec) -> <name>.out.
 
 The commands are not named *.cmds, which test_golden.py runs on the one-router default lab.
 UPDATE_GOLDEN=1 rewrites the .out files after a deliberate change; review the diff.
@@ -19,18 +19,21 @@ from routershell.labs.labfile import load_lab
 from ..harness import Transcript
 
 GOLDEN = Path(__file__).parents[3] / "golden" / "junos" / "espic"
-LAB = Path(__file__).parents[4] / "routershell" / "labs" / "junos-ospf-ipsec.toml"
+LABS = Path(__file__).parents[4] / "routershell" / "labs"
 CASES = sorted(p.stem for p in GOLDEN.glob("*.espic"))
 
 
 def test_cases_found():
-    assert {"ospf-ipsec", "ospf-sa-mismatch"} <= set(CASES)
+    assert {"ospf-ipsec", "ospf-sa-mismatch", "es-manual-mismatch"} <= set(CASES)
 
 
 @pytest.mark.parametrize("name", CASES)
 async def test_golden_transcript(name, mock_clock):
     lines = (GOLDEN / f"{name}.espic").read_text().splitlines()
-    app = App("virtual", trio_clock=mock_clock, lab=load_lab(LAB))
+    lab_name = "junos-ospf-ipsec"
+    if lines and lines[0].startswith("#lab "):
+        lab_name = lines.pop(0).split()[1]
+    app = App("virtual", trio_clock=mock_clock, lab=load_lab(LABS / f"{lab_name}.toml"))
     async with trio.open_nursery() as n:
         await app.start(n)
         try:
