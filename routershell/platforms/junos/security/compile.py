@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ....config.tree import ConfigNode
-from ....engine.peer import PeerConfig
+from ....engine.peer import ChildConfig, PeerConfig
 from ....engine.proposals import IpsecProposal
 from ....engine.sa import IpsecSa
 from ....runtime.ipsec import TunnelSpec
 from ..ipsec import defaults as d
-from ..ipsec.config import child, entries, value
+from ..ipsec.compile import ANSWER_DPD, PHASE1_SCHEDULE, ike_proposal, ipsec_proposal
+from ..ipsec.config import child, entries, read_key, value, values
 from .config import EsConfig, SecurityAssociation, read
 from .shows import active_destination
 
@@ -70,12 +71,47 @@ def _selectors(tree: ConfigNode, sa: str) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+def _dynamic(cfg: EsConfig, name: str, sa: SecurityAssociation, dest: str,
+             sel: tuple[tuple[str, str], ...]) -> tuple[PeerConfig, ChildConfig] | None:
+    """IKE for a dynamic SA: the IKE policy named by the destination's address (seed 002), its
+    proposals, the IPsec policy's proposals and PFS; None if it cannot be negotiated here (no
+    policy or key for the peer, an authentication method the engine lacks)."""
+    pol = cfg.ike_policies.get(dest)
+    key = read_key(child(pol, "pre-shared-key"), ())
+    if pol is None or key is None or key.raw() is None:
+        return None
+    ipol = cfg.ipsec_policies.get(sa.ipsec_policy or "")
+    pfs_node = child(ipol, "perfect-forward-secrecy")
+    pfs = d.DH_GROUP[value(pfs_node, "keys") or "group2"] if pfs_node is not None else None
+    try:
+        ike = tuple(ike_proposal(cfg.ike_proposals.get(n)) for n in values(pol, "proposals")) or (ike_proposal(None),)
+        esp = tuple(ipsec_proposal(cfg.ipsec_proposals.get(n), pfs) for n in values(ipol, "proposals")) \
+            or (ipsec_proposal(None, pfs),)
+        lts, rts = sel[0] if sel else (None, None)
+        ch = ChildConfig(name, esp, lts, rts)
+        peer = PeerConfig(dest, ike_proposals=ike, psk=key.raw(), mode=value(pol, "mode") or "main",
+                          children=(ch,), dpd=ANSWER_DPD, retransmit=PHASE1_SCHEDULE)
+    except (KeyError, ValueError):
+        return None
+    return peer, ch
+
+
 def es_specs(device, tree: ConfigNode, cfg: EsConfig | None = None) -> list[TunnelSpec]:
     cfg = cfg or read(tree)
     specs = []
     for u in cfg.es_units.values():
         sa = cfg.sas.get(u.ipsec_sa or "")
-        if sa is None or sa.manual is None or u.source is None or u.destination is None:
+        if sa is None or u.source is None or u.destination is None:
+            continue
+        if sa.dynamic:
+            dest, _role = active_destination(device, u)
+            sel = _selectors(tree, sa.name)
+            built = _dynamic(cfg, f"es/{u.name}", sa, dest or u.destination, sel)
+            if built is not None:
+                specs.append(TunnelSpec(f"es/{u.name}", u.source, built[0], built[1], establish="immediately",
+                                        selectors=sel, labels={ES_LABEL: u.name, "sa": sa.name}))
+            continue
+        if sa.manual is None:
             continue
         manual = _keys(sa)
         if manual is None:

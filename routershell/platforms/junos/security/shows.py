@@ -95,10 +95,19 @@ async def show_ipsec_sas(session, match, out, io):
             if detail:
                 text += (f"    Authentication: {md.auth_alg or 'none'}, Encryption: {md.enc_alg or 'none'}\n")
         if sa.dynamic:
-            e = r.add("ipsec-security-associations")
-            e.add("sa-type", "dynamic")
-            e.add("sa-ipsec-policy", sa.ipsec_policy or "")
-            text += f"  (dynamic: ipsec-policy {sa.ipsec_policy}, not negotiated on this router)\n"
+            tm = session.device.tunnels
+            for u in (u for u in cfg.es_units.values() if u.ipsec_sa == sa.name):
+                st = tm.tunnel(f"es/{u.name}") if tm is not None else None
+                live = [x for x in (st.ipsec_sas or []) if not x.superseded] if st is not None else []
+                # both ends start "immediately": a simultaneous pair is possible; traffic uses the newest
+                for ipsa in sorted(live, key=lambda x: x.created_at)[-1:]:
+                    for direction, spi in (("inbound", ipsa.inbound_spi), ("outbound", ipsa.outbound_spi)):
+                        e = r.add("ipsec-security-associations")
+                        for k, v in (("sa-direction", direction), ("sa-spi", spi), ("sa-aux-spi", 0), ("sa-mode", mode),
+                                     ("sa-type", "dynamic"), ("sa-protocol", ipsa.protocol.upper())):
+                            e.add(k, v)
+                        text += (f"  {direction:<9} {spi:<11} {0:<11} {mode:<10} {'dynamic':<8} "
+                                 f"{ipsa.protocol.upper()}\n")
     if want and not text:
         return f"error: security association {want} not found\n"
     return render(session, rec, text)
@@ -147,3 +156,26 @@ async def request_ipsec_switch(session, match, out, io):
     hooks.apply(dev)  # the es- tunnel's SA now points at the other destination
     dev.syslog(f"kmd: KMD_VPN_SWITCH: {u.name} switched from {role} to {new} destination {target} (operator request)")
     return f"{u.name}: switched to {new} destination {target}\n"
+
+
+@handler("op-show-es-ike-sa")
+async def show_ike_sas(session, match, out, io):
+    """IKE SAs of the es- tunnels' endpoints (dynamic SAs), in the AS/MS PIC layout."""
+    from ..ipsec import shows as as_pic_shows
+
+    dev = session.device
+    tm = dev.tunnels
+    sas: list[Any] = []
+    local_of: dict[str, str] = {}
+    locals_ = dict.fromkeys(u.source for u in _cfg(session).es_units.values() if u.source)
+    for local in locals_ if tm is not None else ():
+        ep = tm.endpoint(local)
+        for sa in (ep.sadb.ike.values() if ep is not None else ()):
+            if not getattr(sa, "superseded", False):
+                sas.append(sa)
+                local_of[sa.peer[0]] = local
+    peer = match.args.get("peer-address")
+    if peer:
+        sas = [s for s in sas if s.peer[0] == str(peer)]
+    rec, text = as_pic_shows.ike_sas(sas, dev.now(), bool(match.args.get("detail")), local_of)
+    return render(session, rec, text)
