@@ -187,8 +187,8 @@ class Ospf:
         mine = str(itf.address.ip)
         net = itf.address.network
         out = []
-        for addr, port in list(self.network._bound):
-            if port == OSPF_PORT and addr != mine and ipaddress.ip_address(addr) in net:
+        for addr in self.network.listeners(OSPF_PORT):
+            if addr != mine and ipaddress.ip_address(addr) in net:
                 out.append(addr)
         return sorted(out, key=ipaddress.ip_address)
 
