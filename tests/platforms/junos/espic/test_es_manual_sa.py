@@ -60,3 +60,21 @@ async def test_spi_mismatch_shows_bad_spi_errors(mock_clock):
 async def test_counters_move_with_the_lab_clock(mock_clock):
     r1, _ = await _detail(mock_clock, es_lab(), seconds=30)
     assert _counts(r1)[:2] == (310, 310)
+
+
+async def test_show_interfaces_es_counters_move_with_traffic(mock_clock):
+    app = App("virtual", trio_clock=mock_clock, lab=es_lab(r2_key="abcdefghij0123456789"))
+    async with trio.open_nursery() as n:
+        await app.start(n)
+        try:
+            t = Transcript(app)
+            await t.run("lab clock advance 10s")
+            first = await t.run("show interfaces es-0/0/0")
+            await t.run("lab clock advance 10s")
+            second = await t.run("show interfaces es-0/0/0")
+        finally:
+            n.cancel_scope.cancel()
+            await app.aclose()
+    assert "    Flags: Point-To-Point SNMP-Traps Encapsulation: IPSec\n" in first
+    assert "    Input packets : 0, bytes: 0\n    Output packets: 110, bytes: 11000\n    Input errors  : 110\n" in first
+    assert "    Output packets: 210, bytes: 21000\n    Input errors  : 210\n" in second
