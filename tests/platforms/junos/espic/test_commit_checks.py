@@ -92,3 +92,16 @@ async def test_ike_policy_is_named_by_an_address(mock_clock):
         await t.run("configure")
         out = await t.run("set security ike policy my-policy mode main")
         assert "syntax error" in out or "invalid" in out.lower(), out
+
+
+async def test_vrf_with_an_es_interface_commits(mock_clock):
+    out = await _check(mock_clock, _manual("tun", mode="tunnel") + [
+        "set interfaces es-1/0/0 unit 0 tunnel source 192.0.2.1",
+        "set interfaces es-1/0/0 unit 0 tunnel destination 192.0.2.2",
+        "set interfaces es-1/0/0 unit 0 family inet ipsec-sa tun",
+        "set routing-instances vpn-a instance-type vrf",
+        "set routing-instances vpn-a interface es-1/0/0.0",
+        "set routing-instances vpn-a route-distinguisher 65000:1",
+        "set routing-instances vpn-a routing-options static route 10.9.0.0/16 next-hop es-1/0/0.0",
+    ])
+    assert out == "configuration check succeeds\n"
