@@ -169,6 +169,7 @@ class TunnelManager:
         self.device = device
         self.network = network
         self.scheduler = scheduler
+        self.errors: dict[str, dict[str, int]] = {}  # tunnel -> refused packets by reason (manual SAs)
         self._rng = rng
         self.phase1_timeout = float(phase1_timeout)
         self.retry_after = float(retry_after)  # re-try an "immediately" tunnel without failover
@@ -249,12 +250,31 @@ class TunnelManager:
                 self.scheduler.add_engine(t, name=f"{self.device} tunnel {t.name}")
             if t.spec.child is None:
                 t.state.state = "up" if t.spec.manual is not None else "down"
+                self._install_manual(t, now)
                 continue
             if not self._module_ok(t):
                 t.state.state = "not-present"
             elif t.spec.establish == "immediately":
                 self._start(t, now)
         self._pump_all(now)
+
+    def _install_manual(self, t: _Tunnel, now: float) -> None:
+        """A manual SA whose description can build engine SAs (`spec.manual.ipsec_sas(name,
+        peer, now)`) goes straight into the endpoint's SA database: traffic then flows on it
+        like on a negotiated one, and `traffic.py` checks that both ends hold the same keys."""
+        make = getattr(t.spec.manual, "ipsec_sas", None)
+        drv = self._drivers.get(t.spec.local)
+        if make is None or drv is None or t.spec.peer is None:
+            return
+        for sa in make(t.name, (t.spec.peer.address, IKE_PORT), now):
+            drv.ep.sadb.add_ipsec(sa)
+            t.spis.add(sa.inbound_spi)
+
+    def refused(self, name: str | None, packets: int, reason: str) -> None:
+        """Packets the far end sent that this device's SA refused (`reason`: "bad-spi" when
+        no SA holds the SPI, "authentication" when the keys differ); per tunnel ("" if none)."""
+        row = self.errors.setdefault(name or "", {})
+        row[reason] = row.get(reason, 0) + packets
 
     def tunnels(self) -> list[TunnelState]:
         out = []
@@ -517,7 +537,9 @@ class TunnelManager:
         return out
 
     def _sync_endpoints(self, now: float) -> None:
-        locals_ = {t.spec.local for t in self._tunnels.values() if t.spec.child is not None}
+        # manual SAs that go into an SA database need the endpoint that holds it
+        locals_ = {t.spec.local for t in self._tunnels.values()
+                   if t.spec.child is not None or hasattr(t.spec.manual, "ipsec_sas")}
         for local in [a for a in self._drivers if a not in locals_]:
             drv = self._drivers.pop(local)
             self.scheduler.remove_engine(drv)

@@ -415,5 +415,7 @@ def run_operational(session, tokens_text: str):
 __all__ = ["HANDLERS", "ParseError", "run_operational"]
 
 from . import monitor as _monitor  # noqa: E402,F401 - registers monitor and help
+from . import ospf_shows as _ospf_shows  # noqa: E402,F401  (registers its handlers)
 from .ipsec import handlers as _ipsec_handlers  # noqa: E402,F401  (registers its handlers)
 from .pki import handlers as _pki_handlers  # noqa: E402,F401  (registers its handlers)
+from .security import shows as _es_pic_shows  # noqa: E402,F401  (registers its handlers)

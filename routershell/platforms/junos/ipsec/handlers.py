@@ -15,7 +15,8 @@ from .pics import configured_pics, pic_up, set_pic
 
 def _tunnels(device: Any) -> list[Any]:
     tm = device.tunnels
-    return list(tm.tunnels()) if tm is not None else []
+    # es- tunnels (ES PIC, platforms/junos/security) have their own shows
+    return [t for t in tm.tunnels() if "es-unit" not in t.spec.labels] if tm is not None else []
 
 
 def _specs(device: Any) -> list[Any]:
@@ -167,9 +168,9 @@ async def clear_ipsec(session, match, out, io):
         return None
     ss = match.args.get("service-set")
     gw = match.args.get("remote-gateway")
-    names = [t.spec.name for t in tm.tunnels()
+    names = [t.spec.name for t in _tunnels(dev)
              if (not ss or t.spec.labels.get("service-set") == ss) and (not gw or t.active_gateway == str(gw))]
-    if not ss and not gw:
+    if not ss and not gw and len(names) == len(tm.tunnels()):
         tm.clear_ipsec(None, dev.now())
     else:
         for n in names:

@@ -31,7 +31,9 @@ def apply(device: Any) -> list[TunnelSpec]:
         specs = []
     device.driver.ipsec_specs = specs
     if tunnels is not None:
-        tunnels.apply(specs, device.now())
+        from ..security.compile import es_specs  # ES PIC es- tunnels (manual SAs) share the manager
+
+        tunnels.apply(specs + es_specs(device, device.store.active), device.now())
     return specs
 
 
