@@ -62,3 +62,8 @@ class Platform(Protocol):
     def authenticate(self, device: Device, user: str, password: str | None) -> bool:
         """True if the device's configuration lets `user` in with `password`."""
         ...
+
+    # Optional (servers check with hasattr):
+    #   authorized_keys(device, user) -> list[str]: OpenSSH public keys that log `user` in;
+    #   netconf_handler(device, session) -> an object with hello(session_id) -> str and
+    #   async rpc(xml_text) -> str (server/netconf.py frames the messages).

@@ -53,13 +53,16 @@ def authenticate(app: object, login: str, password: str | None) -> Target | None
     return target if ok else None
 
 
-def open_session(app: object, target: Target, client: str):
+def open_session(app: object, target: Target, client: str, origin: str = "",
+                 on_logout: Callable[[], None] | None = None):
     """A CLI session on the target device as the logged-in user."""
     from ..platforms import registry
 
     dev = app.devices[target.device]  # type: ignore[attr-defined]
     session = registry.get(dev.platform).new_session(dev, target.user, client)
     session.lab = app.control  # type: ignore[attr-defined]
+    session.origin = origin
+    session.on_logout = on_logout
     return session
 
 
@@ -77,7 +80,8 @@ class ServedShell(PlainShell):
         if target is None:
             return
         old = self.session
-        self.session = open_session(self.app, Target(target, old.user), self.client)  # type: ignore[attr-defined]
+        self.session = open_session(self.app, Target(target, old.user), self.client,  # type: ignore[attr-defined]
+                                    old.origin, old.on_logout)  # type: ignore[attr-defined]
         old.close()  # type: ignore[attr-defined]
         self.session.set_notifier(self.notify)  # type: ignore[attr-defined]
 
@@ -86,11 +90,13 @@ class Connection:
     """One connection: feed() bytes in, the shell or exec runs in `run_*`."""
 
     def __init__(self, app: object, send: Callable[[bytes], None],
-                 close: Callable[[int], None], *, client: str, crlf: bool) -> None:
+                 close: Callable[[int], None], *, client: str, crlf: bool,
+                 origin: str = "") -> None:
         self.app = app
         self._send = send
         self._close = close
         self.client = client
+        self.origin = origin
         self.crlf = crlf
         self.reader = LineReader(self._send_bytes, crlf=crlf)
         self.session = None
@@ -120,6 +126,11 @@ class Connection:
         self.closed = True
         self.reader.feed_eof()
         self.scope.cancel()
+
+    def _logged_out(self) -> None:
+        """`request system logout` from another session: stop the shell, hang up."""
+        self.scope.cancel()
+        self.finish(0)
 
     def finish(self, status: int = 0) -> None:
         if self.session is not None:
@@ -161,7 +172,8 @@ class Connection:
     async def run_shell(self, target: Target) -> None:
         try:
             with self.scope:
-                self.session = open_session(self.app, target, self.client)
+                self.session = open_session(self.app, target, self.client, self.origin,
+                                            self._logged_out)
                 self.shell = ServedShell(self.app, self.session, self.reader, self.write,
                                          self.client)
                 self.reader.on_interrupt = self.shell.interrupt
@@ -178,7 +190,7 @@ class Connection:
         status = 0
         try:
             with self.scope:
-                self.session = open_session(self.app, target, self.client)
+                self.session = open_session(self.app, target, self.client, self.origin)
                 io = _ExecIO(self.write)
                 await self.app.run(self.session, command, io)  # type: ignore[attr-defined]
                 status = 1 if getattr(self.session, "failed", False) else 0

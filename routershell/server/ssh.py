@@ -57,7 +57,7 @@ class _Server(asyncssh.SSHServer):
         keys_of = getattr(registry.get(dev.platform), "authorized_keys", None)
         if keys_of is None:
             return False
-        offered = key.export_public_key("openssh").split()[:2]
+        offered = key.export_public_key("openssh").decode().split()[:2]
         for text in keys_of(dev, target.user):
             if text.split()[:2] == offered:
                 self.target = target
@@ -118,8 +118,9 @@ class _Session(asyncssh.SSHServerSession):
             self.conn = NetconfConnection(self.host, target, self._send, self._close)
             self.host.to_trio(self.conn.run)
             return
-        crlf = self.pty
-        self.conn = Connection(self.host.app, self._send, self._close, client="ssh", crlf=crlf)
+        peer = self.chan.get_extra_info("peername") or ("",)
+        self.conn = Connection(self.host.app, self._send, self._close, client="ssh",
+                               crlf=self.pty, origin=str(peer[0]))
         if self.kind == "exec":
             self.host.to_trio(self.conn.run_exec, target, self.command)
         else:

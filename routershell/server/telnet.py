@@ -88,7 +88,9 @@ class _TelnetProtocol(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
         transport.write(self.filter.greeting())  # type: ignore[attr-defined]
-        self.conn = Connection(self.host.app, self._send, self._close, client="telnet", crlf=True)
+        peer = transport.get_extra_info("peername") or ("",)
+        self.conn = Connection(self.host.app, self._send, self._close, client="telnet", crlf=True,
+                               origin=str(peer[0]))
         self.host.to_trio(self._run)
 
     async def _run(self) -> None:

@@ -24,29 +24,18 @@ def fresh_server():
         yield srv
 
 
-MULTI_LAB = """
-name = "two"
-[devices.r1]
-platform = "junos"
-config_file = "{conf}"
-[devices.r2]
-platform = "junos"
-config_file = "{conf}"
-hostname = "r2"
-"""
+def minimal_config(host: str) -> str:
+    return ("system { host-name %s; login { user user { class super-user; authentication { "
+            'encrypted-password "$9$wEs4ZUDkmPQZG69pu1I"; } } } }\n' % host)
 
 
 @pytest.fixture(scope="module")
 def multi_server(tmp_path_factory):
-    from pathlib import Path
-
-    import routershell.labs as labs
-
-    conf = Path(labs.__file__).parent / "default_r1.conf"
-    text = conf.read_text().replace("host-name r1;", "")
     d = tmp_path_factory.mktemp("lab")
-    (d / "r.conf").write_text(text)
-    (d / "two.toml").write_text(MULTI_LAB.format(conf="r.conf"))
+    for name in ("r1", "r2"):
+        (d / f"{name}.conf").write_text(minimal_config(name))
+    (d / "two.toml").write_text('name = "two"\n' + "".join(
+        f'[devices.{n}]\nplatform = "junos"\nconfig_file = "{n}.conf"\n' for n in ("r1", "r2")))
     app = App(clock_mode="virtual", lab=d / "two.toml")
     with ServerThread(app, ["ssh:0", "telnet:0"]) as srv:
         yield srv

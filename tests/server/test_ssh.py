@@ -84,7 +84,7 @@ def test_login_name_is_the_session_user(server):
     out = _run(_shell(server.port("ssh"), b"show system users\nexit\n", b"",
                       user="alice")).decode()
     assert out.startswith("alice@r1> show system users\r\n")
-    assert re.search(r"^alice\s+ssh", out, re.M), out
+    assert re.search(r"^alice +p0 +127\.0\.0\.1 ", out, re.M), out
 
 
 async def _add_user(app, name, extra=""):
@@ -127,7 +127,7 @@ def test_public_key_login_from_the_configuration(server, tmp_path):
                                     client_keys=[k], known_hosts=None, password=None) as c:
             return (await c.run("show system users", check=False)).stdout
 
-    assert re.search(r"^keyuser\s+ssh", _run(go(key)), re.M)
+    assert re.search(r"^keyuser +p\d+ +127\.0\.0\.1 ", _run(go(key)), re.M)
     with pytest.raises(asyncssh.PermissionDenied):
         _run(go(other))
 

@@ -274,6 +274,10 @@ async def show_interfaces(session, match, out, io):
 
 @handler("op-show-route")
 async def show_route(session, match, out, io):
+    if match.args.get("summary"):
+        from .system_commands import show_route_summary
+
+        return await show_route_summary(session, match, out, io)
     rec, text = route_table(session, match.args)
     return render(session, rec, text)
 

@@ -52,7 +52,7 @@ class JunosSession(GrammarSession):
         self.database: str | None = None  # shared | exclusive | private
         self.key = str(self.sid)  # this session's name in the configuration store
         self.started = device.now()
-        from . import cfg_commands, op_commands  # noqa: F401 — handlers register on import
+        from . import cfg_commands, op_commands, system_commands  # noqa: F401 — handlers register on import
 
     # ---- prompt --------------------------------------------------------------------------
     @property
