@@ -25,8 +25,8 @@ def fresh_server():
 
 
 def minimal_config(host: str) -> str:
-    return ("system { host-name %s; login { user user { class super-user; authentication { "
-            'encrypted-password "$9$wEs4ZUDkmPQZG69pu1I"; } } } }\n' % host)
+    return ("system { host-name " + host + "; login { user user { class super-user; "
+            'authentication { encrypted-password "$9$wEs4ZUDkmPQZG69pu1I"; } } } }\n')
 
 
 @pytest.fixture(scope="module")
