@@ -39,3 +39,10 @@ def multi_server(tmp_path_factory):
     app = App(clock_mode="virtual", lab=d / "two.toml")
     with ServerThread(app, ["ssh:0", "telnet:0"]) as srv:
         yield srv
+
+
+@pytest.fixture
+def fresh_netconf():
+    app = App(clock_mode="virtual")
+    with ServerThread(app, ["ssh:0", "netconf:0"]) as srv:
+        yield srv

@@ -75,7 +75,13 @@ def test_netmiko_generic_driver_on_another_device_by_login(multi_server):
 
 @pytest.mark.parametrize("transport", ["bin", "ssh2", "telnet"])
 def test_scrapli_juniper_junos(server, transport):
-    from scrapli import AuthOptions, Cli, TransportBinOptions, TransportSsh2Options, TransportTelnetOptions
+    from scrapli import (
+        AuthOptions,
+        Cli,
+        TransportBinOptions,
+        TransportSsh2Options,
+        TransportTelnetOptions,
+    )
 
     if transport == "bin":
         require_tool("ssh")

@@ -182,9 +182,10 @@ async def show_version(session, match, out, io):
     rec.add("product-model", dev.model)
     rec.add("product-name", dev.model)
     packages = [
-        ("jbase", "JUNOS Base OS boot"),
-        ("jkernel", "JUNOS Base OS Software Suite"),
-        ("jkernel64", "JUNOS Kernel Software Suite"),
+        # package names as `show version | display xml` gives them (PyEZ reads "junos")
+        ("junos", "JUNOS Base OS boot"),
+        ("jbase", "JUNOS Base OS Software Suite"),
+        ("jkernel", "JUNOS Kernel Software Suite"),
         ("jcrypto", "JUNOS Crypto Software Suite"),
         ("jpfe-common", "JUNOS Packet Forwarding Engine Support (M/T Common)"),
         ("jdocs", "JUNOS Online Documentation"),

@@ -71,5 +71,11 @@ class JunosPlatform:
         return [key for (name, key), child in node.children.items()
                 if name in ("ssh-rsa", "ssh-dsa") and key and not child.inactive]
 
+    def netconf_handler(self, device: Device, user: str, run):
+        """The Junos XML protocol for one NETCONF session (platforms/junos/netconf.py)."""
+        from .netconf import JunosNetconf
+
+        return JunosNetconf(device, user, run)
+
 
 PLATFORM = JunosPlatform()

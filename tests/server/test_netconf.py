@@ -1,0 +1,110 @@
+"""NETCONF: the `netconf` subsystem (and `--listen netconf:PORT`) proven with PyEZ and ncclient."""
+
+from __future__ import annotations
+
+import pytest
+from jnpr.junos import Device
+from jnpr.junos.exception import CommitError, ConfigLoadError
+from jnpr.junos.utils.config import Config
+from ncclient import manager
+from ncclient.operations.rpc import RPCError
+
+from .conftest import PASSWORD, USER
+
+
+def _pyez(srv, proto="netconf"):
+    dev = Device(host="127.0.0.1", port=srv.port(proto), user=USER, password=PASSWORD,
+                 gather_facts=True)
+    dev.open()
+    return dev
+
+
+def test_pyez_facts_and_operational_rpcs(server):
+    dev = _pyez(server)
+    try:
+        assert dev.facts["hostname"] == "r1"
+        assert dev.facts["model"] == "M7I"
+        assert dev.facts["version"] == "9.3R4.4"
+        assert dev.facts["serialnumber"]  # from show chassis hardware's record
+        sw = dev.rpc.get_software_information()
+        assert sw.findtext("host-name") == "r1"
+        # the same record the CLI renders as `| display xml`
+        terse = dev.rpc.get_interface_information(terse=True)
+        names = [e.findtext("name").strip() for e in terse.findall(".//physical-interface")]
+        assert "ge-0/0/0" in names
+        assert "Hostname: r1" in dev.cli("show version", warning=False)
+    finally:
+        dev.close()
+
+
+def test_pyez_config_load_set_check_commit_rollback(fresh_netconf):
+    dev = _pyez(fresh_netconf)
+    try:
+        cu = Config(dev)
+        cu.lock()
+        cu.load("set snmp location pyez\nset snmp contact noc", format="set")
+        assert "+        location pyez;" in cu.diff()
+        assert cu.commit_check() is True
+        assert cu.commit(comment="from pyez") is True
+        cu.unlock()
+        assert "location pyez;" in dev.cli("show configuration snmp", warning=False)
+        assert "from pyez" in dev.cli("show system commit", warning=False)
+        cu.rollback(1)
+        cu.commit()
+        assert "location pyez" not in dev.cli("show configuration snmp", warning=False)
+        with pytest.raises(ConfigLoadError):
+            cu.load("set snmp nonsense here", format="set")
+        cu.rollback(0)
+        cu.load("system { host-name pz; }", format="text", merge=True)
+        assert cu.commit() is True
+        assert dev.rpc.get_software_information().findtext("host-name") == "pz"
+    finally:
+        dev.close()
+
+
+def test_commit_error_is_an_rpc_error(fresh_netconf):
+    dev = _pyez(fresh_netconf)
+    try:
+        cu = Config(dev)
+        cu.load("set services ipsec-vpn rule nope term t then remote-gateway 1.2.3.4", format="set")
+        with pytest.raises(CommitError):
+            cu.commit()
+        cu.rollback(0)
+    finally:
+        dev.close()
+
+
+def test_ncclient_junos_handler(server):
+    with manager.connect(host="127.0.0.1", port=server.port("ssh"), username=USER,
+                         password=PASSWORD, hostkey_verify=False, allow_agent=False,
+                         look_for_keys=False, device_params={"name": "junos"}) as m:
+        assert "http://xml.juniper.net/netconf/junos/1.0" in m.server_capabilities
+        text = m.get_configuration(format="text").xpath("//configuration-text")[0].text
+        assert "host-name r1;" in text
+        sets = m.get_configuration(format="set").xpath("//configuration-set")[0].text
+        assert "set system host-name r1" in sets
+        xml = m.get_configuration(format="xml")
+        assert xml.xpath("//configuration/system/host-name")[0].text == "r1"
+        out = m.command("show route summary", format="text").xpath("//output")[0].text
+        assert "inet.0:" in out
+        m.lock()
+        m.load_configuration(action="set", config=["set snmp location nc"])
+        m.discard_changes()
+        m.unlock()
+        with pytest.raises(RPCError):
+            m.rpc("<get-no-such-information/>")
+
+
+def test_netconf_port_refuses_a_shell(server):
+    import asyncio
+
+    import asyncssh
+
+    async def go():
+        async with asyncssh.connect("127.0.0.1", server.port("netconf"), username=USER,
+                                    password=PASSWORD, known_hosts=None) as c:
+            r = await c.run("show version", check=False)
+            return r.exit_status
+
+    with pytest.raises(asyncssh.ChannelOpenError):
+        asyncio.run(go())
