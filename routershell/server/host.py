@@ -39,13 +39,19 @@ class Listen:
     proto: str
     address: str
     port: int
+    ui: str = "auto"  # ssh: auto | plain | rich (server/rich.py)
 
     def __str__(self) -> str:
-        return f"{self.proto} {self.address}:{self.port}"
+        ui = f" ({self.ui} front-end)" if self.ui != "auto" else ""
+        return f"{self.proto} {self.address}:{self.port}{ui}"
 
 
 def parse_listen(text: str) -> Listen:
-    """`ssh:2222`, `telnet:0`, `netconf:0.0.0.0:830`."""
+    """`ssh:2222`, `telnet:0`, `netconf:0.0.0.0:830`, `ssh:2222/plain` (front-end for every
+    shell on the port: plain or rich; default auto)."""
+    text, _, ui = text.partition("/")
+    if ui not in ("", "auto", "plain", "rich") or (ui and not text.startswith("ssh:")):
+        raise ListenError(f"invalid listen {text}/{ui}: only ssh takes /plain or /rich")
     proto, _, rest = text.partition(":")
     address, sep, port = rest.rpartition(":")
     if not sep:
@@ -53,7 +59,7 @@ def parse_listen(text: str) -> Listen:
     if proto not in PROTOCOLS or not port.isdigit() or int(port) > 65535:
         raise ListenError(f"invalid listen {text!r}: use PROTO:PORT or PROTO:ADDRESS:PORT "
                           f"with PROTO one of {', '.join(PROTOCOLS)}")
-    return Listen(proto, address or "127.0.0.1", int(port))
+    return Listen(proto, address or "127.0.0.1", int(port), ui or "auto")
 
 
 class Host:
@@ -124,10 +130,10 @@ class Host:
                 port = server.sockets[0].getsockname()[1]
             else:
                 server = await listen_ssh(self, spec.address, spec.port,
-                                          netconf_only=spec.proto == "netconf")
+                                          netconf_only=spec.proto == "netconf", ui=spec.ui)
                 port = server.sockets[0].getsockname()[1]
             self._servers.append(server)
-            self.bound.append(Listen(spec.proto, spec.address, port))
+            self.bound.append(Listen(spec.proto, spec.address, port, spec.ui))
         self.app.served = {
             "listeners": [str(b) for b in self.bound],
             "default": self.default_device,

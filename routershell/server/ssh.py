@@ -5,8 +5,8 @@ Runs on the asyncio host; every piece of lab work is handed to trio (`Host.to_tr
 from trio is written straight to the channel: both loops share one thread.
 
 Terminal handling: a shell channel gets CRLF line ends when the client asked for a pty (as a
-pty's ONLCR would give it) and bare LF without one; the plain front-end always (automation asks
-for vt100 or xterm and must get neither colour nor cursor requests).
+pty's ONLCR would give it) and bare LF without one. Automation (vt100, xterm, no pty) gets the
+plain front-end; server/rich.py has the rule that gives a person's terminal the rich one.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import asyncssh
 
+from .rich import RichConnection, wants_rich
 from .served import Connection, Target, authenticate, split_login
 
 if TYPE_CHECKING:
@@ -25,9 +26,10 @@ log = logging.getLogger(__name__)
 
 
 class _Server(asyncssh.SSHServer):
-    def __init__(self, host: Host, netconf_only: bool) -> None:
+    def __init__(self, host: Host, netconf_only: bool, ui: str = "auto") -> None:
         self.host = host
         self.netconf_only = netconf_only
+        self.ui = ui
         self.target: Target | None = None
         self.conn: asyncssh.SSHServerConnection | None = None
 
@@ -119,6 +121,15 @@ class _Session(asyncssh.SSHServerSession):
             self.host.to_trio(self.conn.run)
             return
         peer = self.chan.get_extra_info("peername") or ("",)
+        if self.kind == "shell" and wants_rich(pty=self.pty, term=self.term,
+                                               env=dict(self.chan.get_environment()),
+                                               listener_ui=self.server.ui):
+            cols, rows = self.chan.get_terminal_size()[:2]
+            self.conn = RichConnection(self.host, target, self._send, self._close,
+                                       term=self.term, size=(cols or 80, rows or 24),
+                                       origin=str(peer[0]))
+            self.conn.start()
+            return
         self.conn = Connection(self.host.app, self._send, self._close, client="ssh",
                                crlf=self.pty, origin=str(peer[0]))
         if self.kind == "exec":
@@ -134,12 +145,21 @@ class _Session(asyncssh.SSHServerSession):
         if not self.chan.is_closing():
             self.chan.exit(status)
 
+    def terminal_size_changed(self, width: int, height: int, pixwidth: int,
+                              pixheight: int) -> None:
+        if isinstance(self.conn, RichConnection):
+            self.conn.resize(width, height)
+
     def data_received(self, data: bytes, datatype: Any) -> None:
-        if self.conn is not None:
+        if isinstance(self.conn, RichConnection):
+            self.conn.feed(data)  # prompt_toolkit lives on this (asyncio) side
+        elif self.conn is not None:
             self.host.call_soon(self.conn.feed, data)
 
     def eof_received(self) -> bool:
-        if self.conn is not None:
+        if isinstance(self.conn, RichConnection):
+            self.conn.lost()
+        elif self.conn is not None:
             self.host.call_soon(self.conn.feed_eof)
         return True
 
@@ -147,14 +167,16 @@ class _Session(asyncssh.SSHServerSession):
         return True
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if self.conn is not None:
+        if isinstance(self.conn, RichConnection):
+            self.conn.lost()
+        elif self.conn is not None:
             self.host.call_soon(self.conn.lost)
 
 
-async def listen_ssh(host: Host, address: str, port: int, *, netconf_only: bool = False
-                     ) -> asyncssh.SSHAcceptor:
+async def listen_ssh(host: Host, address: str, port: int, *, netconf_only: bool = False,
+                     ui: str = "auto") -> asyncssh.SSHAcceptor:
     return await asyncssh.create_server(
-        lambda: _Server(host, netconf_only), address, port,
+        lambda: _Server(host, netconf_only, ui), address, port,
         server_host_keys=[host.host_key()], encoding=None,
         # automation logs in with a password or a key; no agent, X11 or port forwarding
         agent_forwarding=False, x11_forwarding=False, allow_scp=False,

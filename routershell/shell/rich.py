@@ -31,6 +31,7 @@ from prompt_toolkit.application import (
     get_app_session,
     run_in_terminal,
 )
+from prompt_toolkit.application.current import _current_app_session
 from prompt_toolkit.filters import Condition
 from prompt_toolkit.history import InMemoryHistory
 from prompt_toolkit.input import Input
@@ -101,18 +102,21 @@ class RichIO:
         self._guest = guest
         self._cancel_command = cancel_command
         self._typeahead: list[str] = []
+        # The terminal this shell runs on: commands run in trio tasks (and questions in host
+        # tasks) whose context is not the shell's, and a served lab has one per connection.
+        self._app_session = get_app_session()
         #: follow the window's rows / columns (False once `set cli` fixed one)
         self.follow_rows = True
         self.follow_cols = True
 
     def write(self, text: str) -> None:
-        out = get_app_session().output
+        out = self._app_session.output
         out.write_raw(text)
         out.flush()
 
     def terminal_size(self) -> tuple[int | None, int | None]:
         """(rows, columns) of the window where they are followed, None where fixed."""
-        size = get_app_session().output.get_size()
+        size = self._app_session.output.get_size()
         return (size.rows if self.follow_rows else None,
                 size.columns if self.follow_cols else None)
 
@@ -123,6 +127,7 @@ class RichIO:
         return await self._guest.on_host(self._read_key, prompt)
 
     async def _read_line(self, prompt: str) -> str | None:
+        _current_app_session.set(self._app_session)  # this host task's own context
         try:
             return await PromptSession().prompt_async(prompt)
         except EOFError:
@@ -132,9 +137,10 @@ class RichIO:
             return None
 
     async def _read_key(self, prompt: str) -> str:
+        _current_app_session.set(self._app_session)
         if prompt:
             self.write(prompt)
-        inp = get_app_session().input
+        inp = self._app_session.input
         self._typeahead += [key_text(k) for k in get_typeahead(inp)]
         if not self._typeahead:
             self._typeahead += await read_keys(inp)
