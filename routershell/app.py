@@ -19,7 +19,7 @@ import trio
 
 from .cli.session import CliSession
 from .labs.control import LabControl
-from .labs.labfile import DeviceSpec, LabPeer, LabSpec, default_lab, load_lab
+from .labs.labfile import DeviceSpec, LabError, LabPeer, LabSpec, default_lab, load_lab
 from .platforms import registry
 from .platforms.base import BuildContext
 from .runtime.clock import LabClock
@@ -59,10 +59,15 @@ class App:
         self.world = _make_world(world_factory, self.clock, self.scheduler, self.streams)
         for dspec in self.spec.devices:
             dev = self._build_device(dspec)
+            dev.trap_allowed = frozenset(self.spec.trap_targets_allowed)
             self.devices[dev.name] = dev
             self.world.add_device(dev, dev.addresses())
             self._follow_addresses(dev)
+        own = {a.split("/")[0]: d.name for d in self.devices.values() for a in d.addresses()}
         for p in self.spec.peers:
+            if p.address in own:  # the device would answer itself: refuse with the lab's line
+                raise LabError(self.spec.origin, p.line or None,
+                               f"peer {p.name!r}: {p.address} is an address of device {own[p.address]!r}")
             self.world.add_peer(peer_spec(p))
         for link in self.spec.links:
             # a link holds its peer ends' addresses: taking it down cuts the path to that peer
@@ -114,6 +119,8 @@ class App:
         return local_for
 
     async def _open_bridges(self, nursery: trio.Nursery) -> None:
+        import sys
+
         from .runtime.bridge import BridgePeer, IkeBridge
 
         for name, listen in self.ike_bridges.items():
@@ -122,7 +129,10 @@ class App:
             peers = [BridgePeer(a, ike_port=p, nat_port=n) for a, p, n in
                      (dspec.ike_bridge_peers if dspec is not None else ())]
             bridge = IkeBridge(self.world.network, self.clock, self._bridge_local(dev), listen,
-                               nat_port=4500 if listen[1] == 500 else listen[1] + 1, peers=peers)
+                               peers=peers, configured=lambda d=dev: () if d.tunnels is None
+                               else [g for t in d.tunnels.tunnels() for g in t.spec.gateways])
+            if bridge.warning:
+                print(f"routershell: warning: {bridge.warning}", file=sys.stderr)
             scope = trio.CancelScope()
             self._bridge_scopes.append(scope)
             await nursery.start(self._serve_bridge, bridge, scope)
@@ -242,4 +252,5 @@ def peer_spec(p: LabPeer) -> Any:
         initiates_dpd=p.initiates_dpd, dpd_interval=p.dpd_interval, dpd_retries=p.dpd_retries,
         initiates=p.initiates, target=p.target, local_ts=p.local_ts, remote_ts=p.remote_ts,
         reachable=p.reachable, latency=p.latency, loss=p.loss,
+        reject_proposals=p.reject_proposals,
     )

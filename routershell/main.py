@@ -50,8 +50,13 @@ def clock_mode(text: str) -> str:
 
 
 def _existing_file(text: str) -> Path:
+    """argparse type for --lab: a lab file, or the name of a lab shipped in routershell/labs
+    (`--lab alliedware-retry` is routershell/labs/alliedware-retry.toml)."""
     p = Path(text)
     if not p.is_file():
+        shipped = Path(__file__).parent / "labs" / f"{text}.toml"
+        if re.fullmatch(r"[A-Za-z0-9_.-]+", text) and shipped.is_file():
+            return shipped
         raise argparse.ArgumentTypeError(f"no such lab file: {text}")
     return p
 
@@ -120,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit status: 0; 1 when a -c or piped script had a command that printed an "
                "error (parse error, refused command, failed lab command), or the lab did not "
                "load; 2 for a bad option.")
-    p.add_argument("--lab", type=_existing_file, metavar="FILE", help="lab file (TOML)")
+    p.add_argument("--lab", type=_existing_file, metavar="FILE", help="lab file (TOML), or the name of a shipped lab")
     p.add_argument("--device", metavar="NAME", help="device of the lab to log in to")
     p.add_argument("--clock", type=clock_mode, metavar="MODE",
                    help="real | xN (scaled, e.g. x60) | frozen | virtual "
@@ -142,8 +147,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "--clock says otherwise")
     p.add_argument("--ike-bridge", dest="ike_bridges", action="append", type=_ike_bridge,
                    metavar="DEVICE=ADDRESS:PORT",
-                   help="expose DEVICE's IKE endpoint on a real UDP socket (NAT-T port 4500 "
-                        "beside it), e.g. r1=127.0.0.1:500; the clock runs real unless --clock x1")
+                   help="expose DEVICE's IKE endpoint on a real UDP socket, e.g. "
+                        "r1=127.0.0.1:500; its NAT-T socket is port 4500 beside 500, else "
+                        "PORT+1; an address other than loopback is used with a warning; the "
+                        "clock runs real unless --clock x1")
     p.add_argument("--version", action=_VersionAction, nargs=0, help="show the version and exit")
     return p
 

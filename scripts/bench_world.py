@@ -15,7 +15,7 @@ import sys
 import time
 
 import trio
-from trio._core import MockClock
+from trio.testing import MockClock
 
 from routershell.engine.peer import ChildConfig, PeerConfig
 from routershell.engine.proposals import IkeProposal

@@ -129,6 +129,8 @@ class GrammarSession(CliSession):
     gc_paused: tuple[str, ...] = ()
     #: first words of commands that may start protocol exchanges (the front-end then waits)
     exchange_commands: frozenset[str] = frozenset()
+    #: or, more precisely, the handlers of such commands (checked when not empty)
+    exchange_handlers: frozenset[str] = frozenset()
     count_format: str = "Count: {n} lines"
 
     def __init__(self, device, user: str = "user", client: str = "terminal", initial_mode: str = "") -> None:
@@ -299,6 +301,12 @@ class GrammarSession(CliSession):
                    hold=hold, prompt=getattr(self.wording, "pager_prompt", MORE_PROMPT))
 
     def starts_exchanges(self, line: str) -> bool:
+        if self.exchange_handlers:
+            command = line.partition("|")[0]
+            try:
+                return parse_command(self.tree_root(), command).handler in self.exchange_handlers
+            except ParseError:
+                return False
         words = line.split()
         if not words or not self.exchange_commands:
             return False

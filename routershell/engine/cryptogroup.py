@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-from routershell.engine.retry import Backoff
+from routershell.engine.retry import Backoff, BackoffTimer
 
 
 class CryptoGroupError(ValueError):
@@ -129,8 +129,9 @@ class CryptoGroup:
         self.switchovers = 0
         self.failed_switchovers = 0
         self.waiting = False
-        self._failures = {GroupRole.PRIMARY: 0, GroupRole.SECONDARY: 0}
-        self._reconnect_at: dict[GroupRole, float] = {}
+        # one back-off per tunnel (retry.BackoffTimer), built when first needed so a policy
+        # swapped before the first failure is honoured
+        self._reconnect: dict[GroupRole, BackoffTimer] = {}
 
     # --- queries -----------------------------------------------------------------------------
 
@@ -163,8 +164,9 @@ class CryptoGroup:
 
     def tunnel_up(self, now: float, map_name: str) -> list[CryptoGroupAction]:
         role = self.role_of(map_name)
-        self._failures[role] = 0
-        self._reconnect_at.pop(role, None)
+        timer = self._reconnect.get(role)
+        if timer is not None:
+            timer.succeeded(now)
         if self.up[role]:
             return []
         self.up[role] = True
@@ -204,8 +206,10 @@ class CryptoGroup:
         role = self.role_of(map_name)
         if self.up[role] or self.policy.reconnect is None:
             return []
-        self._failures[role] += 1
-        self._reconnect_at[role] = now + self.policy.reconnect.delay(self._failures[role])
+        timer = self._reconnect.get(role)
+        if timer is None or timer.backoff is not self.policy.reconnect:
+            timer = self._reconnect[role] = BackoffTimer(self.policy.reconnect)
+        timer.failed(now)
         return []
 
     def switchover(self, now: float, to: GroupRole | None = None) -> list[CryptoGroupAction]:
@@ -218,14 +222,14 @@ class CryptoGroup:
     # --- timer -------------------------------------------------------------------------------
 
     def get_timer(self) -> float | None:
-        return min(self._reconnect_at.values(), default=None)
+        return min((at for t in self._reconnect.values() if (at := t.get_timer()) is not None),
+                   default=None)
 
     def handle_timer(self, now: float) -> list[CryptoGroupAction]:
         actions: list[CryptoGroupAction] = []
         for role in GroupRole:
-            at = self._reconnect_at.get(role)
-            if at is not None and at <= now:
-                del self._reconnect_at[role]
+            timer = self._reconnect.get(role)
+            if timer is not None and timer.handle_timer(now):
                 actions.append(Negotiate(self.maps[role]))
         return actions
 

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 
-from routershell.engine.retry import Backoff, rekey_backoff
+from routershell.engine.retry import Backoff, BackoffTimer, rekey_backoff
 
 
 class DistributionError(ValueError):
@@ -108,12 +108,17 @@ class _Tunnel:
     id: str
     local: ipaddress.IPv4Address | ipaddress.IPv6Address
     remote: ipaddress.IPv4Address | ipaddress.IPv6Address
+    backoff: BackoffTimer = field(default_factory=lambda: BackoffTimer(rekey_backoff()))
     module: str | None = None
     up: bool = False
-    failures: int = 0
     next_attempt: float | None = None
     attempt: int = 0
     awaiting: bool = False
+
+    @property
+    def failures(self) -> int:
+        """Failed rekeys since the last success (the back-off's count)."""
+        return self.backoff.failures
 
     @property
     def state(self) -> TunnelOpState:
@@ -191,7 +196,8 @@ class Distribution:
                 raise DistributionError(f"tunnel {tid} already exists")
             ids.add(tid)
             try:
-                new.append(_Tunnel(tid, ipaddress.ip_address(local), ipaddress.ip_address(remote)))
+                new.append(_Tunnel(tid, ipaddress.ip_address(local), ipaddress.ip_address(remote),
+                                   BackoffTimer(self.policy.backoff)))
             except ValueError as exc:
                 raise DistributionError(str(exc)) from None
         for t in new:
@@ -237,10 +243,21 @@ class Distribution:
             return []  # stale: the tunnel moved or was removed since that Rekey
         t.awaiting = False
         if ok:
-            t.up, t.failures = True, 0
+            t.up = True
+            t.backoff.succeeded(now)
             return []
-        t.failures += 1
-        return [self._schedule(t, now + self.policy.backoff.delay(t.failures))]
+        return [self._schedule(t, t.backoff.failed(now))]
+
+    def peer_established(self, now: float, tunnel: str) -> list[DistributionAction]:
+        """The peer negotiated the tunnel on its present module while we waited (e.g. during
+        the 3-minute wait of a higher local address): it is up, the back-off restarts and the
+        scheduled rekey is dropped. Ignored for a tunnel with no module."""
+        t = self._tunnel(tunnel)
+        if t.module is None:
+            return []
+        t.up, t.awaiting, t.next_attempt = True, False, None
+        t.backoff.succeeded(now)
+        return []
 
     def tunnel_down(self, now: float, tunnel: str) -> list[DistributionAction]:
         """The tunnel's SAs were lost on a present module: rekey at once, backing off on failure."""

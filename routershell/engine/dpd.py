@@ -35,6 +35,10 @@ class DpdPolicy:
     respond: bool = True
 
 
+# R-U-THERE numbers awaiting an ACK that are remembered (the newest ones; older ACKs are stale)
+OUTSTANDING_KEPT = 16
+
+
 @dataclass
 class DpdState:
     policy: DpdPolicy
@@ -58,6 +62,15 @@ class DpdState:
         self.outstanding.clear()
         self.next_at = self.last_received + self.policy.interval if self.policy.initiate else None
 
+    def sent(self, seq: int) -> None:
+        """An R-U-THERE numbered `seq` went out (on the timer or on demand, `IkeEndpoint.probe`).
+        Only the last few are remembered: a peer that never answers must not make the set
+        grow with every probe of a long run."""
+        self.outstanding.add(seq)
+        if len(self.outstanding) > OUTSTANDING_KEPT:
+            # the oldest: furthest behind `seq` in 32-bit sequence space (numbers wrap)
+            self.outstanding.discard(max(self.outstanding, key=lambda s: (seq - s) & 0xFFFFFFFF))
+
     def heard(self, now: float) -> None:
         self.last_received = max(self.last_received, now)
         self._schedule_idle()
@@ -72,7 +85,7 @@ class DpdState:
             self.next_at = None
             return ("dead", self.attempts)
         self.seq = (self.seq + 1) & 0xFFFFFFFF
-        self.outstanding.add(self.seq)
+        self.sent(self.seq)
         self.attempts += 1
         self.next_at = now + self.policy.retry_interval
         return ("send", self.seq, self.attempts)

@@ -21,12 +21,12 @@ PEER_NOTIFY = "peer-notify"  # any other error notify from the peer
 UNKNOWN_PEER = "unknown-peer"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Event:
     peer: Addr
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Phase1Up(Event):
     icookie: bytes
     rcookie: bytes
@@ -42,14 +42,14 @@ class Phase1Up(Event):
     remote_id: bytes = b""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Phase1Down(Event):
     icookie: bytes
     rcookie: bytes
     reason: str  # "deleted" | "peer-delete" | "expired" | "peer-dead"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Phase2Up(Event):
     child: str
     role: str
@@ -63,7 +63,7 @@ class Phase2Up(Event):
     lifetime_kb: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Phase2Down(Event):
     child: str
     inbound_spi: int
@@ -71,7 +71,7 @@ class Phase2Down(Event):
     reason: str  # "deleted" | "peer-delete" | "expired" | "peer-dead" | "phase1-gone"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NegotiationFailed(Event):
     phase: int  # 1 | 2
     reason: str  # see the module constants
@@ -80,21 +80,21 @@ class NegotiationFailed(Event):
     child: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PeerDead(Event):
     icookie: bytes
     rcookie: bytes
     probes: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SaExpired(Event):
     kind: str  # "ike" | "ipsec"
     hard: bool
     ident: str  # cookies hex "ic:rc" or inbound SPI hex
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SaRekeyed(Event):
     kind: str  # "ike" | "ipsec"
     old: str
@@ -102,38 +102,38 @@ class SaRekeyed(Event):
     child: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DpdSent(Event):
     seq: int
     attempt: int  # 1 = first probe of this idle period
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DpdAck(Event):
     seq: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DpdAnswered(Event):
     """We received an R-U-THERE and sent the ACK."""
 
     seq: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NotifyReceived(Event):
     notify: int
     phase: int
     data: bytes = b""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Malformed(Event):
     reason: str
     notify: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MessageDropped(Event):
     """A message of a known exchange failed decryption or authentication and was dropped
     (counted in `IkeEndpoint.stats.unauthenticated`); the exchange goes on. `reason` is what a
@@ -144,7 +144,19 @@ class MessageDropped(Event):
     notify: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class UnexpectedMessage(Event):
+    """A message for an exchange whose state has no move for it (engine/machine.py): e.g. a
+    new message for a finished exchange. Refused (counted in `stats.unexpected`), state kept."""
+
+    phase: int
+    exchange: str  # "main" | "aggressive" | "quick" ("" = the phase 1 is long finished)
+    role: str
+    state: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class EspReceived(Event):
     """A UDP-encapsulated ESP packet arrived on the NAT-T port (RFC 3948). `known`: the SPI is
     one of our inbound SAs (its counters moved and it proves liveness for DPD)."""
@@ -154,7 +166,7 @@ class EspReceived(Event):
     known: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NatDetected(Event):
     """NAT-D outcome of a phase 1 that negotiated NAT-T (reported once, before Phase1Up)."""
 

@@ -28,6 +28,9 @@ A runtime binds both UDP ports and passes the port a datagram arrived on as
 in-memory pairs drive it. On the NAT-T port, keepalives are ignored and ESP packets are counted
 (`esp_packets`) and reported as `EspReceived`, never parsed as ISAKMP.
 
+The exchanges' states and every legal move are one table in machine.py (read it there);
+phase1.py and quick.py hold the handlers it names.
+
 Other operations: `delete_ike(peer, now)`, `delete_child(peer, child, now)`,
 `probe(peer, now) -> bool` (send one DPD R-U-THERE now, e.g. a failover hello; the ACK comes
 back as `DpdAck`), `abort(peer, now) -> bool` (silently give up a phase 1 we initiated, e.g.
@@ -83,6 +86,7 @@ from .isakmp import (
     decode_payloads,
     encode_payloads,
 )
+from .machine import MachineMixin, State
 from .peer import PeerConfig
 from .phase1 import Phase1Mixin
 from .quick import QuickMixin
@@ -111,7 +115,7 @@ def reason_for(notify: int) -> str:
     return _REASON.get(notify, PEER_NOTIFY)
 
 
-class IkeEndpoint(Phase1Mixin, QuickMixin):
+class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
     NONCE_LEN = 20
 
     def __init__(self, local: Addr, rng: random.Random, peers: list[PeerConfig] | tuple = (),
@@ -135,6 +139,8 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
         self._timers: list[tuple[float, int, IkeSa | IpsecSa]] = []
         self._timer_seq = 0
         self._dirty: set[str] = set()
+        # simultaneous initiation: SA in use -> its idle twin (see _p1_established)
+        self._spares: dict[tuple[bytes, bytes], IkeSa] = {}
         self._touched: dict[int, IkeSa | IpsecSa] = {}
         self.sadb.on_insert = self._touch
         for p in peers:
@@ -168,7 +174,23 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
         sa = self.sadb.ike_for(peer)
         if sa is None:
             return False
+        spare = self._spares.get(sa.key)
         self._send_delete_ike(sa, now)
+        self._remove_ike(sa, "deleted")
+        if spare is not None and self.sadb.ike.get(spare.key) is spare:
+            self._send_delete_ike(spare, now)  # and its idle twin from a collision
+            self._remove_ike(spare, "deleted")
+        self._refresh()
+        return True
+
+    def forget_ike(self, peer: Addr, now: float) -> bool:
+        """Drop the IKE SA with `peer` without telling it: the hardware that held it is gone
+        (a service module failed). Phase1Down "deleted" as for a local delete; nothing is
+        sent; its IPsec SAs stay. False if there is none."""
+        self._dirty.add(peer[0])
+        sa = self.sadb.ike_for(peer)
+        if sa is None:
+            return False
         self._remove_ike(sa, "deleted")
         self._refresh()
         return True
@@ -248,7 +270,7 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
             return False
         d = sa.dpd
         d.seq = (d.seq + 1) & 0xFFFFFFFF
-        d.outstanding.add(d.seq)
+        d.sent(d.seq)
         self._send_info(sa, [NotifyPayload(Notify.R_U_THERE, Proto.ISAKMP,
                                            sa.icookie + sa.rcookie, d.seq.to_bytes(4, "big"))])
         self._refresh()
@@ -452,7 +474,7 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
     def _finish_exchange(self, sa: IkeSa, ex: ExchangeState, now: float) -> None:
         """Done: stop retransmitting, keep the state to answer retransmissions for a while."""
         self._touch(sa)
-        ex.state = "done"
+        ex.state = State.DONE
         ex.deadline = None
         ex.purge_at = now + sa.config.retransmit.timeout()
 
@@ -500,11 +522,18 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
         assert sa.proposal is not None
         if not msg.flags & Flag.ENCRYPTED:
             raise DecodeError("expected an encrypted message", Notify.INVALID_FLAGS)
+        block = sa.proposal.block
         try:
             pt = crypto.decrypt(sa.proposal.cipher, sa.enc_key, iv, msg.body)
-            return decode_payloads(msg.next_payload, pt), msg.body[-sa.proposal.block:]
+            payloads = decode_payloads(msg.next_payload, pt)
         except (CryptoError, DecodeError) as e:
             raise DecryptError(str(e)) from None
+        # Padding is at most one block (RFC 2409 appendix B pads a whole block when aligned).
+        # Blocks of junk appended to a genuine message would still decrypt and authenticate,
+        # but move the CBC chain (the next IV is the last block received) off the sender's.
+        if len(pt) - sum(len(p.raw) for p in payloads) > block:
+            raise DecryptError("padding longer than a block")
+        return payloads, msg.body[-block:]
 
     def _prf(self, sa: IkeSa, key: bytes, data: bytes) -> bytes:
         assert sa.proposal is not None
@@ -587,36 +616,34 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
 
     def _p1_established(self, sa: IkeSa, ex: ExchangeState, now: float) -> None:
         """Phase 1 done. Both sides initiating at once leaves two IKE SAs, and IKEv1 (RFC
-        2409) says nothing about it; treating the second as a rekey (Delete the other) makes a
-        peer that re-establishes on a Delete (strongSwan does, for an ISAKMP SA with IPsec
-        SAs) and an endpoint like this one delete each other's SAs for ever. So, as IKEv2 does
-        for colliding rekeys (RFC 7296 §2.8.1), both ends pick the same SA without talking:
-        the one with the higher initiator cookie is kept; the other is superseded, and only
-        the side that initiated it deletes it. IPsec SAs live on (a phase-1 Delete does not
-        touch them); quick modes waiting on the loser move to the winner."""
+        2409) says nothing about it. Taking the second for a rekey and deleting the other (as
+        this did) starts a Delete war with a peer that re-establishes on a Delete (strongSwan
+        does, for an ISAKMP SA that carries IPsec SAs or quick modes). Instead both ends pick
+        the same SA without talking, as IKEv2 does for colliding rekeys (RFC 7296 §2.8.1): the
+        one with the higher initiator cookie is used; the other is kept idle (superseded, no
+        DPD, still answered on) and nobody sends a Delete for it. A peer that settles on the
+        other one instead (strongSwan keeps the newer SA it responded to and deletes the older
+        one 10 s later) is followed: a Delete for the SA in use promotes the idle one."""
         rival = self._collision_rival(sa)
         if rival is None:
             super()._p1_established(sa, ex, now)
             return
         sa_wins = sa.icookie > rival.icookie
         pending, sa.pending_children = sa.pending_children, []
-        rival.superseded = True  # not an "old" SA to rekey from
+        rival.superseded = True  # not an "old" SA for the base class to rekey from
         events = len(self._events)
         super()._p1_established(sa, ex, now)
         rival.superseded = False
-        # the peer's IKE SA is already up as far as anyone outside can tell
-        kept = [e for i, e in enumerate(self._events)
-                if i < events or not (isinstance(e, Phase1Up) and e.icookie == sa.icookie)]
-        self._events = deque(kept)
+        # the peer's IKE SA is already up as far as anyone outside can tell: no second Phase1Up
+        self._events = deque(e for i, e in enumerate(self._events)
+                             if i < events or not (isinstance(e, Phase1Up)
+                                                   and e.icookie == sa.icookie))
         winner, loser = (sa, rival) if sa_wins else (rival, sa)
         loser.superseded = True
+        loser.dpd = None  # nobody uses it: no liveness checks of its own
+        self._spares[winner.key] = loser
         self._dirty.add(sa.peer[0])
-        moved = [(ex.child.name, ex.rekey_of) for ex in loser.exchanges.values()
-                 if ex.role == "initiator" and ex.state != "done" and ex.child is not None]
-        if loser.role == "initiator":
-            self._send_delete_ike(loser, now)
-            self._remove_ike(loser, "collision")
-        for child, rekey_of in [*pending, *moved]:
+        for child, rekey_of in pending:
             if rekey_of is not None or not self._child_present(winner, child):
                 self._quick_start(winner, child, now, rekey_of)
 
@@ -633,11 +660,25 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
         return None
 
     def _child_present(self, sa: IkeSa, child: str) -> bool:
-        """An IPsec SA for `child` is installed, or a quick mode for it is under way on `sa`."""
+        """An IPsec SA for `child` is installed, or a quick mode for it is under way on any
+        IKE SA with this peer."""
         if any(s.child == child and not s.superseded for s in self.sadb.ipsec_for(sa.peer)):
             return True
         return any(ex.child is not None and ex.child.name == child and ex.state != "done"
-                   for ex in sa.exchanges.values())
+                   for o in self.sadb.ike_with(sa.peer[0]) if o.peer == sa.peer
+                   for ex in o.exchanges.values())
+
+    def _promote_spare(self, sa: IkeSa, now: float) -> bool:
+        """The peer deleted the SA a collision left in use: its idle twin takes over quietly
+        (True), so nothing above sees the peer's IKE SA go down."""
+        spare = self._spares.pop(sa.key, None)
+        if spare is None or self.sadb.ike.get(spare.key) is not spare:
+            return False
+        spare.superseded = False
+        self._dpd_start(spare, now)
+        self._dirty.add(spare.peer[0])
+        sa.superseded = True  # removed without a Phase1Down
+        return True
 
     def _lookup(self, msg: Message, src: Addr) -> IkeSa | None:
         sa = self.sadb.ike.get((msg.icookie, msg.rcookie))
@@ -722,7 +763,7 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
             if isinstance(p, NotifyPayload):
                 proof = self._info_notify(sa, p, now) and proof
             elif isinstance(p, DeletePayload):
-                self._info_delete(sa, p)
+                self._info_delete(sa, p, now)
         if proof and sa.dpd is not None and self.sadb.ike.get(sa.key) is sa:
             sa.dpd.heard(now)
 
@@ -739,7 +780,12 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
             if found and found[0].notify_type != Notify.PAYLOAD_MALFORMED:
                 notify = found[0].notify_type
         except (DecodeError, CryptoError):
-            pass
+            # unreadable: the keys differ, or a damaged copy of MM6 or a forgery. Dropped;
+            # if MM6 never comes, the timeout reports the authentication failure.
+            sa.p1.rejection = (notify, AUTHENTICATION_FAILED)
+            self._dropped(sa.peer, 1, "unreadable notify in answer to MM5", AUTHENTICATION_FAILED,
+                          notify)
+            return
         reason = AUTHENTICATION_FAILED if notify in (
             Notify.INVALID_HASH_INFORMATION, Notify.PAYLOAD_MALFORMED) else reason_for(notify)
         self._event(NegotiationFailed(sa.peer, 1, reason, notify, False))
@@ -787,13 +833,15 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
         self._event(NotifyReceived(sa.peer, n.notify_type, 2, n.data))
         return True
 
-    def _info_delete(self, sa: IkeSa, d: DeletePayload) -> None:
+    def _info_delete(self, sa: IkeSa, d: DeletePayload, now: float) -> None:
         if d.protocol == Proto.ISAKMP:
             for spi in d.spis:
                 if len(spi) != 16:
                     continue
                 target = self.sadb.ike.get((spi[:8], spi[8:]))
                 if target is not None and target.peer == sa.peer:
+                    if not target.superseded:
+                        self._promote_spare(target, now)
                     self._remove_ike(target, "peer-delete")
         elif d.protocol in (Proto.ESP, Proto.AH):
             for spi in d.spis:
@@ -819,6 +867,10 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
         if self.sadb.ike.pop(sa.key, None) is None:
             return
         self._resp_index.pop((sa.peer, sa.icookie), None)
+        if self._spares:  # a handful at most: only simultaneous initiations leave one
+            self._spares.pop(sa.key, None)
+            for k in [k for k, v in self._spares.items() if v is sa]:
+                del self._spares[k]
         for ex in sa.exchanges.values():
             self.sadb.release_spi(ex.our_spi)
         if sa.state == "established" and not sa.superseded:
@@ -888,8 +940,8 @@ class IkeEndpoint(Phase1Mixin, QuickMixin):
         pending = self.sadb.negotiating_for(cfg.addr)
         if pending is None:
             pending = self._start_phase1(cfg, now)
-        if child is not None:
-            pending.pending_children.append((child, rekey_of))
+        if child is not None and (child, rekey_of) not in pending.pending_children:
+            pending.pending_children.append((child, rekey_of))  # once, however often asked
 
     def _dpd_start(self, sa: IkeSa, now: float) -> None:
         cfg = sa.config

@@ -3,15 +3,18 @@
 A mixin of `IkeEndpoint`; it uses the endpoint's plumbing (`_send_exchange`, `_encrypt`, ...).
 Retransmission rule for every exchange: a message that expects an answer is retransmitted on
 the peer's `Schedule`; a received copy of the peer's last message makes us resend our answer.
-Authentication failures answer with an unencrypted notify (the keys may differ) and report
-`NegotiationFailed(reason="authentication-failed")` on both sides.
+Which handler runs for a message is machine.py's table. A message that fails decryption or
+authentication is dropped and counted with the exchange's state untouched (`_p1_run`,
+`_p1_rejected`); the same bytes refused twice (the peer's retransmission) end the exchange
+with an unencrypted notify (the keys may differ) and
+`NegotiationFailed(reason="authentication-failed")` on both sides. See docs/engine.md.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 
@@ -23,7 +26,6 @@ from .events import (
     INVALID_ID,
     INVALID_KEY,
     NO_PROPOSAL_CHOSEN,
-    PEER_NOTIFY,
     UNKNOWN_PEER,
     Malformed,
     NatDetected,
@@ -47,44 +49,50 @@ from .isakmp import (
     SigPayload,
     VendorIdPayload,
 )
-from .proposals import NoProposalChosen, choose_ike, ike_from_reply, ike_sa_payload
+from .machine import Move, SaState, State, opening
+from .peer import PeerConfig
+from .proposals import IkeProposal, NoProposalChosen, choose_ike, ike_from_reply, ike_sa_payload
 from .sa import ZERO_COOKIE, ExchangeState, IkeSa
+
+if TYPE_CHECKING:  # a mixin of IkeEndpoint: type-check against it
+    from collections.abc import Callable
+
+    from .ike import IkeEndpoint as _Endpoint
+else:
+    _Endpoint = object
 
 _MODE = {Exchange.MAIN: "main", Exchange.AGGRESSIVE: "aggressive"}
 
-# States whose next incoming message is encrypted or carries the peer's HASH / signature. A
-# message that fails there is dropped (state untouched) unless the same bytes failed before.
-_AUTHENTICATED = frozenset({"MM4_SENT", "MM5_SENT", "AM1_SENT", "AM2_SENT"})
 # how many rejected messages an exchange remembers (to recognise the peer's retransmission)
 _REJECTED_KEPT = 4
 _EXCH = {"main": Exchange.MAIN, "aggressive": Exchange.AGGRESSIVE}
 
 
 class _AuthError(Exception):
-    def __init__(self, notify: int, reason: str = AUTHENTICATION_FAILED) -> None:
+    def __init__(self, notify: int, reason: str = AUTHENTICATION_FAILED,
+                 undecryptable: bool = False) -> None:
         super().__init__(reason)
         self.notify = notify
         self.reason = reason
+        self.undecryptable = undecryptable
 
 
-class Phase1Mixin:
+class Phase1Mixin(_Endpoint):
     # ------------------------------------------------------------------ start
 
-    def _start_phase1(self: Any, cfg: Any, now: float, rekey_of: tuple | None = None) -> IkeSa:
+    def _start_phase1(self, cfg: PeerConfig, now: float, rekey_of: tuple | None = None) -> IkeSa:
         sa = IkeSa(self.sadb.new_cookie(), ZERO_COOKIE, cfg.addr, "initiator", cfg.mode, now, cfg)
         sa.rekey_of = rekey_of
         sa.soft_fraction = cfg.soft_fraction
-        ex = ExchangeState(cfg.mode, "initiator", 0, "", now)
+        ex = ExchangeState(cfg.mode, "initiator", 0, opening(cfg.mode, "initiator"), now)
         sa.p1 = ex
         self.sadb.ike[sa.key] = sa
         sa_payload = ike_sa_payload(cfg.ike_proposals)
         ex.sai_b = sa_payload.body()
         if cfg.mode == "main":
-            ex.state = "MM1_SENT"
             msg = Message(sa.icookie, ZERO_COOKIE, Exchange.MAIN, 0,
                           (sa_payload, *self._natt_vids(cfg)))
         else:
-            ex.state = "AM1_SENT"
             # aggressive mode commits to one group and, in practice, one auth method
             first = cfg.ike_proposals[0]
             sa.auth = first.auth
@@ -103,7 +111,7 @@ class Phase1Mixin:
         self._send_exchange(sa, ex, msg.encode(), now, expect_reply=True)
         return sa
 
-    def _p1_extras(self: Any, sa: IkeSa) -> list:
+    def _p1_extras(self, sa: IkeSa) -> list:
         """CR (certificate request) and the DPD vendor ID, sent in MM3/MM4 and AM1/AM2."""
         out: list = []
         if sa.auth == "rsa-sig":
@@ -134,7 +142,7 @@ class Phase1Mixin:
             return [VendorIdPayload(next(v for v in vids if v in natt.DRAFT_VIDS))]
         return []
 
-    def _nat_d_payloads(self: Any, sa: IkeSa) -> list:
+    def _nat_d_payloads(self, sa: IkeSa) -> list:
         """NAT-D for the peer's address as we address it, then our own (faked when forcing
         encapsulation, so the peer believes we sit behind a NAT)."""
         if sa.natt is None:
@@ -148,7 +156,7 @@ class Phase1Mixin:
             local = natt.nat_d_hash(h, sa.icookie, sa.rcookie, self.local[0], self.local[1])
         return [cls(remote), cls(local)]
 
-    def _nat_d_check(self: Any, sa: IkeSa, msg_payloads: list | tuple) -> None:
+    def _nat_d_check(self, sa: IkeSa, msg_payloads: list | tuple) -> None:
         """Compare the peer's NAT-D hashes with our address and the one we talk to."""
         if sa.natt is None:
             return
@@ -172,7 +180,7 @@ class Phase1Mixin:
 
     # ------------------------------------------------------------------ responder, message 1
 
-    def _p1_responder_start(self: Any, msg: Message, data: bytes, src: tuple, now: float) -> None:
+    def _p1_responder_start(self, msg: Message, data: bytes, src: tuple, now: float) -> None:
         mode = _MODE[msg.exchange]
         cfg = self._config(src)
         if cfg is None:
@@ -192,7 +200,7 @@ class Phase1Mixin:
                                           True))
             return
         self._set_proposal(sa, agreed)
-        ex = ExchangeState(mode, "responder", 0, "", now)
+        ex = ExchangeState(mode, "responder", 0, opening(mode, "responder"), now)
         ex.sai_b = sa_p.raw[4:]
         ex.last_received = data
         ex.group = agreed.dh_group
@@ -203,7 +211,6 @@ class Phase1Mixin:
         nat_vid = self._natt_agree(sa, msg.payloads)
         self._note_vids(sa, msg.payloads)  # many peers (strongSwan) send all VIDs in message 1
         if mode == "main":
-            ex.state = "MM2_SENT"
             reply = Message(sa.icookie, sa.rcookie, Exchange.MAIN, 0, (reply_sa, *nat_vid))
             self._send_exchange(sa, ex, reply.encode(), now, expect_reply=True)
             return
@@ -224,12 +231,11 @@ class Phase1Mixin:
         payloads += self._auth_payloads(sa, ex, initiator=False)
         payloads += self._p1_extras(sa)
         payloads += nat_vid + self._nat_d_payloads(sa)
-        ex.state = "AM2_SENT"
         reply = Message(sa.icookie, sa.rcookie, Exchange.AGGRESSIVE, 0, tuple(payloads))
         self._send_exchange(sa, ex, reply.encode(), now, expect_reply=True)
 
     @staticmethod
-    def _set_proposal(sa: IkeSa, agreed: Any) -> None:
+    def _set_proposal(sa: IkeSa, agreed: IkeProposal) -> None:
         sa.proposal = agreed
         sa.auth = agreed.auth
         sa.lifetime_s = agreed.lifetime_s
@@ -237,36 +243,50 @@ class Phase1Mixin:
 
     # ------------------------------------------------------------------ later messages
 
-    def _p1_receive(self: Any, sa: IkeSa, msg: Message, data: bytes, now: float) -> None:
+    def _p1_receive(self, sa: IkeSa, msg: Message, data: bytes, now: float) -> None:
         ex = sa.p1
-        if ex is None:
-            return  # phase 1 long finished; stray retransmission
-        if data == ex.last_received:
+        if ex is not None and data == ex.last_received:
             if ex.last_sent is not None:
                 self._emit(sa, ex.last_sent, sa.peer)
             return
-        if ex.state == "done":
+        if ex is None:  # phase 1 long finished (its state purged)
+            self._refuse(sa, None, "phase 1 message after phase 1 finished")
             return
-        handler = getattr(self, f"_p1_{ex.state}", None)
-        if handler is None:
+        if data == ex.last_sent:  # our own message sent back to us
+            self._refuse(sa, ex, "our own message reflected")
             return
-        if ex.state in _AUTHENTICATED:
+        self._transition(sa, ex, msg, data, now)
+
+    def _p1_run(self, handler: Callable[..., None], move: Move, sa: IkeSa, ex: ExchangeState,
+                msg: Message, data: bytes, now: float) -> bool:
+        """Run a phase 1 handler under phase 1's error policy; True = the move happened."""
+        if move.auth:
+            # an authenticated message that fails is dropped with the state as it was, unless
+            # the same bytes failed before (_p1_rejected)
             saved = (dict(sa.__dict__), dict(ex.__dict__), sa.key)
             try:
                 handler(sa, ex, msg, data, now)
-            except (_AuthError, NoProposalChosen, CryptoError, DecodeError) as e:
+                return True
+            except (_AuthError, NoProposalChosen, CryptoError) as e:
                 self._p1_rejected(sa, ex, data, e, saved)
-            return
+                return False
+            except DecodeError:
+                # not even shaped like the message expected here (e.g. a replayed older
+                # message in the clear): malformed, and no evidence about the keys
+                self._p1_restore(sa, ex, saved)
+                raise
         try:
             handler(sa, ex, msg, data, now)
+            return True
         except NoProposalChosen:
             self._p1_fail(sa, Notify.NO_PROPOSAL_CHOSEN, NO_PROPOSAL_CHOSEN, send=True)
         except _AuthError as e:
             self._p1_fail(sa, e.notify, e.reason, send=True)
         except CryptoError:
             self._p1_fail(sa, Notify.INVALID_KEY_INFORMATION, INVALID_KEY, send=True)
+        return False
 
-    def _p1_restore(self: Any, sa: IkeSa, ex: ExchangeState, saved: tuple) -> None:
+    def _p1_restore(self, sa: IkeSa, ex: ExchangeState, saved: tuple) -> None:
         """Undo what a handler did with a message it then refused (cookies, keys, IDs...)."""
         sa_state, ex_state, key = saved
         if sa.key != key:
@@ -276,7 +296,7 @@ class Phase1Mixin:
         sa.__dict__.update(sa_state)
         ex.__dict__.update(ex_state)
 
-    def _p1_rejected(self: Any, sa: IkeSa, ex: ExchangeState, data: bytes, e: Exception,
+    def _p1_rejected(self, sa: IkeSa, ex: ExchangeState, data: bytes, e: Exception,
                      saved: tuple) -> None:
         """A message failed decryption or authentication. A corrupted or forged copy must not
         cost the SA: it is dropped and counted, and the exchange goes on with the genuine
@@ -289,12 +309,15 @@ class Phase1Mixin:
             notify, reason = Notify.NO_PROPOSAL_CHOSEN, NO_PROPOSAL_CHOSEN
         elif isinstance(e, DecryptError):
             notify, reason = Notify.INVALID_HASH_INFORMATION, AUTHENTICATION_FAILED
-        elif isinstance(e, CryptoError):
-            notify, reason = Notify.INVALID_KEY_INFORMATION, INVALID_KEY
         else:
-            notify, reason = getattr(e, "notify", None) or Notify.PAYLOAD_MALFORMED, PEER_NOTIFY
+            notify, reason = Notify.INVALID_KEY_INFORMATION, INVALID_KEY
         digest = hashlib.blake2b(data, digest_size=16).digest()
-        if digest in ex.rejected:  # fail with what the handler learnt (e.g. the peer's cookie)
+        # Once the peer has accepted our proof (we wait for MM6 or AM3) the keys are the same:
+        # a message that does not decrypt is damaged or forged however often it comes.
+        keys_agreed = ex.state in (State.MM5_SENT, State.AM2_SENT) and (
+            isinstance(e, DecryptError) or getattr(e, "undecryptable", False))
+        if digest in ex.rejected and not keys_agreed:
+            # fail with what the handler learnt (e.g. the peer's cookie)
             self._p1_fail(sa, notify, reason, send=True)
             return
         self._p1_restore(sa, ex, saved)
@@ -303,7 +326,7 @@ class Phase1Mixin:
         self._dropped(sa.peer, 1, f"phase 1 message refused in {ex.state}: {reason}", reason,
                       notify)
 
-    def _p1_fail(self: Any, sa: IkeSa, notify: int, reason: str, send: bool) -> None:
+    def _p1_fail(self, sa: IkeSa, notify: int, reason: str, send: bool) -> None:
         if send:
             ex = sa.p1
             if sa.role == "initiator" and ex is not None and ex.state == "MM5_SENT":
@@ -316,7 +339,7 @@ class Phase1Mixin:
         self._event(NegotiationFailed(sa.peer, 1, reason, notify, send))
         self._abandon_ike(sa)
 
-    def _need(self: Any, msg_payloads: list | tuple, *classes: type) -> list:
+    def _need(self, msg_payloads: list | tuple, *classes: type) -> list:
         found = []
         for cls in classes:
             p = next((x for x in msg_payloads if isinstance(x, cls)), None)
@@ -326,7 +349,7 @@ class Phase1Mixin:
         return found
 
     # main mode, initiator
-    def _p1_MM1_SENT(self: Any, sa: IkeSa, ex: ExchangeState, msg: Message, data: bytes,
+    def _p1_MM1_SENT(self, sa: IkeSa, ex: ExchangeState, msg: Message, data: bytes,
                      now: float) -> None:
         (reply_sa,) = self._need(msg.payloads, SaPayload)
         if msg.rcookie == ZERO_COOKIE:
@@ -343,12 +366,11 @@ class Phase1Mixin:
         ex.ni = self._nonce()
         payloads = [KePayload(ex.ke_i), NoncePayload(ex.ni), *self._p1_extras(sa),
                     *self._nat_d_payloads(sa)]
-        ex.state = "MM3_SENT"
         out = Message(sa.icookie, sa.rcookie, Exchange.MAIN, 0, tuple(payloads))
         self._send_exchange(sa, ex, out.encode(), now, expect_reply=True)
 
     # main mode, responder
-    def _p1_MM2_SENT(self: Any, sa: IkeSa, ex: ExchangeState, msg: Message, data: bytes,
+    def _p1_MM2_SENT(self, sa: IkeSa, ex: ExchangeState, msg: Message, data: bytes,
                      now: float) -> None:
         ke, ni = self._need(msg.payloads, KePayload, NoncePayload)
         self._note_vids(sa, msg.payloads)
@@ -358,11 +380,10 @@ class Phase1Mixin:
         self._nat_d_check(sa, msg.payloads)
         payloads = [KePayload(ex.ke_r), NoncePayload(ex.nr), *self._p1_extras(sa),
                     *self._nat_d_payloads(sa)]
-        ex.state = "MM4_SENT"
         out = Message(sa.icookie, sa.rcookie, Exchange.MAIN, 0, tuple(payloads))
         self._send_exchange(sa, ex, out.encode(), now, expect_reply=True)
 
-    def _p1_MM3_SENT(self: Any, sa: IkeSa, ex: ExchangeState, msg: Message, data: bytes,
+    def _p1_MM3_SENT(self, sa: IkeSa, ex: ExchangeState, msg: Message, data: bytes,
                      now: float) -> None:
         ke, nr = self._need(msg.payloads, KePayload, NoncePayload)
         self._note_vids(sa, msg.payloads)
@@ -372,16 +393,15 @@ class Phase1Mixin:
         self._nat_d_check(sa, msg.payloads)  # may float: MM5 leaves on the NAT-T port
         payloads = self._auth_payloads(sa, ex, initiator=True)
         out, ex.iv = self._encrypt(sa, Exchange.MAIN, 0, payloads, ex.iv)
-        ex.state = "MM5_SENT"
         self._send_exchange(sa, ex, out, now, expect_reply=True)
 
-    def _p1_MM4_SENT(self: Any, sa: IkeSa, ex: ExchangeState, msg: Message, data: bytes,
+    def _p1_MM4_SENT(self, sa: IkeSa, ex: ExchangeState, msg: Message, data: bytes,
                      now: float) -> None:
         try:
             payloads, next_iv = self._decrypt(sa, msg, ex.iv)
-        except (DecodeError, CryptoError):
-            # garbage after decryption: almost always a pre-shared key mismatch
-            raise _AuthError(Notify.INVALID_HASH_INFORMATION) from None
+        except DecryptError:
+            # garbage after decryption: a pre-shared key mismatch, or a damaged copy
+            raise _AuthError(Notify.INVALID_HASH_INFORMATION, undecryptable=True) from None
         ex.last_received = data
         ex.iv = next_iv
         self._verify_auth(sa, ex, payloads, peer_is_initiator=True)
@@ -390,12 +410,12 @@ class Phase1Mixin:
         self._send_exchange(sa, ex, out, now, expect_reply=False)
         self._p1_established(sa, ex, now)
 
-    def _p1_MM5_SENT(self: Any, sa: IkeSa, ex: ExchangeState, msg: Message, data: bytes,
+    def _p1_MM5_SENT(self, sa: IkeSa, ex: ExchangeState, msg: Message, data: bytes,
                      now: float) -> None:
         try:
             payloads, next_iv = self._decrypt(sa, msg, ex.iv)
-        except (DecodeError, CryptoError):
-            raise _AuthError(Notify.INVALID_HASH_INFORMATION) from None
+        except DecryptError:
+            raise _AuthError(Notify.INVALID_HASH_INFORMATION, undecryptable=True) from None
         ex.last_received = data
         ex.iv = next_iv
         self._verify_auth(sa, ex, payloads, peer_is_initiator=False)
@@ -403,7 +423,7 @@ class Phase1Mixin:
         self._p1_established(sa, ex, now)
 
     # aggressive mode
-    def _p1_AM1_SENT(self: Any, sa: IkeSa, ex: ExchangeState, msg: Message, data: bytes,
+    def _p1_AM1_SENT(self, sa: IkeSa, ex: ExchangeState, msg: Message, data: bytes,
                      now: float) -> None:
         reply_sa, ke, nr, idp = self._need(msg.payloads, SaPayload, KePayload, NoncePayload,
                                            IdPayload)
@@ -427,7 +447,7 @@ class Phase1Mixin:
         self._send_exchange(sa, ex, out.encode(), now, expect_reply=False)
         self._p1_established(sa, ex, now)
 
-    def _p1_AM2_SENT(self: Any, sa: IkeSa, ex: ExchangeState, msg: Message, data: bytes,
+    def _p1_AM2_SENT(self, sa: IkeSa, ex: ExchangeState, msg: Message, data: bytes,
                      now: float) -> None:
         if msg.flags & 1:
             # undecryptable: the keys differ (pre-shared key) or the copy was damaged
@@ -442,7 +462,7 @@ class Phase1Mixin:
 
     # ------------------------------------------------------------------ keys and auth
 
-    def _p1_keys(self: Any, sa: IkeSa, ex: ExchangeState, responder: bool) -> None:
+    def _p1_keys(self, sa: IkeSa, ex: ExchangeState, responder: bool) -> None:
         p = sa.proposal
         group = GROUPS[p.dh_group]
         if responder:
@@ -462,7 +482,7 @@ class Phase1Mixin:
         sa.enc_key = crypto.expand_key(p.hash, sa.skeyid_e, p.key_len)
         ex.iv = crypto.phase1_iv(p.hash, ex.ke_i, ex.ke_r, p.block)
 
-    def _p1_hash(self: Any, sa: IkeSa, ex: ExchangeState, initiator: bool, id_body: bytes
+    def _p1_hash(self, sa: IkeSa, ex: ExchangeState, initiator: bool, id_body: bytes
                  ) -> bytes:
         if initiator:
             data = ex.ke_i + ex.ke_r + sa.icookie + sa.rcookie + ex.sai_b + id_body
@@ -470,7 +490,7 @@ class Phase1Mixin:
             data = ex.ke_r + ex.ke_i + sa.rcookie + sa.icookie + ex.sai_b + id_body
         return crypto.prf(sa.proposal.hash, sa.skeyid, data)
 
-    def _auth_payloads(self: Any, sa: IkeSa, ex: ExchangeState, initiator: bool) -> list:
+    def _auth_payloads(self, sa: IkeSa, ex: ExchangeState, initiator: bool) -> list:
         cfg = sa.config
         if initiator and sa.mode == "aggressive":
             id_body = ex.ids[0]
@@ -488,7 +508,7 @@ class Phase1Mixin:
                     SigPayload(crypto.rsa_sign(cfg.private_key, h))]
         return [idp, *tail]
 
-    def _verify_auth(self: Any, sa: IkeSa, ex: ExchangeState, payloads: list | tuple,
+    def _verify_auth(self, sa: IkeSa, ex: ExchangeState, payloads: list | tuple,
                      peer_is_initiator: bool) -> None:
         cfg = sa.config
         idp = next((p for p in payloads if isinstance(p, IdPayload)), None)
@@ -530,8 +550,8 @@ class Phase1Mixin:
 
     # ------------------------------------------------------------------ established
 
-    def _p1_established(self: Any, sa: IkeSa, ex: ExchangeState, now: float) -> None:
-        sa.state = "established"
+    def _p1_established(self, sa: IkeSa, ex: ExchangeState, now: float) -> None:
+        sa.state = SaState.ESTABLISHED
         sa.established_at = now
         sa.p1_last_block = ex.iv
         self._finish_exchange(sa, ex, now)

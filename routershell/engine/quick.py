@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING
 
 from . import crypto
 from .constants import Exchange, Notify, Proto
@@ -36,8 +36,17 @@ from .isakmp import (
     SaPayload,
     encode_payloads,
 )
+from .machine import Move, opening
+from .peer import ChildConfig
 from .proposals import NoProposalChosen, choose_ipsec, ipsec_from_reply, ipsec_sa_payload
 from .sa import ExchangeState, IkeSa, IpsecSa
+
+if TYPE_CHECKING:  # a mixin of IkeEndpoint: type-check against it
+    from collections.abc import Callable
+
+    from .ike import IkeEndpoint as _Endpoint
+else:
+    _Endpoint = object
 
 
 class _QmError(Exception):
@@ -51,14 +60,14 @@ class _Unauthenticated(Exception):
     (phase 1's keys are agreed, so it cannot be a key mismatch)."""
 
 
-class QuickMixin:
-    def _quick_start(self: Any, sa: IkeSa, child_name: str, now: float,
+class QuickMixin(_Endpoint):
+    def _quick_start(self, sa: IkeSa, child_name: str, now: float,
                      rekey_of: int | None = None) -> None:
         child = sa.config.child(child_name)
         if child is None:
             return
         msgid = self._new_msgid(sa)
-        ex = ExchangeState("quick", "initiator", msgid, "QM1_SENT", now)
+        ex = ExchangeState("quick", "initiator", msgid, opening("quick", "initiator"), now)
         ex.child = child
         ex.rekey_of = rekey_of
         ex.our_spi = self.sadb.new_spi()
@@ -82,53 +91,76 @@ class QuickMixin:
         sa.exchanges[msgid] = ex
         self._send_exchange(sa, ex, out, now, expect_reply=True)
 
-    def _quick_receive(self: Any, sa: IkeSa, msg: Message, data: bytes, now: float) -> None:
+    def _quick_receive(self, sa: IkeSa, msg: Message, data: bytes, now: float) -> None:
         ex = sa.exchanges.get(msg.message_id)
         if ex is not None and data == ex.last_received:
             if ex.last_sent is not None:
                 self._emit(sa, ex.last_sent, sa.peer)
             return
-        if ex is not None and ex.state == "done":
-            return
         if msg.message_id == 0:
             raise DecodeError("quick mode with message ID 0", Notify.INVALID_MESSAGE_ID)
         if ex is None:
-            iv = crypto.phase2_iv(sa.proposal.hash, sa.p1_last_block, msg.message_id,
-                                  sa.proposal.block)
+            self._qm_responder_start(sa, msg, data, now)
         else:
-            iv = ex.iv
+            self._transition(sa, ex, msg, data, now)
+
+    def _qm_open(self, sa: IkeSa, msg: Message, iv: bytes) -> tuple[list, bytes, bytes]:
+        """Decrypt a quick mode message: (payloads, next IV, the bytes after HASH). A message
+        that does not decrypt or lacks its HASH is `_Unauthenticated`."""
         try:
             payloads, next_iv = self._decrypt(sa, msg, iv)
         except DecryptError as e:
-            self._dropped(sa.peer, 2, f"quick mode undecryptable: {e}", AUTHENTICATION_FAILED,
-                          Notify.INVALID_HASH_INFORMATION)
-            return
+            raise _Unauthenticated(f"undecryptable ({e})") from None
         if not payloads or not isinstance(payloads[0], HashPayload):
-            self._dropped(sa.peer, 2, "quick mode without HASH", AUTHENTICATION_FAILED,
-                          Notify.INVALID_HASH_INFORMATION)
-            return
-        mid = msg.message_id.to_bytes(4, "big")
-        rest = b"".join(p.raw for p in payloads[1:])
+            raise _Unauthenticated("without HASH")
+        return payloads, next_iv, b"".join(p.raw for p in payloads[1:])
+
+    def _qm_responder_start(self, sa: IkeSa, msg: Message, data: bytes, now: float) -> None:
+        """Message 1 of a quick mode the peer starts: the exchange opens in QM2_SENT."""
+        iv = crypto.phase2_iv(sa.proposal.hash, sa.p1_last_block, msg.message_id,
+                              sa.proposal.block)
+
+        def start(sa: IkeSa, ex: None, msg: Message, data: bytes, now: float) -> None:
+            payloads, next_iv, rest = self._qm_open(sa, msg, iv)
+            self._qm_responder(sa, msg.message_id, payloads, rest, data, next_iv, now)
+
+        self._qm_run(start, None, sa, None, msg, data, now)
+
+    def _qm_run(self, handler: Callable[..., None], move: Move | None, sa: IkeSa,
+                ex: ExchangeState | None, msg: Message, data: bytes, now: float) -> bool:
+        """Run a quick mode handler under quick mode's error policy; True = the move happened.
+        Phase 1's keys are agreed, so a message failing authentication is damaged or forged:
+        dropped and counted. A refusal on its merits fails the exchange, phase 1 stays."""
         try:
-            if ex is None:
-                self._qm_responder(sa, msg.message_id, payloads, rest, data, next_iv, now)
-            elif ex.role == "initiator" and ex.state == "QM1_SENT":
-                self._qm_initiator_reply(sa, ex, payloads, rest, data, next_iv, now)
-            elif ex.role == "responder" and ex.state == "QM2_SENT":
-                want = self._prf(sa, sa.skeyid_a, b"\0" + mid + ex.ni + ex.nr)
-                if not hmac.compare_digest(payloads[0].data, want):
-                    raise _Unauthenticated("HASH(3)")
-                ex.last_received = data
-                ex.last_sent = None
-                self._finish_exchange(sa, ex, now)
-                self._qm_install(sa, ex, now)
+            handler(sa, ex, msg, data, now)
+            return True
         except _QmError as e:
             self._qm_fail(sa, msg.message_id, ex, e, now)
         except _Unauthenticated as e:
-            self._dropped(sa.peer, 2, f"quick mode {e} mismatch", AUTHENTICATION_FAILED,
+            self._dropped(sa.peer, 2, f"quick mode {e}", AUTHENTICATION_FAILED,
                           Notify.INVALID_HASH_INFORMATION)
+        return False
 
-    def _qm_fail(self: Any, sa: IkeSa, msgid: int, ex: ExchangeState | None, e: _QmError,
+    def _qm_QM1_SENT(self, sa: IkeSa, ex: ExchangeState, msg: Message, data: bytes,
+                     now: float) -> None:
+        """Initiator: message 2 in, message 3 out, SAs installed."""
+        payloads, next_iv, rest = self._qm_open(sa, msg, ex.iv)
+        self._qm_initiator_reply(sa, ex, payloads, rest, data, next_iv, now)
+
+    def _qm_QM2_SENT(self, sa: IkeSa, ex: ExchangeState, msg: Message, data: bytes,
+                     now: float) -> None:
+        """Responder: message 3 in (HASH(3) only), SAs installed."""
+        payloads, _, _ = self._qm_open(sa, msg, ex.iv)
+        mid = msg.message_id.to_bytes(4, "big")
+        want = self._prf(sa, sa.skeyid_a, b"\0" + mid + ex.ni + ex.nr)
+        if not hmac.compare_digest(payloads[0].data, want):
+            raise _Unauthenticated("HASH(3) mismatch")
+        ex.last_received = data
+        ex.last_sent = None
+        self._finish_exchange(sa, ex, now)
+        self._qm_install(sa, ex, now)
+
+    def _qm_fail(self, sa: IkeSa, msgid: int, ex: ExchangeState | None, e: _QmError,
                  now: float) -> None:
         self._send_info(sa, [NotifyPayload(e.notify, Proto.ESP, e.spi)])
         child = ex.child.name if ex is not None and ex.child is not None else None
@@ -138,11 +170,11 @@ class QuickMixin:
             self.sadb.release_spi(ex.our_spi)
             self._requeue_rekey_ipsec(ex)
 
-    def _qm_responder(self: Any, sa: IkeSa, msgid: int, payloads: list, rest: bytes,
+    def _qm_responder(self, sa: IkeSa, msgid: int, payloads: list, rest: bytes,
                       data: bytes, iv: bytes, now: float) -> None:
         mid = msgid.to_bytes(4, "big")
         if not hmac.compare_digest(payloads[0].data, self._prf(sa, sa.skeyid_a, mid + rest)):
-            raise _Unauthenticated("HASH(1)")
+            raise _Unauthenticated("HASH(1) mismatch")
         sa_p = next((p for p in payloads if isinstance(p, SaPayload)), None)
         ni = next((p for p in payloads if isinstance(p, NoncePayload)), None)
         if sa_p is None or ni is None:
@@ -159,7 +191,7 @@ class QuickMixin:
         except NoProposalChosen:
             self.sadb.release_spi(our_spi)
             raise _QmError(Notify.NO_PROPOSAL_CHOSEN, NO_PROPOSAL_CHOSEN, spi_hint) from None
-        ex = ExchangeState("quick", "responder", msgid, "QM2_SENT", now)
+        ex = ExchangeState("quick", "responder", msgid, opening("quick", "responder"), now)
         ex.child, ex.proposal, ex.our_spi, ex.peer_spi = child, agreed, our_spi, peer_spi
         ex.ni, ex.nr = ni.data, self._nonce()
         reply: list = [reply_sa, NoncePayload(ex.nr)]
@@ -187,7 +219,7 @@ class QuickMixin:
         sa.exchanges[msgid] = ex
         self._send_exchange(sa, ex, out, now, expect_reply=True)
 
-    def _qm_child(self: Any, sa: IkeSa, ids: list) -> Any:
+    def _qm_child(self, sa: IkeSa, ids: list) -> ChildConfig | None:
         children = sa.config.children
         if not ids:
             return next((c for c in children if c.ids() is None), children[0] if children else None)
@@ -200,12 +232,12 @@ class QuickMixin:
                 return c
         return None
 
-    def _qm_initiator_reply(self: Any, sa: IkeSa, ex: ExchangeState, payloads: list,
+    def _qm_initiator_reply(self, sa: IkeSa, ex: ExchangeState, payloads: list,
                             rest: bytes, data: bytes, iv: bytes, now: float) -> None:
         mid = ex.message_id.to_bytes(4, "big")
         if not hmac.compare_digest(payloads[0].data,
                                    self._prf(sa, sa.skeyid_a, mid + ex.ni + rest)):
-            raise _Unauthenticated("HASH(2)")
+            raise _Unauthenticated("HASH(2) mismatch")
         sa_p = next((p for p in payloads if isinstance(p, SaPayload)), None)
         nr = next((p for p in payloads if isinstance(p, NoncePayload)), None)
         if sa_p is None or nr is None:
@@ -233,7 +265,7 @@ class QuickMixin:
         self._finish_exchange(sa, ex, now)
         self._qm_install(sa, ex, now)
 
-    def _qm_install(self: Any, sa: IkeSa, ex: ExchangeState, now: float) -> None:
+    def _qm_install(self, sa: IkeSa, ex: ExchangeState, now: float) -> None:
         p = ex.proposal
         h = sa.proposal.hash
         n = p.enc_key_len + p.auth_key_len

@@ -10,21 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .backoff import Gaps
+
 
 @dataclass(frozen=True)
-class Schedule:
-    gaps: tuple[float, ...]
-    source: str = ""
+class Schedule(Gaps):
+    """A finite `Gaps` (hold=False): `gap(sent)` is the wait after transmission number `sent`
+    (1 = the first send); None = give up now."""
 
     @property
     def retries(self) -> int:
         return len(self.gaps) - 1
-
-    def gap(self, sent: int) -> float | None:
-        """Wait after transmission number `sent` (1 = the first send); None = give up now."""
-        if 1 <= sent <= len(self.gaps):
-            return self.gaps[sent - 1]
-        return None
 
     def timeout(self) -> float:
         """Total time from the first send until the exchange times out."""

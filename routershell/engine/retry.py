@@ -20,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from .backoff import Gaps
+
 
 class RetryError(ValueError):
     """A retry or back-off policy was configured with values it cannot use."""
@@ -196,24 +198,32 @@ class RetryController:
 # --- progressive back-off ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Backoff:
-    """Waits in seconds after the 1st, 2nd, ... consecutive failure; the last step repeats."""
+@dataclass(frozen=True, init=False)
+class Backoff(Gaps):
+    """Waits in seconds after the 1st, 2nd, ... consecutive failure; the last step repeats
+    (a `Gaps` with hold=True, the same arithmetic as a retransmission `Schedule`)."""
 
-    steps: tuple[float, ...]
-    source: str = ""
+    def __init__(self, steps: tuple[float, ...] | list[float], source: str = "") -> None:
+        super().__init__(tuple(steps), source, True)
+        self.__post_init__()
 
     def __post_init__(self) -> None:
-        if not self.steps or any(s < 0 for s in self.steps):
+        if not self.gaps or any(s < 0 for s in self.gaps):
             raise RetryError("a back-off needs at least one non-negative step")
+
+    @property
+    def steps(self) -> tuple[float, ...]:
+        return self.gaps
 
     def delay(self, failures: int) -> float:
         """Wait after `failures` consecutive failures (1 = the first failure)."""
         if failures < 1:
             raise RetryError("failures counts from 1")
-        return self.steps[min(failures, len(self.steps)) - 1]
+        d = self.gap(failures)
+        assert d is not None  # hold=True: never past the end
+        return d
 
-    def sequence(self, n: int) -> list[float]:
+    def sequence(self, n: int) -> list[float]:  # type: ignore[override]
         return [self.delay(k) for k in range(1, n + 1)]
 
 
@@ -248,7 +258,9 @@ class BackoffRetry:
 
 
 class BackoffTimer:
-    """One progressive back-off: failure -> wait grows; success -> pattern restarts."""
+    """One progressive back-off: failure -> wait grows; success -> pattern restarts. The only
+    failure counter over a `Backoff`: the distribution and crypto-group policies keep one per
+    tunnel instead of counting themselves."""
 
     def __init__(self, backoff: Backoff) -> None:
         self.backoff = backoff

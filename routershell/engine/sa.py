@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .dpd import DpdState
+from .machine import SaState
 from .proposals import IkeProposal, IpsecProposal
 
 Addr = tuple[str, int]
@@ -76,7 +77,7 @@ class IkeSa:
     mode: str  # "main" | "aggressive"
     created_at: float
     config: Any = None
-    state: str = "negotiating"
+    state: str = SaState.NEGOTIATING  # machine.SaState
     auth: str = ""
     proposal: IkeProposal | None = None
     established_at: float | None = None

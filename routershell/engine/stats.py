@@ -14,6 +14,7 @@ from dataclasses import dataclass
 class EndpointStats:
     unauthenticated: int = 0  # dropped: did not decrypt, or its HASH / signature did not verify
     malformed: int = 0  # every Malformed event (the drops above included)
+    unexpected: int = 0  # refused: no move for it in the exchange's state (machine.py)
 
 
 __all__ = ["EndpointStats"]

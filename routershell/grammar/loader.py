@@ -18,6 +18,10 @@ Statement := WORD? ARG? CHOICES? LEAFLIST? HELP? ATTR* ("=>" HANDLER)? (";" | "{
 Attributes: @secret @ordered @oneliner @flat @mandatory @ref(path words) @choice(group)
 @default(value) @hidden.  Top-level statements from several files of one tree are merged by word.
 
+Command languages of KEYWORD=value parameters are the same files read by grammar/keyvalue.py:
+keywords spelled with their minimum abbreviation in capitals (`CREate IPSec POLicy`), a command
+word's argument written `WORD=value`, `@optional-value` for `WORD[=value]`.
+
 Compiled trees are cached as JSON data (treecache.py, never pickles) keyed by the files' content
 and the compiler's own source, so startup skips parsing.
 """

@@ -212,9 +212,15 @@ class LabControl:
             return await command(self, session, m)
         self.caller = session
         try:
-            return self.apply(m)
+            text = self.apply(m)
         finally:
             self.caller = None
+        clock = self.host.clock
+        if m.handler == "lab-module" and m.words[-1] != "fail" and clock.mode != "frozen":
+            # like `request chassis pic … online`: return once the tunnels the module brought
+            # back negotiated (or 30 s), so the next show is what the restored module holds
+            await clock.wait_until(self.host.settled, 30.0)
+        return text
 
     #: the session running the current command (None for timed lab events)
     caller: Any = None
@@ -424,17 +430,28 @@ async def _clock_show(ctl: LabControl, session: Any, m: CommandMatch) -> str:
     return ctl.clock_text()
 
 
+MAX_ADVANCE = 366 * 86400.0  # one command moves the lab at most a year (Ctrl-C stops it sooner)
+
+
+def _bounded(seconds: float) -> float:
+    if seconds > MAX_ADVANCE:
+        raise LabCommandError(f"the lab clock moves at most {MAX_ADVANCE / 86400:.0f} days at a time")
+    return seconds
+
+
 @COMMANDS.handler("lab-clock-advance")
 async def _clock_advance(ctl: LabControl, session: Any, m: CommandMatch) -> str:
     clock = ctl.host.clock
-    await clock.advance(parse_duration(str(m.args["duration"])))
+    await clock.advance(_bounded(parse_duration(str(m.args["duration"]))))
     return f"Lab clock advanced to {format_hms(clock.now())} ({clock.mode}).\n"
 
 
 @COMMANDS.handler("lab-clock-advance-to")
 async def _clock_advance_to(ctl: LabControl, session: Any, m: CommandMatch) -> str:
     clock = ctl.host.clock
-    await clock.advance_to(parse_offset(str(m.args["time"])))
+    target = parse_offset(str(m.args["time"]))
+    _bounded(target - clock.now())
+    await clock.advance_to(target)
     return f"Lab clock advanced to {format_hms(clock.now())} ({clock.mode}).\n"
 
 

@@ -11,6 +11,7 @@ validated completely.
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 import tomllib
 from dataclasses import dataclass
@@ -96,6 +97,8 @@ class LabPeer:
     reachable: bool = True
     latency: float = 0.0  # seconds, one way
     loss: float = 0.0  # percent
+    line: int = 0  # of its `address` in the lab file (errors found when the lab is built)
+    reject_proposals: int = 0  # refuse the first N phase-1 negotiations (NO-PROPOSAL-CHOSEN)
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,9 @@ class LabSpec:
     epoch: datetime | None = None
     seed: int | None = None
     description: str = ""
+    # addresses beyond loopback that devices may send SNMP traps to (a configured target
+    # elsewhere is not sent to: traps leave this machine only where the lab file says)
+    trap_targets_allowed: tuple[str, ...] = ()
 
     def device(self, name: str) -> DeviceSpec | None:
         return next((d for d in self.devices if d.name == name), None)
@@ -209,6 +215,10 @@ class KeyLines:
         while path:
             if path in self.lines:
                 return self.lines[path]
+            # a table only written as [path.child]: the first line below it
+            below = [n for p, n in self.lines.items() if p[:len(path)] == path]
+            if below:
+                return min(below)
             path = path[:-1]
         return None
 
@@ -266,15 +276,28 @@ class _Checker:
         if isinstance(v, bool):
             raise self.fail(path + (key,), f"{key!r} must be a duration")
         if isinstance(v, int | float):
+            if not math.isfinite(v):
+                raise self.fail(path + (key,), f"{key!r} must be a finite duration")
             if v < 0:
                 raise self.fail(path + (key,), f"{key!r} can't be negative")
+            if v > MAX_SECONDS:
+                raise self.fail(path + (key,), f"{key!r} is longer than a lab can run ({MAX_SECONDS:.0f} s)")
             return float(v)
         if isinstance(v, str):
             try:
-                return parse_duration(v)
+                secs = parse_duration(v)
             except ClockError as e:
                 raise self.fail(path + (key,), str(e)) from None
+            if not math.isfinite(secs) or secs > MAX_SECONDS:
+                raise self.fail(path + (key,), f"{key!r} is longer than a lab can run ({MAX_SECONDS:.0f} s)")
+            return secs
         raise self.fail(path + (key,), f"{key!r} must be a duration (e.g. \"20ms\")")
+
+    def positive_seconds(self, d: dict, key: str, path: tuple, default: float) -> float:
+        v = self.seconds(d, key, path, default)
+        if v <= 0:
+            raise self.fail(path + (key,), f"{key!r} must be more than 0")
+        return v
 
     def percent(self, d: dict, key: str, path: tuple) -> float:
         v = d.get(key, 0)
@@ -306,18 +329,22 @@ class _Checker:
         return value
 
 
+MAX_SECONDS = 366 * 86400.0  # a year of lab time: the longest anything in a lab file may last
+
+
 def path_name(path: tuple) -> str:
     return ".".join(str(p) for p in path if not isinstance(p, int))
 
 
-_TOP = {"name", "description", "epoch", "seed", "devices", "peers", "links", "traffic", "events", "objectives"}
+_TOP = {"name", "description", "epoch", "seed", "devices", "peers", "links", "traffic", "events", "objectives",
+        "trap_targets_allowed"}
 _DEVICE = {"platform", "hostname", "config", "config_file", "model", "ports", "modules", "ike_bridge",
            "ike_bridge_peers", "options"}
 _BRIDGE_PEER = {"address", "port", "nat_port"}
 _MODULE = {"slot", "name", "kind", "capacity"}
 _PEER = {"name", "address", "psk", "ike", "ipsec", "mode", "answers_dpd", "initiates_dpd",
          "dpd_interval", "dpd_retries", "initiates", "target", "local_ts", "remote_ts",
-         "reachable", "latency", "loss"}
+         "reachable", "latency", "loss", "reject_proposals"}
 _LINK = {"name", "endpoints", "latency", "loss", "up"}
 _TRAFFIC = {"name", "from", "to", "rate"}
 _EVENT = {"at", "do"}
@@ -354,6 +381,8 @@ def parse_lab(text: str, origin: str = "<lab>", base: Path | None = None) -> Lab
         if not isinstance(v, datetime):
             raise c.fail(("epoch",), "'epoch' must be a date and time (e.g. 2026-01-01T00:00:00Z)")
         epoch = v if v.tzinfo is not None else v.replace(tzinfo=UTC)
+        if not 1970 <= epoch.year <= 2200:  # the lab clock runs from here for up to a year
+            raise c.fail(("epoch",), "'epoch' must be between 1970 and 2200")
     seed = c.integer(data, "seed", (), 0) if "seed" in data else None
 
     devices = _devices(c, data.get("devices"), base)
@@ -381,8 +410,13 @@ def parse_lab(text: str, origin: str = "<lab>", base: Path | None = None) -> Lab
                     raise c.fail(("links", i, "endpoints"), f"link {link.name!r}: device {dev!r} has no port {port!r}")
             elif not _is_address(ep) and not any(p.name == ep for p in peers):
                 raise c.fail(("links", i, "endpoints"), f"link {link.name!r}: {ep!r} is neither device:port nor a peer")
+    allowed = c.array(data.get("trap_targets_allowed", []), ("trap_targets_allowed",), "trap_targets_allowed")
+    for i, a in enumerate(allowed):
+        if not isinstance(a, str) or not _is_address(a):
+            raise c.fail(("trap_targets_allowed", i), f"'trap_targets_allowed': {a!r} is not an IP address")
     return LabSpec(name, origin, devices, peers, links, traffic,
-                   tuple(sorted(events, key=lambda e: e.at)), objectives, epoch, seed, description)
+                   tuple(sorted(events, key=lambda e: e.at)), objectives, epoch, seed, description,
+                   tuple(allowed))
 
 
 _TOML_LINE = re.compile(r"""\s*(#.*|\[\[?[\w"'. \-]+\]\]?\s*(#.*)?|[\w"'.\-]+\s*=.*)?""")
@@ -478,7 +512,7 @@ def _devices(c: _Checker, value: Any, base: Path | None) -> tuple[DeviceSpec, ..
             c.table(m, mp, _MODULE, "module")
             mods.append(ModuleSpec(
                 str(c.string(m, "slot", mp, what="module")), c.string(m, "name", mp, what="module"),
-                c.string(m, "kind", mp, "services"), c.integer(m, "capacity", mp, 0)))
+                c.string(m, "kind", mp, "services"), c.integer(m, "capacity", mp, 0, 0, 1_000_000)))
         _unique(c, [(m.slot, path + ("modules", i, "slot")) for i, m in enumerate(mods)], "module slot")
         bridge, bridge_peers = _bridge(c, d, path)
         options = d.get("options", {})
@@ -527,6 +561,11 @@ def _proposals(c: _Checker, value: Any, path: tuple, kind: str) -> tuple:
     out = []
     for p in value:
         c.table(p, path, allowed, f"{kind} proposal")
+        for key, lo in (("lifetime_s", 1), ("lifetime_kb", 0)):
+            if key in p:
+                v = p[key]
+                if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= 0xFFFFFFFF:
+                    raise c.fail(path, f"{kind} proposal: {key!r} must be an integer ({lo}..4294967295)")
         try:
             out.append(cls(**p))
         except (TypeError, ValueError, KeyError) as e:
@@ -556,11 +595,13 @@ def _peer(c: _Checker, p: Any, path: tuple) -> LabPeer:
         ike_proposals=ike, ipsec_proposals=_proposals(c, p.get("ipsec"), path + ("ipsec",), "ipsec"),
         mode=mode, answers_dpd=c.boolean(p, "answers_dpd", path, True),
         initiates_dpd=c.boolean(p, "initiates_dpd", path, False),
-        dpd_interval=c.seconds(p, "dpd_interval", path, 10.0),
+        dpd_interval=c.positive_seconds(p, "dpd_interval", path, 10.0),
         dpd_retries=c.integer(p, "dpd_retries", path, 5, 1, 100),
         initiates=initiates, target=target, local_ts=local_ts, remote_ts=remote_ts,
         reachable=c.boolean(p, "reachable", path, True), latency=c.seconds(p, "latency", path, 0.0),
-        loss=c.percent(p, "loss", path))
+        line=c.keys.line(path + ("address",)) or 0,
+        loss=c.percent(p, "loss", path),
+        reject_proposals=c.integer(p, "reject_proposals", path, 0, 0, 1000))
 
 
 def _link(c: _Checker, x: Any, path: tuple) -> LinkSpec:
@@ -583,6 +624,8 @@ def _event(c: _Checker, x: Any, path: tuple) -> EventSpec:
     at_text = c.req(x, "at", path, "event")
     try:
         at = parse_offset(at_text) if isinstance(at_text, str) else float(at_text)
+        if isinstance(at_text, bool) or not math.isfinite(at) or not 0 <= at <= MAX_SECONDS:
+            raise ClockError(f"{at_text!r} is not a time from 0 to {MAX_SECONDS:.0f} s after boot")
     except (ClockError, TypeError, ValueError) as e:
         raise c.fail(path + ("at",), f"'at': {e}") from None
     do = c.string(x, "do", path, what="event").strip()

@@ -12,6 +12,9 @@ from .base import Platform
 # name -> module defining PLATFORM (the only place outside a vendor package naming vendors)
 PLATFORM_MODULES: dict[str, str] = {
     "junos": "routershell.platforms.junos.platform",
+    "alliedware": "routershell.platforms.alliedware.platform",
+    "staros": "routershell.platforms.staros.platform",
+    "junose": "routershell.platforms.junose.platform",
 }
 
 

@@ -37,12 +37,21 @@ import re
 from collections.abc import Awaitable, Callable
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import trio
 
-# trio.testing would import pytest (~55 ms of startup); the same objects live in trio._core.
-from trio._core import MockClock, wait_all_tasks_blocked
+if TYPE_CHECKING:
+    from trio.testing import MockClock
+
+
+def _trio_testing() -> ModuleType:
+    """trio's public home of MockClock and wait_all_tasks_blocked, imported when first needed
+    (with pytest installed, importing trio.testing also imports pytest: tens of ms)."""
+    import trio.testing
+
+    return trio.testing
 
 __all__ = [
     "DEFAULT_EPOCH",
@@ -168,7 +177,8 @@ class LabClock:
         poll: float = 1.0,
     ) -> None:
         self._mode, self._rate = parse_mode(mode)
-        self.trio_clock: MockClock = trio_clock if trio_clock is not None else MockClock()
+        self.trio_clock: MockClock = (trio_clock if trio_clock is not None
+                                      else _trio_testing().MockClock())
         self.origin: float = self.trio_clock.current_time() if origin is None else float(origin)
         if epoch is None:
             epoch = DEFAULT_EPOCH
@@ -280,7 +290,7 @@ class LabClock:
         # Let everything runnable at this lab instant finish before deciding anything.
         self._settling += 1
         try:
-            await wait_all_tasks_blocked()
+            await _trio_testing().wait_all_tasks_blocked()
         finally:
             self._settling -= 1
 

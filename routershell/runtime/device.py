@@ -102,6 +102,8 @@ class Device:
     tunnels: Any = None  # routershell.runtime.tunnels.TunnelManager, set by World.add_device
     # SNMP trap receivers the platform's commit compiles: runtime.notify.TrapTarget tuples
     trap_targets: list[Any] = field(default_factory=list)
+    # non-loopback trap receivers the lab allows (runtime/notify.py sends nowhere else)
+    trap_allowed: frozenset[str] = frozenset()
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _rngs: dict[str, random.Random] = field(default_factory=dict)
 

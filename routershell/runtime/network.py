@@ -192,20 +192,33 @@ class Network:
         """One echo request/reply between `src` and `dst` (ping): the round-trip time, or None
         when either way is lost, unreachable or partitioned, or nothing owns `dst`. Draws come
         from their own seeded stream, so pings never shift the world's datagram timeline."""
-        if not self.known(dst) or not self.reachable(src) or not self.reachable(dst) or self.partitioned(src, dst):
+        if not self.known(dst):
             return None
+        rng = self._echo_rng(src, dst)
+        there = self._leg(src, dst, rng)
+        back = self._leg(dst, src, rng) if there is not None else None
+        return None if there is None or back is None else there + back
+
+    def one_way(self, src: str, dst: str) -> float | None:
+        """One packet of an echo from `src` to `dst` (a ping leg carried inside a tunnel
+        between two gateways): its delay, or None when it is lost, unreachable or partitioned."""
+        return self._leg(src, dst, self._echo_rng(src, dst))
+
+    def _echo_rng(self, src: str, dst: str) -> random.Random:
         rng = self._rngs.get(("echo", src, dst))
         if rng is None:
             rng = self._rngs[("echo", src, dst)] = self.streams.stream("network", "echo", src, dst)
+        return rng
+
+    def _leg(self, src: str, dst: str, rng: random.Random) -> float | None:
+        if not self.reachable(src) or not self.reachable(dst) or self.partitioned(src, dst):
+            return None
         loss = self.loss_between(src, dst)
         ls, js = self._addr_latency.get(src, (0.0, 0.0))
         ld, jd = self._addr_latency.get(dst, (0.0, 0.0))
-        rtt = 0.0
-        for _ in range(2):  # there and back
-            if loss and rng.random() < loss:
-                return None
-            rtt += self.latency + ls + ld + (rng.uniform(0.0, max(js, jd)) if max(js, jd) else 0.0)
-        return rtt
+        if loss and rng.random() < loss:
+            return None
+        return self.latency + ls + ld + (rng.uniform(0.0, max(js, jd)) if max(js, jd) else 0.0)
 
     def _deliver(self, src: Addr, dst: Addr, payload: bytes) -> None:
         handler = self._bound.get(dst)

@@ -64,7 +64,7 @@ def emit(device: Any, event: str, varbinds: list[tuple[str, Any]] | None = None,
     if detail is not None and detail_oid is not None:
         varbinds.append((detail_oid, detail))
     targets = [t for t in device.trap_targets
-               if len(t) < 4 or t[3] is None or event in t[3]]
+               if (len(t) < 4 or t[3] is None or event in t[3]) and _may_send(device, t[0])]
     if oid is None or not targets:
         return 0
     uptime = int(max(0.0, device.now() - device.booted_at) * 100)  # sysUpTime: centiseconds
@@ -76,6 +76,26 @@ def emit(device: Any, event: str, varbinds: list[tuple[str, Any]] | None = None,
         except (OSError, snmp.SnmpError) as e:  # an unreachable manager never stops the device
             log.debug("trap %s to %s:%s failed: %s", event, host, port, e)
     return sent
+
+
+_refused: set[tuple[str, str]] = set()
+
+
+def _may_send(device: Any, host: str) -> bool:
+    """Traps go to loopback receivers, and elsewhere only where the lab file allows
+    (`trap_targets_allowed`): a configuration typed by anyone must not aim UDP at the world."""
+    import ipaddress
+
+    try:
+        if ipaddress.ip_address(host).is_loopback or host in device.trap_allowed:
+            return True
+    except ValueError:
+        return False
+    if (device.name, host) not in _refused:
+        _refused.add((device.name, host))
+        log.warning("%s: trap target %s not sent to (not loopback, not in the lab's "
+                    "trap_targets_allowed)", device.name, host)
+    return False
 
 
 def link_varbinds(index: int, name: str, up: bool) -> list[tuple[str, Any]]:

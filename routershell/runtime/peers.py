@@ -10,6 +10,10 @@ It accepts any initiator (a PeerConfig is made from the spec for each new source
 the emulated router's address need not be listed. Its single child is named after the peer.
 `update(**changes)` changes the spec at run time (wrong PSK, other proposals): new negotiations
 use it, SAs already up are left alone (as on a real gateway).
+
+`reject_proposals = N`: the peer refuses the next N phase-1 negotiations started towards it with
+NO-PROPOSAL-CHOSEN (it answers with an offer none of the initiator's transforms matches), then
+accepts as configured — a gateway whose policy is fixed after a first failed attempt.
 """
 
 from __future__ import annotations
@@ -19,13 +23,15 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..engine.constants import Exchange
 from ..engine.dpd import DpdPolicy
 from ..engine.events import Event, Phase2Up
 from ..engine.ike import IkeEndpoint
+from ..engine.isakmp import DecodeError, SaPayload, decode
 from ..engine.peer import DEFAULT_SCHEDULE, ChildConfig, PeerConfig
-from ..engine.proposals import IkeProposal, IpsecProposal
+from ..engine.proposals import IkeProposal, IpsecProposal, NoProposalChosen, choose_ike
 from ..engine.retransmit import Schedule
-from ..engine.sa import IpsecSa
+from ..engine.sa import ZERO_COOKIE, IpsecSa
 from .network import Addr, Network
 from .scheduler import Scheduler
 from .tunnels import IKE_PORT, matches
@@ -60,6 +66,7 @@ class PeerSpec:
     loss: float = 0.0  # percent
     retransmit: Schedule = DEFAULT_SCHEDULE
     labels: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    reject_proposals: int = 0  # refuse this many phase-1 negotiations first (see above)
 
     def __post_init__(self) -> None:
         if self.initiates and not self.target:
@@ -90,7 +97,8 @@ class RemotePeer:
         self.scheduler = scheduler
         self.endpoint = IkeEndpoint((spec.address, IKE_PORT), rng)
         self.events: list[tuple[float, Event]] = []
-        self.max_events = 2000
+        self.max_events = 256  # recent events only: a long lab must not grow per peer
+        self.rejects_left = spec.reject_proposals
         self._subscribers: list[Callable[[str, object], None]] = []
         network.bind(spec.address, IKE_PORT, self._receive)
         scheduler.add_engine(self, name=f"peer {spec.name}")
@@ -126,6 +134,12 @@ class RemotePeer:
             ep.add_peer(self.spec.config_for(gateway))
         ep.initiate((gateway, IKE_PORT), now, child=self.spec.name)
         self._pump(now)
+
+    def delete_ike(self, gateway: str, now: float) -> bool:
+        """Delete the IKE SA with `gateway`, telling it (a Delete). False if there is none."""
+        done = self.endpoint.delete_ike((gateway, IKE_PORT), now)
+        self._pump(now)
+        return done
 
     def update(self, now: float, **changes: object) -> PeerSpec:
         """Change the peer's description (psk=..., answers_dpd=..., reachable=...)."""
@@ -193,8 +207,36 @@ class RemotePeer:
     def _receive(self, data: bytes, src: Addr, now: float) -> None:
         if src[0] not in self.endpoint.peers:
             self.endpoint.add_peer(self.spec.config_for(src[0]))
-        self.endpoint.receive(data, src, now)
+        refusal = self._refusal(data) if self.rejects_left > 0 else None
+        if refusal is not None:
+            cfg = self.endpoint.peers[src[0]]
+            self.endpoint.add_peer(dataclasses.replace(cfg, ike_proposals=(refusal,)))
+            self.endpoint.receive(data, src, now)  # answered at once with NO-PROPOSAL-CHOSEN
+            self.endpoint.add_peer(cfg)
+            self.rejects_left -= 1
+        else:
+            self.endpoint.receive(data, src, now)
         self._pump(now)
+
+    @staticmethod
+    def _refusal(data: bytes) -> IkeProposal | None:
+        """For the first message of a new phase 1: a proposal none of its offers matches."""
+        try:
+            msg = decode(data)
+        except DecodeError:
+            return None
+        if msg.exchange not in (Exchange.MAIN, Exchange.AGGRESSIVE) or msg.rcookie != ZERO_COOKIE:
+            return None
+        offers = msg.find(SaPayload)
+        if not offers:
+            return None
+        for cand in (IkeProposal("psk", "md5", "des", 1), IkeProposal("psk", "sha256", "aes256", 14),
+                     IkeProposal("psk", "sha1", "aes192", 5)):
+            try:
+                choose_ike(offers[0], (cand,))
+            except NoProposalChosen:
+                return cand
+        return None
 
     def _pump(self, now: float, reschedule: bool = True) -> None:
         ep = self.endpoint

@@ -43,9 +43,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import trio
 
-# trio.testing would import pytest (~55 ms of startup); the same objects live in trio._core.
-from trio._core import wait_all_tasks_blocked
-
 if TYPE_CHECKING:
     from .clock import LabClock
 
@@ -348,6 +345,8 @@ class Scheduler:
 
     async def run(self, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         """The scheduler task: start it once in the lab's nursery; runs until cancelled."""
+        import trio.testing  # public home of wait_all_tasks_blocked; costly, so not at import
+
         if self._running:
             raise SchedulerError("scheduler already running")
         self._running = True
@@ -379,11 +378,18 @@ class Scheduler:
                     # Tasks woken together with us are in trio's current batch, invisible
                     # to current_statistics(); wait until every other task is blocked
                     # (this also lets the host and I/O in), then we are alone.
-                    await wait_all_tasks_blocked()
+                    await trio.testing.wait_all_tasks_blocked()
                     wakeups.woken = False
                     if clock.may_fast_forward():
                         now = self._fast_forward(clock, wakeups)
-                        if self._behind or wakeups.woken or not clock.may_fast_forward():
+                        if self._behind:
+                            # budget spent mid-instant: yield before the rest of it (going
+                            # straight back to fire_due would start a second budget in
+                            # the same trio step)
+                            self.yields += 1
+                            await trio.lowlevel.checkpoint()
+                            continue
+                        if wakeups.woken or not clock.may_fast_forward():
                             continue  # someone else must run now; we go back through trio
                     else:
                         now = self.now()

@@ -47,6 +47,15 @@ class Flow:
     _timer: Timer | None = None
 
 
+class _Owner:
+    """A device seen only through its TunnelManager (what `_put` needs of an end)."""
+
+    __slots__ = ("tunnels", "name")
+
+    def __init__(self, tunnels: Any) -> None:
+        self.tunnels, self.name = tunnels, tunnels.device
+
+
 class Traffic:
     """All flows of a world. `ends()` lists the senders/receivers as (kind, object)."""
 
@@ -59,6 +68,7 @@ class Traffic:
         self.tick = tick
         self._flows: dict[str, Flow] = {}
         self._rngs: dict[str, random.Random] = {}
+        self._peer_routes: dict[tuple[str, str], list[Any]] = {}
 
     def start(self, name: str, src: str, dst: str, rate_pps: float = 10) -> Flow:
         import ipaddress
@@ -115,20 +125,13 @@ class Traffic:
         if sender is None:
             flow.clear += n
             return
-        kind, end, tname, toward = sender
-        if kind == "device":
-            sa = end.tunnels.traffic(tname, octets, n, now, inbound=False)
-            label = f"{end.name}:{tname}"
-        else:
-            sa = end.current_sa(toward)
-            if sa is not None:
-                end.account(sa.inbound_spi, octets, n, now, inbound=False)
-            label = f"peer:{end.name}"
-        if sa is None:
+        kind, end, tname, _ = sender
+        put = self._put(sender, octets, n, now)
+        if put is None:
             flow.dropped += n
             return
-        flow.tunnels.add(label)
-        local = end.tunnels.local_of(tname) if kind == "device" else end.address
+        sa, local = put
+        flow.tunnels.add(f"{end.name}:{tname}" if kind == "device" else f"peer:{end.name}")
         got = self._carried(flow, local, sa.peer[0], n)
         if got and self._receive(sa.peer[0], sa.outbound_spi, got * flow.size, got, now):
             flow.delivered += got
@@ -136,8 +139,70 @@ class Traffic:
         else:
             flow.dropped += n
 
+    def echo(self, src: str, dst: str, octets: int, origin: Any = None) -> float | None:
+        """One echo request src -> dst and its reply (a ping), carried as flow packets are:
+        through the tunnels that cover each way, moving their counters (an outbound packet
+        with no SA starts negotiation of an on-traffic tunnel and is dropped), or in the clear
+        when no tunnel covers either way (`Network.echo`). A protected host answers only
+        through a tunnel. Returns the round-trip time, or None when no reply comes back.
+        `origin`: the TunnelManager of the device that pings (only its tunnels carry the
+        request)."""
+        ends = self._ends()
+        if origin is not None:
+            tname = origin.route(src, dst)
+            there = None if tname is None else ("device", _Owner(origin), tname, None)
+        else:
+            there = self._sender(ends, src, dst)
+        back = self._sender(ends, dst, src)
+        if there is None and back is None:
+            return self.network.echo(src, dst)
+        if there is None or back is None:
+            return None  # one way in the clear into a protected network: dropped
+        now = self.scheduler.now()
+        total = 0.0
+        for sender in (there, back):
+            leg = self._put(sender, octets, 1, now)
+            if leg is None:
+                return None
+            sa, local = leg
+            delay = self.network.one_way(local, sa.peer[0])
+            if delay is None or not self._receive(sa.peer[0], sa.outbound_spi, octets, 1, now):
+                return None
+            total += delay
+        return total
+
     @staticmethod
-    def _sender(ends: list[tuple[str, Any]], src: str, dst: str
+    def _put(sender: tuple[str, Any, str | None, str | None], octets: int, n: int, now: float
+             ) -> tuple[Any, str] | None:
+        """Send n packets on the sender's SA (its outbound counters): (SA, local address), or
+        None when it has no SA (a device's tunnel then starts negotiating)."""
+        kind, end, tname, toward = sender
+        if kind == "device":
+            sa = end.tunnels.traffic(tname, octets, n, now, inbound=False)
+            return None if sa is None else (sa, end.tunnels.local_of(tname))
+        sa = end.current_sa(toward)
+        if sa is None:
+            return None
+        end.account(sa.inbound_spi, octets, n, now, inbound=False)
+        return sa, end.address
+
+    def routes_changed(self) -> None:
+        """Peers were added or changed: forget which peers' selectors cover which packets."""
+        self._peer_routes.clear()
+
+    def _peers_covering(self, ends: list[tuple[str, Any]], src: str, dst: str) -> list[Any]:
+        # every packet of every flow asks this of every peer: remembered per (src, dst) so a
+        # lab of N peers with N flows costs O(N), not O(N^2), per lab second
+        key = (src, dst)
+        hit = self._peer_routes.get(key)
+        if hit is None:
+            if len(self._peer_routes) > 65536:
+                self._peer_routes.clear()
+            hit = self._peer_routes[key] = [end for kind, end in ends
+                                            if kind != "device" and end.route(src, dst)]
+        return hit
+
+    def _sender(self, ends: list[tuple[str, Any]], src: str, dst: str
                 ) -> tuple[str, Any, str | None, str | None] | None:
         """Who puts a packet src -> dst into a tunnel: (kind, end, device tunnel, gateway).
 
@@ -146,15 +211,13 @@ class Traffic:
         device's tunnel for the opposite direction is using now, so a flow follows the active
         tunnel both ways (after a failover the replies come back from the backup). `gateway`
         is then that device's local address, the peer's SA to use."""
-        peers = []
         for kind, end in ends:
             if kind == "device":
                 tm = end.tunnels
                 tname = tm.route(src, dst) if tm is not None else None
                 if tname is not None:
                     return kind, end, tname, None
-            elif end.route(src, dst):
-                peers.append(end)
+        peers = self._peers_covering(ends, src, dst)
         if not peers:
             return None
         if len(peers) > 1:

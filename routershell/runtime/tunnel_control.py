@@ -12,10 +12,18 @@ Inputs (every method takes the lab time `now`; `gateway` is a remote gateway add
     start(now)                                 the tunnel should come up (apply, module restored, clear)
     tunnel_up(now, gateway)                    phase 2 with `gateway` completed
     tunnel_down(now, gateway, reason)          its SAs went away: "deleted" (by us), "peer-delete",
-                                               "expired", "not-present" (module failed), "cleared"
-    negotiation_failed(now, gateway, reason, phase)   engine/events.py reasons (no proposal,
-                                               authentication, peer notify...), not timeouts
-    negotiation_timeout(now, gateway)          phase 1 (or 2) did not finish in time
+                                               "expired", "phase1-gone", "not-present" (module
+                                               failed), "cleared" (clear command)
+    negotiation_failed(now, gateway, reason, phase)   a negotiation of the tunnel failed
+                                               (engine/events.py reasons: no proposal chosen,
+                                               authentication failed, peer notify...); the
+                                               tunnel is "down" when this is called
+    negotiation_timeout(now, gateway)          phase 1 (or 2) did not finish in time (the
+                                               manager's watchdog or the engine); tunnel "down"
+    rekey_failed(now, gateway, reason, phase)  a negotiation failed while the tunnel is up (a
+                                               rekey; the SAs still stand until they expire)
+    phase1_down(now, gateway, reason)          the IKE SA with the gateway went away ("deleted",
+                                               "peer-delete", "expired", "peer-dead")
     peer_dead(now, gateway)                    DPD run by the engine declared the peer dead
     traffic_received(now, gateway)             inbound data on this tunnel's SA with `gateway`
     traffic_waiting(now)                       outbound data found no SA (on-traffic start)
@@ -34,6 +42,8 @@ Actions (a list, carried out in order and all reported to `subscribe`rs):
                                      cancels it)
     fo.ClearSas(gateway)             delete this tunnel's SAs with gateway (Delete sent), and
                                      the IKE SA unless another tunnel is up on it
+    ForgetSas(gateway)               the same, silently (nothing sent): the module that held
+                                     them is gone (a platform whose modules hold IKE SAs)
     fo.SendDpdHello(gateway, n)      an R-U-THERE on the IKE SA (its ACK comes back as dpd_ack)
     fo.Activated(gateway, role)      this gateway now carries the tunnel (state shown)
     fo.PeerDeclaredDead(gateway)     the tunnel is down, last failure "peer-dead"
@@ -49,8 +59,10 @@ answers `carrying()` from the group's choice, and `OnTunnel` lets the group act 
 A platform drives a controller from a command with `TunnelManager.controller(name)` and
 `TunnelManager.act(name, actions, now)`.
 
-`ControllerBase` has a do-nothing default for every input (start negotiates the primary) so a
-controller only writes what it changes.
+The manager re-reads `get_timer()` after every input. `ControllerBase` has a default for every
+input that mimics the built-in behaviour (start and waiting traffic negotiate the primary; a
+tunnel established "immediately" whose SAs were cleared, expired or deleted by the peer comes
+back at once; nothing else), so a controller only writes what it changes.
 """
 
 from __future__ import annotations
@@ -63,8 +75,8 @@ from ..engine import failover as fo
 from ..engine.dpd import DpdPolicy
 from .ipsec import TunnelSpec
 
-__all__ = ["RENEGOTIATE", "ControllerBase", "ControllerFor", "FailoverTunnel", "OnTunnel", "TunnelController",
-           "default_controller"]
+__all__ = ["RENEGOTIATE", "ControllerBase", "ControllerFor", "FailoverTunnel", "ForgetSas", "OnTunnel",
+           "TunnelController", "default_controller"]
 
 # tunnel_down reasons after which a tunnel established "immediately" comes back at once
 RENEGOTIATE = frozenset({"cleared", "expired", "peer-delete", "phase1-gone"})
@@ -80,6 +92,14 @@ class OnTunnel:
     action: Any
 
 
+@dataclass(frozen=True)
+class ForgetSas:
+    """Drop this tunnel's SAs with `gateway`, and the IKE SA unless another tunnel is up or
+    negotiating on it, without telling the peer (the module holding them failed)."""
+
+    gateway: str
+
+
 @runtime_checkable
 class TunnelController(Protocol):
     def start(self, now: float) -> list[Action]: ...
@@ -87,6 +107,8 @@ class TunnelController(Protocol):
     def tunnel_down(self, now: float, gateway: str, reason: str) -> list[Action]: ...
     def negotiation_failed(self, now: float, gateway: str, reason: str, phase: int) -> list[Action]: ...
     def negotiation_timeout(self, now: float, gateway: str) -> list[Action]: ...
+    def rekey_failed(self, now: float, gateway: str, reason: str, phase: int) -> list[Action]: ...
+    def phase1_down(self, now: float, gateway: str, reason: str) -> list[Action]: ...
     def peer_dead(self, now: float, gateway: str) -> list[Action]: ...
     def traffic_received(self, now: float, gateway: str | None = None) -> list[Action]: ...
     def traffic_waiting(self, now: float) -> list[Action]: ...
@@ -127,6 +149,12 @@ class ControllerBase:
         return []
 
     def negotiation_timeout(self, now: float, gateway: str) -> list[Action]:
+        return []
+
+    def rekey_failed(self, now: float, gateway: str, reason: str, phase: int) -> list[Action]:
+        return []
+
+    def phase1_down(self, now: float, gateway: str, reason: str) -> list[Action]:
         return []
 
     def peer_dead(self, now: float, gateway: str) -> list[Action]:
@@ -202,6 +230,12 @@ class FailoverTunnel(fo.FailoverController):
 
     def negotiation_failed(self, now: float, gateway: str, reason: str, phase: int) -> list[Action]:
         super().tunnel_down(now, gateway)
+        return []
+
+    def rekey_failed(self, now: float, gateway: str, reason: str, phase: int) -> list[Action]:
+        return []  # seed 001 says nothing; the engine retries the rekey itself
+
+    def phase1_down(self, now: float, gateway: str, reason: str) -> list[Action]:
         return []
 
     def traffic_waiting(self, now: float) -> list[Action]:

@@ -42,6 +42,8 @@ name or slot) to "not-present": their SAs vanish without a Delete; they renegoti
 from __future__ import annotations
 
 import dataclasses
+import functools
+import ipaddress
 import logging
 import random
 from collections.abc import Callable
@@ -54,6 +56,7 @@ from ..engine.events import (
     Event,
     NegotiationFailed,
     PeerDead,
+    Phase1Down,
     Phase2Down,
     Phase2Up,
     SaRekeyed,
@@ -64,7 +67,7 @@ from ..engine.sa import IpsecSa
 from .ipsec import TunnelSpec, TunnelState
 from .network import Addr, Network
 from .scheduler import Scheduler, Timer
-from .tunnel_control import ControllerFor, OnTunnel, TunnelController, default_controller
+from .tunnel_control import ControllerFor, ForgetSas, OnTunnel, TunnelController, default_controller
 
 __all__ = ["IKE_PORT", "ModuleDown", "ModuleUp", "TunnelManager", "matches"]
 
@@ -88,9 +91,10 @@ class ModuleUp:
     module: str
 
 
+@functools.lru_cache(maxsize=65536)
 def _in(addr: str, prefix: str) -> bool:
-    import ipaddress
-
+    # every data packet asks this of every selector: parse each (address, prefix) pair once
+    # (bounded cache: a long lab's flows reuse the same few pairs)
     try:
         return ipaddress.ip_address(addr) in ipaddress.ip_network(prefix, strict=False)
     except ValueError:
@@ -130,6 +134,7 @@ class _Tunnel:
         self.watchdog: Timer | None = None
         self.retry: Timer | None = None
         self.spis: set[int] = set()  # inbound SPIs of this tunnel's IPsec SAs (any gateway)
+        self.started = False  # its batch of apply() ran (a big commit starts tunnels in batches)
 
     @property
     def name(self) -> str:
@@ -175,8 +180,12 @@ class TunnelManager:
         self._tunnels: dict[str, _Tunnel] = {}
         self._next_index = 1
         self._index: dict[tuple[str, str], list[_Tunnel]] | None = None  # see _candidates
+        self._routes: dict[tuple[str, str], list[_Tunnel]] = {}  # see route
         self._subscribers: list[Subscriber] = []
+        # the world's echo path (World.add_device sets it to Traffic.echo); see echo()
+        self.echo_path: Callable[..., float | None] | None = None
         self._dirty: set[_Driver] = set()
+        self._pump_queue: dict[_Driver, None] | None = None  # endpoints to pump; see _pump
         self._flush_timer: Timer | None = None
         self._pending_starts = 0  # deferred batches of apply() not started yet
         self.events: list[tuple[float, str, object]] = []  # recent (time, tunnel, event), for labs
@@ -189,6 +198,7 @@ class TunnelManager:
         changed ones (a spec equal to the running one is left alone)."""
         wanted = {s.name: s for s in specs}
         self._index = None
+        self._routes.clear()
         for name in [n for n in self._tunnels if n not in wanted or wanted[n] != self._tunnels[n].spec]:
             self._teardown(self._tunnels.pop(name), now)
         fresh: list[_Tunnel] = []
@@ -230,6 +240,7 @@ class TunnelManager:
         for t in batch:
             if self._tunnels.get(t.name) is not t:
                 continue  # removed by a later apply before its turn
+            t.started = True
             if t.ctl is not None:
                 self.scheduler.add_engine(t, name=f"{self.device} tunnel {t.name}")
             if t.spec.child is None:
@@ -259,6 +270,12 @@ class TunnelManager:
         t = self._tunnels.get(name)
         return None if t is None else next(s for s in self.tunnels() if s.spec.name == name)
 
+    def state_of(self, name: str) -> str | None:
+        """The state of one tunnel ("down", "negotiating", "up", ...) without building the
+        TunnelStates of every tunnel (cheap enough for a platform to ask per tunnel)."""
+        t = self._tunnels.get(name)
+        return None if t is None else t.state.state
+
     def endpoint(self, local: str) -> IkeEndpoint | None:
         drv = self._drivers.get(local)
         return drv.ep if drv is not None else None
@@ -281,11 +298,13 @@ class TunnelManager:
         self._pump_all(now)
         return done
 
-    def clear_ike(self, peer: str | None, now: float) -> int:
-        """Delete IKE SAs (all, or with `peer`), telling the peer; IPsec SAs stay. Returns the
-        number deleted."""
+    def clear_ike(self, peer: str | None, now: float, local: str | None = None) -> int:
+        """Delete IKE SAs (all, or with `peer`; of every local gateway, or of `local` only),
+        telling the peer; IPsec SAs stay. Returns the number deleted."""
         n = 0
         for drv in self._drivers.values():
+            if local is not None and drv.local != local:
+                continue
             for sa in list(drv.ep.sadb.ike.values()):
                 if sa.state == "established" and (peer is None or sa.peer[0] == peer):
                     n += drv.ep.delete_ike(sa.peer, now)
@@ -317,7 +336,7 @@ class TunnelManager:
         the SA that carried them, or None. `spi`: the inbound SPI the packets arrived on
         (default: the tunnel's newest SA)."""
         t = self._tunnels.get(spec_name)
-        if t is None:
+        if t is None or not t.started:  # its batch starts later this instant: dropped, no trigger
             return None
         sa = self._current_sa(t)
         if spi is not None and t.spec.local in self._drivers:
@@ -333,6 +352,14 @@ class TunnelManager:
         self._pump(drv, now)
         return sa
 
+    def echo(self, src: str, dst: str, octets: int) -> float | None:
+        """One ping from this device (`src`, a local address) to `dst`: through a tunnel
+        whose selectors cover it (moving its counters), else in the clear. The round-trip
+        time, or None when no reply comes back."""
+        if self.echo_path is not None:
+            return self.echo_path(src, dst, octets, origin=self)
+        return self.network.echo(src, dst)
+
     def gateway_of(self, name: str) -> str | None:
         """The remote gateway tunnel `name` uses now (None: none chosen yet)."""
         t = self._tunnels.get(name)
@@ -346,13 +373,16 @@ class TunnelManager:
         """The tunnel (name) whose selectors cover a packet src -> dst leaving this device: the
         first that carries traffic (its controller's `carrying()`), else the first matching
         (a standby one, so traffic still triggers negotiation)."""
-        first = None
-        for t in self._ordered():
-            if matches(t.spec.selectors, src, dst):
-                if t.ctl is None or t.ctl.carrying():
-                    return t.name
-                first = first or t.name
-        return first
+        key = (src, dst)
+        covering = self._routes.get(key)
+        if covering is None:  # per (src, dst) until the next apply: a packet costs O(1), not O(N)
+            if len(self._routes) > 65536:
+                self._routes.clear()
+            covering = self._routes[key] = [t for t in self._ordered() if matches(t.spec.selectors, src, dst)]
+        for t in covering:
+            if t.ctl is None or t.ctl.carrying():
+                return t.name
+        return covering[0].name if covering else None
 
     def controller(self, name: str) -> TunnelController | None:
         """The controller of tunnel `name` (None: none, or no such tunnel)."""
@@ -401,13 +431,15 @@ class TunnelManager:
 
     def module_changed(self, now: float) -> None:
         """Re-read module states: tunnels on failed modules go "not-present" (SAs gone, no
-        Delete sent); tunnels whose module came back start again."""
+        Delete sent; IKE SAs stay: on Junos they live on the Routing Engine, and a platform
+        whose modules hold them clears them itself); tunnels whose module came back start."""
         for t in self._ordered():
             if t.spec.child is None:
                 continue
             ok = self._module_ok(t)
             if not ok and t.state.state != "not-present":
                 self._cancel_watchdog(t)
+                self._cancel_retry(t)
                 self._clear(t, now, notify=False)
                 t.state.state = "not-present"
                 if t.ctl is not None:
@@ -539,9 +571,36 @@ class TunnelManager:
             self._pump(drv, now)
 
     def _pump(self, drv: _Driver, now: float, reschedule: bool = True) -> None:
-        """Send what the endpoint queued and act on its events (which may queue more)."""
+        """Send what the endpoint queued and act on its events (which may queue more).
+
+        Never re-entered: acting on an event often negotiates, which pumps again; inside a
+        pump that only queues the endpoint (`_pump_queue`) and the outer loop drains it, so a
+        burst of N events is a loop of N steps, not a chain of N nested calls (a RecursionError
+        in large labs, or when the lab catches up after a stall)."""
+        if reschedule:
+            self._mark(drv, now)
+        queue = self._pump_queue
+        if queue is not None:
+            queue[drv] = None
+            return
+        queue = self._pump_queue = {drv: None}
+        try:
+            for _ in range(self.MAX_PUMP_PASSES):
+                if not queue:
+                    break
+                d = next(iter(queue))
+                del queue[d]
+                if self._pump_one(d, now):
+                    queue[d] = None  # more left: after the others, so no endpoint starves
+        finally:
+            self._pump_queue = None
+
+    MAX_PUMP_PASSES = 100_000  # of 64 rounds each: a runaway engine cannot hang the lab
+
+    def _pump_one(self, drv: _Driver, now: float) -> bool:
+        """Up to 64 rounds of sends and events on one endpoint; True if work is left."""
         ep = drv.ep
-        for _ in range(64):  # events can cause sends that cause no further events; bounded
+        for _ in range(64):
             out = ep.datagrams_to_send()
             for data, dst in out:
                 self.network.send(ep.local, dst, data)
@@ -550,9 +609,8 @@ class TunnelManager:
                 handled = True
                 self._on_event(drv, ev, now)
             if not out and not handled:
-                break
-        if reschedule:
-            self._mark(drv, now)
+                return False
+        return True
 
     def _mark(self, drv: _Driver, now: float) -> None:
         """Re-read the endpoint's timer once per lab instant, not after every datagram:
@@ -641,16 +699,27 @@ class TunnelManager:
             ts = self._tunnels_on(drv.local, gw)
             self._emit(ts[0].name if ts else "", ev, now)
             for x in ts:
-                if x.ctl is not None:
+                # a controller may say it ignores ACKs (`wants_dpd_ack = False`): the engine's
+                # own DPD keeps the gateway alive, and hundreds of tunnels share one IKE SA
+                if x.ctl is not None and getattr(x.ctl, "wants_dpd_ack", True):
                     self._run(x, x.ctl.dpd_ack(now, gw), now, pump=False)
             return None
         ts = self._tunnels_on(drv.local, gw)
         self._emit(t.name if t is not None else (ts[0].name if ts else ""), ev, now)
+        if isinstance(ev, Phase1Down):
+            for x in ts:
+                if x.ctl is not None:
+                    self._run(x, x.ctl.phase1_down(now, gw, ev.reason), now, pump=False)
         return None
 
     def _failed(self, t: _Tunnel, gw: str, reason: str, now: float, phase: int = 1) -> None:
         t.state.last_failure = reason
-        if t.active != gw or t.state.state != "negotiating":
+        if t.active != gw:
+            return
+        if t.state.state == "up" and t.ctl is not None:  # a rekey failed; the SAs still stand
+            self._run(t, t.ctl.rekey_failed(now, gw, reason, phase), now)
+            return
+        if t.state.state != "negotiating":
             return
         self._cancel_watchdog(t)
         # down first: a controller that answers with no action (no backup, gave up) leaves the
@@ -778,24 +847,34 @@ class TunnelManager:
         gw = gw or t.active
         if drv is None or gw is None:
             return False
-        if not notify:
-            self._pump(drv, now)  # flush what was queued before
+        if not notify:  # send what was queued before (events stay for the pump)
+            for data, dst in drv.ep.datagrams_to_send():
+                self.network.send(drv.ep.local, dst, data)
         found = drv.ep.delete_child((gw, IKE_PORT), t.name, now)
         if not notify:
             drv.ep.datagrams_to_send()
         return found
 
-    def _clear_gateway(self, t: _Tunnel, gw: str, now: float) -> None:
-        """Failover ClearSas: this tunnel's SAs, and the IKE SA unless another tunnel is up on it."""
+    def _clear_gateway(self, t: _Tunnel, gw: str, now: float, notify: bool = True) -> None:
+        """ClearSas: this tunnel's SAs, and the IKE SA unless another tunnel is up on it.
+        ForgetSas (notify=False): the same with nothing sent, and the IKE SA is kept only for
+        a tunnel up or negotiating on it."""
         drv = self._drivers.get(t.spec.local)
         if drv is None:
             return
-        self._clear(t, now, notify=True, gw=gw)
-        self._abort(drv, gw, now)
+        self._clear(t, now, notify=notify, gw=gw)
+        busy = ("up",) if notify else ("up", "negotiating")
         others = [x for x in self._candidates(t.spec.local, gw) if x is not t
-                  and x.active == gw and x.state.state == "up"]
-        if not others:
-            drv.ep.delete_ike((gw, IKE_PORT), now)
+                  and x.active == gw and x.state.state in busy]
+        if notify:
+            self._abort(drv, gw, now)
+            if not others:
+                drv.ep.delete_ike((gw, IKE_PORT), now)
+        elif not others:
+            self._abort(drv, gw, now)
+            while drv.ep.delete_ike((gw, IKE_PORT), now):
+                pass
+            drv.ep.datagrams_to_send()  # the Deletes never leave: their module is gone
 
     def _probe(self, t: _Tunnel, gw: str, now: float) -> bool:
         """Send one R-U-THERE on the IKE SA with `gw` (its ACK comes back as DpdAck)."""
@@ -815,6 +894,9 @@ class TunnelManager:
             elif isinstance(a, fo.ClearSas):
                 self._cancel_watchdog(t)
                 self._clear_gateway(t, a.gateway, now)
+            elif isinstance(a, ForgetSas):
+                self._cancel_watchdog(t)
+                self._clear_gateway(t, a.gateway, now, notify=False)
             elif isinstance(a, fo.Negotiate):
                 if a.at is not None and a.at > now:
                     self._negotiate_at(t, a.gateway, a.at)
@@ -858,7 +940,7 @@ class TunnelManager:
         return t.spec.peer.address if t.spec.peer is not None else ""
 
     def _resched(self, t: _Tunnel) -> None:
-        if t.ctl is not None and self._tunnels.get(t.name) is t:
+        if t.ctl is not None and t.started and self._tunnels.get(t.name) is t:
             self.scheduler.reschedule(t)
 
     def _teardown(self, t: _Tunnel, now: float) -> None:

@@ -68,6 +68,7 @@ class World:
         dev.tunnels = TunnelManager(
             dev.name, self.network, self.scheduler, lambda purpose, d=dev: d.rng(purpose),
             module_up=lambda name, d=dev: self._module_up(d, name), **tunnel_options)
+        dev.tunnels.echo_path = self.traffic.echo
         self.addresses_changed(dev, addresses)
         return dev.tunnels
 
@@ -96,6 +97,7 @@ class World:
         except (PeerError, NetworkError) as e:
             raise WorldError(str(e)) from None
         self.peers[spec.name] = peer
+        self.traffic.routes_changed()
         peer.start(self.now())
         return peer
 
@@ -202,6 +204,8 @@ class World:
             return p.update(self.now(), **changes)
         except PeerError as e:
             raise WorldError(str(e)) from None
+        finally:
+            self.traffic.routes_changed()
 
     # ----- traffic ------------------------------------------------------------------------
 

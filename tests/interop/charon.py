@@ -2,8 +2,8 @@
 
 `Charon(tmp_path, ...)` writes strongswan.conf + swanctl.conf, starts charon in its own mount
 namespace with a private /run (so it never meets a system charon's pid file or sockets), on
-non-standard IKE ports (charon binds the wildcard address; 127.0.0.x:500/4500 stay free for the
-emulator), with kernel-libipsec (this kernel has no ESP; libipsec forces UDP encapsulation).
+IKE and NAT-T ports the system reports free (charon binds the wildcard address; no test relies on
+500/4500, which a system IKE daemon may hold), with kernel-libipsec (this kernel has no ESP; libipsec forces UDP encapsulation).
 `swanctl(...)` runs swanctl against its vici socket; `list_sas()` parses `swanctl --list-sas
 --raw`; `stop()` sends SIGTERM (clean: charon sends DELETE), `kill()` SIGKILL (a dead peer).
 """
@@ -18,6 +18,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .ports import free_udp_ports
+
 CHARON = "/usr/lib/ipsec/charon"
 TUN = "rsinterop0"
 PLUGINS = ("random nonce openssl aes sha1 sha2 md5 hmac gmp pem pkcs1 x509 pubkey "
@@ -27,12 +29,18 @@ PLUGINS = ("random nonce openssl aes sha1 sha2 md5 hmac gmp pem pkcs1 x509 pubke
 def ensure_tun(address: str) -> None:
     """libipsec wants the local traffic selector's address on a non-loopback interface; an
     unconnected, unrouted tun device carries it (nothing is ever sent through it)."""
+    # two test runs may race to create either: losing the race is as good as winning it
     if subprocess.run(["ip", "link", "show", TUN], capture_output=True).returncode != 0:
-        subprocess.run(["ip", "tuntap", "add", "dev", TUN, "mode", "tun"], check=True)
+        subprocess.run(["ip", "tuntap", "add", "dev", TUN, "mode", "tun"], capture_output=True)
+        subprocess.run(["ip", "link", "show", TUN], capture_output=True, check=True)
     have = subprocess.run(["ip", "-4", "addr", "show", "dev", TUN], capture_output=True,
                           text=True).stdout
     if f"inet {address}/" not in have:
-        subprocess.run(["ip", "addr", "add", f"{address}/32", "dev", TUN], check=True)
+        subprocess.run(["ip", "addr", "add", f"{address}/32", "dev", TUN], capture_output=True)
+        have = subprocess.run(["ip", "-4", "addr", "show", "dev", TUN], capture_output=True,
+                              text=True, check=True).stdout
+        if f"inet {address}/" not in have:
+            raise RuntimeError(f"could not put {address} on {TUN}")
 
 
 @dataclass
@@ -41,7 +49,7 @@ class Conn:
 
     local: str = "127.0.0.2"
     remote: str = "127.0.0.1"
-    remote_port: int = 500
+    remote_port: int = 500  # tests set the port their endpoint or bridge got
     psk: str = "interop-secret"
     proposals: str = "aes128-sha1-modp1024"
     esp_proposals: str = "aes128-sha1-modp1024"
@@ -53,12 +61,14 @@ class Conn:
     dpd_action: str = "clear"
     aggressive: bool = False
     extra: dict[str, str] = field(default_factory=dict)
+    child_extra: dict[str, str] = field(default_factory=dict)
 
     def swanctl_conf(self, name: str = "rs") -> str:
         ids = ""
         lid = f"\n      id = {self.local_id}" if self.local_id else ""
         rid = f"\n      id = {self.remote_id}" if self.remote_id else ""
         extra = "".join(f"\n    {k} = {v}" for k, v in self.extra.items())
+        child_extra = "".join(f"\n        {k} = {v}" for k, v in self.child_extra.items())
         return f"""connections {{
   {name} {{
     version = 1
@@ -85,7 +95,7 @@ class Conn:
         mode = tunnel
         dpd_action = {self.dpd_action}
         rekey_time = 0
-        start_action = none
+        start_action = none{child_extra}
       }}
     }}
   }}
@@ -99,8 +109,11 @@ secrets {{
 
 
 class Charon:
-    def __init__(self, tmp: Path, conn: Conn, port: int = 5500, nat_port: int = 5501,
-                 retransmit_tries: int = 2, retransmit_timeout: float = 1.0) -> None:
+    def __init__(self, tmp: Path, conn: Conn, port: int | None = None,
+                 nat_port: int | None = None, retransmit_tries: int = 2,
+                 retransmit_timeout: float = 1.0) -> None:
+        if port is None or nat_port is None:
+            port, nat_port = free_udp_ports(2)
         self.dir = tmp / "charon"
         self.run_dir = self.dir / "run"
         self.run_dir.mkdir(parents=True, exist_ok=True)

@@ -1,18 +1,25 @@
 """Drive one sans-IO IkeEndpoint over real trio UDP sockets (its IKE port and NAT-T port).
 
 A test-only runtime: what the bridge does for a whole lab, reduced to one endpoint, so engine
-interop with strongSwan is proven without the simulated world. Real (trio) time.
+interop with strongSwan is proven without the simulated world. Real (trio) time. As the bridge
+does, a datagram framed with the non-ESP marker leaves from the socket the peer's marked
+datagrams arrive on (when neither side uses port 500, that is the IKE socket), and an IKE
+message between two ports neither of which is 500 always carries the marker (RFC 3948 §2.2; a
+peer such as strongSwan reads an unmarked datagram between such ports as ESP).
 """
 
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 
 import trio
 
 from routershell.engine.events import Event
 from routershell.engine.ike import IkeEndpoint
 from routershell.engine.pcap import Datagram
+
+MARKER = b"\0\0\0\0"  # RFC 3948 §2.2 non-ESP marker
 
 
 class EndpointDriver:
@@ -21,6 +28,10 @@ class EndpointDriver:
         self.events: list[Event] = []
         self.log: list[Datagram] = []
         self.socks: dict[int, trio.socket.SocketType] = {}
+        self.nat_local: dict[str, int] = {}  # peer address -> our port its marked IKE reaches
+        # called after each datagram is handled, before anything else runs (tests use it to act
+        # at an exact point of an exchange)
+        self.after_receive: Callable[[bytes], None] | None = None
         self._wake = trio.Event()
 
     async def bind(self) -> None:
@@ -49,6 +60,10 @@ class EndpointDriver:
         now = trio.current_time()
         for data, dst in self.ep.datagrams_to_send():
             sport = self.ep.source_port(data)
+            if data[:4] == MARKER:
+                sport = self.nat_local.get(dst[0], sport)
+            elif data != b"\xff" and 500 not in (sport, dst[1]):
+                data = MARKER + data
             self.log.append(Datagram(now, self.ep.local[0], sport, dst[0], dst[1], data))
             self._send(sport, data, dst)
         while (ev := self.ep.next_event()) is not None:
@@ -67,7 +82,11 @@ class EndpointDriver:
             data, src = await sock.recvfrom(65535)
             now = trio.current_time()
             self.log.append(Datagram(now, src[0], src[1], self.ep.local[0], port, data))
+            if data[:4] == MARKER:
+                self.nat_local[src[0]] = port
             self.ep.receive(data, (src[0], src[1]), now, local_port=port)
+            if self.after_receive is not None:
+                self.after_receive(data)
             self.kick()
 
     async def _timers(self) -> None:

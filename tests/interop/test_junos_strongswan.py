@@ -1,13 +1,19 @@
 """An emulated Junos router, configured through its CLI, against a real strongSwan charon through
 the App's IKE bridge (issue 7): IKEv1 main mode + quick mode both ways, the issue's proposal
 sets, NO_PROPOSAL_CHOSEN, wrong PSK, DPD, SIGKILL -> seed-001 failover to a lab backup gateway,
-clean stop -> DELETE, and a lab capture that tshark decodes. Real (MockClock rate 1) time."""
+clean stop -> DELETE, and a lab capture that tshark decodes. Real (MockClock rate 1) time.
+
+Every port is one the system reports free (`ports`), none of them 500, so all of this runs the
+way issue 17 #5 found broken: charon marks every IKE message (RFC 3948 §2.2) and the bridge
+answers on the socket and framing it uses; a test holding UDP 500 itself shows nothing here
+needs it."""
 
 from __future__ import annotations
 
 import math
 import os
 import re
+import socket
 import subprocess
 from collections.abc import Callable
 from contextlib import asynccontextmanager
@@ -32,6 +38,7 @@ from tests.conftest import require_tool
 from tests.platforms.junos.harness import Transcript
 
 from .charon import Conn
+from .ports import free_udp_pair, free_udp_ports
 
 pytestmark = pytest.mark.external
 
@@ -48,14 +55,6 @@ interfaces {
     ge-0/0/0 {
         unit 0 {
             family inet {
-                service {
-                    input {
-                        service-set ss-real;
-                    }
-                    output {
-                        service-set ss-real;
-                    }
-                }
                 address 192.0.2.1/24;
             }
         }
@@ -83,8 +82,8 @@ seed = 1
 platform = "junos"
 model = "m7i"
 ports = ["ge-0/0/0", "ge-0/0/1", "fxp0", "lo0"]
-ike_bridge = "127.0.0.1:500"
-ike_bridge_peers = [{{ address = "{CHARON}", port = 5500, nat_port = 5501 }}]
+ike_bridge = "127.0.0.1:@BRIDGE@"
+ike_bridge_peers = [{{ address = "{CHARON}", port = @CHARON_PORT@, nat_port = @CHARON_NAT@ }}]
 config = '''{STARTUP}'''
 
 [[devices.r1.modules]]
@@ -132,6 +131,8 @@ def services(s: Set = SETS[0], psk: str = PSK, establish: str = "on-traffic",
         "set services service-set ss-real interface-service service-interface sp-1/2/0",
         f"set services service-set ss-real ipsec-vpn-options local-gateway {R1}",
         "set services service-set ss-real ipsec-vpn-rules real",
+        "set interfaces ge-0/0/0 unit 0 family inet service input service-set ss-real",
+        "set interfaces ge-0/0/0 unit 0 family inet service output service-set ss-real",
         f"{p} ike proposal ike-p authentication-method pre-shared-keys",
         f"{p} ike proposal ike-p authentication-algorithm {s.hash}",
         f"{p} ike proposal ike-p encryption-algorithm {s.cipher}",
@@ -157,9 +158,35 @@ def services(s: Set = SETS[0], psk: str = PSK, establish: str = "on-traffic",
     return lines
 
 
-def conn(s: Set = SETS[0], **kw) -> Conn:
-    return Conn(local=CHARON, remote="127.0.0.1", remote_port=500, proposals=s.ike,
+@dataclass(frozen=True)
+class Ports:
+    bridge: int  # r1's bridge (its NAT-T port is the next one)
+    charon: int
+    charon_nat: int
+
+
+@pytest.fixture
+def ports() -> Ports:
+    """Ports the system reports free: a pair for the bridge, two for charon."""
+    bridge = free_udp_pair()
+    while True:
+        charon, charon_nat = free_udp_ports(2)
+        if not {charon, charon_nat} & {bridge, bridge + 1}:
+            return Ports(bridge, charon, charon_nat)
+
+
+def lab_text(ports: Ports) -> str:
+    return (LAB.replace("@BRIDGE@", str(ports.bridge)).replace("@CHARON_PORT@", str(ports.charon))
+            .replace("@CHARON_NAT@", str(ports.charon_nat)))
+
+
+def conn(ports: Ports, s: Set = SETS[0], **kw) -> Conn:
+    return Conn(local=CHARON, remote="127.0.0.1", remote_port=ports.bridge, proposals=s.ike,
                 esp_proposals=s.esp, local_ts=LAN_SWAN, remote_ts=LAN_R1, **kw)
+
+
+def start_charon(charon_factory, ports: Ports, c: Conn):
+    return charon_factory(c, port=ports.charon, nat_port=ports.charon_nat)
 
 
 class Router:
@@ -195,8 +222,8 @@ class Router:
 
 
 @asynccontextmanager
-async def router(mock_clock, lines: list[str] | None = None):
-    app = App("real", trio_clock=mock_clock, lab=parse_lab(LAB, "interop.toml"))
+async def router(mock_clock, ports: Ports, lines: list[str] | None = None):
+    app = App("real", trio_clock=mock_clock, lab=parse_lab(lab_text(ports), "interop.toml"))
     async with trio.open_nursery() as n:
         await app.start(n)
         try:
@@ -232,9 +259,9 @@ async def assert_matching(r: Router, charon) -> None:
     assert f"Remote gateway: {CHARON}" in out
 
 
-async def test_strongswan_initiates_main_mode(charon_factory, mock_clock) -> None:
-    charon = charon_factory(conn())
-    async with router(mock_clock, services()) as r:
+async def test_strongswan_initiates_main_mode(charon_factory, mock_clock, ports) -> None:
+    charon = start_charon(charon_factory, ports, conn(ports))
+    async with router(mock_clock, ports, services()) as r:
         res = await initiate(charon)
         assert res.returncode == 0, charon.log_text()[-3000:]
         await r.until(lambda: r.of(Phase2Up), what="Phase2Up on r1")
@@ -246,9 +273,9 @@ async def test_strongswan_initiates_main_mode(charon_factory, mock_clock) -> Non
 
 
 @pytest.mark.parametrize("s", SETS, ids=[s.ike for s in SETS])
-async def test_router_initiates_each_proposal_set(charon_factory, mock_clock, s) -> None:
-    charon = charon_factory(conn(s))
-    async with router(mock_clock, services(s, establish="immediately")) as r:
+async def test_router_initiates_each_proposal_set(charon_factory, mock_clock, ports, s) -> None:
+    charon = start_charon(charon_factory, ports, conn(ports, s))
+    async with router(mock_clock, ports, services(s, establish="immediately")) as r:
         await r.until(lambda: r.of(Phase2Up), what="Phase2Up on r1")
         await trio.sleep(0.1)  # charon installs the CHILD_SA on QM3
         await assert_matching(r, charon)
@@ -259,9 +286,9 @@ async def test_router_initiates_each_proposal_set(charon_factory, mock_clock, s)
             want, s.hash, int(s.group[-1]))
 
 
-async def test_modp2048_is_no_proposal_chosen_both_ways(charon_factory, mock_clock) -> None:
-    charon = charon_factory(conn(Set("aes128-sha1-modp2048", "aes128-sha1-modp2048", "", "", "", "")))
-    async with router(mock_clock, services(establish="immediately")) as r:
+async def test_modp2048_is_no_proposal_chosen_both_ways(charon_factory, mock_clock, ports) -> None:
+    charon = start_charon(charon_factory, ports, conn(ports, Set("aes128-sha1-modp2048", "aes128-sha1-modp2048", "", "", "", "")))
+    async with router(mock_clock, ports, services(establish="immediately")) as r:
         # r1 initiates at commit: charon finds no proposal and says so
         await r.until(lambda: r.of(NegotiationFailed), what="r1's failure")
         first = r.of(NegotiationFailed)[0]
@@ -279,9 +306,9 @@ async def test_modp2048_is_no_proposal_chosen_both_ways(charon_factory, mock_clo
         assert CHARON not in await r.show("ike security-associations")
 
 
-async def test_wrong_psk_is_authentication_failure_on_both_sides(charon_factory, mock_clock) -> None:
-    charon = charon_factory(conn())
-    async with router(mock_clock, services(psk="not-the-secret")) as r:
+async def test_wrong_psk_is_authentication_failure_on_both_sides(charon_factory, mock_clock, ports) -> None:
+    charon = start_charon(charon_factory, ports, conn(ports))
+    async with router(mock_clock, ports, services(psk="not-the-secret")) as r:
         res = await initiate(charon, timeout=3)
         assert res.returncode != 0
         await r.until(lambda: r.of(NegotiationFailed), what="r1's failure")
@@ -292,12 +319,12 @@ async def test_wrong_psk_is_authentication_failure_on_both_sides(charon_factory,
         assert all(sa["state"] != "ESTABLISHED" for sa in charon.list_sas().values())
 
 
-async def test_dpd_answered_then_sigkill_fails_over_to_backup(charon_factory, mock_clock) -> None:
+async def test_dpd_answered_then_sigkill_fails_over_to_backup(charon_factory, mock_clock, ports) -> None:
     """Seed 001: polls every 10 s from lab time 0; the first poll finding >= 10 s without
     inbound data traffic sends a hello, two retries 2 s apart, dead 2 s later; the backup (a lab
     peer) becomes active. strongSwan's own R-U-THEREs are answered but are not data traffic."""
-    charon = charon_factory(conn(dpd_delay=1))
-    async with router(mock_clock, services(establish="immediately", backup=True)) as r:
+    charon = start_charon(charon_factory, ports, conn(ports, dpd_delay=1))
+    async with router(mock_clock, ports, services(establish="immediately", backup=True)) as r:
         await r.until(lambda: r.of(Phase2Up), what="Phase2Up with strongSwan")
         up = next(t for t, _, e in r.events if isinstance(e, Phase2Up))
         await r.until(lambda: len(r.of(DpdAnswered)) >= 2, timeout=4, what="R-U-THERE answered")
@@ -324,9 +351,9 @@ async def test_dpd_answered_then_sigkill_fails_over_to_backup(charon_factory, mo
         assert f"Remote gateway: {BACKUP}" in await r.show("ipsec security-associations")
 
 
-async def test_clean_stop_sends_delete_which_r1_handles(charon_factory, mock_clock) -> None:
-    charon = charon_factory(conn())
-    async with router(mock_clock, services()) as r:
+async def test_clean_stop_sends_delete_which_r1_handles(charon_factory, mock_clock, ports) -> None:
+    charon = start_charon(charon_factory, ports, conn(ports))
+    async with router(mock_clock, ports, services()) as r:
         assert (await initiate(charon)).returncode == 0
         await r.until(lambda: r.of(Phase2Up), what="Phase2Up")
         assert "Matured" in await r.show("ike security-associations")
@@ -337,12 +364,14 @@ async def test_clean_stop_sends_delete_which_r1_handles(charon_factory, mock_clo
         assert "inbound" not in await r.show("ipsec security-associations")
 
 
-async def test_bridge_capture_decodes_in_tshark(charon_factory, mock_clock, tmp_path) -> None:
-    """What crossed the real sockets: main mode on 500, quick mode and DPD floated to 4500."""
+async def test_bridge_capture_decodes_in_tshark(charon_factory, mock_clock, ports, tmp_path) -> None:
+    """What crossed the real sockets: neither side on 500, so every IKE message carries the
+    non-ESP marker (RFC 3948 §2.2), on the bridge's IKE socket; quick mode and DPD follow charon
+    to its NAT-T port once it saw the NAT."""
     tshark = require_tool("tshark")
-    charon = charon_factory(conn(dpd_delay=1))
+    charon = start_charon(charon_factory, ports, conn(ports, dpd_delay=1))
     log: list[Datagram] = []
-    async with router(mock_clock, services()) as r:
+    async with router(mock_clock, ports, services()) as r:
         r.app.bridges["r1"].capture = lambda now, src, dst, data: log.append(
             Datagram(now, src[0], src[1], dst[0], dst[1], data))
         assert (await initiate(charon)).returncode == 0
@@ -350,7 +379,8 @@ async def test_bridge_capture_decodes_in_tshark(charon_factory, mock_clock, tmp_
         await trio.sleep(1.5)  # a DPD exchange (informational)
     path = tmp_path / "bridge.pcap"
     path.write_bytes(to_pcap(log))
-    res = subprocess.run([tshark, "-r", str(path), "-T", "fields", "-e", "udp.dstport", "-e",
+    res = subprocess.run([tshark, "-r", str(path), "-d", f"udp.port=={ports.bridge},udpencap",
+                          "-T", "fields", "-e", "udp.dstport", "-e",
                           "isakmp.exchangetype"], capture_output=True, text=True, timeout=60,
                          env={**os.environ, "HOME": str(tmp_path)}, check=True)
     rows = [line.split("\t") for line in res.stdout.splitlines()]
@@ -358,4 +388,66 @@ async def test_bridge_capture_decodes_in_tshark(charon_factory, mock_clock, tmp_
     assert len(kinds) == len(rows) == len(log)  # every datagram decodes as ISAKMP
     assert kinds[:6] == [2] * 6, rows
     assert kinds.count(32) == 3 and 5 in kinds, rows
-    assert {p for p, k in rows if k in ("32", "5")} <= {"4500", "5501"}  # floated (RFC 3948)
+    assert all(d.payload[:4] == bytes(4) for d in log)  # every one framed
+    assert {d.sport for d in log if d.sport != ports.bridge} <= {ports.charon, ports.charon_nat}
+    assert {d.dport for d in log if d.dport != ports.bridge} <= {ports.charon, ports.charon_nat}
+    assert {p for p, k in rows if k in ("32", "5")} <= {str(ports.charon_nat), str(ports.bridge)}
+
+
+async def test_runs_while_another_daemon_holds_udp_500(charon_factory, mock_clock, ports) -> None:
+    """Issue 17 #18 / issue 10: nothing here needs port 500 or 4500. Hold both (as a system IKE
+    daemon would; if something already holds them, so much the better) and negotiate through
+    the bridge all the same."""
+    held = []
+    for port in (500, 4500):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            s.bind(("0.0.0.0", port))
+            held.append(s)
+        except OSError:
+            s.close()  # taken already: the point stands
+    try:
+        charon = start_charon(charon_factory, ports, conn(ports))
+        async with router(mock_clock, ports, services()) as r:
+            assert (await initiate(charon)).returncode == 0, charon.log_text()[-3000:]
+            await r.until(lambda: r.of(Phase2Up), what="Phase2Up on r1")
+            await assert_matching(r, charon)
+    finally:
+        for s in held:
+            s.close()
+
+
+async def test_simultaneous_initiation_through_the_bridge(charon_factory, mock_clock, ports) -> None:
+    """Issue 17 #5: strongSwan initiates, and while its main mode is under way (its MM3 has
+    just reached the bridge) traffic makes r1 initiate too. Both phase 1s complete; r1 deletes
+    nothing, charon (its child closes with `restart`) never initiates again, and once charon
+    drops the SA it no longer uses (10 s later) both sides hold the same single IKE SA."""
+    charon = start_charon(charon_factory, ports,
+                          conn(ports, child_extra={"close_action": "restart"}))
+    async with router(mock_clock, ports, services()) as r:
+        bridge = r.app.bridges["r1"]
+        from_charon: list[bytes] = []
+
+        def watch(now, src, dst, data) -> None:
+            if src[0] == CHARON:
+                from_charon.append(data)
+                if len(from_charon) == 2:  # MM3: r1 has a phase 1 of its own to start now
+                    r.app.world.traffic_start("lan", "172.16.1.10", "10.20.0.10", rate_pps=1)
+
+        bridge.capture = watch
+        # swanctl may report failure: charon moves its quick mode to the SA it adopts (the
+        # newer one it responded to), and the request it waits on never sees it finish
+        await initiate(charon)
+        await r.until(lambda: r.of(Phase2Up), what="Phase2Up on r1")
+        ep = r.dev.tunnels.endpoint(R1)
+        await r.until(lambda: sum(sa.role == "initiator" and sa.state == "established"
+                                  for sa in ep.sadb.ike.values()) >= 1, timeout=5,
+                      what="r1's own phase 1")
+        await r.until(lambda: len(ep.sadb.ike) == 1, timeout=20,
+                      what="charon dropping the SA it does not use")
+        await trio.sleep(0.5)
+        log = charon.log_text()
+        assert log.count("initiating Main Mode") == 1, log[-3000:]
+        assert "received DELETE for IKE_SA" not in log  # r1 deleted nothing
+        assert not r.of(Phase1Down)
+        await assert_matching(r, charon)

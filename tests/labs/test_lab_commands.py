@@ -302,3 +302,12 @@ async def test_capture_paths_follow_the_file_rule_and_a_bad_one_fails_cleanly(au
         await app.run(served, "lab capture start in-home.pcap", io)
         await app.run(served, "lab capture stop", io)
         assert (app.devices["r1"].home / "in-home.pcap").exists()
+
+
+async def test_lab_clock_moves_at_most_a_year_per_command(autojump_clock):
+    """Issue 18: `lab clock advance 99999999999999999999d` never ended; now it is refused."""
+    async with running(autojump_clock) as (app, t):
+        assert await t.run("lab clock advance 99999999999999999999d") == \
+            "lab: the lab clock moves at most 366 days at a time\n"
+        assert app.clock.now() < 1.0
+        assert (await t.run("lab clock advance 10m")).startswith("Lab clock advanced to 00:10:00")

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from routershell.labs.labfile import parse_lab
+from routershell.labs.labfile import LabError, parse_lab
 from routershell.platforms.junos import snmp as junos_snmp
 from routershell.runtime import notify, snmp
 from tests.conftest import require_tool
@@ -130,3 +130,26 @@ async def test_commit_and_link_traps_reach_snmptrapd(autojump_clock, trapd):
         assert ".1.3.6.1.2.1.1.3.0 = Timeticks: (6500)" in trap
         assert ".1.3.6.1.6.3.1.1.4.1.0 = OID: .1.3.6.1.6.3.1.1.5.3" in trap
         assert '.1.3.6.1.2.1.2.2.1.2.2 = STRING: "ge-0/0/1"' in trap
+
+
+def test_traps_leave_only_for_loopback_or_allowed_targets(monkeypatch):
+    """Issue 18: a configured target elsewhere gets nothing unless the lab file allows it."""
+    from routershell.runtime.device import Device
+
+    sent = []
+    monkeypatch.setattr(snmp, "send_trap", lambda host, port, *a: sent.append((host, port)))
+    dev = Device("r1", "test")
+    dev.trap_targets = [notify.TrapTarget("127.0.0.1", 1162, "a"), notify.TrapTarget("192.0.2.9", 80, "b"),
+                        notify.TrapTarget("198.51.100.7", 162, "c")]
+    assert notify.emit(dev, "link-down", []) == 1 and sent == [("127.0.0.1", 1162)]
+    dev.trap_allowed = frozenset({"198.51.100.7"})
+    sent.clear()
+    assert notify.emit(dev, "link-down", []) == 2
+    assert sent == [("127.0.0.1", 1162), ("198.51.100.7", 162)]
+
+
+def test_lab_file_lists_allowed_trap_targets():
+    spec = parse_lab('trap_targets_allowed = ["198.51.100.7"]\n[devices.r1]\nplatform = "junos"\nconfig = ""\n')
+    assert spec.trap_targets_allowed == ("198.51.100.7",)
+    with pytest.raises(LabError, match="not an IP address"):
+        parse_lab('trap_targets_allowed = ["nms.example"]\n[devices.r1]\nplatform = "junos"\nconfig = ""\n')

@@ -133,3 +133,23 @@ def test_a_clean_script_exits_0_and_help_says_what_fails():
     assert run("-c", "show version; show ver?; lab show | match clock").returncode == 0
     r = run("--help")
     assert "1 when a -c or piped script had a command that printed an error" in " ".join(r.stdout.split())
+
+
+@pytest.mark.pty
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
+def test_ctrl_c_stops_a_long_lab_clock_advance():
+    """Issue 18: a 300-day advance is interruptible; the lab keeps the time it reached."""
+    child = pexpect.spawn(PYTHON, ["-m", "routershell", "--plain", "--clock", "virtual"],
+                          env=shell_env(TERM="xterm"), encoding="utf-8", timeout=30)
+    child.expect_exact("user@r1> ")
+    child.send("lab clock advance 300d\r")
+    child.expect_exact("lab clock advance 300d\r\n")
+    child.sendintr()
+    child.expect_exact("user@r1> ")
+    child.send("lab show | match clock\r")
+    child.expect(r"lab time (\d+):")
+    hours = int(child.match.group(1))
+    child.expect_exact("user@r1> ")
+    child.sendeof()
+    child.expect(pexpect.EOF)
+    assert hours < 300 * 24  # stopped well short of the 300 days asked for

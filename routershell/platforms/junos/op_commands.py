@@ -320,8 +320,11 @@ def _syslog_stamp(session, when: float) -> str:
 
 @handler("op-ping")
 async def ping(session, match, out, io):
-    """Echo requests answered from the lab's network: local addresses at once, lab addresses
-    after their latency (loss, partitions and down peers apply), anything else times out."""
+    """Echo requests answered from the lab: local addresses at once; others through the
+    device's tunnel that covers (source, host) — moving its counters — or in the clear after
+    the path's latency (loss, partitions and down peers apply); anything else times out.
+    Replies are streamed and the statistics kept as running sums (count may be 2000000000);
+    Ctrl-C (the command cancelled) still prints the statistics, as Junos does."""
     host = str(match.args.get("host"))
     try:
         target = ipaddress.ip_address(host)
@@ -332,32 +335,57 @@ async def ping(session, match, out, io):
     size = int(match.args.get("size", 56))
     local = {ipaddress.ip_interface(a).ip for a in _local_addresses(session)}
     source = match.args.get("source") or _source_for(session, target)
-    network = getattr(session.device.tunnels, "network", None)
+    tunnels = session.device.tunnels
     io.write(f"PING {host} ({host}): {size} data bytes\n")
-    times = []
-    for seq in range(count):
-        if target in local or target.is_loopback:
-            rtt: float | None = 0.00003 + 0.000002 * (seq % 5)
-        elif source is None:
-            io.write("ping: sendto: No route to host\n")
-            rtt = None
-        else:
-            rtt = network.echo(str(source), host) if network is not None else None
-            if rtt is None:
-                io.write(f"Request timeout for icmp_seq {seq}\n")
-        if rtt is not None:
-            times.append(rtt * 1000)
-            io.write(f"{size + 8} bytes from {host}: icmp_seq={seq} ttl=64 time={rtt * 1000:.3f} ms\n")
-        if seq + 1 < count:
-            await trio.sleep(1)
-    io.write(f"\n--- {host} ping statistics ---\n")
-    loss = round(100 * (count - len(times)) / count)
-    io.write(f"{count} packets transmitted, {len(times)} packets received, {loss}% packet loss\n")
-    if times:
-        mean = sum(times) / len(times)
-        sd = (sum((t - mean) ** 2 for t in times) / len(times)) ** 0.5
-        io.write(f"round-trip min/avg/max/stddev = {min(times):.3f}/{mean:.3f}/{max(times):.3f}/{sd:.3f} ms\n")
+    stats = _PingStats()
+    try:
+        for seq in range(count):
+            stats.sent += 1
+            if target in local or target.is_loopback:
+                rtt: float | None = 0.00003 + 0.000002 * (seq % 5)
+            elif source is None:
+                io.write("ping: sendto: No route to host\n")
+                rtt = None
+            else:
+                # an IP packet of `size` data bytes: 8 of ICMP header, 20 of IP header
+                rtt = tunnels.echo(str(source), host, size + 28) if tunnels is not None else None
+                if rtt is None:
+                    io.write(f"Request timeout for icmp_seq {seq}\n")
+            if rtt is not None:
+                stats.add(rtt * 1000)
+                io.write(f"{size + 8} bytes from {host}: icmp_seq={seq} ttl=64 time={rtt * 1000:.3f} ms\n")
+            if seq + 1 < count:
+                await trio.sleep(1)
+    finally:  # also on Ctrl-C: the summary of what was sent
+        io.write(stats.summary(host))
     return None
+
+
+class _PingStats:
+    """Running ping statistics: no list of reply times, whatever the count."""
+
+    def __init__(self) -> None:
+        self.sent = self.received = 0
+        self.total = self.squares = 0.0
+        self.low = self.high = 0.0
+
+    def add(self, ms: float) -> None:
+        if not self.received:
+            self.low = self.high = ms
+        self.low, self.high = min(self.low, ms), max(self.high, ms)
+        self.received += 1
+        self.total += ms
+        self.squares += ms * ms
+
+    def summary(self, host: str) -> str:
+        loss = round(100 * (self.sent - self.received) / self.sent) if self.sent else 0
+        text = (f"\n--- {host} ping statistics ---\n"
+                f"{self.sent} packets transmitted, {self.received} packets received, {loss}% packet loss\n")
+        if self.received:
+            mean = self.total / self.received
+            sd = max(0.0, self.squares / self.received - mean * mean) ** 0.5
+            text += f"round-trip min/avg/max/stddev = {self.low:.3f}/{mean:.3f}/{self.high:.3f}/{sd:.3f} ms\n"
+        return text
 
 
 def _source_for(session, target) -> str | None:

@@ -16,14 +16,24 @@ class JunosPlatform:
     title: str = "Juniper Junos 9.3 (M/T-series, AS/MS PIC IPsec)"
     default_model: str = "m7i"
 
-    def check_startup(self, text: str) -> tuple[int, str] | None:
-        from . import config_text
-        from .grammar import grammar
+    def check_startup(self, text: str, model: str = "") -> tuple[int, str] | None:
+        """Parse, then commit check: a startup configuration that would refuse every later
+        commit is refused at load. The text itself is not quoted back (a lab may point
+        `config_file` at any file; its contents stay out of the message)."""
+        from .check import check_config
+        from .config_text import ConfigSyntaxError, parse
+        from .grammar import grammar, path_words
 
+        schema = grammar().schema
         try:
-            config_text.parse(text, grammar().schema)
-        except config_text.ConfigSyntaxError as e:
-            return e.line, f"{e.message} at {e.token!r}"
+            tree = parse(text, schema)
+        except ConfigSyntaxError as e:
+            return e.line, f"{e.message} (column {e.column + 1})"
+        errors = check_config(tree, schema, model or self.default_model)
+        if errors:
+            err = errors[0]
+            where = " ".join(path_words(err.path, schema))
+            return 1, f"commit check: [edit {where}] {err.statement}: {err.message}".replace("[edit ]", "[edit]")
         return None
 
     def build_device(self, ctx: BuildContext) -> Device:

@@ -36,7 +36,9 @@ class JunosSession(GrammarSession):
     handlers = HANDLERS
     wording = msg.WORDING
     gc_paused = ("op-show", "cfg-commit", "cfg-show")
-    exchange_commands = frozenset({"commit", "clear", "request"})
+    # commands after which the front-end waits for negotiations to settle (not `clear log`)
+    exchange_handlers = frozenset({"cfg-commit", "op-clear-ike-sa", "op-clear-ipsec-sa",
+                                   "op-request-chassis-pic", "op-request-ipsec-switch"})
 
     def __init__(self, device, user: str = "user", client: str = "terminal") -> None:
         self.g = grammar()
@@ -130,10 +132,12 @@ class JunosSession(GrammarSession):
 
     def starts_exchanges(self, line: str) -> bool:
         words = line.split()
-        if words and words[0] == "run" and self.mode == "configuration":
-            words = words[1:]
-            hits = self.g.operational.matches_prefix(words[0]) if words else []
-            return len(hits) == 1 and hits[0].word in self.exchange_commands
+        if words and "run".startswith(words[0]) and len(words[0]) >= 2 and self.mode == "configuration":
+            try:
+                match = parse_command(self.g.operational, " ".join(words[1:]).partition("|")[0])
+            except ParseError:
+                return False
+            return match.handler in self.exchange_handlers
         return super().starts_exchanges(line)
 
     # ---- ? and Tab ---------------------------------------------------------------------------

@@ -297,3 +297,18 @@ async def test_reference_to_a_keyless_list_resolves(mock_clock):
     schema = grammar().schema
     assert _ref_exists(tree, schema, ("routing-instances",), "vr1")
     assert not _ref_exists(tree, schema, ("routing-instances",), "vr2")
+
+
+async def test_only_commands_that_negotiate_wait_for_the_world(mock_clock):
+    """Issue 17 #2 side effect: `clear log messages` is not an exchange; commit, clear ike/ipsec
+    and the request commands are (also through `run` in configuration mode)."""
+    async with lab(mock_clock) as app:
+        s = app.new_session()
+        assert not s.starts_exchanges("clear log messages")
+        assert not s.starts_exchanges("show services ipsec-vpn ike security-associations")
+        assert s.starts_exchanges("clear services ipsec-vpn ike security-associations")
+        assert s.starts_exchanges("request services ipsec-vpn ipsec switch tunnel local-gateway 192.0.2.1 remote-gateway 198.51.100.1")
+        s.mode = "configuration"
+        assert s.starts_exchanges("commit") and s.starts_exchanges("commit and-quit")
+        assert s.starts_exchanges("run clear services ipsec-vpn ipsec security-associations")
+        assert not s.starts_exchanges("run clear log messages") and not s.starts_exchanges("set system host-name x")

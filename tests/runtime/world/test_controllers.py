@@ -10,6 +10,7 @@ from routershell.runtime.device import Device, Module
 from routershell.runtime.tunnel_control import (
     ControllerBase,
     FailoverTunnel,
+    ForgetSas,
     OnTunnel,
     TunnelController,
     default_controller,
@@ -187,3 +188,69 @@ async def test_unknown_actions_are_reported_not_executed(mock_clock, world):
     await world.wait_settled(10)
     assert ("t1", "a platform notification") in [(n, e) for _, n, e in log]
     assert dev.tunnels.tunnels()[0].state == "up"
+
+
+class Watching(ControllerBase):
+    """Records the rekey and phase-1 hooks."""
+
+    seen: list[tuple] = []
+
+    def rekey_failed(self, now, gateway, reason, phase):
+        self.seen.append(("rekey", round(now), gateway, reason, phase))
+        return []
+
+    def phase1_down(self, now, gateway, reason):
+        self.seen.append(("phase1", round(now), gateway, reason))
+        return []
+
+
+async def test_rekey_failure_and_phase1_down_reach_the_controller(mock_clock, world):
+    from routershell.engine.peer import ChildConfig
+    from routershell.engine.proposals import IpsecProposal
+    from routershell.runtime.ipsec import TunnelSpec
+
+    Watching.seen = []
+    dev = device(world)
+    dev.tunnels.controller_for = Watching
+    peer = world.add_peer(peer_spec())
+    base = spec()
+    short = TunnelSpec(base.name, base.local, base.peer,
+                       ChildConfig("x", (IpsecProposal(lifetime_s=600),), LAN1, LAN2),
+                       selectors=base.selectors)
+    dev.tunnels.apply([short], world.now())
+    await world.clock.advance(530)
+    world.peer_down(PRIMARY)  # the rekey at the soft lifetime (540 s) goes unanswered
+    await world.clock.advance(60)
+    assert Watching.seen == [("rekey", 580, PRIMARY, "timeout", 2)]
+    assert dev.tunnels.tunnels()[0].state == "up"  # the old SAs still stand
+    world.peer_up(PRIMARY)
+    assert peer.delete_ike(R1, world.now())  # the peer deletes phase 1
+    await world.clock.advance(1)
+    assert Watching.seen[-1] == ("phase1", 590, PRIMARY, "peer-delete")
+
+
+class OnTheModule(ControllerBase):
+    """A platform whose modules hold the IKE SAs too: a failed module forgets them silently."""
+
+    def tunnel_down(self, now, gateway, reason):
+        if reason == "not-present":
+            return [ForgetSas(gateway)]
+        return super().tunnel_down(now, gateway, reason)
+
+
+async def test_forget_sas_drops_the_ike_sa_of_a_failed_module_silently(mock_clock, world):
+    dev = device(world, modules=[Module("1", "m1", "sm", 100)])
+    dev.tunnels.controller_for = OnTheModule
+    peer = world.add_peer(peer_spec())
+    dev.tunnels.apply([spec(module="m1")], world.now())
+    await world.wait_settled(10)
+    ep = dev.tunnels.endpoint(R1)
+    assert ep.sadb.ike_for((PRIMARY, 500)) is not None
+    sent = world.network.stats.sent
+    world.module_fail("r1", "1")
+    assert ep.sadb.ike_for((PRIMARY, 500)) is None and ep.sadb.ipsec == {}
+    assert world.network.stats.sent == sent and peer.established()  # nothing told the peer
+    world.module_restore("r1", "1")
+    await world.wait_settled(10)
+    st = dev.tunnels.tunnels()[0]
+    assert st.state == "up" and st.ike_sa is not None  # a new phase 1 and quick mode

@@ -51,3 +51,29 @@ async def test_replies_come_through_the_active_tunnel_and_follow_a_failover(mock
     flow = world.flows()[0]
     assert "peer:p2" in flow.tunnels and flow.delivered > 0
     assert dev.tunnels.gateway_of("t1") == BACKUP and dev.tunnels.local_of("t1") == R1
+
+
+# --- no event chain recurses ----------------------------------------------------------------
+
+async def test_a_burst_of_events_is_handled_without_recursion(mock_clock, world):
+    """400 tunnels to 400 silent gateways give up phase 1 in the same engine timer call (the
+    engine decides: the watchdog is set far away); each failure fails over and negotiates the
+    backup, which used to pump the endpoint again from inside the pump: one Python frame chain
+    per event, a RecursionError in larger labs or after a stall."""
+    import sys
+
+    n = 400
+    assert n * 4 > sys.getrecursionlimit()
+    from routershell.runtime.device import Device
+
+    dev = Device("r1", "test", clock=world.clock)
+    world.add_device(dev, (R1,), phase1_timeout=10_000)
+    specs = [spec(f"t{i}", peer=f"10.200.{i // 250}.{i % 250 + 1}", backup=f"10.201.{i // 250}.{i % 250 + 1}")
+             for i in range(n)]
+    log = record(dev, world)
+    dev.tunnels.apply(specs, world.now())
+    await world.clock.advance(60)
+    switched = [a for _, _, a in log if isinstance(a, fo.Activated)]
+    assert len(switched) == n and all(a.role is fo.Role.BACKUP for a in switched)
+    states = {st.state for st in dev.tunnels.tunnels()}
+    assert states == {"negotiating"}

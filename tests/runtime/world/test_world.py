@@ -306,3 +306,30 @@ async def test_bad_requests_raise_world_error(mock_clock, world):
                  lambda: world.add_peer(peer_spec("dup", PRIMARY))):
         with pytest.raises(WorldError):
             call()
+
+
+async def test_traffic_for_a_tunnel_whose_batch_has_not_started_is_dropped_quietly(mock_clock):
+    """A commit of many tunnels starts them in batches at the same instant; a packet for one
+    still waiting its turn (with a controller) used to raise out of the scheduler."""
+    from routershell.engine.peer import ChildConfig, PeerConfig
+    from routershell.engine.proposals import IkeProposal
+    from routershell.runtime.clock import LabClock
+    from routershell.runtime.device import Device
+    from routershell.runtime.ipsec import TunnelSpec
+    from routershell.runtime.rng import Streams
+    from routershell.runtime.scheduler import Scheduler
+    from routershell.runtime.world import World
+
+    lab = LabClock("virtual", trio_clock=mock_clock)
+    world = World(lab, Scheduler(lab), Streams(1))
+    dev = Device("r1", "test", clock=lab)
+    world.add_device(dev, ["192.0.2.1"])
+    ike = (IkeProposal(),)
+    n = dev.tunnels.START_NOW + 10
+    specs = [TunnelSpec(f"t{i}", "192.0.2.1", PeerConfig(f"100.64.{i // 250}.{i % 250 + 1}", ike_proposals=ike, psk=b"k"),
+                        ChildConfig("c", local_ts=f"10.{i // 250}.{i % 250}.0/24", remote_ts="172.16.0.0/24"),
+                        selectors=((f"10.{i // 250}.{i % 250}.0/24", "172.16.0.0/24"),), dpd_initiate=True)
+             for i in range(n)]
+    dev.tunnels.apply(specs, 0.0)
+    late = specs[-1].name
+    assert dev.tunnels.traffic(late, 100, 1, 0.0, inbound=False) is None  # not started: no raise

@@ -128,3 +128,70 @@ async def test_defect_6_switch_message_says_where_the_tunnel_went(mock_clock):
         out = await t.run("request services ipsec-vpn ipsec switch tunnel local-gateway 192.0.2.1 "
                           f"remote-gateway {PRIMARY}")
         assert out == f"IPSec tunnel switched to remote-gateway {PRIMARY}\n"
+
+
+async def _packets(t) -> tuple[int, int]:
+    out = await t.run("show services ipsec-vpn ipsec statistics")
+    return _stat(out, "Encrypted packets"), _stat(out, "Decrypted packets")
+
+
+async def test_defect_9_ping_through_the_up_tunnel_is_answered_and_counted(mock_clock):
+    async with lab(mock_clock) as app:
+        t = Transcript(app)
+        await t.run("lab traffic stop lan-to-hq")
+        before = await _packets(t)
+        out = await t.run("ping 10.1.0.10 count 3 source 172.16.1.1")
+        assert "3 packets transmitted, 3 packets received, 0% packet loss" in out
+        # the primary's 10 ms each way, both legs through the tunnel
+        assert out.count("64 bytes from 10.1.0.10: icmp_seq=") == 3 and "time=24.000 ms" in out
+        assert await _packets(t) == (before[0] + 3, before[1] + 3)
+        # without a source the router's own address (192.0.2.1) is not in the term's
+        # source-address: the request leaves in the clear and the protected host is not
+        # reachable that way (docs/tunnels.md)
+        out = await t.run("ping 10.1.0.10 count 2")
+        assert "2 packets transmitted, 0 packets received, 100% packet loss" in out
+        assert await _packets(t) == (before[0] + 3, before[1] + 3)
+        # after a failover the ping follows the tunnel to the backup (25 ms each way)
+        await t.run(f"lab peer {PRIMARY} down")
+        await t.run("lab clock advance 60s")
+        out = await t.run("ping 10.1.0.10 count 1 source 172.16.1.1")
+        assert "time=54.000 ms" in out and "1 packets received" in out
+
+
+async def test_ping_stopped_by_ctrl_c_prints_its_statistics(mock_clock):
+    import trio
+
+    async with lab(mock_clock) as app:
+        t = Transcript(app)
+        with trio.move_on_after(app.clock.to_trio(app.clock.now() + 3.5) - trio.current_time()):
+            await t.run("ping 10.1.0.10 count 2000000000 source 172.16.1.1")
+        text = t.io.text()
+        assert text.count("icmp_seq=") == 4  # sent at 0, 1, 2, 3 s
+        assert text.endswith("\n--- 10.1.0.10 ping statistics ---\n"
+                             "4 packets transmitted, 4 packets received, 0% packet loss\n"
+                             "round-trip min/avg/max/stddev = 24.000/24.000/24.000/0.000 ms\n")
+        out = await t.run("ping 10.1.0.10 count 2000000001")
+        assert "Value 2000000001 is not within range (1..2000000000)" in out
+
+
+async def test_defect_10_a_failed_pic_holds_no_ipsec_sas_and_a_restored_one_shows_its_tunnels(mock_clock):
+    async with lab(mock_clock) as app:
+        t = Transcript(app)
+        peer = app.world.peer(PRIMARY)
+        sent = app.world.network.stats.sent
+        ike = await _ike(t)
+        await t.run("lab module r1 1/2 fail")
+        # at that instant: no IPsec SA (they lived on the PIC) and the peer was told nothing;
+        # the IKE SA lives on the Routing Engine and stays (that is why Junos has
+        # clear-ike-sas-on-pic-restart), see docs/tunnels.md
+        assert await t.run("show services ipsec-vpn ipsec security-associations") == ""
+        assert "sp-1/2/0                 1              0" in await t.run("show services service-sets summary")
+        assert await _ike(t) == ike
+        assert app.world.network.stats.sent == sent and peer.established()
+        before = app.clock.now()
+        await t.run("lab module r1 1/2 restore")
+        # the command returns once the tunnel renegotiated (a few ms of lab time), so the
+        # next show is what the restored PIC holds
+        assert 0 < app.clock.now() - before < 1
+        assert "Remote gateway: 198.51.100.1" in await t.run("show services ipsec-vpn ipsec security-associations")
+        assert "sp-1/2/0                 1              1  Online" in await t.run("show services service-sets summary")

@@ -20,7 +20,7 @@ async def test_failover_syslog_and_traps(mock_clock, monkeypatch):
         assert _tags(dev) == [(0, "KMD_PM_SA_ESTABLISHED")] * 2 + [(0, "KMD_VPN_UP_ALARM_USER")]
         await t.run("configure")
         await t.run("set snmp trap-group nms categories services")
-        await t.run("set snmp trap-group nms targets 192.0.2.9")
+        await t.run("set snmp trap-group nms targets 127.0.0.9")
         await t.run("commit")
         await t.run("exit")
         sent.clear()
