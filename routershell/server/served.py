@@ -145,7 +145,8 @@ class Connection:
     async def login(self, prompts: Callable[[str | None], tuple[str, str]], tries: int = 3
                     ) -> Target | None:
         """Telnet-style login: the platform's `login:`/`Password:` prompts, three tries."""
-        for _ in range(tries):
+        failures = 0
+        while failures < tries:  # an empty login name asks again without counting
             self.write(prompts(None)[0])
             name = await self.reader.next_line()
             if name is None:
@@ -166,6 +167,7 @@ class Connection:
             if target is not None:
                 return target
             await trio.sleep(0)  # a failed try yields to everyone else
+            failures += 1
             self.write("Login incorrect\n")
         return None
 
