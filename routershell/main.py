@@ -199,7 +199,7 @@ def _lab_has_bridge(path: Path | None) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.listen:
+    if args.listen or _lab_listens(args.lab):
         return _serve(args)
     commands: list[str] | None = None
     if args.commands is not None:
@@ -240,6 +240,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def _lab_listens(path: Path | None) -> bool:
+    """Does the lab file give a device its own ports (`listen` on a device)?"""
+    if path is None:
+        return False
+    from routershell.labs.labfile import load_lab
+
+    try:
+        spec = load_lab(path)
+    except Exception:  # noqa: BLE001 - reported by App with the file and line
+        return False
+    return any(getattr(d, "listen", ()) for d in spec.devices)
+
+
 def _serve(args: argparse.Namespace) -> int:
     """--listen: serve the lab until interrupted (a served lab runs on the real clock)."""
     import asyncio
@@ -262,7 +275,7 @@ def _serve(args: argparse.Namespace) -> int:
                   f"(log in as USER@DEVICE; devices: {', '.join(app.devices)})", flush=True)
 
     try:
-        asyncio.run(serve(app, args.listen, ready))
+        asyncio.run(serve(app, list(args.listen or ()), ready))
     except KeyboardInterrupt:
         return 0
     except OSError as exc:  # port in use, address not available

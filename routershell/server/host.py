@@ -16,7 +16,7 @@ import asyncio
 import logging
 import threading
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,10 +40,12 @@ class Listen:
     address: str
     port: int
     ui: str = "auto"  # ssh: auto | plain | rich (server/rich.py)
+    device: str | None = None  # a lab file's per-device port: bare logins land on it
 
     def __str__(self) -> str:
         ui = f" ({self.ui} front-end)" if self.ui != "auto" else ""
-        return f"{self.proto} {self.address}:{self.port}{ui}"
+        only = f" -> {self.device}" if self.device else ""
+        return f"{self.proto} {self.address}:{self.port}{only}{ui}"
 
 
 def parse_listen(text: str) -> Listen:
@@ -67,9 +69,12 @@ class Host:
 
     def __init__(self, app: Any, listens: list[Listen]) -> None:
         self.app = app
-        self.listens = listens
+        # the command line's listeners, then each device's own (`listen` in the lab file)
+        self.listens = list(listens) + [
+            replace(parse_listen(text), device=d.name)
+            for d in app.spec.devices for text in getattr(d, "listen", ())]
         self.bound: list[Listen] = []
-        self.default_device: str = app.current
+        self.default_device: str = app.current  # --device, else the lab's first device
         self.guest = TrioGuest(app.clock.trio_clock)
         self._servers: list[Any] = []
         self._key: Any = None
@@ -126,14 +131,14 @@ class Host:
 
         for spec in self.listens:
             if spec.proto == "telnet":
-                server = await listen_telnet(self, spec.address, spec.port)
-                port = server.sockets[0].getsockname()[1]
+                server = await listen_telnet(self, spec.address, spec.port, spec.device)
             else:
                 server = await listen_ssh(self, spec.address, spec.port,
-                                          netconf_only=spec.proto == "netconf", ui=spec.ui)
-                port = server.sockets[0].getsockname()[1]
+                                          netconf_only=spec.proto == "netconf", ui=spec.ui,
+                                          device=spec.device)
             self._servers.append(server)
-            self.bound.append(Listen(spec.proto, spec.address, port, spec.ui))
+            port = server.sockets[0].getsockname()[1]
+            self.bound.append(replace(spec, port=port))
         self.app.served = {
             "listeners": [str(b) for b in self.bound],
             "default": self.default_device,
@@ -150,8 +155,8 @@ class Host:
                 log.debug("app close failed", exc_info=True)
             await self.guest.aclose()
 
-    def port(self, proto: str) -> int:
-        return next(b.port for b in self.bound if b.proto == proto)
+    def port(self, proto: str, device: str | None = None) -> int:
+        return next(b.port for b in self.bound if b.proto == proto and b.device == device)
 
 
 async def serve(app: Any, listens: list[Listen], ready: Callable[[Host], None] | None = None,
@@ -205,9 +210,9 @@ class ServerThread:
             raise RuntimeError(f"server did not start: {self._error!r}")
         return self
 
-    def port(self, proto: str) -> int:
+    def port(self, proto: str, device: str | None = None) -> int:
         assert self.host is not None
-        return self.host.port(proto)
+        return self.host.port(proto, device)
 
     def run(self, afn: Callable[..., Awaitable[Any]], *args: Any, timeout: float = 60) -> Any:
         """Run a trio coroutine function in the lab (tests inspect the devices this way)."""

@@ -26,22 +26,23 @@ class Target:
     user: str
 
 
-def split_login(app: object, login: str) -> Target | None:
-    """`NAME@DEVICE` logs in to DEVICE as NAME; a bare NAME to the lab's first device.
-    None when DEVICE is not in the lab."""
+def split_login(app: object, login: str, default: str | None = None) -> Target | None:
+    """`NAME@DEVICE` logs in to DEVICE as NAME; a bare NAME to `default` (the listener's
+    device), else the lab's first device. None when DEVICE is not in the lab."""
     user, sep, device = login.rpartition("@")
     if not sep:
-        return Target(app.current, login)  # type: ignore[attr-defined]
+        return Target(default or app.spec.devices[0].name, login)  # type: ignore[attr-defined]
     if device not in app.devices or not user:  # type: ignore[attr-defined]
         return None
     return Target(device, user)
 
 
-def authenticate(app: object, login: str, password: str | None) -> Target | None:
+def authenticate(app: object, login: str, password: str | None,
+                 default: str | None = None) -> Target | None:
     """The target if the device's own configuration lets the user in with this password."""
     from ..platforms import registry
 
-    target = split_login(app, login)
+    target = split_login(app, login, default)
     if target is None:
         return None
     dev = app.devices[target.device]  # type: ignore[attr-defined]
@@ -91,12 +92,13 @@ class Connection:
 
     def __init__(self, app: object, send: Callable[[bytes], None],
                  close: Callable[[int], None], *, client: str, crlf: bool,
-                 origin: str = "") -> None:
+                 origin: str = "", default: str | None = None) -> None:
         self.app = app
         self._send = send
         self._close = close
         self.client = client
         self.origin = origin
+        self.default = default  # the listener's device for a bare login name
         self.crlf = crlf
         self.reader = LineReader(self._send_bytes, crlf=crlf)
         self.session = None
@@ -163,7 +165,7 @@ class Connection:
             self.write("\n")
             if password is None:
                 return None
-            target = authenticate(self.app, name, password)
+            target = authenticate(self.app, name, password, self.default)
             if target is not None:
                 return target
             await trio.sleep(0)  # a failed try yields to everyone else

@@ -26,8 +26,10 @@ log = logging.getLogger(__name__)
 
 
 class _Server(asyncssh.SSHServer):
-    def __init__(self, host: Host, netconf_only: bool, ui: str = "auto") -> None:
+    def __init__(self, host: Host, netconf_only: bool, ui: str = "auto",
+                 device: str | None = None) -> None:
         self.host = host
+        self.device = device or host.default_device  # where a bare login name lands
         self.netconf_only = netconf_only
         self.ui = ui
         self.target: Target | None = None
@@ -43,7 +45,7 @@ class _Server(asyncssh.SSHServer):
         return True
 
     def validate_password(self, username: str, password: str) -> bool:
-        self.target = authenticate(self.host.app, username, password)
+        self.target = authenticate(self.host.app, username, password, self.device)
         return self.target is not None
 
     def public_key_auth_supported(self) -> bool:
@@ -52,7 +54,7 @@ class _Server(asyncssh.SSHServer):
     def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
         from ..platforms import registry
 
-        target = split_login(self.host.app, username)
+        target = split_login(self.host.app, username, self.device)
         if target is None:
             return False
         dev = self.host.app.devices[target.device]
@@ -174,9 +176,9 @@ class _Session(asyncssh.SSHServerSession):
 
 
 async def listen_ssh(host: Host, address: str, port: int, *, netconf_only: bool = False,
-                     ui: str = "auto") -> asyncssh.SSHAcceptor:
+                     ui: str = "auto", device: str | None = None) -> asyncssh.SSHAcceptor:
     return await asyncssh.create_server(
-        lambda: _Server(host, netconf_only, ui), address, port,
+        lambda: _Server(host, netconf_only, ui, device), address, port,
         server_host_keys=[host.host_key()], encoding=None,
         # automation logs in with a password or a key; no agent, X11 or port forwarding
         agent_forwarding=False, x11_forwarding=False, allow_scp=False,

@@ -79,8 +79,9 @@ class TelnetFilter:
 
 
 class _TelnetProtocol(asyncio.Protocol):
-    def __init__(self, host: Host) -> None:
+    def __init__(self, host: Host, device: str | None) -> None:
         self.host = host
+        self.device = device or host.default_device
         self.filter = TelnetFilter()
         self.transport: asyncio.Transport | None = None
         self.conn: Connection | None = None
@@ -90,7 +91,7 @@ class _TelnetProtocol(asyncio.Protocol):
         transport.write(self.filter.greeting())  # type: ignore[attr-defined]
         peer = transport.get_extra_info("peername") or ("",)
         self.conn = Connection(self.host.app, self._send, self._close, client="telnet", crlf=True,
-                               origin=str(peer[0]))
+                               origin=str(peer[0]), default=self.device)
         self.host.to_trio(self._run)
 
     async def _run(self) -> None:
@@ -105,8 +106,8 @@ class _TelnetProtocol(asyncio.Protocol):
         from ..platforms import registry
 
         app = self.host.app
-        target = split_login(app, login) if login else None
-        dev = app.devices[target.device if target is not None else self.host.default_device]
+        target = split_login(app, login, self.device) if login else None
+        dev = app.devices[target.device if target is not None else self.device]
         return registry.get(dev.platform).login_prompts(dev)
 
     def _send(self, data: bytes) -> None:
@@ -134,6 +135,8 @@ class _TelnetProtocol(asyncio.Protocol):
             self.host.call_soon(self.conn.lost)
 
 
-async def listen_telnet(host: Host, address: str, port: int) -> asyncio.Server:
+async def listen_telnet(host: Host, address: str, port: int, device: str | None = None
+                        ) -> asyncio.Server:
     loop = asyncio.get_running_loop()
-    return await loop.create_server(lambda: _TelnetProtocol(host), address, port, backlog=512)
+    return await loop.create_server(lambda: _TelnetProtocol(host, device), address, port,
+                                    backlog=512)

@@ -34,8 +34,10 @@ def multi_server(tmp_path_factory):
     d = tmp_path_factory.mktemp("lab")
     for name in ("r1", "r2"):
         (d / f"{name}.conf").write_text(minimal_config(name))
+    # r2 also has a port of its own (a bare login name lands on r2 there)
     (d / "two.toml").write_text('name = "two"\n' + "".join(
-        f'[devices.{n}]\nplatform = "junos"\nconfig_file = "{n}.conf"\n' for n in ("r1", "r2")))
+        f'[devices.{n}]\nplatform = "junos"\nconfig_file = "{n}.conf"\n' for n in ("r1", "r2"))
+        + 'listen = ["ssh:0", "telnet:0"]\n')
     app = App(clock_mode="virtual", lab=d / "two.toml")
     with ServerThread(app, ["ssh:0", "telnet:0"]) as srv:
         yield srv

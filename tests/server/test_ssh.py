@@ -207,3 +207,29 @@ def test_routershell_listen_serves_until_interrupted(tmp_path):
             proc.kill()
     assert proc.returncode == 0
     time.sleep(0)
+
+
+def test_a_device_with_its_own_port(multi_server):
+    async def go(port, login):
+        async with await _connect(port, login) as c:
+            return (await c.run("show version", check=False)).stdout
+
+    assert _run(go(multi_server.port("ssh", "r2"), USER)).startswith("Hostname: r2\n")
+    assert _run(go(multi_server.port("ssh", "r2"), f"{USER}@r1")).startswith("Hostname: r1\n")
+    assert _run(go(multi_server.port("ssh"), USER)).startswith("Hostname: r1\n")
+
+    async def shown():
+        async with await _connect(multi_server.port("ssh"), USER) as c:
+            return (await c.run("lab show", check=False)).stdout
+
+    text = _run(shown())
+    assert re.search(r"^  ssh 127\.0\.0\.1:\d+ -> r2$", text, re.M), text
+
+
+def test_lab_file_listen_is_checked(tmp_path):
+    from routershell.labs.labfile import LabError, load_lab
+
+    (tmp_path / "bad.toml").write_text('[devices.r1]\nplatform = "junos"\nlisten = ["ftp:21"]\n')
+    with pytest.raises(LabError) as e:
+        load_lab(tmp_path / "bad.toml")
+    assert "listen" in str(e.value)
