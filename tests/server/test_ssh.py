@@ -84,7 +84,7 @@ def test_login_name_is_the_session_user(server):
     out = _run(_shell(server.port("ssh"), b"show system users\nexit\n", b"",
                       user="alice")).decode()
     assert out.startswith("alice@r1> show system users\r\n")
-    assert re.search(r"^alice +p0 +127\.0\.0\.1 ", out, re.M), out
+    assert re.search(r"^alice +p\d+ +127\.0\.0\.1 ", out, re.M), out
 
 
 async def _add_user(app, name, extra=""):
@@ -233,3 +233,63 @@ def test_lab_file_listen_is_checked(tmp_path):
     with pytest.raises(LabError) as e:
         load_lab(tmp_path / "bad.toml")
     assert "listen" in str(e.value)
+
+
+def test_sessions_see_each_other_and_logout_ends_a_connection(fresh_server):
+    port = fresh_server.port("ssh")
+    fresh_server.run(_add_user, fresh_server.host.app, "bob")
+
+    async def read_until(proc, marker: bytes, out: bytes = b"") -> bytes:
+        while marker not in out:
+            chunk = await asyncio.wait_for(proc.stdout.read(65536), 10)
+            if not chunk:
+                return out + b"<EOF>"
+            out += chunk
+        return out
+
+    async def go():
+        a = await _connect(port)
+        pa = await a.create_process(term_type="vt100", encoding=None)
+        pa.stdin.write(b"configure exclusive\nset snmp location held\n")
+        await read_until(pa, b"held\r\n")
+        b = await _connect(port, "bob")
+        pb = await b.create_process(term_type="vt100", encoding=None)
+        pb.stdin.write(b"configure\nexit configuration-mode\nyes\nshow system users\n")
+        seen = await read_until(pb, b"WHAT")
+        seen = await read_until(pb, b"bob@r1> ", seen)
+        pa.stdin.write(b"run request system logout user bob\n")
+        rest = await read_until(pb, b"<never>")
+        a.close()
+        return seen.decode(), rest
+
+    seen, rest = _run(go())
+    assert re.search(r"Users currently editing the configuration:\r\n  user ssh (p\d+) "
+                     r"\(pid \d+\) on since .*\r\n +exclusive \[edit\]", seen), seen
+    tty = re.search(r"  user ssh (p\d+)", seen).group(1)
+    assert re.search(rf"^user +{tty} +127\.0\.0\.1 ", seen, re.M)  # the same terminal name
+    assert re.search(r"^bob +p\d+ ", seen, re.M)
+    assert rest.endswith(b"<EOF>")  # bob's connection was closed
+    assert not [s for s in fresh_server.host.app.devices["r1"].sessions.values() if s.user == "bob"]
+
+
+def test_disconnect_in_configure_private_drops_the_private_copy(fresh_server):
+    port = fresh_server.port("ssh")
+
+    async def go():
+        conn = await _connect(port)
+        proc = await conn.create_process(term_type="vt100", encoding=None)
+        proc.stdin.write(b"configure private\nset system host-name priv\n")
+        out = b""
+        while out.count(b"user@r1# ") < 2:
+            out += await asyncio.wait_for(proc.stdout.read(65536), 10)
+        conn.close()
+        await conn.wait_closed()
+
+    _run(go())
+    store = fresh_server.host.app.devices["r1"].store
+    for _ in range(200):
+        if not store.editors():
+            break
+        time.sleep(0.01)  # the server notices the close on its own thread
+    assert not store.editors()
+    assert store.active.get((("system", None), ("host-name", None))).value == "r1"

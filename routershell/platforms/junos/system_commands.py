@@ -35,18 +35,10 @@ def _clock(session, lab_seconds: float) -> str:
 
 
 def _ttys(dev) -> dict[int, str]:
-    """A terminal name per session, in login order (p0, p1, …; the console is d0)."""
-    out: dict[int, str] = {}
-    n = 0
-    for sid, s in sorted(dev.sessions.items()):
-        if s.client == "lab":
-            continue
-        if s.client == "terminal":
-            out[sid] = "d0"
-        else:
-            out[sid] = f"p{n}"
-            n += 1
-    return out
+    """A terminal name per session: the console is d0, others pN as the configuration's
+    editor list names them (`configure` shows `user ssh p3 (pid 1003)`)."""
+    return {sid: "d0" if s.client == "terminal" else f"p{sid}"
+            for sid, s in sorted(dev.sessions.items()) if s.client not in ("lab", "netconf")}
 
 
 @handler("op-show-system-users")
