@@ -6,6 +6,7 @@ trio and gives it `send(bytes)` and `close(status)` callables; everything else i
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -105,14 +106,31 @@ class Connection:
         self.shell: ServedShell | None = None
         self.scope = trio.CancelScope()
         self.closed = False
+        self._out = bytearray()
+        self._flush_scheduled = False
+        # transports build connections on the asyncio host, which shares the lab's thread
+        self._loop = asyncio.get_running_loop()
 
     def _send_bytes(self, data: bytes) -> None:
-        if not self.closed:
-            try:
-                self._send(data)
-            except Exception:  # the peer went away under us: the session ends
-                log.debug("send failed", exc_info=True)
-                self.lost()
+        """Queue output; one flush per turn of the host loop sends everything a trio tick
+        wrote (echo, output, prompt) as one packet instead of one per write."""
+        if self.closed or not data:
+            return
+        self._out += data
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self._loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        data, self._out = bytes(self._out), bytearray()
+        if self.closed or not data:
+            return
+        try:
+            self._send(data)
+        except Exception:  # the peer went away under us: the session ends
+            log.debug("send failed", exc_info=True)
+            self.lost()
 
     def write(self, text: str) -> None:
         self._send_bytes(to_wire(text, self.crlf))
@@ -138,6 +156,7 @@ class Connection:
         if self.session is not None:
             self.session.close()
         if not self.closed:
+            self._flush()  # what the session printed last goes out before the close
             self.closed = True
             try:
                 self._close(status)
