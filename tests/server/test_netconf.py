@@ -108,3 +108,25 @@ def test_netconf_port_refuses_a_shell(server):
 
     with pytest.raises(asyncssh.ChannelOpenError):
         asyncio.run(go())
+
+
+def test_pyez_load_xml_round_trips_get_configuration(fresh_netconf):
+    from lxml import etree
+
+    dev = _pyez(fresh_netconf)
+    try:
+        cu = Config(dev)
+        cu.load(etree.fromstring(
+            "<configuration><snmp><location>xml lab</location><contact>noc</contact></snmp>"
+            "<interfaces><interface><name>ge-0/0/2</name><unit><name>0</name><family><inet>"
+            "<address><name>10.7.7.1/24</name></address></inet></family></unit></interface>"
+            "</interfaces></configuration>"), format="xml")
+        assert cu.commit() is True
+        conf = dev.rpc.get_config()
+        assert conf.findtext("snmp/location") == "xml lab"
+        addrs = conf.xpath("interfaces/interface[name='ge-0/0/2']/unit/family/inet/address/name")
+        assert [a.text for a in addrs] == ["10.7.7.1/24"]
+        terse = dev.cli("show interfaces terse ge-0/0/2", warning=False)
+        assert "10.7.7.1/24" in terse
+    finally:
+        dev.close()

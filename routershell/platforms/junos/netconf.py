@@ -6,12 +6,12 @@ operational RPC returns exactly the record the CLI renders as `| display xml` an
 configuration RPC goes through the same candidate, locks and commit checks as the CLI.
 
 RPCs: the operational ones in RPC_COMMANDS, `command` (PyEZ's `dev.cli`), `get-configuration`
-(format text/set/xml, database committed/candidate), `load-configuration` (action merge/
-replace/override/set, format text/set; `rollback="N"`), `commit-configuration` (check,
-confirmed + confirm-timeout, log comment), `lock`/`unlock` and `lock-configuration`/
-`unlock-configuration` (configure exclusive), `open-configuration`/`close-configuration`
-(private), `discard-changes`, `get-rollback-information`-less `rollback` via load, and
-`close-session`. Anything else gets the rpc-error Junos gives an unknown RPC.
+(format text/set/xml, database committed/candidate, compare="rollback" for diffs),
+`load-configuration` (action merge/replace/override/set with text or set; XML for merge and
+replace; `rollback="N"`), `commit-configuration` (check, confirmed + confirm-timeout, log
+comment), `lock`/`unlock` and `lock-configuration`/`unlock-configuration` (configure
+exclusive), `open-configuration`/`close-configuration` (private), `discard-changes` and
+`close-session`. Anything else gets an rpc-error naming the element.
 """
 
 from __future__ import annotations
@@ -234,6 +234,16 @@ class JunosNetconf:
                 raise RpcError(_first_error(out))
             return "<load-configuration-results>\n<load-success/>\n</load-configuration-results>\n"
         action = op.get("action", "merge")
+        xml_el = op.find("configuration")
+        if xml_el is not None and op.find("configuration-text") is None:
+            if action not in ("merge", "set", "replace"):  # replace: elements marked replace="replace"
+                raise RpcError(f"action {action} needs format text (configuration-text)",
+                               bad=action)
+            lines = xml_to_set(xml_el)
+            out = await self._cli("load set terminal", lines)
+            if "load complete" not in out:
+                raise RpcError(_first_error(out))
+            return "<load-configuration-results>\n<load-success/>\n</load-configuration-results>\n"
         text_el = op.find("configuration-text")
         set_el = op.find("configuration-set")
         if set_el is not None or action == "set":
@@ -352,6 +362,45 @@ def _element_name(name: str) -> str:
     if name.startswith("<"):
         name = name.strip("<>").removesuffix("-name")
     return name
+
+
+def _word(text: str) -> str:
+    return f'"{text}"' if (not text or any(c in text for c in ' ;{}#"')) else text
+
+
+def xml_to_set(config: ET.Element) -> list[str]:
+    """Junos XML configuration as `set`/`delete` lines (the inverse of config_xml): a list
+    entry is its tag and <name> (an interface just its name), a leaf its tag and text, an
+    empty element its tag; operation="delete" deletes, replace="replace" deletes before it
+    sets (load replace), inactive="inactive" is skipped."""
+    lines: list[str] = []
+
+    def walk(elem: ET.Element, words: list[str], parent: str, keyed: bool = False) -> None:
+        for child in elem:
+            tag = _local(child.tag)
+            if child.get("inactive") == "inactive" or (keyed and tag == "name"):
+                continue
+            name = child.find("name")
+            if name is not None and name.text:
+                here = words + ([] if (tag, parent) == ("interface", "interfaces") else [tag])
+                here = here + [_word(name.text.strip())]
+            else:
+                here = words + [tag]
+            rest = [c for c in child if _local(c.tag) != "name"]
+            verb = "delete" if child.get("operation") == "delete" else None
+            if child.get("replace") == "replace" and verb is None:
+                lines.append("delete " + " ".join(here))  # replaced, not merged
+            if verb is not None:
+                lines.append("delete " + " ".join(here))
+            elif rest:
+                walk(child, here, tag, name is not None)
+            elif child.text and child.text.strip() and name is None:
+                lines.append("set " + " ".join(here + [_word(child.text.strip())]))
+            else:
+                lines.append("set " + " ".join(here))
+
+    walk(config, [], "configuration")
+    return lines
 
 
 def config_xml(tree, version: str) -> str:
