@@ -130,3 +130,30 @@ def test_pyez_load_xml_round_trips_get_configuration(fresh_netconf):
         assert "10.7.7.1/24" in terse
     finally:
         dev.close()
+
+
+def test_garbage_rpcs_get_errors_and_the_session_goes_on(server):
+    import asyncio
+
+    import asyncssh
+
+    async def go():
+        async with asyncssh.connect("127.0.0.1", server.port("netconf"), username=USER,
+                                    password=PASSWORD, known_hosts=None, client_keys=None) as c:
+            w, r, _ = await c.open_session(subsystem="netconf", encoding=None)
+            hello = await r.readuntil(b"]]>]]>")
+            w.write(b"<hello><capabilities/></hello>]]>]]>")
+            replies = []
+            for junk in (b"<rpc", b"\xff\xfe<<>>", b"<rpc message-id='1'><get-nothing/></rpc>",
+                         b"<rpc message-id='2'><get-software-information/></rpc>"):
+                w.write(junk + b"]]>]]>")
+                replies.append(await asyncio.wait_for(r.readuntil(b"]]>]]>"), 10))
+            w.write(b"<rpc message-id='3'><close-session/></rpc>]]>]]>")
+            replies.append(await asyncio.wait_for(r.readuntil(b"]]>]]>"), 10))
+            return hello, replies
+
+    hello, replies = asyncio.run(go())
+    assert b"<capability>http://xml.juniper.net/netconf/junos/1.0</capability>" in hello
+    assert all(b"<rpc-error>" in x for x in replies[:3])
+    assert b'message-id="2"' in replies[3] and b"<host-name>r1</host-name>" in replies[3]
+    assert b"<ok/>" in replies[4]
