@@ -157,3 +157,30 @@ def test_garbage_rpcs_get_errors_and_the_session_goes_on(server):
     assert all(b"<rpc-error>" in x for x in replies[:3])
     assert b'message-id="2"' in replies[3] and b"<host-name>r1</host-name>" in replies[3]
     assert b"<ok/>" in replies[4]
+
+
+def test_every_rpc_display_xml_rpc_names_is_answered_with_its_record(server):
+    import asyncio
+
+    import asyncssh
+    from lxml import etree
+
+    from routershell.platforms.junos.rpcs import RPCS
+
+    async def cli(cmd):
+        async with asyncssh.connect("127.0.0.1", server.port("ssh"), username=USER,
+                                    password=PASSWORD, known_hosts=None, client_keys=None) as c:
+            return (await c.run(cmd, check=False)).stdout
+
+    with manager.connect(host="127.0.0.1", port=server.port("netconf"), username=USER,
+                         password=PASSWORD, hostkey_verify=False, allow_agent=False,
+                         look_for_keys=False, device_params={"name": "junos"}) as m:
+        named = 0
+        for rpc, command, tag in RPCS:
+            shown = asyncio.run(cli(f"{command} | display xml rpc"))
+            if "<rpc>" in shown:  # a record-backed show: the CLI names the RPC
+                assert f"<{rpc}/>" in shown or f"<{rpc}>" in shown, (command, shown)
+                named += 1
+            reply = m.dispatch(etree.Element(rpc))
+            assert reply.xpath(f"//*[local-name()='{tag}']"), (rpc, reply.xml[:300])
+        assert named == len(RPCS)

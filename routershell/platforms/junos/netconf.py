@@ -19,6 +19,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from xml.sax.saxutils import escape
 
+from . import rpcs
+
 BASE_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"
 JUNOS_NS = "http://xml.juniper.net/junos/{version}/junos"
 CAPABILITIES = (
@@ -31,27 +33,11 @@ CAPABILITIES = (
     "http://xml.juniper.net/dmi/system/1.0",
 )
 
-# RPC name -> the CLI command whose record answers it (Junos XML API reference: the
-# `| display xml rpc` names of these commands). Child elements become words: an empty
-# element its own name, `interface-name` and `destination` just their text.
-RPC_COMMANDS = {
-    "get-software-information": "show version",
-    "get-interface-information": "show interfaces",
-    "get-route-information": "show route",
-    "get-route-summary-information": "show route summary",
-    "get-chassis-inventory": "show chassis hardware",
-    "get-system-users-information": "show system users",
-    "get-system-uptime-information": "show system uptime",
-    "get-commit-information": "show system commit",
-    "get-pic-information": "show chassis fpc pic-status",
-    "get-services-security-associations-information": "show services ipsec-vpn ike security-associations",
-    "get-ike-services-security-associations-information": "show services ipsec-vpn ike security-associations",
-    "get-services-ipsec-security-associations-information": "show services ipsec-vpn ipsec security-associations",
-    "get-services-ipsec-statistics-information": "show services ipsec-vpn ipsec statistics",
-    "get-service-set-summary-information": "show services service-sets summary",
-    "get-service-set-statistics-information": "show services service-sets statistics",
-    "get-log": "show log messages",
-}
+# RPC name -> the CLI command whose record answers it (rpcs.py, the same table `| display
+# xml rpc` prints from). Child elements become words: an empty element its own name,
+# `interface-name`, `destination` and `peer-address` just their text.
+RPC_COMMANDS = dict(rpcs.RPC_COMMANDS)
+RPC_COMMANDS["get-log"] = "show log messages"
 _POSITIONAL = {"interface-name", "destination", "peer-address", "filename"}
 
 

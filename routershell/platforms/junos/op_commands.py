@@ -24,6 +24,9 @@ def render(session, record: Record, text: str) -> str:
     for p in session.current_pipes:
         if p.kind == "display" and p.args and p.args[0] == "json":
             return display.to_json(record)
+        if p.kind == "display" and p.args[:2] == ("xml", "rpc"):
+            return display.rpc_xml(record, session.device.facts.get("version", ""),
+                                   session.current_line)
         if p.kind == "display" and p.args and p.args[0] == "xml":
             return display.to_xml(record, session.device.facts.get("version", ""))
     return text
