@@ -26,6 +26,8 @@ def test_pyez_facts_and_operational_rpcs(server):
         assert dev.facts["model"] == "M7I"
         assert dev.facts["version"] == "9.3R4.4"
         assert dev.facts["serialnumber"]  # from show chassis hardware's record
+        assert dev.facts["master"] == "RE0" and dev.facts["RE0"]["status"] == "OK"
+        assert dev.facts["HOME"] == "/var/home/user"  # file list ~
         sw = dev.rpc.get_software_information()
         assert sw.findtext("host-name") == "r1"
         # the same record the CLI renders as `| display xml`

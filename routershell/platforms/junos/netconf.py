@@ -38,7 +38,7 @@ CAPABILITIES = (
 # `interface-name`, `destination` and `peer-address` just their text.
 RPC_COMMANDS = dict(rpcs.RPC_COMMANDS)
 RPC_COMMANDS["get-log"] = "show log messages"
-_POSITIONAL = {"interface-name", "destination", "peer-address", "filename"}
+_POSITIONAL = {"interface-name", "destination", "peer-address", "filename", "path"}
 
 
 def _local(tag: str) -> str:

@@ -12,6 +12,8 @@ RPCS: tuple[tuple[str, str, str], ...] = (
     ("get-route-summary-information", "show route summary", "route-summary-information"),
     ("get-route-information", "show route", "route-information"),
     ("get-chassis-inventory", "show chassis hardware", "chassis-inventory"),
+    ("get-route-engine-information", "show chassis routing-engine", "route-engine-information"),
+    ("file-list", "file list", "directory-list"),
     ("get-pic-information", "show chassis fpc pic-status", "fpc-information"),
     ("get-system-users-information", "show system users", "system-users-information"),
     ("get-system-uptime-information", "show system uptime", "system-uptime-information"),

@@ -6,11 +6,12 @@ device's state (its sessions, routes, ports and modules, home directory) and ren
 from __future__ import annotations
 
 import os
+import random
 from datetime import timedelta
 
 from ...cli.records import Record
 from .interfaces import routes
-from .op_commands import fmt_ago, render
+from .op_commands import fmt_ago, fmt_time, render
 from .registry import handler
 
 # The chassis parts an M7i reports in `show chassis hardware` (Junos M7i hardware guide:
@@ -145,17 +146,25 @@ async def show_route_summary(session, match, out, io):
     return render(session, rec, "\n".join(lines) + "\n")
 
 
+def _hw_rng(dev) -> random.Random:
+    """A generator for the chassis's serial numbers: seeded once from the device's stream, so
+    every `show chassis …` prints the same numbers (and the same seed gives the same lab)."""
+    seed = dev.facts.get("hardware-seed")
+    if seed is None:
+        seed = dev.facts["hardware-seed"] = str(dev.rng("chassis-hardware").getrandbits(64))
+    return random.Random(int(seed))
+
+
 def chassis_serial(dev) -> str:
-    """The chassis serial number: from the device's seeded stream, stable per seed."""
-    rng = dev.rng("chassis-serial")
-    return str(rng.randrange(10000, 99999))
+    """The chassis serial number (the first draw of the hardware generator)."""
+    return str(_hw_rng(dev).randrange(10000, 99999))
 
 
 @handler("op-show-chassis-hardware")
 async def show_chassis_hardware(session, match, out, io):
     dev = session.device
-    rng = dev.rng("chassis-hardware")
-    serial = chassis_serial(dev)
+    rng = _hw_rng(dev)
+    serial = str(rng.randrange(10000, 99999))  # chassis_serial's draw
     rec = Record("chassis-inventory")
     ch = rec.add("chassis", style="inventory")
     ch.add("name", "Chassis")
@@ -209,7 +218,10 @@ async def file_list(session, match, out, io):
     from ...config.files import FileAccessError
 
     name = str(match.args.get("path") or ".")
-    shown = f"/var/home/{session.user}/" if name == "." else name
+    if name in ("~", "~/"):  # the user's home is the device's home directory
+        name = "."
+    home = f"/var/home/{session.user}/"
+    shown = home if name == "." else name
     try:
         path = session.user_path(name)
     except FileAccessError as e:
@@ -220,8 +232,9 @@ async def file_list(session, match, out, io):
         out.write(f"\n{name}: No such file or directory\n")
         session.mark_failed()
         return None
-    rec = Record("directory-list")
-    d = rec.add("directory", **{"root-path": shown})
+    rec = Record("directory-list", attrs={"root-path": home})
+    d = rec.add("directory")
+    d.add("directory-name", shown)
     if path.is_dir():
         entries = sorted(p for p in os.listdir(path) if not p.startswith("."))
         lines = [f"{shown}:"]
@@ -236,3 +249,56 @@ async def file_list(session, match, out, io):
         d.add("file-information").add("file-name", name)
         lines = [name]
     return render(session, rec, "\n".join(lines) + "\n")
+
+
+@handler("op-show-chassis-routing-engine")
+async def show_chassis_routing_engine(session, match, out, io):
+    """The one Routing Engine of the chassis: master since boot (PyEZ's RE facts read it)."""
+    dev = session.device
+    now = dev.now()
+    up = now - dev.booted_at
+    rec = Record("route-engine-information")
+    re0 = rec.add("route-engine")
+    start = fmt_time(session, dev.booted_at)
+    fields = [("slot", "0"), ("mastership-state", "master"), ("mastership-priority", "master"),
+              ("status", "OK"), ("temperature", "30 degrees C / 86 degrees F"),
+              ("memory-dram-size", "768 MB"), ("memory-buffer-utilization", "22"),
+              ("cpu-user", "0"), ("cpu-background", "0"), ("cpu-system", "1"),
+              ("cpu-interrupt", "0"), ("cpu-idle", "99"), ("model", "RE-850"),
+              ("serial-number", chassis_serial(dev) + "RE0"), ("start-time", start),
+              ("up-time", _uptime_text(up)),
+              ("last-reboot-reason", "Router rebooted after a normal shutdown."),
+              ("load-average-one", "0.00"), ("load-average-five", "0.00"),
+              ("load-average-fifteen", "0.00")]
+    for tag, value in fields:
+        re0.add(tag, value)
+    text = (
+        "Routing Engine status:\n"
+        "    Temperature                 30 degrees C / 86 degrees F\n"
+        "    DRAM                       768 MB\n"
+        "    Memory utilization          22 percent\n"
+        "    CPU utilization:\n"
+        "      User                       0 percent\n"
+        "      Background                 0 percent\n"
+        "      Kernel                     1 percent\n"
+        "      Interrupt                  0 percent\n"
+        "      Idle                      99 percent\n"
+        "    Model                          RE-850\n"
+        f"    Serial ID                      {chassis_serial(dev)}RE0\n"
+        f"    Start time                     {start}\n"
+        f"    Uptime                         {_uptime_text(up)}\n"
+        "    Last reboot reason             Router rebooted after a normal shutdown.\n"
+        "    Load averages:                 1 minute   5 minute  15 minute\n"
+        "                                       0.00       0.00       0.00\n")
+    return render(session, rec, text)
+
+
+def _uptime_text(seconds: float) -> str:
+    """`2 days, 3 hours, 4 minutes, 5 seconds` as the Routing Engine status prints it."""
+    s = int(max(0, seconds))
+    parts = []
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
+        n, s = divmod(s, size)
+        if n or (unit == "second" and not parts):
+            parts.append(f"{n} {unit}{'s' if n != 1 else ''}")
+    return ", ".join(parts)
