@@ -18,7 +18,7 @@ from .conftest import PASSWORD, USER
 COMMANDS = [
     "show version", "show interfaces", "show interfaces terse", "show route",
     "show route summary", "show system users", "show system uptime", "show system commit",
-    "show chassis hardware", "show chassis fpc pic-status",
+    "show chassis hardware", "show chassis fpc pic-status", "show chassis routing-engine",
     "show services ipsec-vpn ike security-associations",
     "show services ipsec-vpn ipsec security-associations",
     "show services ipsec-vpn ipsec statistics", "show services service-sets summary",
@@ -95,6 +95,9 @@ def test_every_template_parses_every_state(lab, state):
     assert sum(int(r["PROTOCOL_ROUTES"]) for r in summary.values()) == len(routes)
     assert parsed["show chassis hardware"][0]["SERIAL"]
     assert parsed["show chassis fpc pic-status"][0]["DESCRIPTION"] == "Adaptive Services PIC"
+    engine = parsed["show chassis routing-engine"][0]
+    assert engine["MODEL"] == "RE-850" and engine["SERIAL"].startswith(
+        parsed["show chassis hardware"][0]["SERIAL"])
     ike = parsed["show services ipsec-vpn ike security-associations"]
     sas = parsed["show services ipsec-vpn ipsec security-associations"]
     stats = parsed["show services ipsec-vpn ipsec statistics"]
