@@ -21,8 +21,9 @@ _ids = itertools.count(1)
 
 class NetconfConnection:
     def __init__(self, host: Any, target: Any, send: Callable[[bytes], None],
-                 close: Callable[[int], None]) -> None:
+                 close: Callable[[int], None], origin: str = "") -> None:
         self.host = host
+        self.origin = origin
         self.target = target
         self._send = send
         self._close = close
@@ -69,7 +70,10 @@ class NetconfConnection:
 
         app = self.host.app
         dev = app.devices[self.target.device]
-        handler = registry.get(dev.platform).netconf_handler(dev, self.target.user, app.run)
+        from .served import open_session
+
+        session = open_session(app, self.target, "netconf", self.origin)
+        handler = registry.get(dev.platform).netconf_handler(dev, session, app.run)
         try:
             with self.scope:
                 self._write(handler.hello(next(_ids)))

@@ -119,7 +119,9 @@ class _Session(asyncssh.SSHServerSession):
         if self.kind == "netconf":
             from .netconf import NetconfConnection
 
-            self.conn = NetconfConnection(self.host, target, self._send, self._close)
+            peer = self.chan.get_extra_info("peername") or ("",)
+            self.conn = NetconfConnection(self.host, target, self._send, self._close,
+                                          str(peer[0]))
             self.host.to_trio(self.conn.run)
             return
         peer = self.chan.get_extra_info("peername") or ("",)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from jnpr.junos import Device
 from jnpr.junos.exception import CommitError, ConfigLoadError
@@ -186,3 +188,26 @@ def test_every_rpc_display_xml_rpc_names_is_answered_with_its_record(server):
             reply = m.dispatch(etree.Element(rpc))
             assert reply.xpath(f"//*[local-name()='{tag}']"), (rpc, reply.xml[:300])
         assert named == len(RPCS)
+
+
+def test_commit_confirmed_over_netconf_rolls_back_on_the_lab_clock(fresh_netconf):
+    from lxml import etree
+
+    with manager.connect(host="127.0.0.1", port=fresh_netconf.port("netconf"), username=USER,
+                         password=PASSWORD, hostkey_verify=False, allow_agent=False,
+                         look_for_keys=False, device_params={"name": "junos"}) as m:
+        m.load_configuration(action="set", config=["set snmp location confirmed"])
+        rpc = etree.fromstring("<commit-configuration><confirmed/>"
+                               "<confirm-timeout>2</confirm-timeout><log>try it</log>"
+                               "</commit-configuration>")
+        reply = m.dispatch(rpc)
+        assert reply.xpath("//*[local-name()='commit-success']")
+
+        def show(cmd):
+            return m.command(cmd, format="text").xpath("//output")[0].text
+
+        history = show("show system commit")
+        assert re.search(r"^0 .* commit confirmed, rollback in 2mins$", history, re.M), history
+        assert "try it" in history
+        show("lab clock advance 3m")  # nobody confirmed: Junos rolls it back
+        assert "location confirmed" not in show("show configuration snmp")

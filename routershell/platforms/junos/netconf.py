@@ -85,11 +85,9 @@ class RpcError(Exception):
 class JunosNetconf:
     """One NETCONF session: a hidden CLI session of the user does the work."""
 
-    def __init__(self, device, user: str, run) -> None:
-        from .session import JunosSession
-
+    def __init__(self, device, session, run) -> None:
         self.device = device
-        self.session = JunosSession(device, user=user, client="netconf")
+        self.session = session  # a session of the user (client "netconf"), made by the server
         self.run = run  # App.run: a line with the settle wait a front-end gives it
         self.version = device.facts.get("version", "9.3R4.4")
 
@@ -145,7 +143,8 @@ class JunosNetconf:
 
     def _operational(self, command: str) -> str:
         """An operational command wherever the hidden session stands (RPCs have no modes)."""
-        return ("run " + command) if self.session.mode == "configuration" else command
+        lab = self.session.lab is not None and self.session.lab.claims(command)
+        return ("run " + command) if self.session.mode == "configuration" and not lab else command
 
     async def _records(self, command: str) -> str:
         """The command's `| display xml` records, without the CLI's envelope."""

@@ -81,11 +81,11 @@ class JunosPlatform:
         return [key for (name, key), child in node.children.items()
                 if name in ("ssh-rsa", "ssh-dsa") and key and not child.inactive]
 
-    def netconf_handler(self, device: Device, user: str, run):
+    def netconf_handler(self, device: Device, session, run):
         """The Junos XML protocol for one NETCONF session (platforms/junos/netconf.py)."""
         from .netconf import JunosNetconf
 
-        return JunosNetconf(device, user, run)
+        return JunosNetconf(device, session, run)
 
 
 PLATFORM = JunosPlatform()
