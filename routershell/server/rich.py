@@ -80,12 +80,18 @@ class RichConnection:
         self._input: Any = None
         self._task: asyncio.Task[Any] | None = None
         self._pending: list[str] = []
+        self._shell: Any = None
 
     def start(self) -> None:
         self._task = asyncio.ensure_future(self._run())
 
     def feed(self, data: bytes) -> None:
         text = self._decoder.decode(data)
+        shell = self._shell
+        if "\x03" in text and shell is not None and shell._running is not None:
+            # Ctrl-C while a command runs: nobody reads keys then (a terminal's SIGINT)
+            shell.cancel_command()
+            text = text[text.rindex("\x03") + 1:]
         if self._input is None:
             self._pending.append(text)
         elif text:
@@ -129,7 +135,7 @@ class RichConnection:
                 with create_app_session(input=inp, output=output):
                     session = open_session(self.host.app, self.target, "ssh", self.origin,
                                            self.lost)
-                    shell = RichShell(self.host.app, session, self.host.guest)
+                    shell = self._shell = RichShell(self.host.app, session, self.host.guest)
                     await shell.run()
                     session = shell.session  # after `lab attach`
         except asyncio.CancelledError:

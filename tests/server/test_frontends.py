@@ -70,3 +70,28 @@ def test_a_plain_listener():
     with ServerThread(App(clock_mode="virtual"), ["ssh:0/plain"]) as srv:
         out = asyncio.run(_session(srv.port("ssh"), "xterm-256color"))
     assert b"\x1b" not in out
+
+
+@pytest.mark.parametrize("term", ["vt100", "xterm-256color"])
+def test_ctrl_c_stops_a_running_command(server, term):
+    async def go():
+        async with asyncssh.connect("127.0.0.1", server.port("ssh"), username=USER,
+                                    password=PASSWORD, known_hosts=None, client_keys=None) as c:
+            p = await c.create_process(term_type=term, term_size=(100, 30), encoding=None)
+            out = b""
+            while b"user@r1>" not in out:
+                out += await asyncio.wait_for(p.stdout.read(65536), 10)
+            p.stdin.write(b"ping 192.0.2.254 count 2000000000\r")  # runs until interrupted
+            while out.count(b"icmp_seq") < 3:
+                out += await asyncio.wait_for(p.stdout.read(65536), 10)
+            p.stdin.write(b"\x03")
+            mark = len(out)
+            while b"user@r1>" not in out[mark:]:
+                out += await asyncio.wait_for(p.stdout.read(65536), 10)
+            p.stdin.write(b"show version\r")
+            while b"Hostname: r1" not in out[mark:]:
+                out += await asyncio.wait_for(p.stdout.read(65536), 10)
+            return out
+
+    out = asyncio.run(go())
+    assert b"Hostname: r1" in out
