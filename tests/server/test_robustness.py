@@ -122,3 +122,24 @@ def test_200_idle_connections_do_not_stop_new_logins(server):
     finally:
         for s in idle:
             s.close()
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@given(junk=st.binary(min_size=1, max_size=300), term=st.sampled_from(["vt100", "xterm-256color"]))
+def test_random_bytes_in_an_ssh_shell(server, junk, term):
+    import asyncio
+
+    import asyncssh
+
+    async def go():
+        async with asyncssh.connect("127.0.0.1", server.port("ssh"), username=USER,
+                                    password=PASSWORD, known_hosts=None, client_keys=None) as c:
+            p = await c.create_process(term_type=term, encoding=None)
+            p.stdin.write(junk + b"\r\x03\r")
+            try:
+                await asyncio.wait_for(p.stdout.read(65536), 2)
+            except TimeoutError:
+                pass
+
+    asyncio.run(go())
+    _still_serves(server)
