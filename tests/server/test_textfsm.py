@@ -129,3 +129,55 @@ def test_netmiko_use_textfsm_through_net_textfsm(lab, monkeypatch):
         assert isinstance(ike, list) and "remote_address" in ike[0]
     finally:
         conn.disconnect()
+
+
+async def _lines(app, lines):
+    from .test_ssh import _Sink
+
+    s = app.new_session()
+    out = []
+    for line in lines:
+        io = _Sink()
+        await app.run(s, line, io)
+        out.append(io.text)
+    s.close()
+    return out
+
+
+def _parse_platform(platform: str, command: str, text: str) -> list[dict]:
+    table = clitable.CliTable("index", TEMPLATES)
+    table.ParseCmd(text, {"Command": command, "Platform": platform})
+    return [dict(zip(table.header, row, strict=True)) for row in table]
+
+
+def test_staros_show_crypto_group_through_a_failover():
+    from pathlib import Path
+
+    import routershell.labs as labs
+
+    app = App(clock_mode="virtual", lab=Path(labs.__file__).parent / "staros-crypto-group.toml")
+    with ServerThread(app, ["ssh:0"]) as srv:
+        before, after = srv.run(_lines, app, ["context ipsec", "show crypto group",
+                                              "lab clock advance 5m", "show crypto group"])[1::2]
+    rows = {r["GROUP"]: r for r in _parse_platform("staros", "show crypto group", before)}
+    assert set(rows) == {"cg-auto", "cg-manual"}
+    assert rows["cg-auto"]["PRIMARY_ROLE"] == "Active" and rows["cg-auto"]["SWITCHOVERS"] == "0"
+    rows = {r["GROUP"]: r for r in _parse_platform("staros", "show crypto group", after)}
+    assert rows["cg-auto"]["SECONDARY_ROLE"] == "Active"  # the lab's primaries fail at 00:02:00
+    assert int(rows["cg-auto"]["SWITCHOVERS"]) >= 1
+
+
+def test_alliedware_show_isakmp_and_ipsec_sa_once_up():
+    from pathlib import Path
+
+    import routershell.labs as labs
+
+    app = App(clock_mode="virtual", lab=Path(labs.__file__).parent / "alliedware-retry.toml")
+    with ServerThread(app, ["ssh:0"]) as srv:
+        down, _, isakmp, ipsec = srv.run(_lines, app, ["show isakmp sa", "lab clock advance 15m",
+                                                       "show isakmp sa", "show ipsec sa"])
+    assert _parse_platform("alliedware", "show isakmp sa", down) == []
+    sa = _parse_platform("alliedware", "show isakmp sa", isakmp)
+    assert sa and sa[0]["PEER"] == "203.0.113.2" and sa[0]["MODE"] == "MAIN"
+    ips = _parse_platform("alliedware", "show ipsec sa", ipsec)
+    assert ips and ips[0]["STATE"] == "Valid" and ips[0]["PROTOCOL"] == "ESP"
