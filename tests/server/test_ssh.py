@@ -293,3 +293,10 @@ def test_disconnect_in_configure_private_drops_the_private_copy(fresh_server):
         time.sleep(0.01)  # the server notices the close on its own thread
     assert not store.editors()
     assert store.active.get((("system", None), ("host-name", None))).value == "r1"
+
+
+def test_lab_attach_keeps_the_served_user(multi_server):
+    out = _run(_shell(multi_server.port("ssh"), b"lab attach r2\nshow system users\nexit\n", b""))
+    text = out.decode()
+    assert "Attached to r2." in text and "user@r2> show system users" in text
+    assert re.search(r"^user +p\d+ +127\.0\.0\.1 ", text, re.M), text
