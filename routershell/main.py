@@ -1,6 +1,6 @@
 """Command-line entry point: parse options, build the App, pick the plain or rich front-end.
 
-Dispatch rule (reference/stack.md §3): prompt_toolkit only when both stdin and stdout are
+Dispatch rule (our measurements of prompt_toolkit with trio as guest): prompt_toolkit only when both stdin and stdout are
 terminals, TERM names a real terminal and neither -c nor --plain was given. Everything else
 (pipes, scripts, TERM=dumb, automation) gets the plain line front-end, which never imports
 prompt_toolkit so scripted runs start fast and print no escape codes.
@@ -124,7 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Terminal router-shell emulator over a simulated IPsec world.",
         epilog="Exit status: 0; 1 when a -c or piped script had a command that printed an "
                "error (parse error, refused command, failed lab command), or the lab did not "
-               "load; 2 for a bad option.")
+               "load; 2 for a bad option. Training: routershell lab list|start|check|grade, "
+               "routershell practice (see docs/labs.md).")
     p.add_argument("--lab", type=_existing_file, metavar="FILE", help="lab file (TOML), or the name of a shipped lab")
     p.add_argument("--device", metavar="NAME", help="device of the lab to log in to")
     p.add_argument("--clock", type=clock_mode, metavar="MODE",
@@ -198,6 +199,15 @@ def _lab_has_bridge(path: Path | None) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["lab"]:  # training subcommands (routershell/lab_cli.py)
+        from routershell.lab_cli import lab_main
+
+        return lab_main(argv[1:])
+    if argv[:1] == ["practice"]:
+        from routershell.lab_cli import practice_main
+
+        return practice_main(argv[1:])
     args = build_parser().parse_args(argv)
     if args.listen or _lab_listens(args.lab):
         return _serve(args)
@@ -211,12 +221,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                                        stdin_tty=stdin_tty)
     if not args.clock and (args.ike_bridges or _lab_has_bridge(args.lab)):
         mode = "real"  # a real peer's timers run on the wall clock
+    if not plain:  # a person at a terminal: say what the wait is for (a large lab loads slowly)
+        print(f"routershell: loading lab {args.lab or 'default'} ...", end="\r", flush=True)
     from routershell.app import App
 
     try:
         app = App(clock_mode=mode, seed=args.seed, state_dir=args.state, lab=args.lab,
                   device=args.device, ike_bridges=dict(args.ike_bridges or ()))
     except Exception as exc:  # a bad lab or state dir is the user's input: no traceback
+        if not plain:
+            print("\r\x1b[K", end="", flush=True)  # the loading line goes
         if os.environ.get("ROUTERSHELL_DEBUG"):
             raise
         print(f"routershell: error: {exc}", file=sys.stderr)

@@ -214,6 +214,10 @@ class TunnelManager:
                 t.spec = dataclasses.replace(t.spec, labels=dict(spec.labels))
                 t.state.spec = t.spec
                 relabelled = True
+        # the teardowns above may have rebuilt these indexes from the old set of tunnels: a
+        # restarted tunnel must be found again (its peer's DPD death, timeouts, routes)
+        self._index = None
+        self._routes.clear()
         self._sync_endpoints(now)
         if relabelled:
             # a label change may move a tunnel to another module (JunosE reassignment)

@@ -28,13 +28,14 @@ so a CI job driving the shell fails with its script; otherwise, and on a termina
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
 import sys
 from collections.abc import Callable
 from functools import partial
-from typing import Protocol
+from typing import Any, Protocol
 
 import trio
 
@@ -115,11 +116,13 @@ class PlainIO:
     """SessionIO over a line source and a text writer."""
 
     def __init__(self, write: Callable[[str], None], source: LineSource, *, echo: bool,
-                 interactive: bool) -> None:
+                 interactive: bool, hold: Callable[[], Any] | None = None) -> None:
         self._write = write
         self._source = source
         self.echo = echo
         self.interactive = interactive
+        # the lab clock's holding(): waiting for an answer is idle time (no virtual time)
+        self._hold = hold if hold is not None else contextlib.nullcontext
 
     def write(self, text: str) -> None:
         self._write(text)
@@ -127,7 +130,8 @@ class PlainIO:
     async def read_line(self, prompt: str = "") -> str | None:
         if prompt:
             self._write(prompt)
-        line = await self._source.next_line()
+        with self._hold():
+            line = await self._source.next_line()
         if line is not None and self.echo:
             self._write(line + "\n")
         return line
@@ -151,7 +155,8 @@ class PlainShell:
         self.session = session
         self.source = source
         self.write = write
-        self.io = PlainIO(write, source, echo=echo, interactive=interactive)
+        self.io = PlainIO(write, source, echo=echo, interactive=interactive,
+                          hold=getattr(getattr(app, "clock", None), "holding", None))
         self.final_prompt = final_prompt
         self._at_prompt = ""
         self._pending: list[str] = []
@@ -247,6 +252,16 @@ class PlainShell:
             async for _ in signals:
                 self.interrupt()
 
+    interrupted = False
+
+    async def watch_sigint_script(self) -> None:
+        """Ctrl-C on a script (`-c`, piped input): stop the running command and the script,
+        as an interrupted shell script stops (exit status 130)."""
+        with trio.open_signal_receiver(signal.SIGINT) as signals:
+            async for _ in signals:
+                self.interrupted = True
+                self.stop()
+
 
 class StdoutWriter:
     """Writes and flushes sys.stdout; a reader that went away (`| head`) ends the session
@@ -294,11 +309,12 @@ async def plain_main(app: object, commands: list[str] | None, *, stdin_tty: bool
         shell = PlainShell(app, session, source, write, echo=not tty, interactive=False,
                            final_prompt=commands is None)
         write.on_broken = shell.stop
-        if tty:
-            nursery.start_soon(shell.watch_sigint)
+        nursery.start_soon(shell.watch_sigint if tty else shell.watch_sigint_script)
         rc = await shell.run()
         if write.broken or (shell.failures and not tty):
             rc = 1  # a script whose commands failed fails
+        if shell.interrupted:
+            rc = 130  # 128 + SIGINT, as a shell reports an interrupted script
         await app.aclose()  # type: ignore[attr-defined]
         nursery.cancel_scope.cancel()
     return rc

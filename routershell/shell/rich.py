@@ -1,7 +1,7 @@
 """Rich front-end: prompt_toolkit on asyncio, the simulation on trio as a guest.
 
 Only used on a real terminal (see main.wants_plain). CPR is off (a pty without CPR replies
-would stall every prompt by 1 s, stack.md §5.1). Ctrl-C drops the line being typed or cancels
+would stall every prompt by 1 s, our measurements of prompt_toolkit with trio as guest). Ctrl-C drops the line being typed or cancels
 the running command; Ctrl-D on an empty operational line logs out as `exit` does (the line reads
 `user@r1> exit`, as if typed) and is ignored in configuration mode (leave that with `exit`).
 
@@ -17,6 +17,7 @@ NO_COLOR (https://no-color.org) turns colours off.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 import os
@@ -98,10 +99,13 @@ class RichIO:
 
     interactive = True
 
-    def __init__(self, guest: TrioGuest, cancel_command: Any) -> None:
+    def __init__(self, guest: TrioGuest, cancel_command: Any, hold: Any = None) -> None:
         self._guest = guest
         self._cancel_command = cancel_command
+        # the lab clock's holding(): no virtual time passes while the person reads or answers
+        self._hold = hold if hold is not None else contextlib.nullcontext
         self._typeahead: list[str] = []
+        self._host_reads: set[asyncio.Task[Any]] = set()  # prompts and key reads in flight
         # The terminal this shell runs on: commands run in trio tasks (and questions in host
         # tasks) whose context is not the shell's, and a served lab has one per connection.
         self._app_session = get_app_session()
@@ -121,13 +125,32 @@ class RichIO:
                 size.columns if self.follow_cols else None)
 
     async def read_line(self, prompt: str = "") -> str | None:
-        return await self._guest.on_host(self._read_line, prompt)
+        with self._hold():
+            return await self._guest.on_host(self._read_line, prompt)
 
     async def read_key(self, prompt: str = "") -> str:
-        return await self._guest.on_host(self._read_key, prompt)
+        with self._hold():
+            return await self._guest.on_host(self._read_key, prompt)
+
+    def _track(self) -> Any:
+        task = asyncio.current_task()
+        assert task is not None
+        self._host_reads.add(task)
+        return task
+
+    async def quiesce(self) -> None:
+        """Wait until no read of an interrupted command is left on the terminal. A key reader
+        that outlived its command (Ctrl-C reached it through trio a moment late) would
+        otherwise restore the terminal mode and input reader *under* the next prompt."""
+        pending = [t for t in self._host_reads if not t.done()]
+        for t in pending:
+            t.cancel()
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
 
     async def _read_line(self, prompt: str) -> str | None:
         _current_app_session.set(self._app_session)  # this host task's own context
+        task = self._track()
         try:
             return await PromptSession().prompt_async(prompt)
         except EOFError:
@@ -135,16 +158,22 @@ class RichIO:
         except KeyboardInterrupt:
             self._cancel_command()
             return None
+        finally:
+            self._host_reads.discard(task)
 
     async def _read_key(self, prompt: str) -> str:
-        _current_app_session.set(self._app_session)
-        if prompt:
-            self.write(prompt)
-        inp = self._app_session.input
-        self._typeahead += [key_text(k) for k in get_typeahead(inp)]
-        if not self._typeahead:
-            self._typeahead += await read_keys(inp)
-        return self._typeahead.pop(0)
+        _current_app_session.set(self._app_session)  # this host task's own context
+        task = self._track()
+        try:
+            if prompt:
+                self.write(prompt)
+            inp = self._app_session.input
+            self._typeahead += [key_text(k) for k in get_typeahead(inp)]
+            if not self._typeahead:
+                self._typeahead += await read_keys(inp)
+            return self._typeahead.pop(0)
+        finally:
+            self._host_reads.discard(task)
 
 
 async def read_keys(inp: Input) -> list[str]:
@@ -172,8 +201,9 @@ class RichShell:
         self.session = session
         self.guest = guest
         self._running: asyncio.Task[Any] | None = None
-        self.io = RichIO(guest, self.cancel_command)
+        self.io = RichIO(guest, self.cancel_command, getattr(app.clock, "holding", None))
         self._prompts: dict[str, PromptSession[str]] = {}
+        self._top_mode = getattr(session, "mode", None)  # the mode a login starts in
         self._auto_size: tuple[int, int] = (session.screen_length, session.screen_width)
         loop = asyncio.get_running_loop()
         ctx = contextvars.copy_context()
@@ -221,8 +251,8 @@ class RichShell:
 
         @kb.add("c-d", filter=Condition(lambda: not get_app().current_buffer.text))
         def _logout(event: KeyPressEvent) -> None:
-            # Ctrl-D on an empty line: `exit` at the operational prompt (the line then reads
-            # `user@r1> exit` as if typed); nothing in configuration mode.
+            # Ctrl-D on an empty line: `exit` at the login mode's prompt (the line then reads
+            # `user@r1> exit` as if typed); nothing in configuration (or any entered) mode.
             if self._operational():
                 event.current_buffer.text = "exit"
                 event.current_buffer.validate_and_handle()
@@ -234,6 +264,11 @@ class RichShell:
             self._running.cancel()
 
     def _operational(self) -> bool:
+        """At the mode the session logged in to, nothing entered on top (Junos `user@r1>`,
+        IOS-style `host1>`, StarOS `[local]asr5k#`): where Ctrl-D logs out."""
+        stack = getattr(self.session, "mode_stack", None)
+        if stack is not None:
+            return len(stack) == 1 and stack[0][0] == self._top_mode
         return not self.session.prompt().rstrip().endswith("#")
 
     def follow_terminal(self) -> None:
@@ -275,6 +310,7 @@ class RichShell:
             return
         finally:
             self._running = None
+            await self.io.quiesce()  # the next prompt owns the terminal alone
         if res is INTERRUPTED:
             self.io.write("\n")
         if getattr(self.session, "switch_to", None) is not None:  # `lab attach NAME`
@@ -282,9 +318,47 @@ class RichShell:
             self.session = self.app.new_session()
             old.close()
             self._prompts.clear()
+            self._top_mode = getattr(self.session, "mode", None)
             self.io.follow_rows = self.io.follow_cols = True
             self._auto_size = (self.session.screen_length, self.session.screen_width)
             self.session.set_notifier(self._notify)
+
+
+def boot_status(app: Any) -> str:
+    """One line on how far the lab's boot is: tunnels up of all, lab time."""
+    from routershell.runtime.clock import format_hms
+
+    up = total = 0
+    for dev in getattr(app, "devices", {}).values():
+        tunnels = getattr(dev, "tunnels", None)
+        if tunnels is None:
+            continue
+        for t in tunnels.tunnels():
+            total += 1
+            up += t.state == "up"
+    name = getattr(getattr(app, "spec", None), "name", "") or "lab"
+    return (f"routershell: starting lab {name}: {up} of {total} tunnel{'s' if total != 1 else ''}"
+            f" up, lab time {format_hms(app.clock.now())}")
+
+
+BOOT_QUIET = 0.5  # wall seconds of boot before progress shows (small labs never show it)
+
+
+async def show_boot_progress(app: Any, write: Any, quiet: float = BOOT_QUIET,
+                             every: float = 0.25) -> None:
+    """While the lab boots (trio runs as a guest of this loop), redraw one status line on the
+    terminal; cancelled when the first prompt is due, which erases it."""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    try:
+        await asyncio.sleep(quiet)
+        while True:
+            # the wall seconds so far: tunnels of a big lab advance in step (all 0, then all
+            # up), so the count alone would look frozen
+            write(f"\r{boot_status(app)} ({loop.time() - start:.0f} s)\x1b[K")
+            await asyncio.sleep(every)
+    finally:
+        write("\r\x1b[K")
 
 
 async def rich_main(app: Any) -> int:
@@ -295,7 +369,20 @@ async def rich_main(app: Any) -> int:
         await app.start(nursery)
         return app.new_session()
 
-    session = await guest.start(setup)
+    def write(text: str) -> None:
+        out = get_app_session().output
+        out.write_raw(text)
+        out.flush()
+
+    progress = asyncio.ensure_future(show_boot_progress(app, write))
+    try:
+        session = await guest.start(setup)
+    finally:
+        progress.cancel()
+        try:
+            await progress
+        except asyncio.CancelledError:
+            pass
     shell = RichShell(app, session, guest)
     loop_task = asyncio.ensure_future(shell.run())
     assert guest.done is not None

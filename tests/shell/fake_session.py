@@ -8,6 +8,7 @@ through io.read_key, a long command (to cancel) and broadcasts.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import contextmanager
 
 import trio
 import trio.testing
@@ -104,6 +105,16 @@ class FakeClock:
     def __init__(self, mode: str = "virtual", rate: float = 0.0) -> None:
         self.mode = mode
         self.trio_clock = trio.testing.MockClock(rate=rate)
+        self.holds: list[str] = []
+
+    @contextmanager
+    def holding(self):
+        """As LabClock.holding: the front-end says a command waits for the person."""
+        self.holds.append("hold")
+        try:
+            yield
+        finally:
+            self.holds.append("release")
 
     async def run_command(self, afn, *args):
         if self.mode != "virtual":

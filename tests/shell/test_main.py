@@ -123,3 +123,11 @@ def test_state_dir_whose_parent_does_not_exist_is_refused(tmp_path, capsys):
     (tmp_path / "file").write_text("")
     with pytest.raises(SystemExit):
         main(["--state", str(tmp_path / "file")])
+
+
+def test_lab_takes_a_file_or_a_shipped_lab_name(tmp_path, capsys):
+    a = build_parser().parse_args(["--lab", "default"])
+    assert a.lab.name == "default.toml" and a.lab.is_file()
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--lab", "no-such-lab"])
+    assert "no such lab file: no-such-lab" in capsys.readouterr().err

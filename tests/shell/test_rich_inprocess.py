@@ -361,3 +361,95 @@ def test_ctrl_d_at_an_empty_operational_prompt_logs_out_as_exit():
     assert rc == 0 and app.session.closed
     assert app.session.executed == ["show version", "exit"]
     assert text.rstrip().endswith("user@r1> exit")
+
+
+def test_boot_status_counts_tunnels_up_of_all():
+    from routershell.app import App
+    from routershell.shell.rich import boot_status
+
+    app = App("virtual")
+    assert boot_status(app) == "routershell: starting lab default: 0 of 1 tunnel up, lab time 00:00:00"
+
+    async def boot():
+        async with trio.open_nursery() as n:
+            await app.start(n)
+            n.cancel_scope.cancel()
+
+    trio.run(boot, clock=app.clock.trio_clock)
+    assert boot_status(app).startswith("routershell: starting lab default: 1 of 1 tunnel up")
+
+
+def test_boot_progress_redraws_one_line_and_erases_it():
+    from routershell.shell.rich import show_boot_progress
+
+    written: list[str] = []
+
+    class Booting:
+        spec = type("Spec", (), {"name": "big"})()
+        devices: dict = {}
+        clock = type("Clock", (), {"now": staticmethod(lambda: 12.0)})()
+
+    async def main():
+        task = asyncio.ensure_future(show_boot_progress(Booting(), written.append, quiet=0, every=0))
+        while len(written) < 3:
+            await asyncio.sleep(0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(main())
+    assert written[0] == "\rroutershell: starting lab big: 0 of 0 tunnels up, lab time 00:00:12 (0 s)\x1b[K"
+    assert written[-1] == "\r\x1b[K"  # gone before the first prompt
+
+
+def test_a_quick_boot_shows_no_progress():
+    app = FakeApp()
+    app.devices = {}
+
+    async def script(inp, screen):
+        await screen.wait_for("user@r1>")
+        inp.send_text("\x04")
+
+    _, text = drive(app, script)
+    assert "starting lab" not in text
+
+
+def test_waiting_for_a_key_or_an_answer_holds_the_lab_clock():
+    app = FakeApp()
+
+    async def script(inp, screen):
+        await screen.wait_for("user@r1>")
+        inp.send_text("request question\r")
+        await screen.wait_for("Continue? [yes,no] (no)")
+        assert app.clock.holds == ["hold"]  # still waiting for the answer
+        inp.send_text("yes\r")
+        await screen.wait_for("answer: yes")
+        inp.send_text("request page\r")
+        await screen.wait_for("---(more)---")
+        inp.send_text(" ")
+        await screen.wait_for("key: ' '")
+        inp.send_text("\x04")
+
+    drive(app, script)
+    assert app.clock.holds == ["hold", "release"] * 2
+
+
+def test_ctrl_c_as_a_signal_while_the_pager_waits_leaves_a_working_prompt():
+    # On a cooked tty Ctrl-C is SIGINT until the pager's raw read starts: the command is
+    # cancelled then, and its key reader must be gone before the next prompt reads keys.
+    app = FakeApp(mode="real", rate=1.0)
+
+    async def script(inp, screen):
+        for n in (1, 2):
+            await screen.wait_for("user@r1>", count=n)
+            inp.send_text("request page\r")
+            await screen.wait_for("---(more)---", count=n)
+            os.kill(os.getpid(), signal.SIGINT)
+            await screen.wait_after("---(more)---", "user@r1>")
+        inp.send_text("show version\r")
+        await screen.wait_for("Hostname: r1")
+        inp.send_text("\x04")
+
+    rc, text = drive(app, script)
+    assert rc == 0 and "key:" not in text
+    assert app.session.executed == ["request page", "request page", "show version", "exit"]

@@ -130,3 +130,36 @@ def test_no_color_draws_no_colours():
         assert not colours.search(child.before or "")
     finally:
         child.terminate(force=True)
+
+
+def test_loading_line_shows_then_gives_way_to_the_prompt():
+    child = pexpect.spawn(PYTHON, ["-m", "routershell", "--clock", "virtual"],
+                          env=shell_env(TERM="xterm", PROMPT_TOOLKIT_NO_CPR="1"),
+                          dimensions=(40, 100), encoding="utf-8", timeout=15)
+    try:
+        child.expect_exact("routershell: loading lab default ...")
+        child.expect_exact("user@r1>")
+        assert "\x1b[K" in child.before  # the status line was erased before the prompt
+    finally:
+        child.terminate(force=True)
+
+
+def test_ctrl_d_logs_out_at_the_login_mode_of_any_platform():
+    # StarOS's exec prompt ends in '#': the mode decides, not the prompt's last character
+    child = pexpect.spawn(PYTHON, ["-m", "routershell", "--clock", "virtual", "--lab",
+                                   "staros-crypto-group"],
+                          env=shell_env(TERM="xterm", PROMPT_TOOLKIT_NO_CPR="1"),
+                          dimensions=(40, 100), encoding="utf-8", timeout=15)
+    try:
+        child.expect_exact("[local]asr5k#")
+        child.send("configure\r")
+        child.expect_exact("[local]asr5k(config)#")
+        child.sendcontrol("d")  # ignored in configuration mode
+        child.send("exit\r")
+        child.expect(r"\[local\]asr5k# ?\x1b\[")  # back at exec
+        child.sendcontrol("d")
+        child.expect(pexpect.EOF)
+        child.close()
+        assert child.exitstatus == 0
+    finally:
+        child.terminate(force=True)

@@ -8,8 +8,6 @@ import re
 import zlib
 from datetime import datetime, timedelta
 
-import trio
-
 from ...cli.records import Record
 from ...config.store import EditMode, StoreError
 from ...grammar.parser import ParseError, parse_command
@@ -358,7 +356,7 @@ async def ping(session, match, out, io):
                 stats.add(rtt * 1000)
                 io.write(f"{size + 8} bytes from {host}: icmp_seq={seq} ttl=64 time={rtt * 1000:.3f} ms\n")
             if seq + 1 < count:
-                await trio.sleep(1)
+                await session.device.clock.sleep(1.0)  # one request a lab second
     finally:  # also on Ctrl-C: the summary of what was sent
         io.write(stats.summary(host))
     return None
@@ -426,3 +424,4 @@ __all__ = ["HANDLERS", "ParseError", "run_operational"]
 
 from . import monitor as _monitor  # noqa: E402,F401 - registers monitor and help
 from .ipsec import handlers as _ipsec_handlers  # noqa: E402,F401  (registers its handlers)
+from .pki import handlers as _pki_handlers  # noqa: E402,F401  (registers its handlers)

@@ -1,5 +1,5 @@
 """JunosE wording: parse errors with the caret, `?` lists, fixed messages and the log lines of
-the ISM events (reference/cli.md §2; the layouts are IOS-like, [U] where the reference is)."""
+the ISM events (the JunosE IPSec Service Module documentation; the layouts are IOS-like, [U] where the reference is)."""
 
 from __future__ import annotations
 
@@ -92,6 +92,10 @@ class JunoseWording:
 
     def internal_error(self) -> str:
         return "% Internal error\n"
+
+    def is_error(self, text: str) -> bool:
+        """The device refused the command: a `% …` line (scripts then exit non-zero)."""
+        return any(line.startswith("% ") for line in text.splitlines())
 
 
 WORDING = JunoseWording()

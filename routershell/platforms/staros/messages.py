@@ -1,5 +1,5 @@
 """StarOS wording: one-line `Failure:` errors, syntax errors with the position marked, help
-lists. Layouts are our reconstruction (reference/cli.md §3 marks them [U]); docs/staros.md
+lists. Layouts are our reconstruction (the StarOS 'Redundant IPSec Tunnel Fail-over' chapter marks them [U]); docs/staros.md
 lists them."""
 
 from __future__ import annotations
@@ -116,6 +116,10 @@ class StarosWording:
 
     def internal_error(self) -> str:
         return "Failure: Internal error\n"
+
+    def is_error(self, text: str) -> bool:
+        """The device refused the command: a `Failure: …` line (scripts then exit non-zero)."""
+        return any(line.startswith("Failure: ") for line in text.splitlines())
 
 
 WORDING = StarosWording()

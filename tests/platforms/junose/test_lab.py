@@ -45,3 +45,17 @@ async def test_ism_fails_at_five_minutes_and_the_lower_peers_wait_three(mock_clo
         assert await t.run("show ipsec tunnel | include down") == ""
         assert "PASS" in await t.run("lab grade")
 
+
+
+async def test_an_interface_restarted_by_a_change_still_hears_its_peer_die(mock_clock):
+    """A changed tunnel restarts; the restarted one must be found again for its gateway's
+    events. Before the fix the TunnelManager's gateway index was rebuilt without it during
+    the teardown: the peer's death went unheard and no rekey was ever scheduled."""
+    async with lab(mock_clock, lab=LAB) as app:
+        t = Transcript(app)
+        for line in ("enable", "configure terminal", "interface tunnel ipsec:to-lo01",
+                     "tunnel lifetime seconds 3600", "end", "lab peer 10.0.0.10 down",
+                     "lab clock advance 10m"):
+            await t.run(line)
+        out = await t.run("show ipsec tunnel name to-lo01")
+        assert "is down" in out and "Next rekey attempt" in out and "Failed rekey attempts" in out

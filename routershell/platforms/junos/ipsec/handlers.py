@@ -72,7 +72,15 @@ async def show_certificates(session, match, out, io):
     sets = [s for s in cfg.service_sets.values() if not match.args.get("service-set") or s.name == match.args["service-set"]]
     pki = child(child(tree, "security"), "pki")
     cas = {p.key or "": value(p, "ca-identity") or (p.key or "") for p in entries(pki, "ca-profile")}
-    rec, text = shows.certificates(sets, cas)
+    from ..pki.state import store_of
+
+    store = store_of(session.device)
+    local: dict[str, list] = {}
+    for ss in sets:  # the local certificates the service set's IKE policies name
+        ids = dict.fromkeys(value(cfg.ike_policies.get(t.ike_policy or ""), "local-certificate")
+                            for rule in cfg.rules_of(ss) for t in rule.terms)
+        local[ss.name] = [store.local[i] for i in ids if i in store.local]
+    rec, text = shows.certificates(sets, cas, dict(store.ca), local)
     return render(session, rec, text)
 
 

@@ -195,3 +195,4 @@ async def test_defect_10_a_failed_pic_holds_no_ipsec_sas_and_a_restored_one_show
         assert 0 < app.clock.now() - before < 1
         assert "Remote gateway: 198.51.100.1" in await t.run("show services ipsec-vpn ipsec security-associations")
         assert "sp-1/2/0                 1              1  Online" in await t.run("show services service-sets summary")
+
