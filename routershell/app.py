@@ -97,6 +97,9 @@ class App:
         self.ike_bridges = {d.name: d.ike_bridge for d in self.spec.devices if d.ike_bridge}
         self.ike_bridges.update(ike_bridges or {})
         self.bridges: dict[str, Any] = {}  # device -> open IkeBridge
+        # set by routershell/server while the lab is served: {"listeners": [...], "default": NAME}
+        # (`lab show` lists them)
+        self.served: dict[str, Any] | None = None
         self._bridge_scopes: list[trio.CancelScope] = []
         self._check_bridges()
 

@@ -363,6 +363,11 @@ class LabControl:
             for mod in getattr(dev, "modules", []):
                 state = "up" if getattr(mod, "up", True) else "failed"
                 out.append(f"    module {mod.slot:<4} {mod.name:<12} {mod.kind:<10} capacity {mod.capacity:<6} {state}")
+        served = getattr(host, "served", None)
+        if served:
+            out.append("Served (log in as USER@DEVICE; a bare USER logs in to "
+                       f"{served['default']}):")
+            out.extend(f"  {x}" for x in served["listeners"])
         if spec.peers:
             out.append("Peers:")
             for p in spec.peers:

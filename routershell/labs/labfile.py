@@ -77,6 +77,9 @@ class DeviceSpec:
     config_origin: str = ""  # where the startup text came from (for error messages)
     config_line: int = 0  # line of that origin holding the text's first line
     options: tuple[tuple[str, Any], ...] = ()  # [devices.NAME.options]: platform-specific knobs
+    # `listen = ["ssh:2223"]`: ports that serve this device alone (a bare login name lands
+    # here); routershell/server opens them whenever the lab is served
+    listen: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -371,7 +374,8 @@ _TOP = {"name", "description", "epoch", "seed", "devices", "peers", "links", "tr
 _CA = {"identity", "url", "subject", "crl_url", "key_size", "validity_days", "ca_validity_days", "crl_hours",
        "approval_delay", "reachable", "reject"}
 _DEVICE = {"platform", "hostname", "config", "config_file", "model", "ports", "modules", "ike_bridge",
-           "ike_bridge_peers", "options"}
+           "ike_bridge_peers", "options", "listen"}
+_LISTEN = re.compile(r"^(ssh|telnet|netconf):(([0-9.]+|\[?[0-9A-Fa-f:]+\]?):)?\d{1,5}(/(plain|rich|auto))?$")
 _BRIDGE_PEER = {"address", "port", "nat_port"}
 _MODULE = {"slot", "name", "kind", "capacity"}
 _PEER = {"name", "address", "psk", "ike", "ipsec", "mode", "answers_dpd", "initiates_dpd",
@@ -587,9 +591,16 @@ def _devices(c: _Checker, value: Any, base: Path | None) -> tuple[DeviceSpec, ..
         options = d.get("options", {})
         if not isinstance(options, dict):
             raise c.fail(path + ("options",), "'options' must be a table: [devices.NAME.options]")
+        listen = d.get("listen", [])
+        if not isinstance(listen, list) or not all(isinstance(x, str) and _LISTEN.match(x)
+                                                   and int(x.split("/")[0].rsplit(":", 1)[1]) < 65536
+                                                   for x in listen):
+            raise c.fail(path + ("listen",), 'listen wants a list such as ["ssh:2223", '
+                         '"telnet:2324", "netconf:8301"] (PROTO:[ADDRESS:]PORT)')
         out.append(DeviceSpec(
             name, platform, c.string(d, "hostname", path, name), config, c.string(d, "model", path, ""),
-            tuple(ports), tuple(mods), bridge, bridge_peers, origin, first, tuple(sorted(options.items()))))
+            tuple(ports), tuple(mods), bridge, bridge_peers, origin, first, tuple(sorted(options.items())),
+            tuple(listen)))
     return tuple(out)
 
 

@@ -32,6 +32,7 @@ from prompt_toolkit.application import (
     get_app_session,
     run_in_terminal,
 )
+from prompt_toolkit.application.current import _current_app_session
 from prompt_toolkit.filters import Condition
 from prompt_toolkit.history import InMemoryHistory
 from prompt_toolkit.input import Input
@@ -105,18 +106,21 @@ class RichIO:
         self._hold = hold if hold is not None else contextlib.nullcontext
         self._typeahead: list[str] = []
         self._host_reads: set[asyncio.Task[Any]] = set()  # prompts and key reads in flight
+        # The terminal this shell runs on: commands run in trio tasks (and questions in host
+        # tasks) whose context is not the shell's, and a served lab has one per connection.
+        self._app_session = get_app_session()
         #: follow the window's rows / columns (False once `set cli` fixed one)
         self.follow_rows = True
         self.follow_cols = True
 
     def write(self, text: str) -> None:
-        out = get_app_session().output
+        out = self._app_session.output
         out.write_raw(text)
         out.flush()
 
     def terminal_size(self) -> tuple[int | None, int | None]:
         """(rows, columns) of the window where they are followed, None where fixed."""
-        size = get_app_session().output.get_size()
+        size = self._app_session.output.get_size()
         return (size.rows if self.follow_rows else None,
                 size.columns if self.follow_cols else None)
 
@@ -145,6 +149,7 @@ class RichIO:
             await asyncio.gather(*pending, return_exceptions=True)
 
     async def _read_line(self, prompt: str) -> str | None:
+        _current_app_session.set(self._app_session)  # this host task's own context
         task = self._track()
         try:
             return await PromptSession().prompt_async(prompt)
@@ -157,11 +162,12 @@ class RichIO:
             self._host_reads.discard(task)
 
     async def _read_key(self, prompt: str) -> str:
+        _current_app_session.set(self._app_session)  # this host task's own context
         task = self._track()
         try:
             if prompt:
                 self.write(prompt)
-            inp = get_app_session().input
+            inp = self._app_session.input
             self._typeahead += [key_text(k) for k in get_typeahead(inp)]
             if not self._typeahead:
                 self._typeahead += await read_keys(inp)

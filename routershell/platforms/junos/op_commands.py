@@ -22,6 +22,9 @@ def render(session, record: Record, text: str) -> str:
     for p in session.current_pipes:
         if p.kind == "display" and p.args and p.args[0] == "json":
             return display.to_json(record)
+        if p.kind == "display" and p.args[:2] == ("xml", "rpc"):
+            return display.rpc_xml(record, session.device.facts.get("version", ""),
+                                   session.current_line)
         if p.kind == "display" and p.args and p.args[0] == "xml":
             return display.to_xml(record, session.device.facts.get("version", ""))
     return text
@@ -180,9 +183,10 @@ async def show_version(session, match, out, io):
     rec.add("product-model", dev.model)
     rec.add("product-name", dev.model)
     packages = [
-        ("jbase", "JUNOS Base OS boot"),
-        ("jkernel", "JUNOS Base OS Software Suite"),
-        ("jkernel64", "JUNOS Kernel Software Suite"),
+        # package names as `show version | display xml` gives them (PyEZ reads "junos")
+        ("junos", "JUNOS Base OS boot"),
+        ("jbase", "JUNOS Base OS Software Suite"),
+        ("jkernel", "JUNOS Kernel Software Suite"),
         ("jcrypto", "JUNOS Crypto Software Suite"),
         ("jpfe-common", "JUNOS Packet Forwarding Engine Support (M/T Common)"),
         ("jdocs", "JUNOS Online Documentation"),
@@ -272,6 +276,10 @@ async def show_interfaces(session, match, out, io):
 
 @handler("op-show-route")
 async def show_route(session, match, out, io):
+    if match.args.get("summary"):
+        from .system_commands import show_route_summary
+
+        return await show_route_summary(session, match, out, io)
     rec, text = route_table(session, match.args)
     return render(session, rec, text)
 
