@@ -7,9 +7,8 @@ import random
 
 import pytest
 
-from tests.platforms.junos.harness import lab
-
 from tests.cli.cli_fuzz import fuzz_session
+from tests.platforms.junos.harness import lab
 
 LABS = ["default", "junose-ism", "staros-crypto-group", "alliedware-retry"]
 
