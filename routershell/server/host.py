@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -109,7 +110,10 @@ class Host:
                     from ..config.files import write_atomic
 
                     path.parent.mkdir(parents=True, exist_ok=True)
-                    write_atomic(path, self._key.export_private_key())  # mkstemp: mode 0600
+                    # an empty 0600 file first: write_atomic keeps an existing file's mode,
+                    # so the private key is never readable by others, not even briefly
+                    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+                    write_atomic(path, self._key.export_private_key())
         return self._key
 
     def netconf_capable(self, target: Any) -> bool:
