@@ -18,6 +18,7 @@ from typing import Any
 import trio
 
 from .cli.session import CliSession
+from .config.files import remove_stale_temporaries
 from .labs.control import LabControl
 from .labs.labfile import DeviceSpec, LabError, LabPeer, LabSpec, default_lab, load_lab
 from .platforms import registry
@@ -77,6 +78,12 @@ class App:
                                             if ep in peers or _is_address(ep)])
             if not link.up:
                 self.world.link_down(link.name)
+        if self.spec.cas and hasattr(self.world, "add_ca"):
+            from .runtime.ca import LabCa
+
+            for ca in self.spec.cas:  # before the devices join: startup may reach them
+                self.world.add_ca(LabCa(ca, self.clock.datetime, self.clock.now,
+                                        self.streams.child("ca").stream(ca.name)))
         from .runtime import notify
 
         for dev in self.devices.values():
@@ -90,6 +97,9 @@ class App:
         self.ike_bridges = {d.name: d.ike_bridge for d in self.spec.devices if d.ike_bridge}
         self.ike_bridges.update(ike_bridges or {})
         self.bridges: dict[str, Any] = {}  # device -> open IkeBridge
+        # set by routershell/server while the lab is served: {"listeners": [...], "default": NAME}
+        # (`lab show` lists them)
+        self.served: dict[str, Any] | None = None
         self._bridge_scopes: list[trio.CancelScope] = []
         self._check_bridges()
 
@@ -160,6 +170,7 @@ class App:
                 self._tmp = tempfile.TemporaryDirectory(prefix="routershell-")
             home = Path(self._tmp.name) / name / "home"
         home.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(home)  # a `save` killed mid-write leaves its temporary
         return home
 
     def _build_device(self, d: DeviceSpec) -> Device:
@@ -187,10 +198,8 @@ class App:
     # ---- life --------------------------------------------------------------------------------
     async def start(self, nursery: trio.Nursery) -> None:
         await nursery.start(self.scheduler.run)
-        for t in self.spec.traffic:
-            self.world.traffic_start(t.name, t.src, t.dst, rate_pps=t.rate)
-            self.control.flows[t.name] = (t.src, t.dst, t.rate)
-        self.control.schedule_events()
+        self.control.start()  # the lab file's traffic flows and timed events
+        nursery.start_soon(self.control.course.watch)  # deadlines and objective-triggered events
         await self.clock.boot(self.settled, max_wait=self.spec.boot_wait)
         # Everything built so far (grammar, configuration, the lab's engines) lives as long as
         # the lab: keep the collector from walking it again on every full pass (long pauses at

@@ -1,6 +1,6 @@
 """Command-line entry point: parse options, build the App, pick the plain or rich front-end.
 
-Dispatch rule (reference/stack.md §3): prompt_toolkit only when both stdin and stdout are
+Dispatch rule (our measurements of prompt_toolkit with trio as guest): prompt_toolkit only when both stdin and stdout are
 terminals, TERM names a real terminal and neither -c nor --plain was given. Everything else
 (pipes, scripts, TERM=dumb, automation) gets the plain line front-end, which never imports
 prompt_toolkit so scripted runs start fast and print no escape codes.
@@ -94,6 +94,16 @@ def _ike_bridge(text: str) -> tuple[str, tuple[str, int]]:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
+def _listen(text: str):
+    """argparse type for --listen PROTO:[ADDRESS:]PORT."""
+    from routershell.server.host import ListenError, parse_listen
+
+    try:
+        return parse_listen(text)
+    except ListenError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
 class _VersionAction(argparse.Action):
     """--version, reading package metadata only when asked (keeps startup lean)."""
 
@@ -114,7 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Terminal router-shell emulator over a simulated IPsec world.",
         epilog="Exit status: 0; 1 when a -c or piped script had a command that printed an "
                "error (parse error, refused command, failed lab command), or the lab did not "
-               "load; 2 for a bad option.")
+               "load; 2 for a bad option. Training: routershell lab list|start|check|grade, "
+               "routershell practice (see docs/labs.md).")
     p.add_argument("--lab", type=_existing_file, metavar="FILE", help="lab file (TOML), or the name of a shipped lab")
     p.add_argument("--device", metavar="NAME", help="device of the lab to log in to")
     p.add_argument("--clock", type=clock_mode, metavar="MODE",
@@ -130,8 +141,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--state", type=_state_dir, metavar="DIR",
                    help="directory that keeps configurations across runs (created if "
                         "missing; its parent must exist)")
-    p.add_argument("--listen", nargs="+", metavar="PROTO:PORT",
-                   help="serve sessions over ssh/telnet, e.g. ssh:2222 telnet:2323")
+    p.add_argument("--listen", nargs="+", type=_listen, metavar="PROTO:PORT",
+                   help="serve every device of the lab over ssh/telnet/netconf, e.g. ssh:2222 "
+                        "telnet:2323 netconf:8300 (PROTO:ADDRESS:PORT binds another address "
+                        "than 127.0.0.1; log in as USER@DEVICE); the clock runs real unless "
+                        "--clock says otherwise")
     p.add_argument("--ike-bridge", dest="ike_bridges", action="append", type=_ike_bridge,
                    metavar="DEVICE=ADDRESS:PORT",
                    help="expose DEVICE's IKE endpoint on a real UDP socket, e.g. "
@@ -185,10 +199,18 @@ def _lab_has_bridge(path: Path | None) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["lab"]:  # training subcommands (routershell/lab_cli.py)
+        from routershell.lab_cli import lab_main
+
+        return lab_main(argv[1:])
+    if argv[:1] == ["practice"]:
+        from routershell.lab_cli import practice_main
+
+        return practice_main(argv[1:])
     args = build_parser().parse_args(argv)
-    if args.listen:
-        print("routershell: --listen is not yet available in this version", file=sys.stderr)
-        return 2
+    if args.listen or _lab_listens(args.lab):
+        return _serve(args)
     commands: list[str] | None = None
     if args.commands is not None:
         commands = [c for arg in args.commands for c in split_commands(arg)]
@@ -230,6 +252,50 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"routershell: error: {_leaf(exc)} (ROUTERSHELL_DEBUG=1 shows the traceback)",
               file=sys.stderr)
         return 1
+
+
+def _lab_listens(path: Path | None) -> bool:
+    """Does the lab file give a device its own ports (`listen` on a device)?"""
+    if path is None:
+        return False
+    from routershell.labs.labfile import load_lab
+
+    try:
+        spec = load_lab(path)
+    except Exception:  # noqa: BLE001 - reported by App with the file and line
+        return False
+    return any(getattr(d, "listen", ()) for d in spec.devices)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """--listen: serve the lab until interrupted (a served lab runs on the real clock)."""
+    import asyncio
+
+    from routershell.app import App
+    from routershell.server.host import serve
+
+    try:
+        app = App(clock_mode=args.clock or "real", seed=args.seed, state_dir=args.state,
+                  lab=args.lab, device=args.device, ike_bridges=dict(args.ike_bridges or ()))
+    except Exception as exc:
+        if os.environ.get("ROUTERSHELL_DEBUG"):
+            raise
+        print(f"routershell: error: {exc}", file=sys.stderr)
+        return 1
+
+    def ready(host) -> None:
+        for b in host.bound:
+            print(f"routershell: serving {app.spec.name} on {b} "
+                  f"(log in as USER@DEVICE; devices: {', '.join(app.devices)})", flush=True)
+
+    try:
+        asyncio.run(serve(app, list(args.listen or ()), ready))
+    except KeyboardInterrupt:
+        return 0
+    except OSError as exc:  # port in use, address not available
+        print(f"routershell: error: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

@@ -71,11 +71,11 @@ def test_no_vendor_names_outside_platform_packages():
 
 
 RULES = {
-    "runtime/": ("labs", "platforms", "app", "cli", "shell"),
+    "runtime/": ("labs", "platforms", "app", "cli", "shell", "server"),
     "cli/": ("runtime", "labs", "platforms", "app", "shell"),
     "grammar/": ("runtime", "labs", "platforms", "app", "cli", "shell", "config"),
     "engine/": ("runtime", "labs", "platforms", "app", "cli", "shell", "config", "grammar"),
-    "config/": ("runtime", "labs", "platforms", "app", "shell"),
+    "config/": ("runtime", "labs", "platforms", "app", "shell", "cli", "engine"),
 }
 
 
@@ -89,4 +89,11 @@ def test_layer_imports(layer):
             top = mod.split(".")[1] if mod.count(".") else ""
             if top in RULES[layer]:
                 bad.append(f"{rel}: {mod}")
+    assert bad == []
+
+
+def test_code_cites_documents_not_files_outside_the_repo():
+    """Comments name the vendor document or RFC, not the project's private reference notes."""
+    bad = [f"{rel}" for rel, _ in _modules()
+           if re.search(r"(reference/|\b)(cli|stack|protocols|peers)\.md", (ROOT / rel).read_text(encoding="utf-8"))]
     assert bad == []

@@ -196,6 +196,7 @@ class GrammarSession(CliSession):
         if bad is not None:  # a byte that is not UTF-8: refused where it stands, never stored
             io.write(self.wording.error_text(ParseError("syntax", bad, line[bad]), len(self.prompt_line())))
             self.after_error(io)
+            self.mark_failed()
             return
         if self.is_help_line(line):
             io.write(self.platform_help(line.rstrip()[:-1]))
@@ -361,6 +362,14 @@ class GrammarSession(CliSession):
         return self.wording.completions(cands, executable, pipe)
 
     def platform_complete(self, text: str) -> list[tuple[str, str, str]]:
+        names = self.pipe_table(text)
+        pipe_at = quoting.last(text, "|") if names is not None else None
+        if pipe_at is not None:  # after `|`: the pipe's name, never the command's next word
+            rest = text[pipe_at + 1:].lstrip()
+            if " " in rest:
+                return []  # a pipe's own arguments (patterns, file names) are free text
+            cands = [c for c in self.wording.pipe_candidates(names or {}) if c.word.startswith(rest)]
+            return [(c.word, c.word, c.help) for c in cands]
         try:
             cands, _, _, partial = self.candidates(text)
         except ParseError:

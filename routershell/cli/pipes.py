@@ -176,6 +176,9 @@ def _parse_pipe(words: list[Word], end: int, names: Mapping[str, str]) -> Pipe:
         if what == "inheritance" and len(args) > 1:
             rest = (_lookup(args[1], INHERITANCE_WORDS),)
             _no_more_words(args, 2)
+        elif what == "xml" and len(args) > 1:  # `| display xml rpc`: the command as an RPC
+            rest = (_lookup(args[1], ("rpc",)),)
+            _no_more_words(args, 2)
         else:
             _no_more_words(args, 1)
         return Pipe(kind, col, (what, *rest))

@@ -31,6 +31,10 @@ class CliSession:
     lab = None
     #: a device name after `lab attach NAME`: the front-end replaces this session with one on it
     switch_to: str | None = None
+    #: where a served session comes from (the client's address; "" for a local terminal)
+    origin: str = ""
+    #: set by a front-end that can end the connection when another user logs this session out
+    on_logout: Callable[[], None] | None = None
 
     def __init__(self, device, user: str = "user", client: str = "terminal") -> None:
         self.device = device
@@ -143,6 +147,13 @@ class CliSession:
     def take_pending(self) -> list[str]:
         msgs, self._pending = self._pending, []
         return msgs
+
+    def force_logout(self) -> None:
+        """Another session logged this one out: end the connection too, where there is one."""
+        hook = self.on_logout
+        self.close()
+        if hook is not None:
+            hook()
 
     def close(self) -> None:
         if not self.closed:

@@ -74,17 +74,41 @@ def _has_surrogates(text: str) -> bool:
     return any("\udc80" <= ch <= "\udcff" for ch in text)
 
 
+def _regular_target(path: Path) -> tuple[Path, int | None]:
+    """Where a write of `path` lands and the mode to keep: a symlink is written through to the
+    file it names; anything that exists and is not a regular file (a directory, a FIFO, a
+    device such as /dev/full) is refused rather than replaced."""
+    import errno
+    import stat
+
+    real = Path(os.path.realpath(path)) if path.is_symlink() else path
+    try:
+        st = os.stat(real)
+    except FileNotFoundError:
+        return real, None
+    if not stat.S_ISREG(st.st_mode):
+        raise OSError(errno.EINVAL, "not a regular file", str(path))
+    return real, stat.S_IMODE(st.st_mode)
+
+
 def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
     """Replace `path` with `data`: a new temporary in the same directory (random name,
     O_EXCL: never an existing file or a planted link), flush, fsync, os.replace, fsync the
     directory. On failure the temporary is removed and the old file is intact. Text that
-    carries undecodable input bytes (surrogate escapes) is stored as those bytes."""
+    carries undecodable input bytes (surrogate escapes) is stored as those bytes. An existing
+    file keeps its permissions; a new one gets the usual ones (0666 less the umask); a
+    non-regular target is refused (OSError)."""
     import tempfile
 
-    target = Path(path)
+    target, mode = _regular_target(Path(path))
+    if mode is None:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
     raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogateescape")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}{TMP_MARK}", dir=target.parent)
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(raw)
             fh.flush()
@@ -97,6 +121,24 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
             pass
         raise
     fsync_dir(target.parent)
+
+
+MAX_READ = 16 * 1024 * 1024  # a configuration file a user loads is at most this big
+
+
+def read_user_text(path: str | os.PathLike[str], limit: int = MAX_READ) -> str:
+    """A text file a user names (`load merge FILE`): regular files only (not /dev/zero, a
+    FIFO or a directory), at most `limit` bytes, undecodable bytes kept as surrogates."""
+    import errno
+    import stat
+
+    with open(path, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        raw = fh.read(limit + 1)
+    if len(raw) > limit:
+        raise OSError(errno.EFBIG, f"larger than {limit // (1024 * 1024)} MB", str(path))
+    return raw.decode("utf-8", "surrogateescape")
 
 
 def remove_stale_temporaries(directory: str | os.PathLike[str]) -> int:

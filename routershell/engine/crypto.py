@@ -88,6 +88,7 @@ class DhGroup:
     _numbers: Any = field(default=None, repr=False)
     _gen_key: Any = field(default=None, repr=False)
     use_openssl: bool = field(default=True, repr=False)
+    _gen_rows: list[list[int]] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def length(self) -> int:
@@ -116,7 +117,34 @@ class DhGroup:
             except Exception:  # noqa: BLE001 - library refused: fall back to exact arithmetic
                 if base == self.g:  # the library itself refuses FFDH, not just this value
                     self.use_openssl = False
+        if base == self.g:
+            return self._gen_pow(x)
         return pow(base, x, self.p)
+
+    _WINDOW = 4
+
+    def _gen_pow(self, x: int) -> int:
+        """g^x mod p, exactly pow(g, x, p), from a table of g^(d * 16^i): one modular
+        product per 4 exponent bits instead of pow's square-and-multiply (~3x less CPU for a
+        160-bit exponent in the 1024-bit group; every phase 1 computes one per side)."""
+        if x < 0 or x.bit_length() > 2 * self.exp_bits:
+            return pow(self.g, x, self.p)
+        rows, p, w = self._gen_rows, self.p, self._WINDOW
+        mask = (1 << w) - 1
+        r, i = 1, 0
+        while x:
+            if i == len(rows):  # built on first use, as far as exponents reach
+                b = self.g if not rows else pow(rows[-1][1], 1 << w, p)
+                row = [1]
+                for _ in range(mask):
+                    row.append(row[-1] * b % p)
+                rows.append(row)
+            d = x & mask
+            if d:
+                r = r * rows[i][d] % p
+            x >>= w
+            i += 1
+        return r % p
 
     def public(self, x: int) -> bytes:
         return self._modexp(self.g, x).to_bytes(self.length, "big")

@@ -1,5 +1,5 @@
 """A redundant pair of tunnels carrying one traffic stream (sans-IO), from seed 003 (StarOS
-crypto group, reference/cli.md §3.2).
+crypto group, the StarOS 'Redundant IPSec Tunnel Fail-over' chapter).
 
 * Two tunnels, primary and secondary, each described by its own map; both are kept up
   permanently and watched by DPD (run by the protocol core, which reports `peer_unreachable`).

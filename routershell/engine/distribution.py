@@ -1,6 +1,6 @@
 """Tunnels spread over service modules, and what happens when a module is lost (sans-IO).
 
-From seed 000 (JunosE ISM overview, reference/cli.md §2.3):
+From seed 000 (JunosE ISM overview, the JunosE IPSec Service Module documentation):
 
 * Tunnels are assigned to modules in proportion to each module's free capacity.
 * A module lost -> its tunnels become "not present" (operational state down) and are

@@ -7,7 +7,7 @@ Behaviour and defaults come from seed 001 (Junos AS/MS PIC `backup-remote-gatewa
   >= `inactivity` of silence, so 10-20 s after the last packet depending on the poll phase.
 * Flagged -> DPD hello at T, `probe.retries` (2) retries `probe.gaps` (2 s) apart, and the peer
   is declared dead `probe.gaps[-1]` after the last retry (T+6; the last wait is not documented,
-  reference/cli.md §1.3 marks it [U]).
+  the Junos 9.3 Services Interfaces Configuration Guide marks it [U]).
 * Failover when the active peer is declared dead or its phase 1 negotiation times out: the
   primary goes to standby and the backup becomes active (and is negotiated).
 * Negotiation to the backup times out (or the backup dies) -> switch back to the primary.

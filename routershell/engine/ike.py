@@ -158,6 +158,10 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
     def next_event(self) -> Event | None:
         return self._events.popleft() if self._events else None
 
+    def has_output(self) -> bool:
+        """Datagrams or events are waiting (a runtime can skip draining an idle endpoint)."""
+        return bool(self._out or self._events)
+
     def initiate(self, peer: Addr, now: float, child: str | None = None) -> None:
         """Bring up phase 1 to `peer` if none is up or in progress, then quick mode for `child`."""
         cfg = self._config(peer)
@@ -391,9 +395,13 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
         heapq.heappush(self._timers, (deadline, self._timer_seq, sa))
 
     def _ike_deadline(self, sa: IkeSa) -> float | None:
+        # the earliest candidate, the first of equals as min() gives (every datagram of an SA
+        # re-reads this: no exchange list copy, no generator)
         ts: list[float | None] = []
-        for ex in self._exchanges(sa):
+        for ex in sa.exchanges.values():
             ts += (ex.deadline, ex.purge_at)
+        if sa.p1 is not None:
+            ts += (sa.p1.deadline, sa.p1.purge_at)
         if sa.state == "established":
             if sa.dpd is not None:
                 ts.append(sa.dpd.deadline())
@@ -402,7 +410,11 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
             # the same condition handle_timer acts on, or the deadline stays in the past
             if soft is not None and not sa.rekeying and not sa.superseded:
                 ts.append(max(soft, sa.rekey_not_before))
-        return min((t for t in ts if t is not None), default=None)
+        best = None
+        for t in ts:
+            if t is not None and (best is None or t < best):
+                best = t
+        return best
 
     @staticmethod
     def _ipsec_deadline(ipsec: IpsecSa) -> float | None:

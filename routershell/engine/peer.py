@@ -7,7 +7,8 @@
   DPD policy (None: no DPD vendor ID sent), retransmission `Schedule`, soft-lifetime fraction,
   NAT traversal (RFC 3947): `nat_traversal` "on" (announce, float to the peer's `nat_port` when
   a NAT is detected), "force" (announce a fake local NAT-D so both sides float and ESP is
-  UDP-encapsulated, as charon's `encap = yes` does) or "off" (no NAT-T vendor IDs).
+  UDP-encapsulated, as charon's `encap = yes` does) or "off" (no NAT-T vendor IDs);
+  `certificate_check(cert) -> reason | None` for rsa-sig peers (expiry, revocation).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from .dpd import DpdPolicy
 from .proposals import IkeProposal, IpsecProposal
 from .retransmit import Schedule, exponential
 
-# strongSwan charon defaults: 4 s x 1.8^n, 5 retransmissions (protocols.md §4)
+# strongSwan charon defaults: 4 s x 1.8^n, 5 retransmissions (RFC 2408/2409 and strongSwan's documented retransmission defaults)
 DEFAULT_SCHEDULE = exponential(4.0, 1.8, 5, source="strongSwan charon defaults")
 
 
@@ -85,6 +86,10 @@ class PeerConfig:
     soft_fraction: float = 0.9
     nat_traversal: str = "on"
     nat_port: int = 4500
+    # rsa-sig: asked about a peer certificate that chains to a trusted CA and whose signature
+    # verified; returns None (accept) or a reason code that fails phase 1 (the runtime's
+    # validity-on-the-lab-clock and CRL check: the engine itself reads no clock)
+    certificate_check: Any = None
 
     def __post_init__(self) -> None:
         if self.nat_traversal not in ("on", "force", "off"):

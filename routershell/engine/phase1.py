@@ -539,6 +539,10 @@ class Phase1Mixin(_Endpoint):
             raise _AuthError(Notify.INVALID_ID_INFORMATION, INVALID_ID)
         if not crypto.rsa_verify(cert.public_key(), sp.data, want):
             raise _AuthError(Notify.INVALID_SIGNATURE)
+        if cfg.certificate_check is not None:
+            reason = cfg.certificate_check(cert)
+            if reason:
+                raise _AuthError(Notify.INVALID_CERTIFICATE, reason)
 
     @staticmethod
     def _issued_by(cert: Any, ca: Any) -> bool:

@@ -245,7 +245,7 @@ def rekey_backoff() -> Backoff:
 
     JunosE ISM overview (seed 000) gives only the ends: starts at 1 minute, grows after each
     failed rekey, holds at 60 minutes indefinitely, restarts after a success. The doubling in
-    between is our documented model (reference/protocols.md §4, cli.md §2.3, marked [U]).
+    between is our documented model (RFC 2408/2409 and strongSwan's documented retransmission defaults, the JunosE IPSec Service Module documentation, marked [U]).
     """
     return doubling(60, 3600, "seed 000: 1 min growing to 60 min; intermediate steps are our model")
 

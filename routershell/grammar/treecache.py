@@ -19,7 +19,7 @@ from .types import ValueType
 
 _CLASSES: dict[str, type] = {"Node": Node, "Arg": Arg, "ValueType": ValueType}
 _SKIP = {"parent"}  # rebuilt by link_parents
-FORMAT = 1
+FORMAT = 2
 
 
 class CacheError(ValueError):
@@ -78,8 +78,9 @@ def dump(root: Node, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        tree = _encode(root)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump({"format": FORMAT, "tree": _encode(root)}, fh, separators=(",", ":"))
+            json.dump({"format": FORMAT, "digest": _digest(tree), "tree": tree}, fh, separators=(",", ":"))
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -98,10 +99,32 @@ def load(path: Path) -> Node:
             raise CacheError(str(e)) from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise CacheError("not a grammar cache")
+    if data.get("digest") != _digest(data.get("tree")):
+        raise CacheError("damaged")  # a truncated or edited file: rebuild it
     try:
         root = _decode(data.get("tree"))
+        _check(root)
     except RecursionError:
         raise CacheError("too deep") from None
-    if not isinstance(root, Node):
-        raise CacheError("not a tree")
     return link_parents(root)
+
+
+def _digest(tree: Any) -> str:
+    import hashlib
+
+    return hashlib.sha256(json.dumps(tree, separators=(",", ":")).encode()).hexdigest()
+
+
+def _check(node: Any) -> None:
+    """The shapes the parser relies on (so a bad file fails here, not at the first `?`)."""
+    if not isinstance(node, Node):
+        raise CacheError("not a tree")
+    if not (isinstance(node.children, dict) and isinstance(node.positionals, list)
+            and isinstance(node.choices, dict) and isinstance(node.attrs, dict)
+            and (node.word is None or isinstance(node.word, str))
+            and (node.arg is None or isinstance(node.arg, Arg))):
+        raise CacheError("bad node")
+    if node.arg is not None and not (node.arg.type is None or isinstance(node.arg.type, ValueType)):
+        raise CacheError("bad argument")
+    for child in list(node.children.values()) + node.positionals:
+        _check(child)

@@ -70,6 +70,37 @@ def peer_psk(ctl: LabControl, m: CommandMatch) -> str:
     return f"Peer {addr} now uses a new pre-shared key.\n"
 
 
+def _ca(ctl: LabControl, m: CommandMatch):
+    name = str(m.args["name"])
+    ca = getattr(ctl.world, "cas", {}).get(name)
+    if ca is None:
+        raise LabCommandError(f"no CA {name!r} in this lab")
+    return ca
+
+
+@CHANGES.handler("lab-ca-revoke")
+def ca_revoke(ctl: LabControl, m: CommandMatch) -> str:
+    ca = _ca(ctl, m)
+    text = str(m.args["serial"]).lower().removeprefix("0x")
+    try:
+        serial = int(text, 16)
+    except ValueError:
+        raise LabCommandError(f"{text!r} is not a hexadecimal serial number") from None
+    if serial in ca.revoked:
+        return f"Certificate {serial:x} is already revoked by CA {ca.spec.name}.\n"
+    if not ca.revoke(serial):
+        raise LabCommandError(f"CA {ca.spec.name} issued no certificate with serial {serial:x}")
+    return f"CA {ca.spec.name} revoked certificate {serial:x}; its next CRL lists it.\n"
+
+
+@CHANGES.handler("lab-ca-state")
+def ca_state(ctl: LabControl, m: CommandMatch) -> str:
+    ca = _ca(ctl, m)
+    up = m.words[-1] == "up"
+    ca.reachable = up
+    return f"CA {ca.spec.name} is {'answering' if up else 'not answering'}.\n"
+
+
 @CHANGES.handler("lab-link")
 def link(ctl: LabControl, m: CommandMatch) -> str:
     name = str(m.args["name"])
@@ -185,6 +216,9 @@ def capture_start(ctl: LabControl, m: CommandMatch) -> str:
 def capture_stop(ctl: LabControl, m: CommandMatch) -> str:
     if ctl.capture is None:
         raise LabCommandError("no capture is running")
-    n = ctl.world.capture_stop()
-    path, ctl.capture = ctl.capture, None
+    path, ctl.capture = ctl.capture, None  # stopped whatever happens to the file
+    try:
+        n = ctl.world.capture_stop()
+    except (OSError, ValueError) as e:  # WorldError, CaptureError: nothing written
+        raise LabCommandError(f"capture stopped, but {path} was not written: {e}") from None
     return f"Capture stopped: {n} datagram{'s' if n != 1 else ''} written to {path}.\n"

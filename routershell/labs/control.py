@@ -27,7 +27,6 @@ it if it has blanks). The default timeout is 10m.
 from __future__ import annotations
 
 import math
-import re
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -114,23 +113,44 @@ class LabControl:
         self.capture: str | None = None
         self.fired: list[tuple[float, str, str]] = []  # (lab time, command, result)
         self.pending: list[EventSpec] = []
+        self.event_timers: list[Any] = []
+        self.due: dict[EventSpec, float] = {}  # lab time each pending event fires at
+        from .course import Course  # tasks, hints, grading, reset (labs/course.py)
+
+        self.course = Course(self)
+
+    def host_seed(self) -> int:
+        return int(getattr(self.host, "seed", None) or self.host.spec.seed or 0)
 
     @property
     def world(self) -> Any:
         return self.host.world
 
     # ---- events --------------------------------------------------------------------------
+    def start(self) -> None:
+        """The lab is running: start the lab file's traffic flows, schedule its events."""
+        for t in self.host.spec.traffic:
+            self.world.traffic_start(t.name, t.src, t.dst, rate_pps=t.rate)
+            self.flows[t.name] = (t.src, t.dst, t.rate)
+        self.schedule_events()
+
     def schedule_events(self) -> None:
+        origin = self.course.origin  # 0 at boot; the reset time after `lab reset`
         for ev in self.host.spec.events:
+            if ev.after is not None:
+                continue  # fired by the course when its objective is met
             self.pending.append(ev)
-            self.host.scheduler.call_at(max(0.0, ev.at), lambda ev=ev: self._fire(ev), name=f"lab event {ev.do}")
+            self.due[ev] = origin + max(0.0, ev.at)
+            self.event_timers.append(self.host.scheduler.call_at(
+                origin + max(0.0, ev.at), lambda ev=ev: self._fire(ev), name=f"lab event {ev.do}"))
+        self.course.start()
 
     def _fire(self, ev: EventSpec) -> None:
         if ev in self.pending:
             self.pending.remove(ev)
         try:
             result = self.apply(parse_lab_command(ev.do))
-        except LabCommandError as e:
+        except (LabCommandError, ClockError) as e:
             result = f"failed: {e}"
         self.fired.append((self.host.clock.now(), ev.do, result.rstrip("\n")))
         self.host.clock.notify()
@@ -207,6 +227,7 @@ class LabControl:
 
     # ---- commands --------------------------------------------------------------------------
     async def run(self, session: Any, m: CommandMatch) -> str:
+        await self.course.catch_up()  # deadlines and triggers of this instant first
         command = COMMANDS.get(m.handler)
         if command is not None:
             return await command(self, session, m)
@@ -305,19 +326,8 @@ class LabControl:
             s.close()
 
     async def grade(self) -> str:
-        objs = self.host.spec.objectives
-        if not objs:
-            return "This lab has no objectives.\n"
-        lines, passed = [], 0
-        width = max(len(o.name) for o in objs)
-        for o in objs:
-            out = await self.run_hidden(o.device, o.command)
-            hit = re.search(o.expect, out, re.MULTILINE) is not None
-            ok = hit != o.absent
-            passed += ok
-            lines.append(f"{'PASS' if ok else 'FAIL'}  {o.name:<{width}}  {o.device}: {o.command}")
-        lines.append(f"{passed} of {len(objs)} objective{'s' if len(objs) != 1 else ''} passed.")
-        return "\n".join(lines) + "\n"
+        """The grade as text (`lab grade`)."""
+        return (await self.course.report()).to_text()
 
     # ---- views -----------------------------------------------------------------------------
     def clock_text(self) -> str:
@@ -331,9 +341,12 @@ class LabControl:
         for ev in self.pending:
             # lab time prints rounded down, so the time left rounds up: at 00:00:00.3 an event
             # at 00:05:00 is "in 00:05:00", not 00:04:59
-            lines.append(f"  {format_hms(ev.at)}  in {format_hms(math.ceil(max(0.0, ev.at - now)))}  {ev.do}")
+            at = self.due.get(ev, ev.at)
+            lines.append(f"  {format_hms(at)}  in {format_hms(math.ceil(max(0.0, at - now)))}  {ev.do}")
         head = f"Pending events: {len(self.pending)}" + (" (lab time " + format_hms(now) + ")")
-        done = [f"  {format_hms(t)}  done  {do}" for t, do, _ in self.fired]
+        done = [f"  {format_hms(t)}  {'FAILED' if res.startswith('failed: ') else 'done'}  {do}"
+                + (f"  ({res[len('failed: '):]})" if res.startswith("failed: ") else "")
+                for t, do, res in self.fired]
         out = head + "\n" + "".join(ln + "\n" for ln in lines)
         if done:
             out += f"Fired events: {len(done)}\n" + "".join(ln + "\n" for ln in done)
@@ -350,6 +363,11 @@ class LabControl:
             for mod in getattr(dev, "modules", []):
                 state = "up" if getattr(mod, "up", True) else "failed"
                 out.append(f"    module {mod.slot:<4} {mod.name:<12} {mod.kind:<10} capacity {mod.capacity:<6} {state}")
+        served = getattr(host, "served", None)
+        if served:
+            out.append("Served (log in as USER@DEVICE; a bare USER logs in to "
+                       f"{served['default']}):")
+            out.extend(f"  {x}" for x in served["listeners"])
         if spec.peers:
             out.append("Peers:")
             for p in spec.peers:
@@ -407,7 +425,9 @@ async def _events(ctl: LabControl, session: Any, m: CommandMatch) -> str:
 
 @COMMANDS.handler("lab-grade")
 async def _grade(ctl: LabControl, session: Any, m: CommandMatch) -> str:
-    return await ctl.grade()
+    from .course import grade_command
+
+    return await grade_command(ctl, session, m)
 
 
 @COMMANDS.handler("lab-attach")

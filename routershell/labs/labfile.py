@@ -21,7 +21,9 @@ from typing import Any
 
 from ..engine.proposals import IkeProposal, IpsecProposal
 from ..platforms import registry
+from ..runtime.ca import CaSpec
 from ..runtime.clock import ClockError, parse_duration, parse_offset
+from ..runtime.pki import parse_subject
 
 __all__ = [
     "DeviceSpec",
@@ -32,6 +34,7 @@ __all__ = [
     "LinkSpec",
     "ModuleSpec",
     "ObjectiveSpec",
+    "TaskSpec",
     "TrafficSpec",
     "load_lab",
     "parse_lab",
@@ -74,6 +77,9 @@ class DeviceSpec:
     config_origin: str = ""  # where the startup text came from (for error messages)
     config_line: int = 0  # line of that origin holding the text's first line
     options: tuple[tuple[str, Any], ...] = ()  # [devices.NAME.options]: platform-specific knobs
+    # `listen = ["ssh:2223"]`: ports that serve this device alone (a bare login name lands
+    # here); routershell/server opens them whenever the lab is served
+    listen: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -120,18 +126,38 @@ class TrafficSpec:
 
 @dataclass(frozen=True)
 class EventSpec:
-    at: float  # lab seconds since boot
+    at: float  # lab seconds since the lab (re)started; with `after`: delay after the objective
     do: str  # a `lab` command without the word `lab`
     line: int = 0
+    after: str | None = None  # fire `at` seconds after this objective is first met
 
 
 @dataclass(frozen=True)
 class ObjectiveSpec:
     name: str
     device: str
-    command: str
+    command: str  # "" for a live-state check (`tunnel`)
     expect: str  # regular expression the command's output must match
     absent: bool = False  # true: the expression must NOT match
+    line: int = 0
+    points: int = 1
+    hints: tuple[str, ...] = ()
+    deadline: float | None = None  # lab time by which it must hold (judged then, final after)
+    tunnel: str | None = None  # live state: the device's tunnel(s) to this peer address ...
+    state: str = "up"  # ... are in this state (up, down, negotiating, standby, not-present)
+    task: int | None = None  # the [[tasks]] entry (1-based) it belongs to
+
+    def check_text(self) -> str:
+        """What is checked, in a line: the command, or the live tunnel state."""
+        if self.tunnel is not None:
+            return f"tunnel to {self.tunnel} is {self.state}"
+        return self.command
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    title: str
+    text: str
     line: int = 0
 
 
@@ -151,6 +177,10 @@ class LabSpec:
     # addresses beyond loopback that devices may send SNMP traps to (a configured target
     # elsewhere is not sent to: traps leave this machine only where the lab file says)
     trap_targets_allowed: tuple[str, ...] = ()
+    tasks: tuple[TaskSpec, ...] = ()
+    title: str = ""  # one line for `routershell lab list` (default: the description)
+    practice: tuple[tuple[str, Any], ...] = ()  # [practice]: what practice mode may vary
+    cas: tuple[CaSpec, ...] = ()  # [ca.NAME]: certificate authorities in the lab (runtime/ca.py)
     # lab seconds the boot may run the world for it to settle before the first prompt; 0 opens
     # the console at 00:00:00 (a lab whose first seconds are the thing to watch)
     boot_wait: float = 60.0
@@ -340,9 +370,12 @@ def path_name(path: tuple) -> str:
 
 
 _TOP = {"name", "description", "epoch", "seed", "devices", "peers", "links", "traffic", "events", "objectives",
-        "trap_targets_allowed", "boot_wait"}
+        "trap_targets_allowed", "tasks", "title", "practice", "ca", "boot_wait"}
+_CA = {"identity", "url", "subject", "crl_url", "key_size", "validity_days", "ca_validity_days", "crl_hours",
+       "approval_delay", "reachable", "reject"}
 _DEVICE = {"platform", "hostname", "config", "config_file", "model", "ports", "modules", "ike_bridge",
-           "ike_bridge_peers", "options"}
+           "ike_bridge_peers", "options", "listen"}
+_LISTEN = re.compile(r"^(ssh|telnet|netconf):(([0-9.]+|\[?[0-9A-Fa-f:]+\]?):)?\d{1,5}(/(plain|rich|auto))?$")
 _BRIDGE_PEER = {"address", "port", "nat_port"}
 _MODULE = {"slot", "name", "kind", "capacity"}
 _PEER = {"name", "address", "psk", "ike", "ipsec", "mode", "answers_dpd", "initiates_dpd",
@@ -350,8 +383,11 @@ _PEER = {"name", "address", "psk", "ike", "ipsec", "mode", "answers_dpd", "initi
          "reachable", "latency", "loss", "reject_proposals"}
 _LINK = {"name", "endpoints", "latency", "loss", "up"}
 _TRAFFIC = {"name", "from", "to", "rate"}
-_EVENT = {"at", "do"}
-_OBJECTIVE = {"name", "device", "command", "expect", "absent"}
+_EVENT = {"at", "do", "after"}
+_OBJECTIVE = {"name", "device", "command", "expect", "absent", "points", "hints", "deadline", "tunnel",
+              "state", "task"}
+_TASK = {"title", "text"}
+TUNNEL_STATES = ("up", "down", "negotiating", "standby", "not-present")
 _IKE = {"auth", "hash", "cipher", "dh_group", "lifetime_s", "lifetime_kb"}
 _IPSEC = {"protocol", "cipher", "auth", "pfs_group", "lifetime_s", "lifetime_kb", "encap"}
 
@@ -393,10 +429,18 @@ def parse_lab(text: str, origin: str = "<lab>", base: Path | None = None) -> Lab
     links = tuple(_link(c, x, ("links", i)) for i, x in enumerate(c.array(data.get("links", []), ("links",), "links")))
     traffic = tuple(_traffic(c, x, ("traffic", i)) for i, x in enumerate(c.array(data.get("traffic", []), ("traffic",), "traffic")))
     events = tuple(_event(c, x, ("events", i)) for i, x in enumerate(c.array(data.get("events", []), ("events",), "events")))
+    tasks = tuple(_task(c, x, ("tasks", i)) for i, x in enumerate(c.array(data.get("tasks", []), ("tasks",), "tasks")))
     objectives = tuple(
-        _objective(c, x, ("objectives", i), devices)
+        _objective(c, x, ("objectives", i), devices, len(tasks))
         for i, x in enumerate(c.array(data.get("objectives", []), ("objectives",), "objectives"))
     )
+    names = {o.name for o in objectives}
+    for i, ev in enumerate(events):
+        if ev.after is not None and ev.after not in names:
+            raise c.fail(("events", i, "after"), f"'after': no objective named {ev.after!r}")
+    title = c.string(data, "title", (), description)
+    practice = c.table(data.get("practice", {}), ("practice",), _PRACTICE, "[practice]")
+    _practice(c, practice)
     _unique(c, [(p.address, ("peers", i, "address")) for i, p in enumerate(peers)], "peer address")
     _unique(c, [(p.name, ("peers", i, "name")) for i, p in enumerate(peers)], "peer name")
     _unique(c, [(x.name, ("links", i, "name")) for i, x in enumerate(links)], "link name")
@@ -417,12 +461,35 @@ def parse_lab(text: str, origin: str = "<lab>", base: Path | None = None) -> Lab
     for i, a in enumerate(allowed):
         if not isinstance(a, str) or not _is_address(a):
             raise c.fail(("trap_targets_allowed", i), f"'trap_targets_allowed': {a!r} is not an IP address")
+    ca_tables = c.table(data.get("ca", {}), ("ca",), set(data.get("ca", {}) or ()), "ca")
+    cas = tuple(_ca(c, name, x, ("ca", name)) for name, x in ca_tables.items())
+    _unique(c, [(x.url, ("ca", x.name, "url")) for x in cas], "CA url")
     boot_wait = c.seconds(data, "boot_wait", (), 60.0)
     if not 0 <= boot_wait <= 3600:
         raise c.fail(("boot_wait",), "'boot_wait' must be from 0 to 3600 s")
     return LabSpec(name, origin, devices, peers, links, traffic,
                    tuple(sorted(events, key=lambda e: e.at)), objectives, epoch, seed, description,
-                   tuple(allowed), boot_wait)
+                   tuple(allowed), tasks, title, tuple(sorted(practice.items())), cas, boot_wait)
+
+
+def _ca(c: _Checker, name: str, x: Any, path: tuple) -> CaSpec:
+    """`[ca.NAME]`: a CA devices enroll with (its `url` is what a CA profile's `enrollment url`
+    names) and that publishes a CRL."""
+    c.table(x, path, _CA, "ca")
+    key_size = c.integer(x, "key_size", path, 2048, 1024, 4096)
+    if key_size not in (1024, 2048, 4096):
+        raise c.fail(path + ("key_size",), "'key_size' is 1024, 2048 or 4096")
+    subject = c.string(x, "subject", path, "")
+    if subject:
+        try:
+            parse_subject(subject)
+        except ValueError as e:
+            raise c.fail(path + ("subject",), f"'subject': {e}") from None
+    return CaSpec(name, c.string(x, "identity", path, name), c.string(x, "url", path), subject,
+                  c.string(x, "crl_url", path, ""), key_size, c.integer(x, "validity_days", path, 365, 1, 36500),
+                  c.integer(x, "ca_validity_days", path, 3650, 1, 36500), float(c.integer(x, "crl_hours", path, 24, 1, 8784)),
+                  c.seconds(x, "approval_delay", path, 0.0), c.boolean(x, "reachable", path, True),
+                  c.boolean(x, "reject", path, False))
 
 
 _TOML_LINE = re.compile(r"""\s*(#.*|\[\[?[\w"'. \-]+\]\]?\s*(#.*)?|[\w"'.\-]+\s*=.*)?""")
@@ -524,9 +591,16 @@ def _devices(c: _Checker, value: Any, base: Path | None) -> tuple[DeviceSpec, ..
         options = d.get("options", {})
         if not isinstance(options, dict):
             raise c.fail(path + ("options",), "'options' must be a table: [devices.NAME.options]")
+        listen = d.get("listen", [])
+        if not isinstance(listen, list) or not all(isinstance(x, str) and _LISTEN.match(x)
+                                                   and int(x.split("/")[0].rsplit(":", 1)[1]) < 65536
+                                                   for x in listen):
+            raise c.fail(path + ("listen",), 'listen wants a list such as ["ssh:2223", '
+                         '"telnet:2324", "netconf:8301"] (PROTO:[ADDRESS:]PORT)')
         out.append(DeviceSpec(
             name, platform, c.string(d, "hostname", path, name), config, c.string(d, "model", path, ""),
-            tuple(ports), tuple(mods), bridge, bridge_peers, origin, first, tuple(sorted(options.items()))))
+            tuple(ports), tuple(mods), bridge, bridge_peers, origin, first, tuple(sorted(options.items())),
+            tuple(listen)))
     return tuple(out)
 
 
@@ -627,7 +701,8 @@ def _traffic(c: _Checker, x: Any, path: tuple) -> TrafficSpec:
 
 def _event(c: _Checker, x: Any, path: tuple) -> EventSpec:
     c.table(x, path, _EVENT, "event")
-    at_text = c.req(x, "at", path, "event")
+    after = c.string(x, "after", path, None)
+    at_text = c.req(x, "at", path, "event") if after is None else x.get("at", 0)
     try:
         at = parse_offset(at_text) if isinstance(at_text, str) else float(at_text)
         if isinstance(at_text, bool) or not math.isfinite(at) or not 0 <= at <= MAX_SECONDS:
@@ -646,19 +721,93 @@ def _event(c: _Checker, x: Any, path: tuple) -> EventSpec:
         raise c.fail(path + ("do",), f"'do': {e}") from None
     if match.handler not in CHANGES:
         raise c.fail(path + ("do",), f"'do': `lab {do}` can't be a timed event")
-    return EventSpec(at, do, c.keys.line(path + ("do",)) or 0)
+    target = str(match.args.get("file", "")) if match.handler == "lab-capture-start" else ""
+    if target and (Path(target).is_absolute() or ".." in Path(target).parts):
+        # events are confined to the device home (config/files.py): say so now, not at run time
+        raise c.fail(path + ("do",), f"'do': a timed capture writes into the device's home: "
+                     f"name a file there, not {target!r}")
+    return EventSpec(at, do, c.keys.line(path + ("do",)) or 0, after)
 
 
-def _objective(c: _Checker, x: Any, path: tuple, devices: tuple[DeviceSpec, ...]) -> ObjectiveSpec:
+def _objective(c: _Checker, x: Any, path: tuple, devices: tuple[DeviceSpec, ...], ntasks: int = 0) -> ObjectiveSpec:
     c.table(x, path, _OBJECTIVE, "objective")
     device = c.string(x, "device", path, devices[0].name)
     if not any(d.name == device for d in devices):
         raise c.fail(path + ("device",), f"no device {device!r} in this lab")
-    expect = c.string(x, "expect", path, what="objective")
-    try:
-        re.compile(expect)
-    except re.error as e:
-        raise c.fail(path + ("expect",), f"'expect' is not a regular expression: {e}") from None
-    command = c.string(x, "command", path, what="objective")
-    return ObjectiveSpec(c.string(x, "name", path, command), device, command, expect,
-                         c.boolean(x, "absent", path, False), c.keys.line(path) or 0)
+    tunnel = c.address(x, "tunnel", path, None)
+    state = c.string(x, "state", path, "up")
+    if state not in TUNNEL_STATES:
+        raise c.fail(path + ("state",), f"'state' is one of: {', '.join(TUNNEL_STATES)}")
+    if tunnel is not None:
+        for key in ("command", "expect", "absent"):
+            if key in x:
+                raise c.fail(path + (key,), f"an objective checks either 'tunnel' (live state) or 'command', not both ({key!r})")
+        command = expect = ""
+    else:
+        if "state" in x:
+            raise c.fail(path + ("state",), "'state' goes with 'tunnel'")
+        expect = c.string(x, "expect", path, what="objective")
+        try:
+            re.compile(expect)
+        except re.error as e:
+            raise c.fail(path + ("expect",), f"'expect' is not a regular expression: {e}") from None
+        command = c.string(x, "command", path, what="objective (or 'tunnel')")
+    hints = x.get("hints", [])
+    if isinstance(hints, str):
+        hints = [hints]
+    if not isinstance(hints, list) or not all(isinstance(h, str) and h.strip() for h in hints):
+        raise c.fail(path + ("hints",), "'hints' must be a list of strings")
+    deadline = None
+    if "deadline" in x:
+        v = x["deadline"]
+        try:
+            deadline = parse_offset(v) if isinstance(v, str) else float(v)
+            if isinstance(v, bool) or not math.isfinite(deadline) or not 0 <= deadline <= MAX_SECONDS:
+                raise ClockError(f"{v!r} is not a lab time from 0 to {MAX_SECONDS:.0f} s")
+        except (ClockError, TypeError, ValueError) as e:
+            raise c.fail(path + ("deadline",), f"'deadline': {e}") from None
+    task = c.integer(x, "task", path, 1, 1, max(ntasks, 1)) if "task" in x else None
+    if task is not None and ntasks == 0:
+        raise c.fail(path + ("task",), "'task' names a [[tasks]] entry, and this lab has none")
+    name = c.string(x, "name", path, command or f"tunnel to {tunnel} {state}")
+    return ObjectiveSpec(name, device, command, expect,
+                         c.boolean(x, "absent", path, False), c.keys.line(path) or 0,
+                         c.integer(x, "points", path, 1, 0, 1000), tuple(h.strip() for h in hints),
+                         deadline, tunnel, state, task)
+
+
+def _task(c: _Checker, x: Any, path: tuple) -> TaskSpec:
+    c.table(x, path, _TASK, "task")
+    text = c.string(x, "text", path, what="task").strip()
+    if not text:
+        raise c.fail(path + ("text",), "'text' is empty")
+    return TaskSpec(c.string(x, "title", path, text.splitlines()[0][:60]), text, c.keys.line(path) or 0)
+
+
+# [practice]: the values practice mode may redraw. `psk` lists the places a pre-shared key
+# appears (every peer and the devices' startup texts get the same new key); `addresses` maps a
+# lab address to a pool prefix it is redrawn from; `names` maps a name to a list to draw from.
+_PRACTICE = {"psk", "addresses", "names", "minutes"}
+
+
+def _practice(c: _Checker, p: dict) -> None:
+    path = ("practice",)
+    if "psk" in p and not isinstance(p["psk"], str):
+        raise c.fail(path + ("psk",), "'psk' must be a string (the key to redraw)")
+    addrs = p.get("addresses", {})
+    if not isinstance(addrs, dict):
+        raise c.fail(path + ("addresses",), "'addresses' must be a table: address = \"POOL/PREFIX\"")
+    for a, pool in addrs.items():
+        if not _is_address(a):
+            raise c.fail(path + ("addresses",), f"'addresses': {a!r} is not an IP address")
+        try:
+            ipaddress.ip_network(pool, strict=False)
+        except (TypeError, ValueError):
+            raise c.fail(path + ("addresses",), f"'addresses': {pool!r} is not an address prefix") from None
+    names = p.get("names", {})
+    if not isinstance(names, dict) or not all(
+            isinstance(v, list) and v and all(isinstance(n, str) and re.fullmatch(r"[A-Za-z][\w-]*", n) for n in v)
+            for v in names.values()):
+        raise c.fail(path + ("names",), "'names' must be a table: name = [\"choice\", ...]")
+    if "minutes" in p:
+        c.integer(p, "minutes", path, 10, 1, 600)

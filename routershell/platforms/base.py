@@ -62,3 +62,9 @@ class Platform(Protocol):
     def authenticate(self, device: Device, user: str, password: str | None) -> bool:
         """True if the device's configuration lets `user` in with `password`."""
         ...
+
+    # Optional (servers check with hasattr):
+    #   authorized_keys(device, user) -> list[str]: OpenSSH public keys that log `user` in;
+    #   netconf_handler(device, session, run) -> an object with hello(session_id) -> str,
+    #   async rpc(xml_text) -> (reply, end_session) and close(); `run` is App.run (a line with
+    #   the front-end's settle wait). server/netconf.py frames the messages.

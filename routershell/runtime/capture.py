@@ -38,6 +38,8 @@ class Capture:
         parent = self.path.parent
         if not parent.is_dir():
             raise CaptureError(f"no such directory: {parent}")
+        if self.path.exists() and not self.path.is_file():  # a directory, a FIFO, a device
+            raise CaptureError(f"not a regular file: {self.path}")
         try:
             fd, self._tmp = tempfile.mkstemp(prefix=f".{self.path.name}{TMP_MARK}", dir=parent)
         except OSError as e:

@@ -1,6 +1,6 @@
 """The lab clock: one trio `MockClock` per lab, switchable at run time between four modes.
 
-Modes (stack.md §2):
+Modes (our measurements of prompt_toolkit with trio as guest):
 
 - ``real``: lab time follows wall time (rate 1).
 - ``x<N>`` (``x60``, ``x0.5``): scaled, N lab seconds per wall second.
@@ -16,7 +16,7 @@ Jumping is trio's autojump (`autojump_threshold = 0` with rate 0). It is switche
 off only from inside trio (a task, or a `run_sync_soon` callback when the call comes from
 the asyncio host): switching it from the host lets one in-flight jump through, and a rate
 change made from the host does not shorten a wait trio is already in unless trio is poked
-(stack.md §2, pitfalls 1 and 2). `set_mode` does both right.
+(our measurements of prompt_toolkit with trio as guest). `set_mode` does both right.
 
 Lab seconds: `now()` is seconds since boot, i.e. trio time minus `origin` (the trio time
 at which the LabClock was created or adopted; 0.0 for a fresh clock). Wall timestamps are
@@ -360,6 +360,11 @@ class LabClock:
             with self._jumping(_SETTLE):
                 await self._wait(settle, max_wait)
         return result
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait `seconds` of lab time (a command's own pace, e.g. one ping a lab second):
+        real in real time, scaled when scaled, a jump in virtual mode while a command runs."""
+        await trio.sleep_until(self.to_trio(self.now() + max(0.0, seconds)))
 
     async def advance(self, seconds: float) -> None:
         """Move lab time forward by `seconds`, firing every timer on the way (any mode)."""

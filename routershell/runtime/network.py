@@ -84,6 +84,10 @@ class Network:
     def bound(self, addr: str, port: int = 500) -> bool:
         return (addr, port) in self._bound
 
+    def listeners(self, port: int) -> list[str]:
+        """Addresses bound on `port` (the speakers of a protocol a multicast would reach)."""
+        return [a for a, p in self._bound if p == port]
+
     # ----- links and faults ---------------------------------------------------------------
 
     def add_link(self, name: str, addresses: Iterable[str] = ()) -> Link:

@@ -133,7 +133,7 @@ class Traffic:
         sa, local = put
         flow.tunnels.add(f"{end.name}:{tname}" if kind == "device" else f"peer:{end.name}")
         got = self._carried(flow, local, sa.peer[0], n)
-        if got and self._receive(sa.peer[0], sa.outbound_spi, got * flow.size, got, now):
+        if got and self._receive(sa.peer[0], sa.outbound_spi, got * flow.size, got, now, sa):
             flow.delivered += got
             flow.dropped += n - got
         else:
@@ -166,7 +166,7 @@ class Traffic:
                 return None
             sa, local = leg
             delay = self.network.one_way(local, sa.peer[0])
-            if delay is None or not self._receive(sa.peer[0], sa.outbound_spi, octets, 1, now):
+            if delay is None or not self._receive(sa.peer[0], sa.outbound_spi, octets, 1, now, sa):
                 return None
             total += delay
         return total
@@ -244,8 +244,11 @@ class Traffic:
         rng = self._rngs[flow.name]
         return sum(1 for _ in range(n) if rng.random() >= loss)
 
-    def _receive(self, gateway: str, spi: int, octets: int, packets: int, now: float) -> bool:
-        """The far gateway's inbound SA `spi` takes the packets; False if it has none."""
+    def _receive(self, gateway: str, spi: int, octets: int, packets: int, now: float,
+                 sent: Any = None) -> bool:
+        """The far gateway's inbound SA `spi` takes the packets; False if it has none. A
+        manually keyed SA also needs the sender's keys (`sent`: the SA they left on): with other
+        keys the packets fail authentication there and are counted as refused."""
         for kind, end in self._ends():
             if kind == "device":
                 tm = end.tunnels
@@ -253,6 +256,11 @@ class Traffic:
                     continue
                 hit = tm.inbound_sa(spi)
                 if hit is None:
+                    tm.refused(None, packets, "bad-spi")
+                    return False
+                got = hit[1]
+                if sent is not None and got.role == "manual" and (got.enc_in, got.auth_in) != (sent.enc_out, sent.auth_out):
+                    tm.refused(hit[0], packets, "authentication")
                     return False
                 tm.traffic(hit[0], octets, packets, now, inbound=True, spi=spi)
                 return True

@@ -50,6 +50,7 @@ class World:
         self.addresses: dict[str, str] = {}  # interface address -> device name
         self.traffic = Traffic(self.network, scheduler, streams.child("world"), self._ends)
         self._capture: Capture | None = None
+        self.cas: dict[str, Any] = {}  # lab certificate authorities (runtime/ca.py) by name
 
     # ----- building -----------------------------------------------------------------------
 
@@ -100,6 +101,15 @@ class World:
         self.traffic.routes_changed()
         peer.start(self.now())
         return peer
+
+    def add_ca(self, ca: Any) -> Any:
+        """A certificate authority devices reach by its enrollment or CRL URL."""
+        self.cas[ca.spec.name] = ca
+        return ca
+
+    def ca_at(self, url: str) -> Any:
+        """The CA answering at `url` (None: nothing answers there, or it is unreachable)."""
+        return next((c for c in self.cas.values() if c.answers(url)), None)
 
     def add_link(self, name: str, addresses: Iterable[str] = ()) -> Link:
         return self.network.add_link(name, addresses)

@@ -1,4 +1,4 @@
-"""asyncio host with trio as a guest in the same thread (reference/stack.md §1).
+"""asyncio host with trio as a guest in the same thread (our measurements of prompt_toolkit with trio as guest).
 
 asyncio owns the terminal (prompt_toolkit, later asyncssh); trio owns the simulation. Because
 both run in one thread, the completer, `?` help and the toolbar read simulation state
@@ -51,7 +51,7 @@ class TrioGuest:
                     raise
                 ready.set_result(result)
                 # Keep the nursery open: once trio_main returns, later run_sync_soon calls
-                # from the host can hang (stack.md §5.6).
+                # from the host can hang (our measurements of prompt_toolkit with trio as guest).
                 await trio.sleep_forever()
 
         def on_done(outcome: Any) -> None:
@@ -133,7 +133,7 @@ async def run_interruptible(aw: Awaitable[T],
     """Await `aw`, letting SIGINT (Ctrl-C on a cooked tty) cancel only it, not the shell.
 
     asyncio.run's own SIGINT handler would cancel the main task and end the shell with 130
-    (stack.md §5.3). Returns INTERRUPTED when the command was cancelled."""
+    (our measurements of prompt_toolkit with trio as guest). Returns INTERRUPTED when the command was cancelled."""
     loop = asyncio.get_running_loop()
     task = asyncio.ensure_future(aw)
     if on_start is not None:

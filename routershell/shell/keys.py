@@ -5,7 +5,7 @@ and keeps the line being typed (the line is redrawn, as on the device). Inside a
 `?` is just a character. Tab completes a unique candidate (adding a space), extends the common
 prefix of several, or lists them when it cannot extend (the echo line then shows the line as
 typed, without a `?` nobody typed). All synchronous, so fast typing never loses a Tab
-(stack.md §5.2: prompt_toolkit's async completion did).
+(our measurements of prompt_toolkit with trio as guest: prompt_toolkit's async completion did).
 
 Line editing as the Junos CLI User Guide's "CLI keyboard sequences" table has it: Ctrl-U and
 Ctrl-X delete all characters of the command line (wherever the cursor is); Ctrl-Z has no binding

@@ -67,7 +67,7 @@ class ScriptLines:
 
 
 def _decode(raw: bytes) -> str:
-    return raw.decode("utf-8", "replace").rstrip("\r")
+    return raw.decode("utf-8", "surrogateescape").rstrip("\r")
 
 
 class FdLines:
@@ -110,6 +110,18 @@ class FdLines:
 
     def may_have_more(self) -> bool:
         return not (self._eof and not self._buf)
+
+    def discard(self) -> None:
+        """Ctrl-C at the prompt: drop what was typed ahead, as the terminal driver flushes its
+        input on an interrupt (a line typed before the ^C must not run after it)."""
+        self._buf = b""
+        try:
+            import termios
+
+            if os.isatty(self._fd):
+                termios.tcflush(self._fd, termios.TCIFLUSH)
+        except (ImportError, OSError):
+            pass
 
 
 class PlainIO:
@@ -185,6 +197,9 @@ class PlainShell:
         if self._cmd_scope is not None:
             self._cmd_scope.cancel()
         elif self._at_prompt:
+            discard = getattr(self.source, "discard", None)
+            if discard is not None:
+                discard()
             self.write("\n" + self._at_prompt)
 
     async def run(self) -> int:
@@ -252,6 +267,16 @@ class PlainShell:
             async for _ in signals:
                 self.interrupt()
 
+    interrupted = False
+
+    async def watch_sigint_script(self) -> None:
+        """Ctrl-C on a script (`-c`, piped input): stop the running command and the script,
+        as an interrupted shell script stops (exit status 130)."""
+        with trio.open_signal_receiver(signal.SIGINT) as signals:
+            async for _ in signals:
+                self.interrupted = True
+                self.stop()
+
 
 class StdoutWriter:
     """Writes and flushes sys.stdout; a reader that went away (`| head`) ends the session
@@ -299,11 +324,12 @@ async def plain_main(app: object, commands: list[str] | None, *, stdin_tty: bool
         shell = PlainShell(app, session, source, write, echo=not tty, interactive=False,
                            final_prompt=commands is None)
         write.on_broken = shell.stop
-        if tty:
-            nursery.start_soon(shell.watch_sigint)
+        nursery.start_soon(shell.watch_sigint if tty else shell.watch_sigint_script)
         rc = await shell.run()
         if write.broken or (shell.failures and not tty):
             rc = 1  # a script whose commands failed fails
+        if shell.interrupted:
+            rc = 130  # 128 + SIGINT, as a shell reports an interrupted script
         await app.aclose()  # type: ignore[attr-defined]
         nursery.cancel_scope.cancel()
     return rc

@@ -1,7 +1,7 @@
 """Rich front-end: prompt_toolkit on asyncio, the simulation on trio as a guest.
 
 Only used on a real terminal (see main.wants_plain). CPR is off (a pty without CPR replies
-would stall every prompt by 1 s, stack.md §5.1). Ctrl-C drops the line being typed or cancels
+would stall every prompt by 1 s, our measurements of prompt_toolkit with trio as guest). Ctrl-C drops the line being typed or cancels
 the running command; Ctrl-D on an empty operational line logs out as `exit` does (the line reads
 `user@r1> exit`, as if typed) and is ignored in configuration mode (leave that with `exit`).
 
@@ -32,6 +32,7 @@ from prompt_toolkit.application import (
     get_app_session,
     run_in_terminal,
 )
+from prompt_toolkit.application.current import _current_app_session
 from prompt_toolkit.filters import Condition
 from prompt_toolkit.history import InMemoryHistory
 from prompt_toolkit.input import Input
@@ -104,18 +105,22 @@ class RichIO:
         # the lab clock's holding(): no virtual time passes while the person reads or answers
         self._hold = hold if hold is not None else contextlib.nullcontext
         self._typeahead: list[str] = []
+        self._host_reads: set[asyncio.Task[Any]] = set()  # prompts and key reads in flight
+        # The terminal this shell runs on: commands run in trio tasks (and questions in host
+        # tasks) whose context is not the shell's, and a served lab has one per connection.
+        self._app_session = get_app_session()
         #: follow the window's rows / columns (False once `set cli` fixed one)
         self.follow_rows = True
         self.follow_cols = True
 
     def write(self, text: str) -> None:
-        out = get_app_session().output
+        out = self._app_session.output
         out.write_raw(text)
         out.flush()
 
     def terminal_size(self) -> tuple[int | None, int | None]:
         """(rows, columns) of the window where they are followed, None where fixed."""
-        size = get_app_session().output.get_size()
+        size = self._app_session.output.get_size()
         return (size.rows if self.follow_rows else None,
                 size.columns if self.follow_cols else None)
 
@@ -127,7 +132,25 @@ class RichIO:
         with self._hold():
             return await self._guest.on_host(self._read_key, prompt)
 
+    def _track(self) -> Any:
+        task = asyncio.current_task()
+        assert task is not None
+        self._host_reads.add(task)
+        return task
+
+    async def quiesce(self) -> None:
+        """Wait until no read of an interrupted command is left on the terminal. A key reader
+        that outlived its command (Ctrl-C reached it through trio a moment late) would
+        otherwise restore the terminal mode and input reader *under* the next prompt."""
+        pending = [t for t in self._host_reads if not t.done()]
+        for t in pending:
+            t.cancel()
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+
     async def _read_line(self, prompt: str) -> str | None:
+        _current_app_session.set(self._app_session)  # this host task's own context
+        task = self._track()
         try:
             return await PromptSession().prompt_async(prompt)
         except EOFError:
@@ -135,15 +158,22 @@ class RichIO:
         except KeyboardInterrupt:
             self._cancel_command()
             return None
+        finally:
+            self._host_reads.discard(task)
 
     async def _read_key(self, prompt: str) -> str:
-        if prompt:
-            self.write(prompt)
-        inp = get_app_session().input
-        self._typeahead += [key_text(k) for k in get_typeahead(inp)]
-        if not self._typeahead:
-            self._typeahead += await read_keys(inp)
-        return self._typeahead.pop(0)
+        _current_app_session.set(self._app_session)  # this host task's own context
+        task = self._track()
+        try:
+            if prompt:
+                self.write(prompt)
+            inp = self._app_session.input
+            self._typeahead += [key_text(k) for k in get_typeahead(inp)]
+            if not self._typeahead:
+                self._typeahead += await read_keys(inp)
+            return self._typeahead.pop(0)
+        finally:
+            self._host_reads.discard(task)
 
 
 async def read_keys(inp: Input) -> list[str]:
@@ -280,6 +310,7 @@ class RichShell:
             return
         finally:
             self._running = None
+            await self.io.quiesce()  # the next prompt owns the terminal alone
         if res is INTERRUPTED:
             self.io.write("\n")
         if getattr(self.session, "switch_to", None) is not None:  # `lab attach NAME`
@@ -317,10 +348,14 @@ async def show_boot_progress(app: Any, write: Any, quiet: float = BOOT_QUIET,
                              every: float = 0.25) -> None:
     """While the lab boots (trio runs as a guest of this loop), redraw one status line on the
     terminal; cancelled when the first prompt is due, which erases it."""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
     try:
         await asyncio.sleep(quiet)
         while True:
-            write("\r" + boot_status(app) + "\x1b[K")
+            # the wall seconds so far: tunnels of a big lab advance in step (all 0, then all
+            # up), so the count alone would look frozen
+            write(f"\r{boot_status(app)} ({loop.time() - start:.0f} s)\x1b[K")
             await asyncio.sleep(every)
     finally:
         write("\r\x1b[K")

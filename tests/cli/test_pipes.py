@@ -46,6 +46,9 @@ def test_abbreviations() -> None:
     ]
     assert split_pipes("show x | d j")[1][0].args == ("json",)
     assert split_pipes("show x | disp inh b")[1][0].args == ("inheritance", "brief")
+    assert split_pipes("show x | display xml rpc")[1][0].args == ("xml", "rpc")
+    with pytest.raises(PipeError):
+        split_pipes("show x | display xml rpcs")
 
 
 def test_count_and_compare_are_ambiguous_in_configuration_mode() -> None:

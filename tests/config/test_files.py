@@ -109,3 +109,53 @@ async def test_a_non_utf8_byte_typed_into_a_command_gets_the_device_error(mock_c
         out = await t.run('set interfaces ge-0/0/0 description "caf\udce9"')
         assert "syntax error." in out and "^" in out and "internal error" not in out
         assert await t.run("commit") == "commit complete\n"
+
+
+def test_a_fifo_a_device_or_a_directory_is_never_replaced(tmp_path):
+    """Review: `| save /tmp/f` turned a FIFO (and, as root, /dev/full) into a regular file."""
+    import os
+
+    import pytest
+
+    from routershell.config.files import write_atomic
+
+    fifo = tmp_path / "f"
+    os.mkfifo(fifo)
+    for target in (fifo, tmp_path, "/dev/null"):
+        with pytest.raises(OSError, match="not a regular file"):
+            write_atomic(target, "x\n")
+    assert fifo.is_fifo()
+
+
+def test_a_symlink_is_written_through_and_permissions_are_kept(tmp_path):
+    import os
+    import stat
+
+    from routershell.config.files import write_atomic
+
+    real = tmp_path / "real.conf"
+    real.write_text("old\n")
+    os.chmod(real, 0o640)
+    link = tmp_path / "link.conf"
+    link.symlink_to(real)
+    write_atomic(link, "new\n")
+    assert link.is_symlink() and real.read_text() == "new\n"
+    assert stat.S_IMODE(real.stat().st_mode) == 0o640
+    write_atomic(tmp_path / "fresh.conf", "x\n")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE((tmp_path / "fresh.conf").stat().st_mode) == 0o666 & ~umask
+
+
+def test_loading_reads_regular_files_only_and_not_without_limit(tmp_path):
+    import pytest
+
+    from routershell.config.files import read_user_text
+
+    with pytest.raises(OSError, match="not a regular file"):
+        read_user_text("/dev/zero")
+    big = tmp_path / "big"
+    big.write_bytes(b"x" * 2048)
+    with pytest.raises(OSError, match="larger than"):
+        read_user_text(big, limit=1024)
+    assert read_user_text(big, limit=4096) == "x" * 2048

@@ -88,6 +88,20 @@ def test_dh_pow_and_openssl_agree_and_pad(number):
     assert g.shared(x, ref.public(y)) == ref.shared(y, pub)
 
 
+@pytest.mark.parametrize("number", [1, 2, 5, 14])
+def test_dh_public_from_the_generator_table_is_exactly_pow(number):
+    """public(x) without OpenSSL comes from a table of g^(d * 16^i): the same value as
+    pow() for any exponent (edges of the windows, the exponent length, beyond it, zero)."""
+    ref = GROUPS[number]
+    g = crypto.DhGroup(number, ref.p, ref.exp_bits, use_openssl=False)
+    rng = random.Random(number)
+    bits = ref.exp_bits
+    xs = [0, 1, 15, 16, 17, 255, 256, (1 << bits) - 1, 1 << bits, (1 << 2 * bits) - 1,
+          1 << 2 * bits, ref.p - 2, rng.getrandbits(3 * bits)] + [g.private(rng) for _ in range(40)]
+    for x in xs:
+        assert g.public(x) == pow(2, x, g.p).to_bytes(g.length, "big"), x
+
+
 @pytest.mark.parametrize("bad", [0, 1, -1])
 def test_dh_rejects_degenerate_peer_values(bad):
     g = GROUPS[2]

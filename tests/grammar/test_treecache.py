@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 
 from routershell.grammar import loader, treecache
+from routershell.platforms.junos import types as _junos_types  # noqa: F401 — its value types
 
 
 def _fresh(tmp_path, monkeypatch):
@@ -34,3 +35,20 @@ def test_corrupt_or_planted_cache_is_rebuilt(tmp_path, monkeypatch):
         path.write_bytes(junk)
         assert loader.load_tree("junos", "operational.grammar") == good
         assert treecache.load(path) == good  # rewritten with the real tree
+
+
+def test_a_cache_with_plausible_but_wrong_shapes_is_rebuilt(tmp_path, monkeypatch):
+    """Review: `tree.children = 5` in the cache stopped startup with an AttributeError."""
+    import json
+
+    cache = _fresh(tmp_path, monkeypatch)
+    good = loader.load_tree("junos", "operational.grammar")
+    (path,) = cache.glob("grammar-*.json")
+    data = json.loads(path.read_text())
+    data["tree"]["children"] = 5
+    path.write_text(json.dumps(data))
+    assert loader.load_tree("junos", "operational.grammar") == good
+    data = json.loads(path.read_text())
+    data["tree"]["children"]["__dict"]["show"]["help"] = "edited"  # plausible types, wrong data
+    path.write_text(json.dumps(data))
+    assert loader.load_tree("junos", "operational.grammar") == good

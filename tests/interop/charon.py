@@ -62,6 +62,21 @@ class Conn:
     aggressive: bool = False
     extra: dict[str, str] = field(default_factory=dict)
     child_extra: dict[str, str] = field(default_factory=dict)
+    # certificate authentication (auth "pubkey"): absolute paths of charon's certificate, its
+    # RSA key (PKCS#1 PEM) and the CA certificate it trusts for the peer
+    auth: str = "psk"
+    cert: str | None = None
+    key: str | None = None
+    cacert: str | None = None
+
+    def _auth(self) -> tuple[str, str, str]:
+        """(local auth lines, remote auth lines, secret) for swanctl.conf."""
+        if self.auth != "pubkey":
+            return "auth = psk", "auth = psk", f'ike-peer {{\n    secret = "{self.psk}"\n  }}'
+        # Charon copies the files into swanctl's x509/, x509ca/ and rsa/ beside swanctl.conf
+        # (the key loads from rsa/ by itself)
+        return (f"auth = pubkey\n      certs = {Path(self.cert or '').name}",
+                f"auth = pubkey\n      cacerts = {Path(self.cacert or '').name}", "")
 
     def swanctl_conf(self, name: str = "rs") -> str:
         ids = ""
@@ -69,6 +84,7 @@ class Conn:
         rid = f"\n      id = {self.remote_id}" if self.remote_id else ""
         extra = "".join(f"\n    {k} = {v}" for k, v in self.extra.items())
         child_extra = "".join(f"\n        {k} = {v}" for k, v in self.child_extra.items())
+        local_auth, remote_auth, secret = self._auth()
         return f"""connections {{
   {name} {{
     version = 1
@@ -82,10 +98,10 @@ class Conn:
     rekey_time = 0
     reauth_time = 0{extra}{ids}
     local {{
-      auth = psk{lid}
+      {local_auth}{lid}
     }}
     remote {{
-      auth = psk{rid}
+      {remote_auth}{rid}
     }}
     children {{
       net {{
@@ -101,9 +117,7 @@ class Conn:
   }}
 }}
 secrets {{
-  ike-peer {{
-    secret = "{self.psk}"
-  }}
+  {secret}
 }}
 """
 
@@ -154,6 +168,10 @@ class Charon:
   }}
 }}
 """)
+        if conn.auth == "pubkey":
+            for sub, src in (("x509", conn.cert), ("x509ca", conn.cacert), ("rsa", conn.key)):
+                (self.dir / sub).mkdir(exist_ok=True)
+                (self.dir / sub / Path(src or "").name).write_bytes(Path(src or "").read_bytes())
         self.swanctl_conf.write_text(conn.swanctl_conf())
         self.proc: subprocess.Popen | None = None
 

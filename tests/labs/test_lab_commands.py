@@ -167,9 +167,10 @@ async def test_capture_start_stop(autojump_clock, tmp_path):
 async def test_grade_runs_objectives(autojump_clock):
     async with running(autojump_clock, lab=TWO) as (app, t):
         out = await t.run("lab grade")
-        assert out == ("PASS  r1-name     r1: show configuration system host-name\n"
-                       "FAIL  r2-renamed  r2: show configuration system host-name\n"
-                       "1 of 2 objectives passed.\n")
+        assert out == ("PASS  1/1  r1-name     r1: show configuration system host-name\n"
+                       "FAIL  0/1  r2-renamed  r2: show configuration system host-name\n"
+                       "1 of 2 objectives passed.\n"
+                       "Score: 1 of 2 points (50%).\n")
 
 
 async def test_attach_switches_the_terminal(autojump_clock):
@@ -326,3 +327,33 @@ async def test_lab_question_mark_is_sorted_in_every_platforms_wording(autojump_c
         words = [ln.split()[0] for ln in out.splitlines() if ln.strip() and not ln.endswith(":")]
         assert words == ["advance", "advance-to", "mode", "show"], out
         assert "lab" in await t.run("?")
+
+
+async def test_a_capture_onto_a_directory_is_refused_and_never_sticks(autojump_clock, tmp_path):
+    """Review: `lab capture start /tmp` was accepted, the stop an internal error, and every
+    later capture 'already capturing'."""
+    from tests.platforms.junos.harness import lab as real_lab
+
+    async with real_lab(autojump_clock) as app:
+        t = Transcript(app)
+        assert (await t.run(f"lab capture start {tmp_path}")).startswith("lab: can't write")
+        assert (await t.run(f"lab capture start {tmp_path}/ok.pcap")).startswith("Capturing")
+        (tmp_path / "ok.pcap").mkdir()  # the target turns into a directory before the stop
+        out = await t.run("lab capture stop")
+        assert out.startswith("lab: capture stopped, but") and "internal error" not in out
+        assert (await t.run(f"lab capture start {tmp_path}/ok2.pcap")).startswith("Capturing")
+        assert (await t.run("lab capture stop")).startswith("Capture stopped")
+
+
+async def test_a_timed_event_that_fails_is_listed_as_failed(autojump_clock):
+    import dataclasses
+
+    from routershell.labs.labfile import EventSpec, default_lab
+    from tests.platforms.junos.harness import lab as real_lab
+
+    spec = dataclasses.replace(default_lab(), events=(EventSpec(5.0, "capture start nodir/x.pcap", 0),))
+    async with real_lab(autojump_clock, lab=spec) as app:
+        t = Transcript(app)
+        await t.run("lab clock advance 10s")
+        out = await t.run("lab events")
+        assert "FAILED  capture start nodir/x.pcap" in out and "done  capture" not in out

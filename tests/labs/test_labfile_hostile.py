@@ -49,3 +49,11 @@ def test_a_peer_on_the_device_own_address_is_refused_with_its_line():
                      '[[peers]]\nname = "me"\naddress = "192.0.2.1"\npsk = "x"\n', "own.toml")
     with pytest.raises(LabError, match=r"own.toml:7: peer 'me': 192.0.2.1 is an address of device 'r1'"):
         App("virtual", lab=spec)
+
+
+def test_a_timed_capture_outside_the_home_is_refused_at_load():
+    text = BASE + '[[events]]\nat = 5\ndo = "capture start /tmp/x.pcap"\n'
+    with pytest.raises(LabError, match="device's home") as e:
+        parse_lab(text, "x.toml")
+    assert e.value.line == 6
+    parse_lab(BASE + '[[events]]\nat = 5\ndo = "capture start x.pcap"\n', "x.toml")

@@ -40,9 +40,13 @@ def test_bad_seed_and_missing_lab_are_usage_errors(capsys, tmp_path):
     assert "Traceback" not in err
 
 
-def test_listen_is_refused_cleanly(capsys):
-    assert main(["--listen", "ssh:2222"]) == 2
-    assert "not yet available" in capsys.readouterr().err
+def test_bad_listen_is_refused_cleanly(capsys):
+    for bad in ("ftp:21", "ssh:port", "ssh:70000"):
+        with pytest.raises(SystemExit) as e:
+            main(["--listen", bad])
+        assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert "invalid listen" in err and "Traceback" not in err
 
 
 def test_dispatch_rules():

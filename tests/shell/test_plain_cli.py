@@ -140,7 +140,7 @@ def test_a_clean_script_exits_0_and_help_says_what_fails():
 def test_ctrl_c_stops_a_long_lab_clock_advance():
     """Issue 18: a 300-day advance is interruptible; the lab keeps the time it reached."""
     child = pexpect.spawn(PYTHON, ["-m", "routershell", "--plain", "--clock", "virtual"],
-                          env=shell_env(TERM="xterm"), encoding="utf-8", timeout=30)
+                          env=shell_env(TERM="xterm"), encoding="utf-8", timeout=90)
     child.expect_exact("user@r1> ")
     child.send("lab clock advance 300d\r")
     child.expect_exact("lab clock advance 300d\r\n")
@@ -164,3 +164,27 @@ def test_every_platforms_refusals_fail_a_script(lab, bad, good):
     assert run("--lab", lab, "-c", good).returncode == 0
     r = run("--lab", lab, "-c", f"{bad}; {good}")
     assert r.returncode == 1, r.stdout
+
+
+def test_sigint_stops_a_script_with_status_130():
+    """Review: `-c 'lab clock advance 365d'` ignored SIGINT and needed SIGTERM."""
+    import signal
+
+    proc = subprocess.Popen([PYTHON, "-m", "routershell", "--clock", "virtual", "-c",
+                             "lab clock advance 365d; show version"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=shell_env(), text=True)
+    line = proc.stdout.readline()  # the echoed command: the advance is running
+    assert "lab clock advance 365d" in line
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "Hostname" not in out
+
+
+def test_a_piped_non_utf8_byte_gets_the_device_error_not_a_replacement_character():
+    """Review: piped input stored U+FFFD silently while -c refused the byte."""
+    out = subprocess.run([PYTHON, "-m", "routershell", "--clock", "virtual"],
+                         input=b"configure\nset system host-name r\xe9\n", capture_output=True,
+                         env=shell_env(), timeout=60)
+    text = out.stdout.decode("utf-8", "replace")
+    assert "syntax error." in text and out.returncode == 1
+    assert "host-name r" not in text.split("syntax error.")[-1]

@@ -398,7 +398,7 @@ def test_boot_progress_redraws_one_line_and_erases_it():
             await task
 
     asyncio.run(main())
-    assert written[0] == "\rroutershell: starting lab big: 0 of 0 tunnels up, lab time 00:00:12\x1b[K"
+    assert written[0] == "\rroutershell: starting lab big: 0 of 0 tunnels up, lab time 00:00:12 (0 s)\x1b[K"
     assert written[-1] == "\r\x1b[K"  # gone before the first prompt
 
 
@@ -432,3 +432,24 @@ def test_waiting_for_a_key_or_an_answer_holds_the_lab_clock():
 
     drive(app, script)
     assert app.clock.holds == ["hold", "release"] * 2
+
+
+def test_ctrl_c_as_a_signal_while_the_pager_waits_leaves_a_working_prompt():
+    # On a cooked tty Ctrl-C is SIGINT until the pager's raw read starts: the command is
+    # cancelled then, and its key reader must be gone before the next prompt reads keys.
+    app = FakeApp(mode="real", rate=1.0)
+
+    async def script(inp, screen):
+        for n in (1, 2):
+            await screen.wait_for("user@r1>", count=n)
+            inp.send_text("request page\r")
+            await screen.wait_for("---(more)---", count=n)
+            os.kill(os.getpid(), signal.SIGINT)
+            await screen.wait_after("---(more)---", "user@r1>")
+        inp.send_text("show version\r")
+        await screen.wait_for("Hostname: r1")
+        inp.send_text("\x04")
+
+    rc, text = drive(app, script)
+    assert rc == 0 and "key:" not in text
+    assert app.session.executed == ["request page", "request page", "show version", "exit"]

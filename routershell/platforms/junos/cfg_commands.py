@@ -568,7 +568,7 @@ async def cfg_load(session, match, out, io):
     else:
         try:
             path = session.user_path(source)
-            text = path.read_text()
+            text = files.read_user_text(path)
         except (files.FileAccessError, OSError):
             out.write(f"error: could not open configuration file: {source}\n")
             return None

@@ -75,6 +75,8 @@ def check_config(tree: ConfigNode, schema: Node, model: str = "") -> list[CheckE
                     words = " ".join(path_words(parent_path + (step,), schema))
                     errors.append(CheckError(parent_path + (step,), c.word, f"Missing mandatory statement: '{c.word}'" if words else c.word))
     from .ipsec.checks import check as ipsec_check  # imports CheckError from here
+    from .security.checks import check as es_pic_check
 
     errors += ipsec_check(tree, model)
+    errors += es_pic_check(tree)
     return errors

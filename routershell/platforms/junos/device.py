@@ -55,22 +55,31 @@ class JunosDriver:
         self.ipsec_specs: list = []  # the last compiled tunnel specs (show commands read them)
         self.pics_offline: set[str] = set()  # PIC slots taken offline without a chassis module
         self.events_attached = False
+        self.world = None  # the lab world, once joined (PKI reaches the lab's CAs through it)
 
     def interface_addresses(self) -> dict[str, list[str]]:
         return interface_addresses(self.device)
 
     def applied(self) -> None:
-        from . import snmp
+        from . import ospf, snmp
         from .ipsec import hooks
+        from .pki.state import schedule_reenrollment
 
         self.scheduler.reschedule(self.timer)
         hooks.apply(self.device)
+        schedule_reenrollment(self.device)  # [edit security pki auto-re-enrollment] may have changed
+        ospf.apply(self.device)
         snmp.committed(self.device)
 
     def join(self, world) -> None:
+        from . import ospf
         from .ipsec import hooks
+        from .pki.state import schedule_reenrollment
 
+        self.world = world
         hooks.join(self.device)
+        schedule_reenrollment(self.device)
+        ospf.apply(self.device)
 
     def module_changed(self, module) -> None:
         pass  # the runtime takes the module's tunnels down itself (TunnelManager.module_changed)

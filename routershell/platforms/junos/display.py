@@ -25,6 +25,27 @@ def to_xml(record: Record, junos_version: str) -> str:
     return records.to_xml(reply)
 
 
+def rpc_xml(record: Record, junos_version: str, line: str) -> str:
+    """`| display xml rpc`: the RPC a show command is (rpcs.py), with its flags as empty
+    elements and an interface name as <interface-name>, in the rpc-reply envelope."""
+    from .rpcs import FLAGS, RPC_OF_RECORD
+
+    name = RPC_OF_RECORD.get(record.tag, "get-" + record.tag)
+    rpc = Record(name)
+    words = line.split("|", 1)[0].split()
+    for w in words[2:]:
+        if w in FLAGS and not (name == "get-route-summary-information" and w == "summary"):
+            rpc.add(w)
+        elif name == "get-interface-information" and w not in FLAGS:
+            rpc.add("interface-name", w)
+    reply = Record(
+        "rpc-reply",
+        attrs={"xmlns:junos": namespace(junos_version)},
+        children=[Record("rpc", children=[rpc]), Record("cli", children=[Record("banner", "")])],
+    )
+    return records.to_xml(reply)
+
+
 def to_json(record: Record) -> str:
     """`| display json`: the record alone; Junos adds no envelope to JSON output."""
     return records.to_json(record)

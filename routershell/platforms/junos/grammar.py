@@ -21,7 +21,7 @@ class JunosGrammar:
 @cache
 def grammar() -> JunosGrammar:
     return JunosGrammar(
-        load_tree("junos", "operational.grammar"),
+        load_tree("junos", "operational*.grammar"),
         load_tree("junos", "configuration.grammar"),
         load_tree("junos", "schema/*.schema"),
     )

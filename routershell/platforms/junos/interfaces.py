@@ -103,6 +103,15 @@ def interface_table(session, args: dict) -> tuple[Record | None, str]:
             up = u.admin_up and admin
             lu.add("admin-status", "up" if up else "down")
             lu.add("oper-status", "up" if up and link else "down")
+            if name.startswith("es-"):  # ES PIC tunnel: the SA's traffic (security/shows.py)
+                from .security.shows import tunnel_counters
+
+                c = tunnel_counters(dev, u.name)
+                if c is not None:
+                    st = lu.add("traffic-statistics")
+                    for k in ("input-packets", "output-packets", "input-bytes", "output-bytes"):
+                        st.add(k, c[k])
+                    st.add("input-errors", c["bad-spi-errors"] + c["authentication-errors"])
             first = True
             for fam in u.families or [""]:
                 addrs = [a for a in u.addresses if (":" in a) == (fam == "inet6")] or [""]
@@ -286,7 +295,15 @@ def _detail_text(session, rec: Record, units: list[Unit]) -> str:
             uname = lu.findtext("name") or ""
             out.append("")
             out.append(f"  Logical interface {uname} (Index {67 + snmp + j}) (SNMP ifIndex {snmp + 1 + j})")
-            out.append("    Flags: SNMP-Traps Encapsulation: " + ("Unspecified" if loopback else "ENET2"))
+            if uname.startswith("es-"):
+                out.append("    Flags: Point-To-Point SNMP-Traps Encapsulation: IPSec")
+                st = lu.find("traffic-statistics")
+                if st is not None:
+                    out.append(f"    Input packets : {st.findtext('input-packets')}, bytes: {st.findtext('input-bytes')}")
+                    out.append(f"    Output packets: {st.findtext('output-packets')}, bytes: {st.findtext('output-bytes')}")
+                    out.append(f"    Input errors  : {st.findtext('input-errors')}")
+            else:
+                out.append("    Flags: SNMP-Traps Encapsulation: " + ("Unspecified" if loopback else "ENET2"))
             unit = next((u for u in units if u.name == uname), None)
             for af in lu.findall("address-family"):
                 fam = af.findtext("address-family-name")

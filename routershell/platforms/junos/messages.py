@@ -1,4 +1,4 @@
-"""Junos wording: parse errors, help lists, fixed messages (reference/cli.md §1.1)."""
+"""Junos wording: parse errors, help lists, fixed messages (the Junos 9.3 Services Interfaces Configuration Guide)."""
 
 from __future__ import annotations
 

@@ -8,8 +8,6 @@ import re
 import zlib
 from datetime import datetime, timedelta
 
-import trio
-
 from ...cli.records import Record
 from ...config.store import EditMode, StoreError
 from ...grammar.parser import ParseError, parse_command
@@ -24,6 +22,9 @@ def render(session, record: Record, text: str) -> str:
     for p in session.current_pipes:
         if p.kind == "display" and p.args and p.args[0] == "json":
             return display.to_json(record)
+        if p.kind == "display" and p.args[:2] == ("xml", "rpc"):
+            return display.rpc_xml(record, session.device.facts.get("version", ""),
+                                   session.current_line)
         if p.kind == "display" and p.args and p.args[0] == "xml":
             return display.to_xml(record, session.device.facts.get("version", ""))
     return text
@@ -182,9 +183,10 @@ async def show_version(session, match, out, io):
     rec.add("product-model", dev.model)
     rec.add("product-name", dev.model)
     packages = [
-        ("jbase", "JUNOS Base OS boot"),
-        ("jkernel", "JUNOS Base OS Software Suite"),
-        ("jkernel64", "JUNOS Kernel Software Suite"),
+        # package names as `show version | display xml` gives them (PyEZ reads "junos")
+        ("junos", "JUNOS Base OS boot"),
+        ("jbase", "JUNOS Base OS Software Suite"),
+        ("jkernel", "JUNOS Kernel Software Suite"),
         ("jcrypto", "JUNOS Crypto Software Suite"),
         ("jpfe-common", "JUNOS Packet Forwarding Engine Support (M/T Common)"),
         ("jdocs", "JUNOS Online Documentation"),
@@ -274,6 +276,10 @@ async def show_interfaces(session, match, out, io):
 
 @handler("op-show-route")
 async def show_route(session, match, out, io):
+    if match.args.get("summary"):
+        from .system_commands import show_route_summary
+
+        return await show_route_summary(session, match, out, io)
     rec, text = route_table(session, match.args)
     return render(session, rec, text)
 
@@ -350,7 +356,7 @@ async def ping(session, match, out, io):
                 stats.add(rtt * 1000)
                 io.write(f"{size + 8} bytes from {host}: icmp_seq={seq} ttl=64 time={rtt * 1000:.3f} ms\n")
             if seq + 1 < count:
-                await trio.sleep(1)
+                await session.device.clock.sleep(1.0)  # one request a lab second
     finally:  # also on Ctrl-C: the summary of what was sent
         io.write(stats.summary(host))
     return None
@@ -417,4 +423,7 @@ def run_operational(session, tokens_text: str):
 __all__ = ["HANDLERS", "ParseError", "run_operational"]
 
 from . import monitor as _monitor  # noqa: E402,F401 - registers monitor and help
+from . import ospf_shows as _ospf_shows  # noqa: E402,F401  (registers its handlers)
 from .ipsec import handlers as _ipsec_handlers  # noqa: E402,F401  (registers its handlers)
+from .pki import handlers as _pki_handlers  # noqa: E402,F401  (registers its handlers)
+from .security import shows as _es_pic_shows  # noqa: E402,F401  (registers its handlers)

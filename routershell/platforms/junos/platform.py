@@ -72,5 +72,20 @@ class JunosPlatform:
                     return True
         return False
 
+    def authorized_keys(self, device: Device, user: str) -> list[str]:
+        """`system login user NAME authentication ssh-rsa|ssh-dsa "KEY"`: OpenSSH public keys."""
+        node = device.store.active.get((("system", None), ("login", None), ("user", user),
+                                        ("authentication", None)))
+        if node is None:
+            return []
+        return [key for (name, key), child in node.children.items()
+                if name in ("ssh-rsa", "ssh-dsa") and key and not child.inactive]
+
+    def netconf_handler(self, device: Device, session, run):
+        """The Junos XML protocol for one NETCONF session (platforms/junos/netconf.py)."""
+        from .netconf import JunosNetconf
+
+        return JunosNetconf(device, session, run)
+
 
 PLATFORM = JunosPlatform()

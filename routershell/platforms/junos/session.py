@@ -54,7 +54,7 @@ class JunosSession(GrammarSession):
         self.database: str | None = None  # shared | exclusive | private
         self.key = str(self.sid)  # this session's name in the configuration store
         self.started = device.now()
-        from . import cfg_commands, op_commands  # noqa: F401 — handlers register on import
+        from . import cfg_commands, op_commands, system_commands  # noqa: F401 — handlers register on import
 
     # ---- prompt --------------------------------------------------------------------------
     @property
@@ -74,7 +74,8 @@ class JunosSession(GrammarSession):
         if pending is not None:
             minutes = max(1, int(-(-(pending - self.device.now()) // 60)))
             extra = f"# commit confirmed will be rolled back in {minutes} minute{'s' if minutes != 1 else ''}\n"
-        return "\n" + edit_banner(self.edit, self.g.schema) + "\n" + extra + self.prompt_line()
+        # the banner comes before the [edit] line, as Junos prints it
+        return "\n" + extra + edit_banner(self.edit, self.g.schema) + "\n" + self.prompt_line()
 
     @property
     def candidate(self):

@@ -2,7 +2,7 @@
 
 The ISM each interface runs on is not configuration: the IsmController (ism.py) labels the specs
 with the slot the distribution chose. Constants marked [U] are our documented choices where the
-reference (cli.md §2) is silent.
+reference (the JunosE IPSec Service Module documentation) is silent.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ TRANSFORMS: dict[str, tuple[str, str | None, str | None]] = {
     "esp-aes256-hmac-sha": ("esp", "aes256", "hmac-sha1"),
 }
 DEFAULT_TRANSFORMS = ("esp-3des-hmac-sha",)  # [U] a tunnel with no transform set
-DEFAULT_LIFETIME_S = 28800  # [U] the layout in cli.md §2.4 shows 28800 seconds / unlimited
+DEFAULT_LIFETIME_S = 28800  # [U] the layout in the JunosE IPSec Service Module documentation shows 28800 seconds / unlimited
 IKE_HASH = {"md5": "md5", "sha": "sha1"}
 IKE_AUTH = {"pre-share": "psk", "rsa-sig": "rsa-sig"}
 # [V] E3: on-demand check 30 s sent / 60 s nothing received; idle check after 2.5 min. The

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 
-MAX_POLICY_RULES = 10  # reference/cli.md §2.2 [V] E5: at most 10 IKE policies + the built-in default
+MAX_POLICY_RULES = 10  # the JunosE IPSec Service Module documentation [V] E5: at most 10 IKE policies + the built-in default
 MAX_TRANSFORMS = 6  # [V] E9: up to 6 transforms per set
 DEFAULT_VR = "default"
 

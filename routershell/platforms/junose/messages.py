@@ -1,5 +1,5 @@
 """JunosE wording: parse errors with the caret, `?` lists, fixed messages and the log lines of
-the ISM events (reference/cli.md §2; the layouts are IOS-like, [U] where the reference is)."""
+the ISM events (the JunosE IPSec Service Module documentation; the layouts are IOS-like, [U] where the reference is)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """JunosE show commands as pure functions of (configuration, runtime views, chassis, time).
 
-Layouts follow reference/cli.md §2.4 where it gives one (`show ipsec tunnel [detail]`, marked
+Layouts follow the JunosE IPSec Service Module documentation where it gives one (`show ipsec tunnel [detail]`, marked
 [U] there); the others are in the same style and equally [U]. Nothing here reads a clock or a
 manager: the driver builds the `TunnelView`s and passes `now` and a time formatter.
 """

@@ -1,5 +1,5 @@
 """StarOS wording: one-line `Failure:` errors, syntax errors with the position marked, help
-lists. Layouts are our reconstruction (reference/cli.md §3 marks them [U]); docs/staros.md
+lists. Layouts are our reconstruction (the StarOS 'Redundant IPSec Tunnel Fail-over' chapter marks them [U]); docs/staros.md
 lists them."""
 
 from __future__ import annotations

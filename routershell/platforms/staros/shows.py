@@ -1,6 +1,6 @@
 """StarOS show commands, rendered from the running configuration and live runtime state (the
 crypto group controllers, the TunnelManager's tunnels and the IKE endpoints' SA databases) at
-the lab time given. Layouts are our reconstruction (reference/cli.md §3.4, docs/staros.md).
+the lab time given. Layouts are our reconstruction (the StarOS 'Redundant IPSec Tunnel Fail-over' chapter, docs/staros.md).
 
 Every function is pure: (configuration, state, time) -> text.
 """

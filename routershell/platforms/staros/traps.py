@@ -1,6 +1,6 @@
 """Crypto group notifications (seed 003) as SNMPv2c traps in the Starent enterprise tree.
 
-The STARENT-MIB is not available to us (reference/cli.md §3.4), so the numbers below are OURS,
+The STARENT-MIB is not available to us (the StarOS 'Redundant IPSec Tunnel Fail-over' chapter), so the numbers below are OURS,
 chosen under the Starent enterprise arc (1.3.6.1.4.1.8164) well above the MIB's own trap numbers;
 docs/staros.md and the README list them. Every trap carries the context, crypto group, crypto map
 and peer address; the two fail-over traps also carry the map traffic moved (or was to move) from.

@@ -312,3 +312,13 @@ async def test_only_commands_that_negotiate_wait_for_the_world(mock_clock):
         assert s.starts_exchanges("commit") and s.starts_exchanges("commit and-quit")
         assert s.starts_exchanges("run clear services ipsec-vpn ipsec security-associations")
         assert not s.starts_exchanges("run clear log messages") and not s.starts_exchanges("set system host-name x")
+
+
+async def test_tab_after_a_pipe_offers_pipe_names_not_the_command_words(mock_clock):
+    """Review: `show cli |` + space completed to `show cli history`."""
+    async with lab(mock_clock) as app:
+        s = app.new_session()
+        assert [w for w, _, _ in s.complete("show cli | ")][:3] == ["count", "display", "except"]
+        assert [w for w, _, _ in s.complete("show cli | ma")] == ["match"]
+        assert s.complete("show cli | match scr") == []
+        assert [w for w, _, _ in s.complete("show cli h")] == ["history"]

@@ -12,6 +12,7 @@ import dataclasses
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from ....config.tree import ConfigNode
 from ....engine.dpd import DpdPolicy
@@ -129,7 +130,13 @@ def _labels(cfg: IpsecConfig, ss: ServiceSet, rule: str, term: str, direction: s
     return out
 
 
-def _term_spec(cfg: IpsecConfig, ss: ServiceSet, rule_dir: str | None, t: Term) -> TunnelSpec | None:
+# rsa-signatures: (local-certificate id, trusted CA profiles) -> the device's certificate
+# material (pki/state.py IkeMaterial) or None while it is not enrolled
+PkiLookup = Callable[[str | None, list[str]], Any]
+
+
+def _term_spec(cfg: IpsecConfig, ss: ServiceSet, rule_dir: str | None, t: Term,
+               pki: PkiLookup | None = None) -> TunnelSpec | None:
     name = f"{ss.name}/{t.rule}/{t.name}"
     local = ss.local_gateway or ""
     inside = t.inside_interface or ss.inside or ""
@@ -149,10 +156,17 @@ def _term_spec(cfg: IpsecConfig, ss: ServiceSet, rule_dir: str | None, t: Term) 
     if t.remote is None:
         return None  # dynamic peers: the service set's responder template covers it
     props, mode, psk, _pol = _ike(cfg, t.ike_policy)
+    certs: dict[str, Any] = {}
+    if any(p.auth == "rsa-sig" for p in props):
+        mat = pki(value(_pol, "local-certificate"), list(ss.trusted_ca)) if pki is not None else None
+        if mat is None:
+            return None  # no local certificate (or key pair) yet: the tunnel waits for enrollment
+        certs = {"certificate": mat.certificate, "private_key": mat.private_key,
+                 "trusted_cas": mat.trusted_cas, "certificate_check": mat.check}
     try:
         peer = PeerConfig(t.remote, ike_proposals=props, psk=psk, mode=mode,
                           children=(_child(cfg, name, t.ipsec_policy, lts, rts),),
-                          dpd=ANSWER_DPD, retransmit=PHASE1_SCHEDULE)
+                          dpd=ANSWER_DPD, retransmit=PHASE1_SCHEDULE, **certs)
     except ValueError as e:
         raise CompileError(f"{name}: {e}") from None
     dpd = t.backup is not None or t.initiate_dpd
@@ -198,8 +212,10 @@ def _responder(cfg: IpsecConfig, ss: ServiceSet) -> list[TunnelSpec]:
     return out
 
 
-def compile_specs(tree: ConfigNode, pic_up: Callable[[str], bool] = lambda slot: True) -> list[TunnelSpec]:
-    """TunnelSpecs for the active configuration; service sets on an offline PIC get none."""
+def compile_specs(tree: ConfigNode, pic_up: Callable[[str], bool] = lambda slot: True,
+                  pki: PkiLookup | None = None) -> list[TunnelSpec]:
+    """TunnelSpecs for the active configuration; service sets on an offline PIC get none;
+    rsa-signatures terms take their certificates from `pki`."""
     cfg = read(tree)
     specs: list[TunnelSpec] = []
     dynamic: list[TunnelSpec] = []
@@ -209,7 +225,7 @@ def compile_specs(tree: ConfigNode, pic_up: Callable[[str], bool] = lambda slot:
             continue
         for rule in cfg.rules_of(ss):
             for t in rule.terms:
-                spec = _term_spec(cfg, ss, rule.direction, t)
+                spec = _term_spec(cfg, ss, rule.direction, t, pki)
                 if spec is not None:
                     specs.append(spec)
         dynamic += _responder(cfg, ss)

@@ -1,6 +1,6 @@
 """Junos 9.x AS/MS PIC defaults and key tables, each value with the place it comes from.
 
-Sources (reference/cli.md §1.4, seed 002): [V] read in the documentation, [U] reconstructed —
+Sources (the Junos 9.3 Services Interfaces Configuration Guide, seed 002): [V] read in the documentation, [U] reconstructed —
 Table 55 gives only the lifetimes as verified; the other values are the common Junos ones.
 """
 

@@ -6,7 +6,7 @@ Messages Reference (their wording here is reconstructed); KMD_DPD_PEER_DEAD, KMD
 KMD_VPN_SWITCHBACK and KMD_VPN_REVERT are plausible tags of our own (the 9.x reference lists
 no message for the AS/MS PIC backup-gateway machinery). README.md ("SNMP traps and syslog lines") lists the traps.
 
-Traps: reference/protocols.md §5 names no Junos IPsec notification of that era, so tunnel
+Traps: the vendors' MIB documentation names no Junos IPsec notification of that era, so tunnel
 events use IF-MIB linkUp/linkDown for the service set's sp- unit (its SNMP ifIndex as `show
 interfaces` numbers it): tunnel up -> linkUp; tunnel down, dead peer, failover, revert ->
 linkDown. They are sent to trap groups with category `services` (or no categories).

@@ -15,7 +15,8 @@ from .pics import configured_pics, pic_up, set_pic
 
 def _tunnels(device: Any) -> list[Any]:
     tm = device.tunnels
-    return list(tm.tunnels()) if tm is not None else []
+    # es- tunnels (ES PIC, platforms/junos/security) have their own shows
+    return [t for t in tm.tunnels() if "es-unit" not in t.spec.labels] if tm is not None else []
 
 
 def _specs(device: Any) -> list[Any]:
@@ -72,7 +73,15 @@ async def show_certificates(session, match, out, io):
     sets = [s for s in cfg.service_sets.values() if not match.args.get("service-set") or s.name == match.args["service-set"]]
     pki = child(child(tree, "security"), "pki")
     cas = {p.key or "": value(p, "ca-identity") or (p.key or "") for p in entries(pki, "ca-profile")}
-    rec, text = shows.certificates(sets, cas)
+    from ..pki.state import store_of
+
+    store = store_of(session.device)
+    local: dict[str, list] = {}
+    for ss in sets:  # the local certificates the service set's IKE policies name
+        ids = dict.fromkeys(value(cfg.ike_policies.get(t.ike_policy or ""), "local-certificate")
+                            for rule in cfg.rules_of(ss) for t in rule.terms)
+        local[ss.name] = [store.local[i] for i in ids if i in store.local]
+    rec, text = shows.certificates(sets, cas, dict(store.ca), local)
     return render(session, rec, text)
 
 
@@ -159,9 +168,9 @@ async def clear_ipsec(session, match, out, io):
         return None
     ss = match.args.get("service-set")
     gw = match.args.get("remote-gateway")
-    names = [t.spec.name for t in tm.tunnels()
+    names = [t.spec.name for t in _tunnels(dev)
              if (not ss or t.spec.labels.get("service-set") == ss) and (not gw or t.active_gateway == str(gw))]
-    if not ss and not gw:
+    if not ss and not gw and len(names) == len(tm.tunnels()):
         tm.clear_ipsec(None, dev.now())
     else:
         for n in names:

@@ -20,14 +20,20 @@ def apply(device: Any) -> list[TunnelSpec]:
     # With chassis modules the runtime takes a failed PIC's tunnels down itself (module_changed);
     # without them, service sets on an offline PIC simply get no tunnels.
     modules = bool(device.modules) and hasattr(tunnels, "module_changed")
+    from ..pki.state import ike_material
+
+    tree = device.store.active
     try:
-        specs = compile_specs(device.store.active, (lambda slot: True) if modules else (lambda slot: pic_up(device, slot)))
+        specs = compile_specs(tree, (lambda slot: True) if modules else (lambda slot: pic_up(device, slot)),
+                              lambda local_cert, trusted: ike_material(device, tree, local_cert, trusted))
     except CompileError as e:  # commit check refuses what compile cannot build; keep going
         log.warning("ipsec compile: %s", e)
         specs = []
     device.driver.ipsec_specs = specs
     if tunnels is not None:
-        tunnels.apply(specs, device.now())
+        from ..security.compile import es_specs  # ES PIC es- tunnels (manual SAs) share the manager
+
+        tunnels.apply(specs + es_specs(device, device.store.active), device.now())
     return specs
 
 

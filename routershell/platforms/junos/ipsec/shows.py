@@ -2,7 +2,7 @@
 
 Pure functions of runtime state (TunnelState, engine IkeSa/IpsecSa) and the lab time `now`, so
 golden tests can feed hand-built states. Layouts: seed 002 (ipsec security-associations) and
-reference/cli.md §1.6 (the rest, reconstructed).
+the Junos 9.3 Services Interfaces Configuration Guide (the rest, reconstructed).
 """
 
 from __future__ import annotations
@@ -363,21 +363,45 @@ def service_sets_statistics_text(rec: Record) -> str:
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-def certificates(service_sets: list[Any], ca_profiles: dict[str, str]) -> tuple[Record, str]:
-    """Trusted CA entries per service set (the lab holds no enrolled certificates yet)."""
+def _cert_date(dt: Any) -> str:
+    """`2005 Nov 21st, 23:28:22 GMT` (the Junos 9.3 Services Interfaces Configuration Guide, layout [U])."""
+    d = dt.day
+    suffix = "th" if 11 <= d % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(d % 10, "th")
+    return f"{dt.year} {dt:%b} {d}{suffix}, {dt:%H:%M:%S} GMT"
+
+
+def certificates(service_sets: list[Any], ca_profiles: dict[str, str], ca_certs: dict[str, Any] | None = None,
+                 local_certs: dict[str, list[Any]] | None = None) -> tuple[Record, str]:
+    """Per service set: its trusted CA profiles (Root Trusted; with the loaded CA certificate's
+    names and validity once there is one) and the local certificates its IKE policies use
+    (Non-root Trusted)."""
+    from cryptography.x509.oid import NameOID
+
+    def cn(name: Any) -> str:
+        v = name.get_attributes_for_oid(NameOID.COMMON_NAME)
+        return str(v[0].value) if v else name.rfc4514_string()
+
+    ca_certs = ca_certs or {}
+    local_certs = local_certs or {}
     rec = Record("certificate-information")
     for ss in service_sets:
-        if not ss.trusted_ca:
+        locals_ = local_certs.get(ss.name, [])
+        if not ss.trusted_ca and not locals_:
             continue
         b = rec.add("service-set-certificates")
         b.add("service-set-name", ss.name)
-        b.add("total-entries", len(ss.trusted_ca))
-        for i, ca in enumerate(ss.trusted_ca, 1):
+        b.add("total-entries", len(ss.trusted_ca) + len(locals_))
+        entries = [("Root Trusted", ca, ca_certs.get(ca)) for ca in ss.trusted_ca]
+        entries += [("Non-root Trusted", "", c) for c in locals_]
+        for i, (flags, ca, cert) in enumerate(entries, 1):
             e = b.add("certificate-cache-entry")
             e.add("entry-number", i)
-            e.add("flags", "Root Trusted")
-            e.add("issued-by", ca_profiles.get(ca, ca))
-            e.add("issued-to", ca_profiles.get(ca, ca))
+            e.add("flags", flags)
+            e.add("issued-by", cn(cert.issuer) if cert is not None else ca_profiles.get(ca, ca))
+            e.add("issued-to", cn(cert.subject) if cert is not None else ca_profiles.get(ca, ca))
+            if cert is not None:
+                e.add("not-before", _cert_date(cert.not_valid_before_utc))
+                e.add("not-after", _cert_date(cert.not_valid_after_utc))
     return rec, certificates_text(rec)
 
 
@@ -388,6 +412,9 @@ def certificates_text(rec: Record) -> str:
         for e in b.findall("certificate-cache-entry"):
             lines += [f"  Certificate cache entry: {_text(e, 'entry-number')}", f"    Flags: {_text(e, 'flags')}",
                       f"    Issued by: {_text(e, 'issued-by')}", f"    Issued to: {_text(e, 'issued-to')}"]
+            if e.find("not-before") is not None:
+                lines += ["    Validity:", f"      Not before: {_text(e, 'not-before')}",
+                          f"      Not after: {_text(e, 'not-after')}"]
     return "\n".join(lines) + ("\n" if lines else "")
 
 

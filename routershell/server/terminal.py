@@ -1,0 +1,165 @@
+"""The line discipline of a served terminal: bytes in, lines out, echo as a router does it.
+
+A router's CLI reads the keyboard itself instead of relying on a kernel tty, and so does this:
+
+- Echo happens when a line is *consumed*, after the prompt was written. Bytes that arrive while a
+  command runs (type-ahead: netmiko's first Enter, a script pasting ahead) wait unechoed and are
+  echoed after the next prompt, so every prompt starts on its own line and reads
+  `user@r1> show version` exactly as typed. Bytes arriving at the prompt echo at once.
+- CR ends a line immediately; an LF or NUL right behind it (CRLF, telnet's CR NUL) is dropped
+  whenever it comes, so a client sending a bare CR never waits for a byte that never comes.
+- Backspace/DEL erase, Ctrl-U kills the line, Ctrl-C at the prompt abandons the line (during a
+  command it interrupts the command and flushes type-ahead), Ctrl-D on an empty line ends the
+  session, escape sequences (arrow keys) and other control characters are ignored.
+- Input is UTF-8; a broken sequence becomes U+FFFD and gets the device's syntax error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import trio
+
+_ERASE = (0x7F, 0x08)
+
+
+def to_wire(text: str, crlf: bool) -> bytes:
+    """Session text ("\\n" line ends) as bytes for the client: CRLF on a terminal (pty, telnet)."""
+    if crlf:
+        text = text.replace("\r\n", "\n").replace("\n", "\r\n")
+    return text.encode("utf-8", "replace")
+
+
+class LineReader:
+    """Lines from a byte stream with router-style echo (see the module docstring)."""
+
+    def __init__(self, write: Callable[[bytes], None], *, crlf: bool = True) -> None:
+        self._write = write
+        self.crlf = crlf
+        self.echo = True  # off while a password is read
+        self._buf = bytearray()
+        self._line = bytearray()
+        self._reading = False
+        self._skip_lf = False
+        self._esc = 0  # 0: none, 1: after ESC, 2: inside CSI/SS3
+        self._eof = False
+        self._changed = trio.Event()
+        self.on_interrupt: Callable[[], None] | None = None
+
+    # ---- input side (called from trio, in the lab's thread) ---------------------------------
+    def feed(self, data: bytes) -> None:
+        if not data:
+            return
+        if not self._reading and 0x03 in data:
+            # Ctrl-C during a command: interrupt it and throw away what was typed ahead
+            data = data[data.rindex(0x03) + 1:]
+            self._buf.clear()
+            if self.on_interrupt is not None:
+                self.on_interrupt()
+        self._buf += data
+        self._wake()
+
+    def feed_eof(self) -> None:
+        self._eof = True
+        self._wake()
+
+    def _wake(self) -> None:
+        self._changed.set()
+        self._changed = trio.Event()
+
+    @property
+    def at_eof(self) -> bool:
+        return self._eof and not self._buf
+
+    # ---- LineSource ---------------------------------------------------------------------------
+    def may_have_more(self) -> bool:
+        return not self.at_eof
+
+    async def next_line(self) -> str | None:
+        self._reading = True
+        try:
+            while True:
+                line = self._consume()
+                if line is not None:
+                    return line
+                if self._eof:
+                    if self._line:
+                        line = self._take()
+                        return line
+                    return None
+                await self._changed.wait()
+        finally:
+            self._reading = False
+
+    # ---- the discipline ------------------------------------------------------------------------
+    def _out(self, data: bytes) -> None:
+        if self.echo and data:
+            self._write(data)
+
+    def _take(self) -> str:
+        text = bytes(self._line).decode("utf-8", "replace")
+        self._line.clear()
+        return text
+
+    def _consume(self) -> str | None:
+        """Process buffered bytes up to the end of one line; the line, or None if incomplete."""
+        buf = self._buf
+        i = 0
+        echo = bytearray()
+        line: str | None = None
+        while i < len(buf):
+            b = buf[i]
+            i += 1
+            if self._skip_lf:
+                self._skip_lf = False
+                if b in (0x0A, 0x00):
+                    continue
+            if self._esc == 1:
+                self._esc = 2 if b in (0x5B, 0x4F) else 0  # ESC [ / ESC O start a sequence
+                continue
+            if self._esc == 2:
+                if 0x40 <= b <= 0x7E:
+                    self._esc = 0
+                continue
+            if b in (0x0D, 0x0A):
+                self._skip_lf = b == 0x0D
+                echo += b"\r\n" if self.crlf else b"\n"
+                line = self._take()
+                break
+            if b in _ERASE:
+                if self._line:
+                    # drop a whole UTF-8 character (its continuation bytes first)
+                    while self._line and (self._line[-1] & 0xC0) == 0x80:
+                        self._line.pop()
+                    if self._line:
+                        self._line.pop()
+                    echo += b"\b \b"
+                continue
+            if b == 0x15:  # Ctrl-U
+                echo += b"\b \b" * len(bytes(self._line).decode("utf-8", "replace"))
+                self._line.clear()
+                continue
+            if b == 0x03:  # Ctrl-C at the prompt: abandon the line
+                self._line.clear()
+                echo += b"^C\r\n" if self.crlf else b"^C\n"
+                line = ""
+                break
+            if b == 0x04:  # Ctrl-D: end of input on an empty line
+                if not self._line:
+                    self._eof = True
+                    del buf[:i]
+                    self._out(bytes(echo))
+                    return None
+                continue
+            if b == 0x1B:
+                self._esc = 1
+                continue
+            if b < 0x20 and b != 0x09:
+                continue
+            if b == 0x09:
+                b = 0x20  # no completion on a line terminal: a Tab is a blank
+            self._line.append(b)
+            echo.append(b)
+        del buf[:i]
+        self._out(bytes(echo))
+        return line
