@@ -160,6 +160,22 @@ def module(ctl: LabControl, m: CommandMatch) -> str:
     return f"Module {slot} of {dev} restored.\n"
 
 
+@CHANGES.handler("lab-module-insert")
+def module_insert(ctl: LabControl, m: CommandMatch) -> str:
+    dev, slot = str(m.args["device"]), str(m.args["slot"])
+    device = ctl.host.devices.get(dev)
+    if device is None:
+        raise LabCommandError(f"no device {dev!r} in this lab")
+    mods = list(getattr(device, "modules", []))
+    if not mods:
+        raise LabCommandError(f"device {dev} has no module slots")
+    if any(str(mod.slot) == slot for mod in mods):
+        raise LabCommandError(f"device {dev} already has a module in slot {slot}")
+    capacity = int(m.args.get("capacity", mods[0].capacity))
+    ctl.world.module_insert(dev, slot, mods[0].kind, capacity)
+    return f"Module {slot} of {dev} inserted ({capacity} tunnels).\n"
+
+
 @CHANGES.handler("lab-traffic-start")
 def traffic_start(ctl: LabControl, m: CommandMatch) -> str:
     name = str(m.args["name"])

@@ -208,6 +208,18 @@ class World:
             dev.tunnels.module_changed(self.now())
             dev.driver.module_changed(m)
 
+    def module_insert(self, device: str, slot: str, kind: str, capacity: int) -> None:
+        """A new module goes into an empty slot (running at once)."""
+        dev = self.devices.get(device)
+        if dev is None:
+            raise WorldError(f"no device {device}")
+        if any(slot in (m.slot, m.name) for m in dev.modules):
+            raise WorldError(f"device {device} already has a module in {slot}")
+        m = Module(slot, f"{kind}-{slot}", kind, capacity)
+        dev.modules.append(m)
+        dev.tunnels.module_changed(self.now())
+        dev.driver.module_changed(m)
+
     def peer_config(self, addr: str, **changes: Any) -> PeerSpec:
         """Change a remote peer's description (psk=b"wrong", ike_proposals=..., ...)."""
         p = self.peer(addr)

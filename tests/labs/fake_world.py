@@ -47,6 +47,9 @@ class FakeWorld:
     def peer_up(self, addr):
         self._rec("peer_up", addr)
 
+    def module_insert(self, device, slot, kind, capacity):
+        self._rec("module_insert", device, slot, kind, capacity)
+
     def peer_delete(self, addr):
         self._rec("peer_delete", addr)
         return 1

@@ -118,7 +118,7 @@ async def clear_sa(session, match, out, io):
 
 @handler("exec-save-configuration")
 async def save(session, match, out, io):
-    url = str(match.args.get("url", "/flash/system.cfg"))
+    url = str(match.args["url"])  # mandatory: the device has no default destination
     try:
         path = resolve_user_path(session.device.home, url.lstrip("/"))
     except FileAccessError as e:

@@ -168,3 +168,19 @@ async def test_copy_startup_config_running_config_merges_the_boot_configuration(
         assert await t.run("copy startup-config running-config") == ""
         assert t.session.starts_exchanges("copy startup-config running-config")
         assert (await t.run("show ipsec tunnel | include to-hi01")).split()[-1] == "up"
+
+
+async def test_a_new_ism_inserted_from_the_lab_takes_the_interfaces_without_one(mock_clock):
+    """Review (smaller): no lab command inserted an ISM (seed 000: "not present until an ISM
+    becomes available")."""
+    async with lab(mock_clock, lab=LAB) as app:
+        t = Transcript(app)
+        await t.run("enable")
+        await t.run("lab module host1 4 fail")
+        await t.run("lab module host1 3 fail")
+        waiting = (await t.run("show ipsec tunnel | include not present")).splitlines()
+        assert len(waiting) == 14  # 20 interfaces, 6 free places in slot 2
+        assert await t.run("lab module host1 5 insert capacity 16") == "Module 5 of host1 inserted (16 tunnels).\n"
+        assert "5     ISM    running         14        16" in await t.run("show hardware")
+        assert await t.run("show ipsec tunnel | include not present") == ""
+        assert "already has a module" in await t.run("lab module host1 5 insert")

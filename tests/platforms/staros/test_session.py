@@ -359,3 +359,13 @@ async def test_no_forms_in_ikev1_policy_mode_restore_the_defaults(mock_clock):
             assert await t.run(line) == "", line
         pol = app.devices["asr5k"].driver.config.contexts["ipsec"].ike_policies[1]
         assert (pol.encryption, pol.lifetime, pol.hash, pol.group) == ("3des-cbc", 86400, "sha1", 2)
+
+
+async def test_save_configuration_needs_a_url(mock_clock):
+    """Review (smaller): `save configuration` with no URL succeeded silently (writing a file
+    the person never named); the URL is mandatory as in the syntax."""
+    async with lab(mock_clock, lab=LAB) as app:
+        t = Transcript(app)
+        assert await t.run("save configuration") == "Incomplete command.\n"
+        assert await t.run("save configuration -noconfirm") == "Incomplete command.\n"
+        assert not (app.devices["asr5k"].home / "flash" / "system.cfg").exists()
