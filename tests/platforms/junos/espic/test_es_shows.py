@@ -79,10 +79,10 @@ async def test_shipped_redundancy_lab(mock_clock):
         try:
             t = Transcript(app)
             assert "  Active: 198.51.100.1 (primary)\n" in await t.run("show ipsec redundancy")
-            assert (await t.run("lab grade")).startswith("PASS  es-1/0/0.0 sends to its primary destination")
+            assert "1 of 1 objective passed.\n" in await t.run("lab grade")
             await t.run("request ipsec switch interface es-1/0/0.0")
             assert "  Active: 203.0.113.1 (backup)\n" in await t.run("show ipsec redundancy")
-            assert (await t.run("lab grade")).endswith("0 of 1 objective passed.\n")
+            assert "0 of 1 objective passed.\n" in await t.run("lab grade")
         finally:
             n.cancel_scope.cancel()
             await app.aclose()
