@@ -97,7 +97,7 @@ class RemotePeer:
         self.scheduler = scheduler
         self.endpoint = IkeEndpoint((spec.address, IKE_PORT), rng)
         self.events: list[tuple[float, Event]] = []
-        self.max_events = 256  # recent events only: a long lab must not grow per peer
+        self.max_events = 64  # recent events only: a long lab must not grow per peer
         self.rejects_left = spec.reject_proposals
         self._subscribers: list[Callable[[str, object], None]] = []
         network.bind(spec.address, IKE_PORT, self._receive)

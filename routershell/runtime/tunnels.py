@@ -692,6 +692,9 @@ class TunnelManager:
                 t.spis.add(ev.inbound_spi)
             elif isinstance(ev, SaRekeyed) and ev.kind == "ipsec":
                 t.spis.add(int(ev.new, 16))
+            if len(t.spis) > 4:  # forget SAs gone from the table (a quiet tunnel is never shown)
+                table = drv.ep.sadb.ipsec
+                t.spis = {spi for spi in t.spis if spi in table}
         if isinstance(ev, Phase2Up):
             if t is None:
                 return self._emit("", ev, now)

@@ -1,4 +1,4 @@
-"""The JunosE on-demand DPD check ([V] E3 in reference/cli.md §2.3): an inquiry goes out when
+"""The JunosE on-demand DPD check (the JunosE IPSec Service Module documentation): an inquiry goes out when
 the interface sent traffic in the last 30 s but received nothing in the last 60 s.
 
 The idle check (2.5 minutes with nothing at all) is the IKE engine's own DPD (compile.py). This
