@@ -262,17 +262,19 @@ class PlainShell:
         old.close()  # type: ignore[attr-defined]
         self.session.set_notifier(self.notify)  # type: ignore[attr-defined]
 
-    async def watch_sigint(self) -> None:
+    async def watch_sigint(self, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         with trio.open_signal_receiver(signal.SIGINT) as signals:
+            task_status.started()
             async for _ in signals:
                 self.interrupt()
 
     interrupted = False
 
-    async def watch_sigint_script(self) -> None:
+    async def watch_sigint_script(self, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         """Ctrl-C on a script (`-c`, piped input): stop the running command and the script,
         as an interrupted shell script stops (exit status 130)."""
         with trio.open_signal_receiver(signal.SIGINT) as signals:
+            task_status.started()
             async for _ in signals:
                 self.interrupted = True
                 self.stop()
@@ -324,7 +326,8 @@ async def plain_main(app: object, commands: list[str] | None, *, stdin_tty: bool
         shell = PlainShell(app, session, source, write, echo=not tty, interactive=False,
                            final_prompt=commands is None)
         write.on_broken = shell.stop
-        nursery.start_soon(shell.watch_sigint if tty else shell.watch_sigint_script)
+        # handler in place before the first prompt or echo: a ^C after that is always ours
+        await nursery.start(shell.watch_sigint if tty else shell.watch_sigint_script)
         rc = await shell.run()
         if write.broken or (shell.failures and not tty):
             rc = 1  # a script whose commands failed fails
