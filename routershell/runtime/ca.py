@@ -21,25 +21,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from .ca_spec import CaSpec
 from .pki import generate_rsa_key, parse_subject
-
-
-@dataclass(frozen=True)
-class CaSpec:
-    """A lab file's `[ca.NAME]` table."""
-
-    name: str
-    identity: str  # the ca-identity a device's CA profile names
-    url: str  # enrollment URL (what `enrollment url` must say)
-    subject: str = ""  # default: CN=<name>
-    crl_url: str = ""  # CRL distribution point (default: <url>/crl)
-    key_size: int = 2048
-    validity_days: int = 365  # of the certificates it issues
-    ca_validity_days: int = 3650
-    crl_hours: float = 24.0  # next-update of each CRL it publishes
-    approval_delay: float = 0.0  # lab seconds a request stays pending
-    reachable: bool = True
-    reject: bool = False
 
 
 @dataclass

@@ -49,6 +49,16 @@ if TYPE_CHECKING:
 def _trio_testing() -> ModuleType:
     """trio's public home of MockClock and wait_all_tasks_blocked, imported when first needed
     (with pytest installed, importing trio.testing also imports pytest: tens of ms)."""
+    import sys
+
+    if "trio.testing" not in sys.modules and "pytest" not in sys.modules:
+        # trio.testing imports pytest, when installed, only to borrow a class for its
+        # RaisesGroup helper (80-150 ms of startup here); outside a test run we use none of it
+        sys.modules["pytest"] = None  # type: ignore[assignment]  # makes that import fail fast
+        try:
+            import trio.testing
+        finally:
+            del sys.modules["pytest"]
     import trio.testing
 
     return trio.testing
