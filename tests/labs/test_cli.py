@@ -9,7 +9,7 @@ from routershell.main import main
 from .shipped import SOLUTIONS, lab_path
 
 
-def test_lab_list_names_every_shipped_lab_with_platforms_and_the_pending_ones(capsys):
+def test_lab_list_names_every_shipped_lab_with_its_platforms(capsys):
     assert main(["lab", "list"]) == 0
     out = capsys.readouterr().out
     rows = {ln.split()[0]: ln for ln in out.splitlines()[1:]}
@@ -18,7 +18,7 @@ def test_lab_list_names_every_shipped_lab_with_platforms_and_the_pending_ones(ca
                            ("staros-crypto-group", "staros"), ("alliedware-retry", "alliedware")]:
         assert rows[name].split()[1] == platform
     assert "Junos: add a backup remote gateway and survive a primary failure" in rows["junos-failover"]
-    assert rows["junos-pki"].endswith("(pending: issue 16)")
+    assert rows["pki-enrollment"].split()[1] == "junos" and "junos-pki" not in rows  # shipped now
 
 
 def test_lab_check_reports_ok_and_errors_by_line(tmp_path, capsys):
