@@ -49,6 +49,12 @@ def clock_mode(text: str) -> str:
     return text
 
 
+def _platform_names() -> list[str]:
+    from .platforms import registry
+
+    return registry.names()
+
+
 def _existing_file(text: str) -> Path:
     """argparse type for --lab: a lab file, or the name of a lab shipped in routershell/labs
     (`--lab alliedware-retry` is routershell/labs/alliedware-retry.toml)."""
@@ -125,7 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit status: 0; 1 when a -c or piped script had a command that printed an "
                "error (parse error, refused command, failed lab command), or the lab did not "
                "load; 2 for a bad option. Training: routershell lab list|start|check|grade, "
-               "routershell practice (see docs/labs.md).")
+               "routershell practice (see docs/labs.md). Platforms a lab file may name: "
+               + ", ".join(_platform_names()) + "; shipped labs: `routershell lab list`.")
     p.add_argument("--lab", type=_existing_file, metavar="FILE", help="lab file (TOML), or the name of a shipped lab")
     p.add_argument("--device", metavar="NAME", help="device of the lab to log in to")
     p.add_argument("--clock", type=clock_mode, metavar="MODE",
