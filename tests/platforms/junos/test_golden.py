@@ -1,29 +1,16 @@
-"""Golden transcripts of plain Junos sessions on the default lab:
-tests/golden/junos/**/<name>.cmds (one command a line) -> <name>.out.
-
-UPDATE_GOLDEN=1 rewrites the .out files after a deliberate change; review the diff.
-"""
+"""Golden transcripts of plain Junos sessions on the default lab (tests/golden_driver.py)."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
+
+from tests.golden_driver import GOLDEN_ROOT, cases, check
 
 from .harness import Transcript, lab
 
-GOLDEN = Path(__file__).parents[2] / "golden" / "junos"
-CASES = sorted(str(p.relative_to(GOLDEN).with_suffix("")) for p in GOLDEN.rglob("*.cmds"))
+GOLDEN = GOLDEN_ROOT / "junos"
 
 
-@pytest.mark.parametrize("name", CASES)
+@pytest.mark.parametrize("name", cases(GOLDEN))
 async def test_golden_transcript(name, mock_clock):
-    lines = (GOLDEN / f"{name}.cmds").read_text().splitlines()
-    async with lab(mock_clock) as app:
-        text = await Transcript(app).script(lines)
-    expected = GOLDEN / f"{name}.out"
-    if os.environ.get("UPDATE_GOLDEN"):
-        expected.write_text(text)
-    assert expected.exists(), f"no {expected.name}: run with UPDATE_GOLDEN=1 and review it"
-    assert text == expected.read_text()
+    await check(GOLDEN, name, lambda: lab(mock_clock), Transcript)

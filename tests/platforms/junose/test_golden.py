@@ -1,30 +1,19 @@
-"""Golden transcripts of plain JunosE sessions on the shipped junose-ism lab:
-tests/golden/junose/<name>.cmds (one command a line) -> <name>.out, byte for byte.
-
-UPDATE_GOLDEN=1 rewrites the .out files after a deliberate change; review the diff.
-"""
+"""Golden transcripts of plain JunosE sessions on the shipped junose-ism lab
+(tests/golden_driver.py)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
+from tests.golden_driver import GOLDEN_ROOT, cases, check
 from tests.platforms.junos.harness import Transcript, lab
 
-GOLDEN = Path(__file__).parents[2] / "golden" / "junose"
+GOLDEN = GOLDEN_ROOT / "junose"
 LAB = Path(__file__).parents[3] / "routershell" / "labs" / "junose-ism.toml"
-CASES = sorted(p.stem for p in GOLDEN.glob("*.cmds"))
 
 
-@pytest.mark.parametrize("name", CASES)
+@pytest.mark.parametrize("name", cases(GOLDEN))
 async def test_golden_transcript(name, mock_clock):
-    lines = (GOLDEN / f"{name}.cmds").read_text().splitlines()
-    async with lab(mock_clock, lab=LAB) as app:
-        text = await Transcript(app).script(lines)
-    expected = GOLDEN / f"{name}.out"
-    if os.environ.get("UPDATE_GOLDEN"):
-        expected.write_text(text)
-    assert expected.exists(), f"no {expected.name}: run with UPDATE_GOLDEN=1 and review it"
-    assert text == expected.read_text()
+    await check(GOLDEN, name, lambda: lab(mock_clock, lab=LAB), Transcript)
