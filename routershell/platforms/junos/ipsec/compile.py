@@ -97,6 +97,13 @@ def ipsec_proposal(node: ConfigNode | None, pfs: int | None) -> IpsecProposal:
 
 
 def _ike(cfg: IpsecConfig, policy: str | None) -> tuple[tuple[IkeProposal, ...], str, bytes | None, ConfigNode | None]:
+    key = ("ike", policy)
+    if key not in cfg.memo:
+        cfg.memo[key] = _ike_uncached(cfg, policy)
+    return cfg.memo[key]
+
+
+def _ike_uncached(cfg: IpsecConfig, policy: str | None) -> tuple[tuple[IkeProposal, ...], str, bytes | None, ConfigNode | None]:
     pol = cfg.ike_policies.get(policy or "")
     names = values(pol, "proposals")
     props = tuple(ike_proposal(cfg.ike_proposals.get(n)) for n in names) or (ike_proposal(None),)
@@ -108,12 +115,14 @@ def _ike(cfg: IpsecConfig, policy: str | None) -> tuple[tuple[IkeProposal, ...],
 
 
 def _child(cfg: IpsecConfig, name: str, policy: str | None, local_ts: str | None, remote_ts: str | None) -> ChildConfig:
-    pol = cfg.ipsec_policies.get(policy or "")
-    pfs_node = child(pol, "perfect-forward-secrecy")
-    pfs = d.DH_GROUP[value(pfs_node, "keys") or d.table55("ipsec policy perfect-forward-secrecy keys")] if pfs_node is not None else None
-    names = values(pol, "proposals")
-    props = tuple(ipsec_proposal(cfg.ipsec_proposals.get(n), pfs) for n in names) or (ipsec_proposal(None, pfs),)
-    return ChildConfig(name, props, local_ts, remote_ts)
+    key = ("child", policy)
+    if key not in cfg.memo:
+        pol = cfg.ipsec_policies.get(policy or "")
+        pfs_node = child(pol, "perfect-forward-secrecy")
+        pfs = d.DH_GROUP[value(pfs_node, "keys") or d.table55("ipsec policy perfect-forward-secrecy keys")] if pfs_node is not None else None
+        names = values(pol, "proposals")
+        cfg.memo[key] = tuple(ipsec_proposal(cfg.ipsec_proposals.get(n), pfs) for n in names) or (ipsec_proposal(None, pfs),)
+    return ChildConfig(name, cfg.memo[key], local_ts, remote_ts)
 
 
 def _selectors(t: Term) -> tuple[str | None, str | None]:

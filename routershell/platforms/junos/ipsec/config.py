@@ -191,6 +191,8 @@ class IpsecConfig:
     establish: str
     clear_ike_on_restart: bool
     clear_ipsec_on_restart: bool
+    # what compile derives per policy, once per compile (10k terms share a few policies)
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     def rules_of(self, ss: ServiceSet) -> list[Rule]:
         """The service set's rules in configured order (rule sets expanded)."""
