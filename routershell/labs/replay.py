@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ..cli.io import BufferIO
 from .report import Report
 
 __all__ = ["lab_named_in", "run_transcript", "transcript_lines", "write_report"]
@@ -36,21 +37,53 @@ def _prompt_line(session: Any) -> str:
     return session.prompt().splitlines()[-1] if session.prompt() else ""
 
 
+class _TranscriptIO(BufferIO):
+    """Answers a command's question (`[yes,no]`) from the transcript, as the terminal did: in a
+    command list the next line; in a recorded session the text after the question on its line."""
+
+    def __init__(self, lines: list[str], recorded: bool) -> None:
+        super().__init__()
+        self.lines = lines
+        self.recorded = recorded
+        self.pos = 0  # the next transcript line not yet consumed
+        self.prompt = ""  # the device prompt of the command running (recorded sessions)
+
+    async def read_line(self, prompt: str = "") -> str | None:
+        if prompt:
+            self.write(prompt)
+        asked = prompt.rstrip()
+        while self.pos < len(self.lines):
+            ln = self.lines[self.pos]
+            if not self.recorded:
+                self.pos += 1
+                if ln.strip().startswith("#"):
+                    continue
+                return ln.strip()
+            if asked and ln.startswith(asked):
+                self.pos += 1
+                return ln[len(asked):].strip()
+            if self.prompt and ln.startswith(self.prompt):
+                return None  # the next command: the recorded session shows no answer
+            self.pos += 1  # output the command printed before its question
+        return None
+
+
 async def run_transcript(app: Any, text: str, until: float | None = None) -> Report:
     """Run `text` on a started App and grade it (at lab time `until`, if that is later)."""
-    from ..cli.io import BufferIO
-
     session = app.new_session()
-    io = BufferIO()
     lines = transcript_lines(text)
     recorded = any(ln.startswith(_prompt_line(session).rstrip()) and _prompt_line(session).strip()
                    for ln in lines)
-    for ln in lines:
+    io = _TranscriptIO(lines, recorded)
+    while io.pos < len(lines):
+        ln = lines[io.pos]
+        io.pos += 1
         if recorded:
             prompt = _prompt_line(session)
             if not (prompt.strip() and ln.startswith(prompt.rstrip())):
                 continue
             command = ln[len(prompt.rstrip()):].strip()
+            io.prompt = prompt.rstrip()
         else:
             command = ln.strip()
             if command.startswith("#"):

@@ -83,3 +83,31 @@ def test_lab_start_runs_the_shell_on_a_shipped_lab(capsys):
 def test_the_old_options_still_work(capsys):
     assert main(["--lab", "junos-service-set", "--plain", "-c", "show configuration system host-name"]) == 0
     assert "host-name r1;" in capsys.readouterr().out
+
+
+_ENROLL = ["request security pki ca-certificate enroll ca-profile lab-ca",
+           "request security pki generate-key-pair certificate-id r1-cert",
+           "request security pki local-certificate enroll certificate-id r1-cert ca-profile lab-ca"
+           ' subject "CN=r1,O=example,C=US" ip-address 192.0.2.1',
+           "lab clock advance 60s"]
+
+
+def test_lab_grade_a_transcript_answers_questions_from_it(tmp_path, capsys):
+    # `ca-certificate enroll` asks [yes,no]: the answer is the transcript's next line (command
+    # list) or the text after the question (recorded session), not a command of its own
+    listed = tmp_path / "listed.txt"
+    listed.write_text("# lab: pki-enrollment\n" + "\n".join([_ENROLL[0], "yes", *_ENROLL[1:]]) + "\n")
+    assert main(["lab", "grade", "--transcript", str(listed)]) == 0
+    out = capsys.readouterr().out
+    assert "PASS  1/1  r1 holds a certificate from the lab CA" in out and "syntax error" not in out
+    import subprocess
+    import sys
+
+    rec = subprocess.run([sys.executable, "-m", "routershell", "--lab", "pki-enrollment", "--plain"],
+                         input="\n".join([_ENROLL[0], "yes", *_ENROLL[1:]]) + "\n",
+                         capture_output=True, text=True, check=True).stdout
+    assert "[yes,no] (no) yes\n" in rec
+    recorded = tmp_path / "session.txt"
+    recorded.write_text(rec)
+    assert main(["lab", "grade", "--lab", "pki-enrollment", "--transcript", str(recorded)]) == 0
+    assert "PASS  1/1  r1 holds a certificate from the lab CA" in capsys.readouterr().out

@@ -117,3 +117,34 @@ async def test_failover_reset_replays_the_scenario_against_the_configuration(aut
         # does not move back to the primary by itself): met at once, judged 6 minutes after the reset
         assert failed(report) == [] and report["objectives"][1]["judged_at"] == 360.0
         assert report["objectives"][1]["met_at"] < 1
+
+
+def _enroll(dev: str, addr: str) -> list[str]:
+    return ["request security pki ca-certificate enroll ca-profile lab-ca", "yes",
+            f"request security pki generate-key-pair certificate-id {dev}-cert",
+            f"request security pki local-certificate enroll certificate-id {dev}-cert ca-profile lab-ca"
+            f' subject "CN={dev},O=example,C=US" ip-address {addr}',
+            "lab clock advance 60s"]
+
+
+def test_pki_enrollment_solution_gets_full_marks_and_r1_alone_does_not(tmp_path, capsys):
+    import json
+
+    from routershell.main import main
+
+    both = [*_enroll("r1", "192.0.2.1"), "lab attach r2", *_enroll("r2", "192.0.2.2"),
+            "lab clock advance 60s"]
+    for lines, expect_failed in [(both, []), (_enroll("r1", "192.0.2.1") + ["lab clock advance 120s"],
+                                             ["r1-r2 tunnel authenticated with rsa-signatures"])]:
+        t = tmp_path / "t.txt"
+        t.write_text("# lab: pki-enrollment\n" + "\n".join(lines) + "\n")
+        main(["lab", "grade", "--transcript", str(t), "--format", "json"])
+        assert failed(json.loads(capsys.readouterr().out)) == expect_failed
+
+
+async def test_pki_enrollment_has_tasks_and_hints(autojump_clock):
+    async with shipped(autojump_clock, "pki-enrollment") as (app, t):
+        tasks = await t.run("lab tasks")
+        assert "Task 1: Enroll r1" in tasks and "Task 2: Certificate-based IKE" in tasks
+        assert "(1 point, 2 hints: lab hint 1)" in tasks
+        assert (await t.run("lab hint")).startswith("Hint 1 of 2 for objective 1")

@@ -25,9 +25,20 @@ def _arg(match: Any, name: str) -> str | None:
 
 
 def _file(session: Any, name: str) -> Path | None:
+    """The file `name` means: relative names from the device's home (docs/pki.md); served and
+    lab sessions are confined to it as for every file (README), None when refused."""
+    from ....config.files import FileAccessError, resolve_user_path
+
     home = session.device.home
-    p = Path(name)
-    return p if p.is_absolute() else (home / p if home is not None else None)
+    if home is None:
+        return None
+    if not session.confined:  # your own terminal: absolute names as they are
+        p = Path(name)
+        return p if p.is_absolute() else home / p
+    try:
+        return resolve_user_path(home, name, confined=True)
+    except FileAccessError:
+        return None
 
 
 def _read_pem(session: Any, name: str, loader: Any) -> tuple[Any, str | None]:
@@ -35,7 +46,9 @@ def _read_pem(session: Any, name: str, loader: Any) -> tuple[Any, str | None]:
     try:
         if path is None:
             raise OSError
-        data = path.read_bytes()
+        from ....config.files import read_user_text
+
+        data = read_user_text(path).encode("utf-8", "surrogateescape")  # regular files, 16 MB
     except OSError:
         return None, f"error: could not read file {name}\n"
     try:
@@ -116,7 +129,10 @@ async def generate_request(session, match, out, io):
             return f"error: could not write file {fname}\n"
         from ....config.files import write_atomic
 
-        write_atomic(path, text)
+        try:
+            write_atomic(path, text)
+        except OSError:
+            return f"error: could not write file {fname}\n"
     return ("Generated certificate request\n" + text + "Fingerprint:\n"
             f"{rp.fingerprint(csr, 'sha1')} (sha1)\n{rp.fingerprint(csr, 'md5')} (md5)\n")
 

@@ -114,3 +114,25 @@ async def test_issued_certificate_and_crl_verify_with_openssl(mock_clock, tmp_pa
                           "-CRLfile", str(tmp_path / "crl.pem"), str(tmp_path / "r1.pem")],
                          capture_output=True, text=True)
     assert rev.returncode != 0 and "revoked" in rev.stdout + rev.stderr
+
+
+async def test_served_session_files_stay_in_the_device_home(mock_clock, tmp_path):
+    # an SSH/telnet/NETCONF user must not write or read outside the device's home (README:
+    # one rule for files); the PKI file names used to go anywhere, /etc/passwd included
+    async with pki_lab(mock_clock) as (app, t):
+        await on(t, "r1")
+        t.session = app.new_session(client="ssh")
+        await t.run("request security pki generate-key-pair certificate-id k1")
+        outside = tmp_path / "x.csr"
+        for name in (str(outside), "../../x.csr"):
+            out = await t.run('request security pki generate-certificate-request certificate-id k1 subject "CN=r1" '
+                              f"filename {name}")
+            assert out == f"error: could not write file {name}\n"
+        assert not outside.exists()
+        outside.write_text("x")
+        assert await t.run(f"request security pki local-certificate load certificate-id k1 filename {outside}") == \
+            f"error: could not read file {outside}\n"
+        out = await t.run('request security pki generate-certificate-request certificate-id k1 subject "CN=r1" '
+                          "filename in-home.csr")
+        assert out.startswith("Generated certificate request\n")
+        assert (app.devices["r1"].home / "in-home.csr").is_file()
