@@ -215,8 +215,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from routershell.lab_cli import practice_main
 
         return practice_main(argv[1:])
-    args = build_parser().parse_args(argv)
-    if args.listen or _lab_listens(args.lab):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.listen and args.commands is not None:
+        # serving never returns, so -c would silently never run
+        parser.error("-c runs commands and exits; --listen serves until interrupted: use one")
+    if args.listen or (args.commands is None and _lab_listens(args.lab)):
         return _serve(args)
     commands: list[str] | None = None
     if args.commands is not None:

@@ -95,3 +95,26 @@ def test_ctrl_c_stops_a_running_command(server, term):
 
     out = asyncio.run(go())
     assert b"Hostname: r1" in out
+
+
+async def _plain_long_output(port: int) -> bytes:
+    async with asyncssh.connect("127.0.0.1", port, username=USER, password=PASSWORD,
+                                known_hosts=None, client_keys=None) as c:
+        p = await c.create_process(term_type="vt100", term_size=(80, 24), encoding=None)
+        out = b""
+        while not out.endswith(b"user@r1> "):
+            out += await asyncio.wait_for(p.stdout.read(65536), 10)
+        out = b""
+        p.stdin.write(b"show interfaces\r")
+        while not out.endswith(b"user@r1> "):  # a pager would stop short of the prompt
+            out += await asyncio.wait_for(p.stdout.read(65536), 10)
+        p.stdin.write(b"exit\r")
+        return out
+
+
+def test_the_plain_front_end_never_pages(server):
+    # automation may not send `set cli screen-length 0` first (README: the plain front-end
+    # has no pager), so a 24-row pty still gets the whole output before the next prompt
+    out = asyncio.run(_plain_long_output(server.port("ssh")))
+    assert out.count(b"\r\n") > 24 and b"---(more" not in out
+    assert b"Physical interface: sp-1/2/0" in out
