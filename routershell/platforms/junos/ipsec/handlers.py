@@ -130,7 +130,7 @@ async def request_pic(session, match, out, io):
         return None
     set_pic(dev, slot, action == "online")
     dev.syslog(f"chassisd[1010]: CHASSISD_IFDEV_DETACH_PIC: PIC {slot} {'online' if action == 'online' else 'offline'} by request")
-    hooks.pic_changed(dev)
+    hooks.pic_changed(dev, slot)
     out.write(f"fpc {fpc} pic {pic} {action} initiated, use \"show chassis fpc pic-status\" to verify\n")
     return None
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from ....runtime.ipsec import TunnelSpec
 from .compile import CompileError, compile_specs
-from .pics import pic_up
+from .pics import is_pic, pic_up
 
 log = logging.getLogger(__name__)
 
@@ -17,14 +17,11 @@ log = logging.getLogger(__name__)
 def apply(device: Any) -> list[TunnelSpec]:
     """Compile the active configuration and reconcile the device's tunnels."""
     tunnels = device.tunnels
-    # With chassis modules the runtime takes a failed PIC's tunnels down itself (module_changed);
-    # without them, service sets on an offline PIC simply get no tunnels.
-    modules = bool(device.modules) and hasattr(tunnels, "module_changed")
     from ..pki.state import ike_material
 
     tree = device.store.active
     try:
-        specs = compile_specs(tree, (lambda slot: True) if modules else (lambda slot: pic_up(device, slot)),
+        specs = compile_specs(tree, lambda slot: runtime_handles(device, slot) or pic_up(device, slot),
                               lambda local_cert, trusted: ike_material(device, tree, local_cert, trusted))
     except CompileError as e:  # commit check refuses what compile cannot build; keep going
         log.warning("ipsec compile: %s", e)
@@ -46,10 +43,16 @@ def join(device: Any) -> None:
     apply(device)
 
 
-def pic_changed(device: Any) -> None:
+def runtime_handles(device: Any, slot: str) -> bool:
+    """A PIC that is a chassis module of a device in a world: the runtime takes its tunnels
+    down and back itself (TunnelManager.module_changed). Any other PIC that is offline simply
+    gets no tunnels from the compile."""
+    return device.tunnels is not None and any(is_pic(m, slot) for m in device.modules)
+
+
+def pic_changed(device: Any, slot: str) -> None:
     """A services PIC went offline or online (request chassis pic, lab module fail/restore)."""
-    tunnels = device.tunnels
-    if device.modules and hasattr(tunnels, "module_changed"):
-        tunnels.module_changed(device.now())
+    if runtime_handles(device, slot):
+        device.tunnels.module_changed(device.now())
     else:
         apply(device)

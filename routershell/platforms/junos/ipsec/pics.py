@@ -10,7 +10,7 @@ def _modules(device: Any) -> list[Any]:
     return list(device.modules)
 
 
-def _is(m: Any, slot: str) -> bool:
+def is_pic(m: Any, slot: str) -> bool:
     """Module slot "F/P/0" (runtime/device.Module) or "F/P" names the PIC "F/P"."""
     s = str(getattr(m, "slot", ""))
     return s == slot or s.startswith(slot + "/")
@@ -18,14 +18,14 @@ def _is(m: Any, slot: str) -> bool:
 
 def pic_up(device: Any, slot: str) -> bool:
     for m in _modules(device):
-        if _is(m, slot):
+        if is_pic(m, slot):
             return bool(m.up)
     return slot not in device.driver.pics_offline
 
 
 def set_pic(device: Any, slot: str, up: bool) -> None:
     for m in _modules(device):
-        if _is(m, slot):
+        if is_pic(m, slot):
             m.up = up
             return
     offline = device.driver.pics_offline
