@@ -137,31 +137,26 @@ def destroy_isakmp_policy(r: Router, a: dict[str, Any], ctx: Ctx) -> str:
     return _change(r, m.ISAKMP, mutate)
 
 
-def enable_isakmp(r: Router, a: dict[str, Any], ctx: Ctx) -> str:
-    if r.config.isakmp_enabled:
-        return m.error(m.ISAKMP, 101, "ISAKMP is already enabled.")
-    return _change(r, m.ISAKMP, lambda c: setattr(c, "isakmp_enabled", True))
-
-
-def disable_isakmp(r: Router, a: dict[str, Any], ctx: Ctx) -> str:
-    if not r.config.isakmp_enabled:
-        return m.error(m.ISAKMP, 102, "ISAKMP is already disabled.")
-    return _change(r, m.ISAKMP, lambda c: setattr(c, "isakmp_enabled", False))
-
-
 # ---- IPsec ------------------------------------------------------------------------------------
 
 
-def enable_ipsec(r: Router, a: dict[str, Any], ctx: Ctx) -> str:
-    if r.config.ipsec_enabled:
-        return m.error(m.IPSEC, 101, "IPsec is already enabled.")
-    return _change(r, m.IPSEC, lambda c: setattr(c, "ipsec_enabled", True))
+def _module_switch(module: str, label: str, attr: str, on: bool) -> Any:
+    """ENAble/DISable of a module (ISAKMP, IPsec, IP): refused when it already is so."""
+
+    def run(r: Router, a: dict[str, Any], ctx: Ctx) -> str:
+        if getattr(r.config, attr) == on:
+            return m.error(module, 101 if on else 102, f"{label} is already {'enabled' if on else 'disabled'}.")
+        return _change(r, module, lambda c: setattr(c, attr, on))
+
+    return run
 
 
-def disable_ipsec(r: Router, a: dict[str, Any], ctx: Ctx) -> str:
-    if not r.config.ipsec_enabled:
-        return m.error(m.IPSEC, 102, "IPsec is already disabled.")
-    return _change(r, m.IPSEC, lambda c: setattr(c, "ipsec_enabled", False))
+enable_isakmp = _module_switch(m.ISAKMP, "ISAKMP", "isakmp_enabled", True)
+disable_isakmp = _module_switch(m.ISAKMP, "ISAKMP", "isakmp_enabled", False)
+enable_ipsec = _module_switch(m.IPSEC, "IPsec", "ipsec_enabled", True)
+disable_ipsec = _module_switch(m.IPSEC, "IPsec", "ipsec_enabled", False)
+enable_ip = _module_switch(m.IP, "IP", "ip_enabled", True)
+disable_ip = _module_switch(m.IP, "IP", "ip_enabled", False)
 
 
 def create_ipsec_saspec(r: Router, a: dict[str, Any], ctx: Ctx) -> str:
@@ -389,18 +384,6 @@ def set_password(r: Router, a: dict[str, Any], ctx: Ctx) -> str:
         u.password = str(a["NEWpassword"])
 
     return _change(r, m.USER, mutate)
-
-
-def enable_ip(r: Router, a: dict[str, Any], ctx: Ctx) -> str:
-    if r.config.ip_enabled:
-        return m.error(m.IP, 101, "IP is already enabled.")
-    return _change(r, m.IP, lambda c: setattr(c, "ip_enabled", True))
-
-
-def disable_ip(r: Router, a: dict[str, Any], ctx: Ctx) -> str:
-    if not r.config.ip_enabled:
-        return m.error(m.IP, 102, "IP is already disabled.")
-    return _change(r, m.IP, lambda c: setattr(c, "ip_enabled", False))
 
 
 def add_ip_interface(r: Router, a: dict[str, Any], ctx: Ctx) -> str:

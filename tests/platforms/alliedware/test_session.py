@@ -242,3 +242,13 @@ async def test_smaller_review_items_of_the_command_language(mock_clock):
         assert "vpn" in await t.run("show isakmp policy")
         assert await t.run("destroy ipsec policy=vpn") == "Info (1081003): Operation successful.\n"
         assert await t.run("destroy isakmp policy=vpn") == "Info (1082003): Operation successful.\n"
+
+
+async def test_enable_and_disable_refuse_a_module_already_in_that_state(mock_clock):
+    async with lab(mock_clock) as app:
+        t = Transcript(app)
+        for module, label in (("isakmp", "ISAKMP"), ("ipsec", "IPsec"), ("ip", "IP")):
+            assert f"{label} is already enabled." in await t.run(f"enable {module}")
+            assert "Operation successful" in await t.run(f"disable {module}")
+            assert f"{label} is already disabled." in await t.run(f"disable {module}")
+            assert "Operation successful" in await t.run(f"enable {module}")
