@@ -100,6 +100,26 @@ class Wording(Protocol):
     # device refusing it (then no pipe runs over it, and scripts exit non-zero)
 
 
+@dataclass(frozen=True)
+class MessageWording:
+    """A Wording made of a platform's message functions (what most platforms need): the
+    refusal prefixes (`% `, `Failure: `) tell `is_error` which output means the device said no."""
+
+    error_text: Callable[[ParseError, int], str]
+    completions: Callable[[list[Candidate], bool, bool], str]
+    no_completions: Callable[[int, int], str]
+    pipe_candidates: Callable[[Mapping[str, str]], list[Candidate]]
+    internal_error_text: str
+    error_prefixes: tuple[str, ...]
+    pager_prompt: str = MORE_PROMPT
+
+    def internal_error(self) -> str:
+        return self.internal_error_text
+
+    def is_error(self, text: str) -> bool:
+        return any(line.startswith(self.error_prefixes) for line in text.splitlines())
+
+
 class Output:
     """What a handler writes: collected so pipes and the pager can run over it afterwards."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ...cli.grammar_session import MessageWording
 from ...grammar.parser import Candidate, ParseError
 from .ism import IsmEvent
 
@@ -74,32 +75,9 @@ def pipe_candidates(names: Mapping[str, str]) -> list[Candidate]:
     return [Candidate(n, PIPE_HELP.get(n, ""), None) for n in sorted(names)]
 
 
-class JunoseWording:
-    """cli.grammar_session.Wording for JunosE."""
-
-    pager_prompt = PAGER_PROMPT
-
-    def error_text(self, e: ParseError, prompt_width: int) -> str:
-        return error_text(e, prompt_width)
-
-    def completions(self, cands: list[Candidate], executable: bool, pipe: bool) -> str:
-        return completions(cands, executable, pipe)
-
-    def no_completions(self, prompt_width: int, col: int) -> str:
-        return no_completions(prompt_width, col)
-
-    def pipe_candidates(self, names: Mapping[str, str]) -> list[Candidate]:
-        return pipe_candidates(names)
-
-    def internal_error(self) -> str:
-        return "% Internal error\n"
-
-    def is_error(self, text: str) -> bool:
-        """The device refused the command: a `% …` line (scripts then exit non-zero)."""
-        return any(line.startswith("% ") for line in text.splitlines())
-
-
-WORDING = JunoseWording()
+# cli.grammar_session.Wording for JunosE; a `% …` line is a refusal (scripts then exit non-zero)
+WORDING = MessageWording(error_text, completions, no_completions, pipe_candidates,
+                         "% Internal error\n", ("% ",), PAGER_PROMPT)
 
 # ---- fixed messages of handlers --------------------------------------------------------------
 

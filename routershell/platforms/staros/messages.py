@@ -4,6 +4,7 @@ lists them."""
 
 from __future__ import annotations
 
+from ...cli.grammar_session import MessageWording
 from ...grammar.parser import Candidate, ParseError
 
 INVALID_SYNTAX = "Invalid syntax."
@@ -97,29 +98,10 @@ PAGER_PROMPT = "--More--"
 PIPE_HELP = {"grep": "Filters the output through a regular expression"}
 
 
-class StarosWording:
-    """These messages as the shared grammar session asks for them (cli.grammar_session.Wording)."""
-
-    pager_prompt = PAGER_PROMPT
-
-    def error_text(self, e: ParseError, prompt_width: int) -> str:
-        return error_text(e, prompt_width)
-
-    def completions(self, cands: list[Candidate], executable: bool, pipe: bool) -> str:
-        return completions(cands, executable, pipe)
-
-    def no_completions(self, prompt_width: int, col: int) -> str:
-        return no_completions(prompt_width, col)
-
-    def pipe_candidates(self, names) -> list[Candidate]:
-        return [Candidate(n, PIPE_HELP.get(n, ""), None) for n in sorted(names)]
-
-    def internal_error(self) -> str:
-        return "Failure: Internal error\n"
-
-    def is_error(self, text: str) -> bool:
-        """The device refused the command: a `Failure: …` line (scripts then exit non-zero)."""
-        return any(line.startswith("Failure: ") for line in text.splitlines())
+def pipe_candidates(names) -> list[Candidate]:
+    return [Candidate(n, PIPE_HELP.get(n, ""), None) for n in sorted(names)]
 
 
-WORDING = StarosWording()
+# cli.grammar_session.Wording for StarOS; a `Failure: …` line is a refusal (scripts exit non-zero)
+WORDING = MessageWording(error_text, completions, no_completions, pipe_candidates,
+                         "Failure: Internal error\n", ("Failure: ",), PAGER_PROMPT)
