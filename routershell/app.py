@@ -217,7 +217,7 @@ class App:
     async def run(self, session: CliSession, line: str, io) -> None:
         """Run one line as a front-end does: commands that start exchanges (commit, clear,
         request …) return once the world settled or after 30 s of lab time."""
-        settle = self.settled if session.starts_exchanges(line) else None
+        settle = self.settled if session.settles_after(line) else None
         await self.clock.run_command(session.execute, line, io, settle=settle, max_wait=30.0)
 
     async def aclose(self) -> None:

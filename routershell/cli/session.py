@@ -130,6 +130,13 @@ class CliSession:
         for the world to settle before the next prompt). Platforms name theirs."""
         return False
 
+    def settles_after(self, line: str) -> bool:
+        """Whether the world must settle after `line`: the lab's own commands answer for
+        theirs (a module restored), the platform for its commands."""
+        if self.lab is not None and self.lab.claims(line):
+            return bool(self.lab.starts_exchanges(line))
+        return self.starts_exchanges(line)
+
     def set_notifier(self, cb: Callable[[str], None] | None) -> None:
         self._notifier = cb
         if cb is not None:

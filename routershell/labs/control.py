@@ -236,12 +236,18 @@ class LabControl:
             text = self.apply(m)
         finally:
             self.caller = None
-        clock = self.host.clock
-        if m.handler == "lab-module" and m.words[-1] != "fail" and clock.mode != "frozen":
-            # like `request chassis pic … online`: return once the tunnels the module brought
-            # back negotiated (or 30 s), so the next show is what the restored module holds
-            await clock.wait_until(self.host.settled, 30.0)
         return text
+
+    @staticmethod
+    def starts_exchanges(line: str) -> bool:
+        """Lab commands after which the front-end waits for the world to settle, as after a
+        platform's `request chassis pic … online`: a module restored or inserted brings its
+        tunnels back, so the next show is what the module holds."""
+        try:
+            m = parse_lab_command(line.strip().partition("|")[0].strip())
+        except LabCommandError:
+            return False
+        return m.handler.startswith("lab-module") and m.words[-1] != "fail"
 
     #: the session running the current command (None for timed lab events)
     caller: Any = None
