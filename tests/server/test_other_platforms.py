@@ -17,8 +17,8 @@ LABS = Path(labs.__file__).parent
 # (lab, login, password, prompt regex, a show command and what it prints)
 CASES = {
     "junose": ("junose-ism.toml", "admin", "junose", r"host1[>#]", "show version", r"Edge Routing Switch"),
-    "staros": ("staros-crypto-group.toml", "admin", "any", r"\[local\]asr5k[>#]", "show clock",
-               r"2026"),
+    "staros": ("staros-crypto-group.toml", "admin", "starent", r"\[local\]asr5k[>#]",
+               "show clock", r"2026"),
     "alliedware": ("alliedware-retry.toml", "manager", "friend", r"Manager r1>",
                    "show system", r"(?i)router|system"),
 }
@@ -77,19 +77,18 @@ def test_scrapli_default_definition(served):
         assert re.search(expect, conn.send_input(cmd).result)
 
 
-def test_wrong_password_refused_where_the_device_has_users(served):
+def test_wrong_password_and_unknown_user_refused(served):
     import asyncio
 
     import asyncssh
 
     srv, user, password, *_ = served
-    if password == "any":
-        pytest.skip("the StarOS lab device has no local users: any login is let in (platform)")
 
-    async def go():
-        async with asyncssh.connect("127.0.0.1", srv.port("ssh"), username=user,
-                                    password=password + "x", known_hosts=None, client_keys=None):
+    async def go(name, secret):
+        async with asyncssh.connect("127.0.0.1", srv.port("ssh"), username=name,
+                                    password=secret, known_hosts=None, client_keys=None):
             pass
 
-    with pytest.raises(asyncssh.PermissionDenied):
-        asyncio.run(go())
+    for name, secret in ((user, password + "x"), ("nobody", password)):
+        with pytest.raises(asyncssh.PermissionDenied):
+            asyncio.run(go(name, secret))

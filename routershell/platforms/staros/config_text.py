@@ -71,9 +71,23 @@ def rule_text(r: AclRule) -> str:
     return f"{r.action} ip {_wild(r.src)} {_wild(r.dst)}"
 
 
-def render_context(ctx: Context, indent: str = "  ") -> list[str]:
+def render_administrators(ctx: Context, indent: str, secrets: bool) -> list[str]:
+    """`administrator` lines; the password only encrypted, and as `***` unless `secrets`
+    (`show configuration` hides it, `showsecrets` and `save configuration` keep it)."""
+    out = []
+    for a in ctx.administrators.values():
+        if a.password is None:
+            out.append(f"{indent}administrator {a.name} nopassword")
+        else:
+            shown = encrypt(a.password) if secrets else "***"
+            out.append(f"{indent}administrator {a.name} encrypted password {shown}")
+    return out
+
+
+def render_context(ctx: Context, indent: str = "  ", secrets: bool = True) -> list[str]:
     i1, i2 = indent + "  ", indent + "    "
     out = [f"{indent}context {ctx.name}"]
+    out += render_administrators(ctx, i1, secrets)
     for itf in ctx.interfaces.values():
         out.append(f"{i1}interface {itf.name}")
         if itf.address:
@@ -132,8 +146,9 @@ def render_context(ctx: Context, indent: str = "  ") -> list[str]:
     return out
 
 
-def render(cfg: Config, context: str | None = None) -> str:
-    """The configuration as StarOS prints and saves it (one context with `context`)."""
+def render(cfg: Config, context: str | None = None, secrets: bool = True) -> str:
+    """The configuration as StarOS prints and saves it (one context with `context`; without
+    `secrets`, administrator passwords as `***`)."""
     lines = ["config"]
     if context is None:
         lines.append(f"  system hostname {cfg.hostname}")
@@ -144,7 +159,7 @@ def render(cfg: Config, context: str | None = None) -> str:
             lines.append(f"  snmp target {t.name} {t.address}{port} security-name {t.community} version 2")
     for ctx in cfg.contexts.values():
         if context is None or ctx.name == context:
-            lines += render_context(ctx)
+            lines += render_context(ctx, secrets=secrets)
     lines.append("end")
     return "\n".join(lines) + "\n"
 

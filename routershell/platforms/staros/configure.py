@@ -19,6 +19,7 @@ from . import messages as msg
 from .model import (
     MAX_CRYPTO_GROUPS,
     AclRule,
+    Administrator,
     Config,
     Context,
     CryptoGroup,
@@ -175,6 +176,40 @@ def _no_snmp_target(cfg: Config, env: Env, m: CommandMatch) -> Outcome:
 
 
 # ---- context ----------------------------------------------------------------------------------
+
+
+@h("ctx-administrator")
+def _administrator(cfg: Config, env: Env, m: CommandMatch) -> Outcome:
+    """`administrator NAME [encrypted] password SECRET | nopassword`: logins (the servers'
+    `authenticate`) read it at once; tunnels are not affected."""
+    from .config_text import decrypt
+
+    secret = m.args.get("password")
+    if m.args.get("nopassword"):
+        if secret is not None:
+            raise Refused(msg.PASSWORD_AND_NOPASSWORD)
+        password = None
+    elif secret is None:
+        raise Refused(msg.PASSWORD_NEEDED)
+    elif m.args.get("encrypted"):
+        password = decrypt(str(secret))
+        if not password:
+            raise Refused(msg.BAD_ENCRYPTED_PASSWORD)
+    else:
+        password = str(secret)
+        if len(password) > 63:
+            raise Refused(msg.PASSWORD_LENGTH)
+    name = str(m.args["user"])
+    _ctx(cfg, env).administrators[name] = Administrator(name, password)
+    return Outcome()
+
+
+@h("ctx-no-administrator")
+def _no_administrator(cfg: Config, env: Env, m: CommandMatch) -> Outcome:
+    name = str(m.args["user"])
+    if _ctx(cfg, env).administrators.pop(name, None) is None:
+        raise Refused(msg.not_found("administrator", name))
+    return Outcome()
 
 
 @h("ctx-ikev1-dpd")

@@ -183,7 +183,7 @@ async def show_configuration(session, match, out, io):
     ctx = match.args.get("context")
     if ctx is not None and ctx not in session.config.contexts:
         return _fail(out, msg.no_context(str(ctx)))
-    out.write(config_text.render(session.config, ctx))
+    out.write(config_text.render(session.config, ctx, secrets=bool(match.args.get("showsecrets"))))
     return None
 
 

@@ -19,6 +19,10 @@ BAD_MASK = "Failure: Invalid IP address and mask"
 TSET_LIMIT = "Failure: A crypto map has at most 4 transform sets"
 NULL_NULL = "Failure: A transform set needs encryption or an HMAC"
 BAD_ENCRYPTED = "Failure: Invalid encrypted key"
+BAD_ENCRYPTED_PASSWORD = "Failure: Invalid encrypted password"
+PASSWORD_LENGTH = "Failure: The password must be 1 to 63 characters"
+PASSWORD_NEEDED = "Failure: Specify a password, or nopassword for SSH public-key logins only"
+PASSWORD_AND_NOPASSWORD = "Failure: password and nopassword cannot be used together"
 NOT_IN_CONTEXT = "Failure: No crypto groups configured in this context"
 
 

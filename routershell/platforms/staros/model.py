@@ -89,8 +89,19 @@ class Interface:
 
 
 @dataclass
+class Administrator:
+    """`administrator NAME [encrypted] password SECRET` (Context Configuration mode): a
+    Security Administrator who may log in to the chassis. `password` None is `nopassword`
+    (public-key logins only)."""
+
+    name: str
+    password: str | None = None
+
+
+@dataclass
 class Context:
     name: str
+    administrators: dict[str, Administrator] = field(default_factory=dict)
     dpd: Dpd | None = None
     interfaces: dict[str, Interface] = field(default_factory=dict)
     acls: dict[str, list[AclRule]] = field(default_factory=dict)
@@ -126,6 +137,7 @@ class Config:
 __all__ = [
     "MAX_CRYPTO_GROUPS",
     "AclRule",
+    "Administrator",
     "Config",
     "Context",
     "CryptoGroup",

@@ -3,6 +3,7 @@ and crypto groups (redundant IPSec tunnel fail-over, seed 003)."""
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 
 from ...runtime.device import Device
@@ -50,9 +51,14 @@ class StarosPlatform:
         return "login: ", "password: "
 
     def authenticate(self, device: Device, user: str, password: str | None) -> bool:
-        """The lab device has no local users configured: any user may log in (our choice;
-        StarOS administrators are configured outside the crypto configuration we model)."""
-        return bool(user)
+        """An `administrator NAME password SECRET` of context `local` (StarOS authenticates a
+        bare login name in the local context; `NAME@CONTEXT` would pick another, but here `@`
+        picks the device). Unknown users, `nopassword` administrators and wrong passwords are
+        refused; the comparison takes constant time."""
+        admin = device.driver.config.contexts["local"].administrators.get(user)
+        if admin is None or admin.password is None or password is None:
+            return False
+        return hmac.compare_digest(admin.password.encode(), password.encode())
 
 
 PLATFORM = StarosPlatform()
