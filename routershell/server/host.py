@@ -29,6 +29,11 @@ log = logging.getLogger(__name__)
 
 PROTOCOLS = ("ssh", "telnet", "netconf")
 KEY_FILE = "ssh_host_ed25519_key"
+# Seconds a connection may take to log in (telnet's login:/Password: dialogue, SSH's
+# authentication) before it is dropped, as a router drops an unattended login: FreeBSD's
+# login(1), which Junos runs for telnet, waits 300 s; OpenSSH's LoginGraceTime is 120 s; we
+# take 60 s, short enough that abandoned connections do not pile up in a lab.
+LOGIN_TIMEOUT = 60.0
 
 
 class ListenError(ValueError):
@@ -68,8 +73,10 @@ def parse_listen(text: str) -> Listen:
 class Host:
     """Serves one App on the given listeners."""
 
-    def __init__(self, app: Any, listens: list[Listen]) -> None:
+    def __init__(self, app: Any, listens: list[Listen], login_timeout: float = LOGIN_TIMEOUT
+                 ) -> None:
         self.app = app
+        self.login_timeout = login_timeout  # wall-clock seconds: people log in in real time
         # the command line's listeners, then each device's own (`listen` in the lab file)
         self.listens = list(listens) + [
             replace(parse_listen(text), device=d.name)
@@ -164,9 +171,9 @@ class Host:
 
 
 async def serve(app: Any, listens: list[Listen], ready: Callable[[Host], None] | None = None,
-                stop: asyncio.Event | None = None) -> None:
+                stop: asyncio.Event | None = None, login_timeout: float = LOGIN_TIMEOUT) -> None:
     """Serve until `stop` is set (or forever)."""
-    host = Host(app, listens)
+    host = Host(app, listens, login_timeout)
     try:
         await host.start()
         if ready is not None:
@@ -179,9 +186,10 @@ async def serve(app: Any, listens: list[Listen], ready: Callable[[Host], None] |
 class ServerThread:
     """A server in a background thread: `with ServerThread(app, ["ssh:0"]) as srv: srv.port("ssh")`."""
 
-    def __init__(self, app: Any, listens: list[str]) -> None:
+    def __init__(self, app: Any, listens: list[str], login_timeout: float = LOGIN_TIMEOUT) -> None:
         self.app = app
         self.listens = [parse_listen(x) for x in listens]
+        self.login_timeout = login_timeout
         self.host: Host | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
@@ -198,7 +206,7 @@ class ServerThread:
                 self.host = host
                 self._ready.set()
 
-            await serve(self.app, self.listens, ready, self._stop)
+            await serve(self.app, self.listens, ready, self._stop, self.login_timeout)
 
         try:
             asyncio.run(main())

@@ -184,5 +184,5 @@ async def listen_ssh(host: Host, address: str, port: int, *, netconf_only: bool 
         server_host_keys=[host.host_key()], encoding=None,
         # automation logs in with a password or a key; no agent, X11 or port forwarding
         agent_forwarding=False, x11_forwarding=False, allow_scp=False,
-        keepalive_interval=0, login_timeout=60, line_editor=False,
+        keepalive_interval=0, login_timeout=host.login_timeout, line_editor=False,
     )

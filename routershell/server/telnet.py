@@ -85,6 +85,7 @@ class _TelnetProtocol(asyncio.Protocol):
         self.filter = TelnetFilter()
         self.transport: asyncio.Transport | None = None
         self.conn: Connection | None = None
+        self._login_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -92,15 +93,38 @@ class _TelnetProtocol(asyncio.Protocol):
         peer = transport.get_extra_info("peername") or ("",)
         self.conn = Connection(self.host.app, self._send, self._close, client="telnet", crlf=True,
                                origin=str(peer[0]), default=self.device)
+        self._login_timer = asyncio.get_running_loop().call_later(
+            self.host.login_timeout, self._login_timed_out)
         self.host.to_trio(self._run)
 
     async def _run(self) -> None:
         assert self.conn is not None
         target = await self.conn.login(self._prompts)
+        self._stop_login_timer()
         if target is None:
             self.conn.finish(1)
             return
         await self.conn.run_shell(target)
+
+    def _stop_login_timer(self) -> None:
+        if self._login_timer is not None:
+            self._login_timer.cancel()
+            self._login_timer = None
+
+    def _login_timed_out(self) -> None:
+        """Nobody logged in in time: the platform's farewell (if it has one), then hang up.
+        The login dialogue in trio then reads end of input and stops."""
+        from ..platforms import registry
+
+        self._login_timer = None
+        if self.conn is None or self.conn.closed:
+            return
+        dev = self.host.app.devices[self.device]
+        farewell = getattr(registry.get(dev.platform), "login_timed_out", None)
+        if farewell is not None:
+            self.conn.write(farewell(dev, self.host.login_timeout))
+        self.conn.finish(1)
+        self.host.call_soon(self.conn.lost)
 
     def _prompts(self, login: str | None) -> tuple[str, str]:
         from ..platforms import registry
@@ -131,6 +155,7 @@ class _TelnetProtocol(asyncio.Protocol):
         return False
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_login_timer()
         if self.conn is not None:
             self.host.call_soon(self.conn.lost)
 

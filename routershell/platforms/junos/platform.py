@@ -55,6 +55,10 @@ class JunosPlatform:
     def login_prompts(self, device: Device) -> tuple[str, str]:
         return "login: ", "Password:"
 
+    def login_timed_out(self, device: Device, seconds: float) -> str:
+        """What FreeBSD's login(1), which Junos runs for telnet, prints when nobody logs in."""
+        return f"\nLogin timed out after {seconds:g} seconds\n"
+
     def authenticate(self, device: Device, user: str, password: str | None) -> bool:
         """`system login user NAME authentication plain-text-password|encrypted-password`; the
         secret is stored `$9$`- or crypt-encoded and compared after decoding."""
