@@ -72,7 +72,8 @@ class NetconfConnection:
         dev = app.devices[self.target.device]
         from .served import open_session
 
-        session = open_session(app, self.target, "netconf", self.origin)
+        # `request system logout` from another session ends this one (its lock goes with it)
+        session = open_session(app, self.target, "netconf", self.origin, self.scope.cancel)
         handler = registry.get(dev.platform).netconf_handler(dev, session, app.run)
         try:
             with self.scope:

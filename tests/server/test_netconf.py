@@ -211,3 +211,62 @@ def test_commit_confirmed_over_netconf_rolls_back_on_the_lab_clock(fresh_netconf
         assert "try it" in history
         show("lab clock advance 3m")  # nobody confirmed: Junos rolls it back
         assert "location confirmed" not in show("show configuration snmp")
+
+
+def _exec(port: int, command: str) -> str:
+    import asyncio
+
+    import asyncssh
+
+    async def go() -> str:
+        async with asyncssh.connect("127.0.0.1", port, username=USER, password=PASSWORD,
+                                    known_hosts=None, client_keys=None) as c:
+            return (await c.run(command, check=False)).stdout
+
+    return asyncio.run(go())
+
+
+def _ended(m, limit: float = 20.0) -> bool:
+    """Whether ncclient sees its session end (polls until it does or `limit` runs out)."""
+    import time
+
+    end = time.monotonic() + limit
+    while m.connected and time.monotonic() < end:
+        time.sleep(0.02)
+    return not m.connected
+
+
+def _nc(srv):
+    return manager.connect(host="127.0.0.1", port=srv.port("netconf"), username=USER,
+                           password=PASSWORD, hostkey_verify=False, allow_agent=False,
+                           look_for_keys=False, device_params={"name": "junos"})
+
+
+def test_a_netconf_session_is_logged_out_by_the_pid_its_lock_names(fresh_netconf):
+    """Junos lists terminal logins in `show system users` (a NETCONF subsystem session has no
+    terminal, so it is not there), but the lock message names the session's pid and
+    `request system logout pid` ends it, lock and all."""
+    port = fresh_netconf.port("ssh")
+    m = _nc(fresh_netconf)
+    m.lock()
+    m.load_configuration(action="set", config=["set snmp location half-done"])
+    users = _exec(port, "show system users")
+    assert "netconf" not in users and len(users.splitlines()) == 3  # header, titles, this exec
+    locked = _exec(port, "configure exclusive")
+    found = re.search(r"user netconf p\d+ \(pid (\d+)\)", locked)
+    assert found, locked
+    assert _exec(port, f"request system logout pid {found.group(1)}") == ""
+    assert _ended(m)
+    after = _exec(port, "configure exclusive")
+    assert "locked" not in after and "Entering configuration mode" in after
+    assert "half-done" not in _exec(port, "show configuration snmp")
+
+
+def test_logging_a_user_out_ends_their_netconf_sessions(fresh_netconf):
+    m = _nc(fresh_netconf)
+    m.lock()
+    assert _exec(fresh_netconf.port("ssh"), "request system logout user nobody") == \
+        "error: no login sessions found for user nobody\n"
+    assert not _ended(m, limit=0)
+    _exec(fresh_netconf.port("ssh"), f"request system logout user {USER}")
+    assert _ended(m)

@@ -87,6 +87,12 @@ def lock_message(session, holder) -> str:
     return "error: configuration database locked by:\n" + _editor_lines(session, holder)
 
 
+def session_pid(sid: int) -> int:
+    """The process id a session's management process has (mgd handles each login on Junos):
+    what lock messages show and `request system logout pid` takes."""
+    return 1000 + sid
+
+
 def _editor_lines(session, es) -> str:
     """`  user terminal p1 (pid 1001) on since ...` and the level the user edits."""
     from .grammar import edit_banner
@@ -98,7 +104,7 @@ def _editor_lines(session, es) -> str:
     since = es.since.strftime("%Y-%m-%d %H:%M:%S UTC") if es.since else ""
     banner = edit_banner(other.edit, other.g.schema) if other is not None else "[edit]"
     mode = "" if es.mode is EditMode.SHARED else f"{es.mode.value} "
-    return f"  {es.user} {es.client} p{sid} (pid {1000 + sid}) on since {since}\n      {mode}{banner}\n"
+    return f"  {es.user} {es.client} p{sid} (pid {session_pid(sid)}) on since {since}\n      {mode}{banner}\n"
 
 
 def _editing_users(session, exclude: str | None = None) -> str:

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from ...cli.records import Record
 from .interfaces import routes
-from .op_commands import fmt_ago, fmt_time, render
+from .op_commands import fmt_ago, fmt_time, render, session_pid
 from .registry import handler
 
 # The chassis parts an M7i reports in `show chassis hardware` (Junos M7i hardware guide:
@@ -86,19 +86,26 @@ async def show_system_users(session, match, out, io):
 
 @handler("op-request-system-logout")
 async def request_system_logout(session, match, out, io):
+    """Ends login sessions by user, terminal or pid. NETCONF sessions have no terminal and are
+    not in `show system users`, but they are the user's logins (`user`), and lock messages name
+    their terminal and pid, so those end them too."""
     dev = session.device
-    ttys = _ttys(dev)
     user = match.args.get("user")
     terminal = match.args.get("terminal")
-    victims = [dev.sessions[sid] for sid, tty in ttys.items()
-               if (user is not None and dev.sessions[sid].user == str(user))
-               or (terminal is not None and tty == str(terminal))]
-    if user is None and terminal is None:
+    pid = match.args.get("pid")
+    if user is None and terminal is None and pid is None:
         out.write("error: specify user or terminal\n")
         session.mark_failed()
         return None
+    logins = {sid: s for sid, s in sorted(dev.sessions.items()) if s.client != "lab"}
+    ttys = _ttys(dev)
+    victims = [s for sid, s in logins.items()
+               if (user is not None and s.user == str(user))
+               or (terminal is not None and ttys.get(sid, f"p{sid}") == str(terminal))
+               or (pid is not None and session_pid(sid) == int(pid))]
     if not victims:
-        what = f"user {user}" if user is not None else f"terminal {terminal}"
+        what = (f"user {user}" if user is not None else
+                f"terminal {terminal}" if terminal is not None else f"pid {pid}")
         out.write(f"error: no login sessions found for {what}\n")
         session.mark_failed()
         return None
