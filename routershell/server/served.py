@@ -77,6 +77,11 @@ class ServedShell(PlainShell):
                          final_prompt=True)
         self.client = client
 
+    async def read_command(self) -> str | None:
+        """At the prompt `?` asks for help at once, as on the device: the reader hands over
+        the line so far plus `?`, keeps it, and types it again after the next prompt."""
+        return await self.source.next_line(help_key=True)  # type: ignore[call-arg]
+
     def switch_if_asked(self) -> None:
         target = getattr(self.session, "switch_to", None)
         if target is None:

@@ -12,6 +12,11 @@ A router's CLI reads the keyboard itself instead of relying on a kernel tty, and
   command it interrupts the command and flushes type-ahead), Ctrl-D on an empty line ends the
   session, escape sequences (arrow keys) and other control characters are ignored.
 - Input is UTF-8; a broken sequence becomes U+FFFD and gets the device's syntax error.
+- At the command prompt (`next_line(help_key=True)`) a `?` outside quotes asks for help at
+  once, as on a router: it echoes, the line so far comes back with the `?` appended, and the
+  reader keeps the line and types it again after the next prompt, where typing goes on
+  (`user@r1> show ?`, the help, `user@r1> show `). Elsewhere (answers to questions) `?` is a
+  character like any other.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import trio
+
+from ..cli import quoting
 
 _ERASE = (0x7F, 0x08)
 
@@ -42,6 +49,8 @@ class LineReader:
         self._reading = False
         self._skip_lf = False
         self._esc = 0  # 0: none, 1: after ESC, 2: inside CSI/SS3
+        self._help_key = False
+        self._retype = False  # the kept line is typed again before reading on
         self._eof = False
         self._changed = trio.Event()
         self.on_interrupt: Callable[[], None] | None = None
@@ -75,8 +84,12 @@ class LineReader:
     def may_have_more(self) -> bool:
         return not self.at_eof
 
-    async def next_line(self) -> str | None:
+    async def next_line(self, help_key: bool = False) -> str | None:
         self._reading = True
+        self._help_key = help_key
+        if self._retype:
+            self._retype = False
+            self._out(bytes(self._line))
         try:
             while True:
                 line = self._consume()
@@ -95,6 +108,9 @@ class LineReader:
     def _out(self, data: bytes) -> None:
         if self.echo and data:
             self._write(data)
+
+    def _quoted(self) -> bool:
+        return quoting.open_quote(bytes(self._line).decode("utf-8", "replace")) is not None
 
     def _take(self) -> str:
         text = bytes(self._line).decode("utf-8", "replace")
@@ -156,6 +172,11 @@ class LineReader:
                 continue
             if b < 0x20 and b != 0x09:
                 continue
+            if b == 0x3F and self._help_key and not self._quoted():
+                echo += b"?\r\n" if self.crlf else b"?\n"
+                line = bytes(self._line).decode("utf-8", "replace") + "?"
+                self._retype = True
+                break
             if b == 0x09:
                 b = 0x20  # no completion on a line terminal: a Tab is a blank
             self._line.append(b)

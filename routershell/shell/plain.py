@@ -214,7 +214,7 @@ class PlainShell:
             self.write(prompt)
             self._at_prompt = prompt
             try:
-                line = await self.source.next_line()
+                line = await self.read_command()
             finally:
                 self._at_prompt = ""
             if line is None:
@@ -228,6 +228,10 @@ class PlainShell:
                 continue
             await self.execute(line)
         return 0
+
+    async def read_command(self) -> str | None:
+        """The next command line at the prompt (a served terminal also answers `?` here)."""
+        return await self.source.next_line()
 
     def help(self, prompt: str, text: str) -> str:
         try:

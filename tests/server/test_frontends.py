@@ -118,3 +118,53 @@ def test_the_plain_front_end_never_pages(server):
     out = asyncio.run(_plain_long_output(server.port("ssh")))
     assert out.count(b"\r\n") > 24 and b"---(more" not in out
     assert b"Physical interface: sp-1/2/0" in out
+
+
+async def _typing(port: int, steps: list[tuple[bytes, bytes]]) -> bytes:
+    """Type each chunk once the output so far ends with its marker; everything received."""
+    import asyncio
+
+    import asyncssh
+
+    async with asyncssh.connect("127.0.0.1", port, username=USER, password=PASSWORD,
+                                known_hosts=None, client_keys=None) as c:
+        p = await c.create_process(term_type="vt100", encoding=None)
+        out = b""
+        for wait_for, data in steps:
+            while not out.endswith(wait_for):
+                out += await asyncio.wait_for(p.stdout.read(65536), 10)
+            p.stdin.write(data)
+        return out
+
+
+def test_question_mark_answers_at_once_and_retypes_the_line(server):
+    """Junos: `?` needs no Enter; the help follows, then the prompt with the line so far,
+    and typing goes on from there."""
+    import asyncio
+
+    out = asyncio.run(_typing(server.port("ssh"), [
+        (b"user@r1> ", b"show ver?"),
+        (b"user@r1> show ver", b"sion | match \"Hostname ?\"\r"),
+        (b"user@r1> ", b"exit\r"),
+    ]))
+    assert out == (b"user@r1> show ver?\r\n"
+                   b"Possible completions:\r\n"
+                   b"  version              Show software process revision levels\r\n"
+                   b"user@r1> show version | match \"Hostname ?\"\r\n"  # in quotes: a character
+                   b"Hostname: r1\r\n"
+                   b"user@r1> "), out
+
+
+def test_question_mark_typed_ahead_with_enter_runs_the_retyped_line(server):
+    """A script that sends `show ?` and Enter at once gets what the device does: the help,
+    the line retyped, and Enter then runs `show` (incomplete)."""
+    import asyncio
+
+    out = asyncio.run(_typing(server.port("ssh"), [
+        (b"user@r1> ", b"show ?\r"),
+        (b"\r\nuser@r1> ", b"exit\r"),
+    ]))
+    text = out.decode()
+    assert text.startswith("user@r1> show ?\r\nPossible completions:\r\n"), text
+    help_end = text.index("\r\nuser@r1> show \r\n")
+    assert "syntax error" in text[help_end:] and text.endswith("\r\nuser@r1> ")
