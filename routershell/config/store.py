@@ -182,6 +182,8 @@ class ConfigStore:
         return self._shared
 
     def _same(self, a: ConfigNode, b: ConfigNode) -> bool:
+        if a == b:  # the usual answer (nothing edited, or rolled back), without rendering
+            return True
         if b is self.active:
             if self._active_text is None:
                 self._active_text = self._to_text(self.active)

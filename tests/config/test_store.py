@@ -231,3 +231,26 @@ def test_commit_checks_the_tree_it_installs_once() -> None:
 
     st.commit("u", "cli", None, check=check, confirm_minutes=5, now=0.0)
     assert len(seen) == 1 and seen[0] is st.active
+
+
+def test_identical_trees_need_no_render_and_order_still_counts() -> None:
+    """`is_modified` answers an unchanged candidate from the trees alone; a candidate whose
+    children only moved is still compared as text (order can matter to a renderer)."""
+    renders: list[ConfigNode] = []
+
+    def to_text(tree: ConfigNode) -> str:
+        renders.append(tree)
+        return "\n".join(f"{'/'.join(n for n, _ in p)} {c.value}" for p, c in tree.walk())
+
+    base = startup()
+    put(base, "system domain-name", "lab")
+    st = ConfigStore(base, to_text=to_text)
+    assert not st.is_modified() and renders == []
+    st.open("s1", EditMode.PRIVATE, "alice", "ssh", T0)
+    assert not st.is_modified("s1") and renders == []
+    moved = ConfigNode()
+    for path in ("system domain-name", "system host-name"):
+        put(moved, path, val(base, path))
+    st.set_candidate(moved, "s1")
+    assert moved != base  # the children's order counts
+    assert st.is_modified("s1") and len(renders) == 2  # the text differs in order here
