@@ -300,3 +300,14 @@ def test_lab_attach_keeps_the_served_user(multi_server):
     text = out.decode()
     assert "Attached to r2." in text and "user@r2> show system users" in text
     assert re.search(r"^user +p\d+ +127\.0\.0\.1 ", text, re.M), text
+
+
+def test_the_server_offers_no_chacha20(server):
+    """Clients that prefer chacha20-poly1305 (asyncssh, OpenSSH) get AES instead: asyncssh's
+    chacha20 costs the server several times the CPU per packet."""
+    async def go():
+        async with await _connect(server.port("ssh")) as c:
+            return c.get_extra_info("send_cipher"), c.get_extra_info("recv_cipher")
+
+    send, recv = _run(go())
+    assert send == recv and send.startswith("aes") and "gcm" in send
