@@ -138,11 +138,13 @@ async def bench_concurrent(proc: subprocess.Popen, port: int, sessions: int, rou
     open_time = time.perf_counter() - t0
     loaded = rss_mb(proc.pid)
     cpu1 = cpu_s(proc.pid)
+    mine1 = time.process_time()
     t0 = time.perf_counter()
     go.set()
     results = await asyncio.gather(*tasks, return_exceptions=True)
     wall = time.perf_counter() - t0
     cpu2 = cpu_s(proc.pid)
+    mine2 = time.process_time()
     failed = sum(1 for r in results if isinstance(r, BaseException))
     print(f"concurrent_sessions: {sessions} sessions")
     print(f"concurrent_sessions_failed: {failed} sessions")
@@ -154,6 +156,9 @@ async def bench_concurrent(proc: subprocess.Popen, port: int, sessions: int, rou
     print(f"server_cpu_per_login: {(cpu1 - cpu0) / sessions * 1000:.1f} ms")
     print(f"server_cpu_per_command: {(cpu2 - cpu1) / max(1, len(lat)) * 1000:.2f} ms")
     print(f"server_cpu_share_during_commands: {(cpu2 - cpu1) / wall * 100:.0f} %")
+    # the load generator's own share of a core: near 100 % means the clients, not the
+    # server, set the pace (the machine's other load shows in neither)
+    print(f"client_cpu_share_during_commands: {(mine2 - mine1) / wall * 100:.0f} %")
     print(f"server_rss_idle: {idle:.1f} MB")
     print(f"server_rss_{sessions}_sessions: {loaded:.1f} MB")
     print(f"server_rss_per_session: {(loaded - idle) / sessions * 1024:.0f} KB")
