@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+MAX_AUTH_TRIES = 3  # refused passwords before the connection is dropped (telnet's count too)
+
 
 class _Server(asyncssh.SSHServer):
     def __init__(self, host: Host, netconf_only: bool, ui: str = "auto",
@@ -34,6 +36,7 @@ class _Server(asyncssh.SSHServer):
         self.ui = ui
         self.target: Target | None = None
         self.conn: asyncssh.SSHServerConnection | None = None
+        self.failures = 0
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self.conn = conn
@@ -46,7 +49,19 @@ class _Server(asyncssh.SSHServer):
 
     def validate_password(self, username: str, password: str) -> bool:
         self.target = authenticate(self.host.app, username, password, self.device)
+        if self.target is None:
+            self._failed()
         return self.target is not None
+
+    def _failed(self) -> None:
+        """A refused password: after MAX_AUTH_TRIES the connection is dropped, as the telnet
+        login gives three tries (a client must not guess on forever). Offered public keys do
+        not count: clients try every key they hold before the password."""
+        self.failures += 1
+        if self.failures >= MAX_AUTH_TRIES and self.conn is not None:
+            # at once: the client is not asked for another password
+            self.conn.disconnect(asyncssh.DISC_NO_MORE_AUTH_METHODS_AVAILABLE,
+                                 "Too many authentication failures")
 
     def public_key_auth_supported(self) -> bool:
         return True

@@ -67,3 +67,26 @@ def test_ssh_drops_a_connection_that_never_authenticates(hasty):
         assert _recv_until(s, b"\r\n").startswith(b"SSH-2.0-")
         _until_closed(s)  # no version string, no authentication: closed by the grace timer
 
+
+
+def test_ssh_drops_a_client_after_three_wrong_passwords(server):
+    import asyncio
+
+    import asyncssh
+
+    tried: list[str] = []
+
+    class Guesser(asyncssh.SSHClient):
+        def password_auth_requested(self) -> str:
+            tried.append("guess")
+            return f"guess{len(tried)}"
+
+    async def go() -> None:
+        async with asyncssh.connect("127.0.0.1", server.port("ssh"), username=USER,
+                                    known_hosts=None, client_keys=None,
+                                    client_factory=Guesser, preferred_auth="password"):
+            pass
+
+    with pytest.raises((asyncssh.DisconnectError, asyncssh.ConnectionLost)):
+        asyncio.run(go())
+    assert len(tried) == 3
