@@ -143,6 +143,16 @@ class Connection:
     def feed(self, data: bytes) -> None:
         self.reader.feed(data)
 
+    def feed_from_host(self, data: bytes, call_soon: Callable[..., None]) -> None:
+        """Bytes from the transport, on the host loop: the line discipline takes them there
+        when it can (echo at the prompt, type-ahead buffered) and trio is woken only for a
+        finished line; `call_soon(fn, *args)` runs fn inside trio."""
+        taken = self.reader.take_outside(data)
+        if taken is None:
+            call_soon(self.feed, data)
+        elif taken:
+            call_soon(self.reader.wake)
+
     def feed_eof(self) -> None:
         self.reader.feed_eof()
 

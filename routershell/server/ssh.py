@@ -172,6 +172,8 @@ class _Session(asyncssh.SSHServerSession):
     def data_received(self, data: bytes, datatype: Any) -> None:
         if isinstance(self.conn, RichConnection):
             self.conn.feed(data)  # prompt_toolkit lives on this (asyncio) side
+        elif isinstance(self.conn, Connection):
+            self.conn.feed_from_host(data, self.host.call_soon)
         elif self.conn is not None:
             self.host.call_soon(self.conn.feed, data)
 

@@ -147,7 +147,7 @@ class _TelnetProtocol(asyncio.Protocol):
         if reply and self.transport is not None:
             self.transport.write(reply)
         if clean and self.conn is not None:
-            self.host.call_soon(self.conn.feed, clean)
+            self.conn.feed_from_host(clean, self.host.call_soon)
 
     def eof_received(self) -> bool:
         if self.conn is not None:

@@ -52,6 +52,7 @@ class LineReader:
         self._help_key = False
         self._retype = False  # the kept line is typed again before reading on
         self._eof = False
+        self._ready: str | None = None  # a line take_outside completed for next_line
         self._changed = trio.Event()
         self.on_interrupt: Callable[[], None] | None = None
 
@@ -66,6 +67,28 @@ class LineReader:
             if self.on_interrupt is not None:
                 self.on_interrupt()
         self._buf += data
+        self._wake()
+
+    def take_outside(self, data: bytes) -> bool | None:
+        """Bytes from the host loop, outside trio (the same thread, between trio's turns):
+        handled here when trio has nothing to do yet, which saves a trio wake-up per packet.
+        Type-ahead during a command is only buffered; at the prompt the bytes are echoed at
+        once. True: a line (or the end of input) is ready, wake trio (`wake`); False: nothing
+        for trio; None: not taken (a Ctrl-C interrupts a command: `feed` it inside trio)."""
+        if not data or 0x03 in data:
+            return None
+        self._buf += data
+        if not self._reading:
+            return False
+        line = self._consume()
+        if line is None:
+            return self._eof
+        self._ready = line
+        self._reading = False  # what follows is type-ahead until next_line asks again
+        return True
+
+    def wake(self) -> None:
+        """Inside trio: let next_line see what take_outside prepared."""
         self._wake()
 
     def feed_eof(self) -> None:
@@ -92,6 +115,9 @@ class LineReader:
             self._out(bytes(self._line))
         try:
             while True:
+                if self._ready is not None:
+                    line, self._ready = self._ready, None
+                    return line
                 line = self._consume()
                 if line is not None:
                     return line

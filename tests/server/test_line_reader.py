@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import trio
+import trio.testing
+
 from routershell.server.terminal import LineReader
 
 
@@ -34,3 +37,29 @@ async def test_erasing_after_help_works_on_the_kept_line():
     assert await r.next_line(help_key=True) == "show?"
     r.feed(b"\x7f\x7fx\r")
     assert await r.next_line(help_key=True) == "shx"
+
+
+async def test_bytes_taken_outside_trio_echo_at_the_prompt_and_wake_only_for_a_line():
+    r, sent = _reader()
+    async with trio.open_nursery() as n:
+        got: list[str | None] = []
+
+        async def prompt() -> None:
+            got.append(await r.next_line(help_key=True))
+
+        n.start_soon(prompt)
+        await trio.testing.wait_all_tasks_blocked()
+        assert r.take_outside(b"show ver") is False  # echoed here, trio not needed
+        assert bytes(sent) == b"show ver" and got == []
+        assert r.take_outside(b"sion\rshow route\r") is True  # a line: wake trio
+        assert r.take_outside(b"x") is False  # type-ahead now, until the next prompt
+        r.wake()
+    assert got == ["show version"]
+    assert bytes(sent) == b"show version\r\n"  # "show route" waits, unechoed
+    assert await r.next_line() == "show route"
+    assert bytes(sent).endswith(b"show route\r\n")
+
+
+async def test_ctrl_c_is_left_to_trio():
+    r, sent = _reader()
+    assert r.take_outside(b"abc\x03") is None and bytes(sent) == b""
