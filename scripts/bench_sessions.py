@@ -8,7 +8,11 @@ Prints one `name: value unit` per line:
 - the server's memory: idle, with the 100 sessions open, and per session (VmRSS of the process),
 - a 100-device lab: time from starting the process to listening.
 
-Usage: python scripts/bench_sessions.py [--sessions N] [--rounds N]
+Usage: python scripts/bench_sessions.py [--sessions N] [--rounds N] [--profile FILE]
+
+--profile FILE runs the server of the session benchmarks under cProfile (ROUTERSHELL_PROFILE,
+server/host.py) and writes its stats to FILE (read them with `python -m pstats FILE`); the
+figures are then the profiled server's, slower than without.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import argparse
 import asyncio
 import os
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -28,11 +33,15 @@ USER, PASSWORD = "user", "lab123"  # the default lab's login (routershell/labs/d
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def start_server(*extra: str) -> tuple[subprocess.Popen, int, float]:
+def start_server(*extra: str, profile: str | None = None) -> tuple[subprocess.Popen, int, float]:
     """(process, ssh port, seconds until it listened)."""
+    env = dict(os.environ)
+    if profile:
+        env["ROUTERSHELL_PROFILE"] = str(Path(profile).resolve())
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "routershell", "--listen", "ssh:0", *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                            env=env)
     line = proc.stdout.readline()
     took = time.perf_counter() - t0
     m = re.search(r"on ssh [\d.]+:(\d+)", line)
@@ -195,17 +204,21 @@ def main() -> None:
     ap.add_argument("--sessions", type=int, default=100)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--devices", type=int, default=100)
+    ap.add_argument("--profile", metavar="FILE", help="profile the server, stats to FILE")
     args = ap.parse_args()
     os.environ.setdefault("PYTHONPATH", str(ROOT))
-    proc, port, took = start_server()
+    proc, port, took = start_server(profile=args.profile)
     try:
         print(f"default_lab_listening: {took * 1000:.0f} ms")
         bench_netmiko(port)
         bench_scrapli_one(port)
         asyncio.run(bench_concurrent(proc, port, args.sessions, args.rounds))
     finally:
-        proc.terminate()
-        proc.wait(10)
+        proc.send_signal(signal.SIGINT)  # SIGINT ends serving cleanly (the profile is written)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
     bench_big_lab(args.devices)
 
 

@@ -34,6 +34,7 @@ KEY_FILE = "ssh_host_ed25519_key"
 # login(1), which Junos runs for telnet, waits 300 s; OpenSSH's LoginGraceTime is 120 s; we
 # take 60 s, short enough that abandoned connections do not pile up in a lab.
 LOGIN_TIMEOUT = 60.0
+PROFILE_ENV = "ROUTERSHELL_PROFILE"
 
 
 class ListenError(ValueError):
@@ -172,14 +173,26 @@ class Host:
 
 async def serve(app: Any, listens: list[Listen], ready: Callable[[Host], None] | None = None,
                 stop: asyncio.Event | None = None, login_timeout: float = LOGIN_TIMEOUT) -> None:
-    """Serve until `stop` is set (or forever)."""
+    """Serve until `stop` is set (or forever). With ROUTERSHELL_PROFILE=FILE in the
+    environment, the served time (sockets, SSH, the lab; not the start) is profiled with
+    cProfile and the stats written to FILE when serving ends (SIGINT, not SIGTERM)."""
     host = Host(app, listens, login_timeout)
+    profile_to = os.environ.get(PROFILE_ENV)
+    profile = None
     try:
         await host.start()
         if ready is not None:
             ready(host)
+        if profile_to:
+            import cProfile
+
+            profile = cProfile.Profile()
+            profile.enable()  # one thread holds asyncio, asyncssh and the trio guest
         await (stop.wait() if stop is not None else asyncio.Event().wait())
     finally:
+        if profile is not None:
+            profile.disable()
+            profile.dump_stats(profile_to)
         await host.aclose()
 
 

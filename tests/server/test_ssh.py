@@ -311,3 +311,31 @@ def test_the_server_offers_no_chacha20(server):
 
     send, recv = _run(go())
     assert send == recv and send.startswith("aes") and "gcm" in send
+
+
+def test_routershell_profile_writes_the_served_time_stats(tmp_path):
+    """ROUTERSHELL_PROFILE=FILE: cProfile over the served time, written when serving ends."""
+    import pstats
+
+    stats = tmp_path / "server.prof"
+    proc = subprocess.Popen([sys.executable, "-m", "routershell", "--listen", "ssh:0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
+                            env={**os.environ, "ROUTERSHELL_PROFILE": str(stats)})
+    try:
+        m = re.search(r"on ssh 127\.0\.0\.1:(\d+)", proc.stdout.readline())
+        assert m, proc.stderr.read()
+
+        async def go():
+            async with await _connect(int(m.group(1))) as c:
+                return (await c.run("show version", check=False)).stdout
+
+        assert "Hostname: r1" in _run(go())
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    names = {func[2] for func in pstats.Stats(str(stats)).stats}  # type: ignore[attr-defined]
+    assert "validate_password" in names and "run_exec" in names
