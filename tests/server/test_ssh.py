@@ -339,3 +339,58 @@ def test_routershell_profile_writes_the_served_time_stats(tmp_path):
             proc.kill()
     names = {func[2] for func in pstats.Stats(str(stats)).stats}  # type: ignore[attr-defined]
     assert "validate_password" in names and "run_exec" in names
+
+
+def test_packets_written_in_one_turn_leave_in_one_send():
+    """asyncssh writes every packet (and an SSH_MSG_IGNORE before each) on its own; the
+    server's transport gathers what one loop turn wrote into one write."""
+    from routershell.server.ssh import _CoalescingTransport
+
+    class Wire:
+        def __init__(self):
+            self.writes, self.closed = [], False
+
+        def write(self, data):
+            self.writes.append(data)
+
+        def is_closing(self):
+            return self.closed
+
+        def close(self):
+            self.closed = True
+
+        def get_write_buffer_size(self):
+            return 0
+
+        def get_extra_info(self, name):
+            return ("127.0.0.1", 22) if name == "peername" else None
+
+    async def go():
+        wire = Wire()
+        t = _CoalescingTransport(wire)
+        t.write(b"ignore")
+        t.write(b"data")
+        assert wire.writes == [] and t.get_write_buffer_size() == 10
+        await asyncio.sleep(0)
+        assert wire.writes == [b"ignoredata"]
+        t.write(b"bye")
+        t.close()  # what was written before a close still goes out
+        assert wire.writes == [b"ignoredata", b"bye"] and wire.closed
+        assert t.get_extra_info("peername") == ("127.0.0.1", 22)
+
+    _run(go())
+
+
+def test_served_connections_use_the_gathering_transport(server, monkeypatch):
+    from routershell.server import ssh
+
+    flushed = []
+    real = ssh._CoalescingTransport._flush
+    monkeypatch.setattr(ssh._CoalescingTransport, "_flush",
+                        lambda self: (flushed.append(1), real(self))[1])
+
+    async def go():
+        async with await _connect(server.port("ssh")) as c:
+            return (await c.run("show version", check=False)).stdout
+
+    assert "Hostname: r1" in _run(go()) and flushed
