@@ -13,6 +13,7 @@ from routershell.engine.constants import Exchange
 from routershell.engine.ike import IkeEndpoint
 from routershell.engine.isakmp import Message, SaPayload, VendorIdPayload, decode
 from routershell.engine.proposals import IkeProposal, ike_sa_payload
+from routershell.engine.retransmit import fixed
 
 from .helpers import A, B, peer
 
@@ -51,3 +52,22 @@ def test_retried_initiations_encode_the_offer_once(monkeypatch):
     assert len(calls) == 1
     # each attempt a new initiator cookie, the rest of the message the same
     assert len({d[:8] for d in sent}) == 5 and len({d[8:] for d in sent}) == 1
+
+
+def test_an_attempt_reads_the_sa_deadlines_once_per_step(monkeypatch):
+    """initiate (the SA is both touched and its peer host marked), each retransmission, and
+    the abort: one read of the new SA's deadlines each, not one per way it was marked."""
+    a = IkeEndpoint(A, random.Random(3), [peer(B[0], "a", schedule=fixed(10, 2, "bench"))])
+    reads = []
+    real = a._ike_deadline
+    monkeypatch.setattr(a, "_ike_deadline", lambda sa: reads.append(sa) or real(sa))
+    a.initiate(B, 0.0, "vpn")
+    assert len(reads) == 1
+    sent = len(a.datagrams_to_send())
+    while (at := a.get_timer()) is not None and at < 30:
+        a.handle_timer(at)
+        sent += len(a.datagrams_to_send())
+    retransmissions = sent - 1
+    assert retransmissions == 2 and len(reads) == 1 + retransmissions
+    assert a.abort(B, 30.0) and len(reads) == 1 + retransmissions
+
