@@ -195,15 +195,17 @@ class Network:
         now = self.scheduler.now()
         stats = self._stats
         stats.sent += 1
-        if not self.reachable(src[0]):
+        faults = self._down or self._links_down  # none: every address is reachable
+        if faults and not self.reachable(src[0]):
             stats.dropped += 1
             return False
         if self.capture is not None:
             self.capture(now, src, dst, payload)
-        if not self.reachable(dst[0]) or self.partitioned(src[0], dst[0]):
+        if (faults and not self.reachable(dst[0])) or (
+                self._partitions and self.partitioned(src[0], dst[0])):
             stats.dropped += 1
             return False
-        loss = self.loss_between(src[0], dst[0])
+        loss = self.loss_between(src[0], dst[0]) if self._addr_loss else self.loss
         lat = self._addr_latency
         if lat:
             ls, js = lat.get(src[0], (0.0, 0.0))

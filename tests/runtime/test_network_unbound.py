@@ -78,3 +78,22 @@ async def test_reachability_follows_links_down_and_up(mock_clock, net: Network) 
     assert net.reachable(B[0]) and net.reachable(C[0])
     net.set_link("uplink", False)  # the count did not go negative
     assert not net.reachable(B[0])
+
+
+async def test_faults_still_drop_on_the_fast_path(mock_clock, net: Network) -> None:
+    """No fault anywhere lets send() skip its checks; each kind of fault brings them back."""
+    got = []
+    net.bind(*B, lambda d, s, now: got.append(d))
+    net.set_down(B[0])
+    net.send(A, B, b"down")
+    net.set_down(B[0], False)
+    net.partition([A[0]], [B[0]])
+    net.send(A, B, b"partitioned")
+    net.heal()
+    net.set_loss(100, B[0])
+    net.send(A, B, b"lost")
+    net.set_loss(0, B[0])
+    net.send(A, B, b"through")
+    await net.scheduler.clock.advance(1)
+    assert got == [b"through"]
+    assert (net.stats.dropped, net.stats.lost, net.stats.delivered) == (2, 1, 1)
