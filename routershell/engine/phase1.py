@@ -71,6 +71,11 @@ _REJECTED_KEPT = 4
 _EXCH = {"main": Exchange.MAIN, "aggressive": Exchange.AGGRESSIVE}
 
 
+@functools.cache
+def _initiator_opening(mode: str) -> State:
+    return opening(mode, "initiator")  # enum look-ups, the same answer every attempt
+
+
 @functools.lru_cache(maxsize=256)
 def _main_mode_offer(proposals: tuple[IkeProposal, ...], nat_traversal: str
                      ) -> tuple[bytes, int, bytes]:
@@ -98,7 +103,7 @@ class Phase1Mixin(_Endpoint):
         sa = IkeSa(self.sadb.new_cookie(), ZERO_COOKIE, cfg.addr, "initiator", cfg.mode, now, cfg)
         sa.rekey_of = rekey_of
         sa.soft_fraction = cfg.soft_fraction
-        ex = ExchangeState(cfg.mode, "initiator", 0, opening(cfg.mode, "initiator"), now)
+        ex = ExchangeState(cfg.mode, "initiator", 0, _initiator_opening(cfg.mode), now)
         sa.p1 = ex
         self.sadb.ike[sa.key] = sa
         if cfg.mode == "main":
