@@ -11,7 +11,6 @@ plain front-end; server/rich.py has the rule that gives a person's terminal the 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +18,7 @@ import asyncssh
 
 from .rich import RichConnection, wants_rich
 from .served import Connection, Target, authenticate, split_login
+from .tcp import tune_ssh_connection
 
 if TYPE_CHECKING:
     from .host import Host
@@ -26,51 +26,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_AUTH_TRIES = 3  # refused passwords before the connection is dropped (telnet's count too)
-
-
-class _CoalescingTransport:
-    """Writes gathered until the loop turns, then sent as one: asyncssh writes each packet on
-    its own and puts an SSH_MSG_IGNORE packet before every one, so a command's echo and
-    output cost twice as many send() calls as packets without this."""
-
-    def __init__(self, transport: Any) -> None:
-        self._transport = transport
-        self._pending: list[bytes] = []
-        self._loop = asyncio.get_running_loop()
-
-    def write(self, data: bytes) -> None:
-        if not self._pending:
-            self._loop.call_soon(self._flush)
-        self._pending.append(data)
-
-    def _flush(self) -> None:
-        if self._pending:
-            data = b"".join(self._pending)
-            self._pending.clear()
-            if not self._transport.is_closing():
-                self._transport.write(data)
-
-    def close(self) -> None:
-        self._flush()
-        self._transport.close()
-
-    def write_eof(self) -> None:
-        self._flush()
-        self._transport.write_eof()
-
-    def get_write_buffer_size(self) -> int:
-        return self._transport.get_write_buffer_size() + sum(map(len, self._pending))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._transport, name)
-
-
-def _coalesce_writes(conn: asyncssh.SSHServerConnection) -> None:
-    """Wrap the connection's transport (asyncssh keeps it in `_transport`; left alone if a
-    later asyncssh does not)."""
-    transport = getattr(conn, "_transport", None)
-    if transport is not None and not isinstance(transport, _CoalescingTransport):
-        conn._transport = _CoalescingTransport(transport)  # type: ignore[attr-defined]
 
 
 class _Server(asyncssh.SSHServer):
@@ -86,7 +41,7 @@ class _Server(asyncssh.SSHServer):
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self.conn = conn
-        _coalesce_writes(conn)
+        tune_ssh_connection(conn)
 
     def begin_auth(self, username: str) -> bool:
         return True  # always authenticate: no anonymous shell

@@ -12,6 +12,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from .served import Connection, split_login
+from .tcp import quick_ack
 
 if TYPE_CHECKING:
     from .host import Host
@@ -143,6 +144,8 @@ class _TelnetProtocol(asyncio.Protocol):
             self.transport.close()
 
     def data_received(self, data: bytes) -> None:
+        if self.transport is not None:
+            quick_ack(self.transport.get_extra_info("socket"))  # server/tcp.py: why
         clean, reply = self.filter.feed(data)
         if reply and self.transport is not None:
             self.transport.write(reply)

@@ -344,7 +344,7 @@ def test_routershell_profile_writes_the_served_time_stats(tmp_path):
 def test_packets_written_in_one_turn_leave_in_one_send():
     """asyncssh writes every packet (and an SSH_MSG_IGNORE before each) on its own; the
     server's transport gathers what one loop turn wrote into one write."""
-    from routershell.server.ssh import _CoalescingTransport
+    from routershell.server.tcp import CoalescingTransport
 
     class Wire:
         def __init__(self):
@@ -367,7 +367,7 @@ def test_packets_written_in_one_turn_leave_in_one_send():
 
     async def go():
         wire = Wire()
-        t = _CoalescingTransport(wire)
+        t = CoalescingTransport(wire)
         t.write(b"ignore")
         t.write(b"data")
         assert wire.writes == [] and t.get_write_buffer_size() == 10
@@ -381,16 +381,51 @@ def test_packets_written_in_one_turn_leave_in_one_send():
     _run(go())
 
 
-def test_served_connections_use_the_gathering_transport(server, monkeypatch):
-    from routershell.server import ssh
+def test_served_connections_gather_writes_and_ack_at_once(server, monkeypatch):
+    from routershell.server import tcp
 
-    flushed = []
-    real = ssh._CoalescingTransport._flush
-    monkeypatch.setattr(ssh._CoalescingTransport, "_flush",
-                        lambda self: (flushed.append(1), real(self))[1])
+    flushed, acked = [], []
+    real_flush, real_ack = tcp.CoalescingTransport._flush, tcp.quick_ack
+    monkeypatch.setattr(tcp.CoalescingTransport, "_flush",
+                        lambda self: (flushed.append(1), real_flush(self))[1])
+    monkeypatch.setattr(tcp, "quick_ack", lambda sock: (acked.append(sock), real_ack(sock))[1])
 
     async def go():
         async with await _connect(server.port("ssh")) as c:
             return (await c.run("show version", check=False)).stdout
 
-    assert "Hostname: r1" in _run(go()) and flushed
+    assert "Hostname: r1" in _run(go()) and flushed and acked
+
+
+def test_quick_ack_after_every_read():
+    """Delayed ACKs stall clients that write twice without TCP_NODELAY (paramiko's login)."""
+    import socket
+
+    from routershell.server.tcp import AckingProtocol
+
+    if not hasattr(socket, "TCP_QUICKACK"):
+        pytest.skip("no TCP_QUICKACK on this system")
+
+    class Sock:
+        def __init__(self):
+            self.opts = []
+
+        def setsockopt(self, level, name, value):
+            self.opts.append((level, name, value))
+
+    class Proto:
+        def __init__(self):
+            self.got = []
+
+        def data_received(self, data):
+            self.got.append(data)
+
+        def eof_received(self):
+            return True
+
+    sock, proto = Sock(), Proto()
+    p = AckingProtocol(proto, sock)
+    p.data_received(b"a")
+    p.data_received(b"b")
+    assert proto.got == [b"a", b"b"] and p.eof_received() is True
+    assert sock.opts == [(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)] * 2
