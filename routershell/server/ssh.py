@@ -41,7 +41,10 @@ class _Server(asyncssh.SSHServer):
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self.conn = conn
-        tune_ssh_connection(conn)
+        self._logged_in = tune_ssh_connection(conn)
+
+    def auth_completed(self) -> None:
+        self._logged_in()
 
     def begin_auth(self, username: str) -> bool:
         return True  # always authenticate: no anonymous shell

@@ -144,8 +144,9 @@ class _TelnetProtocol(asyncio.Protocol):
             self.transport.close()
 
     def data_received(self, data: bytes) -> None:
-        if self.transport is not None:
-            quick_ack(self.transport.get_extra_info("socket"))  # server/tcp.py: why
+        if self.transport is not None and self._login_timer is not None:
+            # until the login is done (server/tcp.py: why)
+            quick_ack(self.transport.get_extra_info("socket"))
         clean, reply = self.filter.feed(data)
         if reply and self.transport is not None:
             self.transport.write(reply)

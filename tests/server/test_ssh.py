@@ -397,7 +397,7 @@ def test_served_connections_gather_writes_and_ack_at_once(server, monkeypatch):
     assert "Hostname: r1" in _run(go()) and flushed and acked
 
 
-def test_quick_ack_after_every_read():
+def test_quick_ack_after_every_read_until_logged_in():
     """Delayed ACKs stall clients that write twice without TCP_NODELAY (paramiko's login)."""
     import socket
 
@@ -429,3 +429,6 @@ def test_quick_ack_after_every_read():
     p.data_received(b"b")
     assert proto.got == [b"a", b"b"] and p.eof_received() is True
     assert sock.opts == [(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)] * 2
+    p.stop()  # logged in: ACKs ride on the replies again
+    p.data_received(b"c")
+    assert proto.got[-1] == b"c" and len(sock.opts) == 2
