@@ -46,7 +46,7 @@ import functools
 import ipaddress
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ..engine import failover as fo
@@ -181,6 +181,7 @@ class TunnelManager:
         self._tunnels: dict[str, _Tunnel] = {}
         self._next_index = 1
         self._index: dict[tuple[str, str], list[_Tunnel]] | None = None  # see _candidates
+        self._acks: dict[tuple[str, str], bool] = {}  # see _ack_listeners
         self._routes: dict[tuple[str, str], list[_Tunnel]] = {}  # see route
         self._subscribers: list[Subscriber] = []
         # the world's echo path (World.add_device sets it to Traffic.echo); see echo()
@@ -497,6 +498,7 @@ class TunnelManager:
                 if t.spec.establish == "responder":
                     idx.setdefault((t.spec.local, "*"), []).append(t)
             self._index = idx
+            self._acks.clear()
         direct = self._index.get((local, gw), [])
         dyn = self._index.get((local, "*"), [])
         if not dyn:
@@ -676,10 +678,27 @@ class TunnelManager:
                 self.scheduler.reschedule(drv)
 
     def _tunnels_on(self, local: str, gw: str) -> list[_Tunnel]:
-        # every DPD ack asks this of each tunnel to the gateway: plain attribute reads
-        return [t for t in self._candidates(local, gw) if
-                ((a := t.state.active_gateway) == gw
-                 or (a is None and t.spec.establish == "responder" and gw not in t.spec.gateways))]
+        return list(self._iter_on(local, gw))
+
+    def _iter_on(self, local: str, gw: str) -> Iterator[_Tunnel]:
+        """The tunnels using `gw` from `local` now, in index order (lazily: a DPD ack needs
+        only the first)."""
+        for t in self._candidates(local, gw):
+            a = t.state.active_gateway
+            if a == gw or (a is None and t.spec.establish == "responder" and gw not in t.spec.gateways):
+                yield t
+
+    def _ack_listeners(self, local: str, gw: str) -> bool:
+        """Some tunnel that may use `gw` from `local` has a controller that wants DPD ACKs
+        (`wants_dpd_ack`, default True); cached with the candidate index, since controllers
+        are made with their tunnels."""
+        self._candidates(local, gw)  # (re)builds the index, which clears this cache
+        key = (local, gw)
+        found = self._acks.get(key)
+        if found is None:
+            found = self._acks[key] = any(t.ctl is not None and getattr(t.ctl, "wants_dpd_ack", True)
+                                          for t in self._candidates(local, gw))
+        return found
 
     def _on_event(self, drv: _Driver, ev: Event, now: float) -> None:
         gw = ev.peer[0]
@@ -747,6 +766,11 @@ class TunnelManager:
                     x.state.state = "down"
             return None
         if isinstance(ev, DpdAck):
+            if not self._ack_listeners(drv.local, gw):
+                # hundreds of tunnels may share the IKE SA: only the first is named
+                first = next(self._iter_on(drv.local, gw), None)
+                self._emit(first.name if first is not None else "", ev, now)
+                return None
             ts = self._tunnels_on(drv.local, gw)
             self._emit(ts[0].name if ts else "", ev, now)
             for x in ts:
@@ -755,12 +779,16 @@ class TunnelManager:
                 if x.ctl is not None and getattr(x.ctl, "wants_dpd_ack", True):
                     self._run(x, x.ctl.dpd_ack(now, gw), now, pump=False)
             return None
+        if not isinstance(ev, Phase1Down):  # e.g. DpdSent: only the event's name is needed
+            if t is None:
+                t = next(self._iter_on(drv.local, gw), None)
+            self._emit(t.name if t is not None else "", ev, now)
+            return None
         ts = self._tunnels_on(drv.local, gw)
         self._emit(t.name if t is not None else (ts[0].name if ts else ""), ev, now)
-        if isinstance(ev, Phase1Down):
-            for x in ts:
-                if x.ctl is not None:
-                    self._run(x, x.ctl.phase1_down(now, gw, ev.reason), now, pump=False)
+        for x in ts:
+            if x.ctl is not None:
+                self._run(x, x.ctl.phase1_down(now, gw, ev.reason), now, pump=False)
         return None
 
     def _failed(self, t: _Tunnel, gw: str, reason: str, now: float, phase: int = 1) -> None:

@@ -196,3 +196,39 @@ def test_rsa_null_digestinfo_signature():
     assert crypto.rsa_verify(key.public_key(), sig, h)
     assert not crypto.rsa_verify(key.public_key(), sig, b"y" * 20)
     assert not crypto.rsa_verify(key.public_key(), b"\0" * 128, h)
+
+
+def _reference_cbc(name: str, key: bytes, iv: bytes, data: bytes, encrypting: bool) -> bytes:
+    """CBC as `cryptography` does it with a fresh context (what crypto.py did per message)."""
+    from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    kind = crypto.CIPHERS[name].kind
+    alg = algorithms.AES(key) if kind == "aes" else TripleDES(key * 3 if kind == "des" else key)
+    c = Cipher(alg, modes.CBC(iv))
+    ctx = c.encryptor() if encrypting else c.decryptor()
+    return ctx.update(data) + ctx.finalize()
+
+
+@pytest.mark.parametrize("name", sorted(crypto.CIPHERS))
+def test_cached_block_cipher_is_exactly_cbc(name, monkeypatch):
+    # one ECB context per key with the chaining done in Python: byte for byte the CBC of a
+    # fresh context, over several keys (evicted and set up again) and message lengths
+    monkeypatch.setattr(crypto, "_BLOCK_CIPHERS_MAX", 2)
+    spec = crypto.CIPHERS[name]
+    rng = random.Random(name)
+    keys = [rng.randbytes(spec.key_len) for _ in range(3)]
+    for round_ in range(3):
+        for key in keys:
+            for blocks in (1, 2, 5):
+                iv = rng.randbytes(spec.block)
+                data = rng.randbytes(blocks * spec.block)
+                ct = crypto.encrypt(name, key, iv, data)
+                assert ct == _reference_cbc(name, key, iv, data, True), (round_, blocks)
+                assert crypto.decrypt(name, key, iv, ct) == data
+                assert crypto.decrypt(name, key, iv, data) == _reference_cbc(name, key, iv, data, False)
+    assert len(crypto._BLOCK_CIPHERS) <= 2  # bounded
+    with pytest.raises(ValueError):
+        crypto.encrypt(name, keys[0], b"\0" * spec.block, b"\0" * (spec.block + 1))
+    with pytest.raises(CryptoError):
+        crypto.encrypt(name, keys[0], b"\0" * (spec.block + 1), b"\0" * spec.block)
