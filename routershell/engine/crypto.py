@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import hmac as _hmac
 import random
+import threading
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -206,12 +207,17 @@ CIPHERS: dict[str, CipherSpec] = {
 
 
 class _BlockCipher:
-    """One key's raw block cipher: an ECB encryptor and decryptor made once. CBC is chained
-    here over ints, so a message costs no Cipher or context construction (in `cryptography`
-    that is ~4 us and 15 ABC isinstance checks per message; every DPD probe and ACK is one
-    message each way). The bytes are exactly CBC's (RFC 2409 appendix B)."""
+    """One key's cipher contexts, made once: a CBC encryptor kept running across messages and
+    an ECB decryptor. A message then costs no Cipher or context construction (in
+    `cryptography` that is ~4 us and 15 ABC isinstance checks; every DPD probe and ACK is a
+    message each way), and the bytes are exactly CBC's with the message's IV (RFC 2409 app. B):
 
-    __slots__ = ("block", "encrypt_block", "decrypt_blocks")
+    * encrypt: the running context chains from its last output block `chain`, so the first
+      plaintext block goes in as P1 ^ IV ^ chain; it computes E(P1 ^ IV), and the rest chains
+      as usual, all in one call;
+    * decrypt: P_i = D(C_i) ^ C_(i-1) with C_0 = IV, one ECB call and one xor over ints."""
+
+    __slots__ = ("block", "chain", "cbc_update", "ecb_decrypt")
 
     def __init__(self, spec: CipherSpec, key: bytes) -> None:
         if spec.kind == "aes":
@@ -220,29 +226,38 @@ class _BlockCipher:
             alg = TripleDES(key * 3)  # K|K|K is single DES and avoids the short-key warning
         else:
             alg = TripleDES(key)
-        ecb = Cipher(alg, modes.ECB())
         self.block = spec.block
-        # whole blocks in, the same number out: the contexts never hold state between calls
-        self.encrypt_block = ecb.encryptor().update
-        self.decrypt_blocks = ecb.decryptor().update
+        self.chain = 0  # the running encryptor's last ciphertext block (its IV at first)
+        self.cbc_update = Cipher(alg, modes.CBC(bytes(spec.block))).encryptor().update
+        self.ecb_decrypt = Cipher(alg, modes.ECB()).decryptor().update
 
 
-# (cipher name, key) -> _BlockCipher, oldest first; bounded (~2 KB of OpenSSL state each), a
-# key that falls out is simply set up again
-_BLOCK_CIPHERS: dict[tuple[str, bytes], _BlockCipher] = {}
+# Per thread (a running encryptor's chain must not be shared with a lab in another thread, e.g.
+# a ServerThread): (cipher name, key) -> _BlockCipher, oldest first; bounded (~2 KB of OpenSSL
+# state each), a key that falls out is simply set up again.
+_TLS = threading.local()
 _BLOCK_CIPHERS_MAX = 8192
 
 
+def _block_ciphers() -> dict[tuple[str, bytes], _BlockCipher]:
+    try:
+        return _TLS.block_ciphers  # type: ignore[no-any-return]
+    except AttributeError:
+        _TLS.block_ciphers = {}
+        return _TLS.block_ciphers  # type: ignore[no-any-return]
+
+
 def _block_cipher(name: str, key: bytes, iv: bytes) -> _BlockCipher:
-    bc = _BLOCK_CIPHERS.get((name, key))
+    cache = _block_ciphers()
+    bc = cache.get((name, key))
     if bc is None or len(iv) != bc.block:
         spec = CIPHERS[name]
         if len(key) != spec.key_len or len(iv) != spec.block:
             raise CryptoError(f"{name}: key {len(key)} / iv {len(iv)} bytes")
         bc = _BlockCipher(spec, bytes(key))
-        while len(_BLOCK_CIPHERS) >= _BLOCK_CIPHERS_MAX:
-            del _BLOCK_CIPHERS[next(iter(_BLOCK_CIPHERS))]
-        _BLOCK_CIPHERS[(name, bytes(key))] = bc
+        while len(cache) >= _BLOCK_CIPHERS_MAX:
+            del cache[next(iter(cache))]
+        cache[(name, bytes(key))] = bc
     return bc
 
 
@@ -257,24 +272,21 @@ def encrypt(name: str, key: bytes, iv: bytes, data: bytes) -> bytes:
     b = bc.block
     if len(data) % b:
         raise ValueError("The length of the provided data is not a multiple of the block length.")
-    enc = bc.encrypt_block
-    prev = int.from_bytes(iv, "big")
-    out = []
-    for i in range(0, len(data), b):
-        c = enc((int.from_bytes(data[i:i + b], "big") ^ prev).to_bytes(b, "big"))
-        prev = int.from_bytes(c, "big")
-        out.append(c)
-    return b"".join(out)
+    if not data:
+        return b""
+    first = int.from_bytes(data[:b], "big") ^ int.from_bytes(iv, "big") ^ bc.chain
+    out = bc.cbc_update(first.to_bytes(b, "big") + data[b:])
+    bc.chain = int.from_bytes(out[-b:], "big")
+    return out
 
 
 def decrypt(name: str, key: bytes, iv: bytes, data: bytes) -> bytes:
-    """CBC decryption: P_i = D(C_i) xor C_(i-1), all blocks in one call."""
     if len(data) % CIPHERS[name].block or not data:
         raise CryptoError("ciphertext is not a whole number of blocks")
     bc = _block_cipher(name, key, iv)
     data = bytes(data)
     chain = int.from_bytes(iv + data[:-bc.block], "big")
-    return (int.from_bytes(bc.decrypt_blocks(data), "big") ^ chain).to_bytes(len(data), "big")
+    return (int.from_bytes(bc.ecb_decrypt(data), "big") ^ chain).to_bytes(len(data), "big")
 
 
 # ----------------------------------------------------------------------------- derivations

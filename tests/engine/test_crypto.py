@@ -212,8 +212,9 @@ def _reference_cbc(name: str, key: bytes, iv: bytes, data: bytes, encrypting: bo
 
 @pytest.mark.parametrize("name", sorted(crypto.CIPHERS))
 def test_cached_block_cipher_is_exactly_cbc(name, monkeypatch):
-    # one ECB context per key with the chaining done in Python: byte for byte the CBC of a
-    # fresh context, over several keys (evicted and set up again) and message lengths
+    # contexts kept per key (a running CBC encryptor, an ECB decryptor): byte for byte the CBC
+    # of a fresh context, over several keys (evicted and set up again), interleaved, and
+    # message lengths
     monkeypatch.setattr(crypto, "_BLOCK_CIPHERS_MAX", 2)
     spec = crypto.CIPHERS[name]
     rng = random.Random(name)
@@ -227,8 +228,25 @@ def test_cached_block_cipher_is_exactly_cbc(name, monkeypatch):
                 assert ct == _reference_cbc(name, key, iv, data, True), (round_, blocks)
                 assert crypto.decrypt(name, key, iv, ct) == data
                 assert crypto.decrypt(name, key, iv, data) == _reference_cbc(name, key, iv, data, False)
-    assert len(crypto._BLOCK_CIPHERS) <= 2  # bounded
+    assert len(crypto._block_ciphers()) <= 2  # bounded
     with pytest.raises(ValueError):
         crypto.encrypt(name, keys[0], b"\0" * spec.block, b"\0" * (spec.block + 1))
     with pytest.raises(CryptoError):
         crypto.encrypt(name, keys[0], b"\0" * (spec.block + 1), b"\0" * spec.block)
+
+
+def test_cached_ciphers_are_per_thread():
+    # a lab in another thread (a ServerThread) must not move this thread's running encryptor
+    import threading
+
+    key, iv, data = b"k" * 16, b"i" * 16, b"d" * 48
+    want = _reference_cbc("aes128", key, iv, data, True)
+    assert crypto.encrypt("aes128", key, iv, data) == want
+    mine = crypto._block_ciphers()[("aes128", key)]
+    seen = []
+    t = threading.Thread(target=lambda: seen.append(
+        (crypto.encrypt("aes128", key, iv, data), crypto._block_ciphers()[("aes128", key)])))
+    t.start()
+    t.join()
+    assert seen[0][0] == want and seen[0][1] is not mine
+    assert crypto.encrypt("aes128", key, iv, data) == want
