@@ -521,10 +521,16 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
 
     def _encrypt(self, sa: IkeSa, exchange: int, msgid: int, payloads: list[AnyPayload],
                  iv: bytes) -> tuple[bytes, bytes]:
-        assert sa.proposal is not None
         first, body = encode_payloads(payloads)
-        block = sa.proposal.block
-        ct = crypto.encrypt(sa.proposal.cipher, sa.enc_key, iv, crypto.pad(body, block))
+        return self._encrypt_chain(sa, exchange, msgid, first, body, iv)
+
+    def _encrypt_chain(self, sa: IkeSa, exchange: int, msgid: int, first: int, body: bytes,
+                       iv: bytes) -> tuple[bytes, bytes]:
+        """`_encrypt` of an already encoded payload chain whose first payload is `first`."""
+        prop = sa.proposal
+        assert prop is not None
+        block = crypto.CIPHERS[prop.cipher].block
+        ct = crypto.encrypt(prop.cipher, sa.enc_key, iv, crypto.pad(body, block))
         hdr = Header(sa.icookie, sa.rcookie, first, exchange, Flag.ENCRYPTED, msgid,
                      HEADER_LEN + len(ct))
         return hdr.encode() + ct, ct[-block:]
@@ -718,12 +724,20 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
 
     def _send_info(self, sa: IkeSa, payloads: list[AnyPayload]) -> None:
         """Encrypted informational exchange: HDR*, HASH(1), N/D (RFC 2409 §5.7)."""
-        assert sa.proposal is not None
+        prop = sa.proposal
+        assert prop is not None
         msgid = self._new_msgid(sa)
-        _, body = encode_payloads(payloads)
-        h = self._prf(sa, sa.skeyid_a, msgid.to_bytes(4, "big") + body)
-        iv = crypto.phase2_iv(sa.proposal.hash, sa.p1_last_block, msgid, sa.proposal.block)
-        data, _ = self._encrypt(sa, Exchange.INFORMATIONAL, msgid, [HashPayload(h), *payloads], iv)
+        # the chain is encoded once, with a placeholder HASH(1) of the prf's length that is
+        # filled in afterwards: HASH(1) covers M-ID and the payloads behind it
+        first, chain = encode_payloads([HashPayload(bytes(len(sa.skeyid_a))), *payloads])
+        head = 4 + len(sa.skeyid_a)
+        h = crypto.prf(prop.hash, sa.skeyid_a, msgid.to_bytes(4, "big") + chain[head:])
+        if len(h) == head - 4:
+            chain = chain[:4] + h + chain[head:]
+        else:  # SKEYID_a is an output of the same prf: never, but never wrong either
+            first, chain = encode_payloads([HashPayload(h), *payloads])
+        iv = crypto.phase2_iv(prop.hash, sa.p1_last_block, msgid, prop.block)
+        data, _ = self._encrypt_chain(sa, Exchange.INFORMATIONAL, msgid, first, chain, iv)
         self._emit(sa, data, sa.peer)
 
     def _send_delete_ike(self, sa: IkeSa, now: float) -> None:
