@@ -540,16 +540,17 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
         assert sa.proposal is not None
         if not msg.flags & Flag.ENCRYPTED:
             raise DecodeError("expected an encrypted message", Notify.INVALID_FLAGS)
-        block = sa.proposal.block
+        cipher = sa.proposal.cipher
+        block = crypto.CIPHERS[cipher].block
         try:
-            pt = crypto.decrypt(sa.proposal.cipher, sa.enc_key, iv, msg.body)
+            pt = crypto.decrypt(cipher, sa.enc_key, iv, msg.body)
             payloads = decode_payloads(msg.next_payload, pt)
         except (CryptoError, DecodeError) as e:
             raise DecryptError(str(e)) from None
         # Padding is at most one block (RFC 2409 appendix B pads a whole block when aligned).
         # Blocks of junk appended to a genuine message would still decrypt and authenticate,
         # but move the CBC chain (the next IV is the last block received) off the sender's.
-        if len(pt) - sum(len(p.raw) for p in payloads) > block:
+        if len(pt) - sum([len(p.raw) for p in payloads]) > block:
             raise DecryptError("padding longer than a block")
         return payloads, msg.body[-block:]
 
@@ -771,21 +772,22 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
             self._event(Malformed(sa.peer, "encrypted informational before keys",
                                   Notify.INVALID_FLAGS))
             return
-        iv = crypto.phase2_iv(sa.proposal.hash, sa.p1_last_block, msg.message_id,
-                              sa.proposal.block)
+        prop, mid = sa.proposal, msg.message_id
+        iv = crypto.phase2_iv(prop.hash, sa.p1_last_block, mid, crypto.CIPHERS[prop.cipher].block)
         payloads, _ = self._decrypt(sa, msg, iv)
         if not payloads or not isinstance(payloads[0], HashPayload):
             self._event(Malformed(sa.peer, "informational without HASH(1)",
                                   Notify.INVALID_HASH_INFORMATION))
             return
-        want = self._prf(sa, sa.skeyid_a, msg.message_id.to_bytes(4, "big")
-                         + b"".join(p.raw for p in payloads[1:]))
+        rest = payloads[1:]
+        want = crypto.prf(prop.hash, sa.skeyid_a,
+                          mid.to_bytes(4, "big") + b"".join([p.raw for p in rest]))
         if not hmac.compare_digest(payloads[0].data, want):  # constant time, as elsewhere
             self._dropped(sa.peer, 0, "informational HASH(1) mismatch", AUTHENTICATION_FAILED,
                           Notify.INVALID_HASH_INFORMATION)
             return
         proof = True
-        for p in payloads[1:]:
+        for p in rest:
             if isinstance(p, NotifyPayload):
                 proof = self._info_notify(sa, p, now) and proof
             elif isinstance(p, DeletePayload):
