@@ -248,16 +248,18 @@ def _block_ciphers() -> dict[tuple[str, bytes], _BlockCipher]:
 
 
 def _block_cipher(name: str, key: bytes, iv: bytes) -> _BlockCipher:
+    if type(key) is not bytes:  # a bytearray or memoryview key: hashable for the cache
+        key = bytes(key)
     cache = _block_ciphers()
     bc = cache.get((name, key))
     if bc is None or len(iv) != bc.block:
         spec = CIPHERS[name]
         if len(key) != spec.key_len or len(iv) != spec.block:
             raise CryptoError(f"{name}: key {len(key)} / iv {len(iv)} bytes")
-        bc = _BlockCipher(spec, bytes(key))
+        bc = _BlockCipher(spec, key)
         while len(cache) >= _BLOCK_CIPHERS_MAX:
             del cache[next(iter(cache))]
-        cache[(name, bytes(key))] = bc
+        cache[(name, key)] = bc
     return bc
 
 

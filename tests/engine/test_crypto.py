@@ -241,7 +241,7 @@ def test_cached_ciphers_are_per_thread():
 
     key, iv, data = b"k" * 16, b"i" * 16, b"d" * 48
     want = _reference_cbc("aes128", key, iv, data, True)
-    assert crypto.encrypt("aes128", key, iv, data) == want
+    assert crypto.encrypt("aes128", bytearray(key), iv, data) == want  # any bytes-like key
     mine = crypto._block_ciphers()[("aes128", key)]
     seen = []
     t = threading.Thread(target=lambda: seen.append(
