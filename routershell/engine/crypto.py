@@ -7,7 +7,8 @@ Public API
   (g^xy left-padded to modulus length; raises `CryptoError` for an invalid peer value).
 - `CIPHERS[name] -> CipherSpec` for "des", "3des", "aes128", "aes192", "aes256";
   `encrypt(name, key, iv, data)`, `decrypt(name, key, iv, data)`, `pad(data, block)`.
-- `HASHES` ("md5", "sha1", "sha256"): `prf(h, key, data)` (HMAC), `digest(h, data)`.
+- `HASHES` ("md5", "sha1", "sha256"): `prf(h, key, data)` (HMAC), `keyed_prf` (the same, for a
+  key used again and again: its HMAC state is kept), `digest(h, data)`.
 - Derivations: `skeyid_psk`, `skeyid_sig`, `derive_skeyids`, `expand_key`, `phase1_iv`,
   `phase2_iv`, `keymat`.
 - RSA signature as IKEv1 peers make it (PKCS#1 v1.5 type 1 over the bare hash, no DigestInfo):
@@ -180,6 +181,32 @@ def prf(h: str, key: bytes, data: bytes) -> bytes:
     return _hmac.digest(key, data, HASHES[h])
 
 
+def keyed_prf(h: str, key: bytes, data: bytes) -> bytes:
+    """`prf` for a key used for many messages (an IKE SA's SKEYID_a: every DPD probe, ACK and
+    quick mode message): the keyed HMAC state is set up once per key and copied (~0.5 us less
+    per message). Per thread and bounded like the cipher contexts."""
+    if type(key) is not bytes:
+        key = bytes(key)
+    cache = _keyed_hmacs()
+    base = cache.get((h, key))
+    if base is None:
+        base = _hmac.new(key, digestmod=HASHES[h])
+        while len(cache) >= _CACHED_KEYS_MAX:
+            del cache[next(iter(cache))]
+        cache[(h, key)] = base
+    m = base.copy()
+    m.update(data)
+    return m.digest()
+
+
+def _keyed_hmacs() -> dict[tuple[str, bytes], _hmac.HMAC]:
+    try:
+        return _TLS.keyed_hmacs  # type: ignore[no-any-return]
+    except AttributeError:
+        _TLS.keyed_hmacs = {}
+        return _TLS.keyed_hmacs  # type: ignore[no-any-return]
+
+
 _DIGESTS = {"md5": hashlib.md5, "sha1": hashlib.sha1, "sha256": hashlib.sha256}
 
 
@@ -236,7 +263,7 @@ class _BlockCipher:
 # a ServerThread): (cipher name, key) -> _BlockCipher, oldest first; bounded (~2 KB of OpenSSL
 # state each), a key that falls out is simply set up again.
 _TLS = threading.local()
-_BLOCK_CIPHERS_MAX = 8192
+_CACHED_KEYS_MAX = 8192
 
 
 def _block_ciphers() -> dict[tuple[str, bytes], _BlockCipher]:
@@ -257,7 +284,7 @@ def _block_cipher(name: str, key: bytes, iv: bytes) -> _BlockCipher:
         if len(key) != spec.key_len or len(iv) != spec.block:
             raise CryptoError(f"{name}: key {len(key)} / iv {len(iv)} bytes")
         bc = _BlockCipher(spec, key)
-        while len(cache) >= _BLOCK_CIPHERS_MAX:
+        while len(cache) >= _CACHED_KEYS_MAX:
             del cache[next(iter(cache))]
         cache[(name, key)] = bc
     return bc
@@ -334,9 +361,9 @@ def keymat(h: str, skeyid_d: bytes, protocol: int, spi: bytes, ni_b: bytes, nr_b
            length: int, gxy: bytes = b"") -> bytes:
     """Quick-mode KEYMAT for one direction (RFC 2409 §5.5); `spi` is that SA's 4-byte SPI."""
     seed = gxy + bytes([protocol]) + spi + ni_b + nr_b
-    out = k = prf(h, skeyid_d, seed)
+    out = k = keyed_prf(h, skeyid_d, seed)  # SKEYID_d keys every quick mode of its IKE SA
     while len(out) < length:
-        k = prf(h, skeyid_d, k + seed)
+        k = keyed_prf(h, skeyid_d, k + seed)
         out += k
     return out[:length]
 

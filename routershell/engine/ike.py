@@ -556,7 +556,7 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
 
     def _prf(self, sa: IkeSa, key: bytes, data: bytes) -> bytes:
         assert sa.proposal is not None
-        return crypto.prf(sa.proposal.hash, key, data)
+        return crypto.keyed_prf(sa.proposal.hash, key, data)
 
     # ------------------------------------------------------------------ internals: dispatch
 
@@ -732,7 +732,7 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
         # filled in afterwards: HASH(1) covers M-ID and the payloads behind it
         first, chain = encode_payloads([HashPayload(bytes(len(sa.skeyid_a))), *payloads])
         head = 4 + len(sa.skeyid_a)
-        h = crypto.prf(prop.hash, sa.skeyid_a, msgid.to_bytes(4, "big") + chain[head:])
+        h = crypto.keyed_prf(prop.hash, sa.skeyid_a, msgid.to_bytes(4, "big") + chain[head:])
         if len(h) == head - 4:
             chain = chain[:4] + h + chain[head:]
         else:  # SKEYID_a is an output of the same prf: never, but never wrong either
@@ -780,8 +780,8 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
                                   Notify.INVALID_HASH_INFORMATION))
             return
         rest = payloads[1:]
-        want = crypto.prf(prop.hash, sa.skeyid_a,
-                          mid.to_bytes(4, "big") + b"".join([p.raw for p in rest]))
+        want = crypto.keyed_prf(prop.hash, sa.skeyid_a,
+                                mid.to_bytes(4, "big") + b"".join([p.raw for p in rest]))
         if not hmac.compare_digest(payloads[0].data, want):  # constant time, as elsewhere
             self._dropped(sa.peer, 0, "informational HASH(1) mismatch", AUTHENTICATION_FAILED,
                           Notify.INVALID_HASH_INFORMATION)

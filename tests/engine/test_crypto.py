@@ -215,7 +215,7 @@ def test_cached_block_cipher_is_exactly_cbc(name, monkeypatch):
     # contexts kept per key (a running CBC encryptor, an ECB decryptor): byte for byte the CBC
     # of a fresh context, over several keys (evicted and set up again), interleaved, and
     # message lengths
-    monkeypatch.setattr(crypto, "_BLOCK_CIPHERS_MAX", 2)
+    monkeypatch.setattr(crypto, "_CACHED_KEYS_MAX", 2)
     spec = crypto.CIPHERS[name]
     rng = random.Random(name)
     keys = [rng.randbytes(spec.key_len) for _ in range(3)]
@@ -250,3 +250,18 @@ def test_cached_ciphers_are_per_thread():
     t.join()
     assert seen[0][0] == want and seen[0][1] is not mine
     assert crypto.encrypt("aes128", key, iv, data) == want
+
+
+@pytest.mark.parametrize("h", ["md5", "sha1", "sha256"])
+def test_keyed_prf_is_the_prf(h, monkeypatch):
+    # the kept HMAC state of a key gives the same MAC as a fresh one, message after message,
+    # with keys evicted and set up again
+    monkeypatch.setattr(crypto, "_CACHED_KEYS_MAX", 2)
+    rng = random.Random(h)
+    keys = [rng.randbytes(20) for _ in range(3)]
+    for _ in range(3):
+        for key in keys:
+            data = rng.randbytes(rng.randrange(0, 80))
+            assert crypto.keyed_prf(h, key, data) == hmac.new(key, data, h).digest()
+    assert len(crypto._keyed_hmacs()) <= 2
+    assert crypto.keyed_prf(h, bytearray(keys[0]), b"x") == crypto.prf(h, keys[0], b"x")
