@@ -62,7 +62,7 @@ from ..engine.events import (
     SaRekeyed,
 )
 from ..engine.ike import IkeEndpoint
-from ..engine.peer import PeerConfig
+from ..engine.peer import ChildConfig, PeerConfig
 from ..engine.sa import IpsecSa
 from .ipsec import TunnelSpec, TunnelState
 from .network import Addr, Network
@@ -518,24 +518,32 @@ class TunnelManager:
 
     # ---- endpoints and peer configs
 
-    def _peer_configs(self, local: str) -> dict[str, PeerConfig]:
-        """One PeerConfig per remote gateway of `local`, with the children of every spec."""
-        out: dict[str, PeerConfig] = {}
-        for t in self._ordered():
+    def _peer_configs(self, local: str, tunnels: list[_Tunnel] | None = None) -> dict[str, PeerConfig]:
+        """One PeerConfig per remote gateway of `local`, with the children of every spec: the
+        first spec to name the gateway gives the rest of the config (and its controller the
+        engine's DPD). `tunnels`: those of `local` in index order, if the caller has them."""
+        first: dict[str, _Tunnel] = {}
+        children: dict[str, dict[str, ChildConfig]] = {}
+        for t in tunnels if tunnels is not None else self._ordered():
             s = t.spec
             if s.local != local or s.peer is None or s.child is None or s.establish == "responder":
                 continue
-            child = dataclasses.replace(s.child, name=s.name)
+            child = None
             for gw in s.gateways:
-                base = out.get(gw)
-                if base is None:
-                    cfg = dataclasses.replace(s.peer, address=gw, children=(child,))
-                    if t.ctl is not None:
-                        # e.g. a controller that probes itself: the engine only answers
-                        cfg = dataclasses.replace(cfg, dpd=t.ctl.engine_dpd(s.peer.dpd))
-                    out[gw] = cfg
-                elif all(c.name != child.name for c in base.children):
-                    out[gw] = dataclasses.replace(base, children=base.children + (child,))
+                kids = children.get(gw)
+                if kids is None:
+                    first[gw], kids = t, children.setdefault(gw, {})
+                if s.name not in kids:
+                    kids[s.name] = child = child or dataclasses.replace(s.child, name=s.name)
+        out: dict[str, PeerConfig] = {}
+        for gw, t in first.items():
+            peer = t.spec.peer
+            assert peer is not None
+            cfg = dataclasses.replace(peer, address=gw, children=tuple(children[gw].values()))
+            if t.ctl is not None:
+                # e.g. a controller that probes itself: the engine only answers
+                cfg = dataclasses.replace(cfg, dpd=t.ctl.engine_dpd(peer.dpd))
+            out[gw] = cfg
         return out
 
     def _sync_endpoints(self, now: float) -> None:
@@ -546,6 +554,9 @@ class TunnelManager:
             drv = self._drivers.pop(local)
             self.scheduler.remove_engine(drv)
             self.network.unbind(local, IKE_PORT)
+        by_local: dict[str, list[_Tunnel]] = {}  # one pass, not one per local address
+        for t in self._ordered():
+            by_local.setdefault(t.spec.local, []).append(t)
         for local in sorted(locals_):
             drv = self._drivers.get(local)
             if drv is None:
@@ -553,10 +564,10 @@ class TunnelManager:
                 drv = self._drivers[local] = _Driver(self, local, ep)
                 self.network.bind(local, IKE_PORT, lambda data, src, now, d=drv: self._receive(d, data, src, now))
                 self.scheduler.add_engine(drv, name=f"{self.device} ike {local}")
-            wanted = self._peer_configs(local)
+            mine = by_local.get(local, [])
+            wanted = self._peer_configs(local, mine)
             ep = drv.ep
-            dynamic = {t.active for t in self._tunnels.values()
-                       if t.spec.local == local and t.spec.establish == "responder"}
+            dynamic = {t.active for t in mine if t.spec.establish == "responder"}
             for addr in [a for a in ep.peers if a not in wanted and a not in dynamic]:
                 del ep.peers[addr]
             for addr, cfg in wanted.items():
