@@ -309,27 +309,6 @@ class ConfigStore:
             es.base = tree.copy()
         return rec
 
-    def apply_now(
-        self,
-        mutate: Callable[[ConfigNode], None],
-        user: str,
-        client: str,
-        when: datetime | None,
-        check: Check | None = None,
-    ) -> CommitRecord:
-        """The commit model of platforms whose commands take effect at once (IOS-style): apply
-        `mutate` to a copy of the running configuration, check it, install it. Raises
-        StoreError("check-failed") and changes nothing when the check refuses; `mutate` may
-        raise to refuse too (nothing changes)."""
-        tree = self.active.copy()
-        mutate(tree)
-        errors = list(check(tree)) if check is not None else []
-        if errors:
-            raise StoreError("check-failed", errors=tuple(errors))
-        rec = CommitRecord(tree, user, client, when, "", self._next_seq)
-        self._install(rec, self._pending)
-        return rec
-
     def _install(self, rec: CommitRecord, pending: _Pending | None) -> None:
         """Persist, then switch: a failed write leaves everything as it was."""
         history = [rec] + self.history[: MAX_HISTORY - 1]

@@ -306,22 +306,26 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
         heap = self._timers
         due_ike: list[IkeSa] = []
         due_ipsec: list[IpsecSa] = []
+        live, touched, pop = self._timer_live, self._touched, heapq.heappop
         while heap and heap[0][0] <= now:
-            entry = heapq.heappop(heap)
-            if not self._timer_live(*entry):
+            entry = pop(heap)
+            if not live(*entry):
                 continue
             sa = entry[2]
             sa.timer_at, sa.timer_seq = None, -1
-            self._touch(sa)
+            touched[id(sa)] = sa  # _touch
             (due_ike if isinstance(sa, IkeSa) else due_ipsec).append(sa)
-        due_ike.sort(key=lambda x: x.order)
-        due_ipsec.sort(key=lambda x: x.order)
+        if len(due_ike) > 1:
+            due_ike.sort(key=_by_order)
+        if len(due_ipsec) > 1:
+            due_ipsec.sort(key=_by_order)
+        table = self.sadb.ike
         for sa in due_ike:
-            if self.sadb.ike.get(sa.key) is not sa:
+            if table.get(sa.key) is not sa:
                 continue
-            for ex in list(self._exchanges(sa)):
+            for ex in self._exchanges(sa):  # a copy: a tick may end the exchange
                 self._tick_exchange(sa, ex, now)
-            if sa.state != "established" or self.sadb.ike.get(sa.key) is not sa:
+            if sa.state != "established" or table.get(sa.key) is not sa:
                 continue
             if sa.dpd is not None:
                 self._tick_dpd(sa, now)
@@ -351,8 +355,8 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
     def _timer_live(self, deadline: float, seq: int, sa: IkeSa | IpsecSa) -> bool:
         if sa.timer_seq != seq:
             return False
-        if isinstance(sa, IkeSa):
-            return self.sadb.ike.get(sa.key) is sa
+        if type(sa) is IkeSa:
+            return self.sadb.ike.get((sa.icookie, sa.rcookie)) is sa
         return self.sadb.ipsec.get(sa.inbound_spi) is sa
 
     def _touch(self, sa: IkeSa | IpsecSa) -> None:
@@ -361,17 +365,21 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
 
     def _refresh(self) -> None:
         """Re-read the deadlines of the touched SAs and of the SAs of every dirty peer host."""
+        dirty = self._dirty
         if self._touched:
             touched, self._touched = self._touched, {}
+            ike, ipsec_table = self.sadb.ike, self.sadb.ipsec
             for sa in touched.values():
+                if dirty and sa.peer[0] in dirty:
+                    continue  # its whole host is re-read below
                 if isinstance(sa, IkeSa):
-                    if self.sadb.ike.get(sa.key) is sa:
+                    if ike.get((sa.icookie, sa.rcookie)) is sa:
                         self._set_timer(sa, self._ike_deadline(sa))
-                elif self.sadb.ipsec.get(sa.inbound_spi) is sa:
+                elif ipsec_table.get(sa.inbound_spi) is sa:
                     self._set_timer(sa, self._ipsec_deadline(sa))
-        if not self._dirty:
+        if not dirty:
             return
-        dirty, self._dirty = self._dirty, set()
+        self._dirty = set()
         ike_by, ipsec_by = self.sadb.ike.by_host, self.sadb.ipsec.by_host  # type: ignore[attr-defined]
         for host in (dirty if len(dirty) == 1 else sorted(dirty)):
             for sa in list(ike_by.get(host, {}).values()):
@@ -395,13 +403,22 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
         heapq.heappush(self._timers, (deadline, self._timer_seq, sa))
 
     def _ike_deadline(self, sa: IkeSa) -> float | None:
-        # the earliest candidate, the first of equals as min() gives (every datagram of an SA
-        # re-reads this: no exchange list copy, no generator)
+        # the earliest candidate (every datagram of an SA re-reads this, and so does every
+        # attempt of a phase 1 retried all day: a negotiating SA's phase 1 alone is read
+        # without building a list)
+        p1 = sa.p1
+        if not sa.exchanges and sa.state != "established":
+            if p1 is None:
+                return None
+            a, b = p1.deadline, p1.purge_at
+            if a is None:
+                return b
+            return a if b is None or a <= b else b
         ts: list[float | None] = []
         for ex in sa.exchanges.values():
             ts += (ex.deadline, ex.purge_at)
-        if sa.p1 is not None:
-            ts += (sa.p1.deadline, sa.p1.purge_at)
+        if p1 is not None:
+            ts += (p1.deadline, p1.purge_at)
         if sa.state == "established":
             if sa.dpd is not None:
                 ts.append(sa.dpd.deadline())
@@ -978,3 +995,7 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
 
 
 __all__ = ["DPD_VENDOR_ID", "IkeEndpoint", "reason_for"]
+
+
+def _by_order(sa: IkeSa | IpsecSa) -> int:
+    return sa.order

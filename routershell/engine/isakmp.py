@@ -13,6 +13,7 @@ Public API
   parses one and ignores trailing bytes after the last payload (CBC padding).
 - `Message(header fields, payloads)` with `encode()` for cleartext messages; `decode(data)` for a
   whole cleartext message (an encrypted one returns its header and the ciphertext in `body`).
+  `encode_message(cookies, exchange, first, chain, ...)` frames a chain encoded beforehand.
 
 Every decoding failure raises `DecodeError` (a ValueError subclass) and nothing else.
 """
@@ -459,9 +460,8 @@ class Message:
 
     def encode(self) -> bytes:
         first, data = encode_payloads(self.payloads)
-        hdr = Header(self.icookie, self.rcookie, first, self.exchange, self.flags,
-                     self.message_id, HEADER_LEN + len(data))
-        return hdr.encode() + data
+        return encode_message(self.icookie, self.rcookie, self.exchange, first, data,
+                              self.message_id, self.flags)
 
     def find(self, cls: type) -> list:
         return [p for p in self.payloads if isinstance(p, cls)]
@@ -471,6 +471,14 @@ class Message:
             if isinstance(p, cls):
                 return p
         return None
+
+
+def encode_message(icookie: bytes, rcookie: bytes, exchange: int, first: int, chain: bytes,
+                   message_id: int = 0, flags: int = 0) -> bytes:
+    """A cleartext message from an already encoded payload chain (`encode_payloads`): what
+    `Message.encode` does, for a sender that keeps the chain of a message it sends often."""
+    return _HDR.pack(icookie, rcookie, first, ISAKMP_VERSION, exchange, flags, message_id,
+                     HEADER_LEN + len(chain)) + chain
 
 
 def decode(data: bytes) -> Message:

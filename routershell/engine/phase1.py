@@ -12,6 +12,7 @@ with an unencrypted notify (the keys may differ) and
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from typing import TYPE_CHECKING, Any
@@ -48,6 +49,8 @@ from .isakmp import (
     SaPayload,
     SigPayload,
     VendorIdPayload,
+    encode_message,
+    encode_payloads,
 )
 from .machine import Move, SaState, State, opening
 from .peer import PeerConfig
@@ -68,6 +71,22 @@ _REJECTED_KEPT = 4
 _EXCH = {"main": Exchange.MAIN, "aggressive": Exchange.AGGRESSIVE}
 
 
+@functools.cache
+def _initiator_opening(mode: str) -> State:
+    return opening(mode, "initiator")  # enum look-ups, the same answer every attempt
+
+
+@functools.lru_cache(maxsize=256)
+def _main_mode_offer(proposals: tuple[IkeProposal, ...], nat_traversal: str
+                     ) -> tuple[bytes, int, bytes]:
+    """(SA body, first payload type, payload chain) of main mode message 1: the same bytes
+    for every attempt with these proposals, so a peer retried all day is encoded once."""
+    sa_payload = ike_sa_payload(proposals)
+    vids = [] if nat_traversal == "off" else [VendorIdPayload(v) for v in natt.ALL_VIDS]
+    first, chain = encode_payloads((sa_payload, *vids))
+    return sa_payload.body(), first, chain
+
+
 class _AuthError(Exception):
     def __init__(self, notify: int, reason: str = AUTHENTICATION_FAILED,
                  undecryptable: bool = False) -> None:
@@ -84,15 +103,16 @@ class Phase1Mixin(_Endpoint):
         sa = IkeSa(self.sadb.new_cookie(), ZERO_COOKIE, cfg.addr, "initiator", cfg.mode, now, cfg)
         sa.rekey_of = rekey_of
         sa.soft_fraction = cfg.soft_fraction
-        ex = ExchangeState(cfg.mode, "initiator", 0, opening(cfg.mode, "initiator"), now)
+        ex = ExchangeState(cfg.mode, "initiator", 0, _initiator_opening(cfg.mode), now)
         sa.p1 = ex
         self.sadb.ike[sa.key] = sa
-        sa_payload = ike_sa_payload(cfg.ike_proposals)
-        ex.sai_b = sa_payload.body()
         if cfg.mode == "main":
-            msg = Message(sa.icookie, ZERO_COOKIE, Exchange.MAIN, 0,
-                          (sa_payload, *self._natt_vids(cfg)))
+            ex.sai_b, first_type, chain = _main_mode_offer(tuple(cfg.ike_proposals),
+                                                           cfg.nat_traversal)
+            data = encode_message(sa.icookie, ZERO_COOKIE, Exchange.MAIN, first_type, chain)
         else:
+            sa_payload = ike_sa_payload(cfg.ike_proposals)
+            ex.sai_b = sa_payload.body()
             # aggressive mode commits to one group and, in practice, one auth method
             first = cfg.ike_proposals[0]
             sa.auth = first.auth
@@ -107,8 +127,8 @@ class Phase1Mixin(_Endpoint):
             payloads: list = [sa_payload, KePayload(ex.ke_i), NoncePayload(ex.ni), idp]
             payloads += self._p1_extras(sa)
             payloads += self._natt_vids(cfg)
-            msg = Message(sa.icookie, ZERO_COOKIE, Exchange.AGGRESSIVE, 0, tuple(payloads))
-        self._send_exchange(sa, ex, msg.encode(), now, expect_reply=True)
+            data = Message(sa.icookie, ZERO_COOKIE, Exchange.AGGRESSIVE, 0, tuple(payloads)).encode()
+        self._send_exchange(sa, ex, data, now, expect_reply=True)
         return sa
 
     def _p1_extras(self, sa: IkeSa) -> list:

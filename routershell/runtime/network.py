@@ -13,10 +13,17 @@ in flight is dropped if its destination is unreachable when it arrives.
 
 `capture`, when set, sees every datagram put on the wire: `capture(now, src, dst, payload)`
 (src and dst are (address, port)).
+
+A datagram to an (address, port) nothing is bound to takes no scheduler entry (a device
+retrying an unreachable peer all day sends hundreds of thousands): it is kept aside with its
+arrival time and place in the firing order, counted as dropped once it would have arrived, and
+put back on the scheduler, in that same place, if something binds its destination meanwhile.
+So timelines, draws and `stats` are what one entry per datagram gave.
 """
 
 from __future__ import annotations
 
+import heapq
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -41,7 +48,7 @@ class Link:
 
     name: str
     addresses: set[str] = field(default_factory=set)
-    up: bool = True
+    up: bool = True  # change it with Network.set_link (which keeps count of links down)
 
 
 @dataclass
@@ -65,10 +72,22 @@ class Network:
         self._addr_loss: dict[str, float] = {}
         self._down: set[str] = set()
         self._links: dict[str, Link] = {}
+        self._links_down = 0  # links with up False: none (the usual case) spares reachable() a walk
         self._partitions: list[tuple[frozenset[str], frozenset[str]]] = []
         self._rngs: dict[tuple[str, ...], random.Random] = {}
         self.capture: Callable[[float, Addr, Addr, bytes], Any] | None = None
-        self.stats = NetworkStats()
+        self._stats = NetworkStats()
+        # in flight to an unbound destination: (arrival, scheduler seq, src, dst, payload)
+        self._unbound: list[tuple[float, int, Addr, Addr, bytes]] = []
+
+    @property
+    def stats(self) -> NetworkStats:
+        if self._unbound:
+            try:
+                self._settle(self.scheduler.now())
+            except RuntimeError:  # read after the lab's trio run ended: time stands still
+                pass
+        return self._stats
 
     # ----- endpoints ----------------------------------------------------------------------
 
@@ -77,6 +96,8 @@ class Network:
         if key in self._bound and self._bound[key] is not handler:
             raise NetworkError(f"{addr} port {port} is already bound")
         self._bound[key] = handler
+        if self._unbound:
+            self._revive(key)
 
     def unbind(self, addr: str, port: int) -> None:
         self._bound.pop((addr, int(port)), None)
@@ -104,7 +125,10 @@ class Network:
     def set_link(self, name: str, up: bool) -> None:
         if name not in self._links:
             raise NetworkError(f"no link {name!r}")
-        self._links[name].up = up
+        link = self._links[name]
+        if link.up != up:
+            self._links_down += -1 if up else 1
+        link.up = up
 
     def set_down(self, addr: str, down: bool = True) -> None:
         """Make `addr` unreachable (True) or reachable again; nothing is told."""
@@ -116,6 +140,8 @@ class Network:
     def reachable(self, addr: str) -> bool:
         if addr in self._down:
             return False
+        if not self._links_down:
+            return True
         return not any(not link.up and addr in link.addresses for link in self._links.values())
 
     def partition(self, side_a: Iterable[str], side_b: Iterable[str]) -> None:
@@ -129,6 +155,8 @@ class Network:
         self._partitions.clear()
 
     def partitioned(self, src: str, dst: str) -> bool:
+        if not self._partitions:
+            return False
         return any((src in a and dst in b) or (src in b and dst in a) for a, b in self._partitions)
 
     def set_latency(self, addr: str, latency: float, jitter: float = 0.0) -> None:
@@ -165,26 +193,63 @@ class Network:
         """Put one datagram on the wire; False if it is dropped at once (it may still be
         lost later if its destination goes away while it is in flight)."""
         now = self.scheduler.now()
-        self.stats.sent += 1
-        if not self.reachable(src[0]):
-            self.stats.dropped += 1
+        stats = self._stats
+        stats.sent += 1
+        faults = self._down or self._links_down  # none: every address is reachable
+        if faults and not self.reachable(src[0]):
+            stats.dropped += 1
             return False
         if self.capture is not None:
             self.capture(now, src, dst, payload)
-        if not self.reachable(dst[0]) or self.partitioned(src[0], dst[0]):
-            self.stats.dropped += 1
+        if (faults and not self.reachable(dst[0])) or (
+                self._partitions and self.partitioned(src[0], dst[0])):
+            stats.dropped += 1
             return False
-        loss = self.loss_between(src[0], dst[0])
-        ls, js = self._addr_latency.get(src[0], (0.0, 0.0))
-        ld, jd = self._addr_latency.get(dst[0], (0.0, 0.0))
-        jitter = max(js, jd)
+        loss = self.loss_between(src[0], dst[0]) if self._addr_loss else self.loss
+        lat = self._addr_latency
+        if lat:
+            ls, js = lat.get(src[0], (0.0, 0.0))
+            ld, jd = lat.get(dst[0], (0.0, 0.0))
+            jitter = max(js, jd)
+        else:
+            ls = ld = jitter = 0.0
         rng = self._rng(src[0], dst[0]) if (loss or jitter) else None
         if rng is not None and loss and rng.random() < loss:
-            self.stats.lost += 1
+            stats.lost += 1
             return False
         delay = self.latency + ls + ld + (rng.uniform(0.0, jitter) if rng is not None and jitter else 0.0)
+        if dst not in self._bound:  # kept aside, not scheduled (see the module docstring)
+            unbound = self._unbound
+            if unbound and unbound[0][0] <= now:
+                self._settle(now)
+            heapq.heappush(unbound, (now + delay, self.scheduler.reserve(), src, dst, payload))
+            return True
         self.scheduler.call_at(now + delay, lambda: self._deliver(src, dst, payload), "datagram")
         return True
+
+    def _settle(self, now: float) -> None:
+        """Count as dropped the datagrams to unbound destinations that have arrived by now."""
+        unbound = self._unbound
+        while unbound and unbound[0][0] <= now:
+            heapq.heappop(unbound)
+            self._stats.dropped += 1
+
+    def _revive(self, key: Addr) -> None:
+        """`key` was just bound: its datagrams still in flight go on the scheduler, in the
+        place they were given when sent."""
+        now = self.scheduler.now()
+        self._settle(now)
+        keep = []
+        for item in self._unbound:
+            at, seq, src, dst, payload = item
+            if dst == key:
+                self.scheduler.call_at(at, lambda s=src, d=dst, p=payload: self._deliver(s, d, p),
+                                       "datagram", seq=seq)
+            else:
+                keep.append(item)
+        if len(keep) != len(self._unbound):
+            heapq.heapify(keep)
+            self._unbound = keep
 
     def known(self, addr: str) -> bool:
         """Something in the lab owns `addr` (a link end or a bound endpoint)."""
@@ -227,7 +292,7 @@ class Network:
     def _deliver(self, src: Addr, dst: Addr, payload: bytes) -> None:
         handler = self._bound.get(dst)
         if handler is None or not self.reachable(dst[0]) or self.partitioned(src[0], dst[0]):
-            self.stats.dropped += 1
+            self._stats.dropped += 1
             return
-        self.stats.delivered += 1
+        self._stats.delivered += 1
         handler(payload, src, self.scheduler.now())

@@ -157,9 +157,10 @@ class Scheduler:
 
     # ----- heap -------------------------------------------------------------------------
 
-    def _push(self, deadline: float, entry: Timer | _EngineSlot) -> None:
-        seq = self._seq
-        self._seq = seq + 1
+    def _push(self, deadline: float, entry: Timer | _EngineSlot, seq: int | None = None) -> None:
+        if seq is None:
+            seq = self._seq
+            self._seq = seq + 1
         entry.seq = seq
         heapq.heappush(self._heap, (deadline, seq, entry))
         scope = self._scope
@@ -174,12 +175,21 @@ class Scheduler:
             raise SchedulerError(f"bad deadline {deadline!r}")
         return deadline
 
-    def call_at(self, deadline: float, callback: Callable[[], Any], name: str = "") -> Timer:
-        """Call `callback()` at lab time `deadline` (at once if already past)."""
+    def call_at(self, deadline: float, callback: Callable[[], Any], name: str = "",
+                seq: int | None = None) -> Timer:
+        """Call `callback()` at lab time `deadline` (at once if already past); `seq`, from
+        `reserve()`, gives it the place among equal deadlines it had when reserved."""
         t = Timer(self, self._check(deadline), callback, None, name)
         self._live += 1
-        self._push(t.deadline, t)
+        self._push(t.deadline, t, seq)
         return t
+
+    def reserve(self) -> int:
+        """A place in the firing order, for an entry that may be added later (`call_at(seq=)`):
+        the network holds back datagrams nothing may ever receive this way."""
+        seq = self._seq
+        self._seq = seq + 1
+        return seq
 
     def call_later(self, delay: float, callback: Callable[[], Any], name: str = "") -> Timer:
         """Call `callback()` `delay` lab seconds from now."""

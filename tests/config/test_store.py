@@ -199,27 +199,6 @@ def test_commit_confirmed_needs_runtime_time() -> None:
         st.commit("a", "cli", T0, confirm_minutes=1)
 
 
-def test_apply_now_installs_at_once_and_refuses_whole():
-    """IOS-style platforms: each command changes the running configuration at once; a refused
-    change leaves it as it was."""
-    from routershell.config.store import ConfigStore, StoreError
-    from routershell.config.tree import ConfigNode
-
-    store = ConfigStore(ConfigNode())
-    seen = []
-    store.add_listener(lambda tree, rec: seen.append(rec.sequence))
-    store.apply_now(lambda t: setattr(t.ensure((("hostname", None),)), "value", "host1"), "admin", "cli", None)
-    assert store.active.get((("hostname", None),)).value == "host1"
-    assert len(seen) == 1
-
-    def bad(tree):
-        return ["too many"] if tree.get((("x", None),)) is not None else []
-
-    with pytest.raises(StoreError):
-        store.apply_now(lambda t: t.ensure((("x", None),)), "admin", "cli", None, check=bad)
-    assert store.active.get((("x", None),)) is None and len(seen) == 1
-
-
 def test_commit_checks_the_tree_it_installs_once() -> None:
     st = ConfigStore(startup())
     put(st.writable(), "system host-name", "r2")
