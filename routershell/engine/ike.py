@@ -49,7 +49,7 @@ import random
 from collections import deque
 
 from . import crypto, natt
-from .constants import DPD_VENDOR_ID, HEADER_LEN, Exchange, Flag, Notify, Proto
+from .constants import DPD_VENDOR_ID, Exchange, Flag, Notify, Proto
 from .crypto import CryptoError, DecryptError
 from .dpd import DpdState
 from .events import (
@@ -79,11 +79,11 @@ from .isakmp import (
     DecodeError,
     DeletePayload,
     HashPayload,
-    Header,
     Message,
     NotifyPayload,
     decode,
     decode_payloads,
+    encode_message,
     encode_payloads,
 )
 from .machine import MachineMixin, State
@@ -548,9 +548,8 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
         assert prop is not None
         block = crypto.CIPHERS[prop.cipher].block
         ct = crypto.encrypt(prop.cipher, sa.enc_key, iv, crypto.pad(body, block))
-        hdr = Header(sa.icookie, sa.rcookie, first, exchange, Flag.ENCRYPTED, msgid,
-                     HEADER_LEN + len(ct))
-        return hdr.encode() + ct, ct[-block:]
+        return (encode_message(sa.icookie, sa.rcookie, exchange, first, ct, msgid, Flag.ENCRYPTED),
+                ct[-block:])
 
     def _decrypt(self, sa: IkeSa, msg: Message, iv: bytes) -> tuple[list[AnyPayload], bytes]:
         """Raises CryptoError / DecodeError."""
