@@ -370,22 +370,26 @@ AnyPayload = (
 )
 
 
+# payloads that are their data and nothing else (a constant: every received payload asks it)
+_SIMPLE: dict[int, type[_Data]] = {
+    Payload.KE: KePayload,
+    Payload.HASH: HashPayload,
+    Payload.SIG: SigPayload,
+    Payload.NONCE: NoncePayload,
+    Payload.VID: VendorIdPayload,
+    NatDPayload.TYPE: NatDPayload,
+    NatDDraftPayload.TYPE: NatDDraftPayload,
+    NatOaPayload.TYPE: NatOaPayload,
+    NatOaDraftPayload.TYPE: NatOaDraftPayload,
+}
+
+
 def _decode_one(ptype: int, body: bytes, raw: bytes) -> AnyPayload:
     if ptype == Payload.SA:
         return _decode_sa(body, raw)
-    simple = {
-        Payload.KE: KePayload,
-        Payload.HASH: HashPayload,
-        Payload.SIG: SigPayload,
-        Payload.NONCE: NoncePayload,
-        Payload.VID: VendorIdPayload,
-        NatDPayload.TYPE: NatDPayload,
-        NatDDraftPayload.TYPE: NatDDraftPayload,
-        NatOaPayload.TYPE: NatOaPayload,
-        NatOaDraftPayload.TYPE: NatOaDraftPayload,
-    }
-    if ptype in simple:
-        return simple[ptype](bytes(body), raw)
+    simple = _SIMPLE.get(ptype)
+    if simple is not None:
+        return simple(bytes(body), raw)
     if ptype == Payload.ID:
         if len(body) < 4:
             raise DecodeError("short ID payload", notify=18)
