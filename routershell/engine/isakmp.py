@@ -64,14 +64,22 @@ class Header:
 
 
 def decode_header(data: bytes) -> Header:
+    ic, rc, nxt, ver, exch, flags, mid, length = _header_fields(data)
+    return Header(ic, rc, nxt, exch, flags, mid, length, ver)
+
+
+def _header_fields(data: bytes) -> tuple[bytes, bytes, int, int, int, int, int, int]:
+    """The checked header as (icookie, rcookie, next payload, version, exchange, flags,
+    message ID, length): `decode` takes them without making a Header per datagram."""
     if len(data) < HEADER_LEN:
         raise DecodeError("short ISAKMP header")
-    ic, rc, nxt, ver, exch, flags, mid, length = _HDR.unpack_from(data, 0)
+    fields = _HDR.unpack_from(data, 0)
+    ver, length = fields[3], fields[7]
     if ver >> 4 != 1:
         raise DecodeError(f"unsupported ISAKMP major version {ver >> 4}", notify=5)
     if length < HEADER_LEN or length > len(data):
         raise DecodeError(f"ISAKMP length {length} does not match datagram of {len(data)}", 30)
-    return Header(ic, rc, nxt, exch, flags, mid, length, ver)
+    return fields  # type: ignore[return-value]
 
 
 # ----------------------------------------------------------------------------- attributes
@@ -490,10 +498,9 @@ def decode(data: bytes) -> Message:
     if not isinstance(data, bytes | bytearray | memoryview):
         raise DecodeError("datagram is not bytes")
     data = bytes(data)
-    h = decode_header(data)
-    body = data[HEADER_LEN : h.length]
-    if h.flags & Flag.ENCRYPTED:
-        return Message(h.icookie, h.rcookie, h.exchange, h.message_id, (), h.flags, body,
-                       h.next_payload)
-    return Message(h.icookie, h.rcookie, h.exchange, h.message_id,
-                   tuple(decode_payloads(h.next_payload, body)), h.flags)
+    icookie, rcookie, first, _version, exchange, flags, message_id, length = _header_fields(data)
+    body = data[HEADER_LEN:length]
+    if flags & Flag.ENCRYPTED:
+        return Message(icookie, rcookie, exchange, message_id, (), flags, body, first)
+    return Message(icookie, rcookie, exchange, message_id,
+                   tuple(decode_payloads(first, body)), flags)
