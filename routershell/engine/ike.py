@@ -570,6 +570,19 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
             raise DecryptError("padding longer than a block")
         return payloads, msg.body[-block:]
 
+    def _hashed_chain(self, sa: IkeSa, prefix: bytes, payloads: list[AnyPayload]
+                      ) -> tuple[int, bytes]:
+        """The chain HASH, payloads... of a phase 2 message (informational, quick mode) where
+        HASH = prf(SKEYID_a, prefix | the payloads after HASH), as (first type, bytes). The
+        payloads are encoded once, behind a placeholder HASH of the prf's length that is then
+        filled in (an SA payload with its transforms is the costly part to encode)."""
+        hlen = len(sa.skeyid_a)  # SKEYID_a is an output of the same prf
+        first, chain = encode_payloads([HashPayload(bytes(hlen)), *payloads])
+        h = self._prf(sa, sa.skeyid_a, prefix + chain[4 + hlen:])
+        if len(h) == hlen:
+            return first, chain[:4] + h + chain[4 + hlen:]
+        return encode_payloads([HashPayload(h), *payloads])  # never, but never wrong either
+
     def _prf(self, sa: IkeSa, key: bytes, data: bytes) -> bytes:
         assert sa.proposal is not None
         return crypto.keyed_prf(sa.proposal.hash, key, data)
@@ -744,15 +757,7 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
         prop = sa.proposal
         assert prop is not None
         msgid = self._new_msgid(sa)
-        # the chain is encoded once, with a placeholder HASH(1) of the prf's length that is
-        # filled in afterwards: HASH(1) covers M-ID and the payloads behind it
-        first, chain = encode_payloads([HashPayload(bytes(len(sa.skeyid_a))), *payloads])
-        head = 4 + len(sa.skeyid_a)
-        h = crypto.keyed_prf(prop.hash, sa.skeyid_a, msgid.to_bytes(4, "big") + chain[head:])
-        if len(h) == head - 4:
-            chain = chain[:4] + h + chain[head:]
-        else:  # SKEYID_a is an output of the same prf: never, but never wrong either
-            first, chain = encode_payloads([HashPayload(h), *payloads])
+        first, chain = self._hashed_chain(sa, msgid.to_bytes(4, "big"), payloads)
         iv = crypto.phase2_iv(prop.hash, sa.p1_last_block, msgid, prop.block)
         data, _ = self._encrypt_chain(sa, Exchange.INFORMATIONAL, msgid, first, chain, iv)
         self._emit(sa, data, sa.peer)
