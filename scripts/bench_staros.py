@@ -9,15 +9,21 @@ A flap silences one context's primary gateway (its 32 primaries = 1 % of 3200) a
 brings it back `--down` seconds later (default 1800); DPD (interval `--dpd-interval`, default 300 s,
 timeout 10 s, num-retry 3) finds it dead, the groups fail over to their secondaries and return
 on their own (`switchover auto`). Prints one `name: value unit` per line: wall and CPU time of the
-whole run (boot included) and of boot alone (the machine may be shared: CPU time is the figure
-that does not depend on the neighbours), tunnels up, groups on their primary at the end,
-switchovers, notifications and datagrams.
+whole run (boot included), of boot alone and of the 24 hours after boot (the machine may be
+shared: CPU time is the figure that does not depend on the neighbours), tunnels up, groups on
+their primary at the end, switchovers, notifications and datagrams.
+
+`--digest` also prints a SHA-256 over every datagram put on the wire (lab time, addresses,
+bytes), every tunnel event and every notification, in order: two runs (other
+PYTHONHASHSEED, other code that must not change behaviour) agree exactly when it is equal.
+It costs time, so the timing figures of such a run are not the benchmark's.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import hashlib
 import time
 
 import trio
@@ -64,13 +70,20 @@ def config(contexts: int, dpd: str) -> str:
     return "\n".join(out) + "\n"
 
 
-async def run(contexts: int, hours: int, dpd: str, down: float, clock: MockClock) -> dict[str, float]:
+async def run(contexts: int, hours: int, dpd: str, down: float, clock: MockClock,
+              digest: hashlib._Hash | None = None) -> dict[str, float]:
     lab = LabClock("virtual", trio_clock=clock)
     world = World(lab, Scheduler(lab), Streams(1))
+    if digest is not None:
+        def wire(now: float, src: tuple[str, int], dst: tuple[str, int], payload: bytes) -> None:
+            digest.update(f"{now!r} {src} {dst} {len(payload)} ".encode() + payload)
+        world.network.capture = wire
     t0, c0 = time.perf_counter(), time.process_time()
     dev = make_staros_device("asr", config(contexts, dpd), model="ASR 5000", hostname="bench", ports=[],
                              clock=lab, streams=world.streams, home=None)  # type: ignore[arg-type]
     world.add_device(dev, dev.addresses())
+    if digest is not None:
+        dev.tunnels.subscribe(lambda name, ev: digest.update(f"{world.now()!r} {name} {ev!r}".encode()))
     for c in range(contexts):
         for r in (0, 1):
             world.add_peer(PeerSpec(f"c{c}-{r}", gateway(c, r), b"bench", IKE, ESP, answers_dpd=True))
@@ -94,6 +107,8 @@ async def run(contexts: int, hours: int, dpd: str, down: float, clock: MockClock
         groups = dev.driver.groups
         carrying_primary = sum(1 for g in groups.groups.values() if g.ctl.carrying.value == "primary")
         switchovers = sum(g.ctl.switchovers for g in groups.groups.values())
+        if digest is not None:
+            digest.update(repr(list(dev.driver.trap_history)).encode())
         nursery.cancel_scope.cancel()
     return {"wall": wall, "cpu": cpu, "boot": t_boot, "boot_cpu": c_boot, "up_boot": up_boot, "up": up, "primary": carrying_primary,
             "switchovers": switchovers, "notifications": len(dev.driver.trap_history),
@@ -106,18 +121,22 @@ def main() -> None:
     p.add_argument("--hours", type=int, default=24)
     p.add_argument("--dpd-interval", type=int, default=300)
     p.add_argument("--down", type=float, default=1800.0, help="seconds a flapping primary stays silent")
+    p.add_argument("--digest", action="store_true", help="also print a digest of the wire, events and traps")
     a = p.parse_args()
     if a.down >= 3300:
         p.error("--down must end before the next hour's flap (< 3300 s)")
     clock = MockClock()
     dpd = f"interval {a.dpd_interval} timeout 10 num-retry 3"
-    r = trio.run(run, a.contexts, a.hours, dpd, a.down, clock, clock=clock)
+    digest = hashlib.sha256() if a.digest else None
+    r = trio.run(run, a.contexts, a.hours, dpd, a.down, clock, digest, clock=clock)
     n = a.contexts * GROUPS
     print(f"staros_{n}_groups_dpd_interval: {a.dpd_interval} s")
     print(f"staros_{n}_groups_{a.hours}h_wall: {r['wall']:.2f} s")
     print(f"staros_{n}_groups_{a.hours}h_cpu: {r['cpu']:.2f} s")
     print(f"staros_{n}_groups_boot_wall: {r['boot']:.2f} s")
     print(f"staros_{n}_groups_boot_cpu: {r['boot_cpu']:.2f} s")
+    print(f"staros_{n}_groups_{a.hours}h_after_boot_wall: {r['wall'] - r['boot']:.2f} s")
+    print(f"staros_{n}_groups_{a.hours}h_after_boot_cpu: {r['cpu'] - r['boot_cpu']:.2f} s")
     print(f"staros_{n}_groups_tunnels_up_after_boot: {int(r['up_boot'])} tunnels")
     print(f"staros_{n}_groups_tunnels_up_at_end: {int(r['up'])} tunnels")
     print(f"staros_{n}_groups_on_primary_at_end: {int(r['primary'])} groups")
@@ -125,6 +144,8 @@ def main() -> None:
     print(f"staros_{n}_groups_notifications: {int(r['notifications'])} notifications")
     print(f"staros_{n}_groups_datagrams: {int(r['datagrams'])} datagrams")
     print(f"staros_{n}_groups_lab_time: {r['lab']:.0f} s")
+    if digest is not None:
+        print(f"staros_{n}_groups_digest: {digest.hexdigest()} sha256")
 
 
 if __name__ == "__main__":

@@ -49,7 +49,7 @@ import random
 from collections import deque
 
 from . import crypto, natt
-from .constants import DPD_VENDOR_ID, HEADER_LEN, Exchange, Flag, Notify, Proto
+from .constants import DPD_VENDOR_ID, Exchange, Flag, Notify, Proto
 from .crypto import CryptoError, DecryptError
 from .dpd import DpdState
 from .events import (
@@ -79,11 +79,11 @@ from .isakmp import (
     DecodeError,
     DeletePayload,
     HashPayload,
-    Header,
     Message,
     NotifyPayload,
     decode,
     decode_payloads,
+    encode_message,
     encode_payloads,
 )
 from .machine import MachineMixin, State
@@ -538,35 +538,54 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
 
     def _encrypt(self, sa: IkeSa, exchange: int, msgid: int, payloads: list[AnyPayload],
                  iv: bytes) -> tuple[bytes, bytes]:
-        assert sa.proposal is not None
         first, body = encode_payloads(payloads)
-        block = sa.proposal.block
-        ct = crypto.encrypt(sa.proposal.cipher, sa.enc_key, iv, crypto.pad(body, block))
-        hdr = Header(sa.icookie, sa.rcookie, first, exchange, Flag.ENCRYPTED, msgid,
-                     HEADER_LEN + len(ct))
-        return hdr.encode() + ct, ct[-block:]
+        return self._encrypt_chain(sa, exchange, msgid, first, body, iv)
+
+    def _encrypt_chain(self, sa: IkeSa, exchange: int, msgid: int, first: int, body: bytes,
+                       iv: bytes) -> tuple[bytes, bytes]:
+        """`_encrypt` of an already encoded payload chain whose first payload is `first`."""
+        prop = sa.proposal
+        assert prop is not None
+        block = crypto.CIPHERS[prop.cipher].block
+        ct = crypto.encrypt(prop.cipher, sa.enc_key, iv, crypto.pad(body, block))
+        return (encode_message(sa.icookie, sa.rcookie, exchange, first, ct, msgid, Flag.ENCRYPTED),
+                ct[-block:])
 
     def _decrypt(self, sa: IkeSa, msg: Message, iv: bytes) -> tuple[list[AnyPayload], bytes]:
         """Raises CryptoError / DecodeError."""
         assert sa.proposal is not None
         if not msg.flags & Flag.ENCRYPTED:
             raise DecodeError("expected an encrypted message", Notify.INVALID_FLAGS)
-        block = sa.proposal.block
+        cipher = sa.proposal.cipher
+        block = crypto.CIPHERS[cipher].block
         try:
-            pt = crypto.decrypt(sa.proposal.cipher, sa.enc_key, iv, msg.body)
+            pt = crypto.decrypt(cipher, sa.enc_key, iv, msg.body)
             payloads = decode_payloads(msg.next_payload, pt)
         except (CryptoError, DecodeError) as e:
             raise DecryptError(str(e)) from None
         # Padding is at most one block (RFC 2409 appendix B pads a whole block when aligned).
         # Blocks of junk appended to a genuine message would still decrypt and authenticate,
         # but move the CBC chain (the next IV is the last block received) off the sender's.
-        if len(pt) - sum(len(p.raw) for p in payloads) > block:
+        if len(pt) - sum([len(p.raw) for p in payloads]) > block:
             raise DecryptError("padding longer than a block")
         return payloads, msg.body[-block:]
 
+    def _hashed_chain(self, sa: IkeSa, prefix: bytes, payloads: list[AnyPayload]
+                      ) -> tuple[int, bytes]:
+        """The chain HASH, payloads... of a phase 2 message (informational, quick mode) where
+        HASH = prf(SKEYID_a, prefix | the payloads after HASH), as (first type, bytes). The
+        payloads are encoded once, behind a placeholder HASH of the prf's length that is then
+        filled in (an SA payload with its transforms is the costly part to encode)."""
+        hlen = len(sa.skeyid_a)  # SKEYID_a is an output of the same prf
+        first, chain = encode_payloads([HashPayload(bytes(hlen)), *payloads])
+        h = self._prf(sa, sa.skeyid_a, prefix + chain[4 + hlen:])
+        if len(h) == hlen:
+            return first, chain[:4] + h + chain[4 + hlen:]
+        return encode_payloads([HashPayload(h), *payloads])  # never, but never wrong either
+
     def _prf(self, sa: IkeSa, key: bytes, data: bytes) -> bytes:
         assert sa.proposal is not None
-        return crypto.prf(sa.proposal.hash, key, data)
+        return crypto.keyed_prf(sa.proposal.hash, key, data)
 
     # ------------------------------------------------------------------ internals: dispatch
 
@@ -735,12 +754,12 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
 
     def _send_info(self, sa: IkeSa, payloads: list[AnyPayload]) -> None:
         """Encrypted informational exchange: HDR*, HASH(1), N/D (RFC 2409 §5.7)."""
-        assert sa.proposal is not None
+        prop = sa.proposal
+        assert prop is not None
         msgid = self._new_msgid(sa)
-        _, body = encode_payloads(payloads)
-        h = self._prf(sa, sa.skeyid_a, msgid.to_bytes(4, "big") + body)
-        iv = crypto.phase2_iv(sa.proposal.hash, sa.p1_last_block, msgid, sa.proposal.block)
-        data, _ = self._encrypt(sa, Exchange.INFORMATIONAL, msgid, [HashPayload(h), *payloads], iv)
+        first, chain = self._hashed_chain(sa, msgid.to_bytes(4, "big"), payloads)
+        iv = crypto.phase2_iv(prop.hash, sa.p1_last_block, msgid, prop.block)
+        data, _ = self._encrypt_chain(sa, Exchange.INFORMATIONAL, msgid, first, chain, iv)
         self._emit(sa, data, sa.peer)
 
     def _send_delete_ike(self, sa: IkeSa, now: float) -> None:
@@ -774,21 +793,22 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
             self._event(Malformed(sa.peer, "encrypted informational before keys",
                                   Notify.INVALID_FLAGS))
             return
-        iv = crypto.phase2_iv(sa.proposal.hash, sa.p1_last_block, msg.message_id,
-                              sa.proposal.block)
+        prop, mid = sa.proposal, msg.message_id
+        iv = crypto.phase2_iv(prop.hash, sa.p1_last_block, mid, crypto.CIPHERS[prop.cipher].block)
         payloads, _ = self._decrypt(sa, msg, iv)
         if not payloads or not isinstance(payloads[0], HashPayload):
             self._event(Malformed(sa.peer, "informational without HASH(1)",
                                   Notify.INVALID_HASH_INFORMATION))
             return
-        want = self._prf(sa, sa.skeyid_a, msg.message_id.to_bytes(4, "big")
-                         + b"".join(p.raw for p in payloads[1:]))
+        rest = payloads[1:]
+        want = crypto.keyed_prf(prop.hash, sa.skeyid_a,
+                                mid.to_bytes(4, "big") + b"".join([p.raw for p in rest]))
         if not hmac.compare_digest(payloads[0].data, want):  # constant time, as elsewhere
             self._dropped(sa.peer, 0, "informational HASH(1) mismatch", AUTHENTICATION_FAILED,
                           Notify.INVALID_HASH_INFORMATION)
             return
         proof = True
-        for p in payloads[1:]:
+        for p in rest:
             if isinstance(p, NotifyPayload):
                 proof = self._info_notify(sa, p, now) and proof
             elif isinstance(p, DeletePayload):

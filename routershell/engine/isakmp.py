@@ -64,14 +64,22 @@ class Header:
 
 
 def decode_header(data: bytes) -> Header:
+    ic, rc, nxt, ver, exch, flags, mid, length = _header_fields(data)
+    return Header(ic, rc, nxt, exch, flags, mid, length, ver)
+
+
+def _header_fields(data: bytes) -> tuple[bytes, bytes, int, int, int, int, int, int]:
+    """The checked header as (icookie, rcookie, next payload, version, exchange, flags,
+    message ID, length): `decode` takes them without making a Header per datagram."""
     if len(data) < HEADER_LEN:
         raise DecodeError("short ISAKMP header")
-    ic, rc, nxt, ver, exch, flags, mid, length = _HDR.unpack_from(data, 0)
+    fields = _HDR.unpack_from(data, 0)
+    ver, length = fields[3], fields[7]
     if ver >> 4 != 1:
         raise DecodeError(f"unsupported ISAKMP major version {ver >> 4}", notify=5)
     if length < HEADER_LEN or length > len(data):
         raise DecodeError(f"ISAKMP length {length} does not match datagram of {len(data)}", 30)
-    return Header(ic, rc, nxt, exch, flags, mid, length, ver)
+    return fields  # type: ignore[return-value]
 
 
 # ----------------------------------------------------------------------------- attributes
@@ -370,22 +378,26 @@ AnyPayload = (
 )
 
 
+# payloads that are their data and nothing else (a constant: every received payload asks it)
+_SIMPLE: dict[int, type[_Data]] = {
+    Payload.KE: KePayload,
+    Payload.HASH: HashPayload,
+    Payload.SIG: SigPayload,
+    Payload.NONCE: NoncePayload,
+    Payload.VID: VendorIdPayload,
+    NatDPayload.TYPE: NatDPayload,
+    NatDDraftPayload.TYPE: NatDDraftPayload,
+    NatOaPayload.TYPE: NatOaPayload,
+    NatOaDraftPayload.TYPE: NatOaDraftPayload,
+}
+
+
 def _decode_one(ptype: int, body: bytes, raw: bytes) -> AnyPayload:
     if ptype == Payload.SA:
         return _decode_sa(body, raw)
-    simple = {
-        Payload.KE: KePayload,
-        Payload.HASH: HashPayload,
-        Payload.SIG: SigPayload,
-        Payload.NONCE: NoncePayload,
-        Payload.VID: VendorIdPayload,
-        NatDPayload.TYPE: NatDPayload,
-        NatDDraftPayload.TYPE: NatDDraftPayload,
-        NatOaPayload.TYPE: NatOaPayload,
-        NatOaDraftPayload.TYPE: NatOaDraftPayload,
-    }
-    if ptype in simple:
-        return simple[ptype](bytes(body), raw)
+    simple = _SIMPLE.get(ptype)
+    if simple is not None:
+        return simple(bytes(body), raw)
     if ptype == Payload.ID:
         if len(body) < 4:
             raise DecodeError("short ID payload", notify=18)
@@ -486,10 +498,9 @@ def decode(data: bytes) -> Message:
     if not isinstance(data, bytes | bytearray | memoryview):
         raise DecodeError("datagram is not bytes")
     data = bytes(data)
-    h = decode_header(data)
-    body = data[HEADER_LEN : h.length]
-    if h.flags & Flag.ENCRYPTED:
-        return Message(h.icookie, h.rcookie, h.exchange, h.message_id, (), h.flags, body,
-                       h.next_payload)
-    return Message(h.icookie, h.rcookie, h.exchange, h.message_id,
-                   tuple(decode_payloads(h.next_payload, body)), h.flags)
+    icookie, rcookie, first, _version, exchange, flags, message_id, length = _header_fields(data)
+    body = data[HEADER_LEN:length]
+    if flags & Flag.ENCRYPTED:
+        return Message(icookie, rcookie, exchange, message_id, (), flags, body, first)
+    return Message(icookie, rcookie, exchange, message_id,
+                   tuple(decode_payloads(first, body)), flags)

@@ -34,7 +34,6 @@ from .isakmp import (
     NoncePayload,
     NotifyPayload,
     SaPayload,
-    encode_payloads,
 )
 from .machine import Move, opening
 from .peer import ChildConfig
@@ -84,10 +83,9 @@ class QuickMixin(_Endpoint):
         ids = child.ids()
         if ids is not None:
             payloads += [IdPayload(*ids[0]), IdPayload(*ids[1])]
-        _, rest = encode_payloads(payloads)
-        h1 = self._prf(sa, sa.skeyid_a, msgid.to_bytes(4, "big") + rest)
+        first, chain = self._hashed_chain(sa, msgid.to_bytes(4, "big"), payloads)  # HASH(1)
         iv = crypto.phase2_iv(sa.proposal.hash, sa.p1_last_block, msgid, sa.proposal.block)
-        out, ex.iv = self._encrypt(sa, Exchange.QUICK, msgid, [HashPayload(h1), *payloads], iv)
+        out, ex.iv = self._encrypt_chain(sa, Exchange.QUICK, msgid, first, chain, iv)
         sa.exchanges[msgid] = ex
         self._send_exchange(sa, ex, out, now, expect_reply=True)
 
@@ -212,10 +210,9 @@ class QuickMixin(_Endpoint):
             self.sadb.release_spi(our_spi)
             raise _QmError(Notify.NO_PROPOSAL_CHOSEN, NO_PROPOSAL_CHOSEN, spi_hint)
         reply += [IdPayload(p.id_type, p.data, p.protocol, p.port) for p in ids]
-        _, body = encode_payloads(reply)
-        h2 = self._prf(sa, sa.skeyid_a, mid + ex.ni + body)
+        first, chain = self._hashed_chain(sa, mid + ex.ni, reply)  # HASH(2)
         ex.last_received = data
-        out, ex.iv = self._encrypt(sa, Exchange.QUICK, msgid, [HashPayload(h2), *reply], iv)
+        out, ex.iv = self._encrypt_chain(sa, Exchange.QUICK, msgid, first, chain, iv)
         sa.exchanges[msgid] = ex
         self._send_exchange(sa, ex, out, now, expect_reply=True)
 

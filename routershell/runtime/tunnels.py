@@ -46,7 +46,7 @@ import functools
 import ipaddress
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ..engine import failover as fo
@@ -62,7 +62,7 @@ from ..engine.events import (
     SaRekeyed,
 )
 from ..engine.ike import IkeEndpoint
-from ..engine.peer import PeerConfig
+from ..engine.peer import ChildConfig, PeerConfig
 from ..engine.sa import IpsecSa
 from .ipsec import TunnelSpec, TunnelState
 from .network import Addr, Network
@@ -181,6 +181,7 @@ class TunnelManager:
         self._tunnels: dict[str, _Tunnel] = {}
         self._next_index = 1
         self._index: dict[tuple[str, str], list[_Tunnel]] | None = None  # see _candidates
+        self._acks: dict[tuple[str, str], bool] = {}  # see _ack_listeners
         self._routes: dict[tuple[str, str], list[_Tunnel]] = {}  # see route
         self._subscribers: list[Subscriber] = []
         # the world's echo path (World.add_device sets it to Traffic.echo); see echo()
@@ -497,6 +498,7 @@ class TunnelManager:
                 if t.spec.establish == "responder":
                     idx.setdefault((t.spec.local, "*"), []).append(t)
             self._index = idx
+            self._acks.clear()
         direct = self._index.get((local, gw), [])
         dyn = self._index.get((local, "*"), [])
         if not dyn:
@@ -516,24 +518,32 @@ class TunnelManager:
 
     # ---- endpoints and peer configs
 
-    def _peer_configs(self, local: str) -> dict[str, PeerConfig]:
-        """One PeerConfig per remote gateway of `local`, with the children of every spec."""
-        out: dict[str, PeerConfig] = {}
-        for t in self._ordered():
+    def _peer_configs(self, local: str, tunnels: list[_Tunnel] | None = None) -> dict[str, PeerConfig]:
+        """One PeerConfig per remote gateway of `local`, with the children of every spec: the
+        first spec to name the gateway gives the rest of the config (and its controller the
+        engine's DPD). `tunnels`: those of `local` in index order, if the caller has them."""
+        first: dict[str, _Tunnel] = {}
+        children: dict[str, dict[str, ChildConfig]] = {}
+        for t in tunnels if tunnels is not None else self._ordered():
             s = t.spec
             if s.local != local or s.peer is None or s.child is None or s.establish == "responder":
                 continue
-            child = dataclasses.replace(s.child, name=s.name)
+            child = None
             for gw in s.gateways:
-                base = out.get(gw)
-                if base is None:
-                    cfg = dataclasses.replace(s.peer, address=gw, children=(child,))
-                    if t.ctl is not None:
-                        # e.g. a controller that probes itself: the engine only answers
-                        cfg = dataclasses.replace(cfg, dpd=t.ctl.engine_dpd(s.peer.dpd))
-                    out[gw] = cfg
-                elif all(c.name != child.name for c in base.children):
-                    out[gw] = dataclasses.replace(base, children=base.children + (child,))
+                kids = children.get(gw)
+                if kids is None:
+                    first[gw], kids = t, children.setdefault(gw, {})
+                if s.name not in kids:
+                    kids[s.name] = child = child or dataclasses.replace(s.child, name=s.name)
+        out: dict[str, PeerConfig] = {}
+        for gw, t in first.items():
+            peer = t.spec.peer
+            assert peer is not None
+            cfg = dataclasses.replace(peer, address=gw, children=tuple(children[gw].values()))
+            if t.ctl is not None:
+                # e.g. a controller that probes itself: the engine only answers
+                cfg = dataclasses.replace(cfg, dpd=t.ctl.engine_dpd(peer.dpd))
+            out[gw] = cfg
         return out
 
     def _sync_endpoints(self, now: float) -> None:
@@ -544,6 +554,9 @@ class TunnelManager:
             drv = self._drivers.pop(local)
             self.scheduler.remove_engine(drv)
             self.network.unbind(local, IKE_PORT)
+        by_local: dict[str, list[_Tunnel]] = {}  # one pass, not one per local address
+        for t in self._ordered():
+            by_local.setdefault(t.spec.local, []).append(t)
         for local in sorted(locals_):
             drv = self._drivers.get(local)
             if drv is None:
@@ -551,10 +564,10 @@ class TunnelManager:
                 drv = self._drivers[local] = _Driver(self, local, ep)
                 self.network.bind(local, IKE_PORT, lambda data, src, now, d=drv: self._receive(d, data, src, now))
                 self.scheduler.add_engine(drv, name=f"{self.device} ike {local}")
-            wanted = self._peer_configs(local)
+            mine = by_local.get(local, [])
+            wanted = self._peer_configs(local, mine)
             ep = drv.ep
-            dynamic = {t.active for t in self._tunnels.values()
-                       if t.spec.local == local and t.spec.establish == "responder"}
+            dynamic = {t.active for t in mine if t.spec.establish == "responder"}
             for addr in [a for a in ep.peers if a not in wanted and a not in dynamic]:
                 del ep.peers[addr]
             for addr, cfg in wanted.items():
@@ -676,10 +689,27 @@ class TunnelManager:
                 self.scheduler.reschedule(drv)
 
     def _tunnels_on(self, local: str, gw: str) -> list[_Tunnel]:
-        # every DPD ack asks this of each tunnel to the gateway: plain attribute reads
-        return [t for t in self._candidates(local, gw) if
-                ((a := t.state.active_gateway) == gw
-                 or (a is None and t.spec.establish == "responder" and gw not in t.spec.gateways))]
+        return list(self._iter_on(local, gw))
+
+    def _iter_on(self, local: str, gw: str) -> Iterator[_Tunnel]:
+        """The tunnels using `gw` from `local` now, in index order (lazily: a DPD ack needs
+        only the first)."""
+        for t in self._candidates(local, gw):
+            a = t.state.active_gateway
+            if a == gw or (a is None and t.spec.establish == "responder" and gw not in t.spec.gateways):
+                yield t
+
+    def _ack_listeners(self, local: str, gw: str) -> bool:
+        """Some tunnel that may use `gw` from `local` has a controller that wants DPD ACKs
+        (`wants_dpd_ack`, default True); cached with the candidate index, since controllers
+        are made with their tunnels."""
+        self._candidates(local, gw)  # (re)builds the index, which clears this cache
+        key = (local, gw)
+        found = self._acks.get(key)
+        if found is None:
+            found = self._acks[key] = any(t.ctl is not None and getattr(t.ctl, "wants_dpd_ack", True)
+                                          for t in self._candidates(local, gw))
+        return found
 
     def _on_event(self, drv: _Driver, ev: Event, now: float) -> None:
         gw = ev.peer[0]
@@ -747,6 +777,11 @@ class TunnelManager:
                     x.state.state = "down"
             return None
         if isinstance(ev, DpdAck):
+            if not self._ack_listeners(drv.local, gw):
+                # hundreds of tunnels may share the IKE SA: only the first is named
+                first = next(self._iter_on(drv.local, gw), None)
+                self._emit(first.name if first is not None else "", ev, now)
+                return None
             ts = self._tunnels_on(drv.local, gw)
             self._emit(ts[0].name if ts else "", ev, now)
             for x in ts:
@@ -755,12 +790,16 @@ class TunnelManager:
                 if x.ctl is not None and getattr(x.ctl, "wants_dpd_ack", True):
                     self._run(x, x.ctl.dpd_ack(now, gw), now, pump=False)
             return None
+        if not isinstance(ev, Phase1Down):  # e.g. DpdSent: only the event's name is needed
+            if t is None:
+                t = next(self._iter_on(drv.local, gw), None)
+            self._emit(t.name if t is not None else "", ev, now)
+            return None
         ts = self._tunnels_on(drv.local, gw)
         self._emit(t.name if t is not None else (ts[0].name if ts else ""), ev, now)
-        if isinstance(ev, Phase1Down):
-            for x in ts:
-                if x.ctl is not None:
-                    self._run(x, x.ctl.phase1_down(now, gw, ev.reason), now, pump=False)
+        for x in ts:
+            if x.ctl is not None:
+                self._run(x, x.ctl.phase1_down(now, gw, ev.reason), now, pump=False)
         return None
 
     def _failed(self, t: _Tunnel, gw: str, reason: str, now: float, phase: int = 1) -> None:

@@ -196,3 +196,72 @@ def test_rsa_null_digestinfo_signature():
     assert crypto.rsa_verify(key.public_key(), sig, h)
     assert not crypto.rsa_verify(key.public_key(), sig, b"y" * 20)
     assert not crypto.rsa_verify(key.public_key(), b"\0" * 128, h)
+
+
+def _reference_cbc(name: str, key: bytes, iv: bytes, data: bytes, encrypting: bool) -> bytes:
+    """CBC as `cryptography` does it with a fresh context (what crypto.py did per message)."""
+    from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    kind = crypto.CIPHERS[name].kind
+    alg = algorithms.AES(key) if kind == "aes" else TripleDES(key * 3 if kind == "des" else key)
+    c = Cipher(alg, modes.CBC(iv))
+    ctx = c.encryptor() if encrypting else c.decryptor()
+    return ctx.update(data) + ctx.finalize()
+
+
+@pytest.mark.parametrize("name", sorted(crypto.CIPHERS))
+def test_cached_block_cipher_is_exactly_cbc(name, monkeypatch):
+    # contexts kept per key (a running CBC encryptor, an ECB decryptor): byte for byte the CBC
+    # of a fresh context, over several keys (evicted and set up again), interleaved, and
+    # message lengths
+    monkeypatch.setattr(crypto, "_CACHED_KEYS_MAX", 2)
+    spec = crypto.CIPHERS[name]
+    rng = random.Random(name)
+    keys = [rng.randbytes(spec.key_len) for _ in range(3)]
+    for round_ in range(3):
+        for key in keys:
+            for blocks in (1, 2, 5):
+                iv = rng.randbytes(spec.block)
+                data = rng.randbytes(blocks * spec.block)
+                ct = crypto.encrypt(name, key, iv, data)
+                assert ct == _reference_cbc(name, key, iv, data, True), (round_, blocks)
+                assert crypto.decrypt(name, key, iv, ct) == data
+                assert crypto.decrypt(name, key, iv, data) == _reference_cbc(name, key, iv, data, False)
+    assert len(crypto._block_ciphers()) <= 2  # bounded
+    with pytest.raises(ValueError):
+        crypto.encrypt(name, keys[0], b"\0" * spec.block, b"\0" * (spec.block + 1))
+    with pytest.raises(CryptoError):
+        crypto.encrypt(name, keys[0], b"\0" * (spec.block + 1), b"\0" * spec.block)
+
+
+def test_cached_ciphers_are_per_thread():
+    # a lab in another thread (a ServerThread) must not move this thread's running encryptor
+    import threading
+
+    key, iv, data = b"k" * 16, b"i" * 16, b"d" * 48
+    want = _reference_cbc("aes128", key, iv, data, True)
+    assert crypto.encrypt("aes128", bytearray(key), iv, data) == want  # any bytes-like key
+    mine = crypto._block_ciphers()[("aes128", key)]
+    seen = []
+    t = threading.Thread(target=lambda: seen.append(
+        (crypto.encrypt("aes128", key, iv, data), crypto._block_ciphers()[("aes128", key)])))
+    t.start()
+    t.join()
+    assert seen[0][0] == want and seen[0][1] is not mine
+    assert crypto.encrypt("aes128", key, iv, data) == want
+
+
+@pytest.mark.parametrize("h", ["md5", "sha1", "sha256"])
+def test_keyed_prf_is_the_prf(h, monkeypatch):
+    # the kept HMAC state of a key gives the same MAC as a fresh one, message after message,
+    # with keys evicted and set up again
+    monkeypatch.setattr(crypto, "_CACHED_KEYS_MAX", 2)
+    rng = random.Random(h)
+    keys = [rng.randbytes(20) for _ in range(3)]
+    for _ in range(3):
+        for key in keys:
+            data = rng.randbytes(rng.randrange(0, 80))
+            assert crypto.keyed_prf(h, key, data) == hmac.new(key, data, h).digest()
+    assert len(crypto._keyed_hmacs()) <= 2
+    assert crypto.keyed_prf(h, bytearray(keys[0]), b"x") == crypto.prf(h, keys[0], b"x")

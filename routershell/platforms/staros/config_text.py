@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from ...grammar.loader import load_tree
-from ...grammar.parser import ParseError, parse_command
+from ...grammar.parser import CommandMatch, ParseError, parse_command
 from ...grammar.schema import Node
 from . import configure as cf
 from .model import AclRule, Config, Context
@@ -184,9 +184,10 @@ def replay(text: str, model: str, cfg: Config | None = None,
     line is reported, the rest still loads)."""
     cfg = cfg if cfg is not None else Config()
     stack: list[tuple[str, dict[str, str]]] = [(cf.EXEC, {"context": "local"})]
+    parsed: dict[tuple[str, str], CommandMatch] = {}
     for no, raw in enumerate(text.splitlines(), 1):
         try:
-            _replay_line(raw.strip(), no, model, cfg, stack)
+            _replay_line(raw.strip(), no, model, cfg, stack, parsed)
         except ReplayError as e:
             if errors is None:
                 raise
@@ -195,7 +196,8 @@ def replay(text: str, model: str, cfg: Config | None = None,
 
 
 def _replay_line(line: str, no: int, model: str, cfg: Config,
-                 stack: list[tuple[str, dict[str, str]]]) -> None:
+                 stack: list[tuple[str, dict[str, str]]],
+                 parsed: dict[tuple[str, str], CommandMatch] | None = None) -> None:
     if not line or (line.startswith("#") and line != "#exit"):
         return
     mode, context = stack[-1]
@@ -208,10 +210,19 @@ def _replay_line(line: str, no: int, model: str, cfg: Config,
         return
     if mode == cf.EXEC:
         raise ReplayError(no, f"not a configuration command: {line}")
-    try:
-        m = parse_command(tree(mode), line)
-    except ParseError as e:
-        raise ReplayError(no, f"{cf_error(e)}: {line}") from None
+    # A saved configuration repeats the same lines in every group and context (`#exit`,
+    # `set transform-set ts`, ...): each distinct line of a mode is parsed once per replay. The
+    # parse depends only on the mode's tree and the text; handlers get their own copy.
+    key = (mode, line)
+    m = parsed.get(key) if parsed is not None else None
+    if m is None:
+        try:
+            m = parse_command(tree(mode), line)
+        except ParseError as e:
+            raise ReplayError(no, f"{cf_error(e)}: {line}") from None
+        if parsed is not None:
+            parsed[key] = m
+    m = CommandMatch(m.node, m.handler, dict(m.args), list(m.words), dict(m.rest))
     try:
         out = cf.run(cfg, cf.Env(model, context), m)
     except cf.Refused as e:

@@ -59,3 +59,26 @@ def test_thirty_three_groups_in_one_context_are_refused_at_the_33rd():
     assert [(e.line, e.message) for e in errors] == [
         (67, "Failure: Maximum of 32 crypto groups per context already configured")]
     assert list(cfg.contexts["c"].groups) == [f"g{i}" for i in range(32)]
+
+
+def test_replay_parses_each_distinct_line_of_a_mode_once(monkeypatch):
+    # a saved configuration of many contexts repeats its lines (`#exit`, `switchover auto`,
+    # `set transform-set ts`, ...): each distinct (mode, line) is parsed once per replay, and
+    # every context still gets its own objects
+    calls: list[str] = []
+    real = config_text.parse_command
+
+    def counting(root, line):
+        calls.append(line)
+        return real(root, line)
+
+    monkeypatch.setattr(config_text, "parse_command", counting)
+    ctx = ("  context c{n}\n    crypto-group g1\n      switchover auto\n    #exit\n"
+           "    crypto-group g2\n      switchover auto\n    #exit\n  #exit\n")
+    cfg = replay("config\n" + ctx.format(n=1) + ctx.format(n=2) + "end\n", "ASR 5000")
+    assert sorted(calls) == sorted(["context c1", "context c2", "crypto-group g1", "crypto-group g2",
+                                    "end", "switchover auto"])
+    g1, g2 = cfg.contexts["c1"].groups["g1"], cfg.contexts["c2"].groups["g1"]
+    assert g1 is not g2 and g1.switchover == g2.switchover == "auto"
+    assert replay("config\n" + ctx.format(n=1) + "end\n", "ASR 5000").contexts["c1"].groups == \
+        cfg.contexts["c1"].groups

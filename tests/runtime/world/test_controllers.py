@@ -254,3 +254,54 @@ async def test_forget_sas_drops_the_ike_sa_of_a_failed_module_silently(mock_cloc
     await world.wait_settled(10)
     st = dev.tunnels.tunnels()[0]
     assert st.state == "up" and st.ike_sa is not None  # a new phase 1 and quick mode
+
+
+class _AckCounter(ControllerBase):
+    """Engine DPD every 10 s on its gateway; counts the DPD ACKs the manager hands it."""
+
+    def __init__(self, s) -> None:
+        super().__init__(s)
+        self.acks = 0
+
+    def engine_dpd(self, configured):
+        from routershell.engine.dpd import DpdPolicy
+
+        return DpdPolicy(10.0, 2.0, 3)
+
+    def dpd_ack(self, now, gateway=None):
+        self.acks += 1
+        return []
+
+
+class _IgnoresAcks(_AckCounter):
+    wants_dpd_ack = False
+
+
+async def test_dpd_ack_named_after_first_tunnel_and_given_only_to_controllers_that_want_it(mock_clock, world):
+    # three tunnels share the IKE SA with one gateway; the manager names each ACK after the
+    # first of them and runs only the controllers that want ACKs (`wants_dpd_ack`), whether
+    # none or some of them do
+    made: dict[str, _AckCounter] = {}
+
+    def controller_for(s):
+        made[s.name] = (_AckCounter if s.name == "t2" else _IgnoresAcks)(s)
+        return made[s.name]
+
+    dev = Device("r1", "test", clock=world.clock)
+    world.add_device(dev, (R1,), controller_for=controller_for)
+    world.add_peer(peer_spec())
+    log = record(dev, world)
+    dev.tunnels.apply([spec("t1"), spec("t2"), spec("t3")], world.now())
+    await world.clock.advance(35)
+    acks = [(name, e) for _, name, e in log if type(e).__name__ == "DpdAck"]
+    assert len(acks) >= 2 and {name for name, _ in acks} == {"t1"}
+    assert made["t2"].acks == len(acks) and made["t1"].acks == made["t3"].acks == 0
+    # and with no controller that wants them: still named, nobody run
+    made.clear()
+    dev2 = Device("r2", "test", clock=world.clock)
+    world.add_device(dev2, ("192.0.2.9",), controller_for=lambda s: made.setdefault(s.name, _IgnoresAcks(s)))
+    log2 = record(dev2, world)
+    dev2.tunnels.apply([spec("u1", local="192.0.2.9"), spec("u2", local="192.0.2.9")], world.now())
+    await world.clock.advance(35)
+    names = {name for _, name, e in log2 if type(e).__name__ in ("DpdAck", "DpdSent")}
+    assert names == {"u1"} and sum(c.acks for c in made.values()) == 0

@@ -333,3 +333,19 @@ async def test_traffic_for_a_tunnel_whose_batch_has_not_started_is_dropped_quiet
     dev.tunnels.apply(specs, 0.0)
     late = specs[-1].name
     assert dev.tunnels.traffic(late, 100, 1, 0.0, inbound=False) is None  # not started: no raise
+
+
+async def test_one_peer_config_per_gateway_with_every_spec_child_in_index_order(mock_clock, world):
+    # specs of two local addresses share gateways: each address's endpoint gets one config per
+    # gateway, its children the specs naming that gateway (primary or backup) in index order,
+    # each once, the rest of the config from the first of them
+    r2 = "192.0.2.2"
+    dev = device(world, addresses=(R1, r2))
+    dev.tunnels.apply([spec("t1", backup=BACKUP), spec("t2"), spec("t3", local=r2),
+                       spec("t4", peer=BACKUP)], world.now())
+    ep1, ep2 = dev.tunnels.endpoint(R1), dev.tunnels.endpoint(r2)
+    assert list(ep1.peers) == [PRIMARY, BACKUP] and list(ep2.peers) == [PRIMARY]
+    assert [c.name for c in ep1.peers[PRIMARY].children] == ["t1", "t2"]
+    assert [c.name for c in ep1.peers[BACKUP].children] == ["t1", "t4"]
+    assert [c.name for c in ep2.peers[PRIMARY].children] == ["t3"]
+    assert ep1.peers[BACKUP].address == BACKUP and ep1.peers[BACKUP].psk == PSK
