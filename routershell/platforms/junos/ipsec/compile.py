@@ -222,10 +222,12 @@ def _responder(cfg: IpsecConfig, ss: ServiceSet) -> list[TunnelSpec]:
 
 
 def compile_specs(tree: ConfigNode, pic_up: Callable[[str], bool] = lambda slot: True,
-                  pki: PkiLookup | None = None) -> list[TunnelSpec]:
+                  pki: PkiLookup | None = None, cfg: IpsecConfig | None = None) -> list[TunnelSpec]:
     """TunnelSpecs for the active configuration; service sets on an offline PIC get none;
-    rsa-signatures terms take their certificates from `pki`."""
-    cfg = read(tree)
+    rsa-signatures terms take their certificates from `pki`. `cfg`: the view of `tree` already
+    read (config.take_checked), else it is read here."""
+    if cfg is None:
+        cfg = read(tree)
     specs: list[TunnelSpec] = []
     dynamic: list[TunnelSpec] = []
     for ss in cfg.service_sets.values():

@@ -58,3 +58,42 @@ def test_each_reference_holder_is_resolved_once_per_check(monkeypatch: pytest.Mo
     assert [e for e in errors if e.message.startswith("Referenced")] == []
     # ike-policy, ipsec-policy (and the service set's rule) — not one per term
     assert len(calls) == len(set(calls)) <= 4
+
+
+async def test_a_commit_reads_the_ipsec_configuration_once(mock_clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The compile after a commit takes the view the commit check read of the same tree; a
+    `commit check` alone hands nothing on, and the compile still sees a later change."""
+    from routershell.platforms.junos.ipsec import config as ipsec_config
+
+    from ..harness import Transcript, lab
+    from .helpers import load
+
+    reads: list[object] = []
+    real = ipsec_config.read
+
+    def counting(t):
+        reads.append(t)
+        return real(t)
+
+    monkeypatch.setattr(ipsec_config, "read", counting)
+    async with lab(mock_clock) as app:
+        t = Transcript(app)
+        await t.run("configure")
+        await load(t, terms_config(3, numbered_ike=False))
+        assert await t.run("commit check") == "configuration check succeeds\n"
+        reads.clear()
+        assert await t.run("commit") == "commit complete\n"
+        dev = app.devices["r1"]
+        big = lambda d: [s.name for s in d.driver.ipsec_specs if s.name.startswith("big/")]  # noqa: E731
+        assert reads == [dev.store.active]
+        assert big(dev) == ["big/many/t0", "big/many/t1", "big/many/t2"]
+        # a checked tree that is not committed is not handed on: the next compile reads afresh
+        await t.run("delete services ipsec-vpn rule many term t1")
+        assert await t.run("commit check") == "configuration check succeeds\n"
+        await t.run("rollback 0")
+        reads.clear()
+        assert await t.run("commit") == "commit complete\n"
+        assert len(reads) == 1 and big(dev) == ["big/many/t0", "big/many/t1", "big/many/t2"]
+        await t.run("delete services ipsec-vpn rule many term t1")
+        assert await t.run("commit") == "commit complete\n"
+        assert big(dev) == ["big/many/t0", "big/many/t2"]
