@@ -97,3 +97,23 @@ async def test_a_commit_reads_the_ipsec_configuration_once(mock_clock, monkeypat
         await t.run("delete services ipsec-vpn rule many term t1")
         assert await t.run("commit") == "commit complete\n"
         assert big(dev) == ["big/many/t0", "big/many/t2"]
+
+
+def test_compile_works_out_service_set_labels_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every term's spec carries its service set's PIC/module/VRF labels, worked out once per
+    service set (not per term), in the same label order."""
+    from routershell.platforms.junos.ipsec import compile as ipsec_compile
+
+    calls: list[str] = []
+    real = ipsec_compile.service_set_pic
+
+    def counting(ss):
+        calls.append(ss.name)
+        return real(ss)
+
+    monkeypatch.setattr(ipsec_compile, "service_set_pic", counting)
+    specs = ipsec_compile.compile_specs(tree(terms_config(50, numbered_ike=False)))
+    assert len(specs) == 50 and len(calls) <= 2
+    assert list(specs[7].labels.items()) == [
+        ("service-set", "big"), ("rule", "many"), ("term", "t7"), ("match-direction", "output"), ("pic", "1/2"),
+        ("module", "sp-1/2/0"), ("routing-instance", ""), ("inside-interface", "")]
