@@ -155,11 +155,19 @@ def _term_spec(cfg: IpsecConfig, ss: ServiceSet, rule_dir: str | None, t: Term,
     name = f"{ss.name}/{t.rule}/{t.name}"
     local = ss.local_gateway or ""
     inside = t.inside_interface or ss.inside or ""
-    labels = _labels(cfg, ss, t.rule, t.name, rule_dir, **{"inside-interface": t.inside_interface or "",
-                                                          "syslog": "yes" if t.syslog else ""})
+    labels = _labels(cfg, ss, t.rule, t.name, rule_dir)
+    if t.inside_interface:
+        labels["inside-interface"] = t.inside_interface
+    if t.syslog:
+        labels["syslog"] = "yes"
     lts, rts = _selectors(t)
     # Traffic matches any source-address x destination-address pair; phase 2 proposes the first.
-    sel = tuple((s, r) for s in (t.sources or ["0.0.0.0/0"]) for r in (t.destinations or ["0.0.0.0/0"])) if lts and rts else ()
+    if not (lts and rts):
+        sel: tuple[tuple[str, str], ...] = ()
+    elif len(t.sources) <= 1 and len(t.destinations) <= 1:  # the usual term: the one pair
+        sel = ((t.sources[0] if t.sources else "0.0.0.0/0", t.destinations[0] if t.destinations else "0.0.0.0/0"),)
+    else:
+        sel = tuple((s, r) for s in (t.sources or ["0.0.0.0/0"]) for r in (t.destinations or ["0.0.0.0/0"]))
     if t.manual:
         dirs = []
         for md in t.manual:

@@ -233,8 +233,9 @@ def _term(rule: str, t: ConfigNode, path: Path) -> Term:
     # Read for every one of (up to 10k) terms per commit: the few statements a term has are
     # collected once instead of looking up each possible one (same meaning as child/value/
     # values/flag: inactive statements do not count).
-    tk = _present(t)
-    f, th = _present(tk.get("from")), _present(tk.get("then"))
+    fn, tn = t.children.get(("from", None)), t.children.get(("then", None))
+    f = _present(fn if fn is not None and not fn.inactive else None)
+    th = _present(tn if tn is not None and not tn.inactive else None)
     dyn = th.get("dynamic")
     dk = _present(dyn)
     man = th.get("manual")

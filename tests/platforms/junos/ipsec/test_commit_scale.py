@@ -117,3 +117,23 @@ def test_compile_works_out_service_set_labels_once(monkeypatch: pytest.MonkeyPat
     assert list(specs[7].labels.items()) == [
         ("service-set", "big"), ("rule", "many"), ("term", "t7"), ("match-direction", "output"), ("pic", "1/2"),
         ("module", "sp-1/2/0"), ("routing-instance", ""), ("inside-interface", "")]
+
+
+def test_selectors_one_pair_one_side_and_the_product() -> None:
+    """A term's traffic selectors: its one pair, a missing side as 0.0.0.0/0, every
+    source x destination pair when several are configured, none without either."""
+    from routershell.platforms.junos.ipsec.compile import compile_specs
+
+    text = terms_config(4, numbered_ike=False)
+    text = text.replace("term t1 { from { source-address 172.16.0.1/32; }",
+                        "term t1 { from { destination-address 10.1.0.0/16; }")
+    text = text.replace("term t2 { from { source-address 172.16.0.2/32; }",
+                        "term t2 { from { source-address [ 172.16.0.2/32 172.16.9.0/24 ]; destination-address [ 10.2.0.0/16 10.3.0.0/16 ]; }")
+    text = text.replace("term t3 { from { source-address 172.16.0.3/32; }", "term t3 {")
+    specs = {s.name: s for s in compile_specs(tree(text))}
+    assert specs["big/many/t0"].selectors == (("172.16.0.0/32", "0.0.0.0/0"),)
+    assert specs["big/many/t1"].selectors == (("0.0.0.0/0", "10.1.0.0/16"),)
+    assert specs["big/many/t2"].selectors == (("172.16.0.2/32", "10.2.0.0/16"), ("172.16.0.2/32", "10.3.0.0/16"),
+                                              ("172.16.9.0/24", "10.2.0.0/16"), ("172.16.9.0/24", "10.3.0.0/16"))
+    assert specs["big/many/t2"].child.local_ts == "172.16.0.2/32" and specs["big/many/t2"].child.remote_ts == "10.2.0.0/16"
+    assert specs["big/many/t3"].selectors == () and specs["big/many/t3"].child.local_ts is None
