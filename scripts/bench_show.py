@@ -5,12 +5,16 @@ lines; the SAs are built by hand so the figure is the render alone).
 
 Goals (issue 6): commit < 1 s, render < 0.5 s. `commit_small_change_worst_of_3`: the slowest of
 three commits of a one-line change that follow (each re-checks and recompiles the 10k terms).
+The `_cpu` lines are the same commits in process CPU time (the machine may be shared).
 """
 
 from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's routershell
 
 import trio
 import trio.testing
@@ -88,19 +92,22 @@ async def run(clock) -> dict[str, float]:
         io = BufferIO()
         await app.run(session, "configure", io)
         dev.store.set_candidate(tree, session.key)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         await app.run(session, "commit", io)
         figures["commit_s"] = time.perf_counter() - t0
+        figures["commit_cpu_s"] = time.process_time() - c0
         assert io.text().rstrip().endswith("commit complete"), io.text()[-300:]
         figures["tunnels"] = len(dev.tunnels.tunnels())
         # the commits that follow: one small change each (the history fills with large trees)
-        again = []
+        again, again_cpu = [], []
         for i in range(3):
             await app.run(session, f"set system host-name r{i + 2}", io)
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             await app.run(session, "commit", io)
             again.append(time.perf_counter() - t0)
+            again_cpu.append(time.process_time() - c0)
         figures["commit_again_s"] = max(again)
+        figures["commit_again_cpu_s"] = max(again_cpu)
         await app.run(session, "exit", io)
 
         prop = IpsecProposal("esp", "3des", "hmac-sha1", None, 3600)
@@ -131,6 +138,8 @@ def main() -> None:
     print(f"config_parse: {f['config_parse_s']:.3f} s")
     print(f"commit: {f['commit_s']:.3f} s")
     print(f"commit_small_change_worst_of_3: {f['commit_again_s']:.3f} s")
+    print(f"commit_cpu: {f['commit_cpu_s']:.3f} s")
+    print(f"commit_small_change_cpu_worst_of_3: {f['commit_again_cpu_s']:.3f} s")
     print(f"show_ipsec_sa_count: {f['render_count_s']:.3f} s")
     print(f"show_ipsec_sa_lines: {int(f['rendered_lines'])} lines")
     print(f"show_ipsec_sa_full: {f['render_full_s']:.3f} s")

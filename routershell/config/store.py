@@ -304,15 +304,18 @@ class ConfigStore:
             pending = _Pending(now + 60.0 * confirm_minutes, confirm_minutes, pending.fallback, pending.fallback_sequence, when, now)
         else:
             pending = None
-        self._install(rec, pending)
+        # A shared commit built `tree` as a copy of the shared candidate, so the candidate
+        # already holds the new active configuration: it stays (no second copy of a large tree).
+        self._install(rec, pending, shared_follows=not private)
         if private:
             assert es is not None
             es.candidate = tree.copy()
             es.base = tree.copy()
         return rec
 
-    def _install(self, rec: CommitRecord, pending: _Pending | None) -> None:
-        """Persist, then switch: a failed write leaves everything as it was."""
+    def _install(self, rec: CommitRecord, pending: _Pending | None, *, shared_follows: bool = False) -> None:
+        """Persist, then switch: a failed write leaves everything as it was. `shared_follows`:
+        the shared candidate already equals `rec.tree` (a shared commit copied it from there)."""
         history = [rec] + self.history[: MAX_HISTORY - 1]
         self._persist(history, pending)
         self._next_seq += 1
@@ -321,7 +324,8 @@ class ConfigStore:
         self._active_text = None  # a commit need not pay for a render nobody asked for yet
         # The shared candidate follows: a shared commit made the new tree from it, a private
         # commit is refused unless it is unmodified, and an automatic rollback discards it.
-        self._shared = rec.tree.copy()
+        if not shared_follows:
+            self._shared = rec.tree.copy()
         for listener in list(self._listeners):
             listener(rec.tree, rec)
 

@@ -212,6 +212,34 @@ def test_commit_checks_the_tree_it_installs_once() -> None:
     assert len(seen) == 1 and seen[0] is st.active
 
 
+def test_shared_commit_copies_the_tree_once_and_keeps_active_apart(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shared candidate already equals what a shared commit installs: the commit copies the
+    large tree once (the new active one), not a second time for the candidate; later edits of
+    the candidate still leave the active configuration and history alone."""
+    st = ConfigStore(startup())
+    cand = st.writable()
+    put(cand, "system host-name", "r2")
+    copies: list[ConfigNode] = []
+    real_copy = ConfigNode.copy
+
+    def counting(node: ConfigNode) -> ConfigNode:
+        if not copies or node is not copies[-1]:
+            copies.append(node)
+        return real_copy(node)
+
+    monkeypatch.setattr(ConfigNode, "copy", counting)
+    st.commit("u", "cli", None)
+    roots = [n for n in copies if n.name == "" and n.key is None]
+    assert len(roots) == 1
+    assert st.writable() is cand and st.active is not cand and not st.is_modified()
+    put(st.writable(), "system host-name", "r3")
+    assert val(st.active, "system host-name") == "r2" and st.is_modified()
+    st.commit("u", "cli", None)
+    assert [val(r.tree, "system host-name") for r in st.history] == ["r3", "r2", "r1"]
+    put(st.writable(), "system host-name", "r4")
+    assert val(st.history[0].tree, "system host-name") == "r3"
+
+
 def test_identical_trees_need_no_render_and_order_still_counts() -> None:
     """`is_modified` answers an unchanged candidate from the trees alone; a candidate whose
     children only moved is still compared as text (order can matter to a renderer)."""

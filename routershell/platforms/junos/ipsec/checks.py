@@ -9,11 +9,21 @@ from __future__ import annotations
 from ....config.tree import ConfigNode, Path
 from ..check import CheckError
 from . import defaults as d
-from .config import IPSEC_VPN, IpsecConfig, Key, ManualDirection, Term, child, read, value, values
+from .config import (
+    IPSEC_VPN,
+    IpsecConfig,
+    Key,
+    ManualDirection,
+    Term,
+    child,
+    read_for_check,
+    value,
+    values,
+)
 
 
 def check(tree: ConfigNode, model: str = "") -> list[CheckError]:
-    cfg = read(tree)
+    cfg = read_for_check(tree)  # the compile after the commit takes this view (config.take_checked)
     errors: list[CheckError] = []
     _proposals(cfg, errors)
     _policies(cfg, errors)

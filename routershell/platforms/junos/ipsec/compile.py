@@ -96,10 +96,12 @@ def ipsec_proposal(node: ConfigNode | None, pfs: int | None) -> IpsecProposal:
     return IpsecProposal("esp", d.IKE_CIPHER[get("encryption-algorithm")], auth, pfs, life)
 
 
-def _ike(cfg: IpsecConfig, policy: str | None) -> tuple[tuple[IkeProposal, ...], str, bytes | None, ConfigNode | None]:
+def _ike(cfg: IpsecConfig, policy: str | None) -> tuple[tuple[IkeProposal, ...], str, bytes | None, ConfigNode | None, bool]:
+    """(proposals, mode, pre-shared key, policy node, whether a proposal uses certificates)."""
     key = ("ike", policy)
     if key not in cfg.memo:
-        cfg.memo[key] = _ike_uncached(cfg, policy)
+        props, mode, psk, pol = _ike_uncached(cfg, policy)
+        cfg.memo[key] = props, mode, psk, pol, any(p.auth == "rsa-sig" for p in props)
     return cfg.memo[key]
 
 
@@ -132,10 +134,14 @@ def _selectors(t: Term) -> tuple[str | None, str | None]:
 
 
 def _labels(cfg: IpsecConfig, ss: ServiceSet, rule: str, term: str, direction: str | None, **extra: str) -> dict[str, str]:
-    out = {"service-set": ss.name, "rule": rule, "term": term, "match-direction": direction or "",
-           "pic": service_set_pic(ss) or "", "module": (ss.service_interface or ss.inside or "").split(".")[0],
-           "routing-instance": cfg.vrf_of.get(ss.outside or "", "")}
-    out.update({k: v for k, v in extra.items() if v})
+    key = ("labels", ss.name)  # what every term of the service set shares, once per compile
+    if key not in cfg.memo:
+        cfg.memo[key] = {"pic": service_set_pic(ss) or "", "module": (ss.service_interface or ss.inside or "").split(".")[0],
+                         "routing-instance": cfg.vrf_of.get(ss.outside or "", "")}
+    out = {"service-set": ss.name, "rule": rule, "term": term, "match-direction": direction or "", **cfg.memo[key]}
+    for k, v in extra.items():
+        if v:
+            out[k] = v
     return out
 
 
@@ -149,11 +155,19 @@ def _term_spec(cfg: IpsecConfig, ss: ServiceSet, rule_dir: str | None, t: Term,
     name = f"{ss.name}/{t.rule}/{t.name}"
     local = ss.local_gateway or ""
     inside = t.inside_interface or ss.inside or ""
-    labels = _labels(cfg, ss, t.rule, t.name, rule_dir, **{"inside-interface": t.inside_interface or "",
-                                                          "syslog": "yes" if t.syslog else ""})
+    labels = _labels(cfg, ss, t.rule, t.name, rule_dir)
+    if t.inside_interface:
+        labels["inside-interface"] = t.inside_interface
+    if t.syslog:
+        labels["syslog"] = "yes"
     lts, rts = _selectors(t)
     # Traffic matches any source-address x destination-address pair; phase 2 proposes the first.
-    sel = tuple((s, r) for s in (t.sources or ["0.0.0.0/0"]) for r in (t.destinations or ["0.0.0.0/0"])) if lts and rts else ()
+    if not (lts and rts):
+        sel: tuple[tuple[str, str], ...] = ()
+    elif len(t.sources) <= 1 and len(t.destinations) <= 1:  # the usual term: the one pair
+        sel = ((t.sources[0] if t.sources else "0.0.0.0/0", t.destinations[0] if t.destinations else "0.0.0.0/0"),)
+    else:
+        sel = tuple((s, r) for s in (t.sources or ["0.0.0.0/0"]) for r in (t.destinations or ["0.0.0.0/0"]))
     if t.manual:
         dirs = []
         for md in t.manual:
@@ -164,9 +178,9 @@ def _term_spec(cfg: IpsecConfig, ss: ServiceSet, rule_dir: str | None, t: Term,
                           selectors=sel, manual=ManualSa(tuple(dirs)), labels=labels)
     if t.remote is None:
         return None  # dynamic peers: the service set's responder template covers it
-    props, mode, psk, _pol = _ike(cfg, t.ike_policy)
+    props, mode, psk, _pol, rsa = _ike(cfg, t.ike_policy)
     certs: dict[str, Any] = {}
-    if any(p.auth == "rsa-sig" for p in props):
+    if rsa:
         mat = pki(value(_pol, "local-certificate"), list(ss.trusted_ca)) if pki is not None else None
         if mat is None:
             return None  # no local certificate (or key pair) yet: the tunnel waits for enrollment
@@ -222,10 +236,12 @@ def _responder(cfg: IpsecConfig, ss: ServiceSet) -> list[TunnelSpec]:
 
 
 def compile_specs(tree: ConfigNode, pic_up: Callable[[str], bool] = lambda slot: True,
-                  pki: PkiLookup | None = None) -> list[TunnelSpec]:
+                  pki: PkiLookup | None = None, cfg: IpsecConfig | None = None) -> list[TunnelSpec]:
     """TunnelSpecs for the active configuration; service sets on an offline PIC get none;
-    rsa-signatures terms take their certificates from `pki`."""
-    cfg = read(tree)
+    rsa-signatures terms take their certificates from `pki`. `cfg`: the view of `tree` already
+    read (config.take_checked), else it is read here."""
+    if cfg is None:
+        cfg = read(tree)
     specs: list[TunnelSpec] = []
     dynamic: list[TunnelSpec] = []
     for ss in cfg.service_sets.values():

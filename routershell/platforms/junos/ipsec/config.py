@@ -1,6 +1,7 @@
 """A typed view of the Junos IPsec configuration (services, access, sp- units, VRFs).
 
-Read once per commit check or compile from a ConfigNode tree; inactive statements are skipped.
+Read once per commit from a ConfigNode tree (the commit check reads it, the compile after the
+commit reuses that view: `read_for_check` / `take_checked`); inactive statements are skipped.
 Every object keeps the tree path of its statement so checks can report `[edit ...]`.
 """
 
@@ -221,20 +222,40 @@ def _manual(node: ConfigNode, path: Path) -> list[ManualDirection]:
     return out
 
 
+def _present(node: ConfigNode | None) -> dict[str, ConfigNode]:
+    """The active keyless statements under `node` by name (what child/value/flag find)."""
+    if node is None:
+        return {}
+    return {n: c for (n, k), c in node.children.items() if k is None and not c.inactive}
+
+
 def _term(rule: str, t: ConfigNode, path: Path) -> Term:
-    f, th = child(t, "from"), child(t, "then")
-    dyn = child(th, "dynamic")
-    man = child(th, "manual")
+    # Read for every one of (up to 10k) terms per commit: the few statements a term has are
+    # collected once instead of looking up each possible one (same meaning as child/value/
+    # values/flag: inactive statements do not count).
+    fn, tn = t.children.get(("from", None)), t.children.get(("then", None))
+    f = _present(fn if fn is not None and not fn.inactive else None)
+    th = _present(tn if tn is not None and not tn.inactive else None)
+    dyn = th.get("dynamic")
+    dk = _present(dyn)
+    man = th.get("manual")
+    src, dst, inside = f.get("source-address"), f.get("destination-address"), f.get("ipsec-inside-interface")
+    remote, backup, mtu = th.get("remote-gateway"), th.get("backup-remote-gateway"), th.get("tunnel-mtu")
+    ike, ipsec = dk.get("ike-policy"), dk.get("ipsec-policy")
     return Term(
         rule, t.key or "", path,
-        sources=values(f, "source-address"), destinations=values(f, "destination-address"),
-        inside_interface=value(f, "ipsec-inside-interface"),
-        remote=value(th, "remote-gateway"), backup=value(th, "backup-remote-gateway"),
-        dynamic=dyn is not None, ike_policy=value(dyn, "ike-policy"), ipsec_policy=value(dyn, "ipsec-policy"),
+        sources=list(src.values) if src is not None else [],
+        destinations=list(dst.values) if dst is not None else [],
+        inside_interface=inside.value if inside is not None else None,
+        remote=remote.value if remote is not None else None,
+        backup=backup.value if backup is not None else None,
+        dynamic=dyn is not None,
+        ike_policy=ike.value if ike is not None else None,
+        ipsec_policy=ipsec.value if ipsec is not None else None,
         manual=_manual(man, path + (("then", None), ("manual", None))) if man is not None else [],
-        initiate_dpd=flag(th, "initiate-dead-peer-detection"), clear_df=flag(th, "clear-dont-fragment-bit"),
-        no_anti_replay=flag(th, "no-anti-replay"), syslog=flag(th, "syslog"),
-        tunnel_mtu=_int(value(th, "tunnel-mtu")),
+        initiate_dpd="initiate-dead-peer-detection" in th, clear_df="clear-dont-fragment-bit" in th,
+        no_anti_replay="no-anti-replay" in th, syslog="syslog" in th,
+        tunnel_mtu=_int(mtu.value if mtu is not None else None),
     )
 
 
@@ -296,3 +317,27 @@ def read(tree: ConfigNode) -> IpsecConfig:
         value(vpn, "establish-tunnels") or "immediately",
         flag(vpn, "clear-ike-sas-on-pic-restart"), flag(vpn, "clear-ipsec-sas-on-pic-restart"),
     )
+
+
+# The commit check reads the tree a commit is about to install; the compile after the commit
+# would read the same tree again (10k terms: tens of ms). One slot hands the view over. It holds
+# the tree itself, so `is` cannot be fooled by a reused id, and it can only hand over a view of
+# the tree as it was checked: the store checks a tree it has just built (a copy of the candidate,
+# or a merge) and installs that very tree, which nothing changes once it is active.
+_checked: list[tuple[ConfigNode, IpsecConfig]] = []
+
+
+def read_for_check(tree: ConfigNode) -> IpsecConfig:
+    """read(tree) for the commit check, kept for `take_checked`."""
+    cfg = read(tree)
+    _checked[:] = [(tree, cfg)]
+    return cfg
+
+
+def take_checked(tree: ConfigNode) -> IpsecConfig:
+    """The view the last commit check read of this very tree (the active configuration after a
+    commit), else a fresh read. Taken once: the slot is empty afterwards."""
+    found = _checked.pop() if _checked else None
+    if found is not None and found[0] is tree:
+        return found[1]
+    return read(tree)

@@ -9,6 +9,7 @@ from typing import Any
 
 from ....runtime.ipsec import TunnelSpec
 from .compile import CompileError, compile_specs
+from .config import take_checked
 from .pics import is_pic, pic_up
 
 log = logging.getLogger(__name__)
@@ -22,7 +23,8 @@ def apply(device: Any) -> list[TunnelSpec]:
     tree = device.store.active
     try:
         specs = compile_specs(tree, lambda slot: runtime_handles(device, slot) or pic_up(device, slot),
-                              lambda local_cert, trusted: ike_material(device, tree, local_cert, trusted))
+                              lambda local_cert, trusted: ike_material(device, tree, local_cert, trusted),
+                              take_checked(tree))  # the commit check's view of this tree
     except CompileError as e:  # commit check refuses what compile cannot build; keep going
         log.warning("ipsec compile: %s", e)
         specs = []
