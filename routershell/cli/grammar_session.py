@@ -314,8 +314,8 @@ class GrammarSession(CliSession):
             result = await handler(self, match, out, io)
         finally:
             if pause:
+                keep_survivors()  # before enable: an automatic collection would reset the count
                 gc.enable()
-                keep_survivors()
         text = out.text() if result is None else result
         is_error = getattr(self.wording, "is_error", None)
         if self.failed or (is_error is not None and is_error(tee.text() + text)):
