@@ -17,6 +17,8 @@ A router's CLI reads the keyboard itself instead of relying on a kernel tty, and
   reader keeps the line and types it again after the next prompt, where typing goes on
   (`user@r1> show ?`, the help, `user@r1> show `). Elsewhere (answers to questions) `?` is a
   character like any other.
+- A line holds at most MAX_LINE bytes; what is typed beyond is dropped unechoed (a pasted
+  megabyte on one line cannot make every later keystroke or `?` work on all of it).
 """
 
 from __future__ import annotations
@@ -25,9 +27,8 @@ from collections.abc import Callable
 
 import trio
 
-from ..cli import quoting
-
 _ERASE = (0x7F, 0x08)
+MAX_LINE = 16384  # bytes of one input line (longer than any configuration statement)
 
 
 def to_wire(text: str, crlf: bool) -> bytes:
@@ -46,6 +47,10 @@ class LineReader:
         self.echo = True  # off while a password is read
         self._buf = bytearray()
         self._line = bytearray()
+        # quote state after each byte of _line (0 outside, 1 in quotes, 2 after a backslash in
+        # quotes; quoting.open_quote's rule): `?` asks it in O(1), erasing pops it (a paste of
+        # `"` and thousands of `?` rescanned the line per `?` and stalled every session)
+        self._qstate = bytearray()
         self._reading = False
         self._skip_lf = False
         self._esc = 0  # 0: none, 1: after ESC, 2: inside CSI/SS3
@@ -136,11 +141,30 @@ class LineReader:
             self._write(data)
 
     def _quoted(self) -> bool:
-        return quoting.open_quote(bytes(self._line).decode("utf-8", "replace")) is not None
+        return bool(self._qstate) and self._qstate[-1] != 0
+
+    def _append(self, b: int) -> None:
+        s = self._qstate[-1] if self._qstate else 0
+        if s == 2:
+            s = 1  # the escaped character, whatever it is
+        elif s == 1:
+            s = 2 if b == 0x5C else 0 if b == 0x22 else 1
+        elif b == 0x22:
+            s = 1
+        self._line.append(b)
+        self._qstate.append(s)
+
+    def _pop(self) -> None:
+        self._line.pop()
+        self._qstate.pop()
+
+    def _clear(self) -> None:
+        self._line.clear()
+        self._qstate.clear()
 
     def _take(self) -> str:
         text = bytes(self._line).decode("utf-8", "replace")
-        self._line.clear()
+        self._clear()
         return text
 
     def _consume(self) -> str | None:
@@ -172,17 +196,17 @@ class LineReader:
                 if self._line:
                     # drop a whole UTF-8 character (its continuation bytes first)
                     while self._line and (self._line[-1] & 0xC0) == 0x80:
-                        self._line.pop()
+                        self._pop()
                     if self._line:
-                        self._line.pop()
+                        self._pop()
                     echo += b"\b \b"
                 continue
             if b == 0x15:  # Ctrl-U
                 echo += b"\b \b" * len(bytes(self._line).decode("utf-8", "replace"))
-                self._line.clear()
+                self._clear()
                 continue
             if b == 0x03:  # Ctrl-C at the prompt: abandon the line
-                self._line.clear()
+                self._clear()
                 echo += b"^C\r\n" if self.crlf else b"^C\n"
                 line = ""
                 break
@@ -205,7 +229,9 @@ class LineReader:
                 break
             if b == 0x09:
                 b = 0x20  # no completion on a line terminal: a Tab is a blank
-            self._line.append(b)
+            if len(self._line) >= MAX_LINE:
+                continue  # the line is full: further characters are not taken (nor echoed)
+            self._append(b)
             echo.append(b)
         del buf[:i]
         self._out(bytes(echo))

@@ -63,3 +63,39 @@ async def test_bytes_taken_outside_trio_echo_at_the_prompt_and_wake_only_for_a_l
 async def test_ctrl_c_is_left_to_trio():
     r, sent = _reader()
     assert r.take_outside(b"abc\x03") is None and bytes(sent) == b""
+
+
+async def test_quote_state_follows_typing_and_erasing_without_rescanning(monkeypatch):
+    """`?` inside quotes is a character; the reader knows it is inside quotes from state kept per
+    byte, so a paste of `"` and thousands of `?` costs one step each (the reader never rescans
+    the line: the rule's reference function is not called)."""
+    from routershell.cli import quoting
+
+    def rescanned(text):
+        raise AssertionError("the line was rescanned")
+
+    monkeypatch.setattr(quoting, "open_quote", rescanned)
+    r, sent = _reader()
+    r.feed(b'"' + b"?" * 10000 + b"\r")
+    assert await r.next_line(help_key=True) == '"' + "?" * 10000
+    # escapes and erasing: (typed, the line next_line returns)
+    cases = [
+        (b'a "b\\" c?z\r', 'a "b\\" c?z'),  # \" stays inside: ? is typed
+        (b'x "\\\\" ?\r', 'x "\\\\" ?'),  # \\ is one escaped \: the quote closes, ? asks
+        (b'"ab\x7f\x7f\x7f?\r', '?'),  # the quote erased: ? asks
+        (b'"a"\x7f?z\r', '"a?z'),  # the closing quote erased: inside again
+        (b'"\\\x7f"?\r', '""?'),  # the backslash erased: the next " closes
+    ]
+    for typed, line in cases:
+        r, _ = _reader()
+        r.feed(typed)
+        assert await r.next_line(help_key=True) == line, typed
+
+
+async def test_a_line_longer_than_the_limit_is_cut_unechoed():
+    from routershell.server.terminal import MAX_LINE
+
+    r, sent = _reader()
+    r.feed(b"x" * (MAX_LINE + 500) + b"\r")
+    assert await r.next_line() == "x" * MAX_LINE
+    assert bytes(sent) == b"x" * MAX_LINE + b"\r\n"
