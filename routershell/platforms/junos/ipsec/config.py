@@ -7,6 +7,7 @@ Every object keeps the tree path of its statement so checks can report `[edit ..
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 from ....config.tree import ConfigNode, Path
@@ -324,20 +325,23 @@ def read(tree: ConfigNode) -> IpsecConfig:
 # the tree itself, so `is` cannot be fooled by a reused id, and it can only hand over a view of
 # the tree as it was checked: the store checks a tree it has just built (a copy of the candidate,
 # or a merge) and installs that very tree, which nothing changes once it is active.
-_checked: list[tuple[ConfigNode, IpsecConfig]] = []
+# per thread: served labs may run in threads of one process, and a check in one must not be
+# taken (or popped from under) by a commit in another
+_checked = threading.local()
 
 
 def read_for_check(tree: ConfigNode) -> IpsecConfig:
     """read(tree) for the commit check, kept for `take_checked`."""
     cfg = read(tree)
-    _checked[:] = [(tree, cfg)]
+    _checked.view = (tree, cfg)
     return cfg
 
 
 def take_checked(tree: ConfigNode) -> IpsecConfig:
     """The view the last commit check read of this very tree (the active configuration after a
     commit), else a fresh read. Taken once: the slot is empty afterwards."""
-    found = _checked.pop() if _checked else None
+    found = getattr(_checked, "view", None)
+    _checked.view = None
     if found is not None and found[0] is tree:
         return found[1]
     return read(tree)

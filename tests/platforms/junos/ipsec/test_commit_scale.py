@@ -137,3 +137,20 @@ def test_selectors_one_pair_one_side_and_the_product() -> None:
                                               ("172.16.9.0/24", "10.2.0.0/16"), ("172.16.9.0/24", "10.3.0.0/16"))
     assert specs["big/many/t2"].child.local_ts == "172.16.0.2/32" and specs["big/many/t2"].child.remote_ts == "10.2.0.0/16"
     assert specs["big/many/t3"].selectors == () and specs["big/many/t3"].child.local_ts is None
+
+
+def test_a_view_checked_in_one_thread_is_not_taken_in_another() -> None:
+    """Served labs may run in threads of one process: the checked view is kept per thread."""
+    import threading
+
+    from routershell.platforms.junos.ipsec import config as ipsec_config
+
+    t = tree("services { ipsec-vpn { rule r { term t { then { remote-gateway 198.51.100.1; } } match-direction input; } } }")
+    views = []
+    worker = threading.Thread(target=lambda: views.append(ipsec_config.read_for_check(t)))
+    worker.start()
+    worker.join()
+    mine = ipsec_config.take_checked(t)
+    assert mine is not views[0] and mine == views[0]  # read afresh here, the same content
+    ipsec_config.read_for_check(t)
+    assert ipsec_config.take_checked(t) is not None
