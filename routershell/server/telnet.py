@@ -94,6 +94,7 @@ class _TelnetProtocol(asyncio.Protocol):
         peer = transport.get_extra_info("peername") or ("",)
         self.conn = Connection(self.host.app, self._send, self._close, client="telnet", crlf=True,
                                origin=str(peer[0]), default=self.device)
+        self._chosen: str | None = None  # the device a typed `user@device` named
         self._login_timer = asyncio.get_running_loop().call_later(
             self.host.login_timeout, self._login_timed_out)
         self.host.to_trio(self._run)
@@ -120,7 +121,7 @@ class _TelnetProtocol(asyncio.Protocol):
         self._login_timer = None
         if self.conn is None or self.conn.closed:
             return
-        dev = self.host.app.devices[self.device]
+        dev = self.host.app.devices[self._chosen or self.device]  # the device the login named
         farewell = getattr(registry.get(dev.platform), "login_timed_out", None)
         if farewell is not None:
             self.conn.write(farewell(dev, self.host.login_timeout))
@@ -132,6 +133,8 @@ class _TelnetProtocol(asyncio.Protocol):
 
         app = self.host.app
         target = split_login(app, login, self.device) if login else None
+        if target is not None:
+            self._chosen = target.device
         dev = app.devices[target.device if target is not None else self.device]
         return registry.get(dev.platform).login_prompts(dev)
 

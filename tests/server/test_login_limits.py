@@ -90,3 +90,19 @@ def test_ssh_drops_a_client_after_three_wrong_passwords(server):
     with pytest.raises((asyncssh.DisconnectError, asyncssh.ConnectionLost)):
         asyncio.run(go())
     assert len(tried) == 3
+
+
+def test_the_farewell_is_the_named_devices():
+    """`user@device` at the login prompt chooses the device: a timeout after that speaks as that
+    device (StarOS has no farewell line), not as the listener's default (Junos)."""
+    from routershell.main import _existing_file
+
+    app = App(clock_mode="virtual", lab=_existing_file("multivendor"))
+    with ServerThread(app, ["telnet:0"], login_timeout=0.2) as srv:
+        with socket.create_connection(("127.0.0.1", srv.port("telnet")), timeout=20) as s:
+            _recv_until(s, b"login: ")
+            s.sendall(b"admin@asr5k\r\n")
+            _recv_until(s, b"assword: ")
+            s.sendall(b"sta")  # and nothing more
+            out = _until_closed(s)
+    assert b"Login timed out" not in out, out
