@@ -9,8 +9,9 @@ Public API
   draft numbering `NatDDraftPayload` / `NatOaDraftPayload`). Each has `TYPE` and `body() -> bytes` (without the generic
   header). Decoded payloads carry `raw`: the generic header and body exactly as received, which
   quick-mode HASH(1)/(2) and informational HASH(1) need.
-- `encode_payloads(payloads) -> (first_type, bytes)` builds a chain; `decode_payloads(first, data)`
-  parses one and ignores trailing bytes after the last payload (CBC padding).
+- `encode_payloads(payloads) -> (first_type, bytes)` builds a chain (`hash_first` puts a HASH
+  payload in front of one); `decode_payloads(first, data)` parses one and ignores trailing bytes
+  after the last payload (CBC padding).
 - `Message(header fields, payloads)` with `encode()` for cleartext messages; `decode(data)` for a
   whole cleartext message (an encrypted one returns its header and the ciphertext in `body`).
   `encode_message(cookies, exchange, first, chain, ...)` frames a chain encoded beforehand.
@@ -37,6 +38,7 @@ class DecodeError(ValueError):
 
 _HDR = struct.Struct("!8s8sBBBBII")
 _GEN = struct.Struct("!BBH")
+_NOTIFY = struct.Struct("!IBBH")  # notify and delete payloads' fixed part
 
 
 @dataclass(frozen=True)
@@ -335,11 +337,7 @@ class NotifyPayload:
     raw: bytes = _raw()
 
     def body(self) -> bytes:
-        return (
-            struct.pack("!IBBH", self.doi, self.protocol, len(self.spi), self.notify_type)
-            + self.spi
-            + self.data
-        )
+        return _NOTIFY.pack(self.doi, self.protocol, len(self.spi), self.notify_type) + self.spi + self.data
 
 
 @dataclass(frozen=True)
@@ -354,7 +352,7 @@ class DeletePayload:
         size = len(self.spis[0]) if self.spis else 0
         if any(len(s) != size for s in self.spis):
             raise ValueError("all SPIs in a delete payload have one size")
-        return struct.pack("!IBBH", self.doi, self.protocol, size, len(self.spis)) + b"".join(
+        return _NOTIFY.pack(self.doi, self.protocol, size, len(self.spis)) + b"".join(
             self.spis
         )
 
@@ -414,14 +412,14 @@ def _decode_one(ptype: int, body: bytes, raw: bytes) -> AnyPayload:
     if ptype == Payload.N:
         if len(body) < 8:
             raise DecodeError("short notify payload")
-        doi, proto, spisz, ntype = struct.unpack_from("!IBBH", body, 0)
+        doi, proto, spisz, ntype = _NOTIFY.unpack_from(body, 0)
         if 8 + spisz > len(body):
             raise DecodeError("notify SPI overruns payload")
         return NotifyPayload(ntype, proto, bytes(body[8 : 8 + spisz]), bytes(body[8 + spisz :]), doi, raw)
     if ptype == Payload.D:
         if len(body) < 8:
             raise DecodeError("short delete payload")
-        doi, proto, spisz, n = struct.unpack_from("!IBBH", body, 0)
+        doi, proto, spisz, n = _NOTIFY.unpack_from(body, 0)
         if 8 + spisz * n != len(body):
             raise DecodeError("delete SPI count does not match length")
         spis = tuple(bytes(body[8 + k * spisz : 8 + (k + 1) * spisz]) for k in range(n))
@@ -431,12 +429,21 @@ def _decode_one(ptype: int, body: bytes, raw: bytes) -> AnyPayload:
 
 def encode_payloads(payloads: list[AnyPayload] | tuple[AnyPayload, ...]) -> tuple[int, bytes]:
     """Chain payloads; returns (type of the first payload, bytes)."""
-    parts = []
+    n = len(payloads)
+    if not n:
+        return 0, b""
+    parts, pack = [], _GEN.pack
     for i, p in enumerate(payloads):
         b = p.body()
-        nxt = payloads[i + 1].TYPE if i + 1 < len(payloads) else 0
-        parts.append(_GEN.pack(nxt, 0, len(b) + 4) + b)
-    return (payloads[0].TYPE if payloads else 0), b"".join(parts)
+        parts += (pack(payloads[i + 1].TYPE if i + 1 < n else 0, 0, len(b) + 4), b)
+    return payloads[0].TYPE, b"".join(parts)
+
+
+def hash_first(digest: bytes, first: int, chain: bytes) -> tuple[int, bytes]:
+    """A HASH payload holding `digest` put in front of an encoded chain whose first payload
+    is `first`: the same bytes as `encode_payloads([HashPayload(digest), *payloads])`, for the
+    phase 2 messages whose HASH covers the chain after it (the chain is encoded once)."""
+    return Payload.HASH, _GEN.pack(first, 0, len(digest) + 4) + digest + chain
 
 
 def decode_payloads(first: int, data: bytes) -> list[AnyPayload]:
