@@ -46,6 +46,7 @@ import functools
 import ipaddress
 import logging
 import random
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -191,8 +192,17 @@ class TunnelManager:
         self._pump_queue: dict[_Driver, None] | None = None  # endpoints to pump; see _pump
         self._flush_timer: Timer | None = None
         self._pending_starts = 0  # deferred batches of apply() not started yet
-        self.events: list[tuple[float, str, object]] = []  # recent (time, tunnel, event), for labs
-        self.max_events = 2000
+        # recent (time, tunnel, event), for labs: the last `max_events`, dropped from the
+        # front as new ones come (a deque: trimming a list cost a copy of it per event)
+        self.events: deque[tuple[float, str, object]] = deque(maxlen=2000)
+
+    @property
+    def max_events(self) -> int:
+        return self.events.maxlen or 0
+
+    @max_events.setter
+    def max_events(self, n: int) -> None:
+        self.events = deque(self.events, maxlen=max(0, int(n)))
 
     # ================================================================ public API
 
@@ -512,8 +522,6 @@ class TunnelManager:
 
     def _emit(self, name: str, ev: object, now: float) -> None:
         self.events.append((now, name, ev))
-        if len(self.events) > self.max_events:
-            del self.events[: len(self.events) - self.max_events]
         for cb in list(self._subscribers):
             cb(name, ev)
 

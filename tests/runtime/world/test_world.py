@@ -349,3 +349,16 @@ async def test_one_peer_config_per_gateway_with_every_spec_child_in_index_order(
     assert [c.name for c in ep1.peers[BACKUP].children] == ["t1", "t4"]
     assert [c.name for c in ep2.peers[PRIMARY].children] == ["t3"]
     assert ep1.peers[BACKUP].address == BACKUP and ep1.peers[BACKUP].psk == PSK
+
+
+async def test_tunnel_event_log_keeps_the_most_recent_max_events(mock_clock, world):
+    dev = device(world)
+    world.add_peer(peer_spec())
+    log = record(dev, world)
+    dev.tunnels.max_events = 2
+    dev.tunnels.apply([spec()], world.now())
+    assert await world.wait_settled(10)
+    assert len(log) > 2 and dev.tunnels.max_events == 2
+    assert [(round(t, 6), n, e) for t, n, e in dev.tunnels.events] == log[-2:]
+    dev.tunnels.max_events = 1  # shrinking keeps the newest
+    assert [e for _, _, e in dev.tunnels.events] == [log[-1][2]]
