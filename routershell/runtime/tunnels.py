@@ -46,7 +46,6 @@ import functools
 import ipaddress
 import logging
 import random
-from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -192,17 +191,10 @@ class TunnelManager:
         self._pump_queue: dict[_Driver, None] | None = None  # endpoints to pump; see _pump
         self._flush_timer: Timer | None = None
         self._pending_starts = 0  # deferred batches of apply() not started yet
-        # recent (time, tunnel, event), for labs: the last `max_events`, dropped from the
-        # front as new ones come (a deque: trimming a list cost a copy of it per event)
-        self.events: deque[tuple[float, str, object]] = deque(maxlen=2000)
-
-    @property
-    def max_events(self) -> int:
-        return self.events.maxlen or 0
-
-    @max_events.setter
-    def max_events(self, n: int) -> None:
-        self.events = deque(self.events, maxlen=max(0, int(n)))
+        # recent (time, tunnel, event), for labs: at least the last `max_events`, at most half
+        # as many again (trimmed in batches: trimming per event copied the list every time)
+        self.events: list[tuple[float, str, object]] = []
+        self.max_events = 2000
 
     # ================================================================ public API
 
@@ -521,7 +513,10 @@ class TunnelManager:
         return mod is None or self.module_up(mod)
 
     def _emit(self, name: str, ev: object, now: float) -> None:
-        self.events.append((now, name, ev))
+        events = self.events
+        events.append((now, name, ev))
+        if len(events) > self.max_events * 3 // 2:
+            del events[: len(events) - self.max_events]
         for cb in list(self._subscribers):
             cb(name, ev)
 
