@@ -85,6 +85,7 @@ from .isakmp import (
     decode_payloads,
     encode_message,
     encode_payloads,
+    hash_first,
 )
 from .machine import MachineMixin, State
 from .peer import PeerConfig
@@ -414,23 +415,39 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
             if a is None:
                 return b
             return a if b is None or a <= b else b
-        ts: list[float | None] = []
-        for ex in sa.exchanges.values():
-            ts += (ex.deadline, ex.purge_at)
-        if p1 is not None:
-            ts += (p1.deadline, p1.purge_at)
-        if sa.state == "established":
-            if sa.dpd is not None:
-                ts.append(sa.dpd.deadline())
-            ts.append(sa.hard_at())
-            soft = sa.soft_at()
-            # the same condition handle_timer acts on, or the deadline stays in the past
-            if soft is not None and not sa.rekeying and not sa.superseded:
-                ts.append(max(soft, sa.rekey_not_before))
+        # no list of candidates: an IKE SA carrying 32 quick modes (a rekey) reads 64 here
         best = None
-        for t in ts:
+        for ex in sa.exchanges.values():
+            t = ex.deadline
             if t is not None and (best is None or t < best):
                 best = t
+            t = ex.purge_at
+            if t is not None and (best is None or t < best):
+                best = t
+        if p1 is not None:
+            t = p1.deadline
+            if t is not None and (best is None or t < best):
+                best = t
+            t = p1.purge_at
+            if t is not None and (best is None or t < best):
+                best = t
+        if sa.state == "established":
+            if sa.dpd is not None:
+                t = sa.dpd.next_at
+                if t is not None and (best is None or t < best):
+                    best = t
+            life = sa.lifetime_s
+            at = sa.established_at
+            if at is not None and life:
+                t = at + life  # sa.hard_at()
+                if best is None or t < best:
+                    best = t
+                # soft_at(), and the same condition handle_timer acts on, or the deadline
+                # stays in the past
+                if sa.role == "initiator" and not sa.rekeying and not sa.superseded:
+                    t = max(at + life * sa.soft_fraction, sa.rekey_not_before)
+                    if best is None or t < best:
+                        best = t
         return best
 
     @staticmethod
@@ -574,14 +591,10 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
                       ) -> tuple[int, bytes]:
         """The chain HASH, payloads... of a phase 2 message (informational, quick mode) where
         HASH = prf(SKEYID_a, prefix | the payloads after HASH), as (first type, bytes). The
-        payloads are encoded once, behind a placeholder HASH of the prf's length that is then
-        filled in (an SA payload with its transforms is the costly part to encode)."""
-        hlen = len(sa.skeyid_a)  # SKEYID_a is an output of the same prf
-        first, chain = encode_payloads([HashPayload(bytes(hlen)), *payloads])
-        h = self._prf(sa, sa.skeyid_a, prefix + chain[4 + hlen:])
-        if len(h) == hlen:
-            return first, chain[:4] + h + chain[4 + hlen:]
-        return encode_payloads([HashPayload(h), *payloads])  # never, but never wrong either
+        payloads are encoded once (an SA payload with its transforms is the costly part to
+        encode) and the HASH payload is put in front of them."""
+        first, chain = encode_payloads(payloads)
+        return hash_first(self._prf(sa, sa.skeyid_a, prefix + chain), first, chain)
 
     def _prf(self, sa: IkeSa, key: bytes, data: bytes) -> bytes:
         assert sa.proposal is not None

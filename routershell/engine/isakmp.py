@@ -9,8 +9,9 @@ Public API
   draft numbering `NatDDraftPayload` / `NatOaDraftPayload`). Each has `TYPE` and `body() -> bytes` (without the generic
   header). Decoded payloads carry `raw`: the generic header and body exactly as received, which
   quick-mode HASH(1)/(2) and informational HASH(1) need.
-- `encode_payloads(payloads) -> (first_type, bytes)` builds a chain; `decode_payloads(first, data)`
-  parses one and ignores trailing bytes after the last payload (CBC padding).
+- `encode_payloads(payloads) -> (first_type, bytes)` builds a chain (`hash_first` puts a HASH
+  payload in front of one); `decode_payloads(first, data)` parses one and ignores trailing bytes
+  after the last payload (CBC padding).
 - `Message(header fields, payloads)` with `encode()` for cleartext messages; `decode(data)` for a
   whole cleartext message (an encrypted one returns its header and the ciphertext in `body`).
   `encode_message(cookies, exchange, first, chain, ...)` frames a chain encoded beforehand.
@@ -21,6 +22,7 @@ Every decoding failure raises `DecodeError` (a ValueError subclass) and nothing 
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -37,6 +39,7 @@ class DecodeError(ValueError):
 
 _HDR = struct.Struct("!8s8sBBBBII")
 _GEN = struct.Struct("!BBH")
+_NOTIFY = struct.Struct("!IBBH")  # notify and delete payloads' fixed part
 
 
 @dataclass(frozen=True)
@@ -335,11 +338,7 @@ class NotifyPayload:
     raw: bytes = _raw()
 
     def body(self) -> bytes:
-        return (
-            struct.pack("!IBBH", self.doi, self.protocol, len(self.spi), self.notify_type)
-            + self.spi
-            + self.data
-        )
+        return _NOTIFY.pack(self.doi, self.protocol, len(self.spi), self.notify_type) + self.spi + self.data
 
 
 @dataclass(frozen=True)
@@ -354,7 +353,7 @@ class DeletePayload:
         size = len(self.spis[0]) if self.spis else 0
         if any(len(s) != size for s in self.spis):
             raise ValueError("all SPIs in a delete payload have one size")
-        return struct.pack("!IBBH", self.doi, self.protocol, size, len(self.spis)) + b"".join(
+        return _NOTIFY.pack(self.doi, self.protocol, size, len(self.spis)) + b"".join(
             self.spis
         )
 
@@ -392,65 +391,92 @@ _SIMPLE: dict[int, type[_Data]] = {
 }
 
 
-def _decode_one(ptype: int, body: bytes, raw: bytes) -> AnyPayload:
-    if ptype == Payload.SA:
-        return _decode_sa(body, raw)
-    simple = _SIMPLE.get(ptype)
-    if simple is not None:
-        return simple(bytes(body), raw)
-    if ptype == Payload.ID:
-        if len(body) < 4:
-            raise DecodeError("short ID payload", notify=18)
-        t, proto, port = struct.unpack_from("!BBH", body, 0)
-        return IdPayload(t, bytes(body[4:]), proto, port, raw)
-    if ptype == Payload.CERT:
-        if len(body) < 1:
-            raise DecodeError("short CERT payload", notify=19)
-        return CertPayload(body[0], bytes(body[1:]), raw)
-    if ptype == Payload.CR:
-        if len(body) < 1:
-            raise DecodeError("short CR payload")
-        return CrPayload(body[0], bytes(body[1:]), raw)
-    if ptype == Payload.N:
-        if len(body) < 8:
-            raise DecodeError("short notify payload")
-        doi, proto, spisz, ntype = struct.unpack_from("!IBBH", body, 0)
-        if 8 + spisz > len(body):
-            raise DecodeError("notify SPI overruns payload")
-        return NotifyPayload(ntype, proto, bytes(body[8 : 8 + spisz]), bytes(body[8 + spisz :]), doi, raw)
-    if ptype == Payload.D:
-        if len(body) < 8:
-            raise DecodeError("short delete payload")
-        doi, proto, spisz, n = struct.unpack_from("!IBBH", body, 0)
-        if 8 + spisz * n != len(body):
-            raise DecodeError("delete SPI count does not match length")
-        spis = tuple(bytes(body[8 + k * spisz : 8 + (k + 1) * spisz]) for k in range(n))
-        return DeletePayload(proto, spis, doi, raw)
-    raise DecodeError(f"unknown payload type {ptype}", notify=1)
+def _decode_id(body: bytes, raw: bytes) -> IdPayload:
+    if len(body) < 4:
+        raise DecodeError("short ID payload", notify=18)
+    t, proto, port = struct.unpack_from("!BBH", body, 0)
+    return IdPayload(t, bytes(body[4:]), proto, port, raw)
+
+
+def _decode_cert(body: bytes, raw: bytes) -> CertPayload:
+    if len(body) < 1:
+        raise DecodeError("short CERT payload", notify=19)
+    return CertPayload(body[0], bytes(body[1:]), raw)
+
+
+def _decode_cr(body: bytes, raw: bytes) -> CrPayload:
+    if len(body) < 1:
+        raise DecodeError("short CR payload")
+    return CrPayload(body[0], bytes(body[1:]), raw)
+
+
+def _decode_notify(body: bytes, raw: bytes) -> NotifyPayload:
+    if len(body) < 8:
+        raise DecodeError("short notify payload")
+    doi, proto, spisz, ntype = _NOTIFY.unpack_from(body, 0)
+    if 8 + spisz > len(body):
+        raise DecodeError("notify SPI overruns payload")
+    return NotifyPayload(ntype, proto, bytes(body[8 : 8 + spisz]), bytes(body[8 + spisz :]), doi, raw)
+
+
+def _decode_delete(body: bytes, raw: bytes) -> DeletePayload:
+    if len(body) < 8:
+        raise DecodeError("short delete payload")
+    doi, proto, spisz, n = _NOTIFY.unpack_from(body, 0)
+    if 8 + spisz * n != len(body):
+        raise DecodeError("delete SPI count does not match length")
+    spis = tuple(bytes(body[8 + k * spisz : 8 + (k + 1) * spisz]) for k in range(n))
+    return DeletePayload(proto, spis, doi, raw)
+
+
+# payload type -> decoder(body, raw): one lookup per received payload, not a chain of tests
+_DECODERS: dict[int, Callable[[bytes, bytes], AnyPayload]] = {
+    Payload.SA: _decode_sa,
+    **{t: (lambda body, raw, cls=cls: cls(bytes(body), raw)) for t, cls in _SIMPLE.items()},
+    Payload.ID: _decode_id,
+    Payload.CERT: _decode_cert,
+    Payload.CR: _decode_cr,
+    Payload.N: _decode_notify,
+    Payload.D: _decode_delete,
+}
 
 
 def encode_payloads(payloads: list[AnyPayload] | tuple[AnyPayload, ...]) -> tuple[int, bytes]:
     """Chain payloads; returns (type of the first payload, bytes)."""
-    parts = []
+    n = len(payloads)
+    if not n:
+        return 0, b""
+    parts, pack = [], _GEN.pack
     for i, p in enumerate(payloads):
         b = p.body()
-        nxt = payloads[i + 1].TYPE if i + 1 < len(payloads) else 0
-        parts.append(_GEN.pack(nxt, 0, len(b) + 4) + b)
-    return (payloads[0].TYPE if payloads else 0), b"".join(parts)
+        parts += (pack(payloads[i + 1].TYPE if i + 1 < n else 0, 0, len(b) + 4), b)
+    return payloads[0].TYPE, b"".join(parts)
+
+
+def hash_first(digest: bytes, first: int, chain: bytes) -> tuple[int, bytes]:
+    """A HASH payload holding `digest` put in front of an encoded chain whose first payload
+    is `first`: the same bytes as `encode_payloads([HashPayload(digest), *payloads])`, for the
+    phase 2 messages whose HASH covers the chain after it (the chain is encoded once)."""
+    return Payload.HASH, _GEN.pack(first, 0, len(digest) + 4) + digest + chain
 
 
 def decode_payloads(first: int, data: bytes) -> list[AnyPayload]:
     """Parse a payload chain; bytes after the last payload (padding) are ignored."""
     try:
         out: list[AnyPayload] = []
-        nxt, i = first, 0
+        nxt, i, end = first, 0, len(data)
+        unpack, decoders = _GEN.unpack_from, _DECODERS
         while nxt:
-            if i + 4 > len(data):
+            if i + 4 > end:
                 raise DecodeError("truncated generic payload header")
-            n2, _, plen = _GEN.unpack_from(data, i)
-            if plen < 4 or i + plen > len(data):
+            n2, _, plen = unpack(data, i)
+            if plen < 4 or i + plen > end:
                 raise DecodeError(f"payload length {plen} overruns message", notify=30)
-            out.append(_decode_one(nxt, data[i + 4 : i + plen], bytes(data[i : i + plen])))
+            decoder = decoders.get(nxt)
+            if decoder is None:
+                raise DecodeError(f"unknown payload type {nxt}", notify=1)
+            raw = data[i : i + plen]
+            out.append(decoder(raw[4:], raw if type(raw) is bytes else bytes(raw)))
             nxt, i = n2, i + plen
         return out
     except DecodeError:
@@ -495,9 +521,10 @@ def encode_message(icookie: bytes, rcookie: bytes, exchange: int, first: int, ch
 
 def decode(data: bytes) -> Message:
     """Decode a datagram; encrypted messages keep their ciphertext in `body`, payloads empty."""
-    if not isinstance(data, bytes | bytearray | memoryview):
-        raise DecodeError("datagram is not bytes")
-    data = bytes(data)
+    if type(data) is not bytes:
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise DecodeError("datagram is not bytes")
+        data = bytes(data)
     icookie, rcookie, first, _version, exchange, flags, message_id, length = _header_fields(data)
     body = data[HEADER_LEN:length]
     if flags & Flag.ENCRYPTED:

@@ -224,7 +224,7 @@ class Network:
                 self._settle(now)
             heapq.heappush(unbound, (now + delay, self.scheduler.reserve(), src, dst, payload))
             return True
-        self.scheduler.call_at(now + delay, lambda: self._deliver(src, dst, payload), "datagram")
+        self.scheduler.post(now + delay, self._deliver, (src, dst, payload), "datagram")
         return True
 
     def _settle(self, now: float) -> None:
@@ -243,8 +243,7 @@ class Network:
         for item in self._unbound:
             at, seq, src, dst, payload = item
             if dst == key:
-                self.scheduler.call_at(at, lambda s=src, d=dst, p=payload: self._deliver(s, d, p),
-                                       "datagram", seq=seq)
+                self.scheduler.post(at, self._deliver, (src, dst, payload), "datagram", seq=seq)
             else:
                 keep.append(item)
         if len(keep) != len(self._unbound):

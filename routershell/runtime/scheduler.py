@@ -94,6 +94,16 @@ class Timer:
         return f"<Timer {self.name or self.callback!r} at {self.deadline}{state}>"
 
 
+class _Call:
+    """A one-shot `fn(*args)` that is never cancelled (a datagram in flight): lighter than a
+    Timer, which a datagram would build, keep live and check like a cancellable one."""
+
+    __slots__ = ("seq", "fn", "args", "name")
+
+    def __init__(self, fn: Callable[..., Any], args: tuple, name: str) -> None:
+        self.fn, self.args, self.name, self.seq = fn, args, name, -1
+
+
 class _EngineSlot:
     __slots__ = ("engine", "deadline", "seq", "name")
 
@@ -137,7 +147,7 @@ class Scheduler:
         self.gc_freeze = gc_freeze
         self._behind = False  # the last fire_due stopped on its budget with entries still due
         self.yields = 0  # times run() yielded mid-instant on the budget (for benchmarks/tests)
-        self._heap: list[tuple[float, int, Any]] = []
+        self._heap: list[tuple[float, int, Any]] = []  # (deadline, seq, Timer/_EngineSlot/_Call)
         self._seq = 0
         self._live = 0
         self._stale = 0
@@ -157,7 +167,8 @@ class Scheduler:
 
     # ----- heap -------------------------------------------------------------------------
 
-    def _push(self, deadline: float, entry: Timer | _EngineSlot, seq: int | None = None) -> None:
+    def _push(self, deadline: float, entry: Timer | _EngineSlot | _Call, seq: int | None = None
+              ) -> None:
         if seq is None:
             seq = self._seq
             self._seq = seq + 1
@@ -183,6 +194,15 @@ class Scheduler:
         self._live += 1
         self._push(t.deadline, t, seq)
         return t
+
+    def post(self, deadline: float, fn: Callable[..., Any], args: tuple = (), name: str = "",
+             seq: int | None = None) -> None:
+        """`call_at` for a callback nobody cancels: `fn(*args)` at lab time `deadline`, in the
+        same place in the firing order a Timer would take (the network's datagrams)."""
+        if not -math.inf < deadline < math.inf:  # NaN fails this too
+            raise SchedulerError(f"bad deadline {deadline!r}")
+        self._live += 1
+        self._push(float(deadline), _Call(fn, args, name), seq)
 
     def reserve(self) -> int:
         """A place in the firing order, for an entry that may be added later (`call_at(seq=)`):
@@ -257,9 +277,11 @@ class Scheduler:
     # ----- queries ----------------------------------------------------------------------
 
     @staticmethod
-    def _is_live(seq: int, entry: Timer | _EngineSlot) -> bool:
+    def _is_live(seq: int, entry: Timer | _EngineSlot | _Call) -> bool:
         if entry.seq != seq:
             return False
+        if type(entry) is _Call:
+            return True
         if isinstance(entry, Timer):
             return entry._sched is not None
         return entry.deadline is not None
@@ -286,7 +308,9 @@ class Scheduler:
             live = live[:limit]
         out = []
         for deadline, _, entry in live:
-            if isinstance(entry, Timer):
+            if type(entry) is _Call:
+                kind, name = "timer", entry.name
+            elif isinstance(entry, Timer):
                 kind = "every" if entry.period is not None else "timer"
                 name = entry.name or getattr(entry.callback, "__qualname__", repr(entry.callback))
             else:
@@ -318,6 +342,11 @@ class Scheduler:
                 self._behind = True
                 break
             deadline, seq, entry = pop(heap)
+            if type(entry) is _Call:  # never cancelled: always live
+                fired += 1
+                self._live -= 1
+                entry.fn(*entry.args)
+                continue
             if not is_live(seq, entry):
                 self._stale -= 1
                 continue

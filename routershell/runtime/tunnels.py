@@ -178,6 +178,7 @@ class TunnelManager:
         # the platform's per-tunnel policy (see the module docstring); settable before apply
         self.controller_for: ControllerFor = controller_for or default_controller
         self._drivers: dict[str, _Driver] = {}
+        self._everyone: dict[_Driver, None] | None = None  # _drivers' values, for _pump_all
         self._tunnels: dict[str, _Tunnel] = {}
         self._next_index = 1
         self._index: dict[tuple[str, str], list[_Tunnel]] | None = None  # see _candidates
@@ -190,7 +191,9 @@ class TunnelManager:
         self._pump_queue: dict[_Driver, None] | None = None  # endpoints to pump; see _pump
         self._flush_timer: Timer | None = None
         self._pending_starts = 0  # deferred batches of apply() not started yet
-        self.events: list[tuple[float, str, object]] = []  # recent (time, tunnel, event), for labs
+        # recent (time, tunnel, event), for labs: at least the last `max_events`, at most half
+        # as many again (trimmed in batches: trimming per event copied the list every time)
+        self.events: list[tuple[float, str, object]] = []
         self.max_events = 2000
 
     # ================================================================ public API
@@ -510,9 +513,10 @@ class TunnelManager:
         return mod is None or self.module_up(mod)
 
     def _emit(self, name: str, ev: object, now: float) -> None:
-        self.events.append((now, name, ev))
-        if len(self.events) > self.max_events:
-            del self.events[: len(self.events) - self.max_events]
+        events = self.events
+        events.append((now, name, ev))
+        if len(events) > self.max_events * 3 // 2:
+            del events[: len(events) - self.max_events]
         for cb in list(self._subscribers):
             cb(name, ev)
 
@@ -552,6 +556,7 @@ class TunnelManager:
                    if t.spec.child is not None or hasattr(t.spec.manual, "ipsec_sas")}
         for local in [a for a in self._drivers if a not in locals_]:
             drv = self._drivers.pop(local)
+            self._everyone = None
             self.scheduler.remove_engine(drv)
             self.network.unbind(local, IKE_PORT)
         by_local: dict[str, list[_Tunnel]] = {}  # one pass, not one per local address
@@ -562,6 +567,7 @@ class TunnelManager:
             if drv is None:
                 ep = IkeEndpoint((local, IKE_PORT), self._rng(f"ike {local}"))
                 drv = self._drivers[local] = _Driver(self, local, ep)
+                self._everyone = None
                 self.network.bind(local, IKE_PORT, lambda data, src, now, d=drv: self._receive(d, data, src, now))
                 self.scheduler.add_engine(drv, name=f"{self.device} ike {local}")
             mine = by_local.get(local, [])
@@ -614,18 +620,21 @@ class TunnelManager:
         At top level an endpoint with nothing queued when its turn comes is skipped: pumping it
         would send nothing and handle no event (a controller action on a device of 100 local
         addresses used to cost 100 pumps)."""
-        drivers = list(self._drivers.values())
-        if not drivers:
+        everyone = self._everyone
+        if everyone is None:  # made once per set of endpoints, never changed afterwards
+            everyone = self._everyone = dict.fromkeys(self._drivers.values())
+        if not everyone:
             return
-        self._dirty.update(dict.fromkeys(drivers))
+        self._dirty.update(everyone)
         if self._flush_timer is None:
             self._flush_timer = self.scheduler.call_at(now, self._flush, name=f"{self.device} ike timers")
         queue = self._pump_queue
         if queue is not None:
-            queue.update(dict.fromkeys(drivers))
+            queue.update(everyone)
             return
-        for drv in drivers:
-            if drv.ep.has_output():
+        for drv in everyone:
+            ep = drv.ep
+            if ep._out or ep._events:  # ep.has_output(), inline: asked of 100 endpoints a time
                 self._pump(drv, now, reschedule=False)
 
     def _pump(self, drv: _Driver, now: float, reschedule: bool = True) -> None:

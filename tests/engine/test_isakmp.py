@@ -28,6 +28,7 @@ from routershell.engine.isakmp import (
     decode_header,
     decode_payloads,
     encode_payloads,
+    hash_first,
 )
 from routershell.engine.proposals import IkeProposal, ike_sa_payload
 
@@ -91,6 +92,13 @@ def test_encrypted_message_keeps_ciphertext_and_first_type():
                       5, 28 + len(body)) + body
     m = decode(raw)
     assert m.body == body and m.next_payload == Payload.HASH and m.payloads == ()
+
+
+@pytest.mark.parametrize("rest", [[], ALL[8:9], ALL[-2:], [ALL[0], ALL[7], ALL[2]]])
+def test_hash_first_is_the_chain_with_a_leading_hash_payload(rest):
+    # phase 2 messages encode their payloads once and put HASH(1)/HASH(2) in front
+    digest = bytes(range(20))
+    assert hash_first(digest, *encode_payloads(rest)) == encode_payloads([HashPayload(digest), *rest])
 
 
 def test_trailing_padding_ignored():

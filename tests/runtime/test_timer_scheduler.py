@@ -315,3 +315,32 @@ def test_fast_forward_is_fast() -> None:
     assert steps * 20 < fired, steps
     slow_fired, slow_steps = _fast_forward_steps(False)
     assert slow_fired == fired and slow_steps >= slow_fired
+
+
+async def test_posted_calls_fire_in_timer_order_and_are_listed(
+    mock_clock: trio.testing.MockClock,
+) -> None:
+    """`post` (the network's datagrams) takes the place a Timer would: equal deadlines fire in
+    the order they were added, timers and posts mixed, and a reserved seq keeps its place."""
+    lab, sched = await _lab(mock_clock)
+    order: list[str] = []
+    sched.call_at(5, lambda: order.append("t1"))
+    sched.post(5, order.append, ("p1",), "datagram")
+    reserved = sched.reserve()
+    sched.call_at(5, lambda: order.append("t2"))
+    sched.post(3, order.append, ("p0",))
+    sched.post(5, order.append, ("p-reserved",), "datagram", seq=reserved)
+    assert len(sched) == 5
+    listed = sched.pending()
+    assert [(p.deadline, p.kind) for p in listed] == [(3.0, "timer")] + [(5.0, "timer")] * 4
+    assert [listed[2].name, listed[3].name] == ["datagram", "datagram"]
+    with pytest.raises(SchedulerError):
+        sched.post(float("nan"), order.append, ("x",))
+    with pytest.raises(SchedulerError):
+        sched.post(float("inf"), order.append, ("x",))
+    async with trio.open_nursery() as n:
+        await n.start(sched.run)
+        await lab.advance(10)
+        n.cancel_scope.cancel()
+    assert order == ["p0", "t1", "p1", "p-reserved", "t2"]
+    assert len(sched) == 0 and sched.next_deadline() is None

@@ -349,3 +349,15 @@ async def test_one_peer_config_per_gateway_with_every_spec_child_in_index_order(
     assert [c.name for c in ep1.peers[BACKUP].children] == ["t1", "t4"]
     assert [c.name for c in ep2.peers[PRIMARY].children] == ["t3"]
     assert ep1.peers[BACKUP].address == BACKUP and ep1.peers[BACKUP].psk == PSK
+
+
+async def test_tunnel_event_log_keeps_the_most_recent_events_trimmed_in_batches(mock_clock, world):
+    dev = device(world)
+    world.add_peer(peer_spec())
+    log = record(dev, world)
+    dev.tunnels.max_events = 1
+    dev.tunnels.apply([spec()], world.now())
+    assert await world.wait_settled(10)
+    assert len(log) == 3
+    # the newest events, at least max_events and at most half as many again (here: 1)
+    assert [(round(t, 6), n, e) for t, n, e in dev.tunnels.events] == log[-1:]
