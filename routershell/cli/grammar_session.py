@@ -151,7 +151,7 @@ def keep_survivors() -> None:
     after four. The trees are acyclic, so they are still freed when history lets them go.
     The freeze is process-wide (as App's after boot): an object alive now that later becomes
     part of unreachable cycles (a session's objects, say) is never collected — a few kilobytes
-    per live session per large commit, the price of not walking the history again.
+    per live session per large commit, the price of not walking the history again."""
     if gc.get_count()[0] > KEEP_AFTER:
         gc.collect()
         gc.freeze()
