@@ -186,18 +186,20 @@ def prf(h: str, key: bytes, data: bytes) -> bytes:
     return _hmac.digest(key, data, HASHES[h])
 
 
-def keyed_prf(h: str, key: bytes, data: bytes) -> bytes:
+def keyed_prf(h: str, key: bytes, data: bytes, cache: dict | None = None) -> bytes:
     """`prf` for a key used for many messages (an IKE SA's SKEYID_a: every DPD probe, ACK and
     quick mode message): the keyed HMAC state is set up once per key and copied (~0.5 us less
-    per message; ~0.3 us more with OpenSSL's HMAC object used directly). Per thread and bounded like the cipher contexts."""
+    per message; ~0.3 us more with OpenSSL's HMAC object used directly). `cache`: the key owner's
+    own (an IKE SA's, which lives as long as its keys); else per thread and bounded like the
+    cipher contexts."""
     if type(key) is not bytes:
         key = bytes(key)
-    cache = _keyed_hmacs()
+    if cache is None:
+        cache = _keyed_hmacs()
     base = cache.get((h, key))
     if base is None:
         base = (_openssl_hmac or _hmac.new)(key, digestmod=HASHES[h])
-        while len(cache) >= _CACHED_KEYS_MAX:
-            del cache[next(iter(cache))]
+        _make_room(cache)
         cache[(h, key)] = base
     m = base.copy()
     m.update(data)
@@ -264,9 +266,11 @@ class _BlockCipher:
         self.ecb_decrypt = Cipher(alg, modes.ECB()).decryptor().update
 
 
-# Per thread (a running encryptor's chain must not be shared with a lab in another thread, e.g.
-# a ServerThread): (cipher name, key) -> _BlockCipher, oldest first; bounded (~2 KB of OpenSSL
-# state each), a key that falls out is simply set up again.
+# Keys without an owner's cache: per thread (a running encryptor's chain must not be shared with
+# a lab in another thread, e.g. a ServerThread): (cipher name, key) -> _BlockCipher, oldest
+# first; bounded (~2 KB of OpenSSL state each), a key that falls out is simply set up again. IKE
+# SAs pass their own cache: with more live SAs than the bound, a shared cache would miss on
+# every message.
 _TLS = threading.local()
 _CACHED_KEYS_MAX = 8192
 
@@ -279,18 +283,24 @@ def _block_ciphers() -> dict[tuple[str, bytes], _BlockCipher]:
         return _TLS.block_ciphers  # type: ignore[no-any-return]
 
 
-def _block_cipher(name: str, key: bytes, iv: bytes) -> _BlockCipher:
+def _make_room(cache: dict) -> None:
+    """Bound a shared cache: the oldest keys go (an owner's own cache holds its few keys)."""
+    while len(cache) >= _CACHED_KEYS_MAX:
+        del cache[next(iter(cache))]
+
+
+def _block_cipher(name: str, key: bytes, iv: bytes, cache: dict | None = None) -> _BlockCipher:
     if type(key) is not bytes:  # a bytearray or memoryview key: hashable for the cache
         key = bytes(key)
-    cache = _block_ciphers()
+    if cache is None:
+        cache = _block_ciphers()
     bc = cache.get((name, key))
     if bc is None or len(iv) != bc.block:
         spec = CIPHERS[name]
         if len(key) != spec.key_len or len(iv) != spec.block:
             raise CryptoError(f"{name}: key {len(key)} / iv {len(iv)} bytes")
         bc = _BlockCipher(spec, key)
-        while len(cache) >= _CACHED_KEYS_MAX:
-            del cache[next(iter(cache))]
+        _make_room(cache)
         cache[(name, key)] = bc
     return bc
 
@@ -300,9 +310,10 @@ def pad(data: bytes, block: int) -> bytes:
     return data + b"\0" * (-len(data) % block)
 
 
-def encrypt(name: str, key: bytes, iv: bytes, data: bytes) -> bytes:
-    """CBC encryption of whole blocks (ValueError otherwise, as `cryptography` raises)."""
-    bc = _block_cipher(name, key, iv)
+def encrypt(name: str, key: bytes, iv: bytes, data: bytes, cache: dict | None = None) -> bytes:
+    """CBC encryption of whole blocks (ValueError otherwise, as `cryptography` raises). `cache`:
+    where the key's contexts live (the IKE SA's own; else per thread, bounded)."""
+    bc = _block_cipher(name, key, iv, cache)
     b = bc.block
     if len(data) % b:
         raise ValueError("The length of the provided data is not a multiple of the block length.")
@@ -314,10 +325,10 @@ def encrypt(name: str, key: bytes, iv: bytes, data: bytes) -> bytes:
     return out
 
 
-def decrypt(name: str, key: bytes, iv: bytes, data: bytes) -> bytes:
+def decrypt(name: str, key: bytes, iv: bytes, data: bytes, cache: dict | None = None) -> bytes:
     if len(data) % CIPHERS[name].block or not data:
         raise CryptoError("ciphertext is not a whole number of blocks")
-    bc = _block_cipher(name, key, iv)
+    bc = _block_cipher(name, key, iv, cache)
     data = bytes(data)
     chain = int.from_bytes(iv + data[:-bc.block], "big")
     return (int.from_bytes(bc.ecb_decrypt(data), "big") ^ chain).to_bytes(len(data), "big")

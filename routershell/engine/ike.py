@@ -564,7 +564,7 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
         prop = sa.proposal
         assert prop is not None
         block = crypto.CIPHERS[prop.cipher].block
-        ct = crypto.encrypt(prop.cipher, sa.enc_key, iv, crypto.pad(body, block))
+        ct = crypto.encrypt(prop.cipher, sa.enc_key, iv, crypto.pad(body, block), sa.crypto_cache)
         return (encode_message(sa.icookie, sa.rcookie, exchange, first, ct, msgid, Flag.ENCRYPTED),
                 ct[-block:])
 
@@ -576,7 +576,7 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
         cipher = sa.proposal.cipher
         block = crypto.CIPHERS[cipher].block
         try:
-            pt = crypto.decrypt(cipher, sa.enc_key, iv, msg.body)
+            pt = crypto.decrypt(cipher, sa.enc_key, iv, msg.body, sa.crypto_cache)
             payloads = decode_payloads(msg.next_payload, pt)
         except (CryptoError, DecodeError) as e:
             raise DecryptError(str(e)) from None
@@ -598,7 +598,7 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
 
     def _prf(self, sa: IkeSa, key: bytes, data: bytes) -> bytes:
         assert sa.proposal is not None
-        return crypto.keyed_prf(sa.proposal.hash, key, data)
+        return crypto.keyed_prf(sa.proposal.hash, key, data, sa.crypto_cache)
 
     # ------------------------------------------------------------------ internals: dispatch
 
@@ -815,7 +815,7 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
             return
         rest = payloads[1:]
         want = crypto.keyed_prf(prop.hash, sa.skeyid_a,
-                                mid.to_bytes(4, "big") + b"".join([p.raw for p in rest]))
+                                mid.to_bytes(4, "big") + b"".join([p.raw for p in rest]), sa.crypto_cache)
         if not hmac.compare_digest(payloads[0].data, want):  # constant time, as elsewhere
             self._dropped(sa.peer, 0, "informational HASH(1) mismatch", AUTHENTICATION_FAILED,
                           Notify.INVALID_HASH_INFORMATION)

@@ -95,6 +95,8 @@ class IkeSa:
     skeyid_e: bytes = b""
     enc_key: bytes = b""
     p1_last_block: bytes = b""
+    # the keys' cipher contexts and HMAC states (engine/crypto.py), made once, gone with the SA
+    crypto_cache: dict = field(default_factory=dict, repr=False, compare=False)
     # exchanges
     p1: ExchangeState | None = None
     exchanges: dict[int, ExchangeState] = field(default_factory=dict)

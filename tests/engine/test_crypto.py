@@ -265,3 +265,32 @@ def test_keyed_prf_is_the_prf(h, monkeypatch):
             assert crypto.keyed_prf(h, key, data) == hmac.new(key, data, h).digest()
     assert len(crypto._keyed_hmacs()) <= 2
     assert crypto.keyed_prf(h, bytearray(keys[0]), b"x") == crypto.prf(h, keys[0], b"x")
+
+
+def test_an_owners_cache_keeps_its_keys_past_the_shared_bound(monkeypatch):
+    """IKE SAs pass their own cache: with more live SAs than the shared bound, their contexts
+    are still made once per key (a shared bounded cache missed on every message in rotation)."""
+    monkeypatch.setattr(crypto, "_CACHED_KEYS_MAX", 2)
+    made = []
+    real = crypto._BlockCipher
+    monkeypatch.setattr(crypto, "_BlockCipher", lambda spec, key: made.append(key) or real(spec, key))
+    owners = [({}, bytes([i]) * 16) for i in range(5)]  # five SAs, shared bound of two
+    iv, data = b"i" * 16, b"d" * 32
+    for _ in range(3):
+        for cache, key in owners:
+            ct = crypto.encrypt("aes128", key, iv, data, cache)
+            assert ct == _reference_cbc("aes128", key, iv, data, True)
+            assert crypto.decrypt("aes128", key, iv, ct, cache) == data
+            assert crypto.keyed_prf("sha1", key, data, cache) == hmac.new(key, data, "sha1").digest()
+    assert sorted(made) == sorted(k for _, k in owners)  # once per key, not per message
+    assert all(len(cache) == 2 for cache, _ in owners)  # its cipher contexts and its HMAC state
+
+
+def test_an_ike_sa_holds_its_own_crypto_contexts():
+    from routershell.engine.sa import IkeSa
+
+    a = IkeSa(b"i" * 8, b"r" * 8, ("192.0.2.1", 500), "initiator", "main", 0.0)
+    b = IkeSa(b"j" * 8, b"s" * 8, ("192.0.2.2", 500), "initiator", "main", 0.0)
+    assert a.crypto_cache == {} and a.crypto_cache is not b.crypto_cache
+    a.crypto_cache["x"] = object()
+    assert a == IkeSa(b"i" * 8, b"r" * 8, ("192.0.2.1", 500), "initiator", "main", 0.0)  # not compared
