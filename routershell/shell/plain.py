@@ -29,6 +29,7 @@ so a CI job driving the shell fails with its script; otherwise, and on a termina
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
 import signal
@@ -82,20 +83,34 @@ class FdLines:
         self._buf = b""
         self._eof = False
         self._changed = trio.Event()
+        # Reads and discards are stamped in one order: a read the thread finished before a
+        # Ctrl-C at the prompt was typed before it, even if trio hears of it after the
+        # signal (under load the line came in after the discard and ran uninterrupted)
+        self._stamps = itertools.count()
+        self._discard_below = -1
+
+    def _read(self) -> tuple[bytes, int]:
+        """In the reader thread: one read, stamped when it returned."""
+        data = os.read(self._fd, 65536)
+        return data, next(self._stamps)
 
     async def reader(self) -> None:
         while not self._eof:
             try:
-                data = await trio.to_thread.run_sync(os.read, self._fd, 65536,
-                                                     abandon_on_cancel=True)
+                data, stamp = await trio.to_thread.run_sync(self._read, abandon_on_cancel=True)
             except OSError:
-                data = b""
-            if data:
-                self._buf += data
-            else:
-                self._eof = True
-            self._changed.set()
-            self._changed = trio.Event()
+                data, stamp = b"", next(self._stamps)
+            self._deliver(data, stamp)
+
+    def _deliver(self, data: bytes, stamp: int) -> None:
+        if data:
+            if stamp < self._discard_below:
+                return  # typed before a Ctrl-C at the prompt: discarded with the rest
+            self._buf += data
+        else:
+            self._eof = True
+        self._changed.set()
+        self._changed = trio.Event()
 
     async def next_line(self) -> str | None:
         while True:
@@ -115,6 +130,7 @@ class FdLines:
         """Ctrl-C at the prompt: drop what was typed ahead, as the terminal driver flushes its
         input on an interrupt (a line typed before the ^C must not run after it)."""
         self._buf = b""
+        self._discard_below = next(self._stamps)  # and what the reader thread holds already
         try:
             import termios
 

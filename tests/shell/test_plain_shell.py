@@ -146,3 +146,23 @@ async def test_fd_lines_survive_a_cancelled_wait(autojump_clock):
         assert await src.next_line() == "kept"
         assert await src.next_line() is None
     os.close(r)
+
+
+def test_a_line_read_before_a_ctrl_c_at_the_prompt_is_discarded_even_if_heard_after():
+    """The reader thread finished reading `lab clock advance 300d` before the Ctrl-C, but trio
+    handled the signal first: the line must not run after the interrupt (under load it did,
+    and the 300-day advance ran uninterrupted). A line read after the discard is kept."""
+    r, w = os.pipe()
+    src = FdLines(r)
+    os.write(w, b"lab clock advance 300d\n")
+    data, stamp = src._read()  # the thread's read returned ...
+    src.discard()  # ... then Ctrl-C at the prompt was handled ...
+    src._deliver(data, stamp)  # ... then trio heard of the read
+    assert src._buf == b""
+    os.write(w, b"show version\n")
+    src._deliver(*src._read())  # typed after the interrupt
+    assert src._buf == b"show version\n"
+    os.close(w)
+    src._deliver(*src._read())  # end of input is never discarded
+    assert src._eof
+    os.close(r)
