@@ -25,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import hmac as _hmac
 import random
-import threading
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -188,30 +187,19 @@ def prf(h: str, key: bytes, data: bytes) -> bytes:
 
 def keyed_prf(h: str, key: bytes, data: bytes, cache: dict | None = None) -> bytes:
     """`prf` for a key used for many messages (an IKE SA's SKEYID_a: every DPD probe, ACK and
-    quick mode message): the keyed HMAC state is set up once per key and copied (~0.5 us less
-    per message; ~0.3 us more with OpenSSL's HMAC object used directly). `cache`: the key owner's
-    own (an IKE SA's, which lives as long as its keys); else per thread and bounded like the
-    cipher contexts."""
-    if type(key) is not bytes:
-        key = bytes(key)
+    quick mode message): the keyed HMAC state is set up once per key, kept in `cache` (its
+    owner's: an IKE SA's, which lives as long as its keys) and copied per message (~0.5 us less
+    per message; ~0.3 us more with OpenSSL's HMAC object used directly). Without a cache it is
+    `prf`."""
     if cache is None:
-        cache = _keyed_hmacs()
+        return prf(h, bytes(key), data)
+    key = bytes(key)
     base = cache.get((h, key))
     if base is None:
-        base = (_openssl_hmac or _hmac.new)(key, digestmod=HASHES[h])
-        _make_room(cache)
-        cache[(h, key)] = base
+        base = cache[(h, key)] = (_openssl_hmac or _hmac.new)(key, digestmod=HASHES[h])
     m = base.copy()
     m.update(data)
     return m.digest()
-
-
-def _keyed_hmacs() -> dict[tuple[str, bytes], Any]:
-    try:
-        return _TLS.keyed_hmacs  # type: ignore[no-any-return]
-    except AttributeError:
-        _TLS.keyed_hmacs = {}
-        return _TLS.keyed_hmacs  # type: ignore[no-any-return]
 
 
 _DIGESTS = {"md5": hashlib.md5, "sha1": hashlib.sha1, "sha256": hashlib.sha256}
@@ -266,42 +254,18 @@ class _BlockCipher:
         self.ecb_decrypt = Cipher(alg, modes.ECB()).decryptor().update
 
 
-# Keys without an owner's cache: per thread (a running encryptor's chain must not be shared with
-# a lab in another thread, e.g. a ServerThread): (cipher name, key) -> _BlockCipher, oldest
-# first; bounded (~2 KB of OpenSSL state each), a key that falls out is simply set up again. IKE
-# SAs pass their own cache: with more live SAs than the bound, a shared cache would miss on
-# every message.
-_TLS = threading.local()
-_CACHED_KEYS_MAX = 8192
-
-
-def _block_ciphers() -> dict[tuple[str, bytes], _BlockCipher]:
-    try:
-        return _TLS.block_ciphers  # type: ignore[no-any-return]
-    except AttributeError:
-        _TLS.block_ciphers = {}
-        return _TLS.block_ciphers  # type: ignore[no-any-return]
-
-
-def _make_room(cache: dict) -> None:
-    """Bound a shared cache: the oldest keys go (an owner's own cache holds its few keys)."""
-    while len(cache) >= _CACHED_KEYS_MAX:
-        del cache[next(iter(cache))]
-
-
-def _block_cipher(name: str, key: bytes, iv: bytes, cache: dict | None = None) -> _BlockCipher:
-    if type(key) is not bytes:  # a bytearray or memoryview key: hashable for the cache
-        key = bytes(key)
-    if cache is None:
-        cache = _block_ciphers()
-    bc = cache.get((name, key))
+def _block_cipher(name: str, key: bytes, iv: bytes, cache: dict | None) -> _BlockCipher:
+    """The key's contexts from its owner's `cache` (made on first use), or fresh ones. An owner
+    is one IKE SA, used by one lab's thread: its running encryptor's chain is never shared."""
+    key = bytes(key)  # a bytearray or memoryview key: hashable for the cache
+    bc = cache.get((name, key)) if cache is not None else None
     if bc is None or len(iv) != bc.block:
         spec = CIPHERS[name]
         if len(key) != spec.key_len or len(iv) != spec.block:
             raise CryptoError(f"{name}: key {len(key)} / iv {len(iv)} bytes")
         bc = _BlockCipher(spec, key)
-        _make_room(cache)
-        cache[(name, key)] = bc
+        if cache is not None:
+            cache[(name, key)] = bc
     return bc
 
 
@@ -312,7 +276,7 @@ def pad(data: bytes, block: int) -> bytes:
 
 def encrypt(name: str, key: bytes, iv: bytes, data: bytes, cache: dict | None = None) -> bytes:
     """CBC encryption of whole blocks (ValueError otherwise, as `cryptography` raises). `cache`:
-    where the key's contexts live (the IKE SA's own; else per thread, bounded)."""
+    where the key's contexts live (the IKE SA's own); without one they are made for this call."""
     bc = _block_cipher(name, key, iv, cache)
     b = bc.block
     if len(data) % b:

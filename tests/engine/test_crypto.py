@@ -211,70 +211,67 @@ def _reference_cbc(name: str, key: bytes, iv: bytes, data: bytes, encrypting: bo
 
 
 @pytest.mark.parametrize("name", sorted(crypto.CIPHERS))
-def test_cached_block_cipher_is_exactly_cbc(name, monkeypatch):
-    # contexts kept per key (a running CBC encryptor, an ECB decryptor): byte for byte the CBC
-    # of a fresh context, over several keys (evicted and set up again), interleaved, and
-    # message lengths
-    monkeypatch.setattr(crypto, "_CACHED_KEYS_MAX", 2)
+def test_cached_block_cipher_is_exactly_cbc(name):
+    # contexts kept per key in an owner's cache (a running CBC encryptor, an ECB decryptor):
+    # byte for byte the CBC of a fresh context, over several keys in one cache, interleaved,
+    # and message lengths; without a cache the same bytes
     spec = crypto.CIPHERS[name]
     rng = random.Random(name)
     keys = [rng.randbytes(spec.key_len) for _ in range(3)]
+    cache: dict = {}
     for round_ in range(3):
         for key in keys:
             for blocks in (1, 2, 5):
                 iv = rng.randbytes(spec.block)
                 data = rng.randbytes(blocks * spec.block)
-                ct = crypto.encrypt(name, key, iv, data)
+                ct = crypto.encrypt(name, key, iv, data, cache)
                 assert ct == _reference_cbc(name, key, iv, data, True), (round_, blocks)
-                assert crypto.decrypt(name, key, iv, ct) == data
-                assert crypto.decrypt(name, key, iv, data) == _reference_cbc(name, key, iv, data, False)
-    assert len(crypto._block_ciphers()) <= 2  # bounded
+                assert crypto.encrypt(name, key, iv, data) == ct
+                assert crypto.decrypt(name, key, iv, ct, cache) == data
+                assert crypto.decrypt(name, key, iv, data, cache) == _reference_cbc(name, key, iv, data, False)
+    assert len(cache) == 3
     with pytest.raises(ValueError):
-        crypto.encrypt(name, keys[0], b"\0" * spec.block, b"\0" * (spec.block + 1))
+        crypto.encrypt(name, keys[0], b"\0" * spec.block, b"\0" * (spec.block + 1), cache)
     with pytest.raises(CryptoError):
-        crypto.encrypt(name, keys[0], b"\0" * (spec.block + 1), b"\0" * spec.block)
+        crypto.encrypt(name, keys[0], b"\0" * (spec.block + 1), b"\0" * spec.block, cache)
 
 
-def test_cached_ciphers_are_per_thread():
-    # a lab in another thread (a ServerThread) must not move this thread's running encryptor
-    import threading
-
+def test_two_owners_of_one_key_keep_their_own_running_encryptor():
+    # two SAs with the same key (a lab peer and the router, or two labs in two threads): each
+    # chains from its own last block, and both stay exactly CBC
     key, iv, data = b"k" * 16, b"i" * 16, b"d" * 48
     want = _reference_cbc("aes128", key, iv, data, True)
-    assert crypto.encrypt("aes128", bytearray(key), iv, data) == want  # any bytes-like key
-    mine = crypto._block_ciphers()[("aes128", key)]
-    seen = []
-    t = threading.Thread(target=lambda: seen.append(
-        (crypto.encrypt("aes128", key, iv, data), crypto._block_ciphers()[("aes128", key)])))
-    t.start()
-    t.join()
-    assert seen[0][0] == want and seen[0][1] is not mine
-    assert crypto.encrypt("aes128", key, iv, data) == want
+    a: dict = {}
+    b: dict = {}
+    assert crypto.encrypt("aes128", bytearray(key), iv, data, a) == want  # any bytes-like key
+    assert crypto.encrypt("aes128", key, iv, data, a) == want  # a's chain has moved
+    assert crypto.encrypt("aes128", key, iv, data, b) == want  # b starts from its own
+    assert a[("aes128", key)] is not b[("aes128", key)]
 
 
 @pytest.mark.parametrize("h", ["md5", "sha1", "sha256"])
-def test_keyed_prf_is_the_prf(h, monkeypatch):
+def test_keyed_prf_is_the_prf(h):
     # the kept HMAC state of a key gives the same MAC as a fresh one, message after message,
-    # with keys evicted and set up again
-    monkeypatch.setattr(crypto, "_CACHED_KEYS_MAX", 2)
+    # several keys in one owner's cache; without a cache it is prf
     rng = random.Random(h)
     keys = [rng.randbytes(20) for _ in range(3)]
+    cache: dict = {}
     for _ in range(3):
         for key in keys:
             data = rng.randbytes(rng.randrange(0, 80))
+            assert crypto.keyed_prf(h, key, data, cache) == hmac.new(key, data, h).digest()
             assert crypto.keyed_prf(h, key, data) == hmac.new(key, data, h).digest()
-    assert len(crypto._keyed_hmacs()) <= 2
-    assert crypto.keyed_prf(h, bytearray(keys[0]), b"x") == crypto.prf(h, keys[0], b"x")
+    assert len(cache) == 3
+    assert crypto.keyed_prf(h, bytearray(keys[0]), b"x", cache) == crypto.prf(h, keys[0], b"x")
 
 
-def test_an_owners_cache_keeps_its_keys_past_the_shared_bound(monkeypatch):
-    """IKE SAs pass their own cache: with more live SAs than the shared bound, their contexts
-    are still made once per key (a shared bounded cache missed on every message in rotation)."""
-    monkeypatch.setattr(crypto, "_CACHED_KEYS_MAX", 2)
+def test_an_owners_cache_makes_each_keys_contexts_once(monkeypatch):
+    """IKE SAs pass their own cache: every SA's contexts are made once per key, however many SAs
+    are live (a shared bounded cache missed on every message in rotation past its bound)."""
     made = []
     real = crypto._BlockCipher
     monkeypatch.setattr(crypto, "_BlockCipher", lambda spec, key: made.append(key) or real(spec, key))
-    owners = [({}, bytes([i]) * 16) for i in range(5)]  # five SAs, shared bound of two
+    owners = [({}, bytes([i]) * 16) for i in range(5)]
     iv, data = b"i" * 16, b"d" * 32
     for _ in range(3):
         for cache, key in owners:
