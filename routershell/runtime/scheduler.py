@@ -186,26 +186,24 @@ class Scheduler:
             raise SchedulerError(f"bad deadline {deadline!r}")
         return deadline
 
-    def call_at(self, deadline: float, callback: Callable[[], Any], name: str = "",
-                seq: int | None = None) -> Timer:
-        """Call `callback()` at lab time `deadline` (at once if already past); `seq`, from
-        `reserve()`, gives it the place among equal deadlines it had when reserved."""
+    def call_at(self, deadline: float, callback: Callable[[], Any], name: str = "") -> Timer:
+        """Call `callback()` at lab time `deadline` (at once if already past)."""
         t = Timer(self, self._check(deadline), callback, None, name)
         self._live += 1
-        self._push(t.deadline, t, seq)
+        self._push(t.deadline, t)
         return t
 
     def post(self, deadline: float, fn: Callable[..., Any], args: tuple = (), name: str = "",
              seq: int | None = None) -> None:
         """`call_at` for a callback nobody cancels: `fn(*args)` at lab time `deadline`, in the
-        same place in the firing order a Timer would take (the network's datagrams)."""
-        if not -math.inf < deadline < math.inf:  # NaN fails this too
-            raise SchedulerError(f"bad deadline {deadline!r}")
+        same place in the firing order a Timer would take (the network's datagrams); `seq`,
+        from `reserve()`, gives it the place among equal deadlines it had when reserved."""
+        deadline = self._check(deadline)
         self._live += 1
-        self._push(float(deadline), _Call(fn, args, name), seq)
+        self._push(deadline, _Call(fn, args, name), seq)
 
     def reserve(self) -> int:
-        """A place in the firing order, for an entry that may be added later (`call_at(seq=)`):
+        """A place in the firing order, for an entry that may be added later (`post(seq=)`):
         the network holds back datagrams nothing may ever receive this way."""
         seq = self._seq
         self._seq = seq + 1
