@@ -152,6 +152,13 @@ class _Tunnel:
             self.mgr._run(self, self.ctl.handle_timer(now), now)
 
 
+def _wants_ack(ctl: object) -> bool:
+    """A tunnel controller hears DPD ACKs unless it says it ignores them (`wants_dpd_ack =
+    False`, optional: the engine's own DPD keeps the gateway alive, and hundreds of tunnels may
+    share one IKE SA)."""
+    return ctl is not None and getattr(ctl, "wants_dpd_ack", True)
+
+
 class TunnelManager:
     def __init__(
         self,
@@ -716,8 +723,7 @@ class TunnelManager:
         key = (local, gw)
         found = self._acks.get(key)
         if found is None:
-            found = self._acks[key] = any(t.ctl is not None and getattr(t.ctl, "wants_dpd_ack", True)
-                                          for t in self._candidates(local, gw))
+            found = self._acks[key] = any(_wants_ack(t.ctl) for t in self._candidates(local, gw))
         return found
 
     def _on_event(self, drv: _Driver, ev: Event, now: float) -> None:
@@ -794,9 +800,7 @@ class TunnelManager:
             ts = self._tunnels_on(drv.local, gw)
             self._emit(ts[0].name if ts else "", ev, now)
             for x in ts:
-                # a controller may say it ignores ACKs (`wants_dpd_ack = False`): the engine's
-                # own DPD keeps the gateway alive, and hundreds of tunnels share one IKE SA
-                if x.ctl is not None and getattr(x.ctl, "wants_dpd_ack", True):
+                if _wants_ack(x.ctl):
                     self._run(x, x.ctl.dpd_ack(now, gw), now, pump=False)
             return None
         if not isinstance(ev, Phase1Down):  # e.g. DpdSent: only the event's name is needed
