@@ -338,12 +338,13 @@ def phase2_iv(h: str, last_p1_block: bytes, message_id: int, block: int) -> byte
 
 
 def keymat(h: str, skeyid_d: bytes, protocol: int, spi: bytes, ni_b: bytes, nr_b: bytes,
-           length: int, gxy: bytes = b"") -> bytes:
-    """Quick-mode KEYMAT for one direction (RFC 2409 §5.5); `spi` is that SA's 4-byte SPI."""
+           length: int, gxy: bytes = b"", cache: dict | None = None) -> bytes:
+    """Quick-mode KEYMAT for one direction (RFC 2409 §5.5); `spi` is that SA's 4-byte SPI.
+    `cache`: the IKE SA's (SKEYID_d keys every quick mode of its IKE SA)."""
     seed = gxy + bytes([protocol]) + spi + ni_b + nr_b
-    out = k = keyed_prf(h, skeyid_d, seed)  # SKEYID_d keys every quick mode of its IKE SA
+    out = k = keyed_prf(h, skeyid_d, seed, cache)
     while len(out) < length:
-        k = keyed_prf(h, skeyid_d, k + seed)
+        k = keyed_prf(h, skeyid_d, k + seed, cache)
         out += k
     return out[:length]
 

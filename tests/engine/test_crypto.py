@@ -283,11 +283,23 @@ def test_an_owners_cache_makes_each_keys_contexts_once(monkeypatch):
     assert all(len(cache) == 2 for cache, _ in owners)  # its cipher contexts and its HMAC state
 
 
-def test_an_ike_sa_holds_its_own_crypto_contexts():
-    from routershell.engine.sa import IkeSa
+def test_an_ike_sa_holds_its_own_crypto_contexts(monkeypatch):
+    """The engine hands each IKE SA's cache to the crypto: after main mode and quick mode each
+    side's SA holds its cipher contexts and its SKEYID_a/SKEYID_d HMAC states, made once, and a
+    DPD exchange afterwards makes no new context."""
+    from tests.engine.helpers import make_pair, up
 
-    a = IkeSa(b"i" * 8, b"r" * 8, ("192.0.2.1", 500), "initiator", "main", 0.0)
-    b = IkeSa(b"j" * 8, b"s" * 8, ("192.0.2.2", 500), "initiator", "main", 0.0)
-    assert a.crypto_cache == {} and a.crypto_cache is not b.crypto_cache
-    a.crypto_cache["x"] = object()
-    assert a == IkeSa(b"i" * 8, b"r" * 8, ("192.0.2.1", 500), "initiator", "main", 0.0)  # not compared
+    made = []
+    real = crypto._BlockCipher
+    monkeypatch.setattr(crypto, "_BlockCipher", lambda spec, key: made.append(key) or real(spec, key))
+    pair = up(make_pair())
+    sas = [sa for ep in (pair.a, pair.b) for sa in ep.sadb.ike.values()]
+    assert len(sas) == 2
+    for sa in sas:
+        assert set(sa.crypto_cache) == {(sa.proposal.cipher, sa.enc_key), (sa.proposal.hash, sa.skeyid_a),
+                                        (sa.proposal.hash, sa.skeyid_d)}  # KEYMAT's key
+    before = len(made)
+    assert before == 2  # one per SA (both sides derive the same key, each its own context)
+    assert pair.a.probe(pair.b.local, pair.now)
+    pair.pump()
+    assert len(made) == before
