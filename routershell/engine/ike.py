@@ -46,10 +46,21 @@ from __future__ import annotations
 import heapq
 import hmac
 import random
+import struct
 from collections import deque
 
 from . import crypto, natt
-from .constants import DPD_VENDOR_ID, Exchange, Flag, Notify, Proto
+from .constants import (
+    DOI_IPSEC,
+    DPD_VENDOR_ID,
+    HEADER_LEN,
+    ISAKMP_VERSION,
+    Exchange,
+    Flag,
+    Notify,
+    Payload,
+    Proto,
+)
 from .crypto import CryptoError, DecryptError
 from .dpd import DpdState
 from .events import (
@@ -99,6 +110,16 @@ Addr = tuple[str, int]
 # A rekey the peer rejected (or that timed out) is tried again no sooner than this after the
 # last attempt started, so a peer that keeps refusing is not asked in a tight loop.
 REKEY_RETRY = 10.0
+
+# The DPD fast paths (`_dpd_receive`, `_send_dpd`): an encrypted informational whose chain is
+# HASH(1) and one notify, read and written field by field without Message or payload objects.
+_HDR = struct.Struct("!8s8sBBBBII")  # ISAKMP header (isakmp.py's layout)
+_GEN = struct.Struct("!BBH")  # generic payload header
+_NOTIFY_HEAD = struct.Struct("!BBHIBBH")  # generic header + a notify's fixed part
+# a DPD notify: generic header (last payload, 32 bytes), DOI, protocol ISAKMP, SPI size 16,
+# type, the cookies as SPI, the 4-byte sequence number (RFC 3706 §7)
+_DPD_NOTIFY = struct.Struct("!BBHIBBH16s4s")
+_PHASE2_KEYS = "phase2"  # an IKE SA's crypto.Phase2Keys in its crypto_cache
 
 _REASON = {
     Notify.NO_PROPOSAL_CHOSEN: NO_PROPOSAL_CHOSEN,
@@ -252,6 +273,8 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
             if data[:4] == natt.NON_ESP_MARKER:
                 self._receive(data[4:], src, now, nat=True)
                 return
+            if self._dpd_receive(data, src, now):
+                return
             self._receive(data, src, now)
         except DecryptError as e:
             self._dropped(src, 0, f"undecryptable: {e}", AUTHENTICATION_FAILED,
@@ -276,8 +299,7 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
         d = sa.dpd
         d.seq = (d.seq + 1) & 0xFFFFFFFF
         d.sent(d.seq)
-        self._send_info(sa, [NotifyPayload(Notify.R_U_THERE, Proto.ISAKMP,
-                                           sa.icookie + sa.rcookie, d.seq.to_bytes(4, "big"))])
+        self._send_dpd(sa, Notify.R_U_THERE, d.seq.to_bytes(4, "big"))
         self._refresh()
         return True
 
@@ -775,6 +797,99 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
         data, _ = self._encrypt_chain(sa, Exchange.INFORMATIONAL, msgid, first, chain, iv)
         self._emit(sa, data, sa.peer)
 
+    def _phase2_keys(self, sa: IkeSa) -> crypto.Phase2Keys:
+        """The established `sa`'s crypto.Phase2Keys, made on first use and kept in its cache
+        (checked against the keys it was made from, which never change once established)."""
+        prop = sa.proposal
+        assert prop is not None
+        keys = sa.crypto_cache.get(_PHASE2_KEYS)
+        if keys is not None:
+            src = keys.source
+            if (src[0] is prop and src[1] is sa.enc_key and src[2] is sa.skeyid_a
+                    and src[3] is sa.p1_last_block):
+                return keys
+        keys = sa.crypto_cache[_PHASE2_KEYS] = crypto.Phase2Keys(
+            prop.hash, prop.cipher, sa.enc_key, sa.skeyid_a, sa.p1_last_block, sa.crypto_cache,
+            (prop, sa.enc_key, sa.skeyid_a, sa.p1_last_block))
+        return keys
+
+    def _send_dpd(self, sa: IkeSa, notify: int, seq: bytes) -> None:
+        """`_send_info(sa, [NotifyPayload(notify, Proto.ISAKMP, cookies, seq)])` (an R-U-THERE
+        or its ACK, `seq` 4 bytes), the same bytes written field by field: the datagram every
+        idle tunnel sends most."""
+        keys = self._phase2_keys(sa)
+        msgid = self._new_msgid(sa)
+        mid = msgid.to_bytes(4, "big")
+        ic, rc = sa.icookie, sa.rcookie
+        chain = _DPD_NOTIFY.pack(0, 0, 32, DOI_IPSEC, Proto.ISAKMP, 16, notify, ic + rc, seq)
+        mac = keys.mac.copy()
+        mac.update(mid + chain)
+        digest = mac.digest()
+        plain = _GEN.pack(Payload.N, 0, len(digest) + 4) + digest + chain
+        block = keys.block
+        if len(plain) % block:
+            plain += b"\0" * (-len(plain) % block)  # crypto.pad
+        ct = keys.cipher.encrypt(keys.iv(mid), plain)
+        self._emit(sa, _HDR.pack(ic, rc, Payload.HASH, ISAKMP_VERSION, Exchange.INFORMATIONAL,
+                                 Flag.ENCRYPTED, msgid, HEADER_LEN + len(ct)) + ct, sa.peer)
+
+    def _dpd_receive(self, data: bytes, src: Addr, now: float) -> bool:
+        """An R-U-THERE or R-U-THERE-ACK on an established IKE SA, handled without the general
+        path's Message and payload objects: what `_receive` -> `_info_receive` ->
+        `_info_notify` do with it, in the same order. Anything else (another exchange or
+        payload, an unknown SA, a message that fails to decrypt, parse or authenticate) returns
+        False before any effect, and the general path takes the datagram from the start."""
+        if len(data) < HEADER_LEN:
+            return False
+        ic, rc, first, version, exchange, flags, msgid, length = _HDR.unpack_from(data)
+        if (exchange != Exchange.INFORMATIONAL or flags != Flag.ENCRYPTED
+                or first != Payload.HASH or version >> 4 != 1 or length > len(data)):
+            return False
+        sa = self.sadb.ike.get((ic, rc))
+        if (sa is None or sa.state != "established" or sa.peer[0] != src[0]
+                or sa.proposal is None):
+            return False
+        try:
+            keys = self._phase2_keys(sa)
+        except CryptoError:  # unusable keys: the general path reports it as it does
+            return False
+        block = keys.block
+        ct = data[HEADER_LEN:length]
+        size = len(ct)
+        if not size or size % block:
+            return False
+        mid = data[20:24]
+        plain = keys.cipher.decrypt(keys.iv(mid), ct)
+        # HASH(1), then exactly one notify, then at most a block of padding
+        nxt, _, hash_len = _GEN.unpack_from(plain)
+        if nxt != Payload.N or hash_len < 4 or hash_len + 12 > size:
+            return False
+        nxt, _, n_len, _doi, _proto, spi_len, notify, = _NOTIFY_HEAD.unpack_from(plain, hash_len)
+        end = hash_len + n_len
+        if (nxt or n_len < 12 + spi_len or end > size or size - end > block
+                or (notify != Notify.R_U_THERE and notify != Notify.R_U_THERE_ACK)):
+            return False
+        mac = keys.mac.copy()
+        mac.update(mid + plain[hash_len:end])
+        if not hmac.compare_digest(plain[4:hash_len], mac.digest()):
+            return False
+        self._count_in(sa, data)
+        seq_bytes = plain[hash_len + 12 + spi_len:end]
+        d = sa.dpd
+        if d is None or len(seq_bytes) != 4:
+            if d is not None and notify == Notify.R_U_THERE:
+                d.heard(now)  # any R-U-THERE proves liveness (_info_receive)
+            return True
+        seq = int.from_bytes(seq_bytes, "big")
+        if notify == Notify.R_U_THERE:
+            if d.on_request(seq, now):
+                self._send_dpd(sa, Notify.R_U_THERE_ACK, seq_bytes)
+                self._events.append(DpdAnswered(sa.peer, seq))
+            d.heard(now)
+        elif d.on_ack(seq, now):
+            self._events.append(DpdAck(sa.peer, seq))
+        return True  # receive() refreshes the timers
+
     def _send_delete_ike(self, sa: IkeSa, now: float) -> None:
         if sa.state == "established":
             self._send_info(sa, [DeletePayload(Proto.ISAKMP, (sa.icookie + sa.rcookie,))])
@@ -861,8 +976,7 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
                 return True
             seq = int.from_bytes(n.data, "big")
             if sa.dpd.on_request(seq, now):
-                self._send_info(sa, [NotifyPayload(Notify.R_U_THERE_ACK, Proto.ISAKMP,
-                                                   sa.icookie + sa.rcookie, n.data)])
+                self._send_dpd(sa, Notify.R_U_THERE_ACK, n.data)
                 self._event(DpdAnswered(sa.peer, seq))
             return True
         if n.notify_type == Notify.R_U_THERE_ACK:
@@ -957,9 +1071,8 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
             return
         if action[0] == "send":
             _, seq, attempt = action
-            self._send_info(sa, [NotifyPayload(Notify.R_U_THERE, Proto.ISAKMP,
-                                               sa.icookie + sa.rcookie, seq.to_bytes(4, "big"))])
-            self._event(DpdSent(sa.peer, seq, attempt))
+            self._send_dpd(sa, Notify.R_U_THERE, seq.to_bytes(4, "big"))
+            self._events.append(DpdSent(sa.peer, seq, attempt))
         else:
             self._event(PeerDead(sa.peer, sa.icookie, sa.rcookie, action[1]))
             for ipsec in self.sadb.ipsec_for(sa.peer):
