@@ -286,7 +286,8 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
         except Exception as e:  # noqa: BLE001 - nothing from the network may escape
             self._event(Malformed(src, f"internal error: {type(e).__name__}: {e}"))
         finally:
-            self._refresh()  # per datagram, so no later call pays for many
+            if self._touched or self._dirty:
+                self._refresh()  # per datagram, so no later call pays for many
 
     def probe(self, peer: Addr, now: float) -> bool:
         """Send one DPD R-U-THERE on the IKE SA with `peer` now (on demand, e.g. a failover
@@ -316,52 +317,73 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
         return True
 
     def get_timer(self) -> float | None:
-        self._refresh()
+        if self._touched or self._dirty:
+            self._refresh()
         heap = self._timers
-        while heap and not self._timer_live(*heap[0]):
+        ike, ipsec = self.sadb.ike, self.sadb.ipsec
+        while heap:
+            deadline, seq, sa = heap[0]  # _timer_live, inline: a runtime asks after every input
+            if sa.timer_seq == seq and (ike.get((sa.icookie, sa.rcookie)) is sa
+                                        if type(sa) is IkeSa
+                                        else ipsec.get(sa.inbound_spi) is sa):
+                return deadline
             heapq.heappop(heap)
-        return heap[0][0] if heap else None
+        return None
 
     def handle_timer(self, now: float) -> None:
         # The SAs with something due, processed in table order (IKE, then IPsec) exactly as a
         # walk over every SA would, but without touching the others.
-        self._refresh()
+        if self._touched or self._dirty:
+            self._refresh()
         heap = self._timers
+        if not heap or heap[0][0] > now:
+            return
         due_ike: list[IkeSa] = []
         due_ipsec: list[IpsecSa] = []
-        live, touched, pop = self._timer_live, self._touched, heapq.heappop
+        table, ipsec_table = self.sadb.ike, self.sadb.ipsec
+        touched, pop = self._touched, heapq.heappop
         while heap and heap[0][0] <= now:
-            entry = pop(heap)
-            if not live(*entry):
+            _, seq, sa = pop(heap)
+            if sa.timer_seq != seq:  # _timer_live, inline
                 continue
-            sa = entry[2]
+            if type(sa) is IkeSa:
+                if table.get((sa.icookie, sa.rcookie)) is not sa:
+                    continue
+                due_ike.append(sa)
+            elif ipsec_table.get(sa.inbound_spi) is sa:
+                due_ipsec.append(sa)
+            else:
+                continue
             sa.timer_at, sa.timer_seq = None, -1
             touched[id(sa)] = sa  # _touch
-            (due_ike if isinstance(sa, IkeSa) else due_ipsec).append(sa)
         if len(due_ike) > 1:
             due_ike.sort(key=_by_order)
         if len(due_ipsec) > 1:
             due_ipsec.sort(key=_by_order)
-        table = self.sadb.ike
         for sa in due_ike:
-            if table.get(sa.key) is not sa:
+            if table.get((sa.icookie, sa.rcookie)) is not sa:
                 continue
-            for ex in self._exchanges(sa):  # a copy: a tick may end the exchange
-                self._tick_exchange(sa, ex, now)
-            if sa.state != "established" or table.get(sa.key) is not sa:
+            if sa.exchanges or sa.p1 is not None:  # an idle established SA has none
+                for ex in self._exchanges(sa):  # a copy: a tick may end the exchange
+                    self._tick_exchange(sa, ex, now)
+                if table.get(sa.key) is not sa:
+                    continue
+            if sa.state != "established":
                 continue
             if sa.dpd is not None:
                 self._tick_dpd(sa, now)
-                if self.sadb.ike.get(sa.key) is not sa:
+                if table.get(sa.key) is not sa:
                     continue
-            hard = sa.hard_at()
-            if hard is not None and now >= hard:
+            at, life = sa.established_at, sa.lifetime_s
+            if at is None or not life:
+                continue  # no lifetime: sa.hard_at() and sa.soft_at() are None
+            if now >= at + life:  # sa.hard_at()
                 self._event(SaExpired(sa.peer, "ike", True, sa.ident))
                 self._send_delete_ike(sa, now)
                 self._remove_ike(sa, "expired")
                 continue
-            soft = sa.soft_at()
-            if (soft is not None and now >= max(soft, sa.rekey_not_before)
+            if (sa.role == "initiator"  # sa.soft_at() is not None
+                    and now >= max(at + life * sa.soft_fraction, sa.rekey_not_before)
                     and not sa.rekeying and not sa.superseded):
                 sa.rekeying = True
                 sa.rekey_not_before = now + REKEY_RETRY
@@ -369,9 +391,10 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
                 if self.sadb.negotiating_for(sa.peer) is None:
                     self._start_phase1(sa.config, now, rekey_of=sa.key)
         for ipsec in due_ipsec:
-            if self.sadb.ipsec.get(ipsec.inbound_spi) is ipsec:
+            if ipsec_table.get(ipsec.inbound_spi) is ipsec:
                 self._check_ipsec_life(ipsec, now)
-        self._refresh()
+        if self._touched or self._dirty:
+            self._refresh()
 
     # ------------------------------------------------------------------ internals: timers
 
@@ -873,7 +896,9 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
         mac.update(mid + plain[hash_len:end])
         if not hmac.compare_digest(plain[4:hash_len], mac.digest()):
             return False
-        self._count_in(sa, data)
+        self._touched[id(sa)] = sa  # _count_in
+        sa.bytes_in += len(data)
+        sa.packets_in += 1
         seq_bytes = plain[hash_len + 12 + spi_len:end]
         d = sa.dpd
         if d is None or len(seq_bytes) != 4:
@@ -1063,7 +1088,7 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
 
     def _tick_dpd(self, sa: IkeSa, now: float) -> None:
         assert sa.dpd is not None
-        d = sa.dpd.deadline()
+        d = sa.dpd.next_at  # deadline()
         if d is None or now < d:
             return
         action = sa.dpd.on_timer(now)
