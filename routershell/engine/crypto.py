@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import hmac as _hmac
 import random
+import struct
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +45,9 @@ try:
     from cryptography.hazmat.primitives.asymmetric import dh as _dh
 except ImportError:  # pragma: no cover - FFDH removed from a future cryptography
     _dh = None  # type: ignore[assignment]
+
+
+_GEN = struct.Struct("!BBH")  # ISAKMP generic payload header (the HASH payload's in `seal`)
 
 
 class CryptoError(Exception):
@@ -308,11 +312,13 @@ def decrypt(name: str, key: bytes, iv: bytes, data: bytes, cache: dict | None = 
 class Phase2Keys:
     """What an established IKE SA's phase 2 messages need, gathered once (the informational
     exchanges it sends and receives all its life: every DPD probe and ACK): the phase 2 IV's
-    hash (`iv`), SKEYID_a's keyed HMAC state (`mac`: copy, update, digest) and the cipher
-    contexts (`cipher`). `mac` and `cipher` are the very objects in the SA's cache that
-    `keyed_prf` and `encrypt` use, so the running CBC encryptor stays one per key. `source` is
-    what they were made from (proposal, encryption key, SKEYID_a, last phase 1 block): the
-    holder compares it by identity before use."""
+    hash, SKEYID_a's keyed HMAC state (`mac`: copy, update, digest) and the cipher contexts
+    (`cipher`). `mac` and `cipher` are the very objects in the SA's cache that `keyed_prf` and
+    `encrypt` use, so the running CBC encryptor stays one per key. `source` is what they were
+    made from (proposal, encryption key, SKEYID_a, last phase 1 block): the holder compares it
+    by identity before use. `seal` and `open` are a message's whole crypto in one call each
+    (RFC 2409 §5.7 and appendix B), the same bytes as `keyed_prf`, `phase2_iv`, `pad`,
+    `encrypt` and `decrypt` one after the other."""
 
     __slots__ = ("source", "block", "mac", "cipher", "_hash", "_last_block")
 
@@ -333,6 +339,33 @@ class Phase2Keys:
     def iv(self, message_id: bytes) -> bytes:
         """`phase2_iv` for the 4-byte message ID."""
         return self._hash(self._last_block + message_id).digest()[:self.block]
+
+    def seal(self, message_id: bytes, first: int, chain: bytes) -> bytes:
+        """The ciphertext of the phase 2 message HASH, `chain` (whose first payload is of type
+        `first`) with HASH = prf(SKEYID_a, M-ID | chain), zero-padded and CBC-encrypted with
+        the message's IV."""
+        mac = self.mac.copy()
+        mac.update(message_id + chain)
+        digest = mac.digest()
+        plain = _GEN.pack(first, 0, len(digest) + 4) + digest + chain
+        b = self.block
+        if len(plain) % b:
+            plain += b"\0" * (-len(plain) % b)  # pad()
+        bc = self.cipher  # _BlockCipher.encrypt with the IV, inline
+        iv = self._hash(self._last_block + message_id).digest()
+        x = int.from_bytes(plain[:b], "big") ^ int.from_bytes(iv[:b], "big") ^ bc.chain
+        out = bc.cbc_update(x.to_bytes(b, "big") + plain[b:])
+        bc.chain = int.from_bytes(out[-b:], "big")
+        return out
+
+    def open(self, message_id: bytes, ciphertext: bytes) -> bytes:
+        """The plaintext of a phase 2 message's `ciphertext` (bytes, a non-zero whole number of
+        blocks: the caller checks)."""
+        b = self.block
+        iv = self._hash(self._last_block + message_id).digest()[:b]
+        chain = int.from_bytes(iv + ciphertext[:-b], "big")  # _BlockCipher.decrypt, inline
+        return (int.from_bytes(self.cipher.ecb_decrypt(ciphertext), "big") ^ chain).to_bytes(
+            len(ciphertext), "big")
 
 
 # ----------------------------------------------------------------------------- derivations

@@ -812,13 +812,13 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
 
     def _send_info(self, sa: IkeSa, payloads: list[AnyPayload]) -> None:
         """Encrypted informational exchange: HDR*, HASH(1), N/D (RFC 2409 §5.7)."""
-        prop = sa.proposal
-        assert prop is not None
+        keys = self._phase2_keys(sa)
         msgid = self._new_msgid(sa)
-        first, chain = self._hashed_chain(sa, msgid.to_bytes(4, "big"), payloads)
-        iv = crypto.phase2_iv(prop.hash, sa.p1_last_block, msgid, prop.block)
-        data, _ = self._encrypt_chain(sa, Exchange.INFORMATIONAL, msgid, first, chain, iv)
-        self._emit(sa, data, sa.peer)
+        first, chain = encode_payloads(payloads)
+        ct = keys.seal(msgid.to_bytes(4, "big"), first, chain)
+        self._emit(sa, _HDR.pack(sa.icookie, sa.rcookie, Payload.HASH, ISAKMP_VERSION,
+                                 Exchange.INFORMATIONAL, Flag.ENCRYPTED, msgid,
+                                 HEADER_LEN + len(ct)) + ct, sa.peer)
 
     def _phase2_keys(self, sa: IkeSa) -> crypto.Phase2Keys:
         """The established `sa`'s crypto.Phase2Keys, made on first use and kept in its cache
@@ -838,21 +838,13 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
 
     def _send_dpd(self, sa: IkeSa, notify: int, seq: bytes) -> None:
         """`_send_info(sa, [NotifyPayload(notify, Proto.ISAKMP, cookies, seq)])` (an R-U-THERE
-        or its ACK, `seq` 4 bytes), the same bytes written field by field: the datagram every
-        idle tunnel sends most."""
+        or its ACK, `seq` 4 bytes), the notify written in one piece: the datagram every idle
+        tunnel sends most."""
         keys = self._phase2_keys(sa)
         msgid = self._new_msgid(sa)
-        mid = msgid.to_bytes(4, "big")
         ic, rc = sa.icookie, sa.rcookie
-        chain = _DPD_NOTIFY.pack(0, 0, 32, DOI_IPSEC, Proto.ISAKMP, 16, notify, ic + rc, seq)
-        mac = keys.mac.copy()
-        mac.update(mid + chain)
-        digest = mac.digest()
-        plain = _GEN.pack(Payload.N, 0, len(digest) + 4) + digest + chain
-        block = keys.block
-        if len(plain) % block:
-            plain += b"\0" * (-len(plain) % block)  # crypto.pad
-        ct = keys.cipher.encrypt(keys.iv(mid), plain)
+        ct = keys.seal(msgid.to_bytes(4, "big"), Payload.N, _DPD_NOTIFY.pack(
+            0, 0, 32, DOI_IPSEC, Proto.ISAKMP, 16, notify, ic + rc, seq))
         self._emit(sa, _HDR.pack(ic, rc, Payload.HASH, ISAKMP_VERSION, Exchange.INFORMATIONAL,
                                  Flag.ENCRYPTED, msgid, HEADER_LEN + len(ct)) + ct, sa.peer)
 
@@ -882,7 +874,7 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
         if not size or size % block:
             return False
         mid = data[20:24]
-        plain = keys.cipher.decrypt(keys.iv(mid), ct)
+        plain = keys.open(mid, ct)
         # HASH(1), then exactly one notify, then at most a block of padding
         nxt, _, hash_len = _GEN.unpack_from(plain)
         if nxt != Payload.N or hash_len < 4 or hash_len + 12 > size:

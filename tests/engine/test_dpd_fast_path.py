@@ -1,8 +1,9 @@
 """DPD's fast paths (`IkeEndpoint._dpd_receive`, `_send_dpd`): an R-U-THERE or its ACK on an
 established IKE SA is read and written field by field, without Message or payload objects.
 They must be invisible: the same datagrams, events, counters and timers as the general path
-(`_receive` -> `_info_receive` -> `_info_notify`, `_send_info` with a NotifyPayload), also
-for forged, damaged, replayed and padded copies, which the fast path hands to the general one."""
+(`_receive` -> `_info_receive` -> `_info_notify`; sending as `_send_info` did before it used
+`crypto.Phase2Keys.seal`), also for forged, damaged, replayed and padded copies, which the
+fast path hands to the general one. The scenario's Delete goes through `_send_info` too."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import dataclasses
 
 import pytest
 
+from routershell.engine import crypto
 from routershell.engine import ike as ike_module
 from routershell.engine.constants import Exchange, Notify, Proto
 from routershell.engine.dpd import DpdPolicy
@@ -31,10 +33,22 @@ ANSWER = DpdPolicy(10.0, 2.0, 2, initiate=False)  # answers only, as the runtime
 MUTE = DpdPolicy(7.0, 3.0, 1, respond=False)  # probes, never answers (an R-U-THERE still counts)
 
 
+def _reference_send_info(ep: IkeEndpoint, sa, payloads) -> None:
+    """`_send_info` as it was before `Phase2Keys.seal`: the HASH(1) chain, IV and encryption of
+    the quick mode's building blocks, one after the other."""
+    msgid = ep._new_msgid(sa)
+    first, chain = ep._hashed_chain(sa, msgid.to_bytes(4, "big"), payloads)
+    iv = crypto.phase2_iv(sa.proposal.hash, sa.p1_last_block, msgid, sa.proposal.block)
+    data, _ = ep._encrypt_chain(sa, Exchange.INFORMATIONAL, msgid, first, chain, iv)
+    ep._emit(sa, data, sa.peer)
+
+
 def _general_only(ep: IkeEndpoint) -> None:
     """Make `ep` take the general paths only (what the engine did before the fast paths)."""
     ep._dpd_receive = lambda data, src, now: False  # type: ignore[method-assign]
-    ep._send_dpd = lambda sa, notify, seq: IkeEndpoint._send_info(  # type: ignore[method-assign]
+    ep._send_info = lambda sa, payloads: _reference_send_info(  # type: ignore[method-assign]
+        ep, sa, payloads)
+    ep._send_dpd = lambda sa, notify, seq: _reference_send_info(  # type: ignore[method-assign]
         ep, sa, [NotifyPayload(notify, Proto.ISAKMP, sa.icookie + sa.rcookie, seq)])
 
 
