@@ -418,9 +418,11 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
             for sa in touched.values():
                 if dirty and sa.peer[0] in dirty:
                     continue  # its whole host is re-read below
-                if isinstance(sa, IkeSa):
+                if type(sa) is IkeSa:
                     if ike.get((sa.icookie, sa.rcookie)) is sa:
-                        self._set_timer(sa, self._ike_deadline(sa))
+                        t = self._ike_deadline(sa)
+                        if t != sa.timer_at or (t is not None and sa.timer_seq < 0):
+                            self._set_timer(sa, t)  # it moved (or is not in the heap)
                 elif ipsec_table.get(sa.inbound_spi) is sa:
                     self._set_timer(sa, self._ipsec_deadline(sa))
         if not dirty:
@@ -453,13 +455,28 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
         # attempt of a phase 1 retried all day: a negotiating SA's phase 1 alone is read
         # without building a list)
         p1 = sa.p1
-        if not sa.exchanges and sa.state != "established":
-            if p1 is None:
-                return None
-            a, b = p1.deadline, p1.purge_at
-            if a is None:
-                return b
-            return a if b is None or a <= b else b
+        if not sa.exchanges:
+            if sa.state != "established":
+                if p1 is None:
+                    return None
+                a, b = p1.deadline, p1.purge_at
+                if a is None:
+                    return b
+                return a if b is None or a <= b else b
+            if p1 is None:  # an idle established SA (every DPD message): DPD and lifetimes
+                d = sa.dpd
+                best = d.next_at if d is not None else None
+                life = sa.lifetime_s
+                at = sa.established_at
+                if at is not None and life:
+                    t = at + life
+                    if best is None or t < best:
+                        best = t
+                    if sa.role == "initiator" and not sa.rekeying and not sa.superseded:
+                        t = max(at + life * sa.soft_fraction, sa.rekey_not_before)
+                        if t < best:
+                            best = t
+                return best
         # no list of candidates: an IKE SA carrying 32 quick modes (a rekey) reads 64 here
         best = None
         for ex in sa.exchanges.values():
