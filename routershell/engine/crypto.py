@@ -320,15 +320,14 @@ class Phase2Keys:
     (RFC 2409 §5.7 and appendix B), the same bytes as `keyed_prf`, `phase2_iv`, `pad`,
     `encrypt` and `decrypt` one after the other."""
 
-    __slots__ = ("source", "block", "mac", "cipher", "_hash", "_last_block")
+    __slots__ = ("source", "block", "mac", "cipher", "_iv_hash")
 
     def __init__(self, hash_name: str, cipher_name: str, enc_key: bytes, skeyid_a: bytes,
                  last_block: bytes, cache: dict, source: tuple) -> None:
         spec = CIPHERS[cipher_name]
         self.source = source
         self.block = spec.block
-        self._hash = _DIGESTS[HASHES[hash_name]]
-        self._last_block = bytes(last_block)
+        self._iv_hash = _DIGESTS[HASHES[hash_name]](bytes(last_block))  # copied per message
         key = bytes(skeyid_a)
         mac = cache.get((hash_name, key))
         if mac is None:
@@ -337,8 +336,10 @@ class Phase2Keys:
         self.cipher = _block_cipher(cipher_name, enc_key, bytes(spec.block), cache)
 
     def iv(self, message_id: bytes) -> bytes:
-        """`phase2_iv` for the 4-byte message ID."""
-        return self._hash(self._last_block + message_id).digest()[:self.block]
+        """`phase2_iv` for the 4-byte message ID: hash(last phase 1 block | M-ID)."""
+        h = self._iv_hash.copy()
+        h.update(message_id)
+        return h.digest()[:self.block]
 
     def seal(self, message_id: bytes, first: int, chain: bytes) -> bytes:
         """The ciphertext of the phase 2 message HASH, `chain` (whose first payload is of type
@@ -352,7 +353,9 @@ class Phase2Keys:
         if len(plain) % b:
             plain += b"\0" * (-len(plain) % b)  # pad()
         bc = self.cipher  # _BlockCipher.encrypt with the IV, inline
-        iv = self._hash(self._last_block + message_id).digest()
+        h = self._iv_hash.copy()  # iv()
+        h.update(message_id)
+        iv = h.digest()
         x = int.from_bytes(plain[:b], "big") ^ int.from_bytes(iv[:b], "big") ^ bc.chain
         out = bc.cbc_update(x.to_bytes(b, "big") + plain[b:])
         bc.chain = int.from_bytes(out[-b:], "big")
@@ -362,8 +365,9 @@ class Phase2Keys:
         """The plaintext of a phase 2 message's `ciphertext` (bytes, a non-zero whole number of
         blocks: the caller checks)."""
         b = self.block
-        iv = self._hash(self._last_block + message_id).digest()[:b]
-        chain = int.from_bytes(iv + ciphertext[:-b], "big")  # _BlockCipher.decrypt, inline
+        h = self._iv_hash.copy()  # iv()
+        h.update(message_id)
+        chain = int.from_bytes(h.digest()[:b] + ciphertext[:-b], "big")  # _BlockCipher.decrypt
         return (int.from_bytes(self.cipher.ecb_decrypt(ciphertext), "big") ^ chain).to_bytes(
             len(ciphertext), "big")
 
