@@ -6,8 +6,9 @@ Platforms turn them into syslog lines, SNMP traps and show output; no vendor wor
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
+
+from .frozen_init import direct_init
 
 Addr = tuple[str, int]
 
@@ -176,31 +177,7 @@ class NatDetected(Event):
     floated: bool  # messages moved to the NAT-T port
 
 
-def _direct_init(cls: type) -> None:
-    """Give the frozen, slotted event class `cls` an `__init__` that stores each field through
-    its slot's descriptor: the same parameters and defaults as the dataclass's own, which calls
-    `object.__setattr__` per field (a frozen class's only way in) at ~1.6x the cost; every DPD
-    probe and ACK makes an event on each side. Fields, repr, equality, hash and immutability
-    are the dataclass's."""
-    ns: dict = {}
-    params, body = [], []
-    for i, f in enumerate(dataclasses.fields(cls)):
-        assert f.default_factory is dataclasses.MISSING and f.init and not f.kw_only
-        ns[f"_set{i}"] = getattr(cls, f.name).__set__  # the slot's member descriptor
-        if f.default is dataclasses.MISSING:
-            params.append(f.name)
-        else:
-            ns[f"_default{i}"] = f.default
-            params.append(f"{f.name}=_default{i}")
-        body.append(f"    _set{i}(self, {f.name})\n")
-    exec(f"def __init__(self, {', '.join(params)}):\n{''.join(body)}", ns)  # noqa: S102
-    init = ns["__init__"]
-    init.__qualname__ = f"{cls.__qualname__}.__init__"
-    init.__module__ = cls.__module__
-    init.__annotations__ = {f.name: f.type for f in dataclasses.fields(cls)} | {"return": None}
-    cls.__init__ = init  # type: ignore[misc]
-
-
+# every event class gets the faster constructor (each DPD probe and ACK makes one on each side)
 for _cls in [c for c in list(globals().values()) if isinstance(c, type) and issubclass(c, Event)]:
-    _direct_init(_cls)
+    direct_init(_cls)
 del _cls
