@@ -905,24 +905,30 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
         mac.update(mid + plain[hash_len:end])
         if not hmac.compare_digest(plain[4:hash_len], mac.digest()):
             return False
-        self._touched[id(sa)] = sa  # _count_in
-        sa.bytes_in += len(data)
+        sa.bytes_in += len(data)  # _count_in
         sa.packets_in += 1
         seq_bytes = plain[hash_len + 12 + spi_len:end]
         d = sa.dpd
-        if d is None or len(seq_bytes) != 4:
-            if d is not None and notify == Notify.R_U_THERE:
-                d.heard(now)  # any R-U-THERE proves liveness (_info_receive)
-            return True
-        seq = int.from_bytes(seq_bytes, "big")
-        if notify == Notify.R_U_THERE:
-            if d.on_request(seq, now):
-                self._send_dpd(sa, Notify.R_U_THERE_ACK, seq_bytes)
-                self._events.append(DpdAnswered(sa.peer, seq))
-            d.heard(now)
-        elif d.on_ack(seq, now):
-            self._events.append(DpdAck(sa.peer, seq))
-        return True  # receive() refreshes the timers
+        if d is not None and len(seq_bytes) == 4:
+            seq = int.from_bytes(seq_bytes, "big")
+            if notify == Notify.R_U_THERE:
+                if d.on_request(seq, now):
+                    self._send_dpd(sa, Notify.R_U_THERE_ACK, seq_bytes)
+                    self._events.append(DpdAnswered(sa.peer, seq))
+                d.heard(now)
+            elif d.on_ack(seq, now):
+                self._events.append(DpdAck(sa.peer, seq))
+        elif d is not None and notify == Notify.R_U_THERE:
+            d.heard(now)  # any R-U-THERE proves liveness (_info_receive)
+        # Only this SA's deadline can have moved: re-read it here rather than through
+        # _touch/_refresh (which receive() still runs for whatever else was touched).
+        if self._dirty and sa.peer[0] in self._dirty:
+            self._touched[id(sa)] = sa  # its host is re-read as a whole
+        else:
+            t = self._ike_deadline(sa)
+            if t != sa.timer_at or (t is not None and sa.timer_seq < 0):
+                self._set_timer(sa, t)
+        return True
 
     def _send_delete_ike(self, sa: IkeSa, now: float) -> None:
         if sa.state == "established":
