@@ -31,6 +31,13 @@ in-memory pairs drive it. On the NAT-T port, keepalives are ignored and ESP pack
 The exchanges' states and every legal move are one table in machine.py (read it there);
 phase1.py and quick.py hold the handlers it names.
 
+DPD is what an idle tunnel does all day, so an R-U-THERE or R-U-THERE-ACK on an established
+IKE SA has its own path both ways (`_dpd_receive`, `_send_dpd`): read and written field by
+field with the SA's `crypto.Phase2Keys`, without Message or payload objects, and its SA's
+deadline re-read on the spot. Any other message, or one that does not decrypt, parse or
+authenticate, goes the general way untouched (tests/engine/test_dpd_fast_path.py holds both
+to the same bytes, events and timers).
+
 Other operations: `delete_ike(peer, now)`, `delete_child(peer, child, now)`,
 `probe(peer, now) -> bool` (send one DPD R-U-THERE now, e.g. a failover hello; the ACK comes
 back as `DpdAck`), `abort(peer, now) -> bool` (silently give up a phase 1 we initiated, e.g.
