@@ -878,11 +878,12 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
         `_info_notify` do with it, in the same order. Anything else (another exchange or
         payload, an unknown SA, a message that fails to decrypt, parse or authenticate) returns
         False before any effect, and the general path takes the datagram from the start."""
-        if len(data) < HEADER_LEN:
+        size = len(data)
+        if size < HEADER_LEN:
             return False
         ic, rc, first, version, exchange, flags, msgid, length = _HDR.unpack_from(data)
         if (exchange != Exchange.INFORMATIONAL or flags != Flag.ENCRYPTED
-                or first != Payload.HASH or version >> 4 != 1 or length > len(data)):
+                or first != Payload.HASH or version >> 4 != 1 or length > size):
             return False
         sa = self.sadb.ike.get((ic, rc))
         if (sa is None or sa.state != "established" or sa.peer[0] != src[0]
@@ -893,36 +894,36 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
         except CryptoError:  # unusable keys: the general path reports it as it does
             return False
         block = keys.block
-        ct = data[HEADER_LEN:length]
-        size = len(ct)
-        if not size or size % block:
+        ct_len = length - HEADER_LEN
+        if ct_len <= 0 or ct_len % block:
             return False
         mid = data[20:24]
-        plain = keys.open(mid, ct)
+        plain = keys.open(mid, data[HEADER_LEN:length])
         # HASH(1), then exactly one notify, then at most a block of padding
         nxt, _, hash_len = _GEN.unpack_from(plain)
-        if nxt != Payload.N or hash_len < 4 or hash_len + 12 > size:
+        if nxt != Payload.N or hash_len < 4 or hash_len + 12 > ct_len:
             return False
         nxt, _, n_len, _doi, _proto, spi_len, notify, = _NOTIFY_HEAD.unpack_from(plain, hash_len)
         end = hash_len + n_len
-        if (nxt or n_len < 12 + spi_len or end > size or size - end > block
+        if (nxt or n_len < 12 + spi_len or end > ct_len or ct_len - end > block
                 or (notify != Notify.R_U_THERE and notify != Notify.R_U_THERE_ACK)):
             return False
         mac = keys.mac.copy()
         mac.update(mid + plain[hash_len:end])
         if not hmac.compare_digest(plain[4:hash_len], mac.digest()):
             return False
-        sa.bytes_in += len(data)  # _count_in
+        sa.bytes_in += size  # _count_in
         sa.packets_in += 1
         seq_bytes = plain[hash_len + 12 + spi_len:end]
         d = sa.dpd
         if d is not None and len(seq_bytes) == 4:
             seq = int.from_bytes(seq_bytes, "big")
             if notify == Notify.R_U_THERE:
-                if d.on_request(seq, now):
+                if d.on_request(seq, now):  # (which counted it as heard)
                     self._send_dpd(sa, Notify.R_U_THERE_ACK, seq_bytes)
                     self._events.append(DpdAnswered(sa.peer, seq))
-                d.heard(now)
+                else:
+                    d.heard(now)  # not answered, still proof of liveness
             elif d.on_ack(seq, now):
                 self._events.append(DpdAck(sa.peer, seq))
         elif d is not None and notify == Notify.R_U_THERE:
