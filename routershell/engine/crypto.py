@@ -198,7 +198,8 @@ def keyed_prf(h: str, key: bytes, data: bytes, cache: dict | None = None) -> byt
     `prf`."""
     if cache is None:
         return prf(h, bytes(key), data)
-    key = bytes(key)
+    if type(key) is not bytes:
+        key = bytes(key)  # a bytearray or memoryview: hashable for the cache
     base = cache.get((h, key))
     if base is None:
         base = cache[(h, key)] = (_openssl_hmac or _hmac.new)(key, digestmod=HASHES[h])

@@ -521,16 +521,25 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
 
     @staticmethod
     def _ipsec_deadline(ipsec: IpsecSa) -> float | None:
-        ts = [ipsec.hard_at]
-        if not ipsec.rekeying and not ipsec.superseded:
-            soft = [ipsec.soft_at]
-            kb = ipsec.lifetime_kb
-            if kb and ipsec.role == "initiator" and ipsec.octets >= kb * 1024 * ipsec.soft_fraction:
-                soft.append(ipsec.last_used if ipsec.last_used is not None else ipsec.created_at)
-            due = min((t for t in soft if t is not None), default=None)
-            if due is not None:  # never earlier than _check_ipsec_life would act
-                ts.append(max(due, ipsec.rekey_not_before))
-        return min((t for t in ts if t is not None), default=None)
+        # the earliest of hard_at and (unless rekeying or superseded) the soft expiry by time
+        # or by kilobytes, without lists: every IPsec SA of a rekey wave reads this
+        prop = ipsec.proposal
+        life, at = prop.lifetime_s, ipsec.created_at
+        best = at + life if life else None  # hard_at
+        if ipsec.rekeying or ipsec.superseded:
+            return best
+        initiator = ipsec.role == "initiator"
+        due = at + life * ipsec.soft_fraction if life and initiator else None  # soft_at
+        kb = prop.lifetime_kb
+        if kb and initiator and ipsec.bytes_in + ipsec.bytes_out >= kb * 1024 * ipsec.soft_fraction:
+            t = ipsec.last_used if ipsec.last_used is not None else at
+            if due is None or t < due:
+                due = t
+        if due is not None:  # never earlier than _check_ipsec_life would act
+            t = max(due, ipsec.rekey_not_before)
+            if best is None or t < best:
+                best = t
+        return best
 
     # ------------------------------------------------------------------ internals: plumbing
 
