@@ -32,10 +32,10 @@ The exchanges' states and every legal move are one table in machine.py (read it 
 phase1.py and quick.py hold the handlers it names.
 
 DPD is what an idle tunnel does all day, so an R-U-THERE or R-U-THERE-ACK on an established
-IKE SA has its own path both ways (`_dpd_receive`, `_send_dpd`): read and written field by
+IKE SA has its own path both ways (`_info_fast`, `_send_dpd`; Deletes are read there too): read and written field by
 field with the SA's `crypto.Phase2Keys`, without Message or payload objects, and its SA's
 deadline re-read on the spot. Any other message, or one that does not decrypt, parse or
-authenticate, goes the general way untouched (tests/engine/test_dpd_fast_path.py holds both
+authenticate, goes the general way untouched (tests/engine/test_info_fast_path.py holds both
 to the same bytes, events and timers).
 
 Other operations: `delete_ike(peer, now)`, `delete_child(peer, child, now)`,
@@ -118,8 +118,9 @@ Addr = tuple[str, int]
 # last attempt started, so a peer that keeps refusing is not asked in a tight loop.
 REKEY_RETRY = 10.0
 
-# The DPD fast paths (`_dpd_receive`, `_send_dpd`): an encrypted informational whose chain is
-# HASH(1) and one notify, read and written field by field without Message or payload objects.
+# The informational fast paths (`_info_fast`, `_send_dpd`): an encrypted informational whose
+# chain is HASH(1) and one notify or delete, read (and a DPD one written) field by field
+# without Message or payload objects.
 _HDR = struct.Struct("!8s8sBBBBII")  # ISAKMP header (isakmp.py's layout)
 _GEN = struct.Struct("!BBH")  # generic payload header
 _NOTIFY_HEAD = struct.Struct("!BBHIBBH")  # generic header + a notify's fixed part
@@ -280,7 +281,7 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
             if data[:4] == natt.NON_ESP_MARKER:
                 self._receive(data[4:], src, now, nat=True)
                 return
-            if self._dpd_receive(data, src, now):
+            if self._info_fast(data, src, now):
                 return
             self._receive(data, src, now)
         except DecryptError as e:
@@ -881,12 +882,13 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
         self._emit(sa, _HDR.pack(ic, rc, Payload.HASH, ISAKMP_VERSION, Exchange.INFORMATIONAL,
                                  Flag.ENCRYPTED, msgid, HEADER_LEN + len(ct)) + ct, sa.peer)
 
-    def _dpd_receive(self, data: bytes, src: Addr, now: float) -> bool:
-        """An R-U-THERE or R-U-THERE-ACK on an established IKE SA, handled without the general
-        path's Message and payload objects: what `_receive` -> `_info_receive` ->
-        `_info_notify` do with it, in the same order. Anything else (another exchange or
-        payload, an unknown SA, a message that fails to decrypt, parse or authenticate) returns
-        False before any effect, and the general path takes the datagram from the start."""
+    def _info_fast(self, data: bytes, src: Addr, now: float) -> bool:
+        """An R-U-THERE, R-U-THERE-ACK or Delete on an established IKE SA, handled without the
+        general path's Message and payload objects: what `_receive` -> `_info_receive` ->
+        `_info_notify` / `_info_delete` do with it, in the same order. Anything else (another
+        exchange or payload, an unknown SA, a message that fails to decrypt, parse or
+        authenticate) returns False before any effect, and the general path takes the datagram
+        from the start."""
         size = len(data)
         if size < HEADER_LEN:
             return False
@@ -908,9 +910,13 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
             return False
         mid = data[20:24]
         plain = keys.open(mid, data[HEADER_LEN:length])
-        # HASH(1), then exactly one notify, then at most a block of padding
+        # HASH(1), then exactly one notify or delete, then at most a block of padding
         nxt, _, hash_len = _GEN.unpack_from(plain)
-        if nxt != Payload.N or hash_len < 4 or hash_len + 12 > ct_len:
+        if hash_len < 4 or hash_len + 12 > ct_len:
+            return False
+        if nxt == Payload.D:
+            return self._delete_fast(sa, keys, mid, plain, hash_len, ct_len, size, now)
+        if nxt != Payload.N:
             return False
         nxt, _, n_len, _doi, _proto, spi_len, notify, = _NOTIFY_HEAD.unpack_from(plain, hash_len)
         end = hash_len + n_len
@@ -945,6 +951,29 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
             t = self._ike_deadline(sa)
             if t != sa.timer_at or (t is not None and sa.timer_seq < 0):
                 self._set_timer(sa, t)
+        return True
+
+    def _delete_fast(self, sa: IkeSa, keys: crypto.Phase2Keys, mid: bytes, plain: bytes,
+                     hash_len: int, ct_len: int, size: int, now: float) -> bool:
+        """`_info_fast` for HASH(1) + one Delete payload (the old SAs of a rekey wave): checked as
+        `decode_payloads` and `_info_receive` check it, then the general `_info_delete`."""
+        nxt, _, d_len, doi, proto, spi_len, count = _NOTIFY_HEAD.unpack_from(plain, hash_len)
+        end = hash_len + d_len
+        if (nxt or d_len < 12 or end > ct_len or ct_len - end > keys.block
+                or 12 + spi_len * count != d_len):
+            return False
+        mac = keys.mac.copy()
+        mac.update(mid + plain[hash_len:end])
+        if not hmac.compare_digest(plain[4:hash_len], mac.digest()):
+            return False
+        self._touched[id(sa)] = sa  # _count_in
+        sa.bytes_in += size
+        sa.packets_in += 1
+        at = hash_len + 12
+        spis = tuple([plain[at + k * spi_len:at + (k + 1) * spi_len] for k in range(count)])
+        self._info_delete(sa, DeletePayload(proto, spis, doi, plain[hash_len:end]), now)
+        if sa.dpd is not None and self.sadb.ike.get((sa.icookie, sa.rcookie)) is sa:
+            sa.dpd.heard(now)  # a genuine message proves liveness (_info_receive)
         return True
 
     def _send_delete_ike(self, sa: IkeSa, now: float) -> None:

@@ -1,7 +1,8 @@
-"""DPD's fast paths (`IkeEndpoint._dpd_receive`, `_send_dpd`): an R-U-THERE or its ACK on an
-established IKE SA is read and written field by field, without Message or payload objects.
+"""The informational fast paths (`IkeEndpoint._info_fast`, `_send_dpd`): an R-U-THERE or its
+ACK on an established IKE SA is read and written field by field, and a Delete read so, without
+Message or payload objects.
 They must be invisible: the same datagrams, events, counters and timers as the general path
-(`_receive` -> `_info_receive` -> `_info_notify`; sending as `_send_info` did before it used
+(`_receive` -> `_info_receive` -> `_info_notify` / `_info_delete`; sending as `_send_info` did before it used
 `crypto.Phase2Keys.seal`), also for forged, damaged, replayed and padded copies, which the
 fast path hands to the general one. The scenario's Delete goes through `_send_info` too."""
 
@@ -45,7 +46,7 @@ def _reference_send_info(ep: IkeEndpoint, sa, payloads) -> None:
 
 def _general_only(ep: IkeEndpoint) -> None:
     """Make `ep` take the general paths only (what the engine did before the fast paths)."""
-    ep._dpd_receive = lambda data, src, now: False  # type: ignore[method-assign]
+    ep._info_fast = lambda data, src, now: False  # type: ignore[method-assign]
     ep._send_info = lambda sa, payloads: _reference_send_info(  # type: ignore[method-assign]
         ep, sa, payloads)
     ep._send_dpd = lambda sa, notify, seq: _reference_send_info(  # type: ignore[method-assign]
@@ -148,3 +149,46 @@ def test_an_unexpected_notify_in_an_informational_takes_the_general_path():
     pair.pump()
     got = [e for e in pair.events["b"] if type(e).__name__ == "NotifyReceived"]
     assert [e.notify for e in got] == [Notify.INITIAL_CONTACT]
+
+
+def _deletes(ike: IkeProposal, fast: bool, who: str):
+    """Two children, one deleted by each side, then the IKE SA deleted by `who`."""
+    pair = make_pair(dict(ike=(ike,), dpd=DPD), dict(ike=(ike,), dpd=ANSWER))
+    if not fast:
+        _general_only(pair.a)
+        _general_only(pair.b)
+    up(pair)
+    pair.a.initiate(B, pair.now, "vpn")  # a second IPsec SA for the same child
+    pair.pump()
+    pair.advance(15)
+    pair.a.delete_child(B, "vpn", pair.now)
+    pair.pump()
+    up(pair)
+    pair.advance(30)
+    ep, other = (pair.a, B) if who == "a" else (pair.b, A)
+    assert ep.delete_ike(other, pair.now)
+    pair.pump()
+    pair.advance(60)
+    return pair.log, {k: [repr(e) for e in v] for k, v in pair.events.items()}, \
+        [(len(ep.sadb.ike), len(ep.sadb.ipsec)) for ep in (pair.a, pair.b)]
+
+
+@pytest.mark.parametrize("who", ["a", "b"])
+@pytest.mark.parametrize("ike", PROPOSALS[:2], ids=lambda p: f"{p.cipher}-{p.hash}")
+def test_deletes_agree_on_both_paths(ike, who):
+    fast, general = _deletes(ike, True, who), _deletes(ike, False, who)
+    assert any("Phase2Down" in e and "peer-delete" in e for e in fast[1]["b"])
+    assert any("Phase1Down" in e and "peer-delete" in e for e in fast[1]["b" if who == "a" else "a"])
+    assert fast == general
+
+
+def test_a_delete_is_read_without_message_objects(monkeypatch):
+    pair = up(make_pair(dict(dpd=DPD), dict(dpd=ANSWER)))
+    pair.advance(1)
+    calls = []
+    monkeypatch.setattr(ike_module, "decode", lambda data: calls.append("decode"))
+    monkeypatch.setattr(IkeEndpoint, "_info_receive", lambda *a: calls.append("_info_receive"))
+    assert pair.a.delete_child(B, "vpn", pair.now)
+    pair.pump()
+    assert not calls and not pair.b.sadb.ipsec
+    assert [e.reason for e in pair.events["b"] if type(e).__name__ == "Phase2Down"] == ["peer-delete"]
