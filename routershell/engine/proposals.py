@@ -12,14 +12,22 @@ Public API
   the responder takes the first of the initiator's offers it accepts; the lifetime is the lower
   of the two. Nothing matches -> `NoProposalChosen`.
 - `ike_from_reply` / `ipsec_from_reply`: the initiator checks the responder's choice was offered.
+- Quick mode's fast paths, each the same answer as the general function: `ipsec_sa_body`
+  (the body of `ipsec_sa_payload`), `choose_ipsec_offer` (`choose_ipsec`, with the reply's
+  body) and `ipsec_from_reply_offer` (`ipsec_from_reply`). A quick mode offers and answers the
+  same proposals with a new SPI each time, so the bodies are encoded once per proposal set and
+  the choice made once per offer (its bytes but the SPIs) and accepted set.
 """
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, replace
 
 from .constants import (
+    DOI_IPSEC,
     KEY_IKE,
+    SIT_IDENTITY_ONLY,
     AhTransform,
     AuthMethod,
     Encap,
@@ -30,6 +38,7 @@ from .constants import (
     IpsecAttr,
     IpsecAuth,
     LifeType,
+    Payload,
     Proto,
 )
 from .crypto import CIPHERS, GROUPS
@@ -57,6 +66,17 @@ AUTH_KEY_LEN = {"hmac-md5": 16, "hmac-sha1": 20, "hmac-sha256": 32}
 
 def _rev(d: dict) -> dict:
     return {v: k for k, v in d.items()}
+
+
+# the reverse tables, made once (every received transform asks them)
+_AUTH_REV, _HASH_REV, _IKE_ENC_REV = _rev(_AUTH), _rev(_HASH), _rev(_IKE_ENC)
+_ESP_ENC_REV, _IPSEC_AUTH_REV, _AH_REV = _rev(_ESP_ENC), _rev(_IPSEC_AUTH), _rev(_AH)
+_IKE_KNOWN = frozenset({IkeAttr.ENCRYPTION, IkeAttr.HASH, IkeAttr.AUTH_METHOD,
+                        IkeAttr.GROUP_DESCRIPTION, IkeAttr.LIFE_TYPE, IkeAttr.LIFE_DURATION,
+                        IkeAttr.KEY_LENGTH})
+_IPSEC_KNOWN = frozenset({IpsecAttr.LIFE_TYPE, IpsecAttr.LIFE_DURATION,
+                          IpsecAttr.GROUP_DESCRIPTION, IpsecAttr.ENCAPSULATION,
+                          IpsecAttr.AUTH_ALGORITHM, IpsecAttr.KEY_LENGTH})
 
 
 def _life_attrs(type_attr: int, dur_attr: int, seconds: int, kb: int) -> list[Attribute]:
@@ -123,13 +143,11 @@ class IkeProposal:
         if t.transform_id != KEY_IKE:
             return None
         a = t.attrs()
-        known = {IkeAttr.ENCRYPTION, IkeAttr.HASH, IkeAttr.AUTH_METHOD, IkeAttr.GROUP_DESCRIPTION,
-                 IkeAttr.LIFE_TYPE, IkeAttr.LIFE_DURATION, IkeAttr.KEY_LENGTH}
-        if set(a) - known:
+        if not _IKE_KNOWN.issuperset(a):
             return None
-        cipher = _rev(_IKE_ENC).get((a.get(IkeAttr.ENCRYPTION), a.get(IkeAttr.KEY_LENGTH, 0)))
-        h = _rev(_HASH).get(a.get(IkeAttr.HASH))
-        auth = _rev(_AUTH).get(a.get(IkeAttr.AUTH_METHOD))
+        cipher = _IKE_ENC_REV.get((a.get(IkeAttr.ENCRYPTION), a.get(IkeAttr.KEY_LENGTH, 0)))
+        h = _HASH_REV.get(a.get(IkeAttr.HASH))
+        auth = _AUTH_REV.get(a.get(IkeAttr.AUTH_METHOD))
         group = a.get(IkeAttr.GROUP_DESCRIPTION)
         if cipher is None or h is None or auth is None or group not in GROUPS:
             return None
@@ -204,11 +222,9 @@ class IpsecProposal:
     @classmethod
     def from_transform(cls, proto: int, t: Transform) -> IpsecProposal | None:
         a = t.attrs()
-        known = {IpsecAttr.LIFE_TYPE, IpsecAttr.LIFE_DURATION, IpsecAttr.GROUP_DESCRIPTION,
-                 IpsecAttr.ENCAPSULATION, IpsecAttr.AUTH_ALGORITHM, IpsecAttr.KEY_LENGTH}
-        if set(a) - known:
+        if not _IPSEC_KNOWN.issuperset(a):
             return None
-        auth = _rev(_IPSEC_AUTH).get(a.get(IpsecAttr.AUTH_ALGORITHM))
+        auth = _IPSEC_AUTH_REV.get(a.get(IpsecAttr.AUTH_ALGORITHM))
         if IpsecAttr.AUTH_ALGORITHM in a and auth is None:
             return None
         encap, udp = parse_encap(a.get(IpsecAttr.ENCAPSULATION, Encap.TUNNEL)) or (None, "")
@@ -219,11 +235,11 @@ class IpsecProposal:
         try:
             if proto == Proto.ESP:
                 key = (t.transform_id, a.get(IpsecAttr.KEY_LENGTH, 0))
-                if key not in _rev(_ESP_ENC):
+                if key not in _ESP_ENC_REV:
                     return None
-                return cls("esp", _rev(_ESP_ENC)[key], auth, pfs, s, kb, encap, udp)
+                return cls("esp", _ESP_ENC_REV[key], auth, pfs, s, kb, encap, udp)
             if proto == Proto.AH:
-                return cls("ah", None, _rev(_AH).get(t.transform_id), pfs, s, kb, encap, udp)
+                return cls("ah", None, _AH_REV.get(t.transform_id), pfs, s, kb, encap, udp)
         except ValueError:
             return None
         return None
@@ -315,3 +331,116 @@ def ipsec_from_reply(reply: SaPayload, offered: tuple[IpsecProposal, ...] | list
                 _lower(got.lifetime_kb, mine.lifetime_kb) == got.lifetime_kb:
             return got, int.from_bytes(prop.spi, "big")
     raise NoProposalChosen("responder chose a transform we did not offer")
+
+
+# ----------------------------------------------------------------------------- quick mode
+
+_GEN = struct.Struct("!BBH")
+_SPI_PLACE = b"\0\0\0\0"
+_CACHE_MAX = 256  # proposal sets and offers seen; a lab has a handful, garbage cannot grow it
+
+_offer_parts: dict[tuple[IpsecProposal, ...], tuple[bytes, ...]] = {}
+_choices: dict[tuple[bytes, tuple[IpsecProposal, ...]], tuple] = {}
+_replies: dict[tuple[bytes, tuple[IpsecProposal, ...]], tuple] = {}
+
+
+def _remember(cache: dict, key: object, value: object) -> None:
+    if len(cache) >= _CACHE_MAX:
+        cache.clear()
+    cache[key] = value
+
+
+def ipsec_sa_body(proposals: tuple[IpsecProposal, ...] | list[IpsecProposal], spi: int) -> bytes:
+    """`ipsec_sa_payload(proposals, spi).body()`: the body with the SPI filled in (every
+    proposal carries it)."""
+    key = proposals if type(proposals) is tuple else tuple(proposals)
+    parts = _offer_parts.get(key)
+    if parts is None:
+        out, head, n = [], struct.pack("!II", DOI_IPSEC, SIT_IDENTITY_ONLY), len(key)
+        for i, p in enumerate(key):
+            b = Proposal(i + 1, p.proto_id, _SPI_PLACE, (p.transform(1),)).body()
+            out.append(head + _GEN.pack(Payload.PROPOSAL if i + 1 < n else 0, 0, len(b) + 4)
+                       + b[:4])
+            head = b[8:]
+        out.append(head)
+        parts = tuple(out)
+        _remember(_offer_parts, key, parts)
+    return spi.to_bytes(4, "big").join(parts)
+
+
+def _without_spis(offer: SaPayload) -> bytes | None:
+    """A decoded SA payload's body as received, without its proposals' SPIs (what an offer's
+    choice depends on), or None for a payload made here (no bytes received)."""
+    raw = offer.raw
+    if not raw:
+        return None
+    props = offer.proposals
+    if len(props) == 1:  # the SPI follows the SA's 4+8 bytes and the proposal's own 4+4
+        return raw[:20] + raw[20 + len(props[0].spi):]
+    parts, start, i = [], 0, 12
+    for p in props:
+        parts.append(raw[start:i + 8])
+        start = i + 8 + len(p.spi)
+        i += (raw[i + 2] << 8) | raw[i + 3]
+    parts.append(raw[start:])
+    return b"".join(parts)
+
+
+def choose_ipsec_offer(offered: SaPayload, accepted: tuple[IpsecProposal, ...], spi: int
+                       ) -> tuple[IpsecProposal, int, bytes]:
+    """`choose_ipsec`, with the body of the reply SA payload instead of the payload."""
+    stripped = _without_spis(offered)
+    if stripped is None:
+        agreed, peer_spi, reply = choose_ipsec(offered, accepted, spi)
+        return agreed, peer_spi, reply.body()
+    key = (stripped, accepted if type(accepted) is tuple else tuple(accepted))
+    table = _choices.get(key)
+    if table is None:
+        # per proposal: what choose_ipsec takes from it when its SPI is valid, as
+        # (agreed, the reply body before the SPI, after it), or None
+        rows: list[tuple[IpsecProposal, bytes, bytes] | None] = []
+        for prop in offered.proposals:
+            try:
+                agreed, _, reply = choose_ipsec(SaPayload((replace(prop, spi=b"\1" * 4),)),
+                                                accepted, 0)
+            except NoProposalChosen:
+                rows.append(None)
+                continue
+            b = SaPayload((replace(reply.proposals[0], spi=_SPI_PLACE),)).body()
+            rows.append((agreed, b[:16], b[20:]))
+        table = tuple(rows)
+        _remember(_choices, key, table)
+    for prop, row in zip(offered.proposals, table, strict=True):
+        if row is None or len(prop.spi) != 4:
+            continue
+        peer_spi = int.from_bytes(prop.spi, "big")
+        if peer_spi < 256:
+            continue
+        return row[0], peer_spi, row[1] + spi.to_bytes(4, "big") + row[2]
+    raise NoProposalChosen("no acceptable IPsec proposal")
+
+
+def ipsec_from_reply_offer(reply: SaPayload, offered: tuple[IpsecProposal, ...]
+                           ) -> tuple[IpsecProposal, int]:
+    """`ipsec_from_reply`, remembering the answer per reply (but its SPI) and offer."""
+    stripped = _without_spis(reply)
+    if stripped is None or len(reply.proposals) != 1:
+        return ipsec_from_reply(reply, offered)
+    key = (stripped, offered if type(offered) is tuple else tuple(offered))
+    known = _replies.get(key)
+    if known is None:
+        try:
+            known = (ipsec_from_reply(SaPayload((replace(reply.proposals[0], spi=b"\1" * 4),)),
+                                      offered)[0], None)
+        except NoProposalChosen as e:
+            known = (None, str(e))
+        _remember(_replies, key, known)
+    got, error = known
+    prop = reply.proposals[0]
+    if error == "reply must hold exactly one transform":
+        raise NoProposalChosen(error)
+    if len(prop.spi) != 4 or int.from_bytes(prop.spi, "big") < 256:
+        raise NoProposalChosen("invalid responder SPI")
+    if got is None:
+        raise NoProposalChosen(error)
+    return got, int.from_bytes(prop.spi, "big")

@@ -9,11 +9,12 @@ direction's SPI; the encryption key is taken from the front, the authentication 
 from __future__ import annotations
 
 import hmac
+import struct
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from . import crypto
-from .constants import Exchange, Notify, Proto
+from .constants import Exchange, Notify, Payload, Proto
 from .crypto import GROUPS, CryptoError, DecryptError
 from .events import (
     AUTHENTICATION_FAILED,
@@ -34,10 +35,16 @@ from .isakmp import (
     NoncePayload,
     NotifyPayload,
     SaPayload,
+    hash_first,
 )
-from .machine import Move, opening
+from .machine import Move, State
 from .peer import ChildConfig
-from .proposals import NoProposalChosen, choose_ipsec, ipsec_from_reply, ipsec_sa_payload
+from .proposals import (
+    NoProposalChosen,
+    choose_ipsec_offer,
+    ipsec_from_reply_offer,
+    ipsec_sa_body,
+)
 from .sa import ExchangeState, IkeSa, IpsecSa
 
 if TYPE_CHECKING:  # a mixin of IkeEndpoint: type-check against it
@@ -46,6 +53,46 @@ if TYPE_CHECKING:  # a mixin of IkeEndpoint: type-check against it
     from .ike import IkeEndpoint as _Endpoint
 else:
     _Endpoint = object
+
+
+_GEN = struct.Struct("!BBH")  # generic payload header
+_ID = struct.Struct("!BBH")  # ID payload: type, protocol, port
+
+
+def _chain(items: list[tuple[int, bytes]]) -> tuple[int, bytes]:
+    """`encode_payloads` of payloads given as (type, body): quick mode's messages are built
+    from bodies (the SA payload's comes ready from `ipsec_sa_body` / `choose_ipsec_offer`)
+    without a payload object each."""
+    pack, n, parts = _GEN.pack, len(items), []
+    for i, (_, body) in enumerate(items):
+        parts += (pack(items[i + 1][0] if i + 1 < n else 0, 0, len(body) + 4), body)
+    return items[0][0], b"".join(parts)
+
+
+def _id_body(id_type: int, data: bytes, protocol: int = 0, port: int = 0) -> bytes:
+    """`IdPayload(id_type, data, protocol, port).body()`."""
+    return _ID.pack(id_type, protocol, port) + data
+
+
+def _qm_payloads(payloads: list) -> tuple[SaPayload | None, NoncePayload | None,
+                                          KePayload | None, list[IdPayload]]:
+    """The first SA, nonce and KE payload and every ID payload of a quick mode message, in one
+    pass."""
+    sa_p = nonce = ke = None
+    ids = []
+    for p in payloads:
+        if isinstance(p, SaPayload):
+            if sa_p is None:
+                sa_p = p
+        elif isinstance(p, NoncePayload):
+            if nonce is None:
+                nonce = p
+        elif isinstance(p, KePayload):
+            if ke is None:
+                ke = p
+        elif isinstance(p, IdPayload):
+            ids.append(p)
+    return sa_p, nonce, ke, ids
 
 
 class _QmError(Exception):
@@ -66,7 +113,7 @@ class QuickMixin(_Endpoint):
         if child is None:
             return
         msgid = self._new_msgid(sa)
-        ex = ExchangeState("quick", "initiator", msgid, opening("quick", "initiator"), now)
+        ex = ExchangeState("quick", "initiator", msgid, State.QM1_SENT, now)
         ex.child = child
         ex.rekey_of = rekey_of
         ex.our_spi = self.sadb.new_spi()
@@ -74,16 +121,19 @@ class QuickMixin(_Endpoint):
         proposals = child.proposals
         if sa.floated and sa.natt is not None:  # UDP-encapsulated ESP (RFC 3947 §5)
             proposals = tuple(replace(p, udp=sa.natt) for p in proposals)
-        payloads: list = [ipsec_sa_payload(proposals, ex.our_spi), NoncePayload(ex.ni)]
+        # the chain SA, Ni [, KE] [, IDci, IDcr] encoded straight from the bodies
+        items = [(Payload.SA, ipsec_sa_body(proposals, ex.our_spi)), (Payload.NONCE, ex.ni)]
         if child.pfs_group:
             ex.group = child.pfs_group
             ex.x = GROUPS[ex.group].private(self.rng)
             ex.ke_i = GROUPS[ex.group].public(ex.x)
-            payloads.append(KePayload(ex.ke_i))
+            items.append((Payload.KE, ex.ke_i))
         ids = child.ids()
         if ids is not None:
-            payloads += [IdPayload(*ids[0]), IdPayload(*ids[1])]
-        first, chain = self._hashed_chain(sa, msgid.to_bytes(4, "big"), payloads)  # HASH(1)
+            items += [(Payload.ID, _id_body(*ids[0])), (Payload.ID, _id_body(*ids[1]))]
+        first, chain = _chain(items)
+        first, chain = hash_first(  # HASH(1)
+            self._prf(sa, sa.skeyid_a, msgid.to_bytes(4, "big") + chain), first, chain)
         iv = crypto.phase2_iv(sa.proposal.hash, sa.p1_last_block, msgid, sa.proposal.block)
         out, ex.iv = self._encrypt_chain(sa, Exchange.QUICK, msgid, first, chain, iv)
         sa.exchanges[msgid] = ex
@@ -114,15 +164,18 @@ class QuickMixin(_Endpoint):
         return payloads, next_iv, b"".join(p.raw for p in payloads[1:])
 
     def _qm_responder_start(self, sa: IkeSa, msg: Message, data: bytes, now: float) -> None:
-        """Message 1 of a quick mode the peer starts: the exchange opens in QM2_SENT."""
+        """Message 1 of a quick mode the peer starts: the exchange opens in QM2_SENT (under
+        `_qm_run`'s error policy, without a move of the table: there is no exchange yet)."""
         iv = crypto.phase2_iv(sa.proposal.hash, sa.p1_last_block, msg.message_id,
                               sa.proposal.block)
-
-        def start(sa: IkeSa, ex: None, msg: Message, data: bytes, now: float) -> None:
+        try:
             payloads, next_iv, rest = self._qm_open(sa, msg, iv)
             self._qm_responder(sa, msg.message_id, payloads, rest, data, next_iv, now)
-
-        self._qm_run(start, None, sa, None, msg, data, now)
+        except _QmError as e:
+            self._qm_fail(sa, msg.message_id, None, e, now)
+        except _Unauthenticated as e:
+            self._dropped(sa.peer, 2, f"quick mode {e}", AUTHENTICATION_FAILED,
+                          Notify.INVALID_HASH_INFORMATION)
 
     def _qm_run(self, handler: Callable[..., None], move: Move | None, sa: IkeSa,
                 ex: ExchangeState | None, msg: Message, data: bytes, now: float) -> bool:
@@ -173,26 +226,23 @@ class QuickMixin(_Endpoint):
         mid = msgid.to_bytes(4, "big")
         if not hmac.compare_digest(payloads[0].data, self._prf(sa, sa.skeyid_a, mid + rest)):
             raise _Unauthenticated("HASH(1) mismatch")
-        sa_p = next((p for p in payloads if isinstance(p, SaPayload)), None)
-        ni = next((p for p in payloads if isinstance(p, NoncePayload)), None)
+        sa_p, ni, ke, ids = _qm_payloads(payloads)
         if sa_p is None or ni is None:
             raise DecodeError("quick mode message 1 without SA or nonce", Notify.PAYLOAD_MALFORMED)
-        ke = next((p for p in payloads if isinstance(p, KePayload)), None)
-        ids = [p for p in payloads if isinstance(p, IdPayload)]
         child = self._qm_child(sa, ids)
         if child is None:
             raise _QmError(Notify.INVALID_ID_INFORMATION, INVALID_ID)
         spi_hint = sa_p.proposals[0].spi if sa_p.proposals else b""
         our_spi = self.sadb.new_spi()
         try:
-            agreed, peer_spi, reply_sa = choose_ipsec(sa_p, child.proposals, our_spi)
+            agreed, peer_spi, reply_sa = choose_ipsec_offer(sa_p, child.proposals, our_spi)
         except NoProposalChosen:
             self.sadb.release_spi(our_spi)
             raise _QmError(Notify.NO_PROPOSAL_CHOSEN, NO_PROPOSAL_CHOSEN, spi_hint) from None
-        ex = ExchangeState("quick", "responder", msgid, opening("quick", "responder"), now)
+        ex = ExchangeState("quick", "responder", msgid, State.QM2_SENT, now)
         ex.child, ex.proposal, ex.our_spi, ex.peer_spi = child, agreed, our_spi, peer_spi
         ex.ni, ex.nr = ni.data, self._nonce()
-        reply: list = [reply_sa, NoncePayload(ex.nr)]
+        items = [(Payload.SA, reply_sa), (Payload.NONCE, ex.nr)]
         if agreed.pfs_group:
             if ke is None:
                 self.sadb.release_spi(our_spi)
@@ -205,12 +255,14 @@ class QuickMixin(_Endpoint):
             except CryptoError:
                 self.sadb.release_spi(our_spi)
                 raise _QmError(Notify.INVALID_KEY_INFORMATION, INVALID_KEY, spi_hint) from None
-            reply.append(KePayload(ex.ke_r))
+            items.append((Payload.KE, ex.ke_r))
         elif ke is not None:
             self.sadb.release_spi(our_spi)
             raise _QmError(Notify.NO_PROPOSAL_CHOSEN, NO_PROPOSAL_CHOSEN, spi_hint)
-        reply += [IdPayload(p.id_type, p.data, p.protocol, p.port) for p in ids]
-        first, chain = self._hashed_chain(sa, mid + ex.ni, reply)  # HASH(2)
+        items += [(Payload.ID, _id_body(p.id_type, p.data, p.protocol, p.port)) for p in ids]
+        first, chain = _chain(items)
+        first, chain = hash_first(  # HASH(2)
+            self._prf(sa, sa.skeyid_a, mid + ex.ni + chain), first, chain)
         ex.last_received = data
         out, ex.iv = self._encrypt_chain(sa, Exchange.QUICK, msgid, first, chain, iv)
         sa.exchanges[msgid] = ex
@@ -235,15 +287,13 @@ class QuickMixin(_Endpoint):
         if not hmac.compare_digest(payloads[0].data,
                                    self._prf(sa, sa.skeyid_a, mid + ex.ni + rest)):
             raise _Unauthenticated("HASH(2) mismatch")
-        sa_p = next((p for p in payloads if isinstance(p, SaPayload)), None)
-        nr = next((p for p in payloads if isinstance(p, NoncePayload)), None)
+        sa_p, nr, ke, _ = _qm_payloads(payloads)
         if sa_p is None or nr is None:
             raise DecodeError("quick mode message 2 without SA or nonce", Notify.PAYLOAD_MALFORMED)
         try:
-            agreed, peer_spi = ipsec_from_reply(sa_p, ex.child.proposals)
+            agreed, peer_spi = ipsec_from_reply_offer(sa_p, ex.child.proposals)
         except NoProposalChosen:
             raise _QmError(Notify.NO_PROPOSAL_CHOSEN, NO_PROPOSAL_CHOSEN) from None
-        ke = next((p for p in payloads if isinstance(p, KePayload)), None)
         if agreed.pfs_group:
             if ke is None:
                 raise _QmError(Notify.NO_PROPOSAL_CHOSEN, NO_PROPOSAL_CHOSEN)
@@ -255,9 +305,9 @@ class QuickMixin(_Endpoint):
             ex.ke_i = b""
         ex.proposal, ex.peer_spi, ex.nr = agreed, peer_spi, nr.data
         ex.last_received = data
-        ex.iv = iv
         h3 = self._prf(sa, sa.skeyid_a, b"\0" + mid + ex.ni + ex.nr)
-        out, ex.iv = self._encrypt(sa, Exchange.QUICK, ex.message_id, [HashPayload(h3)], ex.iv)
+        out, ex.iv = self._encrypt_chain(sa, Exchange.QUICK, ex.message_id, Payload.HASH,
+                                         _GEN.pack(0, 0, len(h3) + 4) + h3, iv)  # HDR*, HASH(3)
         self._send_exchange(sa, ex, out, now, expect_reply=False)
         self._finish_exchange(sa, ex, now)
         self._qm_install(sa, ex, now)
