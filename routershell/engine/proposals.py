@@ -368,38 +368,86 @@ def ipsec_sa_body(proposals: tuple[IpsecProposal, ...] | list[IpsecProposal], sp
     return spi.to_bytes(4, "big").join(parts)
 
 
-def _without_spis(offer: SaPayload) -> bytes | None:
-    """A decoded SA payload's body as received, without its proposals' SPIs (what an offer's
-    choice depends on), or None for a payload made here (no bytes received)."""
-    raw = offer.raw
-    if not raw:
-        return None
-    props = offer.proposals
-    if len(props) == 1:  # the SPI follows the SA's 4+8 bytes and the proposal's own 4+4
-        return raw[:20] + raw[20 + len(props[0].spi):]
-    parts, start, i = [], 0, 12
-    for p in props:
-        parts.append(raw[start:i + 8])
-        start = i + 8 + len(p.spi)
-        i += (raw[i + 2] << 8) | raw[i + 3]
+class SaView:
+    """A received SA payload as quick mode's fast paths read it: `key` its bytes without the
+    proposals' SPIs (what a choice depends on), `spis` each proposal's SPI, `shape` a decoded
+    payload with these bytes but (perhaps) other SPIs."""
+
+    __slots__ = ("key", "shape", "spis")
+
+    def __init__(self, key: bytes, spis: tuple[bytes, ...], shape: SaPayload) -> None:
+        self.key, self.spis, self.shape = key, spis, shape
+
+
+# SA payload bytes without SPIs -> a decoded payload of that shape: every SA payload that
+# decoded without error, so bytes with a known shape are a well-formed SA payload
+_shapes: dict[bytes, SaPayload] = {}
+
+
+def _split_spis(raw: bytes) -> tuple[bytes, tuple[bytes, ...]] | None:
+    """(raw without its proposals' SPIs and the type of the payload after it, the SPIs) of an
+    SA payload's bytes (generic header included), walking the proposal headers as the decoder does; None where the walk leaves
+    the bytes (the payload is malformed). Bytes of a well-formed payload give back exactly
+    its own SPIs; two payloads with the same result differ only in their SPIs, which the
+    decoder does not check, so they are both well-formed or both not."""
+    end = len(raw)
+    if end >= 20 and not raw[12]:  # one proposal: its SPI follows 4+8 bytes and its own 4+4
+        n = 20 + raw[18]
+        if n > end:
+            return None
+        return raw[1:20] + raw[n:], (raw[20:n],)
+    parts, spis, start, i = [], [], 1, 12
+    while True:
+        if i + 8 > end:
+            return None
+        s = i + 8
+        n = s + raw[i + 6]
+        if n > end:
+            return None
+        parts.append(raw[start:s])
+        spis.append(raw[s:n])
+        start = n
+        if not raw[i]:
+            break
+        plen = (raw[i + 2] << 8) | raw[i + 3]
+        if plen < 8:
+            return None
+        i += plen
     parts.append(raw[start:])
-    return b"".join(parts)
+    return b"".join(parts), tuple(spis)
 
 
-def choose_ipsec_offer(offered: SaPayload, accepted: tuple[IpsecProposal, ...], spi: int
+def sa_view(raw: bytes) -> SaView | None:
+    """The view of received SA payload bytes whose shape is known (a payload like it decoded
+    before), else None: the caller decodes them (`sa_view_of`)."""
+    split = _split_spis(raw)
+    if split is None:
+        return None
+    shape = _shapes.get(split[0])
+    return None if shape is None else SaView(split[0], split[1], shape)
+
+
+def sa_view_of(payload: SaPayload) -> SaView:
+    """The view of a decoded SA payload (its shape known from now on); one made here, without
+    received bytes, is viewed as it would be sent."""
+    raw = payload.raw or _GEN.pack(0, 0, len(payload.body()) + 4) + payload.body()
+    split = _split_spis(raw)
+    assert split is not None and len(split[1]) == len(payload.proposals)  # it decoded
+    if split[0] not in _shapes:
+        _remember(_shapes, split[0], payload)
+    return SaView(split[0], split[1], payload)
+
+
+def choose_ipsec_offer(offered: SaView, accepted: tuple[IpsecProposal, ...], spi: int
                        ) -> tuple[IpsecProposal, int, bytes]:
-    """`choose_ipsec`, with the body of the reply SA payload instead of the payload."""
-    stripped = _without_spis(offered)
-    if stripped is None:
-        agreed, peer_spi, reply = choose_ipsec(offered, accepted, spi)
-        return agreed, peer_spi, reply.body()
-    key = (stripped, accepted if type(accepted) is tuple else tuple(accepted))
+    """`choose_ipsec` of the viewed payload, with the body of the reply SA payload."""
+    key = (offered.key, accepted if type(accepted) is tuple else tuple(accepted))
     table = _choices.get(key)
     if table is None:
         # per proposal: what choose_ipsec takes from it when its SPI is valid, as
         # (agreed, the reply body before the SPI, after it), or None
         rows: list[tuple[IpsecProposal, bytes, bytes] | None] = []
-        for prop in offered.proposals:
+        for prop in offered.shape.proposals:
             try:
                 agreed, _, reply = choose_ipsec(SaPayload((replace(prop, spi=b"\1" * 4),)),
                                                 accepted, 0)
@@ -410,37 +458,38 @@ def choose_ipsec_offer(offered: SaPayload, accepted: tuple[IpsecProposal, ...], 
             rows.append((agreed, b[:16], b[20:]))
         table = tuple(rows)
         _remember(_choices, key, table)
-    for prop, row in zip(offered.proposals, table, strict=True):
-        if row is None or len(prop.spi) != 4:
+    for prop_spi, row in zip(offered.spis, table, strict=True):
+        if row is None or len(prop_spi) != 4:
             continue
-        peer_spi = int.from_bytes(prop.spi, "big")
+        peer_spi = int.from_bytes(prop_spi, "big")
         if peer_spi < 256:
             continue
         return row[0], peer_spi, row[1] + spi.to_bytes(4, "big") + row[2]
     raise NoProposalChosen("no acceptable IPsec proposal")
 
 
-def ipsec_from_reply_offer(reply: SaPayload, offered: tuple[IpsecProposal, ...]
+def ipsec_from_reply_offer(reply: SaView, offered: tuple[IpsecProposal, ...]
                            ) -> tuple[IpsecProposal, int]:
-    """`ipsec_from_reply`, remembering the answer per reply (but its SPI) and offer."""
-    stripped = _without_spis(reply)
-    if stripped is None or len(reply.proposals) != 1:
-        return ipsec_from_reply(reply, offered)
-    key = (stripped, offered if type(offered) is tuple else tuple(offered))
+    """`ipsec_from_reply` of the viewed payload, the answer remembered per reply (but its
+    SPI) and offer."""
+    if len(reply.spis) != 1:
+        return ipsec_from_reply(reply.shape, offered)  # refused: not one proposal
+    key = (reply.key, offered if type(offered) is tuple else tuple(offered))
     known = _replies.get(key)
     if known is None:
+        prop = reply.shape.proposals[0]
         try:
-            known = (ipsec_from_reply(SaPayload((replace(reply.proposals[0], spi=b"\1" * 4),)),
+            known = (ipsec_from_reply(SaPayload((replace(prop, spi=b"\1" * 4),)),
                                       offered)[0], None)
         except NoProposalChosen as e:
             known = (None, str(e))
         _remember(_replies, key, known)
     got, error = known
-    prop = reply.proposals[0]
+    spi = reply.spis[0]
     if error == "reply must hold exactly one transform":
         raise NoProposalChosen(error)
-    if len(prop.spi) != 4 or int.from_bytes(prop.spi, "big") < 256:
+    if len(spi) != 4 or int.from_bytes(spi, "big") < 256:
         raise NoProposalChosen("invalid responder SPI")
     if got is None:
         raise NoProposalChosen(error)
-    return got, int.from_bytes(prop.spi, "big")
+    return got, int.from_bytes(spi, "big")

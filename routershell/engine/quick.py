@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from . import crypto
-from .constants import Exchange, Notify, Payload, Proto
+from .constants import Exchange, Flag, Notify, Payload, Proto
 from .crypto import GROUPS, CryptoError, DecryptError
 from .events import (
     AUTHENTICATION_FAILED,
@@ -41,9 +41,12 @@ from .machine import Move, State
 from .peer import ChildConfig
 from .proposals import (
     NoProposalChosen,
+    SaView,
     choose_ipsec_offer,
     ipsec_from_reply_offer,
     ipsec_sa_body,
+    sa_view,
+    sa_view_of,
 )
 from .sa import ExchangeState, IkeSa, IpsecSa
 
@@ -74,25 +77,81 @@ def _id_body(id_type: int, data: bytes, protocol: int = 0, port: int = 0) -> byt
     return _ID.pack(id_type, protocol, port) + data
 
 
-def _qm_payloads(payloads: list) -> tuple[SaPayload | None, NoncePayload | None,
-                                          KePayload | None, list[IdPayload]]:
-    """The first SA, nonce and KE payload and every ID payload of a quick mode message, in one
-    pass."""
-    sa_p = nonce = ke = None
-    ids = []
-    for p in payloads:
-        if isinstance(p, SaPayload):
-            if sa_p is None:
-                sa_p = p
-        elif isinstance(p, NoncePayload):
-            if nonce is None:
-                nonce = p
-        elif isinstance(p, KePayload):
-            if ke is None:
-                ke = p
-        elif isinstance(p, IdPayload):
-            ids.append(p)
-    return sa_p, nonce, ke, ids
+class _Qm:
+    """A decrypted quick mode message as its handlers read it: the HASH payload's data, the
+    bytes after the HASH payload (what it covers), the first SA payload (a view), the first
+    nonce's and KE's data, and every ID payload."""
+
+    __slots__ = ("hash", "ids", "ke", "nonce", "rest", "sa")
+
+    def __init__(self, hash_: bytes, rest: bytes, sa: SaView | None, nonce: bytes | None,
+                 ke: bytes | None, ids: list[IdPayload]) -> None:
+        self.hash, self.rest, self.sa, self.nonce, self.ke, self.ids = \
+            hash_, rest, sa, nonce, ke, ids
+
+    @classmethod
+    def of(cls, payloads: list) -> _Qm:
+        """From decoded payloads whose first is the HASH payload."""
+        sa_p = nonce = ke = None
+        ids = []
+        for p in payloads[1:]:
+            if isinstance(p, SaPayload):
+                if sa_p is None:
+                    sa_p = p
+            elif isinstance(p, NoncePayload):
+                if nonce is None:
+                    nonce = p.data
+            elif isinstance(p, KePayload):
+                if ke is None:
+                    ke = p.data
+            elif isinstance(p, IdPayload):
+                ids.append(p)
+        return cls(payloads[0].data, b"".join([p.raw for p in payloads[1:]]),
+                   None if sa_p is None else sa_view_of(sa_p), nonce, ke, ids)
+
+
+def _read_qm(first: int, pt: bytes, block: int) -> _Qm | None:
+    """A decrypted quick mode message read straight from its bytes, without a payload object
+    for its HASH, SA, nonce and KE: what `decode_payloads` and `_Qm.of` give for a well-formed
+    message of HASH first, then at most one SA (of a shape decoded before), nonce and KE each
+    and ID payloads, with at most a block of padding. Anything else (a payload or shape not
+    seen before, a malformed one, a payload out of the usual) is None: the caller decodes the
+    message in full, with the decoder's own errors."""
+    if first != Payload.HASH:
+        return None
+    end = len(pt)
+    nxt, i = first, 0
+    hash_ = rest_at = sa_raw = nonce = ke = None
+    ids: list[IdPayload] = []
+    while nxt:
+        if i + 4 > end:
+            return None
+        plen = (pt[i + 2] << 8) | pt[i + 3]
+        j = i + plen
+        if plen < 4 or j > end:
+            return None
+        if nxt == Payload.SA and sa_raw is None:
+            sa_raw = pt[i:j]
+        elif nxt == Payload.NONCE and nonce is None:
+            nonce = pt[i + 4:j]
+        elif nxt == Payload.HASH and i == 0:
+            hash_, rest_at = pt[4:j], j
+        elif nxt == Payload.KE and ke is None:
+            ke = pt[i + 4:j]
+        elif nxt == Payload.ID and plen >= 8:
+            t, proto, port = _ID.unpack_from(pt, i + 4)
+            ids.append(IdPayload(t, pt[i + 8:j], proto, port, pt[i:j]))
+        else:
+            return None
+        nxt, i = pt[i], j
+    if end - i > block:
+        return None  # padding longer than a block: the decoder's refusal
+    sa = None
+    if sa_raw is not None:
+        sa = sa_view(sa_raw)
+        if sa is None:
+            return None
+    return _Qm(hash_, pt[rest_at:i], sa, nonce, ke, ids)
 
 
 class _QmError(Exception):
@@ -152,16 +211,28 @@ class QuickMixin(_Endpoint):
         else:
             self._transition(sa, ex, msg, data, now)
 
-    def _qm_open(self, sa: IkeSa, msg: Message, iv: bytes) -> tuple[list, bytes, bytes]:
-        """Decrypt a quick mode message: (payloads, next IV, the bytes after HASH). A message
-        that does not decrypt or lacks its HASH is `_Unauthenticated`."""
+    def _qm_open(self, sa: IkeSa, msg: Message, iv: bytes) -> tuple[_Qm, bytes]:
+        """Decrypt a quick mode message: (its parts, next IV). A message that does not decrypt
+        or lacks its HASH is `_Unauthenticated`. The usual message is read straight from its
+        bytes (`_read_qm`); any other goes through the endpoint's decryption and decoder."""
+        prop = sa.proposal
+        if msg.flags & Flag.ENCRYPTED:
+            block = prop.block
+            try:
+                pt = crypto.decrypt(prop.cipher, sa.enc_key, iv, msg.body, sa.crypto_cache)
+            except CryptoError:
+                pt = None  # refused again below, with the same words
+            if pt is not None:
+                qm = _read_qm(msg.next_payload, pt, block)
+                if qm is not None:
+                    return qm, msg.body[-block:]
         try:
             payloads, next_iv = self._decrypt(sa, msg, iv)
         except DecryptError as e:
             raise _Unauthenticated(f"undecryptable ({e})") from None
         if not payloads or not isinstance(payloads[0], HashPayload):
             raise _Unauthenticated("without HASH")
-        return payloads, next_iv, b"".join(p.raw for p in payloads[1:])
+        return _Qm.of(payloads), next_iv
 
     def _qm_responder_start(self, sa: IkeSa, msg: Message, data: bytes, now: float) -> None:
         """Message 1 of a quick mode the peer starts: the exchange opens in QM2_SENT (under
@@ -169,8 +240,8 @@ class QuickMixin(_Endpoint):
         iv = crypto.phase2_iv(sa.proposal.hash, sa.p1_last_block, msg.message_id,
                               sa.proposal.block)
         try:
-            payloads, next_iv, rest = self._qm_open(sa, msg, iv)
-            self._qm_responder(sa, msg.message_id, payloads, rest, data, next_iv, now)
+            qm, next_iv = self._qm_open(sa, msg, iv)
+            self._qm_responder(sa, msg.message_id, qm, data, next_iv, now)
         except _QmError as e:
             self._qm_fail(sa, msg.message_id, None, e, now)
         except _Unauthenticated as e:
@@ -195,16 +266,16 @@ class QuickMixin(_Endpoint):
     def _qm_QM1_SENT(self, sa: IkeSa, ex: ExchangeState, msg: Message, data: bytes,
                      now: float) -> None:
         """Initiator: message 2 in, message 3 out, SAs installed."""
-        payloads, next_iv, rest = self._qm_open(sa, msg, ex.iv)
-        self._qm_initiator_reply(sa, ex, payloads, rest, data, next_iv, now)
+        qm, next_iv = self._qm_open(sa, msg, ex.iv)
+        self._qm_initiator_reply(sa, ex, qm, data, next_iv, now)
 
     def _qm_QM2_SENT(self, sa: IkeSa, ex: ExchangeState, msg: Message, data: bytes,
                      now: float) -> None:
         """Responder: message 3 in (HASH(3) only), SAs installed."""
-        payloads, _, _ = self._qm_open(sa, msg, ex.iv)
+        qm, _ = self._qm_open(sa, msg, ex.iv)
         mid = msg.message_id.to_bytes(4, "big")
         want = self._prf(sa, sa.skeyid_a, b"\0" + mid + ex.ni + ex.nr)
-        if not hmac.compare_digest(payloads[0].data, want):
+        if not hmac.compare_digest(qm.hash, want):
             raise _Unauthenticated("HASH(3) mismatch")
         ex.last_received = data
         ex.last_sent = None
@@ -221,18 +292,18 @@ class QuickMixin(_Endpoint):
             self.sadb.release_spi(ex.our_spi)
             self._requeue_rekey_ipsec(ex)
 
-    def _qm_responder(self, sa: IkeSa, msgid: int, payloads: list, rest: bytes,
-                      data: bytes, iv: bytes, now: float) -> None:
+    def _qm_responder(self, sa: IkeSa, msgid: int, qm: _Qm, data: bytes, iv: bytes,
+                      now: float) -> None:
         mid = msgid.to_bytes(4, "big")
-        if not hmac.compare_digest(payloads[0].data, self._prf(sa, sa.skeyid_a, mid + rest)):
+        if not hmac.compare_digest(qm.hash, self._prf(sa, sa.skeyid_a, mid + qm.rest)):
             raise _Unauthenticated("HASH(1) mismatch")
-        sa_p, ni, ke, ids = _qm_payloads(payloads)
+        sa_p, ni, ke, ids = qm.sa, qm.nonce, qm.ke, qm.ids
         if sa_p is None or ni is None:
             raise DecodeError("quick mode message 1 without SA or nonce", Notify.PAYLOAD_MALFORMED)
         child = self._qm_child(sa, ids)
         if child is None:
             raise _QmError(Notify.INVALID_ID_INFORMATION, INVALID_ID)
-        spi_hint = sa_p.proposals[0].spi if sa_p.proposals else b""
+        spi_hint = sa_p.spis[0]
         our_spi = self.sadb.new_spi()
         try:
             agreed, peer_spi, reply_sa = choose_ipsec_offer(sa_p, child.proposals, our_spi)
@@ -241,7 +312,7 @@ class QuickMixin(_Endpoint):
             raise _QmError(Notify.NO_PROPOSAL_CHOSEN, NO_PROPOSAL_CHOSEN, spi_hint) from None
         ex = ExchangeState("quick", "responder", msgid, State.QM2_SENT, now)
         ex.child, ex.proposal, ex.our_spi, ex.peer_spi = child, agreed, our_spi, peer_spi
-        ex.ni, ex.nr = ni.data, self._nonce()
+        ex.ni, ex.nr = ni, self._nonce()
         items = [(Payload.SA, reply_sa), (Payload.NONCE, ex.nr)]
         if agreed.pfs_group:
             if ke is None:
@@ -251,7 +322,7 @@ class QuickMixin(_Endpoint):
             ex.x = group.private(self.rng)
             ex.ke_r = group.public(ex.x)
             try:
-                ex.ke_i = group.shared(ex.x, ke.data)  # g^xy kept in ke_i for KEYMAT
+                ex.ke_i = group.shared(ex.x, ke)  # g^xy kept in ke_i for KEYMAT
             except CryptoError:
                 self.sadb.release_spi(our_spi)
                 raise _QmError(Notify.INVALID_KEY_INFORMATION, INVALID_KEY, spi_hint) from None
@@ -281,13 +352,12 @@ class QuickMixin(_Endpoint):
                 return c
         return None
 
-    def _qm_initiator_reply(self, sa: IkeSa, ex: ExchangeState, payloads: list,
-                            rest: bytes, data: bytes, iv: bytes, now: float) -> None:
+    def _qm_initiator_reply(self, sa: IkeSa, ex: ExchangeState, qm: _Qm, data: bytes,
+                            iv: bytes, now: float) -> None:
         mid = ex.message_id.to_bytes(4, "big")
-        if not hmac.compare_digest(payloads[0].data,
-                                   self._prf(sa, sa.skeyid_a, mid + ex.ni + rest)):
+        if not hmac.compare_digest(qm.hash, self._prf(sa, sa.skeyid_a, mid + ex.ni + qm.rest)):
             raise _Unauthenticated("HASH(2) mismatch")
-        sa_p, nr, ke, _ = _qm_payloads(payloads)
+        sa_p, nr, ke = qm.sa, qm.nonce, qm.ke
         if sa_p is None or nr is None:
             raise DecodeError("quick mode message 2 without SA or nonce", Notify.PAYLOAD_MALFORMED)
         try:
@@ -298,12 +368,12 @@ class QuickMixin(_Endpoint):
             if ke is None:
                 raise _QmError(Notify.NO_PROPOSAL_CHOSEN, NO_PROPOSAL_CHOSEN)
             try:
-                ex.ke_i = GROUPS[agreed.pfs_group].shared(ex.x, ke.data)  # g^xy
+                ex.ke_i = GROUPS[agreed.pfs_group].shared(ex.x, ke)  # g^xy
             except CryptoError:
                 raise _QmError(Notify.INVALID_KEY_INFORMATION, INVALID_KEY) from None
         else:
             ex.ke_i = b""
-        ex.proposal, ex.peer_spi, ex.nr = agreed, peer_spi, nr.data
+        ex.proposal, ex.peer_spi, ex.nr = agreed, peer_spi, nr
         ex.last_received = data
         h3 = self._prf(sa, sa.skeyid_a, b"\0" + mid + ex.ni + ex.nr)
         out, ex.iv = self._encrypt_chain(sa, Exchange.QUICK, ex.message_id, Payload.HASH,
@@ -328,8 +398,7 @@ class QuickMixin(_Endpoint):
         if ex.rekey_of is not None:
             old = self.sadb.ipsec.get(ex.rekey_of)
         elif ex.role == "responder":
-            old = next((o for o in self.sadb.ipsec_for(sa.peer)
-                        if o.child == ex.child.name and not o.superseded), None)
+            old = self.sadb.current_ipsec(sa.peer, ex.child.name)
         ipsec.ike = sa
         sa.ipsec_created += 1
         self.sadb.add_ipsec(ipsec)

@@ -13,6 +13,7 @@ from routershell.engine import proposals as props_mod
 from routershell.engine import quick
 from routershell.engine.constants import Payload
 from routershell.engine.isakmp import (
+    DecodeError,
     HashPayload,
     IdPayload,
     KePayload,
@@ -31,6 +32,8 @@ from routershell.engine.proposals import (
     ipsec_from_reply_offer,
     ipsec_sa_body,
     ipsec_sa_payload,
+    sa_view,
+    sa_view_of,
 )
 
 from .helpers import make_pair
@@ -78,7 +81,7 @@ def test_the_responders_choice_is_choose_ipsecs(offer, accepted):
                                        sent.proposals[0].transforms), *sent.proposals[1:]))
             got = _received(sent)
             general = _outcome(choose_ipsec, got, accepted, 0x0A0B0C0D)
-            fast = _outcome(choose_ipsec_offer, got, accepted, 0x0A0B0C0D)
+            fast = _outcome(choose_ipsec_offer, sa_view_of(got), accepted, 0x0A0B0C0D)
             if general[0] == "refused":
                 assert fast == general
             else:
@@ -93,17 +96,97 @@ def test_the_initiators_check_is_ipsec_from_replys(offer, reply_from):
             for transforms in ((one,), (one, reply_from[-1].transform(2))):
                 reply = _received(SaPayload((Proposal(1, reply_from[0].proto_id, spi,
                                                       transforms),)))
-                assert _outcome(ipsec_from_reply_offer, reply, offer) == \
+                assert _outcome(ipsec_from_reply_offer, sa_view_of(reply), offer) == \
                     _outcome(ipsec_from_reply, reply, offer)
     two = _received(ipsec_sa_payload(reply_from, 0x1000))
-    assert _outcome(ipsec_from_reply_offer, two, offer) == _outcome(ipsec_from_reply, two, offer)
+    assert _outcome(ipsec_from_reply_offer, sa_view_of(two), offer) == \
+        _outcome(ipsec_from_reply, two, offer)
 
 
-def test_payloads_made_here_take_the_general_path():
+def test_payloads_made_here_are_viewed_as_sent():
     offer = ipsec_sa_payload(SETS[2], 0x4000)  # no raw bytes
     agreed, spi, reply = choose_ipsec(offer, SETS[2], 0x5000)
-    assert choose_ipsec_offer(offer, SETS[2], 0x5000) == (agreed, spi, reply.body())
-    assert ipsec_from_reply_offer(reply, SETS[2]) == ipsec_from_reply(reply, SETS[2])
+    assert choose_ipsec_offer(sa_view_of(offer), SETS[2], 0x5000) == (agreed, spi, reply.body())
+    assert ipsec_from_reply_offer(sa_view_of(reply), SETS[2]) == ipsec_from_reply(reply, SETS[2])
+
+
+@pytest.mark.parametrize("proposals", SETS)
+def test_a_known_shape_is_viewed_without_decoding(proposals):
+    first, raw = encode_payloads([ipsec_sa_payload(proposals, 0x0BADCAFE)])
+    seen = sa_view_of(decode_payloads(first, raw)[0])
+    first, raw = encode_payloads([ipsec_sa_payload(proposals, 0x0C0FFEE0)])
+    view = sa_view(raw)
+    assert view is not None and view.key == seen.key
+    assert view.spis == (b"\x0c\x0f\xfe\xe0",) * len(proposals)
+    # every shorter or damaged copy: no view unless the decoder takes it with the same SPIs
+    for cut in range(len(raw)):
+        for damaged in (raw[:cut], raw[:cut] + bytes([raw[cut] ^ 0x5A]) + raw[cut + 1:]):
+            view = sa_view(damaged)
+            if view is None:
+                continue
+            try:  # alone: whatever type it names as next is not the SA payload's business
+                (decoded,) = decode_payloads(Payload.SA, b"\0" + damaged[1:])
+            except DecodeError:
+                pytest.fail(f"viewed a payload the decoder refuses: {damaged.hex()}")
+            assert view.spis == tuple(p.spi for p in decoded.proposals)
+
+
+def _general(first: int, pt: bytes, block: int):
+    """What quick mode's general path makes of a decrypted message."""
+    try:
+        payloads = decode_payloads(first, pt)
+    except DecodeError:
+        return None
+    if len(pt) - sum(len(p.raw) for p in payloads) > block:
+        return None
+    if not payloads or not isinstance(payloads[0], HashPayload):
+        return None
+    return quick._Qm.of(payloads)
+
+
+def _fields(qm):
+    ids = [(p.id_type, p.data, p.protocol, p.port, p.raw) for p in qm.ids]
+    sa = None if qm.sa is None else (qm.sa.key, qm.sa.spis)
+    return qm.hash, qm.rest, sa, qm.nonce, qm.ke, ids
+
+
+def test_quick_mode_reader_agrees_with_the_decoder():
+    """`_read_qm` gives what the decoder gives, or leaves the message to it; never reads a
+    message the decoder refuses."""
+    import random
+    rnd = random.Random(5)
+    sa = ipsec_sa_payload(SETS[1], 0x11223344)
+    sa_view_of(_received(sa))  # its shape is known
+    shapes = [  # (payloads, read without the decoder)
+        ([HashPayload(b"h" * 20), sa, NoncePayload(b"n" * 16)], True),
+        ([HashPayload(b"h" * 20), sa, NoncePayload(b"n" * 16), KePayload(b"k" * 64),
+          IdPayload(4, b"\x0a\0\0\0\xff\xff\0\0"), IdPayload(4, b"\x0a\1\0\0\xff\xff\0\0", 6, 80)],
+         True),
+        ([HashPayload(b"h" * 20)], True),
+        ([HashPayload(b"h" * 20), NoncePayload(b"a"), NoncePayload(b"b")], False),
+        ([NoncePayload(b"n" * 16), HashPayload(b"h" * 20)], False),
+    ]
+    read = 0
+    for payloads, plain in shapes:
+        first, chain = encode_payloads(payloads)
+        for pad in (0, 7, 16, 17):
+            pt = chain + bytes(pad)
+            fast = quick._read_qm(first, pt, 16)
+            general = _general(first, pt, 16)
+            if fast is not None:
+                read += 1
+                assert general is not None and _fields(fast) == _fields(general)
+            elif plain and pad <= 16:
+                pytest.fail("a plain quick mode message was left to the decoder")
+            for _ in range(150):
+                k = rnd.randrange(len(pt))
+                bad = pt[:k] + bytes([rnd.randrange(256)]) + pt[k + 1:]
+                bad = bad[:rnd.choice((len(bad), rnd.randrange(len(bad) + 1)))]
+                fast = quick._read_qm(first, bad, 16)
+                if fast is not None:
+                    general = _general(first, bad, 16)
+                    assert general is not None and _fields(fast) == _fields(general)
+    assert read == 9
 
 
 def test_chain_is_encode_payloads():
@@ -119,16 +202,22 @@ def test_chain_is_encode_payloads():
         encode_payloads([HashPayload(h3)])
 
 
-def test_quick_modes_with_known_proposals_are_not_encoded_or_chosen_again(monkeypatch):
+def test_quick_modes_with_known_proposals_are_not_decoded_encoded_or_chosen_again(monkeypatch):
     pair = make_pair(a_kw={"ts": None}, b_kw={"ts": None})
     pair.a.initiate(pair.b.local, 0.0, "vpn")
     pair.pump()
     calls = []
     for name in ("choose_ipsec", "ipsec_from_reply", "ipsec_sa_payload"):
         real = getattr(props_mod, name)
-        spy = (lambda *a, _n=name, _r=real: calls.append(_n) or _r(*a))
+
+        def spy(*a, _n=name, _r=real):
+            calls.append(_n)
+            return _r(*a)
         monkeypatch.setattr(props_mod, name, spy)
         monkeypatch.setattr(quick, name, spy, raising=False)  # wherever quick mode takes it from
+    real_of = quick._Qm.of
+    monkeypatch.setattr(quick._Qm, "of", classmethod(
+        lambda cls, payloads: calls.append("decoded") or real_of(payloads)))
     sa = pair.a.sadb.ike_for(pair.b.local)
     for ipsec in list(pair.a.sadb.ipsec.values()):  # a rekey: the same proposals again
         pair.a._quick_start(sa, ipsec.child, 1.0, ipsec.inbound_spi)
