@@ -341,7 +341,7 @@ class Phase1Mixin(_Endpoint):
             self._p1_fail(sa, notify, reason, send=True)
             return
         self._p1_restore(sa, ex, saved)
-        ex.rejected = [*ex.rejected[-(_REJECTED_KEPT - 1):], digest]
+        ex.rejected = (*ex.rejected[-(_REJECTED_KEPT - 1):], digest)
         ex.rejection = (notify, reason)
         self._dropped(sa.peer, 1, f"phase 1 message refused in {ex.state}: {reason}", reason,
                       notify)

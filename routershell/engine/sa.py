@@ -64,7 +64,7 @@ class ExchangeState:
     # messages of this exchange that failed decryption/authentication and were dropped: digests
     # of the last few (the same bytes failing twice is the peer's retransmission, not a forgery)
     # and what a final failure will report (notify, reason)
-    rejected: list[bytes] = field(default_factory=list)
+    rejected: tuple[bytes, ...] = ()  # (a tuple: no list per exchange that never needs one)
     rejection: tuple[int, str] | None = None
 
 
