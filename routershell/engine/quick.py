@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from . import crypto
-from .constants import Exchange, Flag, Notify, Payload, Proto
+from .constants import DOI_IPSEC, Exchange, Flag, Notify, Payload, Proto
 from .crypto import GROUPS, CryptoError, DecryptError
 from .events import (
     AUTHENTICATION_FAILED,
@@ -60,6 +60,7 @@ else:
 
 _GEN = struct.Struct("!BBH")  # generic payload header
 _ID = struct.Struct("!BBH")  # ID payload: type, protocol, port
+_DELETE = struct.Struct("!IBBH")  # Delete payload: DOI, protocol, SPI size, number of SPIs
 
 
 def _chain(items: list[tuple[int, bytes]]) -> tuple[int, bytes]:
@@ -408,12 +409,30 @@ class QuickMixin(_Endpoint):
             self._event(SaRekeyed(sa.peer, "ipsec", f"{old.inbound_spi:08x}",
                                   f"{ipsec.inbound_spi:08x}", ex.child.name))
             if ex.role == "initiator":
-                self._send_delete_ipsec(old, now)
+                self._qm_send_delete(old)
                 self._remove_ipsec(old, "rekeyed", quiet=True)
             return
         self._event(Phase2Up(sa.peer, ex.child.name, ex.role, p.protocol, ex.our_spi,
                              ex.peer_spi, p.cipher, p.auth, p.pfs_group, p.lifetime_s,
                              p.lifetime_kb))
+
+    def _qm_send_delete(self, old: IpsecSa) -> None:
+        """`_send_delete_ipsec(old)` for the SA a rekey replaced: the informational exchange
+        HDR*, HASH(1), D(old inbound SPI) on the newest IKE SA with the peer, its chain made
+        from the Delete payload's body (every IPsec rekey sends one)."""
+        ike = self.sadb.ike_for(old.peer)
+        if ike is None:
+            return
+        prop = ike.proposal
+        msgid = self._new_msgid(ike)
+        body = _DELETE.pack(DOI_IPSEC, old.proposal.proto_id, 4, 1) + \
+            old.inbound_spi.to_bytes(4, "big")
+        chain = _GEN.pack(0, 0, len(body) + 4) + body
+        first, chain = hash_first(
+            self._prf(ike, ike.skeyid_a, msgid.to_bytes(4, "big") + chain), Payload.D, chain)
+        iv = crypto.phase2_iv(prop.hash, ike.p1_last_block, msgid, prop.block)
+        data, _ = self._encrypt_chain(ike, Exchange.INFORMATIONAL, msgid, first, chain, iv)
+        self._emit(ike, data, ike.peer)
 
 
 __all__ = ["QuickMixin", "Malformed"]

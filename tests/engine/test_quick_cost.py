@@ -224,3 +224,30 @@ def test_quick_modes_with_known_proposals_are_not_decoded_encoded_or_chosen_agai
     pair.pump()
     assert len(pair.a.sadb.ipsec) == 1 and len(pair.b.sadb.ipsec) == 1
     assert calls == []
+
+
+def test_a_rekeys_delete_is_the_general_informational_delete():
+    from routershell.engine import crypto
+    from routershell.engine.constants import Exchange, Proto
+    from routershell.engine.isakmp import DeletePayload, decode
+
+    pair = make_pair(a_kw={"ts": None}, b_kw={"ts": None})
+    pair.a.initiate(pair.b.local, 0.0, "vpn")
+    pair.pump()
+    (old,) = pair.a.sadb.ipsec.values()
+    sa = pair.a.sadb.ike_for(pair.b.local)
+    pair.a._quick_start(sa, old.child, 1.0, old.inbound_spi)
+    pair.pump()
+    infos = [d for _, src, _, d in pair.log if src == pair.a.local
+             and decode(d).exchange == Exchange.INFORMATIONAL]
+    (data,) = infos
+    msg = decode(data)
+    iv = crypto.phase2_iv(sa.proposal.hash, sa.p1_last_block, msg.message_id, sa.proposal.block)
+    pt = crypto.decrypt(sa.proposal.cipher, sa.enc_key, iv, msg.body)
+    delete = DeletePayload(Proto.ESP, (old.inbound_spi.to_bytes(4, "big"),))
+    _, d_chain = encode_payloads([delete])
+    h = crypto.keyed_prf(sa.proposal.hash, sa.skeyid_a, msg.message_id.to_bytes(4, "big") + d_chain)
+    first, chain = encode_payloads([HashPayload(h), delete])
+    assert msg.next_payload == first and pt == crypto.pad(chain, sa.proposal.block)
+    assert old.outbound_spi not in pair.b.sadb.ipsec  # the peer took it: its old SA is gone
+    assert len(pair.b.sadb.ipsec) == 1
