@@ -59,15 +59,17 @@ class ChildConfig:
             raise ValueError("all proposals of a child use one PFS group (one KE payload)")
         if (self.local_ts is None) != (self.remote_ts is None):
             raise ValueError("give both traffic selectors or neither")
+        # the IDs every quick mode of this child sends: parsed once (not a field)
+        ids = None if self.local_ts is None or self.remote_ts is None else \
+            (subnet_id(self.local_ts), subnet_id(self.remote_ts))
+        object.__setattr__(self, "_ids", ids)
 
     @property
     def pfs_group(self) -> int | None:
         return self.proposals[0].pfs_group
 
     def ids(self) -> tuple[tuple[int, bytes], tuple[int, bytes]] | None:
-        if self.local_ts is None or self.remote_ts is None:
-            return None
-        return subnet_id(self.local_ts), subnet_id(self.remote_ts)
+        return self._ids
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ Public API
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from .constants import (
     DOI_IPSEC,
@@ -120,10 +120,17 @@ class IkeProposal:
     lifetime_s: int = 86400
     lifetime_kb: int = 0
 
+    # the cipher's block and key sizes, read per message: set once, not fields of the proposal
+    block: int = field(init=False, repr=False, compare=False)
+    key_len: int = field(init=False, repr=False, compare=False)
+
     def __post_init__(self) -> None:
         if (self.auth not in _AUTH or self.hash not in _HASH or self.cipher not in _IKE_ENC
                 or self.dh_group not in GROUPS):
             raise ValueError(f"unsupported IKE proposal {self}")
+        spec = CIPHERS[self.cipher]
+        object.__setattr__(self, "block", spec.block)
+        object.__setattr__(self, "key_len", spec.key_len)
 
     def transform(self, number: int) -> Transform:
         enc, keylen = _IKE_ENC[self.cipher]
@@ -158,13 +165,6 @@ class IkeProposal:
         return (self.auth, self.hash, self.cipher, self.dh_group) == (
             other.auth, other.hash, other.cipher, other.dh_group)
 
-    @property
-    def block(self) -> int:
-        return CIPHERS[self.cipher].block
-
-    @property
-    def key_len(self) -> int:
-        return CIPHERS[self.cipher].key_len
 
 
 @dataclass(frozen=True)
@@ -179,6 +179,10 @@ class IpsecProposal:
     # UDP encapsulation (NAT-T): "" none, "rfc3947" (mode 3/4) or "draft" (61443/61444). Set on
     # the proposals of a quick mode once phase 1 floated; not part of `same_algorithms`.
     udp: str = ""
+    # read per quick mode and SA: set once, not fields of the proposal
+    proto_id: int = field(init=False, repr=False, compare=False)
+    enc_key_len: int = field(init=False, repr=False, compare=False)
+    auth_key_len: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         ok = self.protocol in ("esp", "ah") and (self.pfs_group is None or self.pfs_group in GROUPS)
@@ -190,18 +194,9 @@ class IpsecProposal:
         if not ok or self.encap not in ("tunnel", "transport") or \
                 self.udp not in ("", "rfc3947", "draft"):
             raise ValueError(f"unsupported IPsec proposal {self}")
-
-    @property
-    def proto_id(self) -> int:
-        return Proto.ESP if self.protocol == "esp" else Proto.AH
-
-    @property
-    def enc_key_len(self) -> int:
-        return CIPHERS[self.cipher].key_len if self.cipher else 0
-
-    @property
-    def auth_key_len(self) -> int:
-        return AUTH_KEY_LEN[self.auth] if self.auth else 0
+        object.__setattr__(self, "proto_id", Proto.ESP if self.protocol == "esp" else Proto.AH)
+        object.__setattr__(self, "enc_key_len", CIPHERS[self.cipher].key_len if self.cipher else 0)
+        object.__setattr__(self, "auth_key_len", AUTH_KEY_LEN[self.auth] if self.auth else 0)
 
     def transform(self, number: int) -> Transform:
         attrs = _life_attrs(IpsecAttr.LIFE_TYPE, IpsecAttr.LIFE_DURATION, self.lifetime_s,
@@ -339,9 +334,10 @@ _GEN = struct.Struct("!BBH")
 _SPI_PLACE = b"\0\0\0\0"
 _CACHE_MAX = 256  # proposal sets and offers seen; a lab has a handful, garbage cannot grow it
 
-_offer_parts: dict[tuple[IpsecProposal, ...], tuple[bytes, ...]] = {}
-_choices: dict[tuple[bytes, tuple[IpsecProposal, ...]], tuple] = {}
-_replies: dict[tuple[bytes, tuple[IpsecProposal, ...]], tuple] = {}
+# keyed by the proposal tuple's id, the tuple kept in the entry (see ipsec_sa_body)
+_offer_parts: dict[int, tuple[tuple[IpsecProposal, ...], tuple[bytes, ...]]] = {}
+_choices: dict[tuple[bytes, int], tuple[tuple[IpsecProposal, ...], tuple]] = {}
+_replies: dict[tuple[bytes, int], tuple[tuple[IpsecProposal, ...], tuple]] = {}
 
 
 def _remember(cache: dict, key: object, value: object) -> None:
@@ -354,7 +350,10 @@ def ipsec_sa_body(proposals: tuple[IpsecProposal, ...] | list[IpsecProposal], sp
     """`ipsec_sa_payload(proposals, spi).body()`: the body with the SPI filled in (every
     proposal carries it)."""
     key = proposals if type(proposals) is tuple else tuple(proposals)
-    parts = _offer_parts.get(key)
+    known = _offer_parts.get(id(key))
+    # by identity (a child's proposals are one tuple): no hash of the proposals per message;
+    # the entry keeps its tuple alive, so an id in the table is never another tuple's
+    parts = known[1] if known is not None and known[0] is key else None
     if parts is None:
         out, head, n = [], struct.pack("!II", DOI_IPSEC, SIT_IDENTITY_ONLY), len(key)
         for i, p in enumerate(key):
@@ -364,7 +363,7 @@ def ipsec_sa_body(proposals: tuple[IpsecProposal, ...] | list[IpsecProposal], sp
             head = b[8:]
         out.append(head)
         parts = tuple(out)
-        _remember(_offer_parts, key, parts)
+        _remember(_offer_parts, id(key), (key, parts))
     return spi.to_bytes(4, "big").join(parts)
 
 
@@ -441,8 +440,10 @@ def sa_view_of(payload: SaPayload) -> SaView:
 def choose_ipsec_offer(offered: SaView, accepted: tuple[IpsecProposal, ...], spi: int
                        ) -> tuple[IpsecProposal, int, bytes]:
     """`choose_ipsec` of the viewed payload, with the body of the reply SA payload."""
-    key = (offered.key, accepted if type(accepted) is tuple else tuple(accepted))
-    table = _choices.get(key)
+    acc = accepted if type(accepted) is tuple else tuple(accepted)
+    key = (offered.key, id(acc))
+    known = _choices.get(key)
+    table = known[1] if known is not None and known[0] is acc else None
     if table is None:
         # per proposal: what choose_ipsec takes from it when its SPI is valid, as
         # (agreed, the reply body before the SPI, after it), or None
@@ -457,7 +458,7 @@ def choose_ipsec_offer(offered: SaView, accepted: tuple[IpsecProposal, ...], spi
             b = SaPayload((replace(reply.proposals[0], spi=_SPI_PLACE),)).body()
             rows.append((agreed, b[:16], b[20:]))
         table = tuple(rows)
-        _remember(_choices, key, table)
+        _remember(_choices, key, (acc, table))
     for prop_spi, row in zip(offered.spis, table, strict=True):
         if row is None or len(prop_spi) != 4:
             continue
@@ -474,16 +475,17 @@ def ipsec_from_reply_offer(reply: SaView, offered: tuple[IpsecProposal, ...]
     SPI) and offer."""
     if len(reply.spis) != 1:
         return ipsec_from_reply(reply.shape, offered)  # refused: not one proposal
-    key = (reply.key, offered if type(offered) is tuple else tuple(offered))
-    known = _replies.get(key)
+    off = offered if type(offered) is tuple else tuple(offered)
+    key = (reply.key, id(off))
+    entry = _replies.get(key)
+    known = entry[1] if entry is not None and entry[0] is off else None
     if known is None:
         prop = reply.shape.proposals[0]
         try:
-            known = (ipsec_from_reply(SaPayload((replace(prop, spi=b"\1" * 4),)),
-                                      offered)[0], None)
+            known = (ipsec_from_reply(SaPayload((replace(prop, spi=b"\1" * 4),)), off)[0], None)
         except NoProposalChosen as e:
             known = (None, str(e))
-        _remember(_replies, key, known)
+        _remember(_replies, key, (off, known))
     got, error = known
     spi = reply.spis[0]
     if error == "reply must hold exactly one transform":

@@ -251,3 +251,14 @@ def test_a_rekeys_delete_is_the_general_informational_delete():
     assert msg.next_payload == first and pt == crypto.pad(chain, sa.proposal.block)
     assert old.outbound_spi not in pair.b.sadb.ipsec  # the peer took it: its old SA is gone
     assert len(pair.b.sadb.ipsec) == 1
+
+
+def test_equal_proposal_sets_that_are_other_objects_get_the_same_answers():
+    a, b = SETS[2], tuple(list(SETS[2]))
+    assert a == b and a is not b
+    assert ipsec_sa_body(a, 0x4242) == ipsec_sa_body(b, 0x4242) == \
+        ipsec_sa_payload(a, 0x4242).body()
+    offer = sa_view_of(_received(ipsec_sa_payload(a, 0x5000)))
+    assert choose_ipsec_offer(offer, a, 0x6000) == choose_ipsec_offer(offer, b, 0x6000)
+    reply = sa_view_of(_received(choose_ipsec(offer.shape, a, 0x6000)[2]))
+    assert ipsec_from_reply_offer(reply, a) == ipsec_from_reply_offer(reply, b)

@@ -66,3 +66,40 @@ def test_the_string_keyed_table_is_the_enum_table():
     assert machine.move_for(Kind.QUICK, Role.RESPONDER, State.DONE) is None
     with pytest.raises(ValueError, match="not a valid Kind"):
         machine.opening("nonsense", "initiator")
+
+
+@pytest.mark.parametrize("role", ["initiator", "responder"])
+@pytest.mark.parametrize(("life", "kb"), [(3600, 0), (0, 4096), (86400, 1000)])
+def test_an_ipsec_sas_life_is_fixed_at_creation_as_the_proposal_says(role, life, kb):
+    prop = IpsecProposal(lifetime_s=life, lifetime_kb=kb)
+    sa = IpsecSa(P, "x", role, prop, 300, 900, 12.5, soft_fraction=0.8)
+    assert (sa.protocol, sa.lifetime_s, sa.lifetime_kb) == ("esp", life, kb)
+    assert sa.hard_at == (12.5 + life if life else None)
+    assert sa.soft_at == (12.5 + life * 0.8 if life and role == "initiator" else None)
+    assert "hard_at" not in repr(sa)
+    assert sa == IpsecSa(P, "x", role, prop, 300, 900, 12.5, soft_fraction=0.8)
+
+
+def test_proposal_sizes_are_the_ciphers():
+    import dataclasses
+
+    from routershell.engine.crypto import CIPHERS
+    from routershell.engine.proposals import AUTH_KEY_LEN, IkeProposal
+
+    for cipher in ("des", "3des", "aes128", "aes192", "aes256"):
+        ike = IkeProposal(cipher=cipher)
+        assert (ike.block, ike.key_len) == (CIPHERS[cipher].block, CIPHERS[cipher].key_len)
+        esp = dataclasses.replace(IpsecProposal(), cipher=cipher, auth="hmac-md5")
+        assert (esp.proto_id, esp.enc_key_len, esp.auth_key_len) == \
+            (3, CIPHERS[cipher].key_len, AUTH_KEY_LEN["hmac-md5"])
+    ah = IpsecProposal("ah", None, "hmac-sha256")
+    assert (ah.proto_id, ah.enc_key_len, ah.auth_key_len) == (2, 0, 32)
+    assert hash(IkeProposal()) == hash(IkeProposal()) and IkeProposal() == IkeProposal()
+
+
+def test_a_childs_ids_are_its_selectors():
+    from routershell.engine.peer import ChildConfig, subnet_id
+
+    c = ChildConfig("c", local_ts="10.1.0.0/16", remote_ts="10.2.0.0/16")
+    assert c.ids() == (subnet_id("10.1.0.0/16"), subnet_id("10.2.0.0/16"))
+    assert ChildConfig("d").ids() is None
