@@ -262,3 +262,12 @@ def test_equal_proposal_sets_that_are_other_objects_get_the_same_answers():
     assert choose_ipsec_offer(offer, a, 0x6000) == choose_ipsec_offer(offer, b, 0x6000)
     reply = sa_view_of(_received(choose_ipsec(offer.shape, a, 0x6000)[2]))
     assert ipsec_from_reply_offer(reply, a) == ipsec_from_reply_offer(reply, b)
+
+
+def test_phase_1_nat_d_hash_is_natts():
+    from routershell.engine import natt, phase1
+
+    for h in ("md5", "sha1", "sha256", "sha384", "sha512", "unknown"):
+        for ip, port in (("192.0.2.1", 500), ("2001:db8::1", 4500), ("10.0.0.1", 65535)):
+            assert phase1._nat_d_hash(h, b"i" * 8, b"r" * 8, ip, port) == \
+                natt.nat_d_hash(h, b"i" * 8, b"r" * 8, ip, port)
