@@ -37,6 +37,7 @@ def subnet_id(ts: str) -> tuple[int, bytes]:
     return IdType.IPV6_ADDR_SUBNET, net.network_address.packed + net.netmask.packed
 
 
+@functools.lru_cache(maxsize=1024)
 def address_id(addr: str) -> tuple[int, bytes]:
     try:
         ip = ipaddress.ip_address(addr)
