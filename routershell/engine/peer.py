@@ -121,6 +121,13 @@ class PeerConfig:
         return self._children_by_name.get(name)
 
     @functools.cached_property
+    def child_without_ids(self) -> ChildConfig | None:
+        """The child a quick mode without IDs is for: the first without traffic selectors,
+        else the first child (None: no children)."""
+        return next((c for c in self.children if c.ids() is None),
+                    self.children[0] if self.children else None)
+
+    @functools.cached_property
     def _children_by_name(self) -> dict[str, ChildConfig]:
         out: dict[str, ChildConfig] = {}
         for c in self.children:

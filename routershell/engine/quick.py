@@ -341,9 +341,9 @@ class QuickMixin(_Endpoint):
         self._send_exchange(sa, ex, out, now, expect_reply=True)
 
     def _qm_child(self, sa: IkeSa, ids: list) -> ChildConfig | None:
-        children = sa.config.children
         if not ids:
-            return next((c for c in children if c.ids() is None), children[0] if children else None)
+            return sa.config.child_without_ids
+        children = sa.config.children
         if len(ids) != 2:
             return None
         theirs = ((ids[0].id_type, ids[0].data), (ids[1].id_type, ids[1].data))

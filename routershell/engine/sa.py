@@ -177,22 +177,28 @@ class IpsecSa:
     timer_at: float | None = field(default=None, repr=False, compare=False)
     timer_seq: int = field(default=-1, repr=False, compare=False)
 
-    # What the proposal, role and creation time fix for the SA's life, read on every
-    # datagram's deadline refresh: computed once (none of them changes after creation).
-    protocol: str = field(init=False, repr=False, compare=False)
-    lifetime_s: int = field(init=False, repr=False, compare=False)
-    lifetime_kb: int = field(init=False, repr=False, compare=False)
-    hard_at: float | None = field(init=False, repr=False, compare=False)
-    # soft expiry: the SA's initiator starts a rekey here (responders only wait)
-    soft_at: float | None = field(init=False, repr=False, compare=False)
+    @property
+    def protocol(self) -> str:
+        return self.proposal.protocol
 
-    def __post_init__(self) -> None:
-        p = self.proposal
-        self.protocol, life = p.protocol, p.lifetime_s
-        self.lifetime_s, self.lifetime_kb = life, p.lifetime_kb
-        self.hard_at = self.created_at + life if life else None
-        self.soft_at = (self.created_at + life * self.soft_fraction
-                        if life and self.role == "initiator" else None)
+    @property
+    def lifetime_s(self) -> int:
+        return self.proposal.lifetime_s
+
+    @property
+    def lifetime_kb(self) -> int:
+        return self.proposal.lifetime_kb
+
+    @property
+    def hard_at(self) -> float | None:
+        return self.created_at + self.lifetime_s if self.lifetime_s else None
+
+    @property
+    def soft_at(self) -> float | None:
+        """Soft expiry: the SA's initiator starts a rekey here (responders only wait)."""
+        if not self.lifetime_s or self.role != "initiator":
+            return None
+        return self.created_at + self.lifetime_s * self.soft_fraction
 
     def remaining(self, now: float) -> float | None:
         h = self.hard_at

@@ -103,3 +103,13 @@ def test_a_childs_ids_are_its_selectors():
     c = ChildConfig("c", local_ts="10.1.0.0/16", remote_ts="10.2.0.0/16")
     assert c.ids() == (subnet_id("10.1.0.0/16"), subnet_id("10.2.0.0/16"))
     assert ChildConfig("d").ids() is None
+
+
+def test_the_child_of_a_quick_mode_without_ids():
+    from routershell.engine.peer import ChildConfig, PeerConfig
+
+    a = ChildConfig("a", local_ts="10.1.0.0/16", remote_ts="10.2.0.0/16")
+    b, c = ChildConfig("b"), ChildConfig("c")
+    assert PeerConfig("192.0.2.9", psk=b"k", children=(a, b, c)).child_without_ids is b
+    assert PeerConfig("192.0.2.9", psk=b"k", children=(a,)).child_without_ids is a
+    assert PeerConfig("192.0.2.9", psk=b"k").child_without_ids is None
