@@ -271,3 +271,92 @@ def test_phase_1_nat_d_hash_is_natts():
         for ip, port in (("192.0.2.1", 500), ("2001:db8::1", 4500), ("10.0.0.1", 65535)):
             assert phase1._nat_d_hash(h, b"i" * 8, b"r" * 8, ip, port) == \
                 natt.nat_d_hash(h, b"i" * 8, b"r" * 8, ip, port)
+
+
+def _crafted_qm1(pair, items, extra_pad: int = 0) -> bytes:
+    """A quick mode message 1 from a to b with a genuine HASH(1) over any chain of (type,
+    body) items: what a peer holding the keys could send."""
+    from routershell.engine import crypto
+    from routershell.engine.constants import Exchange, Flag
+    from routershell.engine.isakmp import encode_message, hash_first
+
+    sa = pair.a.sadb.ike_for(pair.b.local)
+    p = sa.proposal
+    msgid = 0x01020304
+    first, chain = quick._chain(items) if items else (0, b"")
+    h = crypto.keyed_prf(p.hash, sa.skeyid_a, msgid.to_bytes(4, "big") + chain)
+    first, chain = hash_first(h, first, chain)
+    iv = crypto.phase2_iv(p.hash, sa.p1_last_block, msgid, p.block)
+    body = crypto.pad(chain, p.block) + bytes(p.block * extra_pad)
+    ct = crypto.encrypt(p.cipher, sa.enc_key, iv, body)
+    return encode_message(sa.icookie, sa.rcookie, Exchange.QUICK, first, ct, msgid,
+                          Flag.ENCRYPTED)
+
+
+def _responder_sees(monkeypatch, make, fast: bool, decoded: list | None = None):
+    """b's events and datagrams for one crafted message 1, the reader on or off."""
+    with monkeypatch.context() as m:
+        if not fast:
+            m.setattr(quick, "_read_qm", lambda *a: None)
+        pair = make_pair(a_kw=dict(child=(IpsecProposal(pfs_group=2),)),
+                         b_kw=dict(child=(IpsecProposal(pfs_group=2),)))
+        pair.a.initiate(pair.b.local, 0.0, "vpn")
+        pair.pump()
+        pair.b.datagrams_to_send()
+        while pair.b.next_event() is not None:
+            pass
+        data = make(pair)
+        if decoded is not None:
+            decoded.clear()
+        pair.b.receive(data, pair.a.local, 1.0)
+        events = []
+        while (ev := pair.b.next_event()) is not None:
+            events.append(repr(ev))
+        return events, pair.b.datagrams_to_send(), pair.b.stats
+
+
+def test_the_responder_acts_alike_with_and_without_the_reader(monkeypatch):
+    """Messages with a genuine HASH but any content (malformed, unusual, well-formed) make the
+    responder do exactly the same, the quick-mode reader on or off."""
+    import random
+
+    from routershell.engine.constants import Payload
+    from routershell.engine.crypto import GROUPS
+
+    rnd = random.Random(11)
+    sa_body = ipsec_sa_body((IpsecProposal(pfs_group=2),), 0x11223344)
+    ke = GROUPS[2].public(GROUPS[2].private(random.Random(1)))
+    ids = [(Payload.ID, quick._id_body(4, b"\x0a\x01\0\0\xff\xff\0\0")),  # IDci, IDcr
+           (Payload.ID, quick._id_body(4, b"\x0a\x02\0\0\xff\xff\0\0"))]
+    good = [(Payload.SA, sa_body), (Payload.NONCE, b"n" * 16), (Payload.KE, ke), *ids]
+    cases = [
+        lambda p: _crafted_qm1(p, good),
+        lambda p: _crafted_qm1(p, good[:3]),  # no IDs: the child without selectors (none)
+        lambda p: _crafted_qm1(p, good, extra_pad=2),
+        lambda p: _crafted_qm1(p, [*good, (Payload.NONCE, b"again")]),
+        lambda p: _crafted_qm1(p, [*good, (99, b"unknown")]),
+        lambda p: _crafted_qm1(p, [*good[:3], (Payload.ID, b"\x04")]),
+        lambda p: _crafted_qm1(p, good[1:]),
+        lambda p: _crafted_qm1(p, []),
+        lambda p: _crafted_qm1(p, [(Payload.SA, sa_body[:-3]), *good[1:]]),
+        lambda p: _crafted_qm1(p, [(Payload.SA, sa_body.replace(b"\x11\x22\x33\x44", b"\0\0\0\1")),
+                                   *good[1:]]),
+    ]
+    for _ in range(40):  # the SA payload's own bytes damaged at random
+        k = rnd.randrange(len(sa_body))
+        bad = sa_body[:k] + bytes([rnd.randrange(256)]) + sa_body[k + 1:]
+        cases.append(lambda p, bad=bad: _crafted_qm1(p, [(Payload.SA, bad), *good[1:]]))
+    decoded = []
+    real_of = quick._Qm.of
+    monkeypatch.setattr(quick._Qm, "of", classmethod(
+        lambda cls, payloads: decoded.append(1) or real_of(payloads)))
+    outcomes = set()
+    for i, make in enumerate(cases):
+        fast = _responder_sees(monkeypatch, make, True, decoded)
+        if i == 0:  # the usual message: read without the decoder, answered
+            assert not decoded and len(fast[1]) == 1 and not fast[0]
+        general = _responder_sees(monkeypatch, make, False)
+        assert fast[0] == general[0] and fast[1] == general[1]
+        assert vars(fast[2]) == vars(general[2])
+        outcomes.add((tuple(e.split("(")[0] for e in fast[0]), len(fast[1])))
+    assert len(outcomes) >= 4  # answered, refused, dropped as malformed, ...
