@@ -199,7 +199,9 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
             raise KeyError(f"no peer configured for {peer[0]}")
         if child is not None and cfg.child(child) is None:
             raise KeyError(f"peer {peer[0]} has no child {child!r}")
-        self._dirty.add(peer[0])
+        # Whatever this moves is touched where it happens (a new IKE SA through the table's
+        # on_insert, an exchange sent through _send_exchange; a queued child moves nothing):
+        # no re-read of every SA of the host (32 per gateway in a failover wave).
         self._initiate(cfg, now, child, None)
         self._refresh()
 

@@ -71,3 +71,44 @@ def test_retransmitted_first_message_touches_only_its_sa(monkeypatch):
     b.receive(_cookie(7) + MM1[8:], A, 0.5)  # a duplicate: MM2 is sent again
     assert len(b.datagrams_to_send()) == 1
     assert [sa.icookie for sa in reads] in ([], [_cookie(7)])
+
+
+def _hub_with_children(n: int):
+    """An established IKE SA carrying `n` IPsec SAs (one per child), finished exchanges purged."""
+    from routershell.engine.pair import EndpointPair
+    from routershell.engine.peer import ChildConfig, PeerConfig
+    from routershell.engine.proposals import IkeProposal, IpsecProposal
+
+    ike = (IkeProposal(dh_group=2),)
+    kids = [ChildConfig(f"c{i}", (IpsecProposal(),), f"10.1.{i}.0/24", "10.2.0.0/16")
+            for i in range(n + 1)]
+    back = [ChildConfig(f"c{i}", (IpsecProposal(),), "10.2.0.0/16", f"10.1.{i}.0/24")
+            for i in range(n + 1)]
+    a = IkeEndpoint(A, random.Random(1), [PeerConfig(B[0], ike_proposals=ike, psk=b"k",
+                                                     children=tuple(kids))])
+    b = IkeEndpoint(B, random.Random(2), [PeerConfig(A[0], ike_proposals=ike, psk=b"k",
+                                                     children=tuple(back))])
+    pair = EndpointPair(a, b)
+    for kid in kids[:n]:
+        a.initiate(B, 0.0, kid.name)
+    pair.pump()
+    pair.advance(200.0)
+    assert len(a.sadb.ipsec) == n
+    return pair
+
+
+def test_initiating_one_child_rereads_only_its_ike_sa(monkeypatch):
+    """A quick mode started on a peer with 32 IPsec SAs (a failover wave starts 32) re-reads
+    the deadline of the IKE SA that carries it, not of every SA of the peer host; its
+    retransmission is scheduled all the same."""
+    pair = _hub_with_children(32)
+    a = pair.a
+    reads = []
+    real_ike, real_ipsec = a._ike_deadline, a._ipsec_deadline
+    monkeypatch.setattr(a, "_ike_deadline", lambda sa: reads.append(sa) or real_ike(sa))
+    monkeypatch.setattr(a, "_ipsec_deadline", lambda sa: reads.append(sa) or real_ipsec(sa))
+    a.initiate(B, pair.now, "c32")
+    (ike,) = a.sadb.ike.values()
+    assert reads == [ike]
+    (ex,) = ike.exchanges.values()
+    assert a.get_timer() == ex.deadline > pair.now
