@@ -313,22 +313,22 @@ def decrypt(name: str, key: bytes, iv: bytes, data: bytes, cache: dict | None = 
 class Phase2Keys:
     """What an established IKE SA's phase 2 messages need, gathered once (the informational
     exchanges it sends and receives all its life: every DPD probe and ACK): the phase 2 IV's
-    hash, SKEYID_a's keyed HMAC state (`mac`: copy, update, digest) and the cipher contexts
-    (`cipher`). `mac` and `cipher` are the very objects in the SA's cache that `keyed_prf` and
+    hash (`iv_hash`: copy, update, digest), SKEYID_a's keyed HMAC state (`mac`) and the cipher
+    contexts (`cipher`). `mac` and `cipher` are the very objects in the SA's cache that `keyed_prf` and
     `encrypt` use, so the running CBC encryptor stays one per key. `source` is what they were
     made from (proposal, encryption key, SKEYID_a, last phase 1 block): the holder compares it
     by identity before use. `seal` and `open` are a message's whole crypto in one call each
     (RFC 2409 §5.7 and appendix B), the same bytes as `keyed_prf`, `phase2_iv`, `pad`,
     `encrypt` and `decrypt` one after the other."""
 
-    __slots__ = ("source", "block", "mac", "cipher", "_iv_hash")
+    __slots__ = ("source", "block", "mac", "cipher", "iv_hash")
 
     def __init__(self, hash_name: str, cipher_name: str, enc_key: bytes, skeyid_a: bytes,
                  last_block: bytes, cache: dict, source: tuple) -> None:
         spec = CIPHERS[cipher_name]
         self.source = source
         self.block = spec.block
-        self._iv_hash = _DIGESTS[HASHES[hash_name]](bytes(last_block))  # copied per message
+        self.iv_hash = _DIGESTS[HASHES[hash_name]](bytes(last_block))  # copied per message
         key = bytes(skeyid_a)
         mac = cache.get((hash_name, key))
         if mac is None:
@@ -338,7 +338,7 @@ class Phase2Keys:
 
     def iv(self, message_id: bytes) -> bytes:
         """`phase2_iv` for the 4-byte message ID: hash(last phase 1 block | M-ID)."""
-        h = self._iv_hash.copy()
+        h = self.iv_hash.copy()
         h.update(message_id)
         return h.digest()[:self.block]
 
@@ -354,7 +354,7 @@ class Phase2Keys:
         if len(plain) % b:
             plain += b"\0" * (-len(plain) % b)  # pad()
         bc = self.cipher  # _BlockCipher.encrypt with the IV, inline
-        h = self._iv_hash.copy()  # iv()
+        h = self.iv_hash.copy()  # iv()
         h.update(message_id)
         iv = h.digest()
         x = int.from_bytes(plain[:b], "big") ^ int.from_bytes(iv[:b], "big") ^ bc.chain
@@ -366,7 +366,7 @@ class Phase2Keys:
         """The plaintext of a phase 2 message's `ciphertext` (bytes, a non-zero whole number of
         blocks: the caller checks)."""
         b = self.block
-        h = self._iv_hash.copy()  # iv()
+        h = self.iv_hash.copy()  # iv()
         h.update(message_id)
         chain = int.from_bytes(h.digest()[:b] + ciphertext[:-b], "big")  # _BlockCipher.decrypt
         return (int.from_bytes(self.cipher.ecb_decrypt(ciphertext), "big") ^ chain).to_bytes(

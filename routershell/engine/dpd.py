@@ -100,9 +100,16 @@ class DpdState:
         return ("send", self.seq, self.attempts)
 
     def on_ack(self, seq: int, now: float) -> bool:
-        if seq not in self.outstanding:
+        out = self.outstanding
+        if seq not in out:
             return False  # stale or forged: the sender drops it (strongSwan, isakmpd)
-        self.heard(now)
+        # heard(now), inline: every R-U-THERE-ACK lands here
+        if now > self.last_received:
+            self.last_received = now
+        self.attempts = 0
+        out.clear()
+        p = self.policy
+        self.next_at = self.last_received + p.interval if p.initiate else None
         return True
 
     def on_request(self, seq: int, now: float) -> bool:
@@ -118,5 +125,12 @@ class DpdState:
         else:
             self.duplicates = 0
             self.last_peer_seq = seq
-        self.heard(now)
+        # heard(now), inline: every R-U-THERE answered lands here
+        if now > self.last_received:
+            self.last_received = now
+        self.attempts = 0
+        if self.outstanding:
+            self.outstanding.clear()
+        p = self.policy
+        self.next_at = self.last_received + p.interval if p.initiate else None
         return True

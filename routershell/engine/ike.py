@@ -127,7 +127,43 @@ _NOTIFY_HEAD = struct.Struct("!BBHIBBH")  # generic header + a notify's fixed pa
 # a DPD notify: generic header (last payload, 32 bytes), DOI, protocol ISAKMP, SPI size 16,
 # type, the cookies as SPI, the 4-byte sequence number (RFC 3706 §7)
 _DPD_NOTIFY = struct.Struct("!BBHIBBH16s4s")
+# the header's bytes 16-19 of an encrypted informational starting with HASH(1), ISAKMP 1.0
+_INFO_ENCRYPTED = bytes([Payload.HASH, ISAKMP_VERSION, Exchange.INFORMATIONAL, Flag.ENCRYPTED])
 _PHASE2_KEYS = "phase2"  # an IKE SA's crypto.Phase2Keys in its crypto_cache
+_DPD_WIRE = "dpd"  # an IKE SA's _DpdWire in its crypto_cache
+
+
+class _DpdWire:
+    """What every DPD message of an established IKE SA shares, gathered once next to its
+    `crypto.Phase2Keys` (`_dpd_wire`): the keys' HMAC state, IV hash and cipher contexts, and
+    the constant parts of the datagram: the ISAKMP header up to the message ID, the length
+    (HASH(1) and one 32-byte notify, padded), HASH(1)'s generic header, the padding, and each
+    notify's bytes up to its sequence number. `prop`, `enc_key`, `skeyid_a` and `last_block`
+    are what it was made from, compared by identity before use (as `_phase2_keys` does)."""
+
+    __slots__ = ("prop", "enc_key", "skeyid_a", "last_block", "keys", "block", "mac",
+                 "iv_hash", "cipher", "head", "length", "size", "hash_len", "hash_head", "pad",
+                 "rut", "ack")
+
+    def __init__(self, sa: IkeSa, keys: crypto.Phase2Keys) -> None:
+        prop = sa.proposal
+        assert prop is not None
+        self.prop, self.enc_key, self.skeyid_a = prop, sa.enc_key, sa.skeyid_a
+        self.last_block = sa.p1_last_block
+        self.keys, self.block, self.mac = keys, keys.block, keys.mac
+        self.iv_hash, self.cipher = keys.iv_hash, keys.cipher
+        ic, rc = sa.icookie, sa.rcookie
+        self.head = _HDR.pack(ic, rc, Payload.HASH, ISAKMP_VERSION, Exchange.INFORMATIONAL,
+                              Flag.ENCRYPTED, 0, 0)[:20]
+        hash_len = self.hash_len = 4 + keys.mac.digest_size
+        plain = hash_len + _DPD_NOTIFY.size
+        self.pad = b"\0" * (-plain % self.block)  # crypto.pad
+        self.size = HEADER_LEN + plain + len(self.pad)
+        self.length = self.size.to_bytes(4, "big")
+        self.hash_head = _GEN.pack(Payload.N, 0, hash_len)
+        self.rut, self.ack = (_DPD_NOTIFY.pack(0, 0, _DPD_NOTIFY.size, DOI_IPSEC, Proto.ISAKMP,
+                                               16, n, ic + rc, b"")[:-4]
+                              for n in (Notify.R_U_THERE, Notify.R_U_THERE_ACK))
 
 _REASON = {
     Notify.NO_PROPOSAL_CHOSEN: NO_PROPOSAL_CHOSEN,
@@ -165,14 +201,19 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
         # entries of removed or rescheduled SAs are dropped lazily. Whatever can move an SA's
         # deadlines marks that SA (`_touch`) or, for the rarer operator calls, every SA of the
         # peer host (`_dirty`); `_refresh` re-reads only those, so a datagram costs the same
-        # however many SAs its peer has.
+        # however many SAs its peer has. `get_timer`'s answer is kept (`_next_at`) until the
+        # heap or an SA's table membership changes (`_next_ok` false): a runtime asks after
+        # every input, mostly with nothing moved.
         self._timers: list[tuple[float, int, IkeSa | IpsecSa]] = []
         self._timer_seq = 0
+        self._next_at: float | None = None
+        self._next_ok = False
         self._dirty: set[str] = set()
         # simultaneous initiation: SA in use -> its idle twin (see _p1_established)
         self._spares: dict[tuple[bytes, bytes], IkeSa] = {}
         self._touched: dict[int, IkeSa | IpsecSa] = {}
-        self.sadb.on_insert = self._touch
+        self.sadb.on_insert = self._inserted
+        self.sadb.on_drop = self._dropped_sa
         for p in peers:
             self.add_peer(p)
 
@@ -329,16 +370,21 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
     def get_timer(self) -> float | None:
         if self._touched or self._dirty:
             self._refresh()
+        if self._next_ok:  # nothing moved since the last answer
+            return self._next_at
         heap = self._timers
         ike, ipsec = self.sadb.ike, self.sadb.ipsec
+        found = None
         while heap:
-            deadline, seq, sa = heap[0]  # _timer_live, inline: a runtime asks after every input
+            deadline, seq, sa = heap[0]  # _timer_live, inline
             if sa.timer_seq == seq and (ike.get((sa.icookie, sa.rcookie)) is sa
                                         if type(sa) is IkeSa
                                         else ipsec.get(sa.inbound_spi) is sa):
-                return deadline
+                found = deadline
+                break
             heapq.heappop(heap)
-        return None
+        self._next_at, self._next_ok = found, True
+        return found
 
     def handle_timer(self, now: float) -> None:
         # The SAs with something due, processed in table order (IKE, then IPsec) exactly as a
@@ -348,6 +394,7 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
         heap = self._timers
         if not heap or heap[0][0] > now:
             return
+        self._next_ok = False  # due entries leave the heap
         due_ike: list[IkeSa] = []
         due_ipsec: list[IpsecSa] = []
         table, ipsec_table = self.sadb.ike, self.sadb.ipsec
@@ -376,13 +423,14 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
             if sa.exchanges or sa.p1 is not None:  # an idle established SA has none
                 for ex in self._exchanges(sa):  # a copy: a tick may end the exchange
                     self._tick_exchange(sa, ex, now)
-                if table.get(sa.key) is not sa:
+                if table.get((sa.icookie, sa.rcookie)) is not sa:
                     continue
             if sa.state != "established":
                 continue
-            if sa.dpd is not None:
+            d = sa.dpd
+            if d is not None and d.next_at is not None and now >= d.next_at:  # DPD due
                 self._tick_dpd(sa, now)
-                if table.get(sa.key) is not sa:
+                if table.get((sa.icookie, sa.rcookie)) is not sa:
                     continue
             at, life = sa.established_at, sa.lifetime_s
             if at is None or not life:
@@ -393,8 +441,9 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
                 self._remove_ike(sa, "expired")
                 continue
             if (sa.role == "initiator"  # sa.soft_at() is not None
-                    and now >= max(at + life * sa.soft_fraction, sa.rekey_not_before)
-                    and not sa.rekeying and not sa.superseded):
+                    and not sa.rekeying and not sa.superseded
+                    # now >= max(soft_at(), rekey_not_before)
+                    and now >= at + life * sa.soft_fraction and now >= sa.rekey_not_before):
                 sa.rekeying = True
                 sa.rekey_not_before = now + REKEY_RETRY
                 self._event(SaExpired(sa.peer, "ike", False, sa.ident))
@@ -418,6 +467,18 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
     def _touch(self, sa: IkeSa | IpsecSa) -> None:
         """`sa`'s deadlines may have moved: re-read them at the next `_refresh`."""
         self._touched[id(sa)] = sa
+
+    def _inserted(self, sa: IkeSa | IpsecSa) -> None:
+        """`sa` was stored in its table (sadb.on_insert): its deadlines are read at the next
+        `_refresh`, and a heap entry it left behind under the same key is live again."""
+        self._touched[id(sa)] = sa
+        self._next_ok = False
+
+    def _dropped_sa(self, sa: IkeSa | IpsecSa) -> None:
+        """`sa` left its table (sadb.on_drop): its heap entry is dead, also should the SA be
+        stored again (it is then scheduled afresh), and the earliest deadline may have moved."""
+        sa.timer_at, sa.timer_seq = None, -1
+        self._next_ok = False
 
     def _refresh(self) -> None:
         """Re-read the deadlines of the touched SAs and of the SAs of every dirty peer host."""
@@ -453,6 +514,7 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
         if deadline == sa.timer_at and (deadline is None or sa.timer_seq >= 0):
             return
         sa.timer_at = deadline
+        self._next_ok = False
         if deadline is None:
             sa.timer_seq = -1
             return
@@ -483,9 +545,9 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
                     if best is None or t < best:
                         best = t
                     if sa.role == "initiator" and not sa.rekeying and not sa.superseded:
-                        t = max(at + life * sa.soft_fraction, sa.rekey_not_before)
-                        if t < best:
-                            best = t
+                        t = at + life * sa.soft_fraction  # max(t, rekey_not_before), inline
+                        if t < best and sa.rekey_not_before < best:
+                            best = t if t >= sa.rekey_not_before else sa.rekey_not_before
                 return best
         # no list of candidates: an IKE SA carrying 32 quick modes (a rekey) reads 64 here
         best = None
@@ -872,17 +934,48 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
             (prop, sa.enc_key, sa.skeyid_a, sa.p1_last_block))
         return keys
 
+    def _dpd_wire(self, sa: IkeSa) -> _DpdWire:
+        """The established `sa`'s `_DpdWire`, made on first use and kept in its cache (made
+        again if the keys it was made from are no longer the SA's). Raises CryptoError for
+        unusable keys."""
+        w = sa.crypto_cache.get(_DPD_WIRE)
+        if (w is not None and w.prop is sa.proposal and w.enc_key is sa.enc_key
+                and w.skeyid_a is sa.skeyid_a and w.last_block is sa.p1_last_block):
+            return w
+        w = sa.crypto_cache[_DPD_WIRE] = _DpdWire(sa, self._phase2_keys(sa))
+        return w
+
     def _send_dpd(self, sa: IkeSa, notify: int, seq: bytes) -> None:
         """`_send_info(sa, [NotifyPayload(notify, Proto.ISAKMP, cookies, seq)])` (an R-U-THERE
-        or its ACK, `seq` 4 bytes), the notify written in one piece: the datagram every idle
-        tunnel sends most."""
-        keys = self._phase2_keys(sa)
-        msgid = self._new_msgid(sa)
-        ic, rc = sa.icookie, sa.rcookie
-        ct = keys.seal(msgid.to_bytes(4, "big"), Payload.N, _DPD_NOTIFY.pack(
-            0, 0, 32, DOI_IPSEC, Proto.ISAKMP, 16, notify, ic + rc, seq))
-        self._emit(sa, _HDR.pack(ic, rc, Payload.HASH, ISAKMP_VERSION, Exchange.INFORMATIONAL,
-                                 Flag.ENCRYPTED, msgid, HEADER_LEN + len(ct)) + ct, sa.peer)
+        or its ACK, `seq` 4 bytes) from the SA's `_DpdWire`, with `_new_msgid`,
+        `Phase2Keys.seal` and `_emit` inline: the datagram every idle tunnel sends most."""
+        w = sa.crypto_cache.get(_DPD_WIRE)
+        if (w is None or w.prop is not sa.proposal or w.enc_key is not sa.enc_key
+                or w.skeyid_a is not sa.skeyid_a or w.last_block is not sa.p1_last_block):
+            w = self._dpd_wire(sa)
+        exchanges, draw = sa.exchanges, self.rng.getrandbits
+        msgid = draw(32)  # _new_msgid
+        while not msgid or msgid in exchanges:
+            msgid = draw(32)
+        mid = msgid.to_bytes(4, "big")
+        body = (w.rut if notify == Notify.R_U_THERE else w.ack) + seq
+        mac = w.mac.copy()  # seal: HASH(1) = prf(SKEYID_a, M-ID | notify)
+        mac.update(mid + body)
+        plain = w.hash_head + mac.digest() + body + w.pad
+        h = w.iv_hash.copy()  # the message's IV
+        h.update(mid)
+        b, bc = w.block, w.cipher  # CBC from the running encryptor (_BlockCipher.encrypt)
+        x = int.from_bytes(plain[:b], "big") ^ int.from_bytes(h.digest()[:b], "big") ^ bc.chain
+        ct = bc.cbc_update(x.to_bytes(b, "big") + plain[b:])
+        bc.chain = int.from_bytes(ct[-b:], "big")
+        data = w.head + mid + w.length + ct
+        if sa.floated:  # _emit
+            data = natt.frame_ike(data)
+            self._out.append((data, (sa.peer[0], sa.float_port)))
+        else:
+            self._out.append((data, sa.peer))
+        sa.bytes_out += len(data)
+        sa.packets_out += 1
 
     def _info_fast(self, data: bytes, src: Addr, now: float) -> bool:
         """An R-U-THERE, R-U-THERE-ACK or Delete on an established IKE SA, handled without the
@@ -890,17 +983,81 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
         `_info_notify` / `_info_delete` do with it, in the same order. Anything else (another
         exchange or payload, an unknown SA, a message that fails to decrypt, parse or
         authenticate) returns False before any effect, and the general path takes the datagram
-        from the start."""
-        size = len(data)
-        if size < HEADER_LEN:
-            return False
-        ic, rc, first, version, exchange, flags, msgid, length = _HDR.unpack_from(data)
-        if (exchange != Exchange.INFORMATIONAL or flags != Flag.ENCRYPTED
-                or first != Payload.HASH or version >> 4 != 1 or length > size):
-            return False
-        sa = self.sadb.ike.get((ic, rc))
+        from the start.
+
+        A DPD message exactly as this engine writes it (`_send_dpd`: ISAKMP 1.0, the length of
+        HASH(1) and one 32-byte notify padded, nothing after it; the notify's fixed part with
+        the SA's cookies as SPI) is compared with the SA's `_DpdWire` instead of being parsed;
+        every other shape is read field by field (`_info_fields`)."""
+        canonical = data[16:20] == _INFO_ENCRYPTED
+        if not canonical and (len(data) < HEADER_LEN or data[16] != Payload.HASH
+                              or data[17] >> 4 != 1 or data[18] != Exchange.INFORMATIONAL
+                              or data[19] != Flag.ENCRYPTED):
+            return False  # (another minor version is read field by field)
+        sa = self.sadb.ike.get((data[:8], data[8:16]))
         if (sa is None or sa.state != "established" or sa.peer[0] != src[0]
                 or sa.proposal is None):
+            return False
+        w = sa.crypto_cache.get(_DPD_WIRE)
+        if (w is None or w.prop is not sa.proposal or w.enc_key is not sa.enc_key
+                or w.skeyid_a is not sa.skeyid_a or w.last_block is not sa.p1_last_block):
+            try:
+                w = self._dpd_wire(sa)
+            except CryptoError:  # unusable keys: the general path reports it as it does
+                return False
+        size = len(data)
+        if not canonical or size != w.size or data[24:28] != w.length:
+            return self._info_fields(sa, data, now)
+        mid, ct, b = data[20:24], data[HEADER_LEN:], w.block
+        h = w.iv_hash.copy()  # Phase2Keys.open, inline
+        h.update(mid)
+        plain = (int.from_bytes(w.cipher.ecb_decrypt(ct), "big")
+                 ^ int.from_bytes(h.digest()[:b] + ct[:-b], "big")).to_bytes(len(ct), "big")
+        hash_len = w.hash_len
+        fixed = plain[hash_len:hash_len + 28]
+        if fixed == w.rut:
+            request = True
+        elif fixed == w.ack:
+            request = False
+        else:
+            return self._info_fields(sa, data, now)
+        if plain[:4] != w.hash_head:
+            return self._info_fields(sa, data, now)
+        seq_bytes = plain[hash_len + 28:hash_len + 32]
+        mac = w.mac.copy()
+        mac.update(mid + fixed + seq_bytes)
+        if not hmac.compare_digest(plain[4:hash_len], mac.digest()):
+            return False  # the general path refuses it
+        sa.bytes_in += size  # _count_in
+        sa.packets_in += 1
+        d = sa.dpd
+        if d is not None:
+            seq = int.from_bytes(seq_bytes, "big")
+            if request:
+                if d.on_request(seq, now):  # (which counted it as heard)
+                    self._send_dpd(sa, Notify.R_U_THERE_ACK, seq_bytes)
+                    self._events.append(DpdAnswered(sa.peer, seq))
+                else:
+                    d.heard(now)  # not answered, still proof of liveness
+            elif d.on_ack(seq, now):
+                self._events.append(DpdAck(sa.peer, seq))
+        # Only this SA's deadline can have moved: re-read it here rather than through
+        # _touch/_refresh (which receive() still runs for whatever else was touched).
+        if self._dirty and sa.peer[0] in self._dirty:
+            self._touched[id(sa)] = sa  # its host is re-read as a whole
+        else:
+            t = self._ike_deadline(sa)
+            if t != sa.timer_at or (t is not None and sa.timer_seq < 0):
+                self._set_timer(sa, t)
+        return True
+
+    def _info_fields(self, sa: IkeSa, data: bytes, now: float) -> bool:
+        """`_info_fast` for any other shape of an encrypted informational on the established
+        `sa` (header checked up to the SA): HASH(1) and one notify or delete read field by
+        field; False (no effect) for anything the general path must take."""
+        size = len(data)
+        length = int.from_bytes(data[24:28], "big")
+        if length > size:
             return False
         try:
             keys = self._phase2_keys(sa)

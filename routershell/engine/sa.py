@@ -15,7 +15,8 @@ Public API
 Both tables are dicts that keep indexes as they change (SAs by peer host, cookies in use,
 insertion order), so lookups by peer and cookie allocation cost O(SAs of that peer), not O(all
 SAs): one endpoint with thousands of tunnels negotiates in O(n log n). `on_insert` (set by the
-endpoint) hears about every SA stored, so the endpoint can schedule its timers.
+endpoint) hears about every SA stored and `on_drop` about every SA removed, so the endpoint can
+schedule its timers.
 """
 
 from __future__ import annotations
@@ -297,6 +298,7 @@ class SaDatabase:
         # twin to take over the index only when there is one
         self._outbound_n: dict[tuple[Addr, int], int] = {}
         self.on_insert: Any = None  # callable(sa): an SA was stored (the endpoint's timers)
+        self.on_drop: Any = None  # callable(sa): an SA left its table (the endpoint's timers)
         self.ike: dict[tuple[bytes, bytes], IkeSa] = _Table(self)
         self.ipsec: dict[int, IpsecSa] = _Table(self)
         self._spis_reserved: set[int] = set()
@@ -313,6 +315,8 @@ class SaDatabase:
             self.on_insert(sa)
 
     def _dropped(self, key: Any, sa: Any) -> None:
+        if self.on_drop is not None:
+            self.on_drop(sa)
         if isinstance(sa, IkeSa):
             for c in key:
                 n = self._cookies.get(c, 0) - 1

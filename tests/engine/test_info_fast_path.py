@@ -53,13 +53,19 @@ def _general_only(ep: IkeEndpoint) -> None:
         ep, sa, [NotifyPayload(notify, Proto.ISAKMP, sa.icookie + sa.rcookie, seq)])
 
 
-def _variants(data: bytes, earlier: list[bytes]) -> list[bytes]:
-    """Copies of an informational datagram an attacker or a bad network could deliver."""
+def _variants(data: bytes, earlier: list[bytes], genuine: bool = True) -> list[bytes]:
+    """Copies of an informational datagram an attacker or a bad network could deliver (with
+    `genuine`, also two that authenticate: another minor version, bytes after the message)."""
     flipped = bytearray(data)
     flipped[-1] ^= 0x5A  # the tail of the plaintext: HASH(1) fails
     longer = bytearray(data + bytes(range(32)))  # two junk blocks that decrypt fine
     longer[24:28] = len(longer).to_bytes(4, "big")
+    minor = bytearray(data)
+    minor[17] = 0x11  # ISAKMP 1.1: not the shape `_send_dpd` writes, read field by field
+    trailing = data + bytes(4)  # bytes after the ISAKMP length
     out = [bytes(flipped), bytes(longer), data[:-8]]  # last: header length > datagram
+    if genuine:
+        out += [bytes(minor), trailing]
     if earlier:
         out.append(earlier[len(earlier) // 2])  # a replay of an older one
     return out
@@ -75,7 +81,7 @@ def _run(ike: IkeProposal, fast: bool, b_dpd: DpdPolicy = ANSWER):
     def hook(data, src, dst, now):
         if data[18] == Exchange.INFORMATIONAL and decode(data).flags:
             target = pair.b if dst[0] == B[0] else pair.a
-            variants = _variants(data, infos)
+            variants = _variants(data, infos, not state["silent"])
             target.receive(variants[state["n"] % len(variants)], src, now)
             state["n"] += 1
             infos.append(data)
@@ -192,3 +198,27 @@ def test_a_delete_is_read_without_message_objects(monkeypatch):
     pair.pump()
     assert not calls and not pair.b.sadb.ipsec
     assert [e.reason for e in pair.events["b"] if type(e).__name__ == "Phase2Down"] == ["peer-delete"]
+
+
+def test_dpd_messages_as_sent_are_compared_not_parsed(monkeypatch):
+    """A probe and an ACK exactly as `_send_dpd` writes them are read against the SA's
+    `_DpdWire` (no `_info_fields`); a copy of another shape (ISAKMP 1.1, bytes after the
+    ISAKMP length) is read field by field and still answered as the general path does."""
+    pair = up(make_pair(dict(dpd=DPD), dict(dpd=ANSWER)))
+    pair.advance(1)
+    fields = []
+    real = IkeEndpoint._info_fields
+    monkeypatch.setattr(IkeEndpoint, "_info_fields",
+                        lambda self, *a: fields.append(a[1]) or real(self, *a))
+    assert pair.a.probe(B, pair.now)
+    ((probe, _),) = pair.a.datagrams_to_send()
+    pair.b.receive(probe, A, pair.now)
+    ((ack, _),) = pair.b.datagrams_to_send()
+    pair.a.receive(ack, B, pair.now)
+    assert not fields
+    assert [type(e) for e in pair.a._events][-1] is DpdAck
+    for copy in (probe[:17] + b"\x11" + probe[18:], probe + bytes(4)):
+        pair.b.receive(copy, A, pair.now)  # a replay, answered again (RFC 3706 duplicates)
+        assert fields[-1] == copy
+        ((again, _),) = pair.b.datagrams_to_send()
+        assert again[20:24] != ack[20:24] and len(again) == len(ack)

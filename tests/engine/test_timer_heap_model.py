@@ -165,3 +165,38 @@ def test_heap_stays_compact_under_churn():
     live = len(w.hub.sadb.ike) + len(w.hub.sadb.ipsec)
     assert len(w.hub._timers) <= max(64, 3 * live)
     _exact(w.hub)
+
+
+class _WatchedHeap(list):
+    reads = 0
+
+    def __getitem__(self, i):
+        _WatchedHeap.reads += 1
+        return super().__getitem__(i)
+
+
+def test_get_timer_answers_from_its_last_answer_until_something_moves():
+    """A runtime asks after every input: with nothing moved the heap is not looked at; a
+    rescheduled SA, a removed one (even straight from its table) or a re-stored one is seen."""
+    w = World(IkeEndpoint)
+    for i in range(3):
+        w.apply(("initiate", i, 1))
+        w.advance(1.5)  # one deadline earliest of all
+    hub = w.hub
+    first = hub.get_timer()
+    hub._timers = _WatchedHeap(hub._timers)
+    _WatchedHeap.reads = 0
+    assert hub.get_timer() == first and _WatchedHeap.reads == 0
+    # the SA owning the earliest deadline leaves its table without being touched
+    live = [(sa.timer_at, sa) for sa in [*hub.sadb.ike.values(), *hub.sadb.ipsec.values()]
+            if sa.timer_at is not None]
+    at, sa = min(live, key=lambda e: e[0])
+    assert at == first and [t for t, _ in live].count(at) == 1
+    table, key = ((hub.sadb.ike, sa.key) if hasattr(sa, "icookie")
+                  else (hub.sadb.ipsec, sa.inbound_spi))
+    table.pop(key)
+    later = min((t for t, s in live if s is not sa), default=None)
+    assert hub.get_timer() == later and _WatchedHeap.reads > 0
+    table[key] = sa  # stored again: its entry counts again
+    assert hub.get_timer() == first
+    _exact(hub)
