@@ -395,6 +395,10 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
         if not heap or heap[0][0] > now:
             return
         self._next_ok = False  # due entries leave the heap
+        # the usual case: one entry due (neither child of the root is), an idle IKE SA's probe
+        if ((len(heap) < 2 or heap[1][0] > now) and (len(heap) < 3 or heap[2][0] > now)
+                and self._probe_due(now)):
+            return
         due_ike: list[IkeSa] = []
         due_ipsec: list[IpsecSa] = []
         table, ipsec_table = self.sadb.ike, self.sadb.ipsec
@@ -456,6 +460,39 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
             self._refresh()
 
     # ------------------------------------------------------------------ internals: timers
+
+    def _probe_due(self, now: float) -> bool:
+        """`handle_timer` when the heap's root is the only entry due and it is an idle
+        established IKE SA whose DPD is due for a probe (not declared dead) and whose lifetimes
+        are not: pop it, send the R-U-THERE, schedule its next deadline, True. Anything else:
+        False, nothing done (the general loop takes it). Nothing is touched before, so the
+        SA's deadline is re-read here instead of through `_touched` and `_refresh`."""
+        heap = self._timers
+        _, seq, sa = heap[0]
+        if (type(sa) is not IkeSa or sa.timer_seq != seq or sa.exchanges or sa.p1 is not None
+                or sa.state != "established"):
+            return False
+        d = sa.dpd
+        if (d is None or d.next_at is None or now < d.next_at
+                or d.attempts > d.policy.retries):  # on_timer would declare the peer dead
+            return False
+        at, life = sa.established_at, sa.lifetime_s
+        if at is not None and life and (
+                now >= at + life  # hard expiry
+                or (sa.role == "initiator" and not sa.rekeying and not sa.superseded
+                    and now >= at + life * sa.soft_fraction and now >= sa.rekey_not_before)):
+            return False
+        if self.sadb.ike.get((sa.icookie, sa.rcookie)) is not sa:
+            return False
+        heapq.heappop(heap)
+        sa.timer_at, sa.timer_seq = None, -1
+        _, probe, attempt = d.on_timer(now)  # ("send", seq, attempt): checked above
+        self._send_dpd(sa, Notify.R_U_THERE, probe.to_bytes(4, "big"))
+        self._events.append(DpdSent(sa.peer, probe, attempt))
+        t = self._ike_deadline(sa)
+        if t is not None:
+            self._set_timer(sa, t)
+        return True
 
     def _timer_live(self, deadline: float, seq: int, sa: IkeSa | IpsecSa) -> bool:
         if sa.timer_seq != seq:

@@ -222,3 +222,19 @@ def test_dpd_messages_as_sent_are_compared_not_parsed(monkeypatch):
         assert fields[-1] == copy
         ((again, _),) = pair.b.datagrams_to_send()
         assert again[20:24] != ack[20:24] and len(again) == len(ack)
+
+
+@pytest.mark.parametrize("b_dpd", [ANSWER, MUTE], ids=["answering", "mute"])
+@pytest.mark.parametrize("ike", PROPOSALS[:2], ids=lambda p: f"{p.cipher}-{p.hash}")
+def test_probe_due_shortcut_matches_the_general_timer_loop(ike, b_dpd, monkeypatch):
+    """`_probe_due` (handle_timer's shortcut for one idle IKE SA due for a probe) sends, reports
+    and schedules what the general loop does: the whole scenario (probes, retries, a dead peer,
+    a rekey-free lifetime) is the same with the shortcut refused every time."""
+    taken = []
+    real = IkeEndpoint._probe_due
+    monkeypatch.setattr(IkeEndpoint, "_probe_due",
+                        lambda self, now: taken.append(r := real(self, now)) or r)
+    fast = _run(ike, True, b_dpd)
+    assert True in taken and False in taken  # the shortcut was taken, and refused (dead peer)
+    monkeypatch.setattr(IkeEndpoint, "_probe_due", lambda self, now: False)
+    assert _run(ike, True, b_dpd) == fast

@@ -200,3 +200,27 @@ def test_get_timer_answers_from_its_last_answer_until_something_moves():
     table[key] = sa  # stored again: its entry counts again
     assert hub.get_timer() == first
     _exact(hub)
+
+
+class NoShortcutEndpoint(IkeEndpoint):
+    """handle_timer always through its general loop (no `_probe_due`)."""
+
+    def _probe_due(self, now: float) -> bool:
+        return False
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(OPS, min_size=1, max_size=18))
+def test_probe_shortcut_matches_the_general_loop(ops):
+    """With IKE lifetimes of 90 s (rekeys, expiries) and DPD every 15 s, the shortcut for a
+    lone due probe changes nothing: same datagrams, events and deadlines."""
+    real, general = World(IkeEndpoint), World(NoShortcutEndpoint)
+    for op in ops:
+        real.apply(op)
+        general.apply(op)
+        assert real.trace == general.trace
+    real.advance(200)
+    general.advance(200)
+    assert real.trace == general.trace
+    for ep, other in zip(real.endpoints(), general.endpoints(), strict=True):
+        assert ep.get_timer() == other.get_timer()
