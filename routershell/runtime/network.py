@@ -64,6 +64,8 @@ class Network:
         if latency < 0:
             raise NetworkError("latency must not be negative")
         self.scheduler = scheduler
+        self._now = scheduler.now  # bound once: read twice per datagram
+        self._post = scheduler.post
         self.streams = streams
         self.latency = float(latency)
         self.loss = 0.0  # global loss probability
@@ -162,7 +164,10 @@ class Network:
     def set_latency(self, addr: str, latency: float, jitter: float = 0.0) -> None:
         if latency < 0 or jitter < 0:
             raise NetworkError("latency and jitter must not be negative")
-        self._addr_latency[addr] = (float(latency), float(jitter))
+        if latency or jitter:
+            self._addr_latency[addr] = (float(latency), float(jitter))
+        else:  # the default: every peer sets its own, and none spares send() two lookups
+            self._addr_latency.pop(addr, None)
 
     def set_loss(self, percent: float, addr: str | None = None) -> None:
         """Loss in percent for every datagram (addr None) or those to/from `addr`."""
@@ -192,39 +197,46 @@ class Network:
     def send(self, src: Addr, dst: Addr, payload: bytes) -> bool:
         """Put one datagram on the wire; False if it is dropped at once (it may still be
         lost later if its destination goes away while it is in flight)."""
-        now = self.scheduler.now()
+        # One call per datagram: every check is inline and costs a test of an empty table
+        # when there is nothing to check (no address down, no link down, no partition, no
+        # loss, no latency of its own), the usual case.
+        now = self._now()
         stats = self._stats
         stats.sent += 1
-        faults = self._down or self._links_down  # none: every address is reachable
-        if faults and not self.reachable(src[0]):
+        s, d = src[0], dst[0]
+        down, links_down = self._down, self._links_down
+        if (down or links_down) and (s in down or (links_down and not self.reachable(s))):
             stats.dropped += 1
             return False
         if self.capture is not None:
             self.capture(now, src, dst, payload)
-        if (faults and not self.reachable(dst[0])) or (
-                self._partitions and self.partitioned(src[0], dst[0])):
+        if ((down or links_down) and (d in down or (links_down and not self.reachable(d)))) or (
+                self._partitions and self.partitioned(s, d)):
             stats.dropped += 1
             return False
-        loss = self.loss_between(src[0], dst[0]) if self._addr_loss else self.loss
+        loss = self.loss_between(s, d) if self._addr_loss else self.loss
         lat = self._addr_latency
         if lat:
-            ls, js = lat.get(src[0], (0.0, 0.0))
-            ld, jd = lat.get(dst[0], (0.0, 0.0))
+            ls, js = lat.get(s, (0.0, 0.0))
+            ld, jd = lat.get(d, (0.0, 0.0))
             jitter = max(js, jd)
         else:
             ls = ld = jitter = 0.0
-        rng = self._rng(src[0], dst[0]) if (loss or jitter) else None
-        if rng is not None and loss and rng.random() < loss:
-            stats.lost += 1
-            return False
-        delay = self.latency + ls + ld + (rng.uniform(0.0, jitter) if rng is not None and jitter else 0.0)
+        if loss or jitter:
+            rng = self._rng(s, d)
+            if loss and rng.random() < loss:
+                stats.lost += 1
+                return False
+            delay = self.latency + ls + ld + (rng.uniform(0.0, jitter) if jitter else 0.0)
+        else:
+            delay = self.latency + ls + ld + 0.0
         if dst not in self._bound:  # kept aside, not scheduled (see the module docstring)
             unbound = self._unbound
             if unbound and unbound[0][0] <= now:
                 self._settle(now)
             heapq.heappush(unbound, (now + delay, self.scheduler.reserve(), src, dst, payload))
             return True
-        self.scheduler.post(now + delay, self._deliver, (src, dst, payload), "datagram")
+        self._post(now + delay, self._deliver, (src, dst, payload), "datagram")
         return True
 
     def _settle(self, now: float) -> None:
@@ -290,8 +302,9 @@ class Network:
 
     def _deliver(self, src: Addr, dst: Addr, payload: bytes) -> None:
         handler = self._bound.get(dst)
-        if handler is None or not self.reachable(dst[0]) or self.partitioned(src[0], dst[0]):
+        if handler is None or ((self._down or self._links_down) and not self.reachable(dst[0])) or (
+                self._partitions and self.partitioned(src[0], dst[0])):
             self._stats.dropped += 1
             return
         self._stats.delivered += 1
-        handler(payload, src, self.scheduler.now())
+        handler(payload, src, self._now())

@@ -97,3 +97,21 @@ async def test_faults_still_drop_on_the_fast_path(mock_clock, net: Network) -> N
     await net.scheduler.clock.advance(1)
     assert got == [b"through"]
     assert (net.stats.dropped, net.stats.lost, net.stats.delivered) == (2, 1, 1)
+
+
+async def test_latency_set_back_to_zero_is_the_default(mock_clock, net: Network) -> None:
+    # every lab peer sets its address's latency (mostly 0): a zero entry is no entry, and the
+    # datagram's delay is the network's own to the last bit, as before it was ever set
+    got: list[tuple[float, bytes]] = []
+    net.bind(*B, lambda d, s, now: got.append((now, d)))
+    net.set_latency(B[0], 0.5, 0.1)
+    t0 = net.scheduler.now()
+    net.send(A, B, b"slow")
+    net.set_latency(B[0], 0.0, 0.0)
+    assert net._addr_latency == {}
+    net.send(A, B, b"plain")
+    await net.scheduler.clock.advance(1)
+    assert [d for _, d in got] == [b"plain", b"slow"]
+    assert got[0][0] == t0 + 0.002 and 0.502 <= got[1][0] - t0 <= 0.602
+    net.set_latency(B[0], 0.0, 0.25)  # jitter alone is kept
+    assert net._addr_latency == {B[0]: (0.0, 0.25)}
