@@ -68,7 +68,7 @@ class Network:
         self._post = scheduler.post
         self.streams = streams
         self.latency = float(latency)
-        self.loss = 0.0  # global loss probability
+        self._loss = 0.0  # global loss probability (the `loss` property)
         self._bound: dict[Addr, Handler] = {}
         self._addr_latency: dict[str, tuple[float, float]] = {}  # address -> (latency, jitter)
         self._addr_loss: dict[str, float] = {}
@@ -79,8 +79,26 @@ class Network:
         self._rngs: dict[tuple[str, ...], random.Random] = {}
         self.capture: Callable[[float, Addr, Addr, bytes], Any] | None = None
         self._stats = NetworkStats()
+        # nothing but addresses down to check: no link down, no partition, no loss, no latency
+        # of an address's own (see _recheck); send() then takes its short path
+        self._simple = True
         # in flight to an unbound destination: (arrival, scheduler seq, src, dst, payload)
         self._unbound: list[tuple[float, int, Addr, Addr, bytes]] = []
+
+    @property
+    def loss(self) -> float:
+        """Global loss probability of one datagram (0..1)."""
+        return self._loss
+
+    @loss.setter
+    def loss(self, p: float) -> None:
+        self._loss = p
+        self._recheck()
+
+    def _recheck(self) -> None:
+        """Re-read whether send() may take its short path (after any fault setting)."""
+        self._simple = not (self._links_down or self._partitions or self._addr_loss or self._loss
+                            or self._addr_latency)
 
     @property
     def stats(self) -> NetworkStats:
@@ -131,6 +149,7 @@ class Network:
         if link.up != up:
             self._links_down += -1 if up else 1
         link.up = up
+        self._recheck()
 
     def set_down(self, addr: str, down: bool = True) -> None:
         """Make `addr` unreachable (True) or reachable again; nothing is told."""
@@ -152,9 +171,11 @@ class Network:
         if not a or not b or a & b:
             raise NetworkError("a partition needs two disjoint, non-empty sides")
         self._partitions.append((a, b))
+        self._recheck()
 
     def heal(self) -> None:
         self._partitions.clear()
+        self._recheck()
 
     def partitioned(self, src: str, dst: str) -> bool:
         if not self._partitions:
@@ -166,8 +187,9 @@ class Network:
             raise NetworkError("latency and jitter must not be negative")
         if latency or jitter:
             self._addr_latency[addr] = (float(latency), float(jitter))
-        else:  # the default: every peer sets its own, and none spares send() two lookups
+        else:  # the default: every peer sets its own, and none keeps send()'s short path
             self._addr_latency.pop(addr, None)
+        self._recheck()
 
     def set_loss(self, percent: float, addr: str | None = None) -> None:
         """Loss in percent for every datagram (addr None) or those to/from `addr`."""
@@ -175,15 +197,16 @@ class Network:
             raise NetworkError("loss is a percentage between 0 and 100")
         p = percent / 100.0
         if addr is None:
-            self.loss = p
+            self._loss = p
         elif p:
             self._addr_loss[addr] = p
         else:
             self._addr_loss.pop(addr, None)
+        self._recheck()
 
     def loss_between(self, a: str, b: str) -> float:
         """Loss probability of one datagram between `a` and `b`."""
-        return max(self.loss, self._addr_loss.get(a, 0.0), self._addr_loss.get(b, 0.0))
+        return max(self._loss, self._addr_loss.get(a, 0.0), self._addr_loss.get(b, 0.0))
 
     # ----- carrying -----------------------------------------------------------------------
 
@@ -197,12 +220,25 @@ class Network:
     def send(self, src: Addr, dst: Addr, payload: bytes) -> bool:
         """Put one datagram on the wire; False if it is dropped at once (it may still be
         lost later if its destination goes away while it is in flight)."""
-        # One call per datagram: every check is inline and costs a test of an empty table
-        # when there is nothing to check (no address down, no link down, no partition, no
-        # loss, no latency of its own), the usual case.
         now = self._now()
         stats = self._stats
         stats.sent += 1
+        if self._simple:
+            # the usual case: at most some addresses down; the delay is the network's own
+            # (the general path's `latency + 0.0 + 0.0 + 0.0`, the same float)
+            down = self._down
+            if down and src[0] in down:
+                stats.dropped += 1
+                return False
+            if self.capture is not None:
+                self.capture(now, src, dst, payload)
+            if down and dst[0] in down:
+                stats.dropped += 1
+                return False
+            if dst in self._bound:
+                self._post(now + self.latency, self._deliver, (src, dst, payload), "datagram")
+                return True
+            return self._aside(now, self.latency, src, dst, payload)
         s, d = src[0], dst[0]
         down, links_down = self._down, self._links_down
         if (down or links_down) and (s in down or (links_down and not self.reachable(s))):
@@ -214,7 +250,7 @@ class Network:
                 self._partitions and self.partitioned(s, d)):
             stats.dropped += 1
             return False
-        loss = self.loss_between(s, d) if self._addr_loss else self.loss
+        loss = self.loss_between(s, d) if self._addr_loss else self._loss
         lat = self._addr_latency
         if lat:
             ls, js = lat.get(s, (0.0, 0.0))
@@ -230,13 +266,18 @@ class Network:
             delay = self.latency + ls + ld + (rng.uniform(0.0, jitter) if jitter else 0.0)
         else:
             delay = self.latency + ls + ld + 0.0
-        if dst not in self._bound:  # kept aside, not scheduled (see the module docstring)
-            unbound = self._unbound
-            if unbound and unbound[0][0] <= now:
-                self._settle(now)
-            heapq.heappush(unbound, (now + delay, self.scheduler.reserve(), src, dst, payload))
-            return True
+        if dst not in self._bound:
+            return self._aside(now, delay, src, dst, payload)
         self._post(now + delay, self._deliver, (src, dst, payload), "datagram")
+        return True
+
+    def _aside(self, now: float, delay: float, src: Addr, dst: Addr, payload: bytes) -> bool:
+        """A datagram to a destination nothing is bound to: kept aside, not scheduled (see the
+        module docstring)."""
+        unbound = self._unbound
+        if unbound and unbound[0][0] <= now:
+            self._settle(now)
+        heapq.heappush(unbound, (now + delay, self.scheduler.reserve(), src, dst, payload))
         return True
 
     def _settle(self, now: float) -> None:
@@ -302,8 +343,10 @@ class Network:
 
     def _deliver(self, src: Addr, dst: Addr, payload: bytes) -> None:
         handler = self._bound.get(dst)
-        if handler is None or ((self._down or self._links_down) and not self.reachable(dst[0])) or (
-                self._partitions and self.partitioned(src[0], dst[0])):
+        down = self._down
+        if handler is None or (down and dst[0] in down) or (not self._simple and (
+                (self._links_down and not self.reachable(dst[0]))
+                or (self._partitions and self.partitioned(src[0], dst[0])))):
             self._stats.dropped += 1
             return
         self._stats.delivered += 1

@@ -772,9 +772,9 @@ class TunnelManager:
         self._handlers[kind] = handler
         return handler
 
-    def _first_on(self, local: str, gw: str) -> _Tunnel | None:
-        """next(self._iter_on(local, gw), None) without the generator (two DPD events each
-        name the first tunnel on their gateway)."""
+    def _first_on(self, local: str, gw: str) -> str:
+        """The name of next(self._iter_on(local, gw), None) ("" if none), without the
+        generator (each DPD event is logged under the first tunnel on its gateway)."""
         idx = self._index
         if idx is None or (local, "*") in idx:
             cands = self._candidates(local, gw)
@@ -783,14 +783,13 @@ class TunnelManager:
         for t in cands:
             a = t.state.active_gateway
             if a == gw or (a is None and t.spec.establish == "responder" and gw not in t.spec.gateways):
-                return t
-        return None
+                return t.spec.name
+        return ""
 
     def _on_named(self, drv: _Driver, ev: Event, now: float) -> None:
         """An event that only needs a tunnel's name in the log (e.g. DpdSent): the first tunnel
         on its gateway."""
-        t = self._first_on(drv.local, ev.peer[0])
-        self._emit(t.name if t is not None else "", ev, now)
+        self._emit(self._first_on(drv.local, ev.peer[0]), ev, now)
 
     def _on_dpd_ack(self, drv: _Driver, ev: Event, now: float) -> None:
         local, gw = drv.local, ev.peer[0]
@@ -802,8 +801,7 @@ class TunnelManager:
             listening = self._ack_listeners(local, gw)  # rebuilds the index and the cache
         if not listening:
             # hundreds of tunnels may share the IKE SA: only the first is named
-            t = self._first_on(local, gw)
-            self._emit(t.name if t is not None else "", ev, now)
+            self._emit(self._first_on(local, gw), ev, now)
             return
         ts = self._tunnels_on(local, gw)
         self._emit(ts[0].name if ts else "", ev, now)
