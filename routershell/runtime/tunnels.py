@@ -679,15 +679,22 @@ class TunnelManager:
         try:
             if self._pump_one(drv, now):
                 queue[drv] = None  # more left: after the others, so no endpoint starves
-            for _ in range(self.MAX_PUMP_PASSES - 1):
-                if not queue:
-                    break
-                d = next(iter(queue))
-                del queue[d]
-                # an idle endpoint's pump would do nothing (it still counts as a pass)
-                ep = d.ep
-                if (ep._out or ep._events) and self._pump_one(d, now):
-                    queue[d] = None
+            passes = 1
+            while queue and passes < self.MAX_PUMP_PASSES:
+                # First in, first out, a snapshot at a time: only this loop takes entries out
+                # of the queue, so each one of the snapshot is still queued, in order, when its
+                # turn comes, and whatever joins meanwhile (again, if already taken) is behind
+                # them all, in the next snapshot. (Taking the dict's first key one at a time
+                # rescans the deleted slots in front: quadratic when every action queues all
+                # 100 endpoints, as at boot.)
+                turn = list(queue)[:self.MAX_PUMP_PASSES - passes]
+                passes += len(turn)
+                for d in turn:
+                    del queue[d]
+                    # an idle endpoint's pump would do nothing (it still counts as a pass)
+                    ep = d.ep
+                    if (ep._out or ep._events) and self._pump_one(d, now):
+                        queue[d] = None
         finally:
             self._pump_queue = None
 
