@@ -350,7 +350,7 @@ class Scheduler:
         """
         heap = self._heap
         fired = 0
-        pop, is_live = heapq.heappop, self._is_live
+        pop = heapq.heappop
         clock = time.perf_counter
         self._behind = False
         while heap and heap[0][0] <= now:
@@ -363,19 +363,15 @@ class Scheduler:
                 self._live -= 1
                 entry[0](*entry[1])
                 continue
-            if not is_live(seq, entry):
+            # _is_live, inline (every engine firing and every stale entry asks it)
+            if entry.seq != seq:
                 self._stale -= 1
                 continue
-            fired += 1
-            if isinstance(entry, Timer):
-                if entry.period is not None:
-                    entry.deadline = deadline + entry.period
-                    self._push(entry.deadline, entry)
-                else:
-                    entry._sched = None
-                    self._live -= 1
-                entry.callback()
-            else:
+            if type(entry) is _EngineSlot:
+                if entry.deadline is None:
+                    self._stale -= 1
+                    continue
+                fired += 1
                 entry.deadline = None
                 self._live -= 1
                 engine = entry.engine
@@ -388,6 +384,18 @@ class Scheduler:
                         entry.deadline = nd
                         self._live += 1
                         self._push(nd, entry)
+                continue
+            if entry._sched is None:  # a Timer, cancelled
+                self._stale -= 1
+                continue
+            fired += 1
+            if entry.period is not None:
+                entry.deadline = deadline + entry.period
+                self._push(entry.deadline, entry)
+            else:
+                entry._sched = None
+                self._live -= 1
+            entry.callback()
         self.fired += fired
         if fired and not self._behind:
             if self.gc_freeze:
