@@ -525,7 +525,7 @@ _REFRESH = 32
 def _readable(clock: object) -> bool:
     """`clock` is a trio MockClock (a final class: its current_time() is trio's own) with the
     fields Scheduler.now() reads; any other clock is asked."""
-    from .clock import _trio_testing  # (imported by then: a LabClock made or adopted one)
+    from .clock import _trio_testing  # the scheduler's run() needs trio.testing anyway
 
     return (type(clock) is _trio_testing().MockClock
             and type(getattr(clock, "_rate", None)) is float

@@ -207,7 +207,7 @@ class TunnelManager:
         self.echo_path: Callable[..., float | None] | None = None
         self._dirty: dict[_Driver, None] = {}  # ordered: the flush reschedules in marking order
         self._pump_queue: dict[_Driver, None] | None = None  # endpoints to pump; see _pump
-        self._flush_pending = False  # a flush is posted for this instant; see _mark
+        self._flush_pending = False  # a flush is posted for this instant; see _flush
         self._flush_name = f"{device} ike timers"
         # engine events by type: the DPD ones, which only name a tunnel, take a short path
         self._handlers: dict[type, Callable[[_Driver, Event, float], None]] = {}
