@@ -80,12 +80,71 @@ def bytes_per_tunnel(n: int) -> float:
     return grown / n
 
 
+def dpd_pair(children: int = 1) -> tuple[IkeEndpoint, IkeEndpoint]:
+    """Two endpoints with one established IKE SA (DPD every 300 s from `a`; `b` only answers,
+    as the runtime's simulated peers do) carrying `children` IPsec SAs."""
+    a_addr, b_addr = "100.64.0.1", "198.18.0.10"
+    ike = (IkeProposal("psk", "sha1", "aes128", 2, lifetime_s=10**9),)  # no rekey in the run
+    esp = (IpsecProposal(lifetime_s=10**9),)
+    kids = tuple(ChildConfig(f"vpn{i}", esp, f"10.1.{i}.0/24", "10.2.0.0/16")
+                 for i in range(children))
+    back = tuple(ChildConfig(f"vpn{i}", esp, "10.2.0.0/16", f"10.1.{i}.0/24")
+                 for i in range(children))
+    a = IkeEndpoint((a_addr, 500), random.Random(1),
+                    [PeerConfig(b_addr, ike_proposals=ike, psk=b"bench", children=kids,
+                                dpd=DpdPolicy(300.0, 10.0, 3))])
+    b = IkeEndpoint((b_addr, 500), random.Random(2),
+                    [PeerConfig(a_addr, ike_proposals=ike, psk=b"bench", children=back,
+                                dpd=DpdPolicy(300.0, 10.0, 3, initiate=False))])
+    pair = EndpointPair(a, b)
+    for kid in kids:
+        a.initiate((b_addr, 500), 0.0, kid.name)
+    pair.pump()
+    pair.advance(200.0)  # finished exchanges purged
+    assert len(b.sadb.ipsec) == children, pair.events
+    return a, b
+
+
+def dpd_round_trips(a: IkeEndpoint, b: IkeEndpoint, n: int) -> None:
+    """`n` DPD round trips driven as a runtime drives endpoints: the timer fires at `a`, the
+    R-U-THERE reaches `b`, which answers; the ACK reaches `a`; each side's output and events
+    are drained and its next deadline read after each step."""
+    for _ in range(n):
+        now = a.get_timer()
+        a.handle_timer(now)
+        (probe, _), = a.datagrams_to_send()
+        while a.next_event() is not None:
+            pass
+        a.get_timer()
+        b.receive(probe, a.local, now)
+        (ack, _), = b.datagrams_to_send()
+        while b.next_event() is not None:
+            pass
+        b.get_timer()
+        a.receive(ack, b.local, now)
+        a.datagrams_to_send()
+        while a.next_event() is not None:
+            pass
+        a.get_timer()
+
+
+def dpd_round_trip_us(n: int, children: int = 1) -> float:
+    """Engine CPU per DPD round trip (R-U-THERE and its ACK: two datagrams, both ends)."""
+    a, b = dpd_pair(children)
+    dpd_round_trips(a, b, 200)  # warm up
+    start = time.process_time()
+    dpd_round_trips(a, b, n)
+    return (time.process_time() - start) / n * 1e6
+
+
 def main() -> None:
     negotiations_per_second(2, 20)  # warm up
     print(f"negotiations_group2: {negotiations_per_second(2, 400):.0f} /s")
     print(f"negotiations_group14: {negotiations_per_second(14, 200):.0f} /s")
     for g in (1, 2, 5, 14):
         print(f"dh_group{g}: {dh_us(g, 200):.0f} us")
+    for kids in (1, 32):
+        print(f"dpd_round_trip_{kids}_children: {min(dpd_round_trip_us(5000, kids) for _ in range(3)):.1f} us")
     print(f"memory_per_tunnel: {bytes_per_tunnel(300):.0f} bytes")
 
 

@@ -6,7 +6,8 @@ Public API
   `DhGroup.public(x) -> bytes` (KE data, modulus length), `DhGroup.shared(x, peer_ke) -> bytes`
   (g^xy left-padded to modulus length; raises `CryptoError` for an invalid peer value).
 - `CIPHERS[name] -> CipherSpec` for "des", "3des", "aes128", "aes192", "aes256";
-  `encrypt(name, key, iv, data)`, `decrypt(name, key, iv, data)`, `pad(data, block)`.
+  `encrypt(name, key, iv, data)`, `decrypt(name, key, iv, data)`, `pad(data, block)`;
+  `Phase2Keys`: an IKE SA's IV hash, SKEYID_a HMAC state and cipher contexts in one object.
 - `HASHES` ("md5", "sha1", "sha256"): `prf(h, key, data)` (HMAC), `keyed_prf` (the same, for a
   key used again and again: its HMAC state is kept), `digest(h, data)`.
 - Derivations: `skeyid_psk`, `skeyid_sig`, `derive_skeyids`, `expand_key`, `phase1_iv`,
@@ -25,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import hmac as _hmac
 import random
+import struct
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +45,9 @@ try:
     from cryptography.hazmat.primitives.asymmetric import dh as _dh
 except ImportError:  # pragma: no cover - FFDH removed from a future cryptography
     _dh = None  # type: ignore[assignment]
+
+
+_GEN = struct.Struct("!BBH")  # ISAKMP generic payload header (the HASH payload's in `seal`)
 
 
 class CryptoError(Exception):
@@ -193,7 +198,8 @@ def keyed_prf(h: str, key: bytes, data: bytes, cache: dict | None = None) -> byt
     `prf`."""
     if cache is None:
         return prf(h, bytes(key), data)
-    key = bytes(key)
+    if type(key) is not bytes:
+        key = bytes(key)  # a bytearray or memoryview: hashable for the cache
     base = cache.get((h, key))
     if base is None:
         base = cache[(h, key)] = (_openssl_hmac or _hmac.new)(key, digestmod=HASHES[h])
@@ -253,6 +259,21 @@ class _BlockCipher:
         self.cbc_update = Cipher(alg, modes.CBC(bytes(spec.block))).encryptor().update
         self.ecb_decrypt = Cipher(alg, modes.ECB()).decryptor().update
 
+    def encrypt(self, iv: bytes, data: bytes) -> bytes:
+        """CBC with `iv` of `data`, a whole number of blocks (checked by the caller)."""
+        if not data:
+            return b""
+        b = self.block
+        first = int.from_bytes(data[:b], "big") ^ int.from_bytes(iv, "big") ^ self.chain
+        out = self.cbc_update(first.to_bytes(b, "big") + data[b:])
+        self.chain = int.from_bytes(out[-b:], "big")
+        return out
+
+    def decrypt(self, iv: bytes, data: bytes) -> bytes:
+        """CBC decryption with `iv` of `data` (bytes, whole blocks, checked by the caller)."""
+        chain = int.from_bytes(iv + data[:-self.block], "big")
+        return (int.from_bytes(self.ecb_decrypt(data), "big") ^ chain).to_bytes(len(data), "big")
+
 
 def _block_cipher(name: str, key: bytes, iv: bytes, cache: dict | None) -> _BlockCipher:
     """The key's contexts from its owner's `cache` (made on first use), or fresh ones. An owner
@@ -278,24 +299,78 @@ def encrypt(name: str, key: bytes, iv: bytes, data: bytes, cache: dict | None = 
     """CBC encryption of whole blocks (ValueError otherwise, as `cryptography` raises). `cache`:
     where the key's contexts live (the IKE SA's own); without one they are made for this call."""
     bc = _block_cipher(name, key, iv, cache)
-    b = bc.block
-    if len(data) % b:
+    if len(data) % bc.block:
         raise ValueError("The length of the provided data is not a multiple of the block length.")
-    if not data:
-        return b""
-    first = int.from_bytes(data[:b], "big") ^ int.from_bytes(iv, "big") ^ bc.chain
-    out = bc.cbc_update(first.to_bytes(b, "big") + data[b:])
-    bc.chain = int.from_bytes(out[-b:], "big")
-    return out
+    return bc.encrypt(iv, data)
 
 
 def decrypt(name: str, key: bytes, iv: bytes, data: bytes, cache: dict | None = None) -> bytes:
     if len(data) % CIPHERS[name].block or not data:
         raise CryptoError("ciphertext is not a whole number of blocks")
-    bc = _block_cipher(name, key, iv, cache)
-    data = bytes(data)
-    chain = int.from_bytes(iv + data[:-bc.block], "big")
-    return (int.from_bytes(bc.ecb_decrypt(data), "big") ^ chain).to_bytes(len(data), "big")
+    return _block_cipher(name, key, iv, cache).decrypt(iv, bytes(data))
+
+
+class Phase2Keys:
+    """What an established IKE SA's phase 2 messages need, gathered once (the informational
+    exchanges it sends and receives all its life: every DPD probe and ACK): the phase 2 IV's
+    hash, SKEYID_a's keyed HMAC state (`mac`: copy, update, digest) and the cipher contexts
+    (`cipher`). `mac` and `cipher` are the very objects in the SA's cache that `keyed_prf` and
+    `encrypt` use, so the running CBC encryptor stays one per key. `source` is what they were
+    made from (proposal, encryption key, SKEYID_a, last phase 1 block): the holder compares it
+    by identity before use. `seal` and `open` are a message's whole crypto in one call each
+    (RFC 2409 §5.7 and appendix B), the same bytes as `keyed_prf`, `phase2_iv`, `pad`,
+    `encrypt` and `decrypt` one after the other."""
+
+    __slots__ = ("source", "block", "mac", "cipher", "_iv_hash")
+
+    def __init__(self, hash_name: str, cipher_name: str, enc_key: bytes, skeyid_a: bytes,
+                 last_block: bytes, cache: dict, source: tuple) -> None:
+        spec = CIPHERS[cipher_name]
+        self.source = source
+        self.block = spec.block
+        self._iv_hash = _DIGESTS[HASHES[hash_name]](bytes(last_block))  # copied per message
+        key = bytes(skeyid_a)
+        mac = cache.get((hash_name, key))
+        if mac is None:
+            mac = cache[(hash_name, key)] = (_openssl_hmac or _hmac.new)(key, digestmod=HASHES[hash_name])
+        self.mac = mac
+        self.cipher = _block_cipher(cipher_name, enc_key, bytes(spec.block), cache)
+
+    def iv(self, message_id: bytes) -> bytes:
+        """`phase2_iv` for the 4-byte message ID: hash(last phase 1 block | M-ID)."""
+        h = self._iv_hash.copy()
+        h.update(message_id)
+        return h.digest()[:self.block]
+
+    def seal(self, message_id: bytes, first: int, chain: bytes) -> bytes:
+        """The ciphertext of the phase 2 message HASH, `chain` (whose first payload is of type
+        `first`) with HASH = prf(SKEYID_a, M-ID | chain), zero-padded and CBC-encrypted with
+        the message's IV."""
+        mac = self.mac.copy()
+        mac.update(message_id + chain)
+        digest = mac.digest()
+        plain = _GEN.pack(first, 0, len(digest) + 4) + digest + chain
+        b = self.block
+        if len(plain) % b:
+            plain += b"\0" * (-len(plain) % b)  # pad()
+        bc = self.cipher  # _BlockCipher.encrypt with the IV, inline
+        h = self._iv_hash.copy()  # iv()
+        h.update(message_id)
+        iv = h.digest()
+        x = int.from_bytes(plain[:b], "big") ^ int.from_bytes(iv[:b], "big") ^ bc.chain
+        out = bc.cbc_update(x.to_bytes(b, "big") + plain[b:])
+        bc.chain = int.from_bytes(out[-b:], "big")
+        return out
+
+    def open(self, message_id: bytes, ciphertext: bytes) -> bytes:
+        """The plaintext of a phase 2 message's `ciphertext` (bytes, a non-zero whole number of
+        blocks: the caller checks)."""
+        b = self.block
+        h = self._iv_hash.copy()  # iv()
+        h.update(message_id)
+        chain = int.from_bytes(h.digest()[:b] + ciphertext[:-b], "big")  # _BlockCipher.decrypt
+        return (int.from_bytes(self.cipher.ecb_decrypt(ciphertext), "big") ^ chain).to_bytes(
+            len(ciphertext), "big")
 
 
 # ----------------------------------------------------------------------------- derivations

@@ -72,8 +72,14 @@ class DpdState:
             self.outstanding.discard(max(self.outstanding, key=lambda s: (seq - s) & 0xFFFFFFFF))
 
     def heard(self, now: float) -> None:
-        self.last_received = max(self.last_received, now)
-        self._schedule_idle()
+        if now > self.last_received:
+            self.last_received = now
+        # _schedule_idle, inline: every DPD message and every inbound ESP packet lands here
+        self.attempts = 0
+        if self.outstanding:
+            self.outstanding.clear()
+        p = self.policy
+        self.next_at = self.last_received + p.interval if p.initiate else None
 
     def deadline(self) -> float | None:
         return self.next_at
@@ -84,8 +90,11 @@ class DpdState:
         if self.attempts > self.policy.retries:
             self.next_at = None
             return ("dead", self.attempts)
-        self.seq = (self.seq + 1) & 0xFFFFFFFF
-        self.sent(self.seq)
+        seq = self.seq = (self.seq + 1) & 0xFFFFFFFF
+        out = self.outstanding
+        out.add(seq)
+        if len(out) > OUTSTANDING_KEPT:
+            self.sent(seq)  # drops the oldest
         self.attempts += 1
         self.next_at = now + self.policy.retry_interval
         return ("send", self.seq, self.attempts)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .frozen_init import direct_init
+
 Addr = tuple[str, int]
 
 # NegotiationFailed.reason values
@@ -173,3 +175,9 @@ class NatDetected(Event):
     local: bool  # we are behind a NAT (or forced encapsulation)
     remote: bool  # the peer is behind a NAT (or forces encapsulation)
     floated: bool  # messages moved to the NAT-T port
+
+
+# every event class gets the faster constructor (each DPD probe and ACK makes one on each side)
+for _cls in [c for c in list(globals().values()) if isinstance(c, type) and issubclass(c, Event)]:
+    direct_init(_cls)
+del _cls

@@ -31,6 +31,13 @@ in-memory pairs drive it. On the NAT-T port, keepalives are ignored and ESP pack
 The exchanges' states and every legal move are one table in machine.py (read it there);
 phase1.py and quick.py hold the handlers it names.
 
+DPD is what an idle tunnel does all day, so an R-U-THERE or R-U-THERE-ACK on an established
+IKE SA has its own path both ways (`_info_fast`, `_send_dpd`; Deletes are read there too): read and written field by
+field with the SA's `crypto.Phase2Keys`, without Message or payload objects, and its SA's
+deadline re-read on the spot. Any other message, or one that does not decrypt, parse or
+authenticate, goes the general way untouched (tests/engine/test_info_fast_path.py holds both
+to the same bytes, events and timers).
+
 Other operations: `delete_ike(peer, now)`, `delete_child(peer, child, now)`,
 `probe(peer, now) -> bool` (send one DPD R-U-THERE now, e.g. a failover hello; the ACK comes
 back as `DpdAck`), `abort(peer, now) -> bool` (silently give up a phase 1 we initiated, e.g.
@@ -46,10 +53,21 @@ from __future__ import annotations
 import heapq
 import hmac
 import random
+import struct
 from collections import deque
 
 from . import crypto, natt
-from .constants import DPD_VENDOR_ID, Exchange, Flag, Notify, Proto
+from .constants import (
+    DOI_IPSEC,
+    DPD_VENDOR_ID,
+    HEADER_LEN,
+    ISAKMP_VERSION,
+    Exchange,
+    Flag,
+    Notify,
+    Payload,
+    Proto,
+)
 from .crypto import CryptoError, DecryptError
 from .dpd import DpdState
 from .events import (
@@ -99,6 +117,17 @@ Addr = tuple[str, int]
 # A rekey the peer rejected (or that timed out) is tried again no sooner than this after the
 # last attempt started, so a peer that keeps refusing is not asked in a tight loop.
 REKEY_RETRY = 10.0
+
+# The informational fast paths (`_info_fast`, `_send_dpd`): an encrypted informational whose
+# chain is HASH(1) and one notify or delete, read (and a DPD one written) field by field
+# without Message or payload objects.
+_HDR = struct.Struct("!8s8sBBBBII")  # ISAKMP header (isakmp.py's layout)
+_GEN = struct.Struct("!BBH")  # generic payload header
+_NOTIFY_HEAD = struct.Struct("!BBHIBBH")  # generic header + a notify's fixed part
+# a DPD notify: generic header (last payload, 32 bytes), DOI, protocol ISAKMP, SPI size 16,
+# type, the cookies as SPI, the 4-byte sequence number (RFC 3706 §7)
+_DPD_NOTIFY = struct.Struct("!BBHIBBH16s4s")
+_PHASE2_KEYS = "phase2"  # an IKE SA's crypto.Phase2Keys in its crypto_cache
 
 _REASON = {
     Notify.NO_PROPOSAL_CHOSEN: NO_PROPOSAL_CHOSEN,
@@ -252,6 +281,8 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
             if data[:4] == natt.NON_ESP_MARKER:
                 self._receive(data[4:], src, now, nat=True)
                 return
+            if self._info_fast(data, src, now):
+                return
             self._receive(data, src, now)
         except DecryptError as e:
             self._dropped(src, 0, f"undecryptable: {e}", AUTHENTICATION_FAILED,
@@ -263,7 +294,8 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
         except Exception as e:  # noqa: BLE001 - nothing from the network may escape
             self._event(Malformed(src, f"internal error: {type(e).__name__}: {e}"))
         finally:
-            self._refresh()  # per datagram, so no later call pays for many
+            if self._touched or self._dirty:
+                self._refresh()  # per datagram, so no later call pays for many
 
     def probe(self, peer: Addr, now: float) -> bool:
         """Send one DPD R-U-THERE on the IKE SA with `peer` now (on demand, e.g. a failover
@@ -276,8 +308,7 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
         d = sa.dpd
         d.seq = (d.seq + 1) & 0xFFFFFFFF
         d.sent(d.seq)
-        self._send_info(sa, [NotifyPayload(Notify.R_U_THERE, Proto.ISAKMP,
-                                           sa.icookie + sa.rcookie, d.seq.to_bytes(4, "big"))])
+        self._send_dpd(sa, Notify.R_U_THERE, d.seq.to_bytes(4, "big"))
         self._refresh()
         return True
 
@@ -294,52 +325,73 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
         return True
 
     def get_timer(self) -> float | None:
-        self._refresh()
+        if self._touched or self._dirty:
+            self._refresh()
         heap = self._timers
-        while heap and not self._timer_live(*heap[0]):
+        ike, ipsec = self.sadb.ike, self.sadb.ipsec
+        while heap:
+            deadline, seq, sa = heap[0]  # _timer_live, inline: a runtime asks after every input
+            if sa.timer_seq == seq and (ike.get((sa.icookie, sa.rcookie)) is sa
+                                        if type(sa) is IkeSa
+                                        else ipsec.get(sa.inbound_spi) is sa):
+                return deadline
             heapq.heappop(heap)
-        return heap[0][0] if heap else None
+        return None
 
     def handle_timer(self, now: float) -> None:
         # The SAs with something due, processed in table order (IKE, then IPsec) exactly as a
         # walk over every SA would, but without touching the others.
-        self._refresh()
+        if self._touched or self._dirty:
+            self._refresh()
         heap = self._timers
+        if not heap or heap[0][0] > now:
+            return
         due_ike: list[IkeSa] = []
         due_ipsec: list[IpsecSa] = []
-        live, touched, pop = self._timer_live, self._touched, heapq.heappop
+        table, ipsec_table = self.sadb.ike, self.sadb.ipsec
+        touched, pop = self._touched, heapq.heappop
         while heap and heap[0][0] <= now:
-            entry = pop(heap)
-            if not live(*entry):
+            _, seq, sa = pop(heap)
+            if sa.timer_seq != seq:  # _timer_live, inline
                 continue
-            sa = entry[2]
+            if type(sa) is IkeSa:
+                if table.get((sa.icookie, sa.rcookie)) is not sa:
+                    continue
+                due_ike.append(sa)
+            elif ipsec_table.get(sa.inbound_spi) is sa:
+                due_ipsec.append(sa)
+            else:
+                continue
             sa.timer_at, sa.timer_seq = None, -1
             touched[id(sa)] = sa  # _touch
-            (due_ike if isinstance(sa, IkeSa) else due_ipsec).append(sa)
         if len(due_ike) > 1:
             due_ike.sort(key=_by_order)
         if len(due_ipsec) > 1:
             due_ipsec.sort(key=_by_order)
-        table = self.sadb.ike
         for sa in due_ike:
-            if table.get(sa.key) is not sa:
+            if table.get((sa.icookie, sa.rcookie)) is not sa:
                 continue
-            for ex in self._exchanges(sa):  # a copy: a tick may end the exchange
-                self._tick_exchange(sa, ex, now)
-            if sa.state != "established" or table.get(sa.key) is not sa:
+            if sa.exchanges or sa.p1 is not None:  # an idle established SA has none
+                for ex in self._exchanges(sa):  # a copy: a tick may end the exchange
+                    self._tick_exchange(sa, ex, now)
+                if table.get(sa.key) is not sa:
+                    continue
+            if sa.state != "established":
                 continue
             if sa.dpd is not None:
                 self._tick_dpd(sa, now)
-                if self.sadb.ike.get(sa.key) is not sa:
+                if table.get(sa.key) is not sa:
                     continue
-            hard = sa.hard_at()
-            if hard is not None and now >= hard:
+            at, life = sa.established_at, sa.lifetime_s
+            if at is None or not life:
+                continue  # no lifetime: sa.hard_at() and sa.soft_at() are None
+            if now >= at + life:  # sa.hard_at()
                 self._event(SaExpired(sa.peer, "ike", True, sa.ident))
                 self._send_delete_ike(sa, now)
                 self._remove_ike(sa, "expired")
                 continue
-            soft = sa.soft_at()
-            if (soft is not None and now >= max(soft, sa.rekey_not_before)
+            if (sa.role == "initiator"  # sa.soft_at() is not None
+                    and now >= max(at + life * sa.soft_fraction, sa.rekey_not_before)
                     and not sa.rekeying and not sa.superseded):
                 sa.rekeying = True
                 sa.rekey_not_before = now + REKEY_RETRY
@@ -347,9 +399,10 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
                 if self.sadb.negotiating_for(sa.peer) is None:
                     self._start_phase1(sa.config, now, rekey_of=sa.key)
         for ipsec in due_ipsec:
-            if self.sadb.ipsec.get(ipsec.inbound_spi) is ipsec:
+            if ipsec_table.get(ipsec.inbound_spi) is ipsec:
                 self._check_ipsec_life(ipsec, now)
-        self._refresh()
+        if self._touched or self._dirty:
+            self._refresh()
 
     # ------------------------------------------------------------------ internals: timers
 
@@ -373,9 +426,11 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
             for sa in touched.values():
                 if dirty and sa.peer[0] in dirty:
                     continue  # its whole host is re-read below
-                if isinstance(sa, IkeSa):
+                if type(sa) is IkeSa:
                     if ike.get((sa.icookie, sa.rcookie)) is sa:
-                        self._set_timer(sa, self._ike_deadline(sa))
+                        t = self._ike_deadline(sa)
+                        if t != sa.timer_at or (t is not None and sa.timer_seq < 0):
+                            self._set_timer(sa, t)  # it moved (or is not in the heap)
                 elif ipsec_table.get(sa.inbound_spi) is sa:
                     self._set_timer(sa, self._ipsec_deadline(sa))
         if not dirty:
@@ -408,13 +463,28 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
         # attempt of a phase 1 retried all day: a negotiating SA's phase 1 alone is read
         # without building a list)
         p1 = sa.p1
-        if not sa.exchanges and sa.state != "established":
-            if p1 is None:
-                return None
-            a, b = p1.deadline, p1.purge_at
-            if a is None:
-                return b
-            return a if b is None or a <= b else b
+        if not sa.exchanges:
+            if sa.state != "established":
+                if p1 is None:
+                    return None
+                a, b = p1.deadline, p1.purge_at
+                if a is None:
+                    return b
+                return a if b is None or a <= b else b
+            if p1 is None:  # an idle established SA (every DPD message): DPD and lifetimes
+                d = sa.dpd
+                best = d.next_at if d is not None else None
+                life = sa.lifetime_s
+                at = sa.established_at
+                if at is not None and life:
+                    t = at + life
+                    if best is None or t < best:
+                        best = t
+                    if sa.role == "initiator" and not sa.rekeying and not sa.superseded:
+                        t = max(at + life * sa.soft_fraction, sa.rekey_not_before)
+                        if t < best:
+                            best = t
+                return best
         # no list of candidates: an IKE SA carrying 32 quick modes (a rekey) reads 64 here
         best = None
         for ex in sa.exchanges.values():
@@ -452,16 +522,25 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
 
     @staticmethod
     def _ipsec_deadline(ipsec: IpsecSa) -> float | None:
-        ts = [ipsec.hard_at]
-        if not ipsec.rekeying and not ipsec.superseded:
-            soft = [ipsec.soft_at]
-            kb = ipsec.lifetime_kb
-            if kb and ipsec.role == "initiator" and ipsec.octets >= kb * 1024 * ipsec.soft_fraction:
-                soft.append(ipsec.last_used if ipsec.last_used is not None else ipsec.created_at)
-            due = min((t for t in soft if t is not None), default=None)
-            if due is not None:  # never earlier than _check_ipsec_life would act
-                ts.append(max(due, ipsec.rekey_not_before))
-        return min((t for t in ts if t is not None), default=None)
+        # the earliest of hard_at and (unless rekeying or superseded) the soft expiry by time
+        # or by kilobytes, without lists: every IPsec SA of a rekey wave reads this
+        prop = ipsec.proposal
+        life, at = prop.lifetime_s, ipsec.created_at
+        best = at + life if life else None  # hard_at
+        if ipsec.rekeying or ipsec.superseded:
+            return best
+        initiator = ipsec.role == "initiator"
+        due = at + life * ipsec.soft_fraction if life and initiator else None  # soft_at
+        kb = prop.lifetime_kb
+        if kb and initiator and ipsec.bytes_in + ipsec.bytes_out >= kb * 1024 * ipsec.soft_fraction:
+            t = ipsec.last_used if ipsec.last_used is not None else at
+            if due is None or t < due:
+                due = t
+        if due is not None:  # never earlier than _check_ipsec_life would act
+            t = max(due, ipsec.rekey_not_before)
+            if best is None or t < best:
+                best = t
+        return best
 
     # ------------------------------------------------------------------ internals: plumbing
 
@@ -767,13 +846,135 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
 
     def _send_info(self, sa: IkeSa, payloads: list[AnyPayload]) -> None:
         """Encrypted informational exchange: HDR*, HASH(1), N/D (RFC 2409 §5.7)."""
+        keys = self._phase2_keys(sa)
+        msgid = self._new_msgid(sa)
+        first, chain = encode_payloads(payloads)
+        ct = keys.seal(msgid.to_bytes(4, "big"), first, chain)
+        self._emit(sa, _HDR.pack(sa.icookie, sa.rcookie, Payload.HASH, ISAKMP_VERSION,
+                                 Exchange.INFORMATIONAL, Flag.ENCRYPTED, msgid,
+                                 HEADER_LEN + len(ct)) + ct, sa.peer)
+
+    def _phase2_keys(self, sa: IkeSa) -> crypto.Phase2Keys:
+        """The established `sa`'s crypto.Phase2Keys, made on first use and kept in its cache
+        (checked against the keys it was made from, which never change once established)."""
         prop = sa.proposal
         assert prop is not None
+        keys = sa.crypto_cache.get(_PHASE2_KEYS)
+        if keys is not None:
+            src = keys.source
+            if (src[0] is prop and src[1] is sa.enc_key and src[2] is sa.skeyid_a
+                    and src[3] is sa.p1_last_block):
+                return keys
+        keys = sa.crypto_cache[_PHASE2_KEYS] = crypto.Phase2Keys(
+            prop.hash, prop.cipher, sa.enc_key, sa.skeyid_a, sa.p1_last_block, sa.crypto_cache,
+            (prop, sa.enc_key, sa.skeyid_a, sa.p1_last_block))
+        return keys
+
+    def _send_dpd(self, sa: IkeSa, notify: int, seq: bytes) -> None:
+        """`_send_info(sa, [NotifyPayload(notify, Proto.ISAKMP, cookies, seq)])` (an R-U-THERE
+        or its ACK, `seq` 4 bytes), the notify written in one piece: the datagram every idle
+        tunnel sends most."""
+        keys = self._phase2_keys(sa)
         msgid = self._new_msgid(sa)
-        first, chain = self._hashed_chain(sa, msgid.to_bytes(4, "big"), payloads)
-        iv = crypto.phase2_iv(prop.hash, sa.p1_last_block, msgid, prop.block)
-        data, _ = self._encrypt_chain(sa, Exchange.INFORMATIONAL, msgid, first, chain, iv)
-        self._emit(sa, data, sa.peer)
+        ic, rc = sa.icookie, sa.rcookie
+        ct = keys.seal(msgid.to_bytes(4, "big"), Payload.N, _DPD_NOTIFY.pack(
+            0, 0, 32, DOI_IPSEC, Proto.ISAKMP, 16, notify, ic + rc, seq))
+        self._emit(sa, _HDR.pack(ic, rc, Payload.HASH, ISAKMP_VERSION, Exchange.INFORMATIONAL,
+                                 Flag.ENCRYPTED, msgid, HEADER_LEN + len(ct)) + ct, sa.peer)
+
+    def _info_fast(self, data: bytes, src: Addr, now: float) -> bool:
+        """An R-U-THERE, R-U-THERE-ACK or Delete on an established IKE SA, handled without the
+        general path's Message and payload objects: what `_receive` -> `_info_receive` ->
+        `_info_notify` / `_info_delete` do with it, in the same order. Anything else (another
+        exchange or payload, an unknown SA, a message that fails to decrypt, parse or
+        authenticate) returns False before any effect, and the general path takes the datagram
+        from the start."""
+        size = len(data)
+        if size < HEADER_LEN:
+            return False
+        ic, rc, first, version, exchange, flags, msgid, length = _HDR.unpack_from(data)
+        if (exchange != Exchange.INFORMATIONAL or flags != Flag.ENCRYPTED
+                or first != Payload.HASH or version >> 4 != 1 or length > size):
+            return False
+        sa = self.sadb.ike.get((ic, rc))
+        if (sa is None or sa.state != "established" or sa.peer[0] != src[0]
+                or sa.proposal is None):
+            return False
+        try:
+            keys = self._phase2_keys(sa)
+        except CryptoError:  # unusable keys: the general path reports it as it does
+            return False
+        block = keys.block
+        ct_len = length - HEADER_LEN
+        if ct_len <= 0 or ct_len % block:
+            return False
+        mid = data[20:24]
+        plain = keys.open(mid, data[HEADER_LEN:length])
+        # HASH(1), then exactly one notify or delete, then at most a block of padding
+        nxt, _, hash_len = _GEN.unpack_from(plain)
+        if hash_len < 4 or hash_len + 12 > ct_len:
+            return False
+        if nxt == Payload.D:
+            return self._delete_fast(sa, keys, mid, plain, hash_len, ct_len, size, now)
+        if nxt != Payload.N:
+            return False
+        nxt, _, n_len, _doi, _proto, spi_len, notify, = _NOTIFY_HEAD.unpack_from(plain, hash_len)
+        end = hash_len + n_len
+        if (nxt or n_len < 12 + spi_len or end > ct_len or ct_len - end > block
+                or (notify != Notify.R_U_THERE and notify != Notify.R_U_THERE_ACK)):
+            return False
+        mac = keys.mac.copy()
+        mac.update(mid + plain[hash_len:end])
+        if not hmac.compare_digest(plain[4:hash_len], mac.digest()):
+            return False
+        sa.bytes_in += size  # _count_in
+        sa.packets_in += 1
+        seq_bytes = plain[hash_len + 12 + spi_len:end]
+        d = sa.dpd
+        if d is not None and len(seq_bytes) == 4:
+            seq = int.from_bytes(seq_bytes, "big")
+            if notify == Notify.R_U_THERE:
+                if d.on_request(seq, now):  # (which counted it as heard)
+                    self._send_dpd(sa, Notify.R_U_THERE_ACK, seq_bytes)
+                    self._events.append(DpdAnswered(sa.peer, seq))
+                else:
+                    d.heard(now)  # not answered, still proof of liveness
+            elif d.on_ack(seq, now):
+                self._events.append(DpdAck(sa.peer, seq))
+        elif d is not None and notify == Notify.R_U_THERE:
+            d.heard(now)  # any R-U-THERE proves liveness (_info_receive)
+        # Only this SA's deadline can have moved: re-read it here rather than through
+        # _touch/_refresh (which receive() still runs for whatever else was touched).
+        if self._dirty and sa.peer[0] in self._dirty:
+            self._touched[id(sa)] = sa  # its host is re-read as a whole
+        else:
+            t = self._ike_deadline(sa)
+            if t != sa.timer_at or (t is not None and sa.timer_seq < 0):
+                self._set_timer(sa, t)
+        return True
+
+    def _delete_fast(self, sa: IkeSa, keys: crypto.Phase2Keys, mid: bytes, plain: bytes,
+                     hash_len: int, ct_len: int, size: int, now: float) -> bool:
+        """`_info_fast` for HASH(1) + one Delete payload (the old SAs of a rekey wave): checked as
+        `decode_payloads` and `_info_receive` check it, then the general `_info_delete`."""
+        nxt, _, d_len, doi, proto, spi_len, count = _NOTIFY_HEAD.unpack_from(plain, hash_len)
+        end = hash_len + d_len
+        if (nxt or d_len < 12 or end > ct_len or ct_len - end > keys.block
+                or 12 + spi_len * count != d_len):
+            return False
+        mac = keys.mac.copy()
+        mac.update(mid + plain[hash_len:end])
+        if not hmac.compare_digest(plain[4:hash_len], mac.digest()):
+            return False
+        self._touched[id(sa)] = sa  # _count_in
+        sa.bytes_in += size
+        sa.packets_in += 1
+        at = hash_len + 12
+        spis = tuple([plain[at + k * spi_len:at + (k + 1) * spi_len] for k in range(count)])
+        self._info_delete(sa, DeletePayload(proto, spis, doi, plain[hash_len:end]), now)
+        if sa.dpd is not None and self.sadb.ike.get((sa.icookie, sa.rcookie)) is sa:
+            sa.dpd.heard(now)  # a genuine message proves liveness (_info_receive)
+        return True
 
     def _send_delete_ike(self, sa: IkeSa, now: float) -> None:
         if sa.state == "established":
@@ -861,8 +1062,7 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
                 return True
             seq = int.from_bytes(n.data, "big")
             if sa.dpd.on_request(seq, now):
-                self._send_info(sa, [NotifyPayload(Notify.R_U_THERE_ACK, Proto.ISAKMP,
-                                                   sa.icookie + sa.rcookie, n.data)])
+                self._send_dpd(sa, Notify.R_U_THERE_ACK, n.data)
                 self._event(DpdAnswered(sa.peer, seq))
             return True
         if n.notify_type == Notify.R_U_THERE_ACK:
@@ -949,7 +1149,7 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
 
     def _tick_dpd(self, sa: IkeSa, now: float) -> None:
         assert sa.dpd is not None
-        d = sa.dpd.deadline()
+        d = sa.dpd.next_at  # deadline()
         if d is None or now < d:
             return
         action = sa.dpd.on_timer(now)
@@ -957,9 +1157,8 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
             return
         if action[0] == "send":
             _, seq, attempt = action
-            self._send_info(sa, [NotifyPayload(Notify.R_U_THERE, Proto.ISAKMP,
-                                               sa.icookie + sa.rcookie, seq.to_bytes(4, "big"))])
-            self._event(DpdSent(sa.peer, seq, attempt))
+            self._send_dpd(sa, Notify.R_U_THERE, seq.to_bytes(4, "big"))
+            self._events.append(DpdSent(sa.peer, seq, attempt))
         else:
             self._event(PeerDead(sa.peer, sa.icookie, sa.rcookie, action[1]))
             for ipsec in self.sadb.ipsec_for(sa.peer):

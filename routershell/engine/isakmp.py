@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from .constants import DOI_IPSEC, HEADER_LEN, ISAKMP_VERSION, SIT_IDENTITY_ONLY, Flag, Payload
+from .frozen_init import direct_init
 
 
 class DecodeError(ValueError):
@@ -40,6 +41,10 @@ class DecodeError(ValueError):
 _HDR = struct.Struct("!8s8sBBBBII")
 _GEN = struct.Struct("!BBH")
 _NOTIFY = struct.Struct("!IBBH")  # notify and delete payloads' fixed part
+_HH = struct.Struct("!HH")  # an attribute's type and value (TV) or length (TLV)
+_II = struct.Struct("!II")  # an SA payload's DOI and situation
+_BBBB = struct.Struct("!BBBB")  # a proposal's number, protocol, SPI size, transform count
+_BBH = struct.Struct("!BBH")  # a transform's number, ID, reserved
 
 
 @dataclass(frozen=True)
@@ -105,11 +110,11 @@ class Attribute:
 
     def encode(self) -> bytes:
         v = self.value
-        if isinstance(v, int) and 0 <= v <= 0xFFFF:
-            return struct.pack("!HH", 0x8000 | self.type, v)
         if isinstance(v, int):
+            if 0 <= v <= 0xFFFF:
+                return _HH.pack(0x8000 | self.type, v)
             v = v.to_bytes(max(4, (v.bit_length() + 7) // 8), "big")
-        return struct.pack("!HH", self.type & 0x7FFF, len(v)) + v
+        return _HH.pack(self.type & 0x7FFF, len(v)) + v
 
     @property
     def int_value(self) -> int:
@@ -118,16 +123,16 @@ class Attribute:
 
 
 def _decode_attributes(data: bytes) -> tuple[Attribute, ...]:
-    out, i = [], 0
-    while i < len(data):
-        if i + 4 > len(data):
+    out, i, end, unpack = [], 0, len(data), _HH.unpack_from
+    while i < end:
+        if i + 4 > end:
             raise DecodeError("truncated attribute")
-        t, v = struct.unpack_from("!HH", data, i)
+        t, v = unpack(data, i)
         i += 4
         if t & 0x8000:
             out.append(Attribute(t & 0x7FFF, v))
         else:
-            if i + v > len(data):
+            if i + v > end:
                 raise DecodeError("attribute value overruns transform")
             out.append(Attribute(t, bytes(data[i : i + v])))
             i += v
@@ -148,12 +153,12 @@ class Transform:
     attributes: tuple[Attribute, ...] = ()
 
     def body(self) -> bytes:
-        return struct.pack("!BBH", self.number, self.transform_id, 0) + b"".join(
-            a.encode() for a in self.attributes
-        )
+        return _BBH.pack(self.number, self.transform_id, 0) + b"".join(
+            [a.encode() for a in self.attributes])
 
     def attrs(self) -> dict[int, int]:
-        return {a.type: a.int_value for a in self.attributes}
+        return {a.type: v if isinstance(v := a.value, int) else int.from_bytes(v, "big")
+                for a in self.attributes}  # a.int_value
 
 
 @dataclass(frozen=True)
@@ -164,7 +169,7 @@ class Proposal:
     transforms: tuple[Transform, ...]
 
     def body(self) -> bytes:
-        head = struct.pack("!BBBB", self.number, self.protocol, len(self.spi), len(self.transforms))
+        head = _BBBB.pack(self.number, self.protocol, len(self.spi), len(self.transforms))
         parts = []
         for i, t in enumerate(self.transforms):
             b = t.body()
@@ -187,13 +192,13 @@ class SaPayload:
             b = p.body()
             nxt = Payload.PROPOSAL if i + 1 < len(self.proposals) else 0
             parts.append(_GEN.pack(nxt, 0, len(b) + 4) + b)
-        return struct.pack("!II", self.doi, self.situation) + b"".join(parts)
+        return _II.pack(self.doi, self.situation) + b"".join(parts)
 
 
 def _decode_sa(body: bytes, raw: bytes) -> SaPayload:
     if len(body) < 8:
         raise DecodeError("short SA payload")
-    doi, sit = struct.unpack_from("!II", body, 0)
+    doi, sit = _II.unpack_from(body, 0)
     if doi != DOI_IPSEC:
         raise DecodeError(f"DOI {doi} not supported", notify=2)
     proposals = []
@@ -207,7 +212,7 @@ def _decode_sa(body: bytes, raw: bytes) -> SaPayload:
         if plen < 8 or i + plen > len(body):
             raise DecodeError("bad proposal length", notify=15)
         p = body[i + 4 : i + plen]
-        num, proto, spisz, ntrans = struct.unpack_from("!BBBB", p, 0)
+        num, proto, spisz, ntrans = _BBBB.unpack_from(p, 0)
         if 4 + spisz > len(p):
             raise DecodeError("proposal SPI overruns", notify=15)
         spi = bytes(p[4 : 4 + spisz])
@@ -220,7 +225,7 @@ def _decode_sa(body: bytes, raw: bytes) -> SaPayload:
             tn, _, tlen = _GEN.unpack_from(p, j)
             if tlen < 8 or j + tlen > len(p):
                 raise DecodeError("bad transform length", notify=15)
-            tnum, tid = struct.unpack_from("!BB", p, j + 4)
+            tnum, tid, _ = _BBH.unpack_from(p, j + 4)
             transforms.append(Transform(tnum, tid, _decode_attributes(p[j + 8 : j + tlen])))
             j += tlen
         if len(transforms) != ntrans:
@@ -531,3 +536,10 @@ def decode(data: bytes) -> Message:
         return Message(icookie, rcookie, exchange, message_id, (), flags, body, first)
     return Message(icookie, rcookie, exchange, message_id,
                    tuple(decode_payloads(first, body)), flags)
+
+
+# Messages and payloads are made per datagram (decoding, encoding): the faster constructor.
+for _cls in (Header, Attribute, Transform, Proposal, SaPayload, _Data, *_SIMPLE.values(), IdPayload,
+             CertPayload, CrPayload, NotifyPayload, DeletePayload, Message):
+    direct_init(_cls)
+del _cls

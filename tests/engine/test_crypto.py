@@ -303,3 +303,34 @@ def test_an_ike_sa_holds_its_own_crypto_contexts(monkeypatch):
     assert pair.a.probe(pair.b.local, pair.now)
     pair.pump()
     assert len(made) == before
+
+
+@pytest.mark.parametrize("h", sorted(crypto.HASHES))
+@pytest.mark.parametrize("name", sorted(crypto.CIPHERS))
+def test_phase2_keys_seal_and_open_are_the_step_by_step_crypto(name, h):
+    """`Phase2Keys.seal`/`open` (an informational message's crypto in one call each) give the
+    bytes of HASH = prf(SKEYID_a, M-ID | chain), `phase2_iv`, `pad` and CBC one after the
+    other, computed here with hmac/hashlib and a fresh `cryptography` context; and they share
+    the SA's running encryptor with `crypto.encrypt`, interleaved."""
+    rng = random.Random(f"{name}{h}")
+    spec = crypto.CIPHERS[name]
+    key, skeyid_a, last = rng.randbytes(spec.key_len), rng.randbytes(20), rng.randbytes(spec.block)
+    cache: dict = {}
+    keys = crypto.Phase2Keys(h, name, key, skeyid_a, last, cache, ())
+    for n in range(12):
+        mid = rng.randbytes(4)
+        chain = rng.randbytes(rng.randrange(0, 70))
+        first = rng.choice((11, 12))
+        digest = hmac.new(skeyid_a, mid + chain, h).digest()
+        plain = bytes([first, 0]) + (len(digest) + 4).to_bytes(2, "big") + digest + chain
+        plain += bytes(-len(plain) % spec.block)
+        iv = hashlib.new(h, last + mid).digest()[:spec.block]
+        assert keys.iv(mid) == iv == crypto.phase2_iv(h, last, int.from_bytes(mid, "big"), spec.block)
+        want = _reference_cbc(name, key, iv, plain, True)
+        assert keys.seal(mid, first, chain) == want
+        assert keys.open(mid, want) == plain
+        if n % 3 == 0:  # the cache's own encryptor in between: still plain CBC on both sides
+            other_iv = rng.randbytes(spec.block)
+            assert crypto.encrypt(name, key, other_iv, plain, cache) == \
+                _reference_cbc(name, key, other_iv, plain, True)
+    assert set(cache) == {(name, key), (h, skeyid_a)}  # no contexts of its own
