@@ -129,17 +129,25 @@ TRANSITIONS: dict[tuple[Kind, Role, State], Move] = {
 }
 
 
+# The same tables keyed by plain strings (an exchange's kind, role and state are compared as
+# str): every message looks its move up here without making three enum members first.
+_OPENING: dict[tuple[str, str], State] = {(str(k), str(r)): s for (k, r), s in OPENING.items()}
+_MOVES: dict[tuple[str, str, str], tuple[Move, bool]] = {
+    (str(k), str(r), str(s)): (m, k == Kind.QUICK) for (k, r, s), m in TRANSITIONS.items()}
+
+
 def opening(kind: str, role: str) -> State:
     """The state an exchange of `kind` starts in for `role`."""
-    return OPENING[(Kind(kind), Role(role))]
+    state = _OPENING.get((kind, role))
+    if state is None:
+        return OPENING[(Kind(kind), Role(role))]  # the enum's own error for a bad name
+    return state
 
 
 def move_for(kind: str, role: str, state: str) -> Move | None:
     """The table entry for a message arriving in this exchange, None = an illegal move."""
-    try:
-        return TRANSITIONS.get((Kind(kind), Role(role), State(state)))
-    except ValueError:
-        return None
+    entry = _MOVES.get((kind, role, state))
+    return None if entry is None else entry[0]
 
 
 class MachineMixin(_Endpoint):
@@ -147,17 +155,17 @@ class MachineMixin(_Endpoint):
 
     def _transition(self, sa: IkeSa, ex: ExchangeState, msg: Message, data: bytes,
                     now: float) -> None:
-        move = move_for(ex.kind, ex.role, ex.state)
-        if move is None:
+        before = ex.state
+        entry = _MOVES.get((ex.kind, ex.role, before))
+        if entry is None:
             self._refuse(sa, ex, "no transition")
             return
-        handler = getattr(self, move.handler)
-        run = self._qm_run if ex.kind == Kind.QUICK else self._p1_run
-        before = ex.state
-        if run(handler, move, sa, ex, msg, data, now):
+        move, quick = entry
+        run = self._qm_run if quick else self._p1_run
+        if run(getattr(self, move.handler), move, sa, ex, msg, data, now):
             # handlers build and send; only the table moves the state (done may be reached
             # early by _finish_exchange on the way)
-            if ex.state not in (before, move.next):
+            if ex.state != before and ex.state != move.next:
                 raise AssertionError(f"{move.handler} moved {ex.kind} to {ex.state}")
             ex.state = move.next
 

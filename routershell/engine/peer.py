@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,7 @@ from .retransmit import Schedule, exponential
 DEFAULT_SCHEDULE = exponential(4.0, 1.8, 5, source="strongSwan charon defaults")
 
 
+@functools.lru_cache(maxsize=1024)
 def subnet_id(ts: str) -> tuple[int, bytes]:
     net = ipaddress.ip_network(ts, strict=False)
     if net.version == 4:
@@ -35,6 +37,7 @@ def subnet_id(ts: str) -> tuple[int, bytes]:
     return IdType.IPV6_ADDR_SUBNET, net.network_address.packed + net.netmask.packed
 
 
+@functools.lru_cache(maxsize=1024)
 def address_id(addr: str) -> tuple[int, bytes]:
     try:
         ip = ipaddress.ip_address(addr)
@@ -53,19 +56,21 @@ class ChildConfig:
     def __post_init__(self) -> None:
         if not self.proposals:
             raise ValueError("a child needs at least one proposal")
-        if len({p.pfs_group for p in self.proposals}) != 1:
+        if len(self.proposals) > 1 and len({p.pfs_group for p in self.proposals}) != 1:
             raise ValueError("all proposals of a child use one PFS group (one KE payload)")
         if (self.local_ts is None) != (self.remote_ts is None):
             raise ValueError("give both traffic selectors or neither")
+        # the IDs every quick mode of this child sends: parsed once (not a field)
+        ids = None if self.local_ts is None or self.remote_ts is None else \
+            (subnet_id(self.local_ts), subnet_id(self.remote_ts))
+        object.__setattr__(self, "_ids", ids)
 
     @property
     def pfs_group(self) -> int | None:
         return self.proposals[0].pfs_group
 
     def ids(self) -> tuple[tuple[int, bytes], tuple[int, bytes]] | None:
-        if self.local_ts is None or self.remote_ts is None:
-            return None
-        return subnet_id(self.local_ts), subnet_id(self.remote_ts)
+        return self._ids
 
 
 @dataclass(frozen=True)
@@ -111,10 +116,23 @@ class PeerConfig:
         return (self.address, self.port)
 
     def child(self, name: str) -> ChildConfig | None:
+        """The first child called `name` (a table made on first use: a gateway carrying
+        thousands of children is asked for one per quick mode)."""
+        return self._children_by_name.get(name)
+
+    @functools.cached_property
+    def child_without_ids(self) -> ChildConfig | None:
+        """The child a quick mode without IDs is for: the first without traffic selectors,
+        else the first child (None: no children)."""
+        return next((c for c in self.children if c.ids() is None),
+                    self.children[0] if self.children else None)
+
+    @functools.cached_property
+    def _children_by_name(self) -> dict[str, ChildConfig]:
+        out: dict[str, ChildConfig] = {}
         for c in self.children:
-            if c.name == name:
-                return c
-        return None
+            out.setdefault(c.name, c)
+        return out
 
     def identity(self, local_address: str, auth: str) -> tuple[int, bytes]:
         if self.local_id is not None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import ipaddress
 from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
@@ -85,6 +86,21 @@ def _main_mode_offer(proposals: tuple[IkeProposal, ...], nat_traversal: str
     vids = [] if nat_traversal == "off" else [VendorIdPayload(v) for v in natt.ALL_VIDS]
     first, chain = encode_payloads((sa_payload, *vids))
     return sa_payload.body(), first, chain
+
+
+_NAT_D_HASHES = {"md5": hashlib.md5, "sha1": hashlib.sha1, "sha256": hashlib.sha256,
+                 "sha384": hashlib.sha384, "sha512": hashlib.sha512}  # natt.nat_d_hash's
+
+
+@functools.lru_cache(maxsize=1024)
+def _packed(ip: str) -> bytes:
+    return ipaddress.ip_address(ip).packed
+
+
+def _nat_d_hash(hash_name: str, icookie: bytes, rcookie: bytes, ip: str, port: int) -> bytes:
+    """`natt.nat_d_hash`, the address packed once per address (four per phase 1 and side)."""
+    return _NAT_D_HASHES.get(hash_name, hashlib.sha1)(
+        icookie + rcookie + _packed(ip) + port.to_bytes(2, "big")).digest()
 
 
 class _AuthError(Exception):
@@ -169,11 +185,11 @@ class Phase1Mixin(_Endpoint):
             return []
         cls = NatDPayload if sa.natt == "rfc3947" else NatDDraftPayload
         h = sa.proposal.hash
-        remote = natt.nat_d_hash(h, sa.icookie, sa.rcookie, sa.peer[0], sa.peer[1])
+        remote = _nat_d_hash(h, sa.icookie, sa.rcookie, sa.peer[0], sa.peer[1])
         if sa.config.nat_traversal == "force":
             local = self.rng.getrandbits(8 * len(remote)).to_bytes(len(remote), "big")
         else:
-            local = natt.nat_d_hash(h, sa.icookie, sa.rcookie, self.local[0], self.local[1])
+            local = _nat_d_hash(h, sa.icookie, sa.rcookie, self.local[0], self.local[1])
         return [cls(remote), cls(local)]
 
     def _nat_d_check(self, sa: IkeSa, msg_payloads: list | tuple) -> None:
@@ -184,8 +200,8 @@ class Phase1Mixin(_Endpoint):
         if not got:
             return
         h = sa.proposal.hash
-        mine = natt.nat_d_hash(h, sa.icookie, sa.rcookie, self.local[0], self.local[1])
-        theirs = natt.nat_d_hash(h, sa.icookie, sa.rcookie, sa.peer[0], sa.peer[1])
+        mine = _nat_d_hash(h, sa.icookie, sa.rcookie, self.local[0], self.local[1])
+        theirs = _nat_d_hash(h, sa.icookie, sa.rcookie, sa.peer[0], sa.peer[1])
         sa.nat_local = got[0] != mine or sa.config.nat_traversal == "force"
         sa.nat_remote = theirs not in got[1:]
         if sa.role == "initiator" and (sa.nat_local or sa.nat_remote):
@@ -341,7 +357,7 @@ class Phase1Mixin(_Endpoint):
             self._p1_fail(sa, notify, reason, send=True)
             return
         self._p1_restore(sa, ex, saved)
-        ex.rejected = [*ex.rejected[-(_REJECTED_KEPT - 1):], digest]
+        ex.rejected = (*ex.rejected[-(_REJECTED_KEPT - 1):], digest)
         ex.rejection = (notify, reason)
         self._dropped(sa.peer, 1, f"phase 1 message refused in {ex.state}: {reason}", reason,
                       notify)

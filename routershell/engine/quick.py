@@ -9,11 +9,12 @@ direction's SPI; the encryption key is taken from the front, the authentication 
 from __future__ import annotations
 
 import hmac
+import struct
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from . import crypto
-from .constants import Exchange, Notify, Proto
+from .constants import DOI_IPSEC, Exchange, Flag, Notify, Payload, Proto
 from .crypto import GROUPS, CryptoError, DecryptError
 from .events import (
     AUTHENTICATION_FAILED,
@@ -34,10 +35,19 @@ from .isakmp import (
     NoncePayload,
     NotifyPayload,
     SaPayload,
+    hash_first,
 )
-from .machine import Move, opening
+from .machine import Move, State
 from .peer import ChildConfig
-from .proposals import NoProposalChosen, choose_ipsec, ipsec_from_reply, ipsec_sa_payload
+from .proposals import (
+    NoProposalChosen,
+    SaView,
+    choose_ipsec_offer,
+    ipsec_from_reply_offer,
+    ipsec_sa_body,
+    sa_view,
+    sa_view_of,
+)
 from .sa import ExchangeState, IkeSa, IpsecSa
 
 if TYPE_CHECKING:  # a mixin of IkeEndpoint: type-check against it
@@ -46,6 +56,103 @@ if TYPE_CHECKING:  # a mixin of IkeEndpoint: type-check against it
     from .ike import IkeEndpoint as _Endpoint
 else:
     _Endpoint = object
+
+
+_GEN = struct.Struct("!BBH")  # generic payload header
+_ID = struct.Struct("!BBH")  # ID payload: type, protocol, port
+_DELETE = struct.Struct("!IBBH")  # Delete payload: DOI, protocol, SPI size, number of SPIs
+
+
+def _chain(items: list[tuple[int, bytes]]) -> tuple[int, bytes]:
+    """`encode_payloads` of payloads given as (type, body): quick mode's messages are built
+    from bodies (the SA payload's comes ready from `ipsec_sa_body` / `choose_ipsec_offer`)
+    without a payload object each."""
+    pack, n, parts = _GEN.pack, len(items), []
+    for i, (_, body) in enumerate(items):
+        parts += (pack(items[i + 1][0] if i + 1 < n else 0, 0, len(body) + 4), body)
+    return items[0][0], b"".join(parts)
+
+
+def _id_body(id_type: int, data: bytes, protocol: int = 0, port: int = 0) -> bytes:
+    """`IdPayload(id_type, data, protocol, port).body()`."""
+    return _ID.pack(id_type, protocol, port) + data
+
+
+class _Qm:
+    """A decrypted quick mode message as its handlers read it: the HASH payload's data, the
+    bytes after the HASH payload (what it covers), the first SA payload (a view), the first
+    nonce's and KE's data, and every ID payload."""
+
+    __slots__ = ("hash", "ids", "ke", "nonce", "rest", "sa")
+
+    def __init__(self, hash_: bytes, rest: bytes, sa: SaView | None, nonce: bytes | None,
+                 ke: bytes | None, ids: list[IdPayload]) -> None:
+        self.hash, self.rest, self.sa, self.nonce, self.ke, self.ids = \
+            hash_, rest, sa, nonce, ke, ids
+
+    @classmethod
+    def of(cls, payloads: list) -> _Qm:
+        """From decoded payloads whose first is the HASH payload."""
+        sa_p = nonce = ke = None
+        ids = []
+        for p in payloads[1:]:
+            if isinstance(p, SaPayload):
+                if sa_p is None:
+                    sa_p = p
+            elif isinstance(p, NoncePayload):
+                if nonce is None:
+                    nonce = p.data
+            elif isinstance(p, KePayload):
+                if ke is None:
+                    ke = p.data
+            elif isinstance(p, IdPayload):
+                ids.append(p)
+        return cls(payloads[0].data, b"".join([p.raw for p in payloads[1:]]),
+                   None if sa_p is None else sa_view_of(sa_p), nonce, ke, ids)
+
+
+def _read_qm(first: int, pt: bytes, block: int) -> _Qm | None:
+    """A decrypted quick mode message read straight from its bytes, without a payload object
+    for its HASH, SA, nonce and KE: what `decode_payloads` and `_Qm.of` give for a well-formed
+    message of HASH first, then at most one SA (of a shape decoded before), nonce and KE each
+    and ID payloads, with at most a block of padding. Anything else (a payload or shape not
+    seen before, a malformed one, a payload out of the usual) is None: the caller decodes the
+    message in full, with the decoder's own errors."""
+    if first != Payload.HASH:
+        return None
+    end = len(pt)
+    nxt, i = first, 0
+    hash_ = rest_at = sa_raw = nonce = ke = None
+    ids: list[IdPayload] = []
+    while nxt:
+        if i + 4 > end:
+            return None
+        plen = (pt[i + 2] << 8) | pt[i + 3]
+        j = i + plen
+        if plen < 4 or j > end:
+            return None
+        if nxt == Payload.SA and sa_raw is None:
+            sa_raw = pt[i:j]
+        elif nxt == Payload.NONCE and nonce is None:
+            nonce = pt[i + 4:j]
+        elif nxt == Payload.HASH and i == 0:
+            hash_, rest_at = pt[4:j], j
+        elif nxt == Payload.KE and ke is None:
+            ke = pt[i + 4:j]
+        elif nxt == Payload.ID and plen >= 8:
+            t, proto, port = _ID.unpack_from(pt, i + 4)
+            ids.append(IdPayload(t, pt[i + 8:j], proto, port, pt[i:j]))
+        else:
+            return None
+        nxt, i = pt[i], j
+    if end - i > block:
+        return None  # padding longer than a block: the decoder's refusal
+    sa = None
+    if sa_raw is not None:
+        sa = sa_view(sa_raw)
+        if sa is None:
+            return None
+    return _Qm(hash_, pt[rest_at:i], sa, nonce, ke, ids)
 
 
 class _QmError(Exception):
@@ -66,7 +173,7 @@ class QuickMixin(_Endpoint):
         if child is None:
             return
         msgid = self._new_msgid(sa)
-        ex = ExchangeState("quick", "initiator", msgid, opening("quick", "initiator"), now)
+        ex = ExchangeState("quick", "initiator", msgid, State.QM1_SENT, now)
         ex.child = child
         ex.rekey_of = rekey_of
         ex.our_spi = self.sadb.new_spi()
@@ -74,16 +181,19 @@ class QuickMixin(_Endpoint):
         proposals = child.proposals
         if sa.floated and sa.natt is not None:  # UDP-encapsulated ESP (RFC 3947 §5)
             proposals = tuple(replace(p, udp=sa.natt) for p in proposals)
-        payloads: list = [ipsec_sa_payload(proposals, ex.our_spi), NoncePayload(ex.ni)]
+        # the chain SA, Ni [, KE] [, IDci, IDcr] encoded straight from the bodies
+        items = [(Payload.SA, ipsec_sa_body(proposals, ex.our_spi)), (Payload.NONCE, ex.ni)]
         if child.pfs_group:
             ex.group = child.pfs_group
             ex.x = GROUPS[ex.group].private(self.rng)
             ex.ke_i = GROUPS[ex.group].public(ex.x)
-            payloads.append(KePayload(ex.ke_i))
+            items.append((Payload.KE, ex.ke_i))
         ids = child.ids()
         if ids is not None:
-            payloads += [IdPayload(*ids[0]), IdPayload(*ids[1])]
-        first, chain = self._hashed_chain(sa, msgid.to_bytes(4, "big"), payloads)  # HASH(1)
+            items += [(Payload.ID, _id_body(*ids[0])), (Payload.ID, _id_body(*ids[1]))]
+        first, chain = _chain(items)
+        first, chain = hash_first(  # HASH(1)
+            self._prf(sa, sa.skeyid_a, msgid.to_bytes(4, "big") + chain), first, chain)
         iv = crypto.phase2_iv(sa.proposal.hash, sa.p1_last_block, msgid, sa.proposal.block)
         out, ex.iv = self._encrypt_chain(sa, Exchange.QUICK, msgid, first, chain, iv)
         sa.exchanges[msgid] = ex
@@ -102,27 +212,42 @@ class QuickMixin(_Endpoint):
         else:
             self._transition(sa, ex, msg, data, now)
 
-    def _qm_open(self, sa: IkeSa, msg: Message, iv: bytes) -> tuple[list, bytes, bytes]:
-        """Decrypt a quick mode message: (payloads, next IV, the bytes after HASH). A message
-        that does not decrypt or lacks its HASH is `_Unauthenticated`."""
+    def _qm_open(self, sa: IkeSa, msg: Message, iv: bytes) -> tuple[_Qm, bytes]:
+        """Decrypt a quick mode message: (its parts, next IV). A message that does not decrypt
+        or lacks its HASH is `_Unauthenticated`. The usual message is read straight from its
+        bytes (`_read_qm`); any other goes through the endpoint's decryption and decoder."""
+        prop = sa.proposal
+        if msg.flags & Flag.ENCRYPTED:
+            block = prop.block
+            try:
+                pt = crypto.decrypt(prop.cipher, sa.enc_key, iv, msg.body, sa.crypto_cache)
+            except CryptoError:
+                pt = None  # refused again below, with the same words
+            if pt is not None:
+                qm = _read_qm(msg.next_payload, pt, block)
+                if qm is not None:
+                    return qm, msg.body[-block:]
         try:
             payloads, next_iv = self._decrypt(sa, msg, iv)
         except DecryptError as e:
             raise _Unauthenticated(f"undecryptable ({e})") from None
         if not payloads or not isinstance(payloads[0], HashPayload):
             raise _Unauthenticated("without HASH")
-        return payloads, next_iv, b"".join(p.raw for p in payloads[1:])
+        return _Qm.of(payloads), next_iv
 
     def _qm_responder_start(self, sa: IkeSa, msg: Message, data: bytes, now: float) -> None:
-        """Message 1 of a quick mode the peer starts: the exchange opens in QM2_SENT."""
+        """Message 1 of a quick mode the peer starts: the exchange opens in QM2_SENT (under
+        `_qm_run`'s error policy, without a move of the table: there is no exchange yet)."""
         iv = crypto.phase2_iv(sa.proposal.hash, sa.p1_last_block, msg.message_id,
                               sa.proposal.block)
-
-        def start(sa: IkeSa, ex: None, msg: Message, data: bytes, now: float) -> None:
-            payloads, next_iv, rest = self._qm_open(sa, msg, iv)
-            self._qm_responder(sa, msg.message_id, payloads, rest, data, next_iv, now)
-
-        self._qm_run(start, None, sa, None, msg, data, now)
+        try:
+            qm, next_iv = self._qm_open(sa, msg, iv)
+            self._qm_responder(sa, msg.message_id, qm, data, next_iv, now)
+        except _QmError as e:
+            self._qm_fail(sa, msg.message_id, None, e, now)
+        except _Unauthenticated as e:
+            self._dropped(sa.peer, 2, f"quick mode {e}", AUTHENTICATION_FAILED,
+                          Notify.INVALID_HASH_INFORMATION)
 
     def _qm_run(self, handler: Callable[..., None], move: Move | None, sa: IkeSa,
                 ex: ExchangeState | None, msg: Message, data: bytes, now: float) -> bool:
@@ -142,16 +267,16 @@ class QuickMixin(_Endpoint):
     def _qm_QM1_SENT(self, sa: IkeSa, ex: ExchangeState, msg: Message, data: bytes,
                      now: float) -> None:
         """Initiator: message 2 in, message 3 out, SAs installed."""
-        payloads, next_iv, rest = self._qm_open(sa, msg, ex.iv)
-        self._qm_initiator_reply(sa, ex, payloads, rest, data, next_iv, now)
+        qm, next_iv = self._qm_open(sa, msg, ex.iv)
+        self._qm_initiator_reply(sa, ex, qm, data, next_iv, now)
 
     def _qm_QM2_SENT(self, sa: IkeSa, ex: ExchangeState, msg: Message, data: bytes,
                      now: float) -> None:
         """Responder: message 3 in (HASH(3) only), SAs installed."""
-        payloads, _, _ = self._qm_open(sa, msg, ex.iv)
+        qm, _ = self._qm_open(sa, msg, ex.iv)
         mid = msg.message_id.to_bytes(4, "big")
         want = self._prf(sa, sa.skeyid_a, b"\0" + mid + ex.ni + ex.nr)
-        if not hmac.compare_digest(payloads[0].data, want):
+        if not hmac.compare_digest(qm.hash, want):
             raise _Unauthenticated("HASH(3) mismatch")
         ex.last_received = data
         ex.last_sent = None
@@ -168,31 +293,28 @@ class QuickMixin(_Endpoint):
             self.sadb.release_spi(ex.our_spi)
             self._requeue_rekey_ipsec(ex)
 
-    def _qm_responder(self, sa: IkeSa, msgid: int, payloads: list, rest: bytes,
-                      data: bytes, iv: bytes, now: float) -> None:
+    def _qm_responder(self, sa: IkeSa, msgid: int, qm: _Qm, data: bytes, iv: bytes,
+                      now: float) -> None:
         mid = msgid.to_bytes(4, "big")
-        if not hmac.compare_digest(payloads[0].data, self._prf(sa, sa.skeyid_a, mid + rest)):
+        if not hmac.compare_digest(qm.hash, self._prf(sa, sa.skeyid_a, mid + qm.rest)):
             raise _Unauthenticated("HASH(1) mismatch")
-        sa_p = next((p for p in payloads if isinstance(p, SaPayload)), None)
-        ni = next((p for p in payloads if isinstance(p, NoncePayload)), None)
+        sa_p, ni, ke, ids = qm.sa, qm.nonce, qm.ke, qm.ids
         if sa_p is None or ni is None:
             raise DecodeError("quick mode message 1 without SA or nonce", Notify.PAYLOAD_MALFORMED)
-        ke = next((p for p in payloads if isinstance(p, KePayload)), None)
-        ids = [p for p in payloads if isinstance(p, IdPayload)]
         child = self._qm_child(sa, ids)
         if child is None:
             raise _QmError(Notify.INVALID_ID_INFORMATION, INVALID_ID)
-        spi_hint = sa_p.proposals[0].spi if sa_p.proposals else b""
+        spi_hint = sa_p.spis[0]
         our_spi = self.sadb.new_spi()
         try:
-            agreed, peer_spi, reply_sa = choose_ipsec(sa_p, child.proposals, our_spi)
+            agreed, peer_spi, reply_sa = choose_ipsec_offer(sa_p, child.proposals, our_spi)
         except NoProposalChosen:
             self.sadb.release_spi(our_spi)
             raise _QmError(Notify.NO_PROPOSAL_CHOSEN, NO_PROPOSAL_CHOSEN, spi_hint) from None
-        ex = ExchangeState("quick", "responder", msgid, opening("quick", "responder"), now)
+        ex = ExchangeState("quick", "responder", msgid, State.QM2_SENT, now)
         ex.child, ex.proposal, ex.our_spi, ex.peer_spi = child, agreed, our_spi, peer_spi
-        ex.ni, ex.nr = ni.data, self._nonce()
-        reply: list = [reply_sa, NoncePayload(ex.nr)]
+        ex.ni, ex.nr = ni, self._nonce()
+        items = [(Payload.SA, reply_sa), (Payload.NONCE, ex.nr)]
         if agreed.pfs_group:
             if ke is None:
                 self.sadb.release_spi(our_spi)
@@ -201,25 +323,27 @@ class QuickMixin(_Endpoint):
             ex.x = group.private(self.rng)
             ex.ke_r = group.public(ex.x)
             try:
-                ex.ke_i = group.shared(ex.x, ke.data)  # g^xy kept in ke_i for KEYMAT
+                ex.ke_i = group.shared(ex.x, ke)  # g^xy kept in ke_i for KEYMAT
             except CryptoError:
                 self.sadb.release_spi(our_spi)
                 raise _QmError(Notify.INVALID_KEY_INFORMATION, INVALID_KEY, spi_hint) from None
-            reply.append(KePayload(ex.ke_r))
+            items.append((Payload.KE, ex.ke_r))
         elif ke is not None:
             self.sadb.release_spi(our_spi)
             raise _QmError(Notify.NO_PROPOSAL_CHOSEN, NO_PROPOSAL_CHOSEN, spi_hint)
-        reply += [IdPayload(p.id_type, p.data, p.protocol, p.port) for p in ids]
-        first, chain = self._hashed_chain(sa, mid + ex.ni, reply)  # HASH(2)
+        items += [(Payload.ID, _id_body(p.id_type, p.data, p.protocol, p.port)) for p in ids]
+        first, chain = _chain(items)
+        first, chain = hash_first(  # HASH(2)
+            self._prf(sa, sa.skeyid_a, mid + ex.ni + chain), first, chain)
         ex.last_received = data
         out, ex.iv = self._encrypt_chain(sa, Exchange.QUICK, msgid, first, chain, iv)
         sa.exchanges[msgid] = ex
         self._send_exchange(sa, ex, out, now, expect_reply=True)
 
     def _qm_child(self, sa: IkeSa, ids: list) -> ChildConfig | None:
-        children = sa.config.children
         if not ids:
-            return next((c for c in children if c.ids() is None), children[0] if children else None)
+            return sa.config.child_without_ids
+        children = sa.config.children
         if len(ids) != 2:
             return None
         theirs = ((ids[0].id_type, ids[0].data), (ids[1].id_type, ids[1].data))
@@ -229,35 +353,32 @@ class QuickMixin(_Endpoint):
                 return c
         return None
 
-    def _qm_initiator_reply(self, sa: IkeSa, ex: ExchangeState, payloads: list,
-                            rest: bytes, data: bytes, iv: bytes, now: float) -> None:
+    def _qm_initiator_reply(self, sa: IkeSa, ex: ExchangeState, qm: _Qm, data: bytes,
+                            iv: bytes, now: float) -> None:
         mid = ex.message_id.to_bytes(4, "big")
-        if not hmac.compare_digest(payloads[0].data,
-                                   self._prf(sa, sa.skeyid_a, mid + ex.ni + rest)):
+        if not hmac.compare_digest(qm.hash, self._prf(sa, sa.skeyid_a, mid + ex.ni + qm.rest)):
             raise _Unauthenticated("HASH(2) mismatch")
-        sa_p = next((p for p in payloads if isinstance(p, SaPayload)), None)
-        nr = next((p for p in payloads if isinstance(p, NoncePayload)), None)
+        sa_p, nr, ke = qm.sa, qm.nonce, qm.ke
         if sa_p is None or nr is None:
             raise DecodeError("quick mode message 2 without SA or nonce", Notify.PAYLOAD_MALFORMED)
         try:
-            agreed, peer_spi = ipsec_from_reply(sa_p, ex.child.proposals)
+            agreed, peer_spi = ipsec_from_reply_offer(sa_p, ex.child.proposals)
         except NoProposalChosen:
             raise _QmError(Notify.NO_PROPOSAL_CHOSEN, NO_PROPOSAL_CHOSEN) from None
-        ke = next((p for p in payloads if isinstance(p, KePayload)), None)
         if agreed.pfs_group:
             if ke is None:
                 raise _QmError(Notify.NO_PROPOSAL_CHOSEN, NO_PROPOSAL_CHOSEN)
             try:
-                ex.ke_i = GROUPS[agreed.pfs_group].shared(ex.x, ke.data)  # g^xy
+                ex.ke_i = GROUPS[agreed.pfs_group].shared(ex.x, ke)  # g^xy
             except CryptoError:
                 raise _QmError(Notify.INVALID_KEY_INFORMATION, INVALID_KEY) from None
         else:
             ex.ke_i = b""
-        ex.proposal, ex.peer_spi, ex.nr = agreed, peer_spi, nr.data
+        ex.proposal, ex.peer_spi, ex.nr = agreed, peer_spi, nr
         ex.last_received = data
-        ex.iv = iv
         h3 = self._prf(sa, sa.skeyid_a, b"\0" + mid + ex.ni + ex.nr)
-        out, ex.iv = self._encrypt(sa, Exchange.QUICK, ex.message_id, [HashPayload(h3)], ex.iv)
+        out, ex.iv = self._encrypt_chain(sa, Exchange.QUICK, ex.message_id, Payload.HASH,
+                                         _GEN.pack(0, 0, len(h3) + 4) + h3, iv)  # HDR*, HASH(3)
         self._send_exchange(sa, ex, out, now, expect_reply=False)
         self._finish_exchange(sa, ex, now)
         self._qm_install(sa, ex, now)
@@ -278,8 +399,7 @@ class QuickMixin(_Endpoint):
         if ex.rekey_of is not None:
             old = self.sadb.ipsec.get(ex.rekey_of)
         elif ex.role == "responder":
-            old = next((o for o in self.sadb.ipsec_for(sa.peer)
-                        if o.child == ex.child.name and not o.superseded), None)
+            old = self.sadb.current_ipsec(sa.peer, ex.child.name)
         ipsec.ike = sa
         sa.ipsec_created += 1
         self.sadb.add_ipsec(ipsec)
@@ -289,12 +409,30 @@ class QuickMixin(_Endpoint):
             self._event(SaRekeyed(sa.peer, "ipsec", f"{old.inbound_spi:08x}",
                                   f"{ipsec.inbound_spi:08x}", ex.child.name))
             if ex.role == "initiator":
-                self._send_delete_ipsec(old, now)
+                self._qm_send_delete(old)
                 self._remove_ipsec(old, "rekeyed", quiet=True)
             return
         self._event(Phase2Up(sa.peer, ex.child.name, ex.role, p.protocol, ex.our_spi,
                              ex.peer_spi, p.cipher, p.auth, p.pfs_group, p.lifetime_s,
                              p.lifetime_kb))
+
+    def _qm_send_delete(self, old: IpsecSa) -> None:
+        """`_send_delete_ipsec(old)` for the SA a rekey replaced: the informational exchange
+        HDR*, HASH(1), D(old inbound SPI) on the newest IKE SA with the peer, its chain made
+        from the Delete payload's body (every IPsec rekey sends one)."""
+        ike = self.sadb.ike_for(old.peer)
+        if ike is None:
+            return
+        prop = ike.proposal
+        msgid = self._new_msgid(ike)
+        body = _DELETE.pack(DOI_IPSEC, old.proposal.proto_id, 4, 1) + \
+            old.inbound_spi.to_bytes(4, "big")
+        chain = _GEN.pack(0, 0, len(body) + 4) + body
+        first, chain = hash_first(
+            self._prf(ike, ike.skeyid_a, msgid.to_bytes(4, "big") + chain), Payload.D, chain)
+        iv = crypto.phase2_iv(prop.hash, ike.p1_last_block, msgid, prop.block)
+        data, _ = self._encrypt_chain(ike, Exchange.INFORMATIONAL, msgid, first, chain, iv)
+        self._emit(ike, data, ike.peer)
 
 
 __all__ = ["QuickMixin", "Malformed"]

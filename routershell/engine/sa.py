@@ -64,7 +64,7 @@ class ExchangeState:
     # messages of this exchange that failed decryption/authentication and were dropped: digests
     # of the last few (the same bytes failing twice is the peer's retransmission, not a forgery)
     # and what a final failure will report (notify, reason)
-    rejected: list[bytes] = field(default_factory=list)
+    rejected: tuple[bytes, ...] = ()  # (a tuple: no list per exchange that never needs one)
     rejection: tuple[int, str] | None = None
 
 
@@ -293,6 +293,9 @@ class SaDatabase:
         self._order = 0
         self._cookies: dict[bytes, int] = {}  # cookies of stored IKE SAs (count of uses)
         self._outbound: dict[tuple[Addr, int], IpsecSa] = {}
+        # how many stored IPsec SAs share each (peer, outbound SPI): a removal looks for a
+        # twin to take over the index only when there is one
+        self._outbound_n: dict[tuple[Addr, int], int] = {}
         self.on_insert: Any = None  # callable(sa): an SA was stored (the endpoint's timers)
         self.ike: dict[tuple[bytes, bytes], IkeSa] = _Table(self)
         self.ipsec: dict[int, IpsecSa] = _Table(self)
@@ -303,7 +306,9 @@ class SaDatabase:
             for c in key:
                 self._cookies[c] = self._cookies.get(c, 0) + 1
         else:
-            self._outbound.setdefault((sa.peer, sa.outbound_spi), sa)
+            out = (sa.peer, sa.outbound_spi)
+            self._outbound.setdefault(out, sa)
+            self._outbound_n[out] = self._outbound_n.get(out, 0) + 1
         if self.on_insert is not None:
             self.on_insert(sa)
 
@@ -315,13 +320,22 @@ class SaDatabase:
                     self._cookies[c] = n
                 else:
                     self._cookies.pop(c, None)
-        elif self._outbound.get((sa.peer, sa.outbound_spi)) is sa:
-            del self._outbound[(sa.peer, sa.outbound_spi)]
-            # another SA with the same outbound SPI (unlikely) takes over, first stored first
-            for other in self.ipsec_for(sa.peer):
-                if other.outbound_spi == sa.outbound_spi:
-                    self._outbound[(sa.peer, sa.outbound_spi)] = other
-                    break
+        else:
+            out = (sa.peer, sa.outbound_spi)
+            left = self._outbound_n.get(out, 0) - 1
+            if left > 0:
+                self._outbound_n[out] = left
+            else:
+                self._outbound_n.pop(out, None)
+            if self._outbound.get(out) is sa:
+                del self._outbound[out]
+                if left > 0:
+                    # another SA with the same outbound SPI (unlikely) takes over, first stored
+                    # first
+                    for other in self.ipsec_for(sa.peer):
+                        if other.outbound_spi == sa.outbound_spi:
+                            self._outbound[out] = other
+                            break
 
     def new_cookie(self) -> bytes:
         while True:
@@ -361,6 +375,14 @@ class SaDatabase:
     def ipsec_for(self, peer: Addr) -> list[IpsecSa]:
         return [s for s in self.ipsec.by_host.get(peer[0], {}).values()  # type: ignore[attr-defined]
                 if s.peer == peer]
+
+    def current_ipsec(self, peer: Addr, child: str) -> IpsecSa | None:
+        """The first (table order) IPsec SA of `child` with `peer` that is not superseded:
+        `ipsec_for` without the list."""
+        for s in self.ipsec.by_host.get(peer[0], {}).values():  # type: ignore[attr-defined]
+            if s.peer == peer and s.child == child and not s.superseded:
+                return s
+        return None
 
     def by_outbound(self, peer: Addr, spi: int) -> IpsecSa | None:
         return self._outbound.get((peer, spi))

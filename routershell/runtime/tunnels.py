@@ -561,7 +561,10 @@ class TunnelManager:
                 if kids is None:
                     first[gw], kids = t, children.setdefault(gw, {})
                 if s.name not in kids:
-                    kids[s.name] = child = child or dataclasses.replace(s.child, name=s.name)
+                    # a platform that names the child after its spec already (StarOS) gives
+                    # the engine the spec's own object, not a copy per apply
+                    kids[s.name] = child = child or (
+                        s.child if s.child.name == s.name else dataclasses.replace(s.child, name=s.name))
         out: dict[str, PeerConfig] = {}
         for gw, t in first.items():
             peer = t.spec.peer

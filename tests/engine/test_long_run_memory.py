@@ -16,7 +16,8 @@ def _sizes(ep) -> dict[str, int]:
     return {
         "ike": len(db.ike), "ipsec": len(db.ipsec), "timers": len(ep._timers),
         "resp_index": len(ep._resp_index), "cookies": len(db._cookies),
-        "outbound": len(db._outbound), "spis_reserved": len(db._spis_reserved),
+        "outbound": len(db._outbound), "outbound_n": len(db._outbound_n),
+        "spis_reserved": len(db._spis_reserved),
         "hosts": len(db.ike.by_host) + len(db.ipsec.by_host),
         "exchanges": sum(len(sa.exchanges) for sa in db.ike.values()),
         "pending": sum(len(sa.pending_children) for sa in db.ike.values()),

@@ -128,17 +128,59 @@ def ready(ctx: Context, mp: CryptoMap) -> bool:
     return bool(mp.peer and mp.psk and ipsec_proposals(ctx, mp) and local_address(ctx, mp.name))
 
 
-def _spec(ctx: Context, mp: CryptoMap, group: GroupKey | None) -> TunnelSpec:
-    local = local_address(ctx, mp.name)
+class _ContextMemo:
+    """What the maps of one context share, made once per context and compile: the IKE
+    proposals, the IPsec proposals of each (transform sets, lifetime), the local address of
+    each map, one PeerConfig per (gateway, key). 6400 maps are 6400 specs, not 6400 copies of
+    the same proposals and peer configs."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self._ike: tuple[IkeProposal, ...] | None = None
+        self._ipsec: dict[tuple[tuple[str, ...], int | None], tuple[IpsecProposal, ...]] = {}
+        self._peers: dict[tuple[str, str], PeerConfig] = {}
+        self._local: dict[str, str] = {}  # map -> the first interface address carrying it
+        for itf in ctx.interfaces.values():
+            if itf.address:
+                for name in itf.crypto_maps:
+                    self._local.setdefault(name, itf.address.split("/")[0])
+
+    def local(self, mp: CryptoMap) -> str | None:
+        return self._local.get(mp.name)  # local_address(ctx, mp.name)
+
+    def ipsec(self, mp: CryptoMap) -> tuple[IpsecProposal, ...]:
+        key = (tuple(mp.transform_sets), mp.lifetime)
+        got = self._ipsec.get(key)
+        if got is None:
+            got = self._ipsec[key] = ipsec_proposals(self.ctx, mp)
+        return got
+
+    def ready(self, mp: CryptoMap) -> bool:
+        return bool(mp.peer and mp.psk and self.ipsec(mp) and self.local(mp))
+
+    def peer(self, mp: CryptoMap) -> PeerConfig:
+        assert mp.peer is not None and mp.psk is not None
+        got = self._peers.get((mp.peer, mp.psk))
+        if got is None:
+            if self._ike is None:
+                self._ike = ike_proposals(self.ctx)
+            got = self._peers[(mp.peer, mp.psk)] = PeerConfig(
+                mp.peer, ike_proposals=self._ike, psk=mp.psk.encode())
+        return got
+
+
+def _spec(memo: _ContextMemo, mp: CryptoMap, group: GroupKey | None) -> TunnelSpec:
+    ctx = memo.ctx
+    local = memo.local(mp)
     assert local is not None and mp.peer is not None and mp.psk is not None
     sel = selectors(ctx, map_acl(ctx, mp))
-    child = ChildConfig(mp.name, ipsec_proposals(ctx, mp),
-                        sel[0] if sel else None, sel[1] if sel else None)
-    peer = PeerConfig(mp.peer, ike_proposals=ike_proposals(ctx), psk=mp.psk.encode())
+    name = spec_name(ctx.name, mp.name)
+    # named after the spec: the tunnel manager negotiates each spec's child under its name
+    child = ChildConfig(name, memo.ipsec(mp), sel[0] if sel else None, sel[1] if sel else None)
     labels = {"context": ctx.name, "map": mp.name}
     if group is not None and mp.role:
         labels |= {"group": group.name, "role": mp.role}
-    return TunnelSpec(spec_name(ctx.name, mp.name), local, peer, child,
+    return TunnelSpec(name, local, memo.peer(mp), child,
                       establish="immediately" if group is not None else "on-traffic",
                       failover=group, selectors=(sel,) if sel else (), labels=labels)
 
@@ -149,10 +191,12 @@ def compile_config(cfg: Config, dpd: dict[str, Dpd | None]) -> Compiled:
     specs: list[TunnelSpec] = []
     groups: list[GroupDef] = []
     for ctx in cfg.contexts.values():
+        memo = _ContextMemo(ctx)
         eff = dpd.get(ctx.name, ctx.dpd)
+        ready_maps = [mp for mp in ctx.maps.values() if memo.ready(mp)]
         grouped: dict[str, dict[str, CryptoMap]] = {}
-        for mp in ctx.maps.values():
-            if mp.group in ctx.groups and mp.role and ready(ctx, mp):
+        for mp in ready_maps:
+            if mp.group in ctx.groups and mp.role:
                 grouped.setdefault(mp.group, {})[mp.role] = mp
         keys: dict[str, GroupKey] = {}
         for gname, g in ctx.groups.items():
@@ -163,9 +207,8 @@ def compile_config(cfg: Config, dpd: dict[str, Dpd | None]) -> Compiled:
                               CryptoGroupPolicy(revert=g.revert, reconnect=reconnect(eff)))
                 groups.append(gd)
                 keys[gname] = gd.key
-        for mp in ctx.maps.values():
-            if ready(ctx, mp):
-                specs.append(_spec(ctx, mp, keys.get(mp.group or "")))
+        for mp in ready_maps:
+            specs.append(_spec(memo, mp, keys.get(mp.group or "")))
     return Compiled(tuple(specs), tuple(groups))
 
 
