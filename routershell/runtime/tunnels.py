@@ -709,17 +709,18 @@ class TunnelManager:
         A round with nothing queued ends it (ep.has_output(), inline: the engine's two
         queues are asked directly rather than drained empty)."""
         ep = drv.ep
-        send, local = self.network.send, ep.local
+        handlers = self._handlers
         for _ in range(64):
             if not ep._out:
                 if not ep._events:
                     return False
             else:
+                send, local = self.network.send, ep.local
                 for data, dst in ep.datagrams_to_send():
                     send(local, dst, data)
             while ep._events:  # (re-read: the engine may replace its queue)
                 ev = ep.next_event()
-                handler = self._handlers.get(type(ev))
+                handler = handlers.get(type(ev))
                 if handler is None:
                     handler = self._handler_for(type(ev))
                 handler(drv, ev, now)
