@@ -382,3 +382,18 @@ async def test_peer_event_log_keeps_the_most_recent_events_trimmed_in_batches(mo
     assert min(sizes[-100:]) >= peer.max_events and max(sizes) <= peer.max_events * 3 // 2
     assert len(set(sizes[-100:])) > 10  # batches: the size moves between the two bounds
     assert peer.events == seen[-len(peer.events):]
+
+
+def test_a_device_keeps_the_newest_log_lines_in_order():
+    from routershell.runtime.device import LOG_LINES, Device
+
+    dev = Device("r1", "test")
+    dev.now = lambda: 0.0  # type: ignore[method-assign]
+    heard: list[str] = []
+    dev.listeners.append(heard.append)
+    for i in range(LOG_LINES + 25):
+        dev.syslog(f"line {i}")
+    assert len(dev.log) == LOG_LINES
+    assert [ln.text for ln in dev.log][:2] == ["line 25", "line 26"]
+    assert dev.log[-1].text == f"line {LOG_LINES + 24}"
+    assert len(heard) == LOG_LINES + 25  # listeners hear every line, kept or not
