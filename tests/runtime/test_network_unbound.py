@@ -153,3 +153,19 @@ async def test_short_path_is_taken_only_without_faults_and_agrees(mock_clock, ne
     general = await burst(b"g")
     assert short == general and len(short) == 3
     assert net.stats.dropped == 6
+
+
+async def test_a_destination_that_goes_down_in_flight_gets_nothing(mock_clock, net: Network) -> None:
+    """The fault-free short path still drops on arrival a datagram whose destination went down
+    while it was in flight (and delivers again once the address is back)."""
+    got: list[bytes] = []
+    net.bind(*B, lambda d, s, now: got.append(d))
+    net.send(A, B, b"lost")
+    await net.scheduler.clock.advance(0.001)
+    net.set_down(B[0], True)
+    await net.scheduler.clock.advance(0.002)
+    assert got == [] and (net.stats.delivered, net.stats.dropped) == (0, 1)
+    net.set_down(B[0], False)
+    net.send(A, B, b"back")
+    await net.scheduler.clock.advance(0.003)
+    assert got == [b"back"] and net.stats.delivered == 1
