@@ -80,3 +80,21 @@ def test_short_paths_are_the_general_handler():
         general, mgr2 = _run()
     assert mgr2._handlers == {}  # nothing cached: every event went through the general handler
     assert fast == general
+
+
+def test_first_tunnel_on_a_gateway_counts_a_responder_listed_first():
+    """`_first_on` (the name DPD events are logged under) is the general `_iter_on`'s first,
+    also when a responder-only spec (any gateway) comes before a fixed-gateway one."""
+    from .helpers import PRIMARY, R1
+
+    world = make_world(trio.testing.MockClock())
+    dev = device(world)
+    dev.tunnels.apply([spec("dyn", R1, "0.0.0.0", establish="responder"),
+                       spec("fixed", R1, PRIMARY)], world.now())
+    mgr = dev.tunnels
+    mgr._tunnels["dyn"].state.active_gateway = "203.0.113.7"  # a dynamic peer came (Phase2Up)
+    for gw in (PRIMARY, "203.0.113.7", "203.0.113.8"):
+        first = next(mgr._iter_on(R1, gw), None)
+        assert mgr._first_on(R1, gw) == (first.name if first is not None else "")
+    assert mgr._first_on(R1, "203.0.113.7") == "dyn"
+    assert mgr._first_on(R1, PRIMARY) == "fixed"
