@@ -641,6 +641,26 @@ class TunnelManager:
         everyone = self._everyone
         if everyone is None:  # made once per set of endpoints, never changed afterwards
             everyone = self._everyone = dict.fromkeys(self._drivers.values())
+        self._pump_these(everyone, now)
+
+    def _pump_locals(self, locals_: set[str], now: float) -> None:
+        """`_pump_all` for the endpoints of `locals_` only, in the same order: after controller
+        actions, which call into their own tunnels' endpoints only. Every other endpoint has
+        nothing queued (each call into an endpoint is followed by a pump) and a timer that did
+        not move, so pumping and marking it did nothing but cost a sweep of all of them (100
+        on the StarOS bench's device, twice per tunnel and retry while a gateway is down)."""
+        if len(locals_) == 1:
+            drv = self._drivers.get(next(iter(locals_)))
+            if drv is not None:
+                self._pump_these({drv: None}, now)
+            return
+        everyone = self._everyone
+        if everyone is None:
+            everyone = self._everyone = dict.fromkeys(self._drivers.values())
+        self._pump_these(dict.fromkeys(d for d in everyone if d.local in locals_), now)
+
+    def _pump_these(self, everyone: dict[_Driver, None], now: float) -> None:
+        """`_pump_all`'s work for `everyone` (endpoints in index order)."""
         if not everyone:
             return
         self._dirty.update(everyone)
@@ -985,8 +1005,8 @@ class TunnelManager:
         if drv is not None:
             self._abort(drv, gw, now)
         self._emit(t.name, NegotiationFailed((gw, IKE_PORT), 1, TIMEOUT, None, False, t.name), now)
-        self._failed(t, gw, TIMEOUT, now)
-        self._pump_all(now)
+        self._failed(t, gw, TIMEOUT, now)  # (its controller's actions pump their endpoints)
+        self._pump_locals({t.spec.local}, now)
 
     @staticmethod
     def _abort(drv: _Driver, gw: str, now: float) -> None:
@@ -1114,7 +1134,18 @@ class TunnelManager:
                 t.state.state = "down"
         self._resched(t)
         if pump:
-            self._pump_all(now)
+            self._pump_locals(self._action_locals(t, actions), now)
+
+    def _action_locals(self, t: _Tunnel, actions: list[object]) -> set[str]:
+        """The local addresses whose endpoints `_run(t, actions)` calls into: t's own, and those
+        of the tunnels named by OnTunnel actions."""
+        out = {t.spec.local}
+        for a in actions:
+            if isinstance(a, OnTunnel):
+                other = self._tunnels.get(a.tunnel)
+                if other is not None:
+                    out |= self._action_locals(other, [a.action])
+        return out
 
     def _negotiate_at(self, t: _Tunnel, gw: str, at: float) -> None:
         """A delayed start: negotiate with `gw` at lab time `at` unless something else
