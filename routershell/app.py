@@ -8,7 +8,6 @@ validated completely (labs/labfile.py) before anything is built.
 
 from __future__ import annotations
 
-import gc
 import logging
 import tempfile
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from .platforms import registry
 from .platforms.base import BuildContext
 from .runtime.clock import LabClock
 from .runtime.device import Device, Module, Port
+from .runtime.gcpolicy import booting
 from .runtime.rng import Streams
 from .runtime.scheduler import Scheduler
 
@@ -200,11 +200,11 @@ class App:
         await nursery.start(self.scheduler.run)
         self.control.start()  # the lab file's traffic flows and timed events
         nursery.start_soon(self.control.course.watch)  # deadlines and objective-triggered events
-        await self.clock.boot(self.settled, max_wait=self.spec.boot_wait)
         # Everything built so far (grammar, configuration, the lab's engines) lives as long as
-        # the lab: keep the collector from walking it again on every full pass (long pauses at
-        # thousands of tunnels, scripts/bench_world.py --gc-freeze).
-        gc.freeze()
+        # the lab: the collector waits for the end of boot and then skips it on every full pass
+        # (long pauses at thousands of tunnels, scripts/bench_world.py --gc-freeze).
+        with booting():
+            await self.clock.boot(self.settled, max_wait=self.spec.boot_wait)
         # after boot: booting jumps the clock, which a real peer must never see
         await self._open_bridges(nursery)
 

@@ -22,7 +22,6 @@ It costs time, so the timing figures of such a run are not the benchmark's.
 from __future__ import annotations
 
 import argparse
-import gc
 import hashlib
 import time
 
@@ -32,6 +31,7 @@ from trio._core import MockClock
 from routershell.engine.proposals import IkeProposal, IpsecProposal
 from routershell.platforms.staros.device import make_staros_device
 from routershell.runtime.clock import LabClock
+from routershell.runtime.gcpolicy import booting
 from routershell.runtime.peers import PeerSpec
 from routershell.runtime.rng import Streams
 from routershell.runtime.scheduler import Scheduler
@@ -89,11 +89,11 @@ async def run(contexts: int, hours: int, dpd: str, down: float, clock: MockClock
             world.add_peer(PeerSpec(f"c{c}-{r}", gateway(c, r), b"bench", IKE, ESP, answers_dpd=True))
     async with trio.open_nursery() as nursery:
         await nursery.start(world.scheduler.run)
-        dev.join(world)
-        await world.wait_settled(600)
+        with booting():  # as App.start boots a lab
+            dev.join(world)
+            await world.wait_settled(600)
         t_boot, c_boot = time.perf_counter() - t0, time.process_time() - c0
         up_boot = sum(1 for t in dev.tunnels.tunnels() if t.state == "up")
-        gc.freeze()
         for h in range(hours):
             victim = gateway(h % contexts, 0)
             await lab.advance_to(h * 3600 + 300)

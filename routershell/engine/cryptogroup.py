@@ -222,8 +222,10 @@ class CryptoGroup:
     # --- timer -------------------------------------------------------------------------------
 
     def get_timer(self) -> float | None:
-        return min((at for t in self._reconnect.values() if (at := t.get_timer()) is not None),
-                   default=None)
+        timers = self._reconnect
+        if not timers:  # no tunnel has failed a negotiation: nothing to retry (asked after
+            return None  # every input of each member, 12,800 times while 6,400 maps come up)
+        return min((at for t in timers.values() if (at := t.get_timer()) is not None), default=None)
 
     def handle_timer(self, now: float) -> list[CryptoGroupAction]:
         actions: list[CryptoGroupAction] = []

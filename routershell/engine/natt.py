@@ -50,8 +50,8 @@ ENCAP_UDP_TRANSPORT = 4
 ENCAP_UDP_TUNNEL_DRAFT = 61443
 ENCAP_UDP_TRANSPORT_DRAFT = 61444
 
-_HASHES = {"md5": hashlib.md5, "sha1": hashlib.sha1, "sha256": hashlib.sha256,
-           "sha384": hashlib.sha384, "sha512": hashlib.sha512}
+NAT_D_HASHES = {"md5": hashlib.md5, "sha1": hashlib.sha1, "sha256": hashlib.sha256,
+                "sha384": hashlib.sha384, "sha512": hashlib.sha512}  # by negotiated hash
 
 
 def nat_t_version(vids: list[bytes] | tuple[bytes, ...]) -> str | None:
@@ -69,7 +69,7 @@ def nat_d_payload_type(version: str) -> int:
 
 def nat_d_hash(hash_name: str, icookie: bytes, rcookie: bytes, ip: str, port: int) -> bytes:
     """RFC 3947 §3.2: HASH = HASH(CKY-I | CKY-R | IP | Port), the negotiated hash algorithm."""
-    fn = _HASHES.get(hash_name, hashlib.sha1)
+    fn = NAT_D_HASHES.get(hash_name, hashlib.sha1)
     return fn(icookie + rcookie + ipaddress.ip_address(ip).packed + struct.pack("!H", port)).digest()
 
 

@@ -88,10 +88,6 @@ def _main_mode_offer(proposals: tuple[IkeProposal, ...], nat_traversal: str
     return sa_payload.body(), first, chain
 
 
-_NAT_D_HASHES = {"md5": hashlib.md5, "sha1": hashlib.sha1, "sha256": hashlib.sha256,
-                 "sha384": hashlib.sha384, "sha512": hashlib.sha512}  # natt.nat_d_hash's
-
-
 @functools.lru_cache(maxsize=1024)
 def _packed(ip: str) -> bytes:
     return ipaddress.ip_address(ip).packed
@@ -99,7 +95,7 @@ def _packed(ip: str) -> bytes:
 
 def _nat_d_hash(hash_name: str, icookie: bytes, rcookie: bytes, ip: str, port: int) -> bytes:
     """`natt.nat_d_hash`, the address packed once per address (four per phase 1 and side)."""
-    return _NAT_D_HASHES.get(hash_name, hashlib.sha1)(
+    return natt.NAT_D_HASHES.get(hash_name, hashlib.sha1)(
         icookie + rcookie + _packed(ip) + port.to_bytes(2, "big")).digest()
 
 

@@ -8,6 +8,7 @@ direction's SPI; the encryption key is taken from the front, the authentication 
 
 from __future__ import annotations
 
+import functools
 import hmac
 import struct
 from dataclasses import replace
@@ -40,6 +41,7 @@ from .isakmp import (
 from .machine import Move, State
 from .peer import ChildConfig
 from .proposals import (
+    IpsecProposal,
     NoProposalChosen,
     SaView,
     choose_ipsec_offer,
@@ -111,6 +113,14 @@ class _Qm:
                    None if sa_p is None else sa_view_of(sa_p), nonce, ke, ids)
 
 
+@functools.lru_cache(maxsize=256)
+def _udp_proposals(proposals: tuple[IpsecProposal, ...], natt: str) -> tuple[IpsecProposal, ...]:
+    """A child's proposals for UDP-encapsulated ESP (RFC 3947 §5), one tuple per proposals and
+    NAT-T dialect: `ipsec_sa_body` remembers encodings by the tuple's identity, so a new tuple
+    per exchange would miss every time (and push the others out)."""
+    return tuple(replace(p, udp=natt) for p in proposals)
+
+
 def _read_qm(first: int, pt: bytes, block: int) -> _Qm | None:
     """A decrypted quick mode message read straight from its bytes, without a payload object
     for its HASH, SA, nonce and KE: what `decode_payloads` and `_Qm.of` give for a well-formed
@@ -180,7 +190,7 @@ class QuickMixin(_Endpoint):
         ex.ni = self._nonce()
         proposals = child.proposals
         if sa.floated and sa.natt is not None:  # UDP-encapsulated ESP (RFC 3947 §5)
-            proposals = tuple(replace(p, udp=sa.natt) for p in proposals)
+            proposals = _udp_proposals(proposals, sa.natt)
         # the chain SA, Ni [, KE] [, IDci, IDcr] encoded straight from the bodies
         items = [(Payload.SA, ipsec_sa_body(proposals, ex.our_spi)), (Payload.NONCE, ex.ni)]
         if child.pfs_group:

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
+
+LOG_LINES = 10_000  # syslog lines a device keeps (the oldest go first)
 
 
 @dataclass
@@ -90,7 +93,9 @@ class Device:
     home: Path | None = None  # where save/load files live
     booted_at: float = 0.0
     facts: dict[str, str] = field(default_factory=dict)  # platform-specific static facts (version)
-    log: list[LogLine] = field(default_factory=list)
+    # the newest LOG_LINES lines; a deque drops the oldest in O(1) (a list's `del log[:-N]` moved
+    # all N on every line once full: a lab logging all day paid that per line)
+    log: deque[LogLine] = field(default_factory=lambda: deque(maxlen=LOG_LINES))
     sessions: dict[int, Any] = field(default_factory=dict)
     listeners: list[Callable[[str], None]] = field(default_factory=list)
     streams: Any = None  # routershell.runtime.rng.Streams for this device
@@ -151,6 +156,5 @@ class Device:
 
     def syslog(self, text: str) -> None:
         self.log.append(LogLine(self.now(), text))
-        del self.log[:-10000]
         for cb in list(self.listeners):
             cb(text)

@@ -64,9 +64,11 @@ class Network:
         if latency < 0:
             raise NetworkError("latency must not be negative")
         self.scheduler = scheduler
+        self._now = scheduler.now  # bound once: read twice per datagram
+        self._post = scheduler.post
         self.streams = streams
         self.latency = float(latency)
-        self.loss = 0.0  # global loss probability
+        self._loss = 0.0  # global loss probability (the `loss` property)
         self._bound: dict[Addr, Handler] = {}
         self._addr_latency: dict[str, tuple[float, float]] = {}  # address -> (latency, jitter)
         self._addr_loss: dict[str, float] = {}
@@ -77,8 +79,26 @@ class Network:
         self._rngs: dict[tuple[str, ...], random.Random] = {}
         self.capture: Callable[[float, Addr, Addr, bytes], Any] | None = None
         self._stats = NetworkStats()
+        # nothing but addresses down to check: no link down, no partition, no loss, no latency
+        # of an address's own (see _recheck); send() then takes its short path
+        self._simple = True
         # in flight to an unbound destination: (arrival, scheduler seq, src, dst, payload)
         self._unbound: list[tuple[float, int, Addr, Addr, bytes]] = []
+
+    @property
+    def loss(self) -> float:
+        """Global loss probability of one datagram (0..1)."""
+        return self._loss
+
+    @loss.setter
+    def loss(self, p: float) -> None:
+        self._loss = p
+        self._recheck()
+
+    def _recheck(self) -> None:
+        """Re-read whether send() may take its short path (after any fault setting)."""
+        self._simple = not (self._links_down or self._partitions or self._addr_loss or self._loss
+                            or self._addr_latency)
 
     @property
     def stats(self) -> NetworkStats:
@@ -129,6 +149,7 @@ class Network:
         if link.up != up:
             self._links_down += -1 if up else 1
         link.up = up
+        self._recheck()
 
     def set_down(self, addr: str, down: bool = True) -> None:
         """Make `addr` unreachable (True) or reachable again; nothing is told."""
@@ -150,9 +171,11 @@ class Network:
         if not a or not b or a & b:
             raise NetworkError("a partition needs two disjoint, non-empty sides")
         self._partitions.append((a, b))
+        self._recheck()
 
     def heal(self) -> None:
         self._partitions.clear()
+        self._recheck()
 
     def partitioned(self, src: str, dst: str) -> bool:
         if not self._partitions:
@@ -162,7 +185,11 @@ class Network:
     def set_latency(self, addr: str, latency: float, jitter: float = 0.0) -> None:
         if latency < 0 or jitter < 0:
             raise NetworkError("latency and jitter must not be negative")
-        self._addr_latency[addr] = (float(latency), float(jitter))
+        if latency or jitter:
+            self._addr_latency[addr] = (float(latency), float(jitter))
+        else:  # the default: every peer sets its own, and none keeps send()'s short path
+            self._addr_latency.pop(addr, None)
+        self._recheck()
 
     def set_loss(self, percent: float, addr: str | None = None) -> None:
         """Loss in percent for every datagram (addr None) or those to/from `addr`."""
@@ -170,15 +197,16 @@ class Network:
             raise NetworkError("loss is a percentage between 0 and 100")
         p = percent / 100.0
         if addr is None:
-            self.loss = p
+            self._loss = p
         elif p:
             self._addr_loss[addr] = p
         else:
             self._addr_loss.pop(addr, None)
+        self._recheck()
 
     def loss_between(self, a: str, b: str) -> float:
         """Loss probability of one datagram between `a` and `b`."""
-        return max(self.loss, self._addr_loss.get(a, 0.0), self._addr_loss.get(b, 0.0))
+        return max(self._loss, self._addr_loss.get(a, 0.0), self._addr_loss.get(b, 0.0))
 
     # ----- carrying -----------------------------------------------------------------------
 
@@ -192,39 +220,64 @@ class Network:
     def send(self, src: Addr, dst: Addr, payload: bytes) -> bool:
         """Put one datagram on the wire; False if it is dropped at once (it may still be
         lost later if its destination goes away while it is in flight)."""
-        now = self.scheduler.now()
+        now = self._now()
         stats = self._stats
         stats.sent += 1
-        faults = self._down or self._links_down  # none: every address is reachable
-        if faults and not self.reachable(src[0]):
+        if self._simple:
+            # the usual case: at most some addresses down; the delay is the network's own
+            # (the general path's `latency + 0.0 + 0.0 + 0.0`, the same float)
+            down = self._down
+            if down and src[0] in down:
+                stats.dropped += 1
+                return False
+            if self.capture is not None:
+                self.capture(now, src, dst, payload)
+            if down and dst[0] in down:
+                stats.dropped += 1
+                return False
+            if dst in self._bound:
+                self._post(now + self.latency, self._deliver, (src, dst, payload), "datagram")
+                return True
+            return self._aside(now, self.latency, src, dst, payload)
+        s, d = src[0], dst[0]
+        down, links_down = self._down, self._links_down
+        if (down or links_down) and (s in down or (links_down and not self.reachable(s))):
             stats.dropped += 1
             return False
         if self.capture is not None:
             self.capture(now, src, dst, payload)
-        if (faults and not self.reachable(dst[0])) or (
-                self._partitions and self.partitioned(src[0], dst[0])):
+        if ((down or links_down) and (d in down or (links_down and not self.reachable(d)))) or (
+                self._partitions and self.partitioned(s, d)):
             stats.dropped += 1
             return False
-        loss = self.loss_between(src[0], dst[0]) if self._addr_loss else self.loss
+        loss = self.loss_between(s, d) if self._addr_loss else self._loss
         lat = self._addr_latency
         if lat:
-            ls, js = lat.get(src[0], (0.0, 0.0))
-            ld, jd = lat.get(dst[0], (0.0, 0.0))
+            ls, js = lat.get(s, (0.0, 0.0))
+            ld, jd = lat.get(d, (0.0, 0.0))
             jitter = max(js, jd)
         else:
             ls = ld = jitter = 0.0
-        rng = self._rng(src[0], dst[0]) if (loss or jitter) else None
-        if rng is not None and loss and rng.random() < loss:
-            stats.lost += 1
-            return False
-        delay = self.latency + ls + ld + (rng.uniform(0.0, jitter) if rng is not None and jitter else 0.0)
-        if dst not in self._bound:  # kept aside, not scheduled (see the module docstring)
-            unbound = self._unbound
-            if unbound and unbound[0][0] <= now:
-                self._settle(now)
-            heapq.heappush(unbound, (now + delay, self.scheduler.reserve(), src, dst, payload))
-            return True
-        self.scheduler.post(now + delay, self._deliver, (src, dst, payload), "datagram")
+        if loss or jitter:
+            rng = self._rng(s, d)
+            if loss and rng.random() < loss:
+                stats.lost += 1
+                return False
+            delay = self.latency + ls + ld + (rng.uniform(0.0, jitter) if jitter else 0.0)
+        else:
+            delay = self.latency + ls + ld + 0.0
+        if dst not in self._bound:
+            return self._aside(now, delay, src, dst, payload)
+        self._post(now + delay, self._deliver, (src, dst, payload), "datagram")
+        return True
+
+    def _aside(self, now: float, delay: float, src: Addr, dst: Addr, payload: bytes) -> bool:
+        """A datagram to a destination nothing is bound to: kept aside, not scheduled (see the
+        module docstring)."""
+        unbound = self._unbound
+        if unbound and unbound[0][0] <= now:
+            self._settle(now)
+        heapq.heappush(unbound, (now + delay, self.scheduler.reserve(), src, dst, payload))
         return True
 
     def _settle(self, now: float) -> None:
@@ -290,8 +343,11 @@ class Network:
 
     def _deliver(self, src: Addr, dst: Addr, payload: bytes) -> None:
         handler = self._bound.get(dst)
-        if handler is None or not self.reachable(dst[0]) or self.partitioned(src[0], dst[0]):
+        down = self._down
+        if handler is None or (down and dst[0] in down) or (not self._simple and (
+                (self._links_down and not self.reachable(dst[0]))
+                or (self._partitions and self.partitioned(src[0], dst[0])))):
             self._stats.dropped += 1
             return
         self._stats.delivered += 1
-        handler(payload, src, self.scheduler.now())
+        handler(payload, src, self._now())

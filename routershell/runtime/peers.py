@@ -96,8 +96,13 @@ class RemotePeer:
         self.network = network
         self.scheduler = scheduler
         self.endpoint = IkeEndpoint((spec.address, IKE_PORT), rng)
+        # the scheduler re-reads the timer after every datagram: the endpoint's own method,
+        # not one that delegates to it (one call fewer each time)
+        self.get_timer: Callable[[], float | None] = self.endpoint.get_timer
+        # recent events only (a long lab must not grow per peer): at least the last
+        # `max_events`, at most half as many again (trimmed in batches, not per event)
         self.events: list[tuple[float, Event]] = []
-        self.max_events = 64  # recent events only: a long lab must not grow per peer
+        self.max_events = 64
         self.rejects_left = spec.reject_proposals
         self._subscribers: list[Callable[[str, object], None]] = []
         network.bind(spec.address, IKE_PORT, self._receive)
@@ -105,9 +110,6 @@ class RemotePeer:
         self._apply_faults()
 
     # ----- scheduler engine ---------------------------------------------------------------
-
-    def get_timer(self) -> float | None:
-        return self.endpoint.get_timer()
 
     def handle_timer(self, now: float) -> None:
         self.endpoint.handle_timer(now)
@@ -250,21 +252,23 @@ class RemotePeer:
         return None
 
     def _pump(self, now: float, reschedule: bool = True) -> None:
+        """Send what the endpoint queued and log its events until both queues are empty (the
+        engine's queues asked directly, as ep.has_output() does)."""
         ep = self.endpoint
-        while True:
-            out = ep.datagrams_to_send()
-            for data, dst in out:
-                self.network.send(ep.local, dst, data)
-            got = False
-            while (ev := ep.next_event()) is not None:
-                got = True
-                self.events.append((now, ev))
-                for cb in list(self._subscribers):
-                    cb(self.name, ev)
-            if len(self.events) > self.max_events:
-                del self.events[: len(self.events) - self.max_events]
-            if not out and not got:
-                break
+        events, subscribers = self.events, self._subscribers
+        while ep._out or ep._events:
+            if ep._out:
+                send, local = self.network.send, ep.local
+                for data, dst in ep.datagrams_to_send():
+                    send(local, dst, data)
+            while ep._events:  # (re-read: the engine may replace its queue)
+                ev = ep.next_event()
+                events.append((now, ev))
+                if subscribers:
+                    for cb in list(subscribers):  # a copy: a subscriber may unsubscribe
+                        cb(self.name, ev)
+            if len(events) > self.max_events * 3 // 2:
+                del events[: len(events) - self.max_events]
         if reschedule:
             self.scheduler.reschedule(self)
 

@@ -94,14 +94,11 @@ class Timer:
         return f"<Timer {self.name or self.callback!r} at {self.deadline}{state}>"
 
 
-class _Call:
-    """A one-shot `fn(*args)` that is never cancelled (a datagram in flight): lighter than a
-    Timer, which a datagram would build, keep live and check like a cancellable one."""
-
-    __slots__ = ("seq", "fn", "args", "name")
-
-    def __init__(self, fn: Callable[..., Any], args: tuple, name: str) -> None:
-        self.fn, self.args, self.name, self.seq = fn, args, name, -1
+# A one-shot `fn(*args)` that is never cancelled (a datagram in flight, see `post`) is the
+# heap entry's third item as the plain tuple (fn, args, name): lighter than a Timer, which a
+# datagram would build, keep live and check like a cancellable one, and than an object of its
+# own (no __init__ call per datagram). Its (deadline, seq) are the heap tuple's.
+_Call = tuple[Callable[..., Any], tuple, str]
 
 
 class _EngineSlot:
@@ -156,22 +153,31 @@ class Scheduler:
         self._wake_at = math.inf  # lab deadline the sleeping run() waits for
         self._running = False
         self.fired = 0  # callbacks and handle_timer calls so far (for benchmarks)
+        # the lab's trio MockClock, read directly by now() while it stands still (see there)
+        self._mock = clock.trio_clock if clock is not None and _readable(clock.trio_clock) else None
 
     # ----- time -------------------------------------------------------------------------
 
     def now(self) -> float:
-        """Lab seconds since boot."""
+        """Lab seconds since boot.
+
+        Read several times per datagram. While the MockClock stands still between jumps
+        (rate 0: virtual and frozen mode) its time is its virtual base, exactly: current_time()
+        is `virtual_base + rate * (perf_counter() - real_base)` and that product is +0.0, so
+        the base plus 0.0 is the same float, read without the three calls and the
+        perf_counter(). Any other rate goes through the clock."""
+        mock = self._mock
+        if mock is not None and mock._rate == 0.0:
+            return mock._virtual_base + 0.0 - self.origin
         if self.clock is not None:
             return self.clock.now()
         return trio.current_time() - self.origin
 
     # ----- heap -------------------------------------------------------------------------
 
-    def _push(self, deadline: float, entry: Timer | _EngineSlot | _Call, seq: int | None = None
-              ) -> None:
-        if seq is None:
-            seq = self._seq
-            self._seq = seq + 1
+    def _push(self, deadline: float, entry: Timer | _EngineSlot) -> None:
+        seq = self._seq
+        self._seq = seq + 1
         entry.seq = seq
         heapq.heappush(self._heap, (deadline, seq, entry))
         scope = self._scope
@@ -197,10 +203,20 @@ class Scheduler:
              seq: int | None = None) -> None:
         """`call_at` for a callback nobody cancels: `fn(*args)` at lab time `deadline`, in the
         same place in the firing order a Timer would take (the network's datagrams); `seq`,
-        from `reserve()`, gives it the place among equal deadlines it had when reserved."""
-        deadline = self._check(deadline)
+        from `reserve()`, gives it the place among equal deadlines it had when reserved.
+
+        One per datagram: `_check` and `_push` inline (a finite float passes `d - d == 0.0`;
+        anything else goes through `_check`, which converts or refuses it)."""
+        if type(deadline) is not float or deadline - deadline != 0.0:
+            deadline = self._check(deadline)
+        if seq is None:
+            seq = self._seq
+            self._seq = seq + 1
         self._live += 1
-        self._push(deadline, _Call(fn, args, name), seq)
+        heapq.heappush(self._heap, (deadline, seq, (fn, args, name)))
+        if self._scope is not None and deadline < self._wake_at:
+            self._wake_at = deadline
+            self._scope.deadline = self.origin + deadline  # wake the sleeping run() early
 
     def reserve(self) -> int:
         """A place in the firing order, for an entry that may be added later (`post(seq=)`):
@@ -256,12 +272,14 @@ class Scheduler:
         slot = self._engines.get(id(engine))
         if slot is None:
             raise SchedulerError(f"unknown engine {engine!r}")
-        self._reslot(slot)
-
-    def _reslot(self, slot: _EngineSlot) -> None:
-        deadline = slot.engine.get_timer()
+        # _reslot's unchanged case inline: a lab peer asks this after every datagram
+        deadline = engine.get_timer()
         if deadline == slot.deadline and deadline is not None:
             return
+        self._reslot(slot, deadline)
+
+    def _reslot(self, slot: _EngineSlot, deadline: float | None) -> None:
+        """Move `slot` to `deadline`, its engine's new one (None: off the heap)."""
         if slot.deadline is not None:
             self._stale += 1
             self._live -= 1
@@ -276,10 +294,10 @@ class Scheduler:
 
     @staticmethod
     def _is_live(seq: int, entry: Timer | _EngineSlot | _Call) -> bool:
+        if type(entry) is tuple:  # a posted call: never cancelled
+            return True
         if entry.seq != seq:
             return False
-        if type(entry) is _Call:
-            return True
         if isinstance(entry, Timer):
             return entry._sched is not None
         return entry.deadline is not None
@@ -306,8 +324,8 @@ class Scheduler:
             live = live[:limit]
         out = []
         for deadline, _, entry in live:
-            if type(entry) is _Call:
-                kind, name = "timer", entry.name
+            if type(entry) is tuple:
+                kind, name = "timer", entry[2]
             elif isinstance(entry, Timer):
                 kind = "every" if entry.period is not None else "timer"
                 name = entry.name or getattr(entry.callback, "__qualname__", repr(entry.callback))
@@ -332,7 +350,7 @@ class Scheduler:
         """
         heap = self._heap
         fired = 0
-        pop, is_live = heapq.heappop, self._is_live
+        pop = heapq.heappop
         clock = time.perf_counter
         self._behind = False
         while heap and heap[0][0] <= now:
@@ -340,29 +358,44 @@ class Scheduler:
                 self._behind = True
                 break
             deadline, seq, entry = pop(heap)
-            if type(entry) is _Call:  # never cancelled: always live
+            if type(entry) is tuple:  # a posted call: never cancelled, always live
                 fired += 1
                 self._live -= 1
-                entry.fn(*entry.args)
+                entry[0](*entry[1])
                 continue
-            if not is_live(seq, entry):
+            # _is_live, inline (every engine firing and every stale entry asks it)
+            if entry.seq != seq:
+                self._stale -= 1
+                continue
+            if type(entry) is _EngineSlot:
+                if entry.deadline is None:
+                    self._stale -= 1
+                    continue
+                fired += 1
+                entry.deadline = None
+                self._live -= 1
+                engine = entry.engine
+                engine.handle_timer(now)
+                if entry.deadline is None:  # not re-added by a reentrant reschedule()
+                    nd = engine.get_timer()  # _reslot, inline
+                    if nd is not None:
+                        if type(nd) is not float or nd - nd != 0.0:
+                            nd = self._check(nd)
+                        entry.deadline = nd
+                        self._live += 1
+                        self._push(nd, entry)
+                continue
+            if entry._sched is None:  # a Timer, cancelled
                 self._stale -= 1
                 continue
             fired += 1
-            if isinstance(entry, Timer):
-                if entry.period is not None:
-                    entry.deadline = deadline + entry.period
-                    self._push(entry.deadline, entry)
-                else:
-                    entry._sched = None
-                    self._live -= 1
-                entry.callback()
+            if entry.period is not None:
+                entry.deadline = deadline + entry.period
+                self._push(entry.deadline, entry)
             else:
-                entry.deadline = None
+                entry._sched = None
                 self._live -= 1
-                entry.engine.handle_timer(now)
-                if entry.deadline is None:  # not re-added by a reentrant reschedule()
-                    self._reslot(entry)
+            entry.callback()
         self.fired += fired
         if fired and not self._behind:
             if self.gc_freeze:
@@ -487,6 +520,16 @@ class Scheduler:
 
 
 _REFRESH = 32
+
+
+def _readable(clock: object) -> bool:
+    """`clock` is a trio MockClock (a final class: its current_time() is trio's own) with the
+    fields Scheduler.now() reads; any other clock is asked."""
+    from .clock import _trio_testing  # the scheduler's run() needs trio.testing anyway
+
+    return (type(clock) is _trio_testing().MockClock
+            and type(getattr(clock, "_rate", None)) is float
+            and type(getattr(clock, "_virtual_base", None)) is float)
 
 
 class _Wakeups(trio.abc.Instrument):

@@ -107,19 +107,30 @@ def matches(selectors: tuple[tuple[str, str], ...], src: str, dst: str) -> bool:
 
 
 class _Driver:
-    """Scheduler adapter for one endpoint: fire its timers, then flush what they produced."""
+    """Scheduler adapter for one endpoint: fire its timers, then flush what they produced;
+    `receive` is the endpoint's handler on the Network."""
 
-    __slots__ = ("mgr", "local", "ep")
+    # get_timer is the endpoint's own bound method: the scheduler re-reads it after every
+    # firing and every flush, and a delegating method would be one more call each time
+    __slots__ = ("mgr", "local", "ep", "get_timer")
 
     def __init__(self, mgr: TunnelManager, local: str, ep: IkeEndpoint) -> None:
         self.mgr, self.local, self.ep = mgr, local, ep
-
-    def get_timer(self) -> float | None:
-        return self.ep.get_timer()
+        self.get_timer: Callable[[], float | None] = ep.get_timer
 
     def handle_timer(self, now: float) -> None:
         self.ep.handle_timer(now)
         self.mgr._pump(self, now, reschedule=False)
+
+    def receive(self, data: bytes, src: Addr, now: float) -> None:
+        """A datagram for this endpoint (bound on the Network as the handler of its address)."""
+        ep = self.ep
+        if src[0] not in ep.peers:
+            cfg = self.mgr._template(self.local, src[0])
+            if cfg is not None:
+                ep.add_peer(cfg)
+        ep.receive(data, src, now)
+        self.mgr._pump(self, now)
 
 
 class _Tunnel:
@@ -196,7 +207,10 @@ class TunnelManager:
         self.echo_path: Callable[..., float | None] | None = None
         self._dirty: dict[_Driver, None] = {}  # ordered: the flush reschedules in marking order
         self._pump_queue: dict[_Driver, None] | None = None  # endpoints to pump; see _pump
-        self._flush_timer: Timer | None = None
+        self._flush_pending = False  # a flush is posted for this instant; see _flush
+        self._flush_name = f"{device} ike timers"
+        # engine events by type: the DPD ones, which only name a tunnel, take a short path
+        self._handlers: dict[type, Callable[[_Driver, Event, float], None]] = {}
         self._pending_starts = 0  # deferred batches of apply() not started yet
         # recent (time, tunnel, event), for labs: at least the last `max_events`, at most half
         # as many again (trimmed in batches: trimming per event copied the list every time)
@@ -524,8 +538,10 @@ class TunnelManager:
         events.append((now, name, ev))
         if len(events) > self.max_events * 3 // 2:
             del events[: len(events) - self.max_events]
-        for cb in list(self._subscribers):
-            cb(name, ev)
+        subscribers = self._subscribers
+        if subscribers:
+            for cb in list(subscribers):  # a copy: a subscriber may unsubscribe
+                cb(name, ev)
 
     # ---- endpoints and peer configs
 
@@ -578,7 +594,7 @@ class TunnelManager:
                 ep = IkeEndpoint((local, IKE_PORT), self._rng(f"ike {local}"))
                 drv = self._drivers[local] = _Driver(self, local, ep)
                 self._everyone = None
-                self.network.bind(local, IKE_PORT, lambda data, src, now, d=drv: self._receive(d, data, src, now))
+                self.network.bind(local, IKE_PORT, drv.receive)
                 self.scheduler.add_engine(drv, name=f"{self.device} ike {local}")
             mine = by_local.get(local, [])
             wanted = self._peer_configs(local, mine)
@@ -613,14 +629,6 @@ class TunnelManager:
             return None
         return dataclasses.replace(base, address=src, children=tuple(children))
 
-    def _receive(self, drv: _Driver, data: bytes, src: Addr, now: float) -> None:
-        if src[0] not in drv.ep.peers:
-            cfg = self._template(drv.local, src[0])
-            if cfg is not None:
-                drv.ep.add_peer(cfg)
-        drv.ep.receive(data, src, now)
-        self._pump(drv, now)
-
     def _pump_all(self, now: float) -> None:
         """`_pump` every endpoint, in order, without paying a call chain per idle one.
 
@@ -633,11 +641,32 @@ class TunnelManager:
         everyone = self._everyone
         if everyone is None:  # made once per set of endpoints, never changed afterwards
             everyone = self._everyone = dict.fromkeys(self._drivers.values())
+        self._pump_these(everyone, now)
+
+    def _pump_locals(self, locals_: set[str], now: float) -> None:
+        """`_pump_all` for the endpoints of `locals_` only, in the same order: after controller
+        actions, which call into their own tunnels' endpoints only. Every other endpoint has
+        nothing queued (each call into an endpoint is followed by a pump) and a timer that did
+        not move, so pumping and marking it did nothing but cost a sweep of all of them (100
+        on the StarOS bench's device, twice per tunnel and retry while a gateway is down)."""
+        if len(locals_) == 1:
+            drv = self._drivers.get(next(iter(locals_)))
+            if drv is not None:
+                self._pump_these({drv: None}, now)
+            return
+        everyone = self._everyone
+        if everyone is None:
+            everyone = self._everyone = dict.fromkeys(self._drivers.values())
+        self._pump_these(dict.fromkeys(d for d in everyone if d.local in locals_), now)
+
+    def _pump_these(self, everyone: dict[_Driver, None], now: float) -> None:
+        """`_pump_all`'s work for `everyone` (endpoints in index order)."""
         if not everyone:
             return
         self._dirty.update(everyone)
-        if self._flush_timer is None:
-            self._flush_timer = self.scheduler.call_at(now, self._flush, name=f"{self.device} ike timers")
+        if not self._flush_pending:
+            self._flush_pending = True
+            self.scheduler.post(now, self._flush, (), self._flush_name)
         queue = self._pump_queue
         if queue is not None:
             queue.update(everyone)
@@ -653,55 +682,77 @@ class TunnelManager:
         Never re-entered: acting on an event often negotiates, which pumps again; inside a
         pump that only queues the endpoint (`_pump_queue`) and the outer loop drains it, so a
         burst of N events is a loop of N steps, not a chain of N nested calls (a RecursionError
-        in large labs, or when the lab catches up after a stall)."""
-        if reschedule:
-            self._mark(drv, now)
+        in large labs, or when the lab catches up after a stall).
+
+        The first pass (the endpoint itself) runs before the queue is looked at: a datagram's
+        pump is usually that one pass."""
+        if reschedule:  # _mark, inline (once per datagram received)
+            self._dirty[drv] = None
+            if not self._flush_pending:
+                self._flush_pending = True
+                self.scheduler.post(now, self._flush, (), self._flush_name)
         queue = self._pump_queue
         if queue is not None:
             queue[drv] = None
             return
-        queue = self._pump_queue = {drv: None}
+        ep = drv.ep
+        if not (ep._out or ep._events):  # ep.has_output(), inline: an idle pump does nothing
+            return
+        queue = self._pump_queue = {}
         try:
-            for _ in range(self.MAX_PUMP_PASSES):
-                if not queue:
-                    break
-                d = next(iter(queue))
-                del queue[d]
-                # an idle endpoint's pump would do nothing (it still counts as a pass)
-                ep = d.ep
-                if (ep._out or ep._events) and self._pump_one(d, now):
-                    queue[d] = None  # more left: after the others, so no endpoint starves
+            if self._pump_one(drv, now):
+                queue[drv] = None  # more left: after the others, so no endpoint starves
+            passes = 1
+            while queue and passes < self.MAX_PUMP_PASSES:
+                # First in, first out, a snapshot at a time: only this loop takes entries out
+                # of the queue, so each one of the snapshot is still queued, in order, when its
+                # turn comes, and whatever joins meanwhile (again, if already taken) is behind
+                # them all, in the next snapshot. (Taking the dict's first key one at a time
+                # rescans the deleted slots in front: quadratic when every action queues all
+                # 100 endpoints, as at boot.)
+                turn = list(queue)[:self.MAX_PUMP_PASSES - passes]
+                passes += len(turn)
+                for d in turn:
+                    del queue[d]
+                    # an idle endpoint's pump would do nothing (it still counts as a pass)
+                    ep = d.ep
+                    if (ep._out or ep._events) and self._pump_one(d, now):
+                        queue[d] = None
         finally:
             self._pump_queue = None
 
     MAX_PUMP_PASSES = 100_000  # of 64 rounds each: a runaway engine cannot hang the lab
 
     def _pump_one(self, drv: _Driver, now: float) -> bool:
-        """Up to 64 rounds of sends and events on one endpoint; True if work is left."""
+        """Up to 64 rounds of sends and events on one endpoint; True if work is left.
+
+        A round with nothing queued ends it (ep.has_output(), inline: the engine's two
+        queues are asked directly rather than drained empty)."""
         ep = drv.ep
+        handlers = self._handlers
         for _ in range(64):
-            out = ep.datagrams_to_send()
-            for data, dst in out:
-                self.network.send(ep.local, dst, data)
-            handled = False
-            while (ev := ep.next_event()) is not None:
-                handled = True
-                self._on_event(drv, ev, now)
-            if not out and not handled:
-                return False
+            if not ep._out:
+                if not ep._events:
+                    return False
+            else:
+                send, local = self.network.send, ep.local
+                for data, dst in ep.datagrams_to_send():
+                    send(local, dst, data)
+            while ep._events:  # (re-read: the engine may replace its queue)
+                ev = ep.next_event()
+                handler = handlers.get(type(ev))
+                if handler is None:
+                    handler = self._handler_for(type(ev))
+                handler(drv, ev, now)
         return True
 
-    def _mark(self, drv: _Driver, now: float) -> None:
-        """Re-read the endpoint's timer once per lab instant, not after every datagram:
-        IkeEndpoint.get_timer() walks all its SAs, so per-datagram calls are O(n^2) for
-        one gateway address with thousands of tunnels. The flush runs at the same instant,
-        after the datagrams already due, so no deadline is missed."""
-        self._dirty[drv] = None
-        if self._flush_timer is None:
-            self._flush_timer = self.scheduler.call_at(now, self._flush, name=f"{self.device} ike timers")
-
     def _flush(self) -> None:
-        self._flush_timer = None
+        """Re-read the marked endpoints' timers (`_pump` and `_pump_all` mark them and post
+        this once per lab instant), not after every datagram: IkeEndpoint.get_timer() walks
+        all its SAs, so per-datagram calls are O(n^2) for one gateway address with thousands
+        of tunnels. The flush runs at the same instant, after the datagrams already due, so no
+        deadline is missed."""
+        self._flush_pending = False
         dirty, self._dirty = self._dirty, {}
         for drv in dirty:
             if self._drivers.get(drv.local) is drv:
@@ -730,6 +781,67 @@ class TunnelManager:
         return found
 
     def _on_event(self, drv: _Driver, ev: Event, now: float) -> None:
+        """Act on one engine event (`_pump_one` does this lookup inline)."""
+        handler = self._handlers.get(type(ev))
+        if handler is None:
+            handler = self._handler_for(type(ev))
+        handler(drv, ev, now)
+
+    def _handler_for(self, kind: type) -> Callable[[_Driver, Event, float], None]:
+        """The handler of an event type, chosen once per type: DpdAck its own; an event with
+        no tunnel of its own (no `child` field) that is none of the kinds the general handler
+        acts on (DpdSent, DpdAnswered, notifies...) is only logged under the first tunnel on
+        its gateway, exactly as the general handler's last branches do; every other goes
+        through the general handler."""
+        acted_on = (Phase2Up, Phase2Down, NegotiationFailed, PeerDead, DpdAck, Phase1Down)
+        if issubclass(kind, DpdAck):
+            handler = self._on_dpd_ack
+        elif hasattr(kind, "child") or issubclass(kind, acted_on):
+            handler = self._on_any
+        else:
+            handler = self._on_named
+        self._handlers[kind] = handler
+        return handler
+
+    def _first_on(self, local: str, gw: str) -> str:
+        """The name of next(self._iter_on(local, gw), None) ("" if none), without the
+        generator (each DPD event is logged under the first tunnel on its gateway)."""
+        idx = self._index
+        if idx is None or (local, "*") in idx:
+            cands = self._candidates(local, gw)
+        else:
+            cands = idx.get((local, gw), ())
+        for t in cands:
+            a = t.state.active_gateway
+            if a == gw or (a is None and t.spec.establish == "responder" and gw not in t.spec.gateways):
+                return t.spec.name
+        return ""
+
+    def _on_named(self, drv: _Driver, ev: Event, now: float) -> None:
+        """An event that only needs a tunnel's name in the log (e.g. DpdSent): the first tunnel
+        on its gateway."""
+        self._emit(self._first_on(drv.local, ev.peer[0]), ev, now)
+
+    def _on_dpd_ack(self, drv: _Driver, ev: Event, now: float) -> None:
+        local, gw = drv.local, ev.peer[0]
+        if self._index is not None:
+            listening = self._acks.get((local, gw))
+            if listening is None:
+                listening = self._ack_listeners(local, gw)
+        else:
+            listening = self._ack_listeners(local, gw)  # rebuilds the index and the cache
+        if not listening:
+            # hundreds of tunnels may share the IKE SA: only the first is named
+            self._emit(self._first_on(local, gw), ev, now)
+            return
+        ts = self._tunnels_on(local, gw)
+        self._emit(ts[0].name if ts else "", ev, now)
+        for x in ts:
+            if _wants_ack(x.ctl):
+                self._run(x, x.ctl.dpd_ack(now, gw), now, pump=False)
+
+    def _on_any(self, drv: _Driver, ev: Event, now: float) -> None:
+        """Any engine event (the DPD ones take the short paths above, which do the same)."""
         gw = ev.peer[0]
         child = getattr(ev, "child", None)
         t = self._tunnels.get(child) if child else None
@@ -893,8 +1005,8 @@ class TunnelManager:
         if drv is not None:
             self._abort(drv, gw, now)
         self._emit(t.name, NegotiationFailed((gw, IKE_PORT), 1, TIMEOUT, None, False, t.name), now)
-        self._failed(t, gw, TIMEOUT, now)
-        self._pump_all(now)
+        self._failed(t, gw, TIMEOUT, now)  # (its controller's actions pump their endpoints)
+        self._pump_locals({t.spec.local}, now)
 
     @staticmethod
     def _abort(drv: _Driver, gw: str, now: float) -> None:
@@ -1022,7 +1134,18 @@ class TunnelManager:
                 t.state.state = "down"
         self._resched(t)
         if pump:
-            self._pump_all(now)
+            self._pump_locals(self._action_locals(t, actions), now)
+
+    def _action_locals(self, t: _Tunnel, actions: list[object]) -> set[str]:
+        """The local addresses whose endpoints `_run(t, actions)` calls into: t's own, and those
+        of the tunnels named by OnTunnel actions."""
+        out = {t.spec.local}
+        for a in actions:
+            if isinstance(a, OnTunnel):
+                other = self._tunnels.get(a.tunnel)
+                if other is not None:
+                    out |= self._action_locals(other, [a.action])
+        return out
 
     def _negotiate_at(self, t: _Tunnel, gw: str, at: float) -> None:
         """A delayed start: negotiate with `gw` at lab time `at` unless something else

@@ -7,7 +7,14 @@ import random
 import struct
 
 from routershell.engine import natt
-from routershell.engine.events import EspReceived, Malformed, NatDetected, Phase1Up, Phase2Up
+from routershell.engine.events import (
+    EspReceived,
+    Malformed,
+    NatDetected,
+    Phase1Up,
+    Phase2Up,
+    SaRekeyed,
+)
 from routershell.engine.ike import IkeEndpoint
 from routershell.engine.isakmp import NatDPayload, VendorIdPayload, decode
 from routershell.engine.pair import EndpointPair
@@ -209,3 +216,25 @@ def test_pair_without_local_port_still_works_when_forced() -> None:
     p = make_pair({"nat_traversal": "force"})
     up(p)
     assert p.all_events("a", Phase2Up) and p.all_events("b", Phase2Up)
+
+
+def test_a_floated_rekey_reuses_the_udp_proposals_and_their_encoding(monkeypatch) -> None:
+    """Quick modes over a floated IKE SA offer UDP-encapsulated ESP: the same proposals tuple
+    every time, so the SA payload's body is built once (not once per rekey)."""
+    from routershell.engine import proposals as props_mod
+
+    p = nat_pair(a_kw={"nat_traversal": "force"})
+    up(p)
+    built = []
+    real = props_mod.Proposal.body
+    monkeypatch.setattr(props_mod.Proposal, "body", lambda self: built.append(1) or real(self))
+    sa = p.a.sadb.ike_for(B)
+    for _ in range(3):
+        for ipsec in list(p.a.sadb.ipsec.values()):
+            if ipsec.role == "initiator" and not ipsec.superseded:
+                p.a._quick_start(sa, ipsec.child, p.now, ipsec.inbound_spi)
+        p.pump()
+    rekeyed = p.all_events("a", SaRekeyed)
+    assert len(rekeyed) == 3
+    assert all(s.proposal.udp == "rfc3947" for s in p.a.sadb.ipsec.values())
+    assert built == []  # the first quick mode's encoding served the three rekeys

@@ -165,6 +165,9 @@ def test_quick_mode_reader_agrees_with_the_decoder():
         ([HashPayload(b"h" * 20)], True),
         ([HashPayload(b"h" * 20), NoncePayload(b"a"), NoncePayload(b"b")], False),
         ([NoncePayload(b"n" * 16), HashPayload(b"h" * 20)], False),
+        # two SA payloads of a known shape: the first is the message's (as _Qm.of takes it)
+        ([HashPayload(b"h" * 20), sa, ipsec_sa_payload(SETS[1], 0x55667788),
+          NoncePayload(b"n" * 16)], False),
     ]
     read = 0
     for payloads, plain in shapes:

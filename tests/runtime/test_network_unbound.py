@@ -97,3 +97,75 @@ async def test_faults_still_drop_on_the_fast_path(mock_clock, net: Network) -> N
     await net.scheduler.clock.advance(1)
     assert got == [b"through"]
     assert (net.stats.dropped, net.stats.lost, net.stats.delivered) == (2, 1, 1)
+
+
+async def test_latency_set_back_to_zero_is_the_default(mock_clock, net: Network) -> None:
+    # every lab peer sets its address's latency (mostly 0): a zero entry is no entry, and the
+    # datagram's delay is the network's own to the last bit, as before it was ever set
+    got: list[tuple[float, bytes]] = []
+    net.bind(*B, lambda d, s, now: got.append((now, d)))
+    net.set_latency(B[0], 0.5, 0.1)
+    t0 = net.scheduler.now()
+    net.send(A, B, b"slow")
+    net.set_latency(B[0], 0.0, 0.0)
+    assert net._addr_latency == {}
+    net.send(A, B, b"plain")
+    await net.scheduler.clock.advance(1)
+    assert [d for _, d in got] == [b"plain", b"slow"]
+    assert got[0][0] == t0 + 0.002 and 0.502 <= got[1][0] - t0 <= 0.602
+    net.set_latency(B[0], 0.0, 0.25)  # jitter alone is kept
+    assert net._addr_latency == {B[0]: (0.0, 0.25)}
+
+
+async def test_short_path_is_taken_only_without_faults_and_agrees(mock_clock, net: Network) -> None:
+    assert net._simple
+    for fault, undo in ((lambda: net.set_loss(5), lambda: net.set_loss(0)),
+                        (lambda: net.set_loss(5, B[0]), lambda: net.set_loss(0, B[0])),
+                        (lambda: setattr(net, "loss", 0.5), lambda: setattr(net, "loss", 0.0)),
+                        (lambda: net.set_latency(B[0], 0.1), lambda: net.set_latency(B[0], 0)),
+                        (lambda: net.partition(["203.0.113.1"], ["203.0.113.2"]), net.heal),
+                        (lambda: net.set_link("l", False), lambda: net.set_link("l", True))):
+        net.add_link("l", ["203.0.113.9"])
+        fault()
+        assert not net._simple
+        undo()
+        assert net._simple
+    net.set_down(C[0])  # an address down keeps the short path (checked on it)
+    assert net._simple
+
+    got: list[tuple[float, bytes]] = []
+    net.bind(*B, lambda d, s, now: got.append((now, d)))
+    net.bind(*C, lambda d, s, now: got.append((now, d)))
+
+    async def burst(tag: bytes) -> list[tuple[float, bytes]]:
+        got.clear()
+        t0 = net.scheduler.now()
+        for i in range(3):
+            net.send(A, B, tag + bytes([i]))
+            net.send(A, C, tag + b"down")  # dropped: C is down
+            await net.scheduler.clock.advance(0.0015)
+        await net.scheduler.clock.advance(1)
+        return [(round(t - t0, 9), d[1:]) for t, d in got]
+
+    short = await burst(b"s")
+    net.partition(["203.0.113.1"], ["203.0.113.2"])  # no datagram's business: general path
+    assert not net._simple
+    general = await burst(b"g")
+    assert short == general and len(short) == 3
+    assert net.stats.dropped == 6
+
+
+async def test_a_destination_that_goes_down_in_flight_gets_nothing(mock_clock, net: Network) -> None:
+    """The fault-free short path still drops on arrival a datagram whose destination went down
+    while it was in flight (and delivers again once the address is back)."""
+    got: list[bytes] = []
+    net.bind(*B, lambda d, s, now: got.append(d))
+    net.send(A, B, b"lost")
+    await net.scheduler.clock.advance(0.001)
+    net.set_down(B[0], True)
+    await net.scheduler.clock.advance(0.002)
+    assert got == [] and (net.stats.delivered, net.stats.dropped) == (0, 1)
+    net.set_down(B[0], False)
+    net.send(A, B, b"back")
+    await net.scheduler.clock.advance(0.003)
+    assert got == [b"back"] and net.stats.delivered == 1

@@ -57,3 +57,98 @@ async def test_fast_pump_is_the_plain_pump(mock_clock, world, nursery):
         await nursery.start(w2.scheduler.run)
         plain = await _scenario(w2)
     assert fast == plain
+
+
+def _one_at_a_time_pump(self: TunnelManager, drv, now: float, reschedule: bool = True) -> None:
+    """The pump as it was: the queue's first endpoint taken one at a time."""
+    if reschedule:
+        self._dirty[drv] = None
+        if not self._flush_pending:
+            self._flush_pending = True
+            self.scheduler.post(now, self._flush, (), self._flush_name)
+    queue = self._pump_queue
+    if queue is not None:
+        queue[drv] = None
+        return
+    queue = self._pump_queue = {drv: None}
+    try:
+        for _ in range(self.MAX_PUMP_PASSES):
+            if not queue:
+                break
+            d = next(iter(queue))
+            del queue[d]
+            ep = d.ep
+            if (ep._out or ep._events) and self._pump_one(d, now):
+                queue[d] = None
+    finally:
+        self._pump_queue = None
+
+
+async def test_pump_takes_its_queue_in_order(mock_clock, world, nursery):
+    # the pump drains its queue a snapshot at a time: the same endpoints in the same order as
+    # taking the first one at a time (every action inside a pump queues all six endpoints)
+    fast = await _scenario(world)
+    from .helpers import make_world
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(TunnelManager, "_pump", _one_at_a_time_pump)
+        w2 = make_world(mock_clock)
+        await nursery.start(w2.scheduler.run)
+        plain = await _scenario(w2)
+    assert fast == plain
+
+
+class _Ep:
+    def __init__(self) -> None:
+        self._out: list = []
+        self._events: list = []
+
+
+class _Drv:
+    def __init__(self, i: int) -> None:
+        self.i, self.ep, self.local = i, _Ep(), f"203.0.113.{i}"
+
+    def __repr__(self) -> str:
+        return f"d{self.i}"
+
+
+def _drain_order(world, pump, seed: int) -> list[tuple]:
+    """Pump orders of scripted endpoints: pumping one gives output to others and pumps them
+    (or all of them), sometimes leaves work for a second pass."""
+    import random
+
+    rng = random.Random(seed)
+    mgr = TunnelManager("x", world.network, world.scheduler, lambda p: random.Random(p))
+    drivers = [_Drv(i) for i in range(12)]
+    mgr._everyone = dict.fromkeys(drivers)
+    order: list[tuple] = []
+
+    def pump_one(d, now) -> bool:
+        order.append(("pump", d.i))
+        d.ep._out.clear()
+        for _ in range(rng.randrange(3)):
+            other = rng.choice(drivers)
+            other.ep._out.append(1)
+            if rng.random() < 0.3:
+                mgr._pump_all(now)
+            elif rng.random() < 0.7:
+                pump(mgr, other, now)
+        if rng.random() < 0.1 and len(order) < 300:
+            d.ep._out.append(1)
+            return True  # work left: queued again
+        return False
+
+    mgr._pump_one = pump_one  # type: ignore[method-assign]
+    for _ in range(20):
+        start = rng.choice(drivers)
+        start.ep._out.append(1)
+        pump(mgr, start, 0.0)
+        order.append(("end", tuple(d.i for d in mgr._dirty)))
+    return order
+
+
+async def test_pump_queue_order_matches_one_at_a_time(mock_clock, world):
+    for seed in range(30):
+        new = _drain_order(world, TunnelManager._pump, seed)
+        old = _drain_order(world, _one_at_a_time_pump, seed)
+        assert len(new) > 40 and new == old, seed

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from routershell.engine.dpd import DpdPolicy
 from routershell.engine.events import (
     AUTHENTICATION_FAILED,
     NegotiationFailed,
@@ -361,3 +362,38 @@ async def test_tunnel_event_log_keeps_the_most_recent_events_trimmed_in_batches(
     assert len(log) == 3
     # the newest events, at least max_events and at most half as many again (here: 1)
     assert [(round(t, 6), n, e) for t, n, e in dev.tunnels.events] == log[-1:]
+
+
+async def test_peer_event_log_keeps_the_most_recent_events_trimmed_in_batches(mock_clock, world):
+    # a peer answering DPD all day logs an event per probe: the log keeps the newest ones, at
+    # least max_events and at most half as many again, trimmed in batches (not once per event)
+    dev = device(world)
+    peer = world.add_peer(peer_spec())
+    seen: list[tuple[float, object]] = []
+    peer.subscribe(lambda name, ev: seen.append((world.now(), ev)))
+    s = spec()
+    s = dataclasses.replace(s, peer=dataclasses.replace(s.peer, dpd=DpdPolicy(10, 2, 3)))
+    dev.tunnels.apply([s], world.now())
+    sizes = []
+    for _ in range(200):
+        await world.clock.advance(10)
+        sizes.append(len(peer.events))
+    assert len(seen) > 200
+    assert min(sizes[-100:]) >= peer.max_events and max(sizes) <= peer.max_events * 3 // 2
+    assert len(set(sizes[-100:])) > 10  # batches: the size moves between the two bounds
+    assert peer.events == seen[-len(peer.events):]
+
+
+def test_a_device_keeps_the_newest_log_lines_in_order():
+    from routershell.runtime.device import LOG_LINES, Device
+
+    dev = Device("r1", "test")
+    dev.now = lambda: 0.0  # type: ignore[method-assign]
+    heard: list[str] = []
+    dev.listeners.append(heard.append)
+    for i in range(LOG_LINES + 25):
+        dev.syslog(f"line {i}")
+    assert len(dev.log) == LOG_LINES
+    assert [ln.text for ln in dev.log][:2] == ["line 25", "line 26"]
+    assert dev.log[-1].text == f"line {LOG_LINES + 24}"
+    assert len(heard) == LOG_LINES + 25  # listeners hear every line, kept or not

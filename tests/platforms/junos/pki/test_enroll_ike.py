@@ -106,7 +106,7 @@ async def test_revoked_peer_certificate_fails_phase1(mock_clock):
         await renegotiate(t)
         start = len(app.devices["r1"].log)
         await t.run("lab clock advance 2m")
-        new = [ln.text for ln in app.devices["r1"].log[start:]]
+        new = [ln.text for ln in list(app.devices["r1"].log)[start:]]
         every = [ln.text for ln in app.devices["r1"].log]
         assert any("PKID_CRL_DOWNLOADED" in x and "1 revoked certificate(s)" in x for x in every), every
         assert any(f"PKID_PV_CERT_VERIFY_FAILED: Peer certificate C=US, O=example, CN=r2 (serial {serial:x}) "
@@ -145,7 +145,7 @@ async def test_expired_peer_certificate_fails_phase1(mock_clock):
         start = len(app.devices["r1"].log)
         await renegotiate(t)
         await t.run("lab clock advance 2m")
-        new = [ln.text for ln in app.devices["r1"].log[start:]]
+        new = [ln.text for ln in list(app.devices["r1"].log)[start:]]
         assert any("PKID_PV_CERT_VERIFY_FAILED: Peer certificate C=US, O=example, CN=r2" in x
                    and "rejected: certificate has expired" in x for x in new), new
         assert any("KMD_PM_PHASE1_NEGOTIATION_FAILED: Local gateway: 192.0.2.1, Remote gateway: 192.0.2.2, "
