@@ -137,6 +137,86 @@ def dpd_round_trip_us(n: int, children: int = 1) -> float:
     return (time.process_time() - start) / n * 1e6
 
 
+def dpd_gateways(children: int = 32, gateways: int = 2) -> tuple[IkeEndpoint, list[IkeEndpoint]]:
+    """One local endpoint with an IKE SA (DPD every 300 s) to each of `gateways` peers, all
+    established at the same instant, each carrying `children` IPsec SAs: as a StarOS context
+    with its primary and secondary gateway, whose probes fall due together."""
+    a_addr = "100.64.0.1"
+    ike = (IkeProposal("psk", "sha1", "aes128", 2, lifetime_s=10**9),)
+    esp = (IpsecProposal(lifetime_s=10**9),)
+    addrs = [f"198.{18 + g}.0.10" for g in range(gateways)]
+    kids = tuple(ChildConfig(f"vpn{i}", esp, f"10.1.{i}.0/24", "10.2.0.0/16")
+                 for i in range(children))
+    back = tuple(ChildConfig(f"vpn{i}", esp, "10.2.0.0/16", f"10.1.{i}.0/24")
+                 for i in range(children))
+    a = IkeEndpoint((a_addr, 500), random.Random(1),
+                    [PeerConfig(b, ike_proposals=ike, psk=b"bench", children=kids,
+                                dpd=DpdPolicy(300.0, 10.0, 3)) for b in addrs])
+    bs = [IkeEndpoint((b, 500), random.Random(2 + g),
+                      [PeerConfig(a_addr, ike_proposals=ike, psk=b"bench", children=back,
+                                  dpd=DpdPolicy(300.0, 10.0, 3, initiate=False))])
+          for g, b in enumerate(addrs)]
+    by_addr = {ep.local[0]: ep for ep in (a, *bs)}
+    for b in addrs:
+        for kid in kids:
+            a.initiate((b, 500), 0.0, kid.name)
+
+    def shuttle(now: float) -> None:
+        moved = True
+        while moved:
+            moved = False
+            for ep in by_addr.values():
+                for data, dst in ep.datagrams_to_send():
+                    moved = True
+                    by_addr[dst[0]].receive(data, ep.local, now)
+                while ep.next_event() is not None:
+                    pass
+
+    shuttle(0.0)
+    for ep in by_addr.values():  # finished exchanges purged
+        ep.handle_timer(200.0)
+    shuttle(200.0)
+    assert all(len(b.sadb.ipsec) == children for b in bs)
+    return a, bs
+
+
+def dpd_gateway_rounds(a: IkeEndpoint, bs: list[IkeEndpoint], n: int) -> int:
+    """`n` rounds of `a`'s probes falling due together, driven as `dpd_round_trips` drives
+    one; returns the number of round trips."""
+    by_addr = {b.local[0]: b for b in bs}
+    trips = 0
+    for _ in range(n):
+        now = a.get_timer()
+        a.handle_timer(now)
+        probes = a.datagrams_to_send()
+        while a.next_event() is not None:
+            pass
+        a.get_timer()
+        for probe, dst in probes:
+            b = by_addr[dst[0]]
+            b.receive(probe, a.local, now)
+            (ack, _), = b.datagrams_to_send()
+            while b.next_event() is not None:
+                pass
+            b.get_timer()
+            a.receive(ack, b.local, now)
+            a.datagrams_to_send()
+            while a.next_event() is not None:
+                pass
+            a.get_timer()
+            trips += 1
+    return trips
+
+
+def dpd_gateways_round_trip_us(n: int) -> float:
+    """Engine CPU per DPD round trip when two gateways' probes fall due together."""
+    a, bs = dpd_gateways()
+    dpd_gateway_rounds(a, bs, 100)  # warm up
+    start = time.process_time()
+    trips = dpd_gateway_rounds(a, bs, n)
+    return (time.process_time() - start) / trips * 1e6
+
+
 def main() -> None:
     negotiations_per_second(2, 20)  # warm up
     print(f"negotiations_group2: {negotiations_per_second(2, 400):.0f} /s")
@@ -145,6 +225,7 @@ def main() -> None:
         print(f"dh_group{g}: {dh_us(g, 200):.0f} us")
     for kids in (1, 32):
         print(f"dpd_round_trip_{kids}_children: {min(dpd_round_trip_us(5000, kids) for _ in range(3)):.1f} us")
+    print(f"dpd_round_trip_2_gateways: {min(dpd_gateways_round_trip_us(2500) for _ in range(3)):.1f} us")
     print(f"memory_per_tunnel: {bytes_per_tunnel(300):.0f} bytes")
 
 

@@ -396,9 +396,12 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
             return
         self._next_ok = False  # due entries leave the heap
         # the usual case: one entry due (neither child of the root is), an idle IKE SA's probe
-        if ((len(heap) < 2 or heap[1][0] > now) and (len(heap) < 3 or heap[2][0] > now)
-                and self._probe_due(now)):
-            return
+        if (len(heap) < 2 or heap[1][0] > now) and (len(heap) < 3 or heap[2][0] > now):
+            _, seq, sa = heap[0]
+            if (type(sa) is IkeSa and sa.timer_seq == seq
+                    and self.sadb.ike.get((sa.icookie, sa.rcookie)) is sa
+                    and self._probe_idle(sa, now, True)):
+                return
         due_ike: list[IkeSa] = []
         due_ipsec: list[IpsecSa] = []
         table, ipsec_table = self.sadb.ike, self.sadb.ipsec
@@ -423,6 +426,9 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
             due_ipsec.sort(key=_by_order)
         for sa in due_ike:
             if table.get((sa.icookie, sa.rcookie)) is not sa:
+                continue
+            if self._probe_idle(sa, now, False):  # re-read there: no need to at the end
+                self._touched.pop(id(sa), None)
                 continue
             if sa.exchanges or sa.p1 is not None:  # an idle established SA has none
                 for ex in self._exchanges(sa):  # a copy: a tick may end the exchange
@@ -461,16 +467,13 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
 
     # ------------------------------------------------------------------ internals: timers
 
-    def _probe_due(self, now: float) -> bool:
-        """`handle_timer` when the heap's root is the only entry due and it is an idle
-        established IKE SA whose DPD is due for a probe (not declared dead) and whose lifetimes
-        are not: pop it, send the R-U-THERE, schedule its next deadline, True. Anything else:
-        False, nothing done (the general loop takes it). Nothing is touched before, so the
-        SA's deadline is re-read here instead of through `_touched` and `_refresh`."""
-        heap = self._timers
-        _, seq, sa = heap[0]
-        if (type(sa) is not IkeSa or sa.timer_seq != seq or sa.exchanges or sa.p1 is not None
-                or sa.state != "established"):
+    def _probe_idle(self, sa: IkeSa, now: float, root: bool) -> bool:
+        """`handle_timer`'s work on the due, live `sa` when it is an idle established IKE SA
+        whose DPD wants an R-U-THERE (not a declaration of death) and whose lifetimes are not
+        due: send the probe, report it and schedule the SA's next deadline at once; True. Any
+        other SA: False and nothing done (the general loop takes it). `root`: `sa` is the
+        heap's root, still to be popped (the only entry due)."""
+        if sa.exchanges or sa.p1 is not None or sa.state != "established":
             return False
         d = sa.dpd
         if (d is None or d.next_at is None or now < d.next_at
@@ -482,10 +485,9 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
                 or (sa.role == "initiator" and not sa.rekeying and not sa.superseded
                     and now >= at + life * sa.soft_fraction and now >= sa.rekey_not_before)):
             return False
-        if self.sadb.ike.get((sa.icookie, sa.rcookie)) is not sa:
-            return False
-        heapq.heappop(heap)
-        sa.timer_at, sa.timer_seq = None, -1
+        if root:
+            heapq.heappop(self._timers)
+            sa.timer_at, sa.timer_seq = None, -1
         _, probe, attempt = d.on_timer(now)  # ("send", seq, attempt): checked above
         self._send_dpd(sa, Notify.R_U_THERE, probe.to_bytes(4, "big"))
         self._events.append(DpdSent(sa.peer, probe, attempt))

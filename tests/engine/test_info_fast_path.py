@@ -226,15 +226,15 @@ def test_dpd_messages_as_sent_are_compared_not_parsed(monkeypatch):
 
 @pytest.mark.parametrize("b_dpd", [ANSWER, MUTE], ids=["answering", "mute"])
 @pytest.mark.parametrize("ike", PROPOSALS[:2], ids=lambda p: f"{p.cipher}-{p.hash}")
-def test_probe_due_shortcut_matches_the_general_timer_loop(ike, b_dpd, monkeypatch):
-    """`_probe_due` (handle_timer's shortcut for one idle IKE SA due for a probe) sends, reports
+def test_probe_idle_shortcut_matches_the_general_timer_loop(ike, b_dpd, monkeypatch):
+    """`_probe_idle` (handle_timer's shortcut for an idle IKE SA due for a probe) sends, reports
     and schedules what the general loop does: the whole scenario (probes, retries, a dead peer,
     a rekey-free lifetime) is the same with the shortcut refused every time."""
     taken = []
-    real = IkeEndpoint._probe_due
-    monkeypatch.setattr(IkeEndpoint, "_probe_due",
-                        lambda self, now: taken.append(r := real(self, now)) or r)
+    real = IkeEndpoint._probe_idle
+    monkeypatch.setattr(IkeEndpoint, "_probe_idle",
+                        lambda self, *a: taken.append(r := real(self, *a)) or r)
     fast = _run(ike, True, b_dpd)
     assert True in taken and False in taken  # the shortcut was taken, and refused (dead peer)
-    monkeypatch.setattr(IkeEndpoint, "_probe_due", lambda self, now: False)
+    monkeypatch.setattr(IkeEndpoint, "_probe_idle", lambda self, *a: False)
     assert _run(ike, True, b_dpd) == fast

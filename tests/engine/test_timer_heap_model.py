@@ -203,9 +203,9 @@ def test_get_timer_answers_from_its_last_answer_until_something_moves():
 
 
 class NoShortcutEndpoint(IkeEndpoint):
-    """handle_timer always through its general loop (no `_probe_due`)."""
+    """handle_timer always through its general loop (no `_probe_idle`)."""
 
-    def _probe_due(self, now: float) -> bool:
+    def _probe_idle(self, sa, now: float, root: bool) -> bool:
         return False
 
 
