@@ -135,13 +135,13 @@ _DPD_WIRE = "dpd"  # an IKE SA's _DpdWire in its crypto_cache
 
 class _DpdWire:
     """What every DPD message of an established IKE SA shares, gathered once next to its
-    `crypto.Phase2Keys` (`_dpd_wire`): the keys' HMAC state, IV hash and cipher contexts, and
+    `crypto.Phase2Keys` (`_dpd_wire`): the keys' HMAC states, IV hash and cipher contexts, and
     the constant parts of the datagram: the ISAKMP header up to the message ID, the length
     (HASH(1) and one 32-byte notify, padded), HASH(1)'s generic header, the padding, and each
     notify's bytes up to its sequence number. `prop`, `enc_key`, `skeyid_a` and `last_block`
     are what it was made from, compared by identity before use (as `_phase2_keys` does)."""
 
-    __slots__ = ("prop", "enc_key", "skeyid_a", "last_block", "keys", "block", "mac",
+    __slots__ = ("prop", "enc_key", "skeyid_a", "last_block", "keys", "block", "inner", "outer",
                  "iv_hash", "cipher", "head", "length", "size", "hash_len", "hash_head", "pad",
                  "rut", "ack")
 
@@ -150,12 +150,12 @@ class _DpdWire:
         assert prop is not None
         self.prop, self.enc_key, self.skeyid_a = prop, sa.enc_key, sa.skeyid_a
         self.last_block = sa.p1_last_block
-        self.keys, self.block, self.mac = keys, keys.block, keys.mac
+        self.keys, self.block, self.inner, self.outer = keys, keys.block, keys.inner, keys.outer
         self.iv_hash, self.cipher = keys.iv_hash, keys.cipher
         ic, rc = sa.icookie, sa.rcookie
         self.head = _HDR.pack(ic, rc, Payload.HASH, ISAKMP_VERSION, Exchange.INFORMATIONAL,
                               Flag.ENCRYPTED, 0, 0)[:20]
-        hash_len = self.hash_len = 4 + keys.mac.digest_size
+        hash_len = self.hash_len = 4 + keys.outer.digest_size
         plain = hash_len + _DPD_NOTIFY.size
         self.pad = b"\0" * (-plain % self.block)  # crypto.pad
         self.size = HEADER_LEN + plain + len(self.pad)
@@ -998,9 +998,11 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
             msgid = draw(32)
         mid = msgid.to_bytes(4, "big")
         body = (w.rut if notify == Notify.R_U_THERE else w.ack) + seq
-        mac = w.mac.copy()  # seal: HASH(1) = prf(SKEYID_a, M-ID | notify)
-        mac.update(mid + body)
-        plain = w.hash_head + mac.digest() + body + w.pad
+        inner = w.inner.copy()  # seal: HASH(1) = prf(SKEYID_a, M-ID | notify)
+        inner.update(mid + body)
+        outer = w.outer.copy()
+        outer.update(inner.digest())
+        plain = w.hash_head + outer.digest() + body + w.pad
         h = w.iv_hash.copy()  # the message's IV
         h.update(mid)
         b, bc = w.block, w.cipher  # CBC from the running encryptor (_BlockCipher.encrypt)
@@ -1063,9 +1065,11 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
         if plain[:4] != w.hash_head:
             return self._info_fields(sa, data, now)
         seq_bytes = plain[hash_len + 28:hash_len + 32]
-        mac = w.mac.copy()
-        mac.update(mid + fixed + seq_bytes)
-        if not hmac.compare_digest(plain[4:hash_len], mac.digest()):
+        inner = w.inner.copy()  # HASH(1) = prf(SKEYID_a, M-ID | notify)
+        inner.update(mid + fixed + seq_bytes)
+        outer = w.outer.copy()
+        outer.update(inner.digest())
+        if not hmac.compare_digest(plain[4:hash_len], outer.digest()):
             return False  # the general path refuses it
         sa.bytes_in += size  # _count_in
         sa.packets_in += 1
@@ -1121,9 +1125,7 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
         if (nxt or n_len < 12 + spi_len or end > ct_len or ct_len - end > block
                 or (notify != Notify.R_U_THERE and notify != Notify.R_U_THERE_ACK)):
             return False
-        mac = keys.mac.copy()
-        mac.update(mid + plain[hash_len:end])
-        if not hmac.compare_digest(plain[4:hash_len], mac.digest()):
+        if not hmac.compare_digest(plain[4:hash_len], keys.prf(mid + plain[hash_len:end])):
             return False
         sa.bytes_in += size  # _count_in
         sa.packets_in += 1
@@ -1160,9 +1162,7 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
         if (nxt or d_len < 12 or end > ct_len or ct_len - end > keys.block
                 or 12 + spi_len * count != d_len):
             return False
-        mac = keys.mac.copy()
-        mac.update(mid + plain[hash_len:end])
-        if not hmac.compare_digest(plain[4:hash_len], mac.digest()):
+        if not hmac.compare_digest(plain[4:hash_len], keys.prf(mid + plain[hash_len:end])):
             return False
         self._touched[id(sa)] = sa  # _count_in
         sa.bytes_in += size

@@ -265,6 +265,30 @@ def test_keyed_prf_is_the_prf(h):
     assert crypto.keyed_prf(h, bytearray(keys[0]), b"x", cache) == crypto.prf(h, keys[0], b"x")
 
 
+@pytest.mark.parametrize("h", ["md5", "sha1", "sha256"])
+def test_hmac_from_two_keyed_hash_states_is_hmac(h):
+    """`hmac_keyed` (HMAC as RFC 2104 writes it: the ipad and opad blocks hashed once) gives
+    hmac's MAC for keys shorter than, as long as and longer than the hash's block (hashed
+    first), empty data and long data, over and over from the same states; so does
+    `Phase2Keys.prf`, which shares them with `keyed_prf` through the cache."""
+    rng = random.Random(f"pads{h}")
+    for klen in (0, 1, 16, 20, 32, 63, 64, 65, 100, 200):
+        key = rng.randbytes(klen)
+        inner, outer = crypto.hmac_keyed(h, key)
+        for dlen in (0, 1, 36, 64, 65, 300):
+            data = rng.randbytes(dlen)
+            i = inner.copy()
+            i.update(data)
+            o = outer.copy()
+            o.update(i.digest())
+            assert o.digest() == hmac.new(key, data, h).digest(), (klen, dlen)
+    cache: dict = {}
+    key = rng.randbytes(20)
+    keys = crypto.Phase2Keys(h, "aes128", bytes(16), key, bytes(16), cache, ())
+    assert crypto.keyed_prf(h, key, b"m", cache) == keys.prf(b"m") == hmac.new(key, b"m", h).digest()
+    assert cache[(h, key)] == (keys.inner, keys.outer)
+
+
 def test_an_owners_cache_makes_each_keys_contexts_once(monkeypatch):
     """IKE SAs pass their own cache: every SA's contexts are made once per key, however many SAs
     are live (a shared bounded cache missed on every message in rotation past its bound)."""
