@@ -32,11 +32,14 @@ The exchanges' states and every legal move are one table in machine.py (read it 
 phase1.py and quick.py hold the handlers it names.
 
 DPD is what an idle tunnel does all day, so an R-U-THERE or R-U-THERE-ACK on an established
-IKE SA has its own path both ways (`_info_fast`, `_send_dpd`; Deletes are read there too): read and written field by
-field with the SA's `crypto.Phase2Keys`, without Message or payload objects, and its SA's
-deadline re-read on the spot. Any other message, or one that does not decrypt, parse or
-authenticate, goes the general way untouched (tests/engine/test_info_fast_path.py holds both
-to the same bytes, events and timers).
+IKE SA has its own path both ways (`_info_fast`, `_send_dpd`; Deletes are read there too):
+written from the SA's `_DpdWire` (its constant bytes and `crypto.Phase2Keys`' states), read by
+comparison with it when it has exactly the shape this engine writes, otherwise field by field
+(`_info_fields`), without Message or payload objects, and its SA's deadline re-read on the
+spot; `handle_timer` sends a due probe of an idle SA the same way (`_probe_idle`). Any other
+message, or one that does not decrypt, parse or authenticate, goes the general way untouched
+(tests/engine/test_info_fast_path.py and test_info_fast_differential.py hold both to the same
+bytes, events and timers).
 
 Other operations: `delete_ike(peer, now)`, `delete_child(peer, child, now)`,
 `probe(peer, now) -> bool` (send one DPD R-U-THERE now, e.g. a failover hello; the ACK comes
