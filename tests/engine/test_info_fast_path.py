@@ -238,3 +238,21 @@ def test_probe_idle_shortcut_matches_the_general_timer_loop(ike, b_dpd, monkeypa
     assert True in taken and False in taken  # the shortcut was taken, and refused (dead peer)
     monkeypatch.setattr(IkeEndpoint, "_probe_idle", lambda self, *a: False)
     assert _run(ike, True, b_dpd) == fast
+
+
+def test_dpd_wire_is_made_again_when_the_keys_it_was_made_from_change():
+    """The SA's `_DpdWire` is checked by identity against the keys it was made from, like
+    `Phase2Keys`: other key objects (here equal copies, so the peer still reads the probe)
+    give a new wire, and the probe and its ACK still go through."""
+    pair = up(make_pair(dict(dpd=DPD), dict(dpd=ANSWER)))
+    pair.advance(1)
+    sa = pair.a.sadb.ike_for(B)
+    assert pair.a.probe(B, pair.now)
+    pair.pump()
+    first = sa.crypto_cache[ike_module._DPD_WIRE]
+    sa.p1_last_block = bytes(bytearray(sa.p1_last_block))  # equal, another object
+    assert pair.a.probe(B, pair.now)
+    pair.pump()
+    second = sa.crypto_cache[ike_module._DPD_WIRE]
+    assert second is not first and second.last_block is sa.p1_last_block
+    assert len(pair.all_events("a", DpdAck)) == 2
