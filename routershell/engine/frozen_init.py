@@ -21,24 +21,28 @@ def direct_init(cls: type) -> type:
         raise TypeError(f"{cls.__name__}: not a plain dataclass")
     fields = dataclasses.fields(cls)
     slotted = "__slots__" in cls.__dict__
+    # the generated names start with __dataclass_ (as the dataclass's own __init__ names its
+    # self parameter): no field is called so, so a field named `self`, `d` or `_set0` is safe
     ns: dict = {}
-    params, body = [], []
+    params, body = ["__dataclass_self__"], []
     if not slotted:
-        body.append("    d = self.__dict__\n")
+        body.append("    __dataclass_dict__ = __dataclass_self__.__dict__\n")
     for i, f in enumerate(fields):
         if f.default_factory is not dataclasses.MISSING or not f.init or f.kw_only:
             raise TypeError(f"{cls.__name__}.{f.name}: unsupported field")
+        if f.name.startswith("__dataclass_"):
+            raise TypeError(f"{cls.__name__}.{f.name}: reserved field name")
         if f.default is dataclasses.MISSING:
             params.append(f.name)
         else:
-            ns[f"_default{i}"] = f.default
-            params.append(f"{f.name}=_default{i}")
+            ns[f"__dataclass_default_{i}__"] = f.default
+            params.append(f"{f.name}=__dataclass_default_{i}__")
         if slotted:
-            ns[f"_set{i}"] = getattr(cls, f.name).__set__  # the slot's member descriptor
-            body.append(f"    _set{i}(self, {f.name})\n")
+            ns[f"__dataclass_set_{i}__"] = getattr(cls, f.name).__set__  # the slot's descriptor
+            body.append(f"    __dataclass_set_{i}__(__dataclass_self__, {f.name})\n")
         else:
-            body.append(f"    d[{f.name!r}] = {f.name}\n")
-    exec(f"def __init__(self, {', '.join(params)}):\n{''.join(body) or '    pass'}\n", ns)  # noqa: S102
+            body.append(f"    __dataclass_dict__[{f.name!r}] = {f.name}\n")
+    exec(f"def __init__({', '.join(params)}):\n{''.join(body) or '    pass'}\n", ns)  # noqa: S102
     init = ns["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     init.__module__ = cls.__module__

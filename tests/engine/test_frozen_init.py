@@ -86,3 +86,23 @@ def test_refuses_what_it_cannot_reproduce():
     for cls in (WithFactory, WithPostInit):
         with pytest.raises(TypeError):
             direct_init(cls)
+
+
+@pytest.mark.parametrize("slots", [False, True], ids=["dict", "slots"])
+def test_fields_named_like_the_generated_code_keep_their_values(slots):
+    """The generated constructor's own names cannot capture a field: `d` once held the
+    instance's __dict__ and a field `self` did not compile (review)."""
+
+    @dataclasses.dataclass(frozen=True, slots=slots)
+    class Odd:
+        d: int
+        self: int = 2
+        _set0: int = 3
+        _default1: int = 4
+
+    direct_init(Odd)
+    o = Odd(1)
+    assert (o.d, o.self, o._set0, o._default1) == (1, 2, 3, 4)
+    assert Odd(5, 6, 7, 8) == Odd(d=5, self=6, _set0=7, _default1=8)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        o.d = 9  # type: ignore[misc]
