@@ -1074,19 +1074,30 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
         outer.update(inner.digest())
         if not hmac.compare_digest(plain[4:hash_len], outer.digest()):
             return False  # the general path refuses it
+        return self._dpd_in(sa, request, seq_bytes, size, now)
+
+    def _dpd_in(self, sa: IkeSa, request: bool, seq_bytes: bytes, size: int, now: float) -> bool:
+        """What an authenticated R-U-THERE (`request`) or R-U-THERE-ACK numbered `seq_bytes`
+        does on `sa`, for both fast readers: `_count_in`, then `_info_notify` and
+        `_info_receive`'s liveness (a number that is not 4 bytes is no probe's, yet an
+        R-U-THERE still proves liveness). True."""
         sa.bytes_in += size  # _count_in
         sa.packets_in += 1
         d = sa.dpd
         if d is not None:
-            seq = int.from_bytes(seq_bytes, "big")
-            if request:
-                if d.on_request(seq, now):  # (which counted it as heard)
-                    self._send_dpd(sa, Notify.R_U_THERE_ACK, seq_bytes)
-                    self._events.append(DpdAnswered(sa.peer, seq))
-                else:
-                    d.heard(now)  # not answered, still proof of liveness
-            elif d.on_ack(seq, now):
-                self._events.append(DpdAck(sa.peer, seq))
+            if len(seq_bytes) != 4:
+                if request:
+                    d.heard(now)
+            else:
+                seq = int.from_bytes(seq_bytes, "big")
+                if request:
+                    if d.on_request(seq, now):  # (which counted it as heard)
+                        self._send_dpd(sa, Notify.R_U_THERE_ACK, seq_bytes)
+                        self._events.append(DpdAnswered(sa.peer, seq))
+                    else:
+                        d.heard(now)  # not answered, still proof of liveness
+                elif d.on_ack(seq, now):
+                    self._events.append(DpdAck(sa.peer, seq))
         # Only this SA's deadline can have moved: re-read it here rather than through
         # _touch/_refresh (which receive() still runs for whatever else was touched).
         if self._dirty and sa.peer[0] in self._dirty:
@@ -1130,31 +1141,8 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
             return False
         if not hmac.compare_digest(plain[4:hash_len], keys.prf(mid + plain[hash_len:end])):
             return False
-        sa.bytes_in += size  # _count_in
-        sa.packets_in += 1
-        seq_bytes = plain[hash_len + 12 + spi_len:end]
-        d = sa.dpd
-        if d is not None and len(seq_bytes) == 4:
-            seq = int.from_bytes(seq_bytes, "big")
-            if notify == Notify.R_U_THERE:
-                if d.on_request(seq, now):  # (which counted it as heard)
-                    self._send_dpd(sa, Notify.R_U_THERE_ACK, seq_bytes)
-                    self._events.append(DpdAnswered(sa.peer, seq))
-                else:
-                    d.heard(now)  # not answered, still proof of liveness
-            elif d.on_ack(seq, now):
-                self._events.append(DpdAck(sa.peer, seq))
-        elif d is not None and notify == Notify.R_U_THERE:
-            d.heard(now)  # any R-U-THERE proves liveness (_info_receive)
-        # Only this SA's deadline can have moved: re-read it here rather than through
-        # _touch/_refresh (which receive() still runs for whatever else was touched).
-        if self._dirty and sa.peer[0] in self._dirty:
-            self._touched[id(sa)] = sa  # its host is re-read as a whole
-        else:
-            t = self._ike_deadline(sa)
-            if t != sa.timer_at or (t is not None and sa.timer_seq < 0):
-                self._set_timer(sa, t)
-        return True
+        return self._dpd_in(sa, notify == Notify.R_U_THERE, plain[hash_len + 12 + spi_len:end],
+                            size, now)
 
     def _delete_fast(self, sa: IkeSa, keys: crypto.Phase2Keys, mid: bytes, plain: bytes,
                      hash_len: int, ct_len: int, size: int, now: float) -> bool:
