@@ -384,6 +384,30 @@ class Phase2Keys:
         bc.chain = int.from_bytes(out[-b:], "big")
         return out
 
+    def encrypt(self, iv: bytes, chain: bytes) -> bytes:
+        """`encrypt(cipher, key, iv, pad(chain, block))` with this SA's running contexts: a
+        quick mode message chained on from the previous one's last block (`iv`, a block)."""
+        b = self.block
+        if len(chain) % b:
+            chain += b"\0" * (-len(chain) % b)  # pad()
+        if not chain:
+            return b""
+        bc = self.cipher  # _BlockCipher.encrypt, inline
+        x = int.from_bytes(chain[:b], "big") ^ int.from_bytes(iv, "big") ^ bc.chain
+        out = bc.cbc_update(x.to_bytes(b, "big") + chain[b:])
+        bc.chain = int.from_bytes(out[-b:], "big")
+        return out
+
+    def decrypt(self, iv: bytes, ciphertext: bytes) -> bytes:
+        """`decrypt(cipher, key, iv, ciphertext)` with this SA's contexts: CryptoError for a
+        ciphertext that is not a non-zero whole number of blocks, as there."""
+        b = self.block
+        if len(ciphertext) % b or not ciphertext:
+            raise CryptoError("ciphertext is not a whole number of blocks")
+        chain = int.from_bytes(iv + ciphertext[:-b], "big")
+        return (int.from_bytes(self.cipher.ecb_decrypt(ciphertext), "big") ^ chain).to_bytes(
+            len(ciphertext), "big")
+
     def open(self, message_id: bytes, ciphertext: bytes) -> bytes:
         """The plaintext of a phase 2 message's `ciphertext` (bytes, a non-zero whole number of
         blocks: the caller checks)."""
