@@ -11,7 +11,7 @@ Public API
 - `HASHES` ("md5", "sha1", "sha256"): `prf(h, key, data)` (HMAC), `keyed_prf` (the same, for a
   key used again and again: its HMAC state is kept), `digest(h, data)`.
 - Derivations: `skeyid_psk`, `skeyid_sig`, `derive_skeyids`, `expand_key`, `phase1_iv`,
-  `phase2_iv`, `keymat`.
+  `phase2_iv`, `keymat` (`keymat_pair`: both directions at once).
 - RSA signature as IKEv1 peers make it (PKCS#1 v1.5 type 1 over the bare hash, no DigestInfo):
   `rsa_sign(private_key, data)`, `rsa_verify(public_key, signature, data) -> bool`.
 
@@ -468,6 +468,37 @@ def keymat(h: str, skeyid_d: bytes, protocol: int, spi: bytes, ni_b: bytes, nr_b
         k = keyed_prf(h, skeyid_d, k + seed, cache)
         out += k
     return out[:length]
+
+
+def keymat_pair(h: str, skeyid_d: bytes, protocol: int, spi_in: int, spi_out: int, ni_b: bytes,
+                nr_b: bytes, length: int, gxy: bytes, cache: dict) -> tuple[bytes, bytes]:
+    """`keymat` of both directions of a quick mode's SA pair (SPIs as ints) at once: SKEYID_d's
+    keyed HMAC states looked up in `cache` once and copied per prf, the seed built around the
+    SPI (what every installed quick mode computes on both sides)."""
+    if type(skeyid_d) is not bytes:
+        skeyid_d = bytes(skeyid_d)
+    pads = cache.get((h, skeyid_d))
+    if pads is None:
+        pads = cache[(h, skeyid_d)] = hmac_keyed(h, skeyid_d)
+    ipad, opad = pads
+    head, tail = gxy + bytes([protocol]), ni_b + nr_b
+    out = []
+    for spi in (spi_in, spi_out):
+        seed = head + spi.to_bytes(4, "big") + tail
+        inner = ipad.copy()
+        inner.update(seed)
+        outer = opad.copy()
+        outer.update(inner.digest())
+        km = k = outer.digest()
+        while len(km) < length:
+            inner = ipad.copy()
+            inner.update(k + seed)
+            outer = opad.copy()
+            outer.update(inner.digest())
+            k = outer.digest()
+            km += k
+        out.append(km[:length])
+    return out[0], out[1]
 
 
 # ----------------------------------------------------------------------------- RSA

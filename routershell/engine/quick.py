@@ -402,10 +402,8 @@ class QuickMixin(_Endpoint):
         h = sa.proposal.hash
         n = p.enc_key_len + p.auth_key_len
         gxy = ex.ke_i if p.pfs_group else b""
-        km_in = crypto.keymat(h, sa.skeyid_d, p.proto_id, ex.our_spi.to_bytes(4, "big"),
-                              ex.ni, ex.nr, n, gxy, sa.crypto_cache)
-        km_out = crypto.keymat(h, sa.skeyid_d, p.proto_id, ex.peer_spi.to_bytes(4, "big"),
-                               ex.ni, ex.nr, n, gxy, sa.crypto_cache)
+        km_in, km_out = crypto.keymat_pair(h, sa.skeyid_d, p.proto_id, ex.our_spi, ex.peer_spi,
+                                           ex.ni, ex.nr, n, gxy, sa.crypto_cache)
         e = p.enc_key_len
         ipsec = IpsecSa(sa.peer, ex.child.name, ex.role, p, ex.our_spi, ex.peer_spi, now,
                         km_in[:e], km_in[e:], km_out[:e], km_out[e:], sa.config.soft_fraction)

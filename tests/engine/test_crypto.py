@@ -390,3 +390,21 @@ def test_phase2_keys_encrypt_and_decrypt_are_pad_encrypt_and_decrypt(name, h):
         with pytest.raises(crypto.CryptoError) as fast:
             keys.decrypt(bytes(spec.block), bad)
         assert str(fast.value) == str(general.value)
+
+
+@pytest.mark.parametrize("h", sorted(crypto.HASHES))
+@pytest.mark.parametrize("length", [8, 16, 20, 36, 52, 64, 72])
+@pytest.mark.parametrize("pfs", [b"", b"G" * 128])
+def test_keymat_pair_is_keymat_of_each_direction(h, length, pfs):
+    """`keymat_pair` (both directions of an installed quick mode at once) gives `keymat` of
+    each SPI, also with a bytearray SKEYID_d, and shares SKEYID_d's HMAC states in the cache."""
+    rng = random.Random(f"km{h}{length}{len(pfs)}")
+    d, ni, nr = rng.randbytes(rng.choice((16, 20, 32))), rng.randbytes(16), rng.randbytes(20)
+    spi_in, spi_out = rng.getrandbits(32), rng.getrandbits(32)
+    cache: dict = {}
+    want = (crypto.keymat(h, d, 3, spi_in.to_bytes(4, "big"), ni, nr, length, pfs),
+            crypto.keymat(h, d, 3, spi_out.to_bytes(4, "big"), ni, nr, length, pfs))
+    assert crypto.keymat_pair(h, d, 3, spi_in, spi_out, ni, nr, length, pfs, cache) == want
+    assert crypto.keymat_pair(h, bytearray(d), 3, spi_in, spi_out, ni, nr, length, pfs, cache) == want
+    assert set(cache) == {(h, d)}
+    assert crypto.keymat(h, d, 3, spi_in.to_bytes(4, "big"), ni, nr, length, pfs, cache) == want[0]
