@@ -11,7 +11,7 @@ Public API
 - `HASHES` ("md5", "sha1", "sha256"): `prf(h, key, data)` (HMAC), `keyed_prf` (the same, for a
   key used again and again: its HMAC state is kept), `digest(h, data)`.
 - Derivations: `skeyid_psk`, `skeyid_sig`, `derive_skeyids`, `expand_key`, `phase1_iv`,
-  `phase2_iv`, `keymat`.
+  `phase2_iv`, `keymat` (`keymat_pair`: both directions at once).
 - RSA signature as IKEv1 peers make it (PKCS#1 v1.5 type 1 over the bare hash, no DigestInfo):
   `rsa_sign(private_key, data)`, `rsa_verify(public_key, signature, data) -> bool`.
 
@@ -384,6 +384,30 @@ class Phase2Keys:
         bc.chain = int.from_bytes(out[-b:], "big")
         return out
 
+    def encrypt(self, iv: bytes, chain: bytes) -> bytes:
+        """`encrypt(cipher, key, iv, pad(chain, block))` with this SA's running contexts: a
+        quick mode message chained on from the previous one's last block (`iv`, a block)."""
+        b = self.block
+        if len(chain) % b:
+            chain += b"\0" * (-len(chain) % b)  # pad()
+        if not chain:
+            return b""
+        bc = self.cipher  # _BlockCipher.encrypt, inline
+        x = int.from_bytes(chain[:b], "big") ^ int.from_bytes(iv, "big") ^ bc.chain
+        out = bc.cbc_update(x.to_bytes(b, "big") + chain[b:])
+        bc.chain = int.from_bytes(out[-b:], "big")
+        return out
+
+    def decrypt(self, iv: bytes, ciphertext: bytes) -> bytes:
+        """`decrypt(cipher, key, iv, ciphertext)` with this SA's contexts: CryptoError for a
+        ciphertext that is not a non-zero whole number of blocks, as there."""
+        b = self.block
+        if len(ciphertext) % b or not ciphertext:
+            raise CryptoError("ciphertext is not a whole number of blocks")
+        chain = int.from_bytes(iv + ciphertext[:-b], "big")
+        return (int.from_bytes(self.cipher.ecb_decrypt(ciphertext), "big") ^ chain).to_bytes(
+            len(ciphertext), "big")
+
     def open(self, message_id: bytes, ciphertext: bytes) -> bytes:
         """The plaintext of a phase 2 message's `ciphertext` (bytes, a non-zero whole number of
         blocks: the caller checks)."""
@@ -444,6 +468,37 @@ def keymat(h: str, skeyid_d: bytes, protocol: int, spi: bytes, ni_b: bytes, nr_b
         k = keyed_prf(h, skeyid_d, k + seed, cache)
         out += k
     return out[:length]
+
+
+def keymat_pair(h: str, skeyid_d: bytes, protocol: int, spi_in: int, spi_out: int, ni_b: bytes,
+                nr_b: bytes, length: int, gxy: bytes, cache: dict) -> tuple[bytes, bytes]:
+    """`keymat` of both directions of a quick mode's SA pair (SPIs as ints) at once: SKEYID_d's
+    keyed HMAC states looked up in `cache` once and copied per prf, the seed built around the
+    SPI (what every installed quick mode computes on both sides)."""
+    if type(skeyid_d) is not bytes:
+        skeyid_d = bytes(skeyid_d)
+    pads = cache.get((h, skeyid_d))
+    if pads is None:
+        pads = cache[(h, skeyid_d)] = hmac_keyed(h, skeyid_d)
+    ipad, opad = pads
+    head, tail = gxy + bytes([protocol]), ni_b + nr_b
+    out = []
+    for spi in (spi_in, spi_out):
+        seed = head + spi.to_bytes(4, "big") + tail
+        inner = ipad.copy()
+        inner.update(seed)
+        outer = opad.copy()
+        outer.update(inner.digest())
+        km = k = outer.digest()
+        while len(km) < length:
+            inner = ipad.copy()
+            inner.update(k + seed)
+            outer = opad.copy()
+            outer.update(inner.digest())
+            k = outer.digest()
+            km += k
+        out.append(km[:length])
+    return out[0], out[1]
 
 
 # ----------------------------------------------------------------------------- RSA

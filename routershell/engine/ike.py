@@ -953,12 +953,26 @@ class IkeEndpoint(MachineMixin, Phase1Mixin, QuickMixin):
     def _send_info(self, sa: IkeSa, payloads: list[AnyPayload]) -> None:
         """Encrypted informational exchange: HDR*, HASH(1), N/D (RFC 2409 §5.7)."""
         keys = self._phase2_keys(sa)
-        msgid = self._new_msgid(sa)
         first, chain = encode_payloads(payloads)
+        self._seal_info(sa, keys, self._new_msgid(sa), first, chain)
+
+    def _seal_info(self, sa: IkeSa, keys: crypto.Phase2Keys, msgid: int, first: int,
+                   chain: bytes) -> None:
+        """Send the informational exchange HDR*, HASH(1), `chain` (an encoded payload chain
+        whose first payload is `first`) sealed with `keys` (`sa`'s)."""
         ct = keys.seal(msgid.to_bytes(4, "big"), first, chain)
         self._emit(sa, _HDR.pack(sa.icookie, sa.rcookie, Payload.HASH, ISAKMP_VERSION,
                                  Exchange.INFORMATIONAL, Flag.ENCRYPTED, msgid,
                                  HEADER_LEN + len(ct)) + ct, sa.peer)
+
+    def _qm_seal(self, sa: IkeSa, keys: crypto.Phase2Keys, msgid: int, chain: bytes,
+                 iv: bytes) -> tuple[bytes, bytes]:
+        """`_encrypt_chain` of a quick mode message (first payload HASH) with `sa`'s
+        Phase2Keys: (datagram, its last ciphertext block: the exchange's next IV)."""
+        ct = keys.encrypt(iv, chain)
+        return (_HDR.pack(sa.icookie, sa.rcookie, Payload.HASH, ISAKMP_VERSION, Exchange.QUICK,
+                          Flag.ENCRYPTED, msgid, HEADER_LEN + len(ct)) + ct,
+                ct[-keys.block:])
 
     def _phase2_keys(self, sa: IkeSa) -> crypto.Phase2Keys:
         """The established `sa`'s crypto.Phase2Keys, made on first use and kept in its cache

@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from . import crypto
-from .constants import DOI_IPSEC, Exchange, Flag, Notify, Payload, Proto
+from .constants import DOI_IPSEC, Flag, Notify, Payload, Proto
 from .crypto import GROUPS, CryptoError, DecryptError
 from .events import (
     AUTHENTICATION_FAILED,
@@ -202,10 +202,10 @@ class QuickMixin(_Endpoint):
         if ids is not None:
             items += [(Payload.ID, _id_body(*ids[0])), (Payload.ID, _id_body(*ids[1]))]
         first, chain = _chain(items)
-        first, chain = hash_first(  # HASH(1)
-            self._prf(sa, sa.skeyid_a, msgid.to_bytes(4, "big") + chain), first, chain)
-        iv = crypto.phase2_iv(sa.proposal.hash, sa.p1_last_block, msgid, sa.proposal.block)
-        out, ex.iv = self._encrypt_chain(sa, Exchange.QUICK, msgid, first, chain, iv)
+        keys = self._phase2_keys(sa)
+        mid = msgid.to_bytes(4, "big")
+        _, chain = hash_first(keys.prf(mid + chain), first, chain)  # HASH(1)
+        out, ex.iv = self._qm_seal(sa, keys, msgid, chain, keys.iv(mid))
         sa.exchanges[msgid] = ex
         self._send_exchange(sa, ex, out, now, expect_reply=True)
 
@@ -226,11 +226,11 @@ class QuickMixin(_Endpoint):
         """Decrypt a quick mode message: (its parts, next IV). A message that does not decrypt
         or lacks its HASH is `_Unauthenticated`. The usual message is read straight from its
         bytes (`_read_qm`); any other goes through the endpoint's decryption and decoder."""
-        prop = sa.proposal
         if msg.flags & Flag.ENCRYPTED:
-            block = prop.block
             try:
-                pt = crypto.decrypt(prop.cipher, sa.enc_key, iv, msg.body, sa.crypto_cache)
+                keys = self._phase2_keys(sa)
+                block = keys.block
+                pt = keys.decrypt(iv, msg.body)
             except CryptoError:
                 pt = None  # refused again below, with the same words
             if pt is not None:
@@ -248,8 +248,11 @@ class QuickMixin(_Endpoint):
     def _qm_responder_start(self, sa: IkeSa, msg: Message, data: bytes, now: float) -> None:
         """Message 1 of a quick mode the peer starts: the exchange opens in QM2_SENT (under
         `_qm_run`'s error policy, without a move of the table: there is no exchange yet)."""
-        iv = crypto.phase2_iv(sa.proposal.hash, sa.p1_last_block, msg.message_id,
-                              sa.proposal.block)
+        try:
+            iv = self._phase2_keys(sa).iv(msg.message_id.to_bytes(4, "big"))
+        except CryptoError:  # unusable keys: the IV all the same, refused as before
+            iv = crypto.phase2_iv(sa.proposal.hash, sa.p1_last_block, msg.message_id,
+                                  sa.proposal.block)
         try:
             qm, next_iv = self._qm_open(sa, msg, iv)
             self._qm_responder(sa, msg.message_id, qm, data, next_iv, now)
@@ -285,7 +288,7 @@ class QuickMixin(_Endpoint):
         """Responder: message 3 in (HASH(3) only), SAs installed."""
         qm, _ = self._qm_open(sa, msg, ex.iv)
         mid = msg.message_id.to_bytes(4, "big")
-        want = self._prf(sa, sa.skeyid_a, b"\0" + mid + ex.ni + ex.nr)
+        want = self._phase2_keys(sa).prf(b"\0" + mid + ex.ni + ex.nr)
         if not hmac.compare_digest(qm.hash, want):
             raise _Unauthenticated("HASH(3) mismatch")
         ex.last_received = data
@@ -306,7 +309,8 @@ class QuickMixin(_Endpoint):
     def _qm_responder(self, sa: IkeSa, msgid: int, qm: _Qm, data: bytes, iv: bytes,
                       now: float) -> None:
         mid = msgid.to_bytes(4, "big")
-        if not hmac.compare_digest(qm.hash, self._prf(sa, sa.skeyid_a, mid + qm.rest)):
+        keys = self._phase2_keys(sa)
+        if not hmac.compare_digest(qm.hash, keys.prf(mid + qm.rest)):
             raise _Unauthenticated("HASH(1) mismatch")
         sa_p, ni, ke, ids = qm.sa, qm.nonce, qm.ke, qm.ids
         if sa_p is None or ni is None:
@@ -343,10 +347,9 @@ class QuickMixin(_Endpoint):
             raise _QmError(Notify.NO_PROPOSAL_CHOSEN, NO_PROPOSAL_CHOSEN, spi_hint)
         items += [(Payload.ID, _id_body(p.id_type, p.data, p.protocol, p.port)) for p in ids]
         first, chain = _chain(items)
-        first, chain = hash_first(  # HASH(2)
-            self._prf(sa, sa.skeyid_a, mid + ex.ni + chain), first, chain)
+        _, chain = hash_first(keys.prf(mid + ex.ni + chain), first, chain)  # HASH(2)
         ex.last_received = data
-        out, ex.iv = self._encrypt_chain(sa, Exchange.QUICK, msgid, first, chain, iv)
+        out, ex.iv = self._qm_seal(sa, keys, msgid, chain, iv)
         sa.exchanges[msgid] = ex
         self._send_exchange(sa, ex, out, now, expect_reply=True)
 
@@ -366,7 +369,8 @@ class QuickMixin(_Endpoint):
     def _qm_initiator_reply(self, sa: IkeSa, ex: ExchangeState, qm: _Qm, data: bytes,
                             iv: bytes, now: float) -> None:
         mid = ex.message_id.to_bytes(4, "big")
-        if not hmac.compare_digest(qm.hash, self._prf(sa, sa.skeyid_a, mid + ex.ni + qm.rest)):
+        keys = self._phase2_keys(sa)
+        if not hmac.compare_digest(qm.hash, keys.prf(mid + ex.ni + qm.rest)):
             raise _Unauthenticated("HASH(2) mismatch")
         sa_p, nr, ke = qm.sa, qm.nonce, qm.ke
         if sa_p is None or nr is None:
@@ -386,9 +390,9 @@ class QuickMixin(_Endpoint):
             ex.ke_i = b""
         ex.proposal, ex.peer_spi, ex.nr = agreed, peer_spi, nr
         ex.last_received = data
-        h3 = self._prf(sa, sa.skeyid_a, b"\0" + mid + ex.ni + ex.nr)
-        out, ex.iv = self._encrypt_chain(sa, Exchange.QUICK, ex.message_id, Payload.HASH,
-                                         _GEN.pack(0, 0, len(h3) + 4) + h3, iv)  # HDR*, HASH(3)
+        h3 = keys.prf(b"\0" + mid + ex.ni + ex.nr)
+        out, ex.iv = self._qm_seal(sa, keys, ex.message_id,
+                                   _GEN.pack(0, 0, len(h3) + 4) + h3, iv)  # HDR*, HASH(3)
         self._send_exchange(sa, ex, out, now, expect_reply=False)
         self._finish_exchange(sa, ex, now)
         self._qm_install(sa, ex, now)
@@ -398,10 +402,8 @@ class QuickMixin(_Endpoint):
         h = sa.proposal.hash
         n = p.enc_key_len + p.auth_key_len
         gxy = ex.ke_i if p.pfs_group else b""
-        km_in = crypto.keymat(h, sa.skeyid_d, p.proto_id, ex.our_spi.to_bytes(4, "big"),
-                              ex.ni, ex.nr, n, gxy, sa.crypto_cache)
-        km_out = crypto.keymat(h, sa.skeyid_d, p.proto_id, ex.peer_spi.to_bytes(4, "big"),
-                               ex.ni, ex.nr, n, gxy, sa.crypto_cache)
+        km_in, km_out = crypto.keymat_pair(h, sa.skeyid_d, p.proto_id, ex.our_spi, ex.peer_spi,
+                                           ex.ni, ex.nr, n, gxy, sa.crypto_cache)
         e = p.enc_key_len
         ipsec = IpsecSa(sa.peer, ex.child.name, ex.role, p, ex.our_spi, ex.peer_spi, now,
                         km_in[:e], km_in[e:], km_out[:e], km_out[e:], sa.config.soft_fraction)
@@ -433,16 +435,11 @@ class QuickMixin(_Endpoint):
         ike = self.sadb.ike_for(old.peer)
         if ike is None:
             return
-        prop = ike.proposal
         msgid = self._new_msgid(ike)
         body = _DELETE.pack(DOI_IPSEC, old.proposal.proto_id, 4, 1) + \
             old.inbound_spi.to_bytes(4, "big")
-        chain = _GEN.pack(0, 0, len(body) + 4) + body
-        first, chain = hash_first(
-            self._prf(ike, ike.skeyid_a, msgid.to_bytes(4, "big") + chain), Payload.D, chain)
-        iv = crypto.phase2_iv(prop.hash, ike.p1_last_block, msgid, prop.block)
-        data, _ = self._encrypt_chain(ike, Exchange.INFORMATIONAL, msgid, first, chain, iv)
-        self._emit(ike, data, ike.peer)
+        self._seal_info(ike, self._phase2_keys(ike), msgid, Payload.D,
+                        _GEN.pack(0, 0, len(body) + 4) + body)
 
 
 __all__ = ["QuickMixin", "Malformed"]

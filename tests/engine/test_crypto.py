@@ -9,6 +9,7 @@ import pytest
 
 from routershell.engine import crypto
 from routershell.engine.crypto import GROUPS, CryptoError
+from routershell.engine.ike import _PHASE2_KEYS
 
 
 def _probable_prime(n: int, rounds: int = 8) -> bool:
@@ -321,7 +322,8 @@ def test_an_ike_sa_holds_its_own_crypto_contexts(monkeypatch):
     assert len(sas) == 2
     for sa in sas:
         assert set(sa.crypto_cache) == {(sa.proposal.cipher, sa.enc_key), (sa.proposal.hash, sa.skeyid_a),
-                                        (sa.proposal.hash, sa.skeyid_d)}  # KEYMAT's key
+                                        (sa.proposal.hash, sa.skeyid_d),  # KEYMAT's key
+                                        _PHASE2_KEYS}  # quick mode's Phase2Keys (the same objects)
     before = len(made)
     assert before == 2  # one per SA (both sides derive the same key, each its own context)
     assert pair.a.probe(pair.b.local, pair.now)
@@ -358,3 +360,51 @@ def test_phase2_keys_seal_and_open_are_the_step_by_step_crypto(name, h):
             assert crypto.encrypt(name, key, other_iv, plain, cache) == \
                 _reference_cbc(name, key, other_iv, plain, True)
     assert set(cache) == {(name, key), (h, skeyid_a)}  # no contexts of its own
+
+
+@pytest.mark.parametrize("h", sorted(crypto.HASHES))
+@pytest.mark.parametrize("name", sorted(crypto.CIPHERS))
+def test_phase2_keys_encrypt_and_decrypt_are_pad_encrypt_and_decrypt(name, h):
+    """`Phase2Keys.encrypt`/`decrypt` (quick mode's messages, chained on from the previous
+    message's last block) give the bytes of `pad` + `crypto.encrypt` / `crypto.decrypt` with
+    the same IV, share the running encryptor with them (interleaved), and refuse what
+    `crypto.decrypt` refuses with the same CryptoError."""
+    rng = random.Random(f"qm{name}{h}")
+    spec = crypto.CIPHERS[name]
+    key, skeyid_a, last = rng.randbytes(spec.key_len), rng.randbytes(20), rng.randbytes(spec.block)
+    cache: dict = {}
+    keys = crypto.Phase2Keys(h, name, key, skeyid_a, last, cache, ())
+    for n in range(12):
+        iv = rng.randbytes(spec.block)
+        chain = rng.randbytes(rng.randrange(0, 70))
+        want = _reference_cbc(name, key, iv, crypto.pad(chain, spec.block), True)
+        assert keys.encrypt(iv, chain) == want
+        if n % 3 == 0:
+            assert crypto.encrypt(name, key, iv, crypto.pad(chain, spec.block), cache) == want
+        if want:
+            assert keys.decrypt(iv, want) == crypto.decrypt(name, key, iv, want, cache) == \
+                crypto.pad(chain, spec.block)
+    for bad in (b"", bytes(spec.block + 1), bytes(spec.block - 1)):
+        with pytest.raises(crypto.CryptoError) as general:
+            crypto.decrypt(name, key, bytes(spec.block), bad, cache)
+        with pytest.raises(crypto.CryptoError) as fast:
+            keys.decrypt(bytes(spec.block), bad)
+        assert str(fast.value) == str(general.value)
+
+
+@pytest.mark.parametrize("h", sorted(crypto.HASHES))
+@pytest.mark.parametrize("length", [8, 16, 20, 36, 52, 64, 72])
+@pytest.mark.parametrize("pfs", [b"", b"G" * 128])
+def test_keymat_pair_is_keymat_of_each_direction(h, length, pfs):
+    """`keymat_pair` (both directions of an installed quick mode at once) gives `keymat` of
+    each SPI, also with a bytearray SKEYID_d, and shares SKEYID_d's HMAC states in the cache."""
+    rng = random.Random(f"km{h}{length}{len(pfs)}")
+    d, ni, nr = rng.randbytes(rng.choice((16, 20, 32))), rng.randbytes(16), rng.randbytes(20)
+    spi_in, spi_out = rng.getrandbits(32), rng.getrandbits(32)
+    cache: dict = {}
+    want = (crypto.keymat(h, d, 3, spi_in.to_bytes(4, "big"), ni, nr, length, pfs),
+            crypto.keymat(h, d, 3, spi_out.to_bytes(4, "big"), ni, nr, length, pfs))
+    assert crypto.keymat_pair(h, d, 3, spi_in, spi_out, ni, nr, length, pfs, cache) == want
+    assert crypto.keymat_pair(h, bytearray(d), 3, spi_in, spi_out, ni, nr, length, pfs, cache) == want
+    assert set(cache) == {(h, d)}
+    assert crypto.keymat(h, d, 3, spi_in.to_bytes(4, "big"), ni, nr, length, pfs, cache) == want[0]
