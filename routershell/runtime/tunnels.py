@@ -819,8 +819,30 @@ class TunnelManager:
 
     def _on_named(self, drv: _Driver, ev: Event, now: float) -> None:
         """An event that only needs a tunnel's name in the log (e.g. DpdSent): the first tunnel
-        on its gateway."""
-        self._emit(self._first_on(drv.local, ev.peer[0]), ev, now)
+        on its gateway.
+
+        Once per DPD probe sent: `_first_on`'s indexed case and `_emit` inline (two calls
+        fewer per event; test_event_dispatch checks the name against `_first_on`)."""
+        local, gw = drv.local, ev.peer[0]
+        idx = self._index
+        if idx is None or (local, "*") in idx:
+            name = self._first_on(local, gw)
+        else:
+            name = ""
+            for t in idx.get((local, gw), ()):
+                a = t.state.active_gateway
+                if a == gw or (a is None and t.spec.establish == "responder"
+                               and gw not in t.spec.gateways):
+                    name = t.spec.name
+                    break
+        events = self.events
+        events.append((now, name, ev))
+        if len(events) > self.max_events * 3 // 2:
+            del events[: len(events) - self.max_events]
+        subscribers = self._subscribers
+        if subscribers:
+            for cb in list(subscribers):  # a copy: a subscriber may unsubscribe
+                cb(name, ev)
 
     def _on_dpd_ack(self, drv: _Driver, ev: Event, now: float) -> None:
         local, gw = drv.local, ev.peer[0]
@@ -831,8 +853,9 @@ class TunnelManager:
         else:
             listening = self._ack_listeners(local, gw)  # rebuilds the index and the cache
         if not listening:
-            # hundreds of tunnels may share the IKE SA: only the first is named
-            self._emit(self._first_on(local, gw), ev, now)
+            # hundreds of tunnels may share the IKE SA: only the first is named (as for any
+            # event logged by name only; one call there instead of _first_on and _emit)
+            self._on_named(drv, ev, now)
             return
         ts = self._tunnels_on(local, gw)
         self._emit(ts[0].name if ts else "", ev, now)
