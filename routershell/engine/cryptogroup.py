@@ -225,7 +225,14 @@ class CryptoGroup:
         timers = self._reconnect
         if not timers:  # no tunnel has failed a negotiation: nothing to retry (asked after
             return None  # every input of each member, 12,800 times while 6,400 maps come up)
-        return min((at for t in timers.values() if (at := t.get_timer()) is not None), default=None)
+        # min over the timers' next attempts (BackoffTimer.get_timer() is its `next_attempt`),
+        # a plain loop: no generator, no call per timer (a group holds at most two)
+        best = None
+        for t in timers.values():
+            at = t.next_attempt
+            if at is not None and (best is None or at < best):
+                best = at
+        return best
 
     def handle_timer(self, now: float) -> list[CryptoGroupAction]:
         actions: list[CryptoGroupAction] = []
