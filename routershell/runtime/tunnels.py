@@ -142,6 +142,10 @@ class _Tunnel:
         primary = spec.peer.address if spec.peer is not None else None
         self.state = TunnelState(spec, index, primary, "primary", "down")
         self.ctl: TunnelController | None = mgr.controller_for(spec) if spec.child is not None else None
+        # the controller's get_timer itself (ctl is never replaced): the scheduler re-reads it
+        # after every controller input and firing, one delegating call fewer each time
+        self.get_timer: Callable[[], float | None] = (
+            self.ctl.get_timer if self.ctl is not None else _no_timer)
         self.watchdog: Timer | None = None
         self.retry: Timer | None = None
         self.spis: set[int] = set()  # inbound SPIs of this tunnel's IPsec SAs (any gateway)
@@ -155,12 +159,14 @@ class _Tunnel:
     def active(self) -> str | None:
         return self.state.active_gateway
 
-    def get_timer(self) -> float | None:
-        return self.ctl.get_timer() if self.ctl is not None else None
-
     def handle_timer(self, now: float) -> None:
         if self.ctl is not None:
             self.mgr._run(self, self.ctl.handle_timer(now), now)
+
+
+def _no_timer() -> float | None:
+    """get_timer of a tunnel without a controller: nothing to fire."""
+    return None
 
 
 def _wants_ack(ctl: object) -> bool:
