@@ -107,6 +107,7 @@ class RemotePeer:
         self._subscribers: list[Callable[[str, object], None]] = []
         network.bind(spec.address, IKE_PORT, self._receive)
         scheduler.add_engine(self, name=f"peer {spec.name}")
+        self._slot = scheduler.slot_of(self)  # _pump's unchanged-deadline check (see there)
         self._apply_faults()
 
     # ----- scheduler engine ---------------------------------------------------------------
@@ -270,7 +271,11 @@ class RemotePeer:
             if len(events) > self.max_events * 3 // 2:
                 del events[: len(events) - self.max_events]
         if reschedule:
-            self.scheduler.reschedule(self)
+            # Scheduler.reschedule's unchanged case inline: after almost every datagram the
+            # peer's deadline is the one on the heap already (anything else goes through it)
+            nd = self.get_timer()
+            if nd is None or nd != self._slot.deadline:
+                self.scheduler.reschedule(self)
 
     def up_events(self) -> list[Phase2Up]:
         return [e for _, e in self.events if isinstance(e, Phase2Up)]
