@@ -259,11 +259,13 @@ class RemotePeer:
         events, subscribers = self.events, self._subscribers
         while ep._out or ep._events:
             if ep._out:
+                # ep.datagrams_to_send() and ep.next_event(), inline: a call fewer each
                 send, local = self.network.send, ep.local
-                for data, dst in ep.datagrams_to_send():
+                out, ep._out = ep._out, []
+                for data, dst in out:
                     send(local, dst, data)
             while ep._events:  # (re-read: the engine may replace its queue)
-                ev = ep.next_event()
+                ev = ep._events.popleft()
                 events.append((now, ev))
                 if subscribers:
                     for cb in list(subscribers):  # a copy: a subscriber may unsubscribe

@@ -191,3 +191,34 @@ async def test_peer_reschedules_only_a_moved_deadline_and_the_lab_is_the_same(
         await nursery.start(w2.scheduler.run)
         plain = await _scenario(w2)
     assert fast == plain
+
+
+def _pump_one_through_the_engine_api(self: TunnelManager, drv, now: float) -> bool:
+    """TunnelManager._pump_one with the engine's datagrams_to_send() and next_event()."""
+    ep = drv.ep
+    for _ in range(64):
+        if not ep.has_output():
+            return False
+        for data, dst in ep.datagrams_to_send():
+            self.network.send(ep.local, dst, data)
+        while ep._events:
+            ev = ep.next_event()
+            self._on_event(drv, ev, now)
+    return True
+
+
+async def test_pump_drains_the_engine_queues_as_its_api_does(mock_clock, world, nursery):
+    """_pump_one (and RemotePeer._pump) take the engine's queues directly: the same lab as
+    draining them through datagrams_to_send() and next_event()."""
+    fast = await _scenario(world)
+    from routershell.runtime.peers import RemotePeer
+
+    from .helpers import make_world
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(TunnelManager, "_pump_one", _pump_one_through_the_engine_api)
+        mp.setattr(RemotePeer, "_pump", _peer_pump_always_rescheduling)
+        w2 = make_world(mock_clock)
+        await nursery.start(w2.scheduler.run)
+        plain = await _scenario(w2)
+    assert fast == plain
