@@ -31,6 +31,11 @@ class GroupRole(Enum):
     PRIMARY = "primary"
     SECONDARY = "secondary"
 
+    # Members are singletons compared by identity, so the identity hash is a valid one; Enum's
+    # own (hash of the name, in Python) runs on every lookup of the per-role dicts, several
+    # per member input. (A str hash is salted per process: no order could depend on it.)
+    __hash__ = object.__hash__
+
     @property
     def other(self) -> GroupRole:
         return GroupRole.SECONDARY if self is GroupRole.PRIMARY else GroupRole.PRIMARY

@@ -155,3 +155,17 @@ def test_bad_maps():
         CryptoGroup(CryptoGroupPolicy(), PRI, PRI)
     with pytest.raises(CryptoGroupError):
         group().tunnel_up(0, "nope")
+
+
+def test_roles_hash_by_identity_and_still_key_the_groups_state():
+    """GroupRole uses the identity hash (Enum's own is a Python call per dict lookup): a role
+    looked up by value, pickled or copied is the same member and finds the same entries."""
+    import copy
+    import pickle
+
+    assert GroupRole.__hash__ is object.__hash__
+    g = group(reconnect=Backoff((30.0,)))
+    for role in GroupRole:
+        for same in (GroupRole(role.value), pickle.loads(pickle.dumps(role)), copy.deepcopy(role)):
+            assert same is role and g.up[same] is True and g.maps[same] == g.maps[role]
+    assert {GroupRole.PRIMARY: 1, GroupRole.SECONDARY: 2}[GroupRole("secondary")] == 2
