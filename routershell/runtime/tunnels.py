@@ -139,6 +139,9 @@ class _Tunnel:
     def __init__(self, mgr: TunnelManager, spec: TunnelSpec, index: int) -> None:
         self.mgr = mgr
         self.spec = spec
+        # the spec's name, a plain attribute (read on every controller input, negotiation and
+        # timeout): a re-applied spec keeps its name (apply() only swaps in new labels)
+        self.name: str = spec.name
         primary = spec.peer.address if spec.peer is not None else None
         self.state = TunnelState(spec, index, primary, "primary", "down")
         self.ctl: TunnelController | None = mgr.controller_for(spec) if spec.child is not None else None
@@ -150,10 +153,6 @@ class _Tunnel:
         self.retry: Timer | None = None
         self.spis: set[int] = set()  # inbound SPIs of this tunnel's IPsec SAs (any gateway)
         self.started = False  # its batch of apply() ran (a big commit starts tunnels in batches)
-
-    @property
-    def name(self) -> str:
-        return self.spec.name
 
     @property
     def active(self) -> str | None:

@@ -124,3 +124,21 @@ def test_named_event_is_logged_under_first_on_without_responders():
     assert logged(PRIMARY) == mgr._first_on(R1, PRIMARY) == "b"
     assert logged(BACKUP) == mgr._first_on(R1, BACKUP) == "a"
     assert logged("203.0.113.9") == mgr._first_on(R1, "203.0.113.9") == ""
+
+
+def test_a_tunnels_name_stays_its_specs_after_a_relabel():
+    """_Tunnel.name is a plain attribute set from the spec: apply() of the same spec with new
+    labels swaps the spec in place (same tunnel object), and the name is still the spec's."""
+    import dataclasses as dc
+
+    from .helpers import PRIMARY, R1
+
+    world = make_world(trio.testing.MockClock())
+    dev = device(world)
+    mgr = dev.tunnels
+    s = spec("t1", R1, PRIMARY)
+    mgr.apply([s], world.now())
+    t = mgr._tunnels["t1"]
+    mgr.apply([dc.replace(s, labels={"context": "x"})], world.now())
+    assert mgr._tunnels["t1"] is t and t.spec.labels == {"context": "x"}
+    assert t.name == t.spec.name == "t1"
