@@ -31,6 +31,11 @@ class GroupRole(Enum):
     PRIMARY = "primary"
     SECONDARY = "secondary"
 
+    # Members are singletons compared by identity, so the identity hash is a valid one; Enum's
+    # own (hash of the name, in Python) runs on every lookup of the per-role dicts, several
+    # per member input. (A str hash is salted per process: no order could depend on it.)
+    __hash__ = object.__hash__
+
     @property
     def other(self) -> GroupRole:
         return GroupRole.SECONDARY if self is GroupRole.PRIMARY else GroupRole.PRIMARY
@@ -225,7 +230,14 @@ class CryptoGroup:
         timers = self._reconnect
         if not timers:  # no tunnel has failed a negotiation: nothing to retry (asked after
             return None  # every input of each member, 12,800 times while 6,400 maps come up)
-        return min((at for t in timers.values() if (at := t.get_timer()) is not None), default=None)
+        # min over the timers' next attempts (BackoffTimer.get_timer() is its `next_attempt`),
+        # a plain loop: no generator, no call per timer (a group holds at most two)
+        best = None
+        for t in timers.values():
+            at = t.next_attempt
+            if at is not None and (best is None or at < best):
+                best = at
+        return best
 
     def handle_timer(self, now: float) -> list[CryptoGroupAction]:
         actions: list[CryptoGroupAction] = []

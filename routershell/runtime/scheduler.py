@@ -272,11 +272,22 @@ class Scheduler:
         slot = self._engines.get(id(engine))
         if slot is None:
             raise SchedulerError(f"unknown engine {engine!r}")
-        # _reslot's unchanged case inline: a lab peer asks this after every datagram
+        # _reslot's unchanged cases inline (a deadline kept, or still none: a tunnel whose
+        # controller has no timer, after each of its inputs)
         deadline = engine.get_timer()
-        if deadline == slot.deadline and deadline is not None:
+        if deadline == slot.deadline:
             return
         self._reslot(slot, deadline)
+
+    def slot_of(self, engine: Engine) -> _EngineSlot:
+        """The heap slot of an added engine: its `deadline` is the one the heap holds (None:
+        none). A caller that re-reads its engine's timer after every datagram compares with it
+        and calls `reschedule` only when the deadline moved or is gone (a call fewer on the
+        usual, unchanged case); `reschedule` still refuses an engine removed since."""
+        slot = self._engines.get(id(engine))
+        if slot is None:
+            raise SchedulerError(f"unknown engine {engine!r}")
+        return slot
 
     def _reslot(self, slot: _EngineSlot, deadline: float | None) -> None:
         """Move `slot` to `deadline`, its engine's new one (None: off the heap)."""

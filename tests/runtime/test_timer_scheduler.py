@@ -344,3 +344,32 @@ async def test_posted_calls_fire_in_timer_order_and_are_listed(
         n.cancel_scope.cancel()
     assert order == ["p0", "t1", "p1", "p-reserved", "t2"]
     assert len(sched) == 0 and sched.next_deadline() is None
+
+
+async def test_unchanged_deadlines_touch_nothing_and_slot_of_shows_the_heaps(
+    mock_clock: trio.testing.MockClock,
+) -> None:
+    """reschedule() of an engine whose deadline did not move (kept, or still none) changes no
+    heap entry and no count; slot_of() gives the deadline the heap holds, which a caller may
+    compare with (RemotePeer does, after every datagram) before calling reschedule()."""
+    lab, sched = await _lab(mock_clock)
+    eng = FakeEngine(None)
+    sched.add_engine(eng)
+    slot = sched.slot_of(eng)
+    counts = (len(sched._heap), len(sched), sched._stale, sched._seq)
+    for _ in range(3):
+        sched.reschedule(eng)  # no timer, still none
+    assert (len(sched._heap), len(sched), sched._stale, sched._seq) == counts
+    assert slot.deadline is None and sched.next_deadline() is None
+    eng.deadline = 7.0
+    sched.reschedule(eng)
+    assert slot.deadline == 7.0 and sched.next_deadline() == 7.0 and len(sched) == 1
+    counts = (len(sched._heap), len(sched), sched._stale, sched._seq)
+    sched.reschedule(eng)  # kept
+    assert (len(sched._heap), len(sched), sched._stale, sched._seq) == counts
+    sched.remove_engine(eng)
+    assert slot.deadline is None and len(sched) == 0
+    with pytest.raises(SchedulerError):
+        sched.slot_of(eng)
+    with pytest.raises(SchedulerError):
+        sched.reschedule(eng)

@@ -118,6 +118,9 @@ class Member(ControllerBase):
         super().__init__(spec)
         self.group = group
         self.name = spec.name
+        # the group controller's own bound method (a group keeps its controller for good): the
+        # scheduler asks it after every input of either member, one delegating call fewer
+        self.get_timer: Callable[[], float | None] = group.ctl.get_timer
 
     def _g(self, actions: list[CryptoGroupAction], now: float) -> list[Any]:
         out = self.group.translate(self.name, actions, now)

@@ -126,6 +126,23 @@ def test_reconnect_timer_after_failed_negotiations(run_timers):
     assert g.get_timer() is None
 
 
+def test_reconnect_timer_is_the_earliest_of_both_tunnels():
+    """get_timer() reads the two back-offs' next attempts itself (no call per timer): the
+    earlier one, whichever role it belongs to, and the other once that one is done."""
+    g = group(reconnect=Backoff((30.0, 60.0)))
+    g.peer_unreachable(10, PRI)
+    g.peer_unreachable(10, SEC)
+    g.negotiation_failed(40, SEC)  # SEC retries at 70
+    g.negotiation_failed(50, PRI)  # PRI at 80
+    assert g.get_timer() == 70
+    g.negotiation_failed(70, SEC)  # SEC's second failure: 130
+    assert g.get_timer() == 80
+    g.tunnel_up(90, PRI)
+    assert g.get_timer() == 130
+    g.tunnel_up(95, SEC)
+    assert g.get_timer() is None
+
+
 def test_reconnect_disabled_leaves_it_to_the_runtime():
     g = group(reconnect=None)
     out = g.peer_unreachable(10, PRI)
@@ -138,3 +155,17 @@ def test_bad_maps():
         CryptoGroup(CryptoGroupPolicy(), PRI, PRI)
     with pytest.raises(CryptoGroupError):
         group().tunnel_up(0, "nope")
+
+
+def test_roles_hash_by_identity_and_still_key_the_groups_state():
+    """GroupRole uses the identity hash (Enum's own is a Python call per dict lookup): a role
+    looked up by value, pickled or copied is the same member and finds the same entries."""
+    import copy
+    import pickle
+
+    assert GroupRole.__hash__ is object.__hash__
+    g = group(reconnect=Backoff((30.0,)))
+    for role in GroupRole:
+        for same in (GroupRole(role.value), pickle.loads(pickle.dumps(role)), copy.deepcopy(role)):
+            assert same is role and g.up[same] is True and g.maps[same] == g.maps[role]
+    assert {GroupRole.PRIMARY: 1, GroupRole.SECONDARY: 2}[GroupRole("secondary")] == 2

@@ -50,3 +50,26 @@ def test_child_by_name_is_the_first_of_the_walk():
         assert cfg.child(name) is next((c for c in kids if c.name == name), None)
     assert cfg == PeerConfig("192.0.2.9", psk=b"k", children=kids)  # the table is no field
     assert "_children_by_name" not in repr(cfg)
+
+
+async def test_a_member_tunnel_is_timed_by_its_group_controller_directly(mock_clock, nursery):
+    """The scheduler asks a group member's tunnel for its deadline through the group
+    controller's own get_timer (no delegating calls): the same answer the delegation gave,
+    before and after a member's negotiation failed and armed its reconnect back-off."""
+    from routershell.platforms.staros.groups import Member
+
+    rig = make_rig(mock_clock, config())
+    await start(rig, nursery)
+    await rig.world.clock.advance(1)
+    mgr = rig.device.tunnels
+    members = [t for t in mgr._tunnels.values() if isinstance(t.ctl, Member)]
+    assert members
+    for t in members:
+        assert t.get_timer == t.ctl.get_timer == t.ctl.group.ctl.get_timer
+    t = members[0]
+    ctl = t.ctl.group.ctl
+    assert t.get_timer() is None
+    role = ctl.role_of(t.name)
+    ctl.tunnel_down(1.0, t.name)
+    ctl.negotiation_failed(2.0, t.name)
+    assert t.get_timer() == ctl._reconnect[role].next_attempt is not None

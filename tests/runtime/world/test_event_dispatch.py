@@ -98,3 +98,47 @@ def test_first_tunnel_on_a_gateway_counts_a_responder_listed_first():
         assert mgr._first_on(R1, gw) == (first.name if first is not None else "")
     assert mgr._first_on(R1, "203.0.113.7") == "dyn"
     assert mgr._first_on(R1, PRIMARY) == "fixed"
+
+
+def test_named_event_is_logged_under_first_on_without_responders():
+    """`_on_named` (DpdSent, and DpdAck nobody listens to) finds the name in the index itself
+    when no responder-only spec exists: the same name `_first_on` gives, also after the first
+    tunnel on a gateway moved to its backup, and "" for a gateway no tunnel uses."""
+    from .helpers import BACKUP, PRIMARY, R1
+
+    world = make_world(trio.testing.MockClock())
+    dev = device(world)
+    mgr = dev.tunnels
+    mgr.apply([spec("a", R1, PRIMARY, backup=BACKUP, lan=("10.1.0.0/16", "10.9.0.0/16")),
+               spec("b", R1, PRIMARY, lan=("10.2.0.0/16", "10.9.0.0/16"))], world.now())
+    drv = mgr._drivers[R1]
+    mgr._candidates(R1, PRIMARY)  # builds the index: the inline path is taken
+    assert mgr._index is not None and (R1, "*") not in mgr._index
+
+    def logged(gw: str) -> str:
+        mgr._on_named(drv, DpdSent((gw, 500), 1, 1), world.now())
+        return mgr.events[-1][1]
+
+    assert logged(PRIMARY) == mgr._first_on(R1, PRIMARY) == "a"
+    mgr._tunnels["a"].state.active_gateway = BACKUP  # "a" failed over
+    assert logged(PRIMARY) == mgr._first_on(R1, PRIMARY) == "b"
+    assert logged(BACKUP) == mgr._first_on(R1, BACKUP) == "a"
+    assert logged("203.0.113.9") == mgr._first_on(R1, "203.0.113.9") == ""
+
+
+def test_a_tunnels_name_stays_its_specs_after_a_relabel():
+    """_Tunnel.name is a plain attribute set from the spec: apply() of the same spec with new
+    labels swaps the spec in place (same tunnel object), and the name is still the spec's."""
+    import dataclasses as dc
+
+    from .helpers import PRIMARY, R1
+
+    world = make_world(trio.testing.MockClock())
+    dev = device(world)
+    mgr = dev.tunnels
+    s = spec("t1", R1, PRIMARY)
+    mgr.apply([s], world.now())
+    t = mgr._tunnels["t1"]
+    mgr.apply([dc.replace(s, labels={"context": "x"})], world.now())
+    assert mgr._tunnels["t1"] is t and t.spec.labels == {"context": "x"}
+    assert t.name == t.spec.name == "t1"

@@ -152,3 +152,73 @@ async def test_pump_queue_order_matches_one_at_a_time(mock_clock, world):
         new = _drain_order(world, TunnelManager._pump, seed)
         old = _drain_order(world, _one_at_a_time_pump, seed)
         assert len(new) > 40 and new == old, seed
+
+
+def _peer_pump_always_rescheduling(self, now: float, reschedule: bool = True) -> None:
+    """RemotePeer._pump as it was: Scheduler.reschedule after every datagram."""
+    ep = self.endpoint
+    while ep._out or ep._events:
+        if ep._out:
+            for data, dst in ep.datagrams_to_send():
+                self.network.send(ep.local, dst, data)
+        while ep._events:
+            ev = ep.next_event()
+            self.events.append((now, ev))
+            for cb in list(self._subscribers):
+                cb(self.name, ev)
+        if len(self.events) > self.max_events * 3 // 2:
+            del self.events[: len(self.events) - self.max_events]
+    if reschedule:
+        self.scheduler.reschedule(self)
+
+
+async def test_peer_reschedules_only_a_moved_deadline_and_the_lab_is_the_same(
+        mock_clock, world, nursery):
+    """A lab peer compares its deadline with the one its heap slot holds and calls
+    reschedule() only when it moved or is gone: the same lab as rescheduling after every
+    datagram, and every peer's slot holds its engine's deadline at the end."""
+    from routershell.runtime.peers import RemotePeer
+
+    fast = await _scenario(world)
+    for p in world.peers.values():
+        assert world.scheduler.slot_of(p).deadline == p.get_timer()
+    assert any(p.get_timer() is not None for p in world.peers.values())
+    from .helpers import make_world
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(RemotePeer, "_pump", _peer_pump_always_rescheduling)
+        w2 = make_world(mock_clock)
+        await nursery.start(w2.scheduler.run)
+        plain = await _scenario(w2)
+    assert fast == plain
+
+
+def _pump_one_through_the_engine_api(self: TunnelManager, drv, now: float) -> bool:
+    """TunnelManager._pump_one with the engine's datagrams_to_send() and next_event()."""
+    ep = drv.ep
+    for _ in range(64):
+        if not ep.has_output():
+            return False
+        for data, dst in ep.datagrams_to_send():
+            self.network.send(ep.local, dst, data)
+        while ep._events:
+            ev = ep.next_event()
+            self._on_event(drv, ev, now)
+    return True
+
+
+async def test_pump_drains_the_engine_queues_as_its_api_does(mock_clock, world, nursery):
+    """_pump_one (and RemotePeer._pump) take the engine's queues directly: the same lab as
+    draining them through datagrams_to_send() and next_event()."""
+    fast = await _scenario(world)
+    from routershell.runtime.peers import RemotePeer
+
+    from .helpers import make_world
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(TunnelManager, "_pump_one", _pump_one_through_the_engine_api)
+        mp.setattr(RemotePeer, "_pump", _peer_pump_always_rescheduling)
+        w2 = make_world(mock_clock)
+        await nursery.start(w2.scheduler.run)
+        plain = await _scenario(w2)
+    assert fast == plain
