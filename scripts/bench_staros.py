@@ -94,6 +94,8 @@ async def run(contexts: int, hours: int, dpd: str, down: float, clock: MockClock
             await world.wait_settled(600)
         t_boot, c_boot = time.perf_counter() - t0, time.process_time() - c0
         up_boot = sum(1 for t in dev.tunnels.tunnels() if t.state == "up")
+        # the bench's own count of 6400 tunnels' states (~40 ms) is not the lab's work
+        t0, c0 = time.perf_counter() - t_boot, time.process_time() - c_boot
         for h in range(hours):
             victim = gateway(h % contexts, 0)
             await lab.advance_to(h * 3600 + 300)

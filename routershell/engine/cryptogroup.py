@@ -41,6 +41,10 @@ class GroupRole(Enum):
         return GroupRole.SECONDARY if self is GroupRole.PRIMARY else GroupRole.PRIMARY
 
 
+_ROLES = (GroupRole.PRIMARY, GroupRole.SECONDARY)  # in definition order; iterating the Enum
+# makes a generator each time (every bring-up, status and reconnect timer)
+
+
 class Condition(Enum):
     """Seed 003's notification conditions, vendor-neutral."""
 
@@ -149,7 +153,7 @@ class CryptoGroup:
     def status(self) -> CryptoGroupStatus:
         maps = tuple(
             MapStatus(self.maps[r], r, self.up[r], r is self.carrying, self.last_down[r])
-            for r in GroupRole
+            for r in _ROLES
         )
         return CryptoGroupStatus(
             self.maps[self.carrying],
@@ -165,7 +169,7 @@ class CryptoGroup:
 
     def start(self, now: float) -> list[CryptoGroupAction]:
         """Both tunnels are maintained permanently: negotiate whichever is not up."""
-        return [Negotiate(self.maps[r]) for r in GroupRole if not self.up[r]]
+        return [Negotiate(self.maps[r]) for r in _ROLES if not self.up[r]]
 
     def tunnel_up(self, now: float, map_name: str) -> list[CryptoGroupAction]:
         role = self.role_of(map_name)
@@ -241,7 +245,7 @@ class CryptoGroup:
 
     def handle_timer(self, now: float) -> list[CryptoGroupAction]:
         actions: list[CryptoGroupAction] = []
-        for role in GroupRole:
+        for role in _ROLES:
             timer = self._reconnect.get(role)
             if timer is not None and timer.handle_timer(now):
                 actions.append(Negotiate(self.maps[role]))

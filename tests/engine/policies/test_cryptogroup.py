@@ -169,3 +169,9 @@ def test_roles_hash_by_identity_and_still_key_the_groups_state():
         for same in (GroupRole(role.value), pickle.loads(pickle.dumps(role)), copy.deepcopy(role)):
             assert same is role and g.up[same] is True and g.maps[same] == g.maps[role]
     assert {GroupRole.PRIMARY: 1, GroupRole.SECONDARY: 2}[GroupRole("secondary")] == 2
+
+
+def test_the_role_tuple_is_the_enum_in_order():
+    from routershell.engine import cryptogroup
+
+    assert cryptogroup._ROLES == tuple(cryptogroup.GroupRole)
