@@ -70,7 +70,7 @@ def test_sa_body_is_the_payload_encoding(proposals):
         assert ipsec_sa_body(list(proposals), spi) == ipsec_sa_payload(proposals, spi).body()
 
 
-@pytest.mark.parametrize(("offer", "accepted"), itertools.product(SETS, SETS))
+@pytest.mark.parametrize(("offer", "accepted"), list(itertools.product(SETS, SETS)))
 def test_the_responders_choice_is_choose_ipsecs(offer, accepted):
     spis = [b"\x00\x00\x01\x00", b"\x00\x00\x00\x05", b"\x01\x02\x03", b"\xaa\xbb\xcc\xdd"]
     for first_spi in spis:  # each twice: the first makes the choice, the second remembers it
@@ -88,7 +88,7 @@ def test_the_responders_choice_is_choose_ipsecs(offer, accepted):
                 assert fast == (general[0], general[1], general[2].body())
 
 
-@pytest.mark.parametrize(("offer", "reply_from"), itertools.product(SETS, SETS))
+@pytest.mark.parametrize(("offer", "reply_from"), list(itertools.product(SETS, SETS)))
 def test_the_initiators_check_is_ipsec_from_replys(offer, reply_from):
     for spi in (b"\x00\x00\x01\x00", b"\x00\x00\x00\x05", b"\x01\x02\x03", b"\xaa\xbb\xcc\xdd"):
         for _ in range(2):
