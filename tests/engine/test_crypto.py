@@ -90,9 +90,10 @@ def test_dh_pow_and_openssl_agree_and_pad(number):
 
 
 @pytest.mark.parametrize("number", [1, 2, 5, 14])
-def test_dh_public_from_the_generator_table_is_exactly_pow(number):
-    """public(x) without OpenSSL comes from a table of g^(d * 16^i): the same value as
-    pow() for any exponent (edges of the windows, the exponent length, beyond it, zero)."""
+def test_dh_public_from_the_generator_table_is_exactly_pow(number, monkeypatch):
+    """public(x) without OpenSSL and without GMP comes from a table of g^(d * 16^i): the same
+    value as pow() for any exponent (edges of the windows, the exponent length, beyond it, zero)."""
+    monkeypatch.setattr(crypto, "_powmod", None)
     ref = GROUPS[number]
     g = crypto.DhGroup(number, ref.p, ref.exp_bits, use_openssl=False)
     rng = random.Random(number)
@@ -101,6 +102,21 @@ def test_dh_public_from_the_generator_table_is_exactly_pow(number):
           1 << 2 * bits, ref.p - 2, rng.getrandbits(3 * bits)] + [g.private(rng) for _ in range(40)]
     for x in xs:
         assert g.public(x) == pow(2, x, g.p).to_bytes(g.length, "big"), x
+
+
+@pytest.mark.parametrize("number", [1, 2, 5, 14])
+def test_dh_through_gmp_is_exactly_pow(number):
+    """gmpy2 (a dependency) does the modular powers of the groups OpenSSL would re-validate on
+    every key load: the same values as pow(), public and shared, with and without it."""
+    assert crypto._powmod is not None
+    ref = GROUPS[number]
+    g = crypto.DhGroup(number, ref.p, ref.exp_bits, use_openssl=False)
+    rng = random.Random(number + 100)
+    for _ in range(20):
+        x, y = g.private(rng), g.private(rng)
+        gy = pow(2, y, g.p)
+        assert g.public(x) == pow(2, x, g.p).to_bytes(g.length, "big")
+        assert g.shared(x, gy.to_bytes(g.length, "big")) == pow(gy, x, g.p).to_bytes(g.length, "big")
 
 
 @pytest.mark.parametrize("bad", [0, 1, -1])
