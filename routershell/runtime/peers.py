@@ -259,13 +259,11 @@ class RemotePeer:
         events, subscribers = self.events, self._subscribers
         while ep._out or ep._events:
             if ep._out:
-                # ep.datagrams_to_send() and ep.next_event(), inline: a call fewer each
                 send, local = self.network.send, ep.local
-                out, ep._out = ep._out, []
-                for data, dst in out:
+                for data, dst in ep.datagrams_to_send():
                     send(local, dst, data)
             while ep._events:  # (re-read: the engine may replace its queue)
-                ev = ep._events.popleft()
+                ev = ep.next_event()
                 events.append((now, ev))
                 if subscribers:
                     for cb in list(subscribers):  # a copy: a subscriber may unsubscribe

@@ -740,14 +740,11 @@ class TunnelManager:
                 if not ep._events:
                     return False
             else:
-                # ep.datagrams_to_send() and ep.next_event(), inline (as has_output() above):
-                # one call fewer per burst of datagrams and per event
                 send, local = self.network.send, ep.local
-                out, ep._out = ep._out, []
-                for data, dst in out:
+                for data, dst in ep.datagrams_to_send():
                     send(local, dst, data)
             while ep._events:  # (re-read: the engine may replace its queue)
-                ev = ep._events.popleft()
+                ev = ep.next_event()
                 handler = handlers.get(type(ev))
                 if handler is None:
                     handler = self._handler_for(type(ev))
@@ -827,30 +824,8 @@ class TunnelManager:
 
     def _on_named(self, drv: _Driver, ev: Event, now: float) -> None:
         """An event that only needs a tunnel's name in the log (e.g. DpdSent): the first tunnel
-        on its gateway.
-
-        Once per DPD probe sent: `_first_on`'s indexed case and `_emit` inline (two calls
-        fewer per event; test_event_dispatch checks the name against `_first_on`)."""
-        local, gw = drv.local, ev.peer[0]
-        idx = self._index
-        if idx is None or (local, "*") in idx:
-            name = self._first_on(local, gw)
-        else:
-            name = ""
-            for t in idx.get((local, gw), ()):
-                a = t.state.active_gateway
-                if a == gw or (a is None and t.spec.establish == "responder"
-                               and gw not in t.spec.gateways):
-                    name = t.spec.name
-                    break
-        events = self.events
-        events.append((now, name, ev))
-        if len(events) > self.max_events * 3 // 2:
-            del events[: len(events) - self.max_events]
-        subscribers = self._subscribers
-        if subscribers:
-            for cb in list(subscribers):  # a copy: a subscriber may unsubscribe
-                cb(name, ev)
+        on its gateway."""
+        self._emit(self._first_on(drv.local, ev.peer[0]), ev, now)
 
     def _on_dpd_ack(self, drv: _Driver, ev: Event, now: float) -> None:
         local, gw = drv.local, ev.peer[0]

@@ -208,8 +208,9 @@ def _pump_one_through_the_engine_api(self: TunnelManager, drv, now: float) -> bo
 
 
 async def test_pump_drains_the_engine_queues_as_its_api_does(mock_clock, world, nursery):
-    """_pump_one (and RemotePeer._pump) take the engine's queues directly: the same lab as
-    draining them through datagrams_to_send() and next_event()."""
+    """_pump_one (asking the engine's queues before draining them, dispatching by type) and
+    RemotePeer._pump (rescheduling only a deadline that moved): the same lab as the plain loop
+    over the engine's API with the general handler."""
     fast = await _scenario(world)
     from routershell.runtime.peers import RemotePeer
 
