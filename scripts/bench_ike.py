@@ -106,26 +106,8 @@ def dpd_pair(children: int = 1) -> tuple[IkeEndpoint, IkeEndpoint]:
 
 
 def dpd_round_trips(a: IkeEndpoint, b: IkeEndpoint, n: int) -> None:
-    """`n` DPD round trips driven as a runtime drives endpoints: the timer fires at `a`, the
-    R-U-THERE reaches `b`, which answers; the ACK reaches `a`; each side's output and events
-    are drained and its next deadline read after each step."""
-    for _ in range(n):
-        now = a.get_timer()
-        a.handle_timer(now)
-        (probe, _), = a.datagrams_to_send()
-        while a.next_event() is not None:
-            pass
-        a.get_timer()
-        b.receive(probe, a.local, now)
-        (ack, _), = b.datagrams_to_send()
-        while b.next_event() is not None:
-            pass
-        b.get_timer()
-        a.receive(ack, b.local, now)
-        a.datagrams_to_send()
-        while a.next_event() is not None:
-            pass
-        a.get_timer()
+    """`n` DPD round trips between `a` and its one gateway `b` (`dpd_gateway_rounds`)."""
+    dpd_gateway_rounds(a, [b], n)
 
 
 def dpd_round_trip_us(n: int, children: int = 1) -> float:
@@ -181,8 +163,10 @@ def dpd_gateways(children: int = 32, gateways: int = 2) -> tuple[IkeEndpoint, li
 
 
 def dpd_gateway_rounds(a: IkeEndpoint, bs: list[IkeEndpoint], n: int) -> int:
-    """`n` rounds of `a`'s probes falling due together, driven as `dpd_round_trips` drives
-    one; returns the number of round trips."""
+    """`n` rounds of `a`'s probes falling due together, driven as a runtime drives endpoints:
+    the timer fires at `a`, each R-U-THERE reaches its gateway, which answers, the ACK reaches
+    `a`; each side's output and events are drained and its next deadline read after each step.
+    Returns the number of round trips."""
     by_addr = {b.local[0]: b for b in bs}
     trips = 0
     for _ in range(n):
